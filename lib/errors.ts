@@ -1,0 +1,79 @@
+/**
+ * Errors thrown or rejected by diffqp. An error means the call could not run; a solve
+ * that ran and found the problem infeasible resolves with a status instead.
+ * Every error has a stable `code`; problem errors also name the field, index and value.
+ */
+
+export const ErrorCode = {
+  /** An argument is not of the expected type (e.g. a plain array where a Float64Array is needed). */
+  INVALID_TYPE: 'ERR_QP_INVALID_TYPE',
+  /** Array lengths or matrix shapes do not agree with n and m. */
+  DIMENSION_MISMATCH: 'ERR_QP_DIMENSION_MISMATCH',
+  /** NaN or ±Infinity in P, q, A or the objective constant. */
+  NOT_FINITE: 'ERR_QP_NOT_FINITE',
+  /** NaN bound, l > u or lb > ub. */
+  INVALID_BOUNDS: 'ERR_QP_INVALID_BOUNDS',
+  /** A CSC structure fault: colPtr, rowIdx order, duplicates, range, or P triangle. */
+  INVALID_MATRIX: 'ERR_QP_INVALID_MATRIX',
+  /** A P stored in full is not symmetric. */
+  NOT_SYMMETRIC: 'ERR_QP_NOT_SYMMETRIC',
+  /** An option has the wrong type or value. */
+  INVALID_OPTION: 'ERR_QP_INVALID_OPTION',
+  /** The requested solver is unknown or was not built into this binary. */
+  SOLVER_UNAVAILABLE: 'ERR_QP_SOLVER_UNAVAILABLE',
+  /** The solve was cancelled through an AbortSignal. */
+  ABORTED: 'ERR_QP_ABORTED',
+  /** A QPS/MPS file could not be read. */
+  QPS_PARSE: 'ERR_QP_QPS_PARSE',
+  /** The native addon could not be loaded. */
+  ADDON_LOAD: 'ERR_QP_ADDON_LOAD',
+  /** An unexpected failure inside a native library (a bug: please report it). */
+  NATIVE: 'ERR_QP_NATIVE',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface QpErrorDetails {
+  /** The offending field, e.g. "A.rowIdx" or "options.epsAbs". */
+  field?: string;
+  /** The offending position in that field, when there is one. */
+  index?: number;
+  /** The offending value, when there is one. */
+  value?: unknown;
+}
+
+export class QpError extends Error {
+  readonly code: ErrorCodeValue;
+  readonly field?: string;
+  readonly index?: number;
+  readonly value?: unknown;
+
+  constructor(code: ErrorCodeValue, message: string, details: QpErrorDetails = {}) {
+    super(message);
+    this.name = code === ErrorCode.ABORTED ? 'AbortError' : 'QpError';
+    this.code = code;
+    if (details.field !== undefined) this.field = details.field;
+    if (details.index !== undefined) this.index = details.index;
+    if ('value' in details) this.value = details.value;
+  }
+}
+
+/** Formats a value for an error message: short, and NaN/Infinity spelled out. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
+  if (Array.isArray(value)) return `Array(${value.length})`;
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}
+
+export function problemError(code: ErrorCodeValue, field: string, what: string, index?: number, value?: unknown): QpError {
+  const at = index === undefined ? field : `${field}[${index}]`;
+  const shown = arguments.length >= 5 ? ` (got ${describeValue(value)})` : '';
+  const details: QpErrorDetails = { field };
+  if (index !== undefined) details.index = index;
+  if (arguments.length >= 5) details.value = value;
+  return new QpError(code, `${at}: ${what}${shown}`, details);
+}

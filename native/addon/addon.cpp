@@ -1,0 +1,175 @@
+// Module entry: solveSync, solveAsync (libuv threadpool), cancellation tokens and the
+// solver list. The only translation unit besides convert.cpp that touches N-API.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "../core/error.hpp"
+#include "../solvers/solver.hpp"
+#include "convert.hpp"
+
+namespace diffqp {
+namespace {
+
+using CancelToken = std::shared_ptr<CancelFlag>;
+
+// Reads the optional cancellation token (an External made by createCancelToken).
+CancelToken ReadToken(const Napi::Value& v) {
+  if (v.IsExternal()) return *v.As<Napi::External<CancelToken>>().Data();
+  return std::make_shared<CancelFlag>(false);
+}
+
+// sharp's pattern: gather everything in the constructor, compute in Execute() without
+// N-API, build the JS result in OnOK(). The input arrays stay referenced until then.
+class SolveWorker : public Napi::AsyncWorker {
+ public:
+  SolveWorker(Napi::Env env, std::unique_ptr<BorrowedProblem> problem, Settings settings, std::string key, CancelToken token,
+              std::vector<Napi::ObjectReference> settings_refs)
+      : Napi::AsyncWorker(env, "diffqp:solve"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        problem_(std::move(problem)),
+        settings_(std::move(settings)),
+        key_(std::move(key)),
+        token_(std::move(token)),
+        settings_refs_(std::move(settings_refs)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = SolveProblem(key_, problem_->view, settings_, *token_);
+    } catch (const std::exception& e) {
+      error_ = std::make_unique<QpErrorCopy>(e);
+    } catch (...) {
+      error_ = std::make_unique<QpErrorCopy>(std::runtime_error("unknown native exception"));
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_) {
+      deferred_.Reject(error_->ToJs(env).Value());
+    } else {
+      deferred_.Resolve(ResultToJs(env, result_));
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  // An exception captured on the worker thread, rethrown as a JS error on the main one.
+  struct QpErrorCopy {
+    explicit QpErrorCopy(const std::exception& e) {
+      if (auto* qp = dynamic_cast<const QpError*>(&e)) {
+        error = std::make_unique<QpError>(*qp);
+      } else {
+        error = std::make_unique<QpError>(code::kNative, e.what());
+      }
+    }
+    Napi::Error ToJs(Napi::Env env) const { return ToJsError(env, *error); }
+    std::unique_ptr<QpError> error;
+  };
+
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<BorrowedProblem> problem_;
+  Settings settings_;
+  std::string key_;
+  CancelToken token_;
+  std::vector<Napi::ObjectReference> settings_refs_;
+  Result result_;
+  std::unique_ptr<QpErrorCopy> error_;
+};
+
+void CheckArgs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject()) {
+    throw QpError(code::kInvalidType, "solve(problem, options): both must be objects", "problem");
+  }
+}
+
+Napi::Value SolveSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    CheckArgs(info);
+    BorrowedProblem problem;
+    ReadProblem(info[0].As<Napi::Object>(), problem);
+    Settings settings;
+    std::string key;
+    std::vector<Napi::ObjectReference> refs;
+    ReadSettings(info[1].As<Napi::Object>(), problem.view, settings, key, refs);
+    CancelFlag never(false);
+    return ResultToJs(env, SolveProblem(key, problem.view, settings, never));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    CheckArgs(info);
+    auto problem = std::make_unique<BorrowedProblem>();
+    ReadProblem(info[0].As<Napi::Object>(), *problem);
+    Settings settings;
+    std::string key;
+    std::vector<Napi::ObjectReference> refs;
+    ReadSettings(info[1].As<Napi::Object>(), problem->view, settings, key, refs);
+    FindSolver(key);  // fail fast, before queueing
+    auto* worker = new SolveWorker(env, std::move(problem), std::move(settings), std::move(key),
+                                   ReadToken(info.Length() > 2 ? info[2] : env.Undefined()), std::move(refs));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+Napi::Value CreateCancelToken(const Napi::CallbackInfo& info) {
+  return Napi::External<CancelToken>::New(info.Env(), new CancelToken(std::make_shared<CancelFlag>(false)),
+                                          [](Napi::Env, CancelToken* t) { delete t; });
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal()) (*info[0].As<Napi::External<CancelToken>>().Data())->store(true);
+  return info.Env().Undefined();
+}
+
+Napi::Value Solvers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (const auto& entry : SolverRegistry()) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("key", entry.key);
+    o.Set("version", entry.capabilities.version);
+    o.Set("license", entry.capabilities.license);
+    o.Set("duals", entry.capabilities.duals);
+    o.Set("warmStart", entry.capabilities.warm_start);
+    o.Set("cancellation", entry.capabilities.cancellation);
+    o.Set("timeLimit", entry.capabilities.time_limit);
+    o.Set("infeasibilityCertificate", entry.capabilities.infeasibility_certificate);
+    list.Set(k++, o);
+  }
+  return list;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("solveSync", Napi::Function::New(env, SolveSync, "solveSync"));
+  exports.Set("solveAsync", Napi::Function::New(env, SolveAsync, "solveAsync"));
+  exports.Set("createCancelToken", Napi::Function::New(env, CreateCancelToken, "createCancelToken"));
+  exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
+  exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
+  return exports;
+}
+
+}  // namespace diffqp
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return diffqp::Init(env, exports); }
+NODE_API_MODULE(diffqp, InitModule)

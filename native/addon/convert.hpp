@@ -1,0 +1,33 @@
+// Conversion between JS values and the plain C++ views of core/. The only place that
+// knows how a problem crosses the boundary; every length is checked before a pointer
+// is trusted, so malformed input from JS cannot make native code read out of bounds.
+#pragma once
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "../core/problem.hpp"
+
+namespace diffqp {
+
+// A problem view plus the JS references that keep its typed arrays alive.
+struct BorrowedProblem {
+  ProblemView view;
+  std::vector<Napi::ObjectReference> keep_alive;
+};
+
+// Reads {n, m, P:{colPtr,rowIdx,values}, q, A:{...}, l, u, lb?, ub?, constant}. Throws QpError.
+void ReadProblem(const Napi::Object& js, BorrowedProblem& out);
+
+// Reads {solver, epsAbs, epsRel, maxIter, timeLimit, verbose, x0, y0, z0, solverOptions}.
+// Warm-start arrays are referenced in `keep_alive`. Throws QpError.
+void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& out, std::string& solver_key,
+                  std::vector<Napi::ObjectReference>& keep_alive);
+
+Napi::Object ResultToJs(Napi::Env env, const Result& r);
+
+// Throws a JS Error carrying code, field and index for a QpError or any other exception.
+Napi::Error ToJsError(Napi::Env env, const std::exception& e);
+
+}  // namespace diffqp

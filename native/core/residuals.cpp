@@ -1,0 +1,124 @@
+#include "residuals.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace diffqp {
+
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::kSolved: return "solved";
+    case Status::kSolvedInaccurate: return "solvedInaccurate";
+    case Status::kPrimalInfeasible: return "primalInfeasible";
+    case Status::kDualInfeasible: return "dualInfeasible";
+    case Status::kMaxIterations: return "maxIterations";
+    case Status::kTimeLimit: return "timeLimit";
+    case Status::kCancelled: return "cancelled";
+    case Status::kSolverFailed: return "solverFailed";
+  }
+  return "solverFailed";
+}
+
+void MultiplySymmetricLower(const CscView& P, const double* x, double* y) {
+  std::fill(y, y + P.nrows, 0.0);
+  for (int32_t j = 0; j < P.ncols; j++) {
+    for (int32_t k = P.Ap[j]; k < P.Ap[j + 1]; k++) {
+      const int32_t i = P.Ai[k];
+      y[i] += P.Ax[k] * x[j];
+      if (i != j) y[j] += P.Ax[k] * x[i];
+    }
+  }
+}
+
+void MultiplyAdd(const CscView& A, const double* x, double* y) {
+  for (int32_t j = 0; j < A.ncols; j++) {
+    for (int32_t k = A.Ap[j]; k < A.Ap[j + 1]; k++) y[A.Ai[k]] += A.Ax[k] * x[j];
+  }
+}
+
+void MultiplyTransposedAdd(const CscView& A, const double* x, double* y) {
+  for (int32_t j = 0; j < A.ncols; j++) {
+    double s = 0;
+    for (int32_t k = A.Ap[j]; k < A.Ap[j + 1]; k++) s += A.Ax[k] * x[A.Ai[k]];
+    y[j] += s;
+  }
+}
+
+namespace {
+
+double InfNorm(const std::vector<double>& v) {
+  double r = 0;
+  for (double e : v) r = std::max(r, std::fabs(e));
+  return r;
+}
+
+// The support-function term of the duality gap: bound·multiplier on the side the
+// multiplier's sign names; an infinite bound with a zero multiplier contributes 0.
+double BoundTerm(double lower, double upper, double mult) {
+  if (mult > 0) return upper * mult;
+  if (mult < 0) return lower * mult;
+  return 0;
+}
+
+struct Parts {
+  std::vector<double> Px, Ax, ATy;
+  double xPx = 0, qx = 0, bound_terms = 0;
+};
+
+Parts Compute(const ProblemView& p, const Result& r) {
+  Parts t;
+  t.Px.assign(p.n, 0.0);
+  t.Ax.assign(p.m, 0.0);
+  t.ATy.assign(p.n, 0.0);
+  const double* x = r.x.data();
+  if (p.n > 0) MultiplySymmetricLower(p.P, x, t.Px.data());
+  MultiplyAdd(p.A, x, t.Ax.data());
+  if (r.has_duals && (int32_t)r.y.size() == p.m) MultiplyTransposedAdd(p.A, r.y.data(), t.ATy.data());
+  for (int32_t j = 0; j < p.n; j++) {
+    t.xPx += x[j] * t.Px[j];
+    t.qx += p.q[j] * x[j];
+  }
+  if (r.has_duals) {
+    for (int32_t i = 0; i < p.m; i++) t.bound_terms += BoundTerm(p.l[i], p.u[i], r.y[i]);
+    for (int32_t j = 0; j < p.n; j++) t.bound_terms += BoundTerm(p.LowerBound(j), p.UpperBound(j), r.z[j]);
+  }
+  return t;
+}
+
+}  // namespace
+
+void ComputeResiduals(const ProblemView& p, Result& r) {
+  if ((int32_t)r.x.size() != p.n) return;
+  if (r.has_duals && ((int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n)) r.has_duals = false;
+  const Parts t = Compute(p, r);
+  r.objective = 0.5 * t.xPx + t.qx + p.constant;
+  double rp = 0;
+  for (int32_t i = 0; i < p.m; i++) rp = std::max({rp, t.Ax[i] - p.u[i], p.l[i] - t.Ax[i]});
+  for (int32_t j = 0; j < p.n; j++) rp = std::max({rp, r.x[j] - p.UpperBound(j), p.LowerBound(j) - r.x[j]});
+  r.primal_residual = rp;
+  if (!r.has_duals) {
+    r.dual_residual = kInf;
+    r.duality_gap = kInf;
+    return;
+  }
+  double rd = 0;
+  for (int32_t j = 0; j < p.n; j++) rd = std::max(rd, std::fabs(t.Px[j] + p.q[j] + t.ATy[j] + r.z[j]));
+  r.dual_residual = rd;
+  const double gap = std::fabs(t.xPx + t.qx + t.bound_terms);
+  r.duality_gap = std::isnan(gap) ? kInf : gap;
+}
+
+void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r) {
+  if (r.status != Status::kSolved) return;
+  const Parts t = Compute(p, r);
+  double primal_scale = std::max(InfNorm(t.Ax), InfNorm(r.x));
+  double dual_scale = std::max({InfNorm(t.Px), InfNorm(t.ATy), InfNorm(r.z)});
+  for (int32_t j = 0; j < p.n; j++) dual_scale = std::max(dual_scale, std::fabs(p.q[j]));
+  const double gap_scale = std::max({std::fabs(t.xPx), std::fabs(t.qx), std::fabs(t.bound_terms)});
+  const bool ok = r.primal_residual <= s.eps_abs + s.eps_rel * primal_scale &&
+                  r.dual_residual <= s.eps_abs + s.eps_rel * dual_scale &&
+                  r.duality_gap <= s.eps_abs + s.eps_rel * gap_scale;
+  if (!ok) r.status = Status::kSolvedInaccurate;
+}
+
+}  // namespace diffqp

@@ -1,0 +1,21 @@
+#pragma once
+#include "problem.hpp"
+
+namespace diffqp {
+
+// y = P x with P stored as its lower triangle.
+void MultiplySymmetricLower(const CscView& P, const double* x, double* y);
+// y += A x
+void MultiplyAdd(const CscView& A, const double* x, double* y);
+// y += Aᵀ x
+void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
+
+// Fills objective, primal_residual, dual_residual and duality_gap of `r` from r.x, r.y, r.z
+// exactly as METHODS.md §3 defines them (absolute, unscaled).
+void ComputeResiduals(const ProblemView& p, Result& r);
+
+// After a solver reports success: keeps kSolved only if the residuals meet the requested
+// tolerances (eps_abs + eps_rel · scale), else downgrades to kSolvedInaccurate.
+void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r);
+
+}  // namespace diffqp

@@ -1,0 +1,66 @@
+#include <chrono>
+
+#include "../core/error.hpp"
+#include "../core/residuals.hpp"
+#include "../core/validate.hpp"
+#include "solver.hpp"
+
+namespace diffqp {
+
+// Each solver file defines its entry; which ones exist is decided by CMake.
+#ifdef DIFFQP_WITH_HIGHS
+SolverEntry HighsSolverEntry();
+#endif
+#ifdef DIFFQP_WITH_IPOPT
+SolverEntry IpoptSolverEntry();
+#endif
+#ifdef DIFFQP_WITH_CLP
+SolverEntry ClpSolverEntry();
+#endif
+#ifdef DIFFQP_WITH_ADMM
+SolverEntry AdmmSolverEntry();
+#endif
+
+const std::vector<SolverEntry>& SolverRegistry() {
+  static const std::vector<SolverEntry> entries = [] {
+    std::vector<SolverEntry> e;
+#ifdef DIFFQP_WITH_HIGHS
+    e.push_back(HighsSolverEntry());
+#endif
+#ifdef DIFFQP_WITH_IPOPT
+    e.push_back(IpoptSolverEntry());
+#endif
+#ifdef DIFFQP_WITH_CLP
+    e.push_back(ClpSolverEntry());
+#endif
+#ifdef DIFFQP_WITH_ADMM
+    e.push_back(AdmmSolverEntry());
+#endif
+    return e;
+  }();
+  return entries;
+}
+
+const SolverEntry& FindSolver(const std::string& key) {
+  std::string known;
+  for (const auto& entry : SolverRegistry()) {
+    if (key == entry.key) return entry;
+    known += known.empty() ? "" : ", ";
+    known += entry.key;
+  }
+  throw QpError(code::kSolverUnavailable, "options.solver: unknown or unavailable solver '" + key + "' (available: " + known + ")",
+                "options.solver");
+}
+
+Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel) {
+  const SolverEntry& entry = FindSolver(key);
+  ValidateProblem(p);
+  std::unique_ptr<Solver> solver = entry.create();
+  Result r = solver->Solve(p, s, cancel);
+  if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
+  ComputeResiduals(p, r);
+  CheckSolvedClaim(p, s, r);
+  return r;
+}
+
+}  // namespace diffqp

@@ -1,0 +1,44 @@
+// One interface for every forward solver, and the registry of those built into this binary.
+// Adding a solver: one <key>_solver.cpp implementing Solver, one line in registry.cpp.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/problem.hpp"
+
+namespace diffqp {
+
+struct SolverCapabilities {
+  bool duals = true;                // returns y and z
+  bool warm_start = false;          // uses Settings::x0 / y0
+  bool cancellation = false;        // polls the CancelFlag during a solve
+  bool time_limit = true;           // honours Settings::time_limit
+  bool infeasibility_certificate = false;
+  const char* license = "";
+  const char* version = "";
+};
+
+class Solver {
+ public:
+  virtual ~Solver() = default;
+  // Solves `p` (already validated). Fills x, y, z (METHODS.md §2), status, raw status,
+  // iterations and timings; residuals are computed by the caller. Never throws for an
+  // outcome (infeasible, unbounded, failure): only for a failure to run (QpError).
+  virtual Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) = 0;
+};
+
+struct SolverEntry {
+  const char* key;
+  SolverCapabilities capabilities;
+  std::unique_ptr<Solver> (*create)();
+};
+
+const std::vector<SolverEntry>& SolverRegistry();
+// The entry for `key`; throws QpError(ERR_QP_SOLVER_UNAVAILABLE) naming the known keys.
+const SolverEntry& FindSolver(const std::string& key);
+
+// Validates, runs the solver, computes residuals and checks a "solved" claim.
+Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel);
+
+}  // namespace diffqp
