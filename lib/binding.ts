@@ -1,0 +1,111 @@
+/** Loads the native addon (prebuilds/ or build/Release/, found by node-gyp-build). */
+import * as path from 'node:path';
+import { ErrorCode, QpError } from './errors';
+
+export interface NativeCsc {
+  colPtr: Int32Array;
+  rowIdx: Int32Array;
+  values: Float64Array;
+}
+
+export interface NativeProblem {
+  n: number;
+  m: number;
+  P: NativeCsc;
+  q: Float64Array;
+  A: NativeCsc;
+  l: Float64Array;
+  u: Float64Array;
+  lb?: Float64Array;
+  ub?: Float64Array;
+  constant: number;
+}
+
+export interface NativeOptions {
+  solver: string;
+  epsAbs?: number;
+  epsRel?: number;
+  maxIter?: number;
+  timeLimit?: number;
+  verbose?: boolean;
+  x0?: Float64Array;
+  y0?: Float64Array;
+  z0?: Float64Array;
+  solverOptions?: Record<string, number | boolean>;
+}
+
+export interface NativeResult {
+  status: string;
+  rawStatus: number;
+  rawStatusText: string;
+  x: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
+  hasDuals: boolean;
+  objective: number;
+  primalResidual: number;
+  dualResidual: number;
+  dualityGap: number;
+  iterations: number;
+  setupTime: number;
+  solveTime: number;
+  certificate?: Float64Array;
+}
+
+export interface NativeSolverInfo {
+  key: string;
+  version: string;
+  license: string;
+  duals: boolean;
+  warmStart: boolean;
+  cancellation: boolean;
+  timeLimit: boolean;
+  infeasibilityCertificate: boolean;
+}
+
+export interface NativeCancelToken {
+  readonly __brand: 'CancelToken';
+}
+
+export interface Binding {
+  solveSync(problem: NativeProblem, options: NativeOptions): NativeResult;
+  solveAsync(problem: NativeProblem, options: NativeOptions, token?: NativeCancelToken): Promise<NativeResult>;
+  createCancelToken(): NativeCancelToken;
+  cancel(token: NativeCancelToken): void;
+  solvers(): NativeSolverInfo[];
+}
+
+let cached: Binding | undefined;
+/** Seconds it took to load the addon the first time (for the overhead benchmark). */
+export let addonLoadSeconds = 0;
+
+export function binding(): Binding {
+  if (cached) return cached;
+  const root = path.resolve(__dirname, '..', '..');
+  const start = process.hrtime.bigint();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => Binding;
+    cached = load(root);
+  } catch (e) {
+    throw new QpError(
+      ErrorCode.ADDON_LOAD,
+      `diffqp: the native addon could not be loaded from ${root} (${(e as Error).message}). Run \`npm run setup\` to build it.`,
+    );
+  }
+  addonLoadSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return cached;
+}
+
+/** Turns an error thrown by the addon into a QpError (same code, field and index). */
+export function translateNativeError(e: unknown): unknown {
+  if (e instanceof QpError) return e;
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && ((e as unknown) as { code: string }).code.startsWith('ERR_QP_')) {
+    const n = e as Error & { code: string; field?: string; index?: number };
+    const details: { field?: string; index?: number } = {};
+    if (n.field !== undefined) details.field = n.field;
+    if (n.index !== undefined) details.index = n.index;
+    return new QpError(n.code as QpError['code'], n.message, details);
+  }
+  return e;
+}

@@ -1,0 +1,221 @@
+/**
+ * solve / solveSync: validate in JS, convert to the canonical form, hand borrowed typed
+ * arrays to the native solver (async on the libuv threadpool), wrap the result.
+ */
+import { binding, NativeOptions, NativeResult, NativeSolverInfo, translateNativeError } from './binding';
+import { ErrorCode, problemError, QpError } from './errors';
+import { Canonical, Problem, toCanonical } from './problem';
+import { SolveStatus } from './status';
+import { requireFloat64Array } from './validate';
+
+export interface SolveOptions {
+  /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm'; see availableSolvers(). */
+  solver?: string;
+  /** Absolute tolerance (default 1e-6): given to the solver and used to check a "solved" claim. */
+  epsAbs?: number;
+  /** Relative tolerance (default 1e-6). */
+  epsRel?: number;
+  /** Iteration limit (solver default when omitted). */
+  maxIter?: number;
+  /** Time limit in seconds (none when omitted). */
+  timeLimit?: number;
+  /** Let the solver print its log (default false). */
+  verbose?: boolean;
+  /** Warm start: primal x (length n), row duals y (length m), bound duals z (length n). */
+  x0?: Float64Array;
+  y0?: Float64Array;
+  z0?: Float64Array;
+  /** Cancels the solve: the promise rejects with an AbortError (code ERR_QP_ABORTED). */
+  signal?: AbortSignal;
+  /** Options passed by name to the solver itself (numbers and booleans only). */
+  solverOptions?: Record<string, number | boolean>;
+}
+
+export interface Solution {
+  /** Outcome; see SolveStatus. Only 'solved' passed the residual check. */
+  status: SolveStatus;
+  /** Primal solution, length n. */
+  x: Float64Array;
+  /** Row duals, length m (canonical rows; for the standard form G's rows then A's). */
+  y: Float64Array;
+  /** Bound duals, length n. Convention: Px + q + Aᵀy + z = 0, y > 0 at u, z > 0 at ub. */
+  z: Float64Array;
+  /** Standard form only: the duals of Gx ≤ h (a view into y). */
+  yIneq?: Float64Array;
+  /** Standard form only: the duals of Ax = b (a view into y). */
+  yEq?: Float64Array;
+  /** False when the solver returned no usable duals (then dual residual and gap are Infinity). */
+  hasDuals: boolean;
+  /** ½xᵀPx + qᵀx + constant. */
+  objective: number;
+  /** METHODS.md §3, absolute and unscaled. */
+  primalResidual: number;
+  dualResidual: number;
+  dualityGap: number;
+  iterations: number;
+  /** Seconds spent setting the solver up and solving. */
+  setupTime: number;
+  solveTime: number;
+  /** The solver key that produced this solution. */
+  solver: string;
+  /** The solver's own status code and name. */
+  rawStatus: number;
+  rawStatusText: string;
+  /** An infeasibility certificate, when the solver provides one. */
+  certificate?: Float64Array;
+}
+
+export interface SolverInfo extends NativeSolverInfo {}
+
+const DEFAULT_SOLVER = 'highs';
+const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions']);
+
+function optionError(field: string, what: string, value: unknown): QpError {
+  return problemError(ErrorCode.INVALID_OPTION, `options.${field}`, what, undefined, value);
+}
+
+function nonNegative(options: SolveOptions, key: 'epsAbs' | 'epsRel' | 'timeLimit' | 'maxIter', integer = false): number | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (integer && !Number.isInteger(v))) {
+    throw optionError(key, integer ? 'must be a non-negative integer' : 'must be a non-negative number', v);
+  }
+  return v;
+}
+
+/** Checks options and builds what the addon reads. */
+export function nativeOptions(options: SolveOptions, c: Canonical): NativeOptions {
+  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key)) throw optionError(key, `is not an option (known: ${[...knownOptions].join(', ')})`, (options as Record<string, unknown>)[key]);
+  }
+  const solver = options.solver ?? DEFAULT_SOLVER;
+  if (typeof solver !== 'string') throw optionError('solver', 'must be a string', solver);
+  const out: NativeOptions = { solver };
+  const epsAbs = nonNegative(options, 'epsAbs');
+  const epsRel = nonNegative(options, 'epsRel');
+  const timeLimit = nonNegative(options, 'timeLimit');
+  const maxIter = nonNegative(options, 'maxIter', true);
+  if (epsAbs !== undefined) out.epsAbs = epsAbs;
+  if (epsRel !== undefined) out.epsRel = epsRel;
+  if (timeLimit !== undefined) out.timeLimit = timeLimit;
+  if (maxIter !== undefined) out.maxIter = maxIter;
+  if (options.verbose !== undefined) {
+    if (typeof options.verbose !== 'boolean') throw optionError('verbose', 'must be a boolean', options.verbose);
+    out.verbose = options.verbose;
+  }
+  if (options.x0 !== undefined) out.x0 = requireFloat64Array('options.x0', options.x0, c.n);
+  if (options.y0 !== undefined) out.y0 = requireFloat64Array('options.y0', options.y0, c.m);
+  if (options.z0 !== undefined) out.z0 = requireFloat64Array('options.z0', options.z0, c.n);
+  for (const [field, v] of [['x0', out.x0], ['y0', out.y0], ['z0', out.z0]] as const) {
+    if (v) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.INVALID_OPTION, `options.${field}`, 'must be finite', i, v[i]);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
+  if (options.solverOptions !== undefined) {
+    const so = options.solverOptions;
+    if (typeof so !== 'object' || so === null || Array.isArray(so)) throw optionError('solverOptions', 'must be an object', so);
+    for (const [k, v] of Object.entries(so)) {
+      if (typeof v !== 'boolean' && (typeof v !== 'number' || Number.isNaN(v))) throw optionError(`solverOptions.${k}`, 'must be a number or a boolean', v);
+    }
+    out.solverOptions = so;
+  }
+  return out;
+}
+
+function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
+  const s: Solution = {
+    status: r.status as SolveStatus,
+    x: r.x,
+    y: r.y,
+    z: r.z,
+    hasDuals: r.hasDuals,
+    objective: r.objective,
+    primalResidual: r.primalResidual,
+    dualResidual: r.dualResidual,
+    dualityGap: r.dualityGap,
+    iterations: r.iterations,
+    setupTime: r.setupTime,
+    solveTime: r.solveTime,
+    solver,
+    rawStatus: r.rawStatus,
+    rawStatusText: r.rawStatusText,
+  };
+  if (r.certificate) s.certificate = r.certificate;
+  if (c.rowsFrom.form === 'standard') {
+    s.yIneq = r.y.subarray(0, c.rowsFrom.mG);
+    s.yEq = r.y.subarray(c.rowsFrom.mG);
+  }
+  return s;
+}
+
+function nativeProblem(c: Canonical) {
+  const problem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant } as {
+    n: number; m: number; P: Canonical['P']; q: Float64Array; A: Canonical['A']; l: Float64Array; u: Float64Array; constant: number; lb?: Float64Array; ub?: Float64Array;
+  };
+  if (c.lb) problem.lb = c.lb;
+  if (c.ub) problem.ub = c.ub;
+  return problem;
+}
+
+function abortError(signal: AbortSignal): QpError {
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
+  return new QpError(ErrorCode.ABORTED, `the solve was aborted${reason}`);
+}
+
+/** Solves on the calling thread. Fine for small problems; prefer `solve` otherwise. */
+export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'> = {}): Solution {
+  const c = toCanonical(problem);
+  const opts = nativeOptions(options, c);
+  if ((options as SolveOptions).signal) throw optionError('signal', 'is not supported by solveSync (use solve)', (options as SolveOptions).signal);
+  try {
+    return toSolution(binding().solveSync(nativeProblem(c), opts), opts.solver, c);
+  } catch (e) {
+    throw translateNativeError(e);
+  }
+}
+
+/**
+ * Solves on the libuv threadpool. Resolves with a Solution for every outcome the solver
+ * reaches (including infeasible and unbounded); rejects with a QpError when it cannot run.
+ */
+export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
+  const callSite = new Error();  // the caller's stack, kept across the await
+  const c = toCanonical(problem);
+  const opts = nativeOptions(options, c);
+  const signal = options.signal;
+  if (signal?.aborted) throw abortError(signal);
+  const native = binding();
+  const token = native.createCancelToken();
+  let onAbort: (() => void) | undefined;
+  try {
+    const work = native.solveAsync(nativeProblem(c), opts, token);
+    const raced = signal
+      ? Promise.race([
+          work,
+          new Promise<never>((_, reject) => {
+            onAbort = () => {
+              native.cancel(token);
+              reject(abortError(signal));
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+          }),
+        ])
+      : work;
+    const r = await raced;
+    if (r.status === 'cancelled' && signal?.aborted) throw abortError(signal);
+    return toSolution(r, opts.solver, c);
+  } catch (e) {
+    const err = translateNativeError(e);
+    if (err instanceof Error && callSite.stack) {
+      err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
+    }
+    throw err;
+  } finally {
+    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The solvers built into this binary, with their capabilities. */
+export function availableSolvers(): SolverInfo[] {
+  return binding().solvers();
+}
