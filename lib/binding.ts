@@ -73,26 +73,32 @@ export interface Binding {
   createCancelToken(): NativeCancelToken;
   cancel(token: NativeCancelToken): void;
   solvers(): NativeSolverInfo[];
+  /** Test hook: throws an ERR_QP_NATIVE error from native code. */
+  throwNativeForTest(): never;
 }
 
 let cached: Binding | undefined;
 /** Seconds it took to load the addon the first time (for the overhead benchmark). */
 export let addonLoadSeconds = 0;
 
-export function binding(): Binding {
-  if (cached) return cached;
-  const root = path.resolve(__dirname, '..', '..');
-  const start = process.hrtime.bigint();
+/** Loads the addon from `root` (the package folder); throws ERR_QP_ADDON_LOAD on failure. */
+export function loadBinding(root: string): Binding {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => Binding;
-    cached = load(root);
+    return load(root);
   } catch (e) {
     throw new QpError(
       ErrorCode.ADDON_LOAD,
       `diffqp: the native addon could not be loaded from ${root} (${(e as Error).message}). Run \`npm run setup\` to build it.`,
     );
   }
+}
+
+export function binding(): Binding {
+  if (cached) return cached;
+  const start = process.hrtime.bigint();
+  cached = loadBinding(path.resolve(__dirname, '..', '..'));
   addonLoadSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   return cached;
 }

@@ -152,8 +152,8 @@ export function toCanonical(problem: Problem): Canonical {
   const blocks: CscMatrix[] = [];
   let mG = 0;
   let mA = 0;
-  let h = new Float64Array(0);
-  let b = new Float64Array(0);
+  let h: Float64Array = new Float64Array(0);
+  let b: Float64Array = new Float64Array(0);
   if (p.G !== undefined || p.h !== undefined) {
     if (p.G === undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'G', 'is missing but h is given');
     if (typeof p.G !== 'object' || p.G === null) throw problemError(ErrorCode.INVALID_TYPE, 'G', 'must be a CscMatrix', undefined, p.G);

@@ -139,6 +139,16 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Test hook: throws a non-QpError exception through the same path every entry point uses,
+// so the ERR_QP_NATIVE translation is covered by a test.
+Napi::Value ThrowNativeForTest(const Napi::CallbackInfo& info) {
+  try {
+    throw std::runtime_error("native failure requested by a test");
+  } catch (const std::exception& e) {
+    throw ToJsError(info.Env(), e);
+  }
+}
+
 Napi::Value Solvers(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array list = Napi::Array::New(env);
@@ -166,6 +176,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createCancelToken", Napi::Function::New(env, CreateCancelToken, "createCancelToken"));
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
+  exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
   return exports;
 }
 
