@@ -31,7 +31,7 @@ export interface NativeOptions {
   x0?: Float64Array;
   y0?: Float64Array;
   z0?: Float64Array;
-  solverOptions?: Record<string, number | boolean>;
+  solverOptions?: Record<string, number | boolean | string>;
 }
 
 export interface NativeResult {

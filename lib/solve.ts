@@ -28,7 +28,7 @@ export interface SolveOptions {
   /** Cancels the solve: the promise rejects with an AbortError (code ERR_QP_ABORTED). */
   signal?: AbortSignal;
   /** Options passed by name to the solver itself (numbers and booleans only). */
-  solverOptions?: Record<string, number | boolean>;
+  solverOptions?: Record<string, number | boolean | string>;
 }
 
 export interface Solution {
@@ -115,7 +115,9 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
     const so = options.solverOptions;
     if (typeof so !== 'object' || so === null || Array.isArray(so)) throw optionError('solverOptions', 'must be an object', so);
     for (const [k, v] of Object.entries(so)) {
-      if (typeof v !== 'boolean' && (typeof v !== 'number' || Number.isNaN(v))) throw optionError(`solverOptions.${k}`, 'must be a number or a boolean', v);
+      if (typeof v !== 'boolean' && typeof v !== 'string' && (typeof v !== 'number' || Number.isNaN(v))) {
+        throw optionError(`solverOptions.${k}`, 'must be a number, a boolean or a string', v);
+      }
     }
     out.solverOptions = so;
   }

@@ -268,7 +268,7 @@ const badOptions: unknown[] = [
   { x0: new Float64Array(1) },
   { y0: [1, 2] },
   { verbose: 1 },
-  { solverOptions: { a: 'b' } },
+  { solverOptions: { a: null } },
   { signal: {} },
   { unknown: true },
   null,

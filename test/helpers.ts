@@ -50,3 +50,53 @@ export function kktResiduals(
   }
   return { rp, rd, rg: Math.abs(gap) };
 }
+
+/** A deterministic pseudo-random generator in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * A feasible, bounded sparse QP of size n: P = tridiagonal chain Laplacian + I (strictly
+ * convex), m coupling rows over local windows of 4 variables, box bounds on every variable.
+ */
+export function chainQp(n: number, m: number, seed = 1) {
+  const r = rng(seed);
+  const pr: number[] = [];
+  const pc: number[] = [];
+  const pv: number[] = [];
+  for (let j = 0; j < n; j++) {
+    pr.push(j);
+    pc.push(j);
+    pv.push(3 + r());
+    if (j + 1 < n) {
+      pr.push(j + 1);
+      pc.push(j);
+      pv.push(-1);
+    }
+  }
+  const P = CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' });
+  const ar: number[] = [];
+  const ac: number[] = [];
+  const av: number[] = [];
+  // Each row couples a local window of 4 variables, so factorizations stay banded.
+  for (let i = 0; i < m; i++) {
+    const start = Math.floor(r() * Math.max(1, n - 4));
+    for (let k = 0; k < Math.min(4, n); k++) {
+      ar.push(i);
+      ac.push(start + k);
+      av.push(r() - 0.5);
+    }
+  }
+  const A = CscMatrix.fromTriplets(m, n, ar, ac, av);
+  const q = new Float64Array(n).map(() => 10 * (r() - 0.5));
+  const l = new Float64Array(m).map(() => -0.5 - r());
+  const u = new Float64Array(m).map(() => 0.5 + r());
+  const lb = new Float64Array(n).fill(-1);
+  const ub = new Float64Array(n).fill(1);
+  return { P, q, A, l, u, lb, ub };
+}

@@ -128,8 +128,10 @@ void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& s, std
         s.extra[key] = v.As<Napi::Boolean>().Value() ? 1.0 : 0.0;
       } else if (v.IsNumber() && !std::isnan(v.As<Napi::Number>().DoubleValue())) {
         s.extra[key] = v.As<Napi::Number>().DoubleValue();
+      } else if (v.IsString()) {
+        s.extra_text[key] = v.As<Napi::String>().Utf8Value();
       } else {
-        throw QpError(code::kInvalidOption, f + ": must be a number or a boolean", f);
+        throw QpError(code::kInvalidOption, f + ": must be a number, a boolean or a string", f);
       }
     }
   } else if (!extra.IsUndefined()) {

@@ -50,7 +50,8 @@ struct Settings {
   const double* x0 = nullptr;  // warm start, length n (where supported)
   const double* y0 = nullptr;  // length m
   const double* z0 = nullptr;  // length n
-  std::map<std::string, double> extra;
+  std::map<std::string, double> extra;             // numeric and boolean (0/1) options
+  std::map<std::string, std::string> extra_text;   // string options
 
   double Extra(const std::string& key, double fallback) const {
     auto it = extra.find(key);

@@ -89,6 +89,11 @@ class HighsSolver : public Solver {
       if (Highs_setBoolOptionValue(h, key.c_str(), value != 0) == kHighsStatusOk) continue;
       throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a numeric HiGHS option", "options.solverOptions." + key);
     }
+    for (const auto& [key, value] : s.extra_text) {
+      if (Highs_setStringOptionValue(h, key.c_str(), value.c_str()) != kHighsStatusOk) {
+        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a HiGHS string option, or a bad value", "options.solverOptions." + key);
+      }
+    }
 
     const double inf = Highs_getInfinity(h);
     auto clip = [inf](double v) { return v >= inf ? inf : (v <= -inf ? -inf : v); };

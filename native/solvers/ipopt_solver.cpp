@@ -199,6 +199,11 @@ class IpoptSolver : public Solver {
                           : AddIpoptNumOption(h, const_cast<char*>(key.c_str()), value);
       if (!ok) throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a numeric Ipopt option", "options.solverOptions." + key);
     }
+    for (const auto& [key, value] : s.extra_text) {
+      if (!AddIpoptStrOption(h, const_cast<char*>(key.c_str()), const_cast<char*>(value.c_str()))) {
+        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not an Ipopt string option, or a bad value", "options.solverOptions." + key);
+      }
+    }
     SetIntermediateCallback(h, Intermediate);
 
     r.x.assign(p.n, 0.0);

@@ -1,0 +1,1118 @@
+/**
+ * QPS / MPS reader: fixed and free format, QUADOBJ / QMATRIX / QSECTION, gzip.
+ *
+ * The file describes   minimize c0 + cᵀx + ½ xᵀQx   s.t. rows of type E/L/G (+ RANGES), bounds.
+ * It is returned in the canonical form of METHODS.md §1:
+ *
+ *   P  lower triangle of Q (CscMatrix, triangle 'lower'); explicit zeros kept
+ *   q  objective-row coefficients;     constant = c0 = −(RHS of the objective row)
+ *   A  m×n over the non-objective rows in file order (explicit zeros kept, duplicates summed)
+ *   l, u from the row type, RHS and RANGES;   lb, ub from BOUNDS with the MPS defaults 0 ≤ x < +∞
+ *
+ * Format detection ('auto', the default). Every data line of a fixed-format file keeps its
+ * fields in columns 2–3, 5–12, 15–22, 25–36, 40–47 and 50–61, so the separator columns 4, 13–14,
+ * 23–24, 37–39 and 48–49 are blank and nothing follows column 61. A pre-scan checks exactly that
+ * ("the file is column-aligned"; MARKER lines are exempt, a tab in a data line makes the file
+ * unaligned). In an aligned file every token lies inside one field, so a
+ * fixed-column reading and a whitespace-split reading agree wherever both are possible, and the
+ * fixed reading is the only correct one where they are not: names with blanks inside (QFORPLAN)
+ * and empty RHS/BOUNDS set-name fields (QGFRDXPN, VALUES). So an aligned file is read as fixed,
+ * any other file as free. Should that reading fail, the other one is tried (this catches a
+ * free-format file that happens to align, or a fixed file with card sequence numbers after column
+ * 61); if both fail, the error of the first choice is thrown. The choice is per file, never per
+ * line: a file does not switch format halfway, and per-line guessing could misread a line.
+ *
+ * The free reader is lenient where the token count is unambiguous: an RHS/RANGES line with an
+ * even number of tokens has no set name, a BOUNDS line with one token fewer than usual has none.
+ * The fixed reader is strict: a character in a separator column is an error (it would otherwise
+ * be cut off silently), text after column 61 is ignored.
+ *
+ * Conventions and choices (all MPS-standard unless noted):
+ * - The objective is the first N row (or the row named by OBJNAME); other N rows are dropped with
+ *   all their entries (counted in stats.droppedRows).
+ * - RANGES R: E row → [rhs, rhs+|R|] if R > 0, [rhs−|R|, rhs] if R < 0; L → [rhs−|R|, rhs];
+ *   G → [rhs, rhs+|R|].
+ * - BOUNDS UP v with v < 0 and no lower bound given sets lb = −∞ (and counts it in
+ *   stats.negativeUpperBounds); UP 0 keeps lb = 0. LO, FX, FR, MI (lb = −∞, ub kept), PL, BV
+ *   (0..1), LI, UI. Integer markers and BV/LI/UI are read as continuous (the QP relaxation;
+ *   counted in stats.integerColumns).
+ * - Bound, RHS and range values with |v| ≥ options.infinity (default 1e20) are ±Infinity.
+ * - QUADOBJ `c1 c2 v` is Q(c2, c1) = Q(c1, c2) (one triangle listed, mirrored). QMATRIX and
+ *   QSECTION (for the objective) list the full matrix: P takes (Q + Qᵀ)/2, i.e. each off-diagonal
+ *   entry contributes half to the lower-triangle position (exact for a symmetric listing).
+ * - Only the first RHS, RANGES and BOUNDS set is used; entries of other sets are skipped and
+ *   counted in stats.ignoredEntries. Repeated COLUMNS / QUADOBJ entries are summed (counted in
+ *   stats.duplicateEntries). A column that reappears after others in COLUMNS is the same column.
+ * - OBJSENSE MAX: the equivalent minimisation is returned (q, P and constant negated);
+ *   stats.sense says 'max'.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { gunzip, gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { CscMatrix } from './sparse';
+import type { CanonicalProblem } from './problem';
+import { ErrorCode, QpError } from './errors';
+
+export type QpsFormat = 'auto' | 'fixed' | 'free';
+
+export interface QpsOptions {
+  /** 'auto' (default) detects the format, see the comment at the top of lib/qps.ts. */
+  format?: QpsFormat;
+  /** The problem name; default: the file name stem (readQps) or the NAME record (parseQps). */
+  name?: string;
+  /** Bound, RHS and range values with |v| ≥ infinity are read as ±Infinity. Default 1e20. */
+  infinity?: number;
+}
+
+export interface QpsStats {
+  /** The format the text was read in (for 'auto', the one detected). */
+  format: 'fixed' | 'free';
+  /** Lines in the text, ENDATA included. */
+  lines: number;
+  n: number;
+  m: number;
+  /** Stored entries of A, explicit zeros included. */
+  nnzA: number;
+  /** Stored entries of P's lower triangle, diagonal and explicit zeros included. */
+  nnzP: number;
+  /** Rows with l = u. */
+  nEq: number;
+  /** Rows with a RANGES entry. */
+  nRanged: number;
+  /** Variables with lb = −∞ and ub = +∞. */
+  nFree: number;
+  /** N rows other than the objective, dropped with their entries. */
+  droppedRows: number;
+  /** The quadratic sections present, in file order (empty for an LP). */
+  quadraticSections: string[];
+  /** The objective sense of the file; a 'max' problem is returned as its negated minimisation. */
+  sense: 'min' | 'max';
+  /** Columns marked integer (MARKER INTORG, BV, LI, UI); read as continuous. */
+  integerColumns: number;
+  /** COLUMNS / QUADOBJ entries repeating an earlier (row, column); summed. */
+  duplicateEntries: number;
+  /** Entries skipped: other RHS/RANGES/BOUNDS sets, RHS/RANGES on dropped N rows, RANGES on the objective. */
+  ignoredEntries: number;
+  /** UP/UI bounds below zero on a column without a lower bound: lb set to −∞. */
+  negativeUpperBounds: number;
+}
+
+export type QpsProblem = CanonicalProblem & {
+  form: 'canonical';
+  name: string;
+  P: CscMatrix;
+  q: Float64Array;
+  A: CscMatrix;
+  l: Float64Array;
+  u: Float64Array;
+  lb: Float64Array;
+  ub: Float64Array;
+  constant: number;
+  /** The NAME record of the file ('' if none); may differ from name (QAFIRO says AFIRO). */
+  nameRecord: string;
+  /** The objective row's name ('' if the file has no N row). */
+  objectiveName: string;
+  /** Names of the m rows of A, in order. */
+  rowNames: string[];
+  /** Names of the n columns, in order. */
+  colNames: string[];
+  stats: QpsStats;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function parseError(lineNo: number, message: string, token?: string): QpError {
+  const details: { field: string; index: number; value?: unknown } = { field: `line ${lineNo}`, index: lineNo };
+  if (token !== undefined) details.value = token;
+  return new QpError(ErrorCode.QPS_PARSE, `QPS line ${lineNo}: ${message}`, details);
+}
+
+const quote = (s: string): string => `'${s}'`;
+
+// ---------------------------------------------------------------------------------------------
+// Lexical helpers
+
+const SPACE = 32;
+const TAB = 9;
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === 13 || c === 11 || c === 12;
+}
+
+/** 0-based separator columns of the fixed format (column 1 is blank on every data line). */
+const SEPARATORS = [3, 12, 13, 22, 23, 36, 37, 38, 47, 48];
+/** 0-based [start, end) of the six fixed-format fields. */
+const FIELD_START = [1, 4, 14, 24, 39, 49];
+const FIELD_END = [3, 12, 22, 36, 47, 61];
+const FIXED_WIDTH = 61;
+
+/** Splits on blanks into out; returns the token count (may exceed out's useful length). */
+function tokenize(line: string, out: string[]): number {
+  const len = line.length;
+  let count = 0;
+  let k = 0;
+  while (k < len) {
+    while (k < len && isBlank(line.charCodeAt(k))) k++;
+    if (k >= len) break;
+    const start = k;
+    while (k < len && !isBlank(line.charCodeAt(k))) k++;
+    out[count++] = line.slice(start, k);
+  }
+  return count;
+}
+
+/** A number, or NaN. Accepts Fortran D exponents and inf/infinity; rejects hex and the like. */
+function parseNumber(tok: string): number {
+  if (tok.length === 0) return NaN;
+  const v = Number(tok);
+  // Number() also reads 0x.., 0b.., 0o.. (second character a letter): those go the slow way.
+  const c1 = tok.charCodeAt(1) | 0x20;
+  if (v === v && c1 !== 0x78 && c1 !== 0x62 && c1 !== 0x6f) return v;
+  const lower = tok.toLowerCase();
+  const sign = lower.charCodeAt(0);
+  const unsigned = sign === 43 || sign === 45 ? lower.slice(1) : lower;
+  if (unsigned === 'inf' || unsigned === 'infinity') return sign === 45 ? -Infinity : Infinity;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)d[+-]?\d+$/.test(lower)) return Number(lower.replace('d', 'e'));
+  return NaN;
+}
+
+/** Sections whose data lines hold fields (not OBJSENSE / OBJNAME / NAME). */
+const FIELD_SECTIONS = new Set(['ROWS', 'COLUMNS', 'RHS', 'RANGES', 'BOUNDS', 'QUADOBJ', 'QMATRIX', 'QSECTION']);
+
+/**
+ * Whether the text looks like fixed-format MPS: every data line has blanks in the separator
+ * columns and nothing after column 61 (MARKER lines and blank lines excepted; a tab in a data
+ * line makes the text free format). See the comment at the top.
+ */
+export function isColumnAligned(text: string): boolean {
+  const L = text.length;
+  const hasTab = text.indexOf('\t') >= 0;
+  let pos = 0;
+  let section = '';
+  let fields = false;
+  while (pos < L) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = L;
+    let stop = end;
+    if (stop > pos && text.charCodeAt(stop - 1) === 13) stop--;
+    const first = pos < stop ? text.charCodeAt(pos) : SPACE;
+    if (first === 42 /* * */) {
+      // comment
+    } else if (!isBlank(first)) {
+      let k = pos;
+      while (k < stop && !isBlank(text.charCodeAt(k))) k++;
+      section = text.slice(pos, k).toUpperCase();
+      if (section === 'ENDATA') break;
+      fields = FIELD_SECTIONS.has(section);
+    } else if (fields) {
+      const len = stop - pos;
+      let ok = true;
+      for (let s = 0; s < SEPARATORS.length; s++) {
+        const c = SEPARATORS[s]!;
+        if (c >= len) break;
+        if (text.charCodeAt(pos + c) !== SPACE) {
+          ok = false;
+          break;
+        }
+      }
+      for (let k = pos + FIXED_WIDTH; ok && k < stop; k++) if (text.charCodeAt(k) !== SPACE) ok = false;
+      for (let k = pos; ok && hasTab && k < stop; k++) if (text.charCodeAt(k) === TAB) ok = false;
+      if (!ok) {
+        const line = text.slice(pos, stop);
+        if (line.trim() !== '' && !(section === 'COLUMNS' && line.indexOf("'MARKER'") >= 0)) return false;
+      }
+    }
+    pos = end + 1;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Growable triplet storage
+
+class Triplets {
+  rows = new Int32Array(1024);
+  cols = new Int32Array(1024);
+  vals = new Float64Array(1024);
+  count = 0;
+
+  push(i: number, j: number, v: number): void {
+    if (this.count === this.rows.length) {
+      const cap = this.count * 2;
+      const rows = new Int32Array(cap);
+      rows.set(this.rows);
+      const cols = new Int32Array(cap);
+      cols.set(this.cols);
+      const vals = new Float64Array(cap);
+      vals.set(this.vals);
+      this.rows = rows;
+      this.cols = cols;
+      this.vals = vals;
+    }
+    this.rows[this.count] = i;
+    this.cols[this.count] = j;
+    this.vals[this.count++] = v;
+  }
+
+  /** CSC with rows sorted in each column and duplicates summed (two stable counting sorts). */
+  toCsc(nrows: number, ncols: number, triangle: 'full' | 'lower'): CscMatrix {
+    const { rows, cols, vals, count } = this;
+    const rowStart = new Int32Array(nrows + 1);
+    for (let k = 0; k < count; k++) rowStart[rows[k]! + 1]!++;
+    for (let i = 0; i < nrows; i++) rowStart[i + 1]! += rowStart[i]!;
+    const byRow = new Int32Array(count);
+    for (let k = 0; k < count; k++) byRow[rowStart[rows[k]!]!++] = k;
+    const colStart = new Int32Array(ncols + 1);
+    for (let k = 0; k < count; k++) colStart[cols[k]! + 1]!++;
+    for (let j = 0; j < ncols; j++) colStart[j + 1]! += colStart[j]!;
+    const next = colStart.slice(0, ncols);
+    const order = new Int32Array(count);
+    for (let t = 0; t < count; t++) {
+      const k = byRow[t]!;
+      order[next[cols[k]!]!++] = k;
+    }
+    const colPtr = new Int32Array(ncols + 1);
+    let rowIdx = new Int32Array(count);
+    let values = new Float64Array(count);
+    let p = 0;
+    for (let j = 0; j < ncols; j++) {
+      const first = p;
+      for (let t = colStart[j]!; t < colStart[j + 1]!; t++) {
+        const k = order[t]!;
+        const i = rows[k]!;
+        if (p > first && rowIdx[p - 1] === i) values[p - 1]! += vals[k]!;
+        else {
+          rowIdx[p] = i;
+          values[p++] = vals[k]!;
+        }
+      }
+      colPtr[j + 1] = p;
+    }
+    if (p < count) {
+      rowIdx = rowIdx.slice(0, p);
+      values = values.slice(0, p);
+    }
+    return new CscMatrix(nrows, ncols, colPtr, rowIdx, values, triangle);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader
+
+const enum Sec {
+  None,
+  Name,
+  Rows,
+  Columns,
+  Rhs,
+  Ranges,
+  Bounds,
+  QuadObj,
+  QMatrix,
+  ObjSense,
+  ObjName,
+  End,
+}
+
+const SECTIONS: Record<string, Sec> = {
+  NAME: Sec.Name,
+  ROWS: Sec.Rows,
+  COLUMNS: Sec.Columns,
+  RHS: Sec.Rhs,
+  RANGES: Sec.Ranges,
+  BOUNDS: Sec.Bounds,
+  QUADOBJ: Sec.QuadObj,
+  QMATRIX: Sec.QMatrix,
+  QSECTION: Sec.QMatrix,
+  OBJSENSE: Sec.ObjSense,
+  OBJSENS: Sec.ObjSense,
+  OBJNAME: Sec.ObjName,
+  ENDATA: Sec.End,
+};
+
+const UNSUPPORTED_SECTIONS = new Set(['QCMATRIX', 'CSECTION', 'SOS', 'INDICATORS', 'GENCONS', 'PWLOBJ', 'PWLNAM', 'PWLCON', 'SETS', 'BRANCH', 'USERCUTS', 'LAZYCONS']);
+
+/** Row lookup codes besides indices ≥ 0. */
+const OBJECTIVE = -1;
+const DROPPED = -2;
+
+const ROW_E = 0;
+const ROW_L = 1;
+const ROW_G = 2;
+
+/** BOUNDS types: which need a value. */
+const BOUND_NEEDS_VALUE: Record<string, boolean> = { UP: true, LO: true, FX: true, LI: true, UI: true, FR: false, MI: false, PL: false, BV: false };
+
+class Reader {
+  private readonly fixed: boolean;
+  private readonly infinity: number;
+
+  private section: Sec = Sec.None;
+  private sectionWord = '';
+  private lineNo = 0;
+  private nameRecord = '';
+  private sense: 'min' | 'max' = 'min';
+  private objNameWanted: string | undefined;
+  private objectiveName = '';
+  private sawEndata = false;
+  private sawRows = false;
+
+  private readonly rowMap = new Map<string, number>();
+  private readonly rowNames: string[] = [];
+  private readonly rowType: number[] = [];
+  private readonly rhs: number[] = [];
+  private readonly range: number[] = [];
+  private droppedRows = 0;
+
+  private readonly colMap = new Map<string, number>();
+  private readonly colNames: string[] = [];
+  private readonly q: number[] = [];
+  private readonly qSeen: number[] = [];
+  private readonly lb: number[] = [];
+  private readonly ub: number[] = [];
+  private readonly lbSet: number[] = [];
+  private readonly integer: number[] = [];
+  private curColName: string | undefined;
+  private curCol = -1;
+  private inIntegerMarker = false;
+  private readonly lastCol = new Int32Array([-1, -1]);
+  /** Row-name cache per field position ('\n' is never a name). */
+  private readonly lastRowName = ['\n', '\n'];
+  private readonly lastRowIdx = new Int32Array([-3, -3]);
+
+  private readonly A = new Triplets();
+  private readonly P = new Triplets();
+  private quadObjEntries = 0;
+  private readonly quadraticSections: string[] = [];
+  private constant = 0;
+
+  private rhsSet: string | undefined;
+  private rangesSet: string | undefined;
+  private boundsSet: string | undefined;
+  private ignoredEntries = 0;
+  private negativeUpperBounds = 0;
+  private duplicateEntries = 0;
+
+  /** Normalised fields f[0..5] of the current data line (fixed-format positions). */
+  private readonly f: string[] = ['', '', '', '', '', ''];
+  private readonly tokens: string[] = [];
+
+  constructor(format: 'fixed' | 'free', infinity: number) {
+    this.fixed = format === 'fixed';
+    this.infinity = infinity;
+  }
+
+  parse(text: string): Omit<QpsProblem, 'name'> {
+    const L = text.length;
+    let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    while (pos < L) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = L;
+      let stop = end;
+      if (stop > pos && text.charCodeAt(stop - 1) === 13) stop--;
+      this.lineNo++;
+      const first = pos < stop ? text.charCodeAt(pos) : SPACE;
+      if (first !== 42 /* '*' comment */) {
+        if (!isBlank(first)) {
+          this.header(text.slice(pos, stop));
+          if (this.sawEndata) break;
+        } else {
+          let k = pos;
+          while (k < stop && isBlank(text.charCodeAt(k))) k++;
+          if (k < stop) this.data(text, pos, stop);
+        }
+      }
+      pos = end + 1;
+    }
+    if (!this.sawEndata) {
+      throw parseError(this.lineNo, `missing ENDATA (the text ends at line ${this.lineNo})`);
+    }
+    if (this.objNameWanted !== undefined && this.objectiveName === '') {
+      throw parseError(this.lineNo, `OBJNAME names ${quote(this.objNameWanted)}, which is not an N row`, this.objNameWanted);
+    }
+    return this.finish();
+  }
+
+  // --- headers ---------------------------------------------------------------------------
+
+  private header(line: string): void {
+    let k = 0;
+    while (k < line.length && !isBlank(line.charCodeAt(k))) k++;
+    const word = line.slice(0, k);
+    const upper = word.toUpperCase();
+    const rest = line.slice(k).trim();
+    const sec = SECTIONS[upper];
+    if (sec === undefined) {
+      if (UNSUPPORTED_SECTIONS.has(upper)) throw parseError(this.lineNo, `section ${upper} is not supported`, word);
+      throw parseError(this.lineNo, `unknown section ${quote(word)}`, word);
+    }
+    this.section = sec;
+    this.sectionWord = upper;
+    this.curColName = undefined;
+    switch (sec) {
+      case Sec.Name: {
+        // The name: the rest of the line up to a run of two blanks (QFORPLAN: "FORPLAN  (FORPLAN1)").
+        const cut = rest.search(/\s\s|\t/);
+        this.nameRecord = cut >= 0 ? rest.slice(0, cut) : rest;
+        break;
+      }
+      case Sec.Rows:
+        this.sawRows = true;
+        break;
+      case Sec.Columns:
+        if (!this.sawRows) throw parseError(this.lineNo, 'COLUMNS before ROWS', word);
+        break;
+      case Sec.Rhs:
+      case Sec.Ranges:
+      case Sec.Bounds:
+      case Sec.QuadObj:
+        break;
+      case Sec.QMatrix:
+        if (upper === 'QSECTION' && rest !== '') {
+          const idx = this.rowMap.get(rest);
+          if (idx !== OBJECTIVE) {
+            throw parseError(this.lineNo, `QSECTION ${quote(rest)}: quadratic constraints are not supported (only the objective row)`, rest);
+          }
+        }
+        break;
+      case Sec.ObjSense:
+        if (rest !== '') this.objSense(rest);
+        break;
+      case Sec.ObjName:
+        if (rest !== '') this.objName(rest);
+        break;
+      case Sec.End:
+        this.sawEndata = true;
+        break;
+      default:
+        break;
+    }
+    if (sec === Sec.QuadObj || sec === Sec.QMatrix) this.quadraticSections.push(upper);
+  }
+
+  private objSense(text: string): void {
+    const s = text.toUpperCase();
+    if (s === 'MAX' || s === 'MAXIMIZE' || s === 'MAXIMISE') this.sense = 'max';
+    else if (s === 'MIN' || s === 'MINIMIZE' || s === 'MINIMISE') this.sense = 'min';
+    else throw parseError(this.lineNo, `unknown objective sense ${quote(text)} (MAX or MIN)`, text);
+  }
+
+  private objName(text: string): void {
+    if (this.sawRows) throw parseError(this.lineNo, 'OBJNAME must come before ROWS', text);
+    this.objNameWanted = text;
+  }
+
+  // --- data lines ------------------------------------------------------------------------
+
+  private data(text: string, pos: number, stop: number): void {
+    const sec = this.section;
+    if (sec === Sec.ObjSense) return this.objSense(text.slice(pos, stop).trim());
+    if (sec === Sec.ObjName) return this.objName(text.slice(pos, stop).trim());
+    if (sec === Sec.None || sec === Sec.Name) {
+      const what = sec === Sec.None ? 'data before the first section' : 'data line in the NAME section';
+      const line = text.slice(pos, stop).trim();
+      throw parseError(this.lineNo, `${what}: ${quote(line)}`, line);
+    }
+    const isData = this.fixed ? this.fixedFields(text, pos, stop) : this.freeFields(text.slice(pos, stop));
+    if (!isData) return;
+    switch (sec) {
+      case Sec.Rows:
+        return this.row();
+      case Sec.Columns:
+        return this.column();
+      case Sec.Rhs:
+        return this.rhsLine();
+      case Sec.Ranges:
+        return this.rangesLine();
+      case Sec.Bounds:
+        return this.bound();
+      case Sec.QuadObj:
+        return this.quad(false);
+      case Sec.QMatrix:
+        return this.quad(true);
+      default:
+        break;
+    }
+  }
+
+  /** Cuts the line into the six fields; false for a MARKER line (handled here). */
+  private fixedFields(text: string, pos: number, stop: number): boolean {
+    const len = stop - pos;
+    for (let s = 0; s < SEPARATORS.length; s++) {
+      const c = SEPARATORS[s]!;
+      if (c >= len) break;
+      if (text.charCodeAt(pos + c) !== SPACE) {
+        const line = text.slice(pos, stop);
+        if (this.section === Sec.Columns && line.indexOf("'MARKER'") >= 0 && this.marker(line)) return false;
+        throw parseError(
+          this.lineNo,
+          `fixed format: column ${c + 1} of ${quote(line.trim())} holds ${quote(line.charAt(c))}, outside the fields (columns 2-3, 5-12, 15-22, 25-36, 40-47, 50-61); is this free format?`,
+          line.trim(),
+        );
+      }
+    }
+    const f = this.f;
+    let quoted = false;
+    for (let k = 0; k < 6; k++) {
+      let s = pos + FIELD_START[k]!;
+      let e = pos + FIELD_END[k]!;
+      if (e > stop) e = stop;
+      while (s < e && isBlank(text.charCodeAt(s))) s++;
+      while (e > s && isBlank(text.charCodeAt(e - 1))) e--;
+      if (s < e) {
+        f[k] = text.slice(s, e);
+        if (text.charCodeAt(s) === 39 /* ' */) quoted = true;
+      } else f[k] = '';
+    }
+    if (quoted && this.section === Sec.Columns && this.marker(text.slice(pos, stop))) return false;
+    return true;
+  }
+
+  /**
+   * Maps whitespace tokens to the fixed-format field positions of the current section;
+   * false for a MARKER line (handled here).
+   */
+  private freeFields(line: string): boolean {
+    const t = this.tokens;
+    const k = tokenize(line, t);
+    if (this.section === Sec.Columns && k === 3 && t[1] === "'MARKER'") return !this.marker(line);
+    const f = this.f;
+    f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = '';
+    const wrongCount = (expected: string): QpError =>
+      parseError(this.lineNo, `expected ${expected}, found ${k} field(s): ${quote(line.trim())}`, line.trim());
+    switch (this.section) {
+      case Sec.Rows:
+        if (k !== 2) throw wrongCount('row type and row name');
+        f[0] = t[0]!;
+        f[1] = t[1]!;
+        return true;
+      case Sec.Columns:
+        if (k !== 3 && k !== 5) throw wrongCount('column, row, value [, row, value]');
+        f[1] = t[0]!;
+        f[2] = t[1]!;
+        f[3] = t[2]!;
+        if (k === 5) {
+          f[4] = t[3]!;
+          f[5] = t[4]!;
+        }
+        return true;
+      case Sec.Rhs:
+      case Sec.Ranges: {
+        if (k < 2 || k > 5) throw wrongCount('[set,] row, value [, row, value]');
+        const o = k % 2; // odd count: a set name comes first
+        if (o === 1) f[1] = t[0]!;
+        f[2] = t[o]!;
+        f[3] = t[o + 1]!;
+        if (k - o === 4) {
+          f[4] = t[o + 2]!;
+          f[5] = t[o + 3]!;
+        }
+        return true;
+      }
+      case Sec.Bounds: {
+        if (k < 2 || k > 4) throw wrongCount('type, [set,] column [, value]');
+        const type = t[0]!.toUpperCase();
+        f[0] = t[0]!;
+        const needs = BOUND_NEEDS_VALUE[type];
+        let hasSet: boolean;
+        if (k === 4) hasSet = true;
+        else if (k === 2) hasSet = false;
+        else if (needs === true) hasSet = false; // UP col value
+        else hasSet = this.colMap.has(t[2]!) || !this.colMap.has(t[1]!); // FR set col | FR col value
+        if (hasSet) {
+          f[1] = t[0 + 1]!;
+          f[2] = t[2]!;
+          if (k === 4) f[3] = t[3]!;
+        } else {
+          f[2] = t[1]!;
+          if (k === 3) f[3] = t[2]!;
+        }
+        return true;
+      }
+      case Sec.QuadObj:
+      case Sec.QMatrix:
+        if (k !== 3) throw wrongCount('column, column, value');
+        f[1] = t[0]!;
+        f[2] = t[1]!;
+        f[3] = t[2]!;
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  private expectEmpty(...indices: number[]): void {
+    for (const k of indices) {
+      const s = this.f[k]!;
+      if (s !== '') throw parseError(this.lineNo, `unexpected ${quote(s)} in ${this.sectionName()}`, s);
+    }
+  }
+
+  private sectionName(): string {
+    return this.sectionWord;
+  }
+
+  /** A number; `what` and `name` describe it in an error message (built only on error). */
+  private number(tok: string, what: string, name: string): number {
+    const v = parseNumber(tok);
+    if (v === v) return v;
+    const of = name === '' ? what : `${what} ${quote(name)}`;
+    if (tok === '') throw parseError(this.lineNo, `missing ${of}`, tok);
+    throw parseError(this.lineNo, `bad number ${quote(tok)} (${of})`, tok);
+  }
+
+  /** A bound-like value: beyond ±infinity it is ±Infinity. */
+  private bigNumber(tok: string, what: string, name: string): number {
+    const v = this.number(tok, what, name);
+    return v >= this.infinity ? Infinity : v <= -this.infinity ? -Infinity : v;
+  }
+
+  /**
+   * A row's index (or OBJECTIVE / DROPPED). Entries in the same field position of consecutive
+   * lines often name the same row or the next one: those are tried before the map.
+   */
+  private rowIndex(name: string, slot: 0 | 1): number {
+    if (name === this.lastRowName[slot]) return this.lastRowIdx[slot]!;
+    const guess = this.lastRowIdx[slot]! + 1;
+    const names = this.rowNames;
+    let idx: number | undefined;
+    if (guess >= 0 && guess < names.length && names[guess] === name) idx = guess;
+    else {
+      if (name === '') throw parseError(this.lineNo, 'missing row name', name);
+      idx = this.rowMap.get(name);
+      if (idx === undefined) throw parseError(this.lineNo, `unknown row name ${quote(name)} in ${this.sectionName()}`, name);
+    }
+    this.lastRowName[slot] = name;
+    this.lastRowIdx[slot] = idx;
+    return idx;
+  }
+
+  /**
+   * A column's index. Files list bounds and QUADOBJ entries mostly in column order, so the
+   * column last found through this slot, and the one after it, are tried before the map.
+   */
+  private colIndex(name: string, slot: 0 | 1): number {
+    const last = this.lastCol[slot]!;
+    const names = this.colNames;
+    if (last >= 0) {
+      if (names[last] === name) return last;
+      if (last + 1 < names.length && names[last + 1] === name) return (this.lastCol[slot] = last + 1);
+    }
+    if (name === '') throw parseError(this.lineNo, 'missing column name', name);
+    const idx = this.colMap.get(name);
+    if (idx === undefined) throw parseError(this.lineNo, `unknown column name ${quote(name)} in ${this.sectionName()}`, name);
+    this.lastCol[slot] = idx;
+    return idx;
+  }
+
+  // --- sections --------------------------------------------------------------------------
+
+  private row(): void {
+    const f = this.f;
+    this.expectEmpty(2, 3, 4, 5);
+    const typeTok = f[0]!;
+    const name = f[1]!;
+    if (name === '') throw parseError(this.lineNo, 'missing row name', typeTok);
+    if (this.rowMap.has(name)) throw parseError(this.lineNo, `duplicate row name ${quote(name)}`, name);
+    const type = typeTok.toUpperCase();
+    if (type === 'N') {
+      const isObjective = this.objectiveName === '' && (this.objNameWanted === undefined || this.objNameWanted === name);
+      if (isObjective) {
+        this.objectiveName = name;
+        this.rowMap.set(name, OBJECTIVE);
+      } else {
+        this.rowMap.set(name, DROPPED);
+        this.droppedRows++;
+      }
+      return;
+    }
+    let code: number;
+    if (type === 'E') code = ROW_E;
+    else if (type === 'L') code = ROW_L;
+    else if (type === 'G') code = ROW_G;
+    else throw parseError(this.lineNo, `unknown row type ${quote(typeTok)} (N, E, L or G)`, typeTok);
+    this.rowMap.set(name, this.rowNames.length);
+    this.rowNames.push(name);
+    this.rowType.push(code);
+    this.rhs.push(0);
+    this.range.push(NaN);
+  }
+
+  private marker(line: string): boolean {
+    const t = this.tokens;
+    const k = tokenize(line, t);
+    if (k !== 3 || t[1] !== "'MARKER'") return false;
+    const kind = t[2]!.toUpperCase();
+    if (kind === "'INTORG'") this.inIntegerMarker = true;
+    else if (kind === "'INTEND'") this.inIntegerMarker = false;
+    else throw parseError(this.lineNo, `unknown marker ${quote(t[2]!)} ('INTORG' or 'INTEND')`, t[2]!);
+    this.curColName = undefined;
+    return true;
+  }
+
+  private column(): void {
+    const f = this.f;
+    this.expectEmpty(0);
+    const name = f[1]!;
+    if (name !== this.curColName) {
+      if (name === '') throw parseError(this.lineNo, 'missing column name', name);
+      let j = this.colMap.get(name);
+      if (j === undefined) {
+        j = this.colNames.length;
+        this.colMap.set(name, j);
+        this.colNames.push(name);
+        this.q.push(0);
+        this.qSeen.push(0);
+        this.lb.push(0);
+        this.ub.push(Infinity);
+        this.lbSet.push(0);
+        this.integer.push(this.inIntegerMarker ? 1 : 0);
+      }
+      this.curColName = name;
+      this.curCol = j;
+    }
+    this.entry(f[2]!, f[3]!, 0);
+    if (f[4] !== '' || f[5] !== '') this.entry(f[4]!, f[5]!, 1);
+  }
+
+  private entry(rowName: string, valueTok: string, slot: 0 | 1): void {
+    const i = this.rowIndex(rowName, slot);
+    const v = this.number(valueTok, 'value for row', rowName);
+    const j = this.curCol;
+    if (i >= 0) this.A.push(i, j, v);
+    else if (i === OBJECTIVE) {
+      if (this.qSeen[j]) this.duplicateEntries++;
+      this.qSeen[j] = 1;
+      this.q[j] += v;
+    }
+  }
+
+  /** Whether this line belongs to the set in use (the first one seen). */
+  private inSet(kind: 'rhsSet' | 'rangesSet' | 'boundsSet', set: string, entries: number): boolean {
+    const current = this[kind];
+    if (current === undefined) {
+      this[kind] = set;
+      return true;
+    }
+    if (current === set) return true;
+    this.ignoredEntries += entries;
+    return false;
+  }
+
+  private rhsLine(): void {
+    const f = this.f;
+    this.expectEmpty(0);
+    const pairs = f[4] !== '' || f[5] !== '' ? 2 : 1;
+    if (!this.inSet('rhsSet', f[1]!, pairs)) return;
+    this.rhsEntry(f[2]!, f[3]!, 0);
+    if (pairs === 2) this.rhsEntry(f[4]!, f[5]!, 1);
+  }
+
+  private rhsEntry(rowName: string, valueTok: string, slot: 0 | 1): void {
+    const i = this.rowIndex(rowName, slot);
+    if (i === OBJECTIVE) {
+      this.constant = -this.number(valueTok, 'RHS of row', rowName);
+      return;
+    }
+    const v = this.bigNumber(valueTok, 'RHS of row', rowName);
+    if (i === DROPPED) this.ignoredEntries++;
+    else this.rhs[i] = v;
+  }
+
+  private rangesLine(): void {
+    const f = this.f;
+    this.expectEmpty(0);
+    const pairs = f[4] !== '' || f[5] !== '' ? 2 : 1;
+    if (!this.inSet('rangesSet', f[1]!, pairs)) return;
+    this.rangeEntry(f[2]!, f[3]!, 0);
+    if (pairs === 2) this.rangeEntry(f[4]!, f[5]!, 1);
+  }
+
+  private rangeEntry(rowName: string, valueTok: string, slot: 0 | 1): void {
+    const i = this.rowIndex(rowName, slot);
+    const v = this.bigNumber(valueTok, 'range of row', rowName);
+    if (i < 0) this.ignoredEntries++;
+    else this.range[i] = v;
+  }
+
+  private bound(): void {
+    const f = this.f;
+    this.expectEmpty(4, 5);
+    const typeTok = f[0]!;
+    const type = typeTok.toUpperCase();
+    const needs = BOUND_NEEDS_VALUE[type];
+    if (needs === undefined) {
+      if (type === 'SC') throw parseError(this.lineNo, 'bound type SC (semi-continuous) is not supported', typeTok);
+      throw parseError(this.lineNo, `unknown bound type ${quote(typeTok)}`, typeTok);
+    }
+    if (!this.inSet('boundsSet', f[1]!, 1)) return;
+    const j = this.colIndex(f[2]!, 0);
+    const v = needs ? this.bigNumber(f[3]!, `${type} bound of column`, f[2]!) : 0;
+    switch (type) {
+      case 'UP':
+      case 'UI':
+        this.ub[j] = v;
+        if (v < 0 && !this.lbSet[j]) {
+          this.lb[j] = -Infinity;
+          this.negativeUpperBounds++;
+        }
+        break;
+      case 'LO':
+      case 'LI':
+        this.lb[j] = v;
+        this.lbSet[j] = 1;
+        break;
+      case 'FX':
+        this.lb[j] = v;
+        this.ub[j] = v;
+        this.lbSet[j] = 1;
+        break;
+      case 'FR':
+        this.lb[j] = -Infinity;
+        this.ub[j] = Infinity;
+        this.lbSet[j] = 1;
+        break;
+      case 'MI':
+        this.lb[j] = -Infinity;
+        this.lbSet[j] = 1;
+        break;
+      case 'PL':
+        this.ub[j] = Infinity;
+        break;
+      case 'BV':
+        this.lb[j] = 0;
+        this.ub[j] = 1;
+        this.lbSet[j] = 1;
+        break;
+      default:
+        break;
+    }
+    if (type === 'BV' || type === 'LI' || type === 'UI') this.integer[j] = 1;
+  }
+
+  private quad(full: boolean): void {
+    const f = this.f;
+    this.expectEmpty(0, 4, 5);
+    const a = this.colIndex(f[1]!, 0);
+    const b = this.colIndex(f[2]!, 1);
+    const v = this.number(f[3]!, 'quadratic coefficient', '');
+    const i = a > b ? a : b;
+    const j = a > b ? b : a;
+    if (!full) {
+      this.P.push(i, j, v);
+      this.quadObjEntries++;
+    } else this.P.push(i, j, i === j ? v : 0.5 * v);
+  }
+
+  // --- assembly --------------------------------------------------------------------------
+
+  private finish(): Omit<QpsProblem, 'name'> {
+    const n = this.colNames.length;
+    const m = this.rowNames.length;
+    const A = this.A.toCsc(m, n, 'full');
+    this.duplicateEntries += this.A.count - A.nnz;
+    const P = this.P.toCsc(n, n, 'lower');
+    // Duplicates among QUADOBJ entries only (QMATRIX mirror pairs merge by design).
+    if (this.quadObjEntries === this.P.count) this.duplicateEntries += this.P.count - P.nnz;
+
+    const q = Float64Array.from(this.q);
+    const lb = Float64Array.from(this.lb);
+    const ub = Float64Array.from(this.ub);
+    const l = new Float64Array(m);
+    const u = new Float64Array(m);
+    let nEq = 0;
+    let nRanged = 0;
+    for (let i = 0; i < m; i++) {
+      const b = this.rhs[i]!;
+      const r = this.range[i]!;
+      const type = this.rowType[i]!;
+      let lo: number;
+      let hi: number;
+      if (Number.isNaN(r)) {
+        lo = type === ROW_L ? -Infinity : b;
+        hi = type === ROW_G ? Infinity : b;
+      } else {
+        nRanged++;
+        const ar = Math.abs(r);
+        if (type === ROW_E) {
+          lo = r < 0 ? b - ar : b;
+          hi = r > 0 ? b + ar : b;
+        } else if (type === ROW_L) {
+          lo = b - ar;
+          hi = b;
+        } else {
+          lo = b;
+          hi = b + ar;
+        }
+      }
+      l[i] = lo;
+      u[i] = hi;
+      if (lo === hi) nEq++;
+    }
+    let nFree = 0;
+    let integerColumns = 0;
+    for (let j = 0; j < n; j++) {
+      if (lb[j] === -Infinity && ub[j] === Infinity) nFree++;
+      if (this.integer[j]) integerColumns++;
+    }
+    let constant = this.constant;
+    if (this.sense === 'max') {
+      for (let j = 0; j < n; j++) q[j] = -q[j]!;
+      for (let k = 0; k < P.values.length; k++) P.values[k] = -P.values[k]!;
+      constant = -constant;
+    }
+    return {
+      form: 'canonical',
+      P,
+      q,
+      A,
+      l,
+      u,
+      lb,
+      ub,
+      constant,
+      nameRecord: this.nameRecord,
+      objectiveName: this.objectiveName,
+      rowNames: this.rowNames,
+      colNames: this.colNames,
+      stats: {
+        format: this.fixed ? 'fixed' : 'free',
+        lines: this.lineNo,
+        n,
+        m,
+        nnzA: A.nnz,
+        nnzP: P.nnz,
+        nEq,
+        nRanged,
+        nFree,
+        droppedRows: this.droppedRows,
+        quadraticSections: this.quadraticSections,
+        sense: this.sense,
+        integerColumns,
+        duplicateEntries: this.duplicateEntries,
+        ignoredEntries: this.ignoredEntries,
+        negativeUpperBounds: this.negativeUpperBounds,
+      },
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+function checkOptions(options: QpsOptions): { format: QpsFormat; infinity: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new QpError(ErrorCode.INVALID_OPTION, 'QPS options must be an object', { field: 'options', value: options });
+  }
+  const format = options.format ?? 'auto';
+  if (format !== 'auto' && format !== 'fixed' && format !== 'free') {
+    throw new QpError(ErrorCode.INVALID_OPTION, `options.format must be 'auto', 'fixed' or 'free' (got ${String(format)})`, {
+      field: 'options.format',
+      value: format,
+    });
+  }
+  const infinity = options.infinity ?? 1e20;
+  if (typeof infinity !== 'number' || !(infinity > 0)) {
+    throw new QpError(ErrorCode.INVALID_OPTION, `options.infinity must be a positive number (got ${String(infinity)})`, {
+      field: 'options.infinity',
+      value: infinity,
+    });
+  }
+  if (options.name !== undefined && typeof options.name !== 'string') {
+    throw new QpError(ErrorCode.INVALID_OPTION, 'options.name must be a string', { field: 'options.name', value: options.name });
+  }
+  return { format, infinity };
+}
+
+/** Parses QPS/MPS text. Throws QpError (code ERR_QP_QPS_PARSE) naming the line and the token. */
+export function parseQps(text: string, options: QpsOptions = {}): QpsProblem {
+  if (typeof text !== 'string') {
+    throw new QpError(ErrorCode.INVALID_TYPE, 'parseQps: text must be a string', { field: 'text', value: text });
+  }
+  const { format, infinity } = checkOptions(options);
+  let result: Omit<QpsProblem, 'name'>;
+  if (format !== 'auto') {
+    result = new Reader(format, infinity).parse(text);
+  } else {
+    const first = isColumnAligned(text) ? 'fixed' : 'free';
+    try {
+      result = new Reader(first, infinity).parse(text);
+    } catch (e) {
+      if (!(e instanceof QpError) || e.code !== ErrorCode.QPS_PARSE) throw e;
+      try {
+        result = new Reader(first === 'fixed' ? 'free' : 'fixed', infinity).parse(text);
+      } catch {
+        throw e;
+      }
+    }
+  }
+  return { ...result, name: options.name ?? result.nameRecord };
+}
+
+/** The problem name a file stands for: its base name without .gz and one more extension. */
+export function qpsNameFromPath(file: string): string {
+  let base = path.basename(file);
+  if (/\.gz$/i.test(base)) base = base.slice(0, -3);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function isGzip(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+}
+
+function gzipError(file: string, e: unknown): QpError {
+  return new QpError(ErrorCode.QPS_PARSE, `${file}: cannot decompress gzip data (${(e as Error).message})`, { field: 'file', value: file });
+}
+
+function withFile(file: string, e: unknown): unknown {
+  if (e instanceof QpError && e.code === ErrorCode.QPS_PARSE && e.field !== 'file') {
+    const details: { field?: string; index?: number; value?: unknown } = {};
+    if (e.field !== undefined) details.field = e.field;
+    if (e.index !== undefined) details.index = e.index;
+    if ('value' in e) details.value = e.value;
+    return new QpError(ErrorCode.QPS_PARSE, `${file}: ${e.message}`, details);
+  }
+  return e;
+}
+
+const gunzipAsync = promisify(gunzip);
+
+/** Reads a QPS/MPS file (gzip detected by its magic bytes). The name defaults to the file stem. */
+export async function readQps(file: string, options: QpsOptions = {}): Promise<QpsProblem> {
+  checkOptions(options);
+  let data = await readFile(file);
+  if (isGzip(data)) {
+    try {
+      data = await gunzipAsync(data);
+    } catch (e) {
+      throw gzipError(file, e);
+    }
+  }
+  try {
+    return parseQps(data.toString('utf8'), { ...options, name: options.name ?? qpsNameFromPath(file) });
+  } catch (e) {
+    throw withFile(file, e);
+  }
+}
+
+/** Synchronous readQps. */
+export function readQpsSync(file: string, options: QpsOptions = {}): QpsProblem {
+  checkOptions(options);
+  let data = readFileSync(file);
+  if (isGzip(data)) {
+    try {
+      data = gunzipSync(data);
+    } catch (e) {
+      throw gzipError(file, e);
+    }
+  }
+  try {
+    return parseQps(data.toString('utf8'), { ...options, name: options.name ?? qpsNameFromPath(file) });
+  } catch (e) {
+    throw withFile(file, e);
+  }
+}
