@@ -87,6 +87,16 @@ Parts Compute(const ProblemView& p, const Result& r) {
 
 }  // namespace
 
+void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r) {
+  if (!r.has_duals || (int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n) return;
+  for (int32_t i = 0; i < p.m; i++) {
+    if ((r.y[i] > 0 && p.u[i] == kInf) || (r.y[i] < 0 && p.l[i] == -kInf)) r.y[i] = 0;
+  }
+  for (int32_t j = 0; j < p.n; j++) {
+    if ((r.z[j] > 0 && p.UpperBound(j) == kInf) || (r.z[j] < 0 && p.LowerBound(j) == -kInf)) r.z[j] = 0;
+  }
+}
+
 void ComputeResiduals(const ProblemView& p, Result& r) {
   if ((int32_t)r.x.size() != p.n) return;
   if (r.has_duals && ((int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n)) r.has_duals = false;

@@ -10,6 +10,11 @@ void MultiplyAdd(const CscView& A, const double* x, double* y);
 // y += Aᵀ x
 void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
 
+// Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
+// solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
+// gap of METHODS.md §3 would multiply it by infinity.
+void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r);
+
 // Fills objective, primal_residual, dual_residual and duality_gap of `r` from r.x, r.y, r.z
 // exactly as METHODS.md §3 defines them (absolute, unscaled).
 void ComputeResiduals(const ProblemView& p, Result& r);

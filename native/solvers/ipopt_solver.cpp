@@ -239,16 +239,13 @@ class IpoptSolver : public Solver {
     r.status = MapStatus(status, cb);
     r.iterations = cb.iterations;
     // Ipopt: ∇f + Jᵀ·mult_g − z_L + z_U = 0, so y = mult_g and z = z_U − z_L. Multipliers
-    // that point at an infinite bound are noise (~1e-11) and are dropped.
+    // of infinite bounds (noise, ~1e-11) are dropped: the one of an infinite side here,
+    // a sign pointing at one later by DropMultipliersAtInfiniteBounds.
     r.z.assign(p.n, 0.0);
     for (int32_t j = 0; j < p.n; j++) {
       const double lo = std::isfinite(p.LowerBound(j)) ? z_l[j] : 0.0;
       const double hi = std::isfinite(p.UpperBound(j)) ? z_u[j] : 0.0;
       r.z[j] = hi - lo;
-    }
-    for (int32_t i = 0; i < p.m; i++) {
-      if (r.y[i] > 0 && !std::isfinite(p.u[i])) r.y[i] = 0;
-      if (r.y[i] < 0 && !std::isfinite(p.l[i])) r.y[i] = 0;
     }
     r.has_duals = true;
     return r;

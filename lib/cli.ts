@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * diffqp command line: solve QPS/MPS files and print what happened.
+ *
+ *   diffqp solve <file.QPS[.gz]>... [--solver highs|ipopt|clp|admm|all] [--eps 1e-6]
+ *                [--time-limit s] [--json]
+ *   diffqp solvers
+ */
+import { readQps } from './qps';
+import { availableSolvers, solve, Solution } from './solve';
+import { QpError } from './errors';
+
+interface Args {
+  command: string;
+  files: string[];
+  solvers: string[];
+  eps?: number;
+  timeLimit?: number;
+  json: boolean;
+}
+
+function usage(): never {
+  console.error('usage: diffqp solve <file.QPS[.gz]>... [--solver KEY|all] [--eps 1e-6] [--time-limit SECONDS] [--json]\n       diffqp solvers');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: argv[0] ?? '', files: [], solvers: ['highs'], json: false };
+  for (let k = 1; k < argv.length; k++) {
+    const a = argv[k]!;
+    const value = () => {
+      const v = argv[++k];
+      if (v === undefined) usage();
+      return v;
+    };
+    if (a === '--solver') args.solvers = value() === 'all' ? availableSolvers().map((s) => s.key) : argv[k]!.split(',');
+    else if (a === '--eps') args.eps = Number(value());
+    else if (a === '--time-limit') args.timeLimit = Number(value());
+    else if (a === '--json') args.json = true;
+    else if (a.startsWith('--')) usage();
+    else args.files.push(a);
+  }
+  return args;
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.command === 'solvers') {
+    console.table(availableSolvers());
+    return;
+  }
+  if (args.command !== 'solve' || args.files.length === 0) usage();
+  if (!args.json) console.log('| problem | n | m | solver | status | objective | r_p | r_d | r_g | iterations | seconds |\n|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
+  let failures = 0;
+  for (const file of args.files) {
+    const problem = await readQps(file);
+    for (const solver of args.solvers) {
+      let sol: Solution;
+      try {
+        sol = await solve(problem, {
+          solver,
+          ...(args.eps !== undefined ? { epsAbs: args.eps, epsRel: args.eps } : {}),
+          ...(args.timeLimit !== undefined ? { timeLimit: args.timeLimit } : {}),
+        });
+      } catch (e) {
+        failures++;
+        console.error(`${problem.name} ${solver}: ${e instanceof QpError ? `${e.code}: ${e.message}` : String(e)}`);
+        continue;
+      }
+      if (sol.status !== 'solved') failures++;
+      const seconds = sol.setupTime + sol.solveTime;
+      if (args.json) {
+        const { x, y, z, yIneq, yEq, certificate, ...rest } = sol;
+        void x, y, z, yIneq, yEq, certificate;
+        console.log(JSON.stringify({ problem: problem.name, n: problem.q.length, m: problem.A.nrows, ...rest }));
+      } else {
+        console.log(`| ${problem.name} | ${problem.q.length} | ${problem.A.nrows} | ${solver} | ${sol.status} | ${sol.objective.toPrecision(10)} | ${fmt(sol.primalResidual)} | ${fmt(sol.dualResidual)} | ${fmt(sol.dualityGap)} | ${sol.iterations} | ${seconds.toFixed(3)} |`);
+      }
+    }
+  }
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e instanceof QpError ? `${e.code}: ${e.message}` : e);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+/**
+ * npm run bench:overhead — what diffqp adds on top of the native solver on a tiny QP,
+ * and how long the addon takes to load. Everything is measured side by side in one run.
+ *
+ *   overhead per call = wall time of the call − the solver's own setup + solve time
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { binding } from '../lib/binding';
+import { CscMatrix } from '../lib/sparse';
+import { availableSolvers, solve, solveSync } from '../lib/solve';
+import { toCanonical } from '../lib/problem';
+
+const calls = Number(process.env.BENCH_CALLS ?? 5000);
+
+// min ½(x1² + x2²) − x1 − x2  s.t.  x1 + x2 ≤ 1,  x ≥ 0
+const problem = {
+  P: CscMatrix.identity(2, 1, 'lower'),
+  q: Float64Array.from([-1, -1]),
+  A: CscMatrix.fromDense([[1, 1]]),
+  l: Float64Array.from([-Infinity]),
+  u: Float64Array.from([1]),
+  lb: Float64Array.from([0, 0]),
+  ub: Float64Array.from([Infinity, Infinity]),
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e3; // µs
+}
+
+interface Row {
+  solver: string;
+  path: string;
+  wall: number;
+  native: number;
+  /** Median over calls of (wall − solver time): robust to the solver's own variance. */
+  overhead: number;
+}
+
+async function measure(solver: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const c = toCanonical(problem);
+  const raw = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, lb: c.lb!, ub: c.ub!, constant: 0 };
+  const native = binding();
+  const warm = Math.min(200, calls);
+  const paths: Array<[string, () => Promise<{ setupTime: number; solveTime: number }> | { setupTime: number; solveTime: number }]> = [
+    ['addon call (no JS validation)', () => native.solveSync(raw, { solver })],
+    ['solveSync', () => solveSync(problem, { solver })],
+    ['solve (async, one at a time)', () => solve(problem, { solver })],
+  ];
+  for (const [name, run] of paths) {
+    const wall: number[] = [];
+    const inner: number[] = [];
+    for (let k = 0; k < calls + warm; k++) {
+      const t0 = now();
+      const r = await run();
+      const t1 = now();
+      if (k >= warm) {
+        wall.push(t1 - t0);
+        inner.push((r.setupTime + r.solveTime) * 1e6);
+      }
+    }
+    rows.push({ solver, path: name, wall: median(wall), native: median(inner), overhead: median(wall.map((w, k) => w - inner[k]!)) });
+  }
+  return rows;
+}
+
+function loadTimes(): number[] {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.resolve(__dirname, '..', 'lib', 'binding.js'))}).binding();console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  const times: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    times.push(Number(out.stdout.trim()));
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const load = loadTimes();
+  console.log(`# diffqp overhead benchmark (${calls} calls per row, medians; node ${process.version}, ${process.platform}-${process.arch})\n`);
+  console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
+  console.log('| solver | path | wall µs/call | solver time µs | overhead µs | overhead / solver |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const { key } of availableSolvers()) {
+    if (key !== 'highs' && key !== 'ipopt' && key !== 'clp' && key !== 'admm') continue;
+    for (const row of await measure(key)) {
+      const overhead = row.overhead;
+      console.log(`| ${row.solver} | ${row.path} | ${row.wall.toFixed(1)} | ${row.native.toFixed(1)} | ${overhead.toFixed(1)} | ${(overhead / row.native).toFixed(2)} |`);
+    }
+  }
+  console.log('\nGoal: overhead under 50 µs per call.');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * Maros–Meszaros problems from ../shared/maros-meszaros, per solver: the residuals of
+ * METHODS.md §3 (which check the dual signs, not just x) at 1e-6 and the objective within
+ * 1e-5 relative of the published optimum (index.csv's opt_ref).
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readQpsSync } from '../lib/qps';
+import { availableSolvers, solve } from '../lib/solve';
+import { kktResiduals, mmDir } from './helpers';
+
+// Problems every solver here meets at 1e-6 (chosen by running them all: see the issue
+// note). HiGHS's QP duals carry its 1e-7 Hessian regularisation, which rules out many
+// problems with large |x| for it until the reduced-KKT polish lands.
+const common = [
+  'DUAL2', 'DUAL3', 'DUALC5', 'GENHS28', 'HS21', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76',
+  'PRIMAL1', 'PRIMAL2', 'PRIMAL3', 'QPCBLEND', 'QSCSD1', 'TAME', 'VALUES',
+];
+const perSolver: Record<string, string[]> = {
+  highs: common,
+  ipopt: [...common, 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'GOULDQP3', 'HS118', 'LOTSCHD', 'PRIMALC1', 'PRIMALC2', 'PRIMALC5', 'QAFIRO', 'QSHARE2B'],
+};
+
+interface IndexRow {
+  name: string;
+  optRef: number;
+  notes: string;
+}
+
+function readIndex(): Map<string, IndexRow> {
+  const lines = fs.readFileSync(path.join(mmDir, 'index.csv'), 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  const col = (k: string) => header.indexOf(k);
+  const rows = new Map<string, IndexRow>();
+  for (const line of lines.slice(1)) {
+    const c = line.split(',');
+    rows.set(c[col('name')]!, { name: c[col('name')]!, optRef: Number(c[col('opt_ref')]), notes: c.slice(col('notes')).join(',') });
+  }
+  return rows;
+}
+
+describe('Maros–Meszaros problems, per solver', function () {
+  this.timeout(300000);
+  const index = readIndex();
+
+  for (const { key: solver } of availableSolvers()) {
+    const names = perSolver[solver] ?? common;
+    describe(`${solver} (${names.length} problems)`, () => {
+      it('lists at least 15 problems', () => assert.ok(names.length >= 15));
+      for (const name of names) {
+        it(name, async () => {
+          const ref = index.get(name);
+          assert.ok(ref, `${name} missing from index.csv`);
+          const problem = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+          const sol = await solve(problem, { solver, timeLimit: 60 });
+          assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
+          assert.ok(sol.primalResidual <= 1e-6, `r_p = ${sol.primalResidual}`);
+          assert.ok(sol.dualResidual <= 1e-6, `r_d = ${sol.dualResidual}`);
+          assert.ok(sol.dualityGap <= 1e-6, `r_g = ${sol.dualityGap}`);
+          // The same residuals recomputed here, independently of the native code.
+          const js = kktResiduals(sol, problem);
+          assert.ok(js.rp <= 1e-6 && js.rd <= 1e-6 && js.rg <= 1e-6, `JS residuals ${js.rp} ${js.rd} ${js.rg}`);
+          const rel = Math.abs(sol.objective - ref.optRef) / Math.max(1, Math.abs(ref.optRef));
+          assert.ok(rel <= 1e-5, `objective ${sol.objective} vs opt_ref ${ref.optRef} (relative ${rel.toExponential(2)})`);
+        });
+      }
+    });
+  }
+});
