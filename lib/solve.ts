@@ -53,7 +53,7 @@ export interface Solution {
   dualResidual: number;
   dualityGap: number;
   iterations: number;
-  /** Seconds spent setting the solver up and solving. */
+  /** Seconds the solver spent outside its solve (building and freeing its model), and solving. */
   setupTime: number;
   solveTime: number;
   /** The solver key that produced this solution. */
