@@ -7,9 +7,10 @@ import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
+import { Attempt, autoOrder, worstResidual } from './auto';
 
 export interface SolveOptions {
-  /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm'; see availableSolvers(). */
+  /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm', or 'auto' (see lib/auto.ts); see availableSolvers(). */
   solver?: string;
   /** Absolute tolerance (default 1e-6): given to the solver and used to check a "solved" claim. */
   epsAbs?: number;
@@ -63,6 +64,8 @@ export interface Solution {
   rawStatusText: string;
   /** An infeasibility certificate, when the solver provides one. */
   certificate?: Float64Array;
+  /** With solver 'auto': every solver tried, in order (the last one answered). */
+  attempts?: Attempt[];
 }
 
 export interface SolverInfo extends NativeSolverInfo {}
@@ -169,11 +172,38 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
   if ((options as SolveOptions).signal) throw optionError('signal', 'is not supported by solveSync (use solve)', (options as SolveOptions).signal);
-  try {
-    return toSolution(binding().solveSync(nativeProblem(c), opts), opts.solver, c);
-  } catch (e) {
-    throw translateNativeError(e);
-  }
+  const run = (solver: string) => {
+    try {
+      return toSolution(binding().solveSync(nativeProblem(c), { ...opts, solver }), solver, c);
+    } catch (e) {
+      throw translateNativeError(e);
+    }
+  };
+  if (opts.solver !== 'auto') return run(opts.solver);
+  return chooseAuto(c, opts, (solver) => run(solver)) as Solution;
+}
+
+/** Tries the solvers of autoOrder in turn until one answers 'solved'. */
+function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (solver: string) => R): R {
+  const order = autoOrder(c, availableSolvers().map((s) => s.key));
+  if (order.length === 0) throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in", { field: 'options.solver' });
+  const attempts: Attempt[] = [];
+  let best: Solution | undefined;
+  const finish = (s: Solution) => {
+    attempts.push({ solver: s.solver, status: s.status, seconds: s.setupTime + s.solveTime });
+    if (!best || s.status === 'solved' || worstResidual(s) < worstResidual(best)) best = s;
+    best.attempts = attempts;
+    return s.status === 'solved';
+  };
+  // The same loop for the sync and async paths: a Promise result continues in .then.
+  const step = (k: number): R => {
+    const r = run(order[k]!);
+    if (r instanceof Promise) {
+      return r.then((s) => (finish(s) || k + 1 === order.length ? best! : step(k + 1))) as R;
+    }
+    return (finish(r as Solution) || k + 1 === order.length ? best! : step(k + 1)) as R;
+  };
+  return step(0);
 }
 
 /**
@@ -181,10 +211,14 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
  * reaches (including infeasible and unbounded); rejects with a QpError when it cannot run.
  */
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
-  const callSite = new Error();  // the caller's stack, kept across the await
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
-  const signal = options.signal;
+  if (opts.solver === 'auto') return chooseAuto(c, opts, (solver) => solveOne(c, { ...opts, solver }, options.signal));
+  return solveOne(c, opts, options.signal);
+}
+
+async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {
+  const callSite = new Error();  // the caller's stack, kept across the await
   if (signal?.aborted) throw abortError(signal);
   const native = binding();
   const token = native.createCancelToken();

@@ -1,0 +1,35 @@
+/** solver 'auto': the order follows the problem's structure, and it falls back on failure. */
+import { strict as assert } from 'node:assert';
+import { availableSolvers, solve, solveSync } from '../lib/solve';
+import { assertClose, dense, denseLower, f64 } from './helpers';
+
+const lp = { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-Infinity, -Infinity]), u: f64([4, 6]), lb: f64([0, 0]) };
+const qp = { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, -1]), A: dense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
+
+describe("solver 'auto'", () => {
+  const keys = availableSolvers().map((s) => s.key);
+
+  it('answers an LP with highs first', async () => {
+    const sol = await solve(lp, { solver: 'auto' });
+    assert.equal(sol.status, 'solved');
+    assert.equal(sol.solver, 'highs');
+    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['highs']);
+    assertClose(sol.x, [1.6, 1.2], 1e-8, 'x');
+  });
+
+  it('answers a QP with ipopt first', () => {
+    const sol = solveSync(qp, { solver: 'auto' });
+    assert.equal(sol.status, 'solved');
+    assert.equal(sol.solver, 'ipopt');
+    assertClose(sol.x, [0.5, 0.5], 1e-7, 'x');
+  });
+
+  it('tries every solver when none succeeds, and returns the best answer with all attempts', async () => {
+    // One iteration is not enough for any solver on this QP.
+    const sol = await solve(qp, { solver: 'auto', maxIter: 0 });
+    const tried = sol.attempts!.map((a) => a.solver);
+    assert.ok(tried.length >= 2 && tried.every((k) => keys.includes(k)), String(tried));
+    assert.equal(new Set(tried).size, tried.length);
+    if (sol.status !== 'solved') assert.equal(tried.length, keys.filter((k) => ['highs', 'ipopt', 'clp', 'admm'].includes(k)).length);
+  });
+});
