@@ -8,6 +8,7 @@
  *                        each tolerance. The run is resumable: rows already there are kept.
  *   <out>/results.csv    the same rows as CSV
  *   <out>/report.md      success counts per tolerance and shifted geometric mean runtimes
+ *   <out>/profile-<tol>.svg  Dolan–Moré performance profiles, one per tolerance
  * Success at tolerance tol (as the QP benchmark of Caron et al.): the solver said solved
  * (status solved or solvedInaccurate) and r_p, r_d, r_g ≤ tol. A failure is charged the
  * time limit in the shifted geometric mean exp(mean(log(t + 10))) − 10.
@@ -17,7 +18,7 @@ import * as path from 'node:path';
 import { readQps, qpsNameFromPath } from '../lib/qps';
 import { availableSolvers, solve } from '../lib/solve';
 import { QpError } from '../lib/errors';
-import { isSuccess, shiftedGeometricMean, tolerances, ToleranceName } from './bench-report';
+import { isSuccess, performanceProfile, profileSvg, shiftedGeometricMean, tolerances, ToleranceName } from './bench-report';
 
 interface Options {
   dir: string;
@@ -197,6 +198,18 @@ async function main(): Promise<void> {
     [r.problem, r.n, r.m, r.solver, r.tol, r.status, JSON.stringify(r.rawStatus), r.objective ?? '', r.primalResidual ?? '', r.dualResidual ?? '', r.dualityGap ?? '', r.iterations, r.seconds, r.success.low, r.success.mid, r.success.high].join(','),
   );
   fs.writeFileSync(path.join(o.out, 'results.csv'), [header, ...csv].join('\n') + '\n');
+  for (const t of Object.keys(tolerances) as ToleranceName[]) {
+    const names = [...new Set(current.map((r) => r.problem))];
+    const times: Record<string, number[]> = {};
+    for (const s of new Set(current.map((r) => r.solver))) {
+      times[s] = names.map((p) => {
+        const r = current.find((x) => x.problem === p && x.solver === s);
+        return r && r.success[t] ? r.seconds : Infinity;
+      });
+    }
+    const title = `Performance profile, success at ${tolerances[t]} (${names.length} problems)`;
+    fs.writeFileSync(path.join(o.out, `profile-${t}.svg`), profileSvg(title, performanceProfile(times)));
+  }
   const report = writeReport(current, o);
   fs.writeFileSync(path.join(o.out, 'report.md'), report);
   console.log(report.split('\n').slice(0, 8 + new Set(current.map((r) => r.solver)).size).join('\n'));

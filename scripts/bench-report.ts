@@ -16,3 +16,66 @@ export function isSuccess(r: { status: string; primalResidual: number; dualResid
   if (r.status !== 'solved' && r.status !== 'solvedInaccurate') return false;
   return r.primalResidual <= tol && r.dualResidual <= tol && r.dualityGap <= tol;
 }
+
+/**
+ * Dolan–Moré performance profile: for each solver s, the fraction of problems it solved
+ * within a factor τ of the fastest solver on that problem. `times[s][p]` is the runtime,
+ * or Infinity for a failure. Returns, per solver, the step points (τ, fraction).
+ */
+export function performanceProfile(times: Record<string, number[]>): Record<string, Array<[number, number]>> {
+  const solvers = Object.keys(times);
+  const problems = solvers.length > 0 ? times[solvers[0]!]!.length : 0;
+  const out: Record<string, Array<[number, number]>> = {};
+  const best: number[] = [];
+  for (let p = 0; p < problems; p++) best.push(Math.min(...solvers.map((s) => times[s]![p]!)));
+  for (const s of solvers) {
+    const ratios: number[] = [];
+    for (let p = 0; p < problems; p++) {
+      const t = times[s]![p]!;
+      if (Number.isFinite(t) && Number.isFinite(best[p]!)) ratios.push(best[p]! > 0 ? t / best[p]! : 1);
+    }
+    ratios.sort((a, b) => a - b);
+    out[s] = ratios.map((r, k) => [r, (k + 1) / problems]);
+  }
+  return out;
+}
+
+/** The profile as a small standalone SVG (log2 τ on x, fraction solved on y). */
+export function profileSvg(title: string, profile: Record<string, Array<[number, number]>>): string {
+  const W = 640;
+  const H = 400;
+  const left = 60;
+  const right = 150;
+  const top = 40;
+  const bottom = 50;
+  const maxRatio = Math.max(2, ...Object.values(profile).flatMap((pts) => pts.map(([r]) => r)));
+  const xmax = Math.ceil(Math.log2(maxRatio));
+  const x = (r: number) => left + ((W - left - right) * Math.log2(r)) / xmax;
+  const y = (f: number) => H - bottom - (H - top - bottom) * f;
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`);
+  parts.push(`<line x1="${left}" y1="${y(0)}" x2="${W - right}" y2="${y(0)}" stroke="black"/>`);
+  parts.push(`<line x1="${left}" y1="${y(0)}" x2="${left}" y2="${y(1)}" stroke="black"/>`);
+  for (let k = 0; k <= xmax; k++) {
+    parts.push(`<text x="${x(2 ** k)}" y="${y(0) + 18}" text-anchor="middle">${2 ** k}</text>`);
+  }
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${left - 8}" y="${y(f) + 4}" text-anchor="end">${f}</text>`);
+  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">τ (time ratio to the fastest solver, log scale)</text>`);
+  Object.entries(profile).forEach(([solver, pts], k) => {
+    const color = colors[k % colors.length]!;
+    let d = `M ${x(1)} ${y(0)}`;
+    let last = 0;
+    for (const [r, f] of pts) {
+      d += ` H ${x(r).toFixed(1)} V ${y(f).toFixed(1)}`;
+      last = f;
+    }
+    d += ` H ${x(2 ** xmax).toFixed(1)}`;
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<text x="${W - right + 10}" y="${top + 20 * k + 10}" fill="${color}">${solver} (${(100 * last).toFixed(0)}%)</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
