@@ -23,6 +23,8 @@ export const ErrorCode = {
   SOLVER_UNAVAILABLE: 'ERR_QP_SOLVER_UNAVAILABLE',
   /** The solve was cancelled through an AbortSignal. */
   ABORTED: 'ERR_QP_ABORTED',
+  /** differentiate was given a solution it cannot differentiate (status not solved/solvedInaccurate, or no duals). */
+  NOT_DIFFERENTIABLE: 'ERR_QP_NOT_DIFFERENTIABLE',
   /** A QPS/MPS file could not be read. */
   QPS_PARSE: 'ERR_QP_QPS_PARSE',
   /** The native addon could not be loaded. */

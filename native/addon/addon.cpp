@@ -170,6 +170,8 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+void RegisterDifferentiate(Napi::Env env, Napi::Object exports);  // differentiate_addon.cpp
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("solveSync", Napi::Function::New(env, SolveSync, "solveSync"));
   exports.Set("solveAsync", Napi::Function::New(env, SolveAsync, "solveAsync"));
@@ -177,6 +179,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
+  RegisterDifferentiate(env, exports);
   return exports;
 }
 

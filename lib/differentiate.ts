@@ -1,0 +1,424 @@
+/**
+ * differentiate / differentiateSync: vector–Jacobian products of a QP solution
+ * (METHODS.md §5 'kkt', the default; §8 'full', OptNet's full KKT system, the reference).
+ *
+ * Given the Problem passed to `solve`, its Solution and dx = ∂L/∂x for some scalar loss L,
+ * returns ∂L with respect to the problem data, named as the caller named them:
+ *
+ *   canonical form: dP, dq, dA, dl, du, dlb, dub
+ *   standard form:  dP, dq, dG, dh, dA, db, dlb, dub
+ *
+ * Conventions (each array is aligned with the caller's own array):
+ * - dq[j] = ∂L/∂q_j = d_x,j.
+ * - dP is aligned with the caller's P.values: the gradient with respect to each STORED value.
+ *   With S = ½(d_x xᵀ + x d_xᵀ):
+ *     'lower' or 'upper' storage: a diagonal value gets S_ii; an off-diagonal stored value
+ *       stands for both P_ij and P_ji, so it gets S_ij + S_ji = d_x,i x_j + d_x,j x_i.
+ *     'full' storage: every stored entry (i, j) gets S_ij (= ½ of the one-triangle value for
+ *       off-diagonals), so that ⟨dP, δP⟩ is the directional derivative along any SYMMETRIC
+ *       perturbation δP of the stored values (the solver reads the lower triangle only; a
+ *       non-symmetric perturbation is not a valid problem).
+ * - dA (dG) on A's (G's) pattern: d_w,i x_j + y_i d_x,j on active rows, 0 on inactive rows.
+ * - du / dl (dh): −d_w,i on the active side of row i, 0 elsewhere. An equality row (l_i = u_i)
+ *   has one derivative ∂L/∂b_i, reported on u_i when y_i ≥ 0 and on l_i when y_i < 0 (the
+ *   other side is 0), so ∂L/∂b_i = du_i + dl_i; in the standard form db_i = du_i + dl_i of
+ *   A's rows. dub / dlb likewise (z_j decides for a fixed variable).
+ * `differentiable` is false (with a `reason`) at a degenerate point: dependent active
+ * constraints, a weakly active constraint (zero dual at an active constraint) or an
+ * ill-conditioned system; the gradient is then still finite (from a regularised solve).
+ */
+import { binding, translateNativeError, NativeProblem } from './binding';
+import { ErrorCode, problemError } from './errors';
+import { Canonical, Problem, toCanonical } from './problem';
+import { CscMatrix } from './sparse';
+import { SolveStatus } from './status';
+import { requireFloat64Array } from './validate';
+
+export type DifferentiateMethod = 'kkt' | 'full';
+export type GradientName = 'P' | 'q' | 'A' | 'l' | 'u' | 'G' | 'h' | 'b' | 'lb' | 'ub';
+
+export interface DifferentiateOptions {
+  /** 'kkt' (reduced KKT, dQP; default) or 'full' (OptNet's full KKT system, the reference). */
+  method?: DifferentiateMethod;
+  /** Active-set tolerance ε of METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
+  epsActive?: number;
+  /**
+   * Which gradients to return, by datum name ('P', 'q', 'A', 'l', 'u', 'lb', 'ub'; standard
+   * form: 'P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'). Default: all of them. A datum the
+   * problem does not have (e.g. no lb) is never returned.
+   */
+  wrt?: readonly GradientName[];
+}
+
+export interface Gradients {
+  dP?: Float64Array;
+  dq?: Float64Array;
+  dA?: Float64Array;
+  dl?: Float64Array;
+  du?: Float64Array;
+  dG?: Float64Array;
+  dh?: Float64Array;
+  db?: Float64Array;
+  dlb?: Float64Array;
+  dub?: Float64Array;
+  /** False at a degenerate point (the gradient is then one of many, or one-sided). */
+  differentiable: boolean;
+  /** Why `differentiable` is false; '' otherwise. */
+  reason: string;
+  method: DifferentiateMethod;
+  /** kkt: active rows / bounds in the reduced system; full: rows / bounds with a finite side. */
+  activeRows: number;
+  activeBounds: number;
+  /** Seconds spent building and factorising the system, and solving and assembling. */
+  factorTime: number;
+  solveTime: number;
+}
+
+/** What differentiate needs from a Solution (a Solution from solve() is one). */
+export interface DifferentiableSolution {
+  x: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
+  status?: SolveStatus;
+  hasDuals?: boolean;
+}
+
+interface NativeGradients {
+  dP: Float64Array;
+  dq: Float64Array;
+  dA: Float64Array;
+  dl: Float64Array;
+  du: Float64Array;
+  dlb: Float64Array;
+  dub: Float64Array;
+  differentiable: boolean;
+  reason: string;
+  activeRows: number;
+  activeBounds: number;
+  factorTime: number;
+  solveTime: number;
+}
+
+interface DifferentiateBinding {
+  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: { method: string; epsActive?: number }): NativeGradients;
+  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: { method: string; epsActive?: number }): Promise<NativeGradients>;
+}
+
+const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
+const standardNames: readonly GradientName[] = ['P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'];
+const knownOptions = new Set(['method', 'epsActive', 'wrt']);
+
+interface Prepared {
+  c: Canonical;
+  problem: Problem;
+  native: NativeProblem;
+  solution: { x: Float64Array; y: Float64Array; z: Float64Array };
+  grads: { dx: Float64Array };
+  options: { method: DifferentiateMethod; epsActive?: number };
+  wrt: Set<GradientName>;
+}
+
+function nativeBinding(): DifferentiateBinding {
+  return binding() as unknown as DifferentiateBinding;
+}
+
+function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions): Prepared {
+  const c = toCanonical(problem);
+  if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
+  if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
+    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.status', "must be 'solved' or 'solvedInaccurate' to differentiate", undefined, solution.status);
+  }
+  if (solution.hasDuals === false) {
+    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
+  }
+  const sol = {
+    x: requireFloat64Array('solution.x', solution.x, c.n),
+    y: requireFloat64Array('solution.y', solution.y, c.m),
+    z: requireFloat64Array('solution.z', solution.z, c.n),
+  };
+  for (const [field, v] of Object.entries(sol)) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
+  }
+  if (typeof grads !== 'object' || grads === null) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
+  const dx = requireFloat64Array('grads.dx', grads.dx, c.n);
+  for (let i = 0; i < dx.length; i++) if (!Number.isFinite(dx[i])) throw problemError(ErrorCode.NOT_FINITE, 'grads.dx', 'must be finite', i, dx[i]);
+
+  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, `is not an option (known: ${[...knownOptions].join(', ')})`, undefined, (options as Record<string, unknown>)[key]);
+  }
+  const method = options.method ?? 'kkt';
+  if (method !== 'kkt' && method !== 'full') throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt' or 'full'", undefined, method);
+  const nativeOptions: { method: DifferentiateMethod; epsActive?: number } = { method };
+  if (options.epsActive !== undefined) {
+    const e = options.epsActive;
+    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
+    nativeOptions.epsActive = e;
+  }
+  const names = c.rowsFrom.form === 'standard' ? standardNames : canonicalNames;
+  let wrt: Set<GradientName>;
+  if (options.wrt === undefined) {
+    wrt = new Set(names);
+  } else {
+    if (!Array.isArray(options.wrt)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', 'must be an array of names', undefined, options.wrt);
+    wrt = new Set();
+    for (const [i, name] of options.wrt.entries()) {
+      if (!names.includes(name)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', `must name data of this ${c.rowsFrom.form}-form problem (${names.join(', ')})`, i, name);
+      wrt.add(name);
+    }
+  }
+  const native: NativeProblem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant };
+  if (c.lb) native.lb = c.lb;
+  if (c.ub) native.ub = c.ub;
+  return { c, problem, native, solution: sol, grads: { dx }, options: nativeOptions, wrt };
+}
+
+/** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
+function gradientOnCallerP(P: CscMatrix, canonical: Canonical, lowerGradient: Float64Array, x: Float64Array, dx: Float64Array): Float64Array {
+  if (P === canonical.P) return lowerGradient;  // 'lower': the native result is already aligned
+  const triangle = P.triangle ?? 'full';
+  const out = new Float64Array(P.values.length);
+  for (let j = 0; j < P.ncols; j++) {
+    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
+      const i = P.rowIdx[k]!;
+      if (i === j) out[k] = dx[i]! * x[i]!;
+      else if (triangle === 'full') out[k] = 0.5 * (dx[i]! * x[j]! + dx[j]! * x[i]!);
+      else out[k] = dx[i]! * x[j]! + dx[j]! * x[i]!;
+    }
+  }
+  return out;
+}
+
+/** Splits a gradient on the stacked [G; A] pattern back onto G's and A's patterns. */
+function splitStacked(G: CscMatrix, A: CscMatrix, stacked: Float64Array): [Float64Array, Float64Array] {
+  const dG = new Float64Array(G.nnz);
+  const dA = new Float64Array(A.nnz);
+  let p = 0;
+  for (let j = 0; j < G.ncols; j++) {
+    for (let k = G.colPtr[j]!; k < G.colPtr[j + 1]!; k++) dG[k] = stacked[p++]!;
+    for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) dA[k] = stacked[p++]!;
+  }
+  return [dG, dA];
+}
+
+function toGradients(prep: Prepared, r: NativeGradients): Gradients {
+  const { c, wrt } = prep;
+  const p = prep.problem as unknown as Record<string, unknown>;
+  const g: Gradients = {
+    differentiable: r.differentiable,
+    reason: r.reason,
+    method: prep.options.method,
+    activeRows: r.activeRows,
+    activeBounds: r.activeBounds,
+    factorTime: r.factorTime,
+    solveTime: r.solveTime,
+  };
+  if (wrt.has('q')) g.dq = r.dq;
+  if (wrt.has('P') && p.P !== undefined) g.dP = gradientOnCallerP(p.P as CscMatrix, c, r.dP, prep.solution.x, r.dq);
+  if (wrt.has('lb') && p.lb !== undefined) g.dlb = r.dlb;
+  if (wrt.has('ub') && p.ub !== undefined) g.dub = r.dub;
+  if (c.rowsFrom.form === 'canonical') {
+    if (wrt.has('A') && p.A !== undefined) g.dA = r.dA;
+    if (wrt.has('l') && p.l !== undefined) g.dl = r.dl;
+    if (wrt.has('u') && p.u !== undefined) g.du = r.du;
+    return g;
+  }
+  const { mG } = c.rowsFrom;
+  const hasG = p.G !== undefined;
+  const hasA = p.A !== undefined;
+  let dG: Float64Array | undefined;
+  let dA: Float64Array | undefined;
+  if (hasG && hasA) [dG, dA] = splitStacked(p.G as CscMatrix, p.A as CscMatrix, r.dA);
+  else if (hasG) dG = r.dA;
+  else if (hasA) dA = r.dA;
+  if (wrt.has('G') && dG) g.dG = dG;
+  if (wrt.has('A') && dA) g.dA = dA;
+  if (wrt.has('h') && hasG) g.dh = r.du.slice(0, mG);
+  if (wrt.has('b') && hasA) {
+    const db = r.du.slice(mG);
+    for (let i = 0; i < db.length; i++) db[i]! += r.dl[mG + i]!;
+    g.db = db;
+  }
+  return g;
+}
+
+/** Vector–Jacobian product on the calling thread. */
+export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions = {}): Gradients {
+  const prep = prepare(problem, solution, grads, options);
+  try {
+    return toGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, prep.options));
+  } catch (e) {
+    throw translateNativeError(e);
+  }
+}
+
+/**
+ * Vector–Jacobian product on the libuv threadpool: ∂L/∂(problem data) from dx = ∂L/∂x at a
+ * solved solution. Rejects with a QpError (ERR_QP_NOT_DIFFERENTIABLE for a solution that is
+ * not solved, ERR_QP_INVALID_TYPE / DIMENSION_MISMATCH / NOT_FINITE for a bad dx, …).
+ */
+export async function differentiate(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions = {}): Promise<Gradients> {
+  const callSite = new Error();
+  try {
+    const prep = prepare(problem, solution, grads, options);
+    return toGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, prep.options));
+  } catch (e) {
+    const err = translateNativeError(e);
+    if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
+    throw err;
+  }
+}
+
+// ---- forward mode ---------------------------------------------------------------------------
+
+/**
+ * Tangents (perturbation directions) named as the caller named the data, each aligned with the
+ * caller's own array; omitted ones are zero. dP follows the dP convention above: with 'lower'
+ * or 'upper' storage each stored value perturbs both symmetric entries; with 'full' storage
+ * the tangent must be symmetric and its lower half is used (the solver reads only that half).
+ * An equality row's perturbation is read from the side the dual's sign names (du_i when
+ * y_i ≥ 0, else dl_i), the convention of the backward pass; in the standard form db moves both.
+ */
+export interface Tangents {
+  dP?: Float64Array;
+  dq?: Float64Array;
+  dA?: Float64Array;
+  dl?: Float64Array;
+  du?: Float64Array;
+  dG?: Float64Array;
+  dh?: Float64Array;
+  db?: Float64Array;
+  dlb?: Float64Array;
+  dub?: Float64Array;
+}
+
+export interface JvpResult {
+  /** The directional derivative of x. */
+  dx: Float64Array;
+  /** Of the row duals y (canonical rows; standard form: G's then A's) and the bound duals z; 0 where inactive. */
+  dy: Float64Array;
+  dz: Float64Array;
+  differentiable: boolean;
+  reason: string;
+  activeRows: number;
+  activeBounds: number;
+  factorTime: number;
+  solveTime: number;
+}
+
+interface NativeTangents {
+  dP?: Float64Array;
+  dq?: Float64Array;
+  dA?: Float64Array;
+  dl?: Float64Array;
+  du?: Float64Array;
+  dlb?: Float64Array;
+  dub?: Float64Array;
+}
+
+interface JvpBinding {
+  jvpSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: { epsActive?: number }): JvpResult;
+  jvpAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: { epsActive?: number }): Promise<JvpResult>;
+}
+
+function tangent(t: Record<string, unknown>, key: string, length: number): Float64Array | undefined {
+  const v = t[key];
+  if (v === undefined) return undefined;
+  const a = requireFloat64Array(`tangents.${key}`, v, length);
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw problemError(ErrorCode.NOT_FINITE, `tangents.${key}`, 'must be finite', i, a[i]);
+  return a;
+}
+
+/** Maps a tangent on the caller's P storage onto the canonical lower pattern. */
+function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Float64Array {
+  if (P === lower) return dP;
+  const index = new Map<number, number>();
+  const n = lower.ncols;
+  for (let j = 0; j < n; j++) for (let k = lower.colPtr[j]!; k < lower.colPtr[j + 1]!; k++) index.set(lower.rowIdx[k]! * n + j, k);
+  const out = new Float64Array(lower.nnz);
+  for (let j = 0; j < P.ncols; j++) {
+    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
+      const i = P.rowIdx[k]!;
+      if (P.triangle === 'full' && i < j) continue;  // a symmetric tangent: its lower half
+      const pos = index.get(Math.max(i, j) * n + Math.min(i, j));
+      if (pos !== undefined) out[pos] = dP[k]!;
+    }
+  }
+  return out;
+}
+
+function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number }) {
+  const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, { epsActive: options.epsActive } as DifferentiateOptions);
+  if (options.epsActive === undefined) delete prep.options.epsActive;
+  const { c } = prep;
+  if (typeof tangents !== 'object' || tangents === null) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
+  const t = tangents as Record<string, unknown>;
+  const p = problem as unknown as Record<string, unknown>;
+  const allowed = c.rowsFrom.form === 'standard' ? ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] : ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'];
+  for (const key of Object.keys(t)) if (t[key] !== undefined && !allowed.includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `tangents.${key}`, `is not a tangent of this ${c.rowsFrom.form}-form problem (${allowed.join(', ')})`);
+  const nt: NativeTangents = {};
+  const set = (k: keyof NativeTangents, v: Float64Array | undefined) => {
+    if (v) nt[k] = v;
+  };
+  set('dq', tangent(t, 'dq', c.n));
+  set('dlb', tangent(t, 'dlb', c.n));
+  set('dub', tangent(t, 'dub', c.n));
+  if (p.P !== undefined) {
+    const dP = tangent(t, 'dP', (p.P as CscMatrix).nnz);
+    if (dP) nt.dP = tangentOnLowerP(p.P as CscMatrix, c.P, dP);
+  }
+  if (c.rowsFrom.form === 'canonical') {
+    set('dA', tangent(t, 'dA', c.A.nnz));
+    set('dl', tangent(t, 'dl', c.m));
+    set('du', tangent(t, 'du', c.m));
+  } else {
+    const { mG } = c.rowsFrom;
+    const G = p.G as CscMatrix | undefined;
+    const A = p.A as CscMatrix | undefined;
+    const dG = G ? tangent(t, 'dG', G.nnz) : undefined;
+    const dA = A ? tangent(t, 'dA', A.nnz) : undefined;
+    if (dG || dA) {
+      const stacked = new Float64Array(c.A.nnz);
+      let q = 0;
+      for (let j = 0; j < c.n; j++) {
+        if (G) for (let k = G.colPtr[j]!; k < G.colPtr[j + 1]!; k++) stacked[q++] = dG ? dG[k]! : 0;
+        if (A) for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) stacked[q++] = dA ? dA[k]! : 0;
+      }
+      nt.dA = stacked;
+    }
+    const dh = G ? tangent(t, 'dh', mG) : undefined;
+    const db = A ? tangent(t, 'db', c.m - mG) : undefined;
+    if (dh || db) {
+      const du = new Float64Array(c.m);
+      const dl = new Float64Array(c.m);
+      if (dh) du.set(dh, 0);
+      if (db) {
+        du.set(db, mG);
+        dl.set(db, mG);
+      }
+      nt.du = du;
+      nt.dl = dl;
+    }
+  }
+  return { prep, nt };
+}
+
+/** Jacobian–vector product (forward mode, reduced KKT) on the calling thread. */
+export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number } = {}): JvpResult {
+  const { prep, nt } = prepareJvp(problem, solution, tangents, options);
+  try {
+    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, prep.options.epsActive === undefined ? {} : { epsActive: prep.options.epsActive });
+  } catch (e) {
+    throw translateNativeError(e);
+  }
+}
+
+/** Jacobian–vector product: the directional derivative of (x, y, z) along `tangents`. */
+export async function jvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number } = {}): Promise<JvpResult> {
+  try {
+    const { prep, nt } = prepareJvp(problem, solution, tangents, options);
+    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, prep.options.epsActive === undefined ? {} : { epsActive: prep.options.epsActive });
+  } catch (e) {
+    throw translateNativeError(e);
+  }
+}

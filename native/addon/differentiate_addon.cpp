@@ -1,0 +1,261 @@
+// differentiateSync / differentiateAsync: vector–Jacobian products of a QP solution
+// (native/backward). Same shape as solve: read and check everything on the main thread,
+// compute in Execute() without N-API, build the result in OnOK(); inputs stay referenced.
+//
+//   differentiateSync(problem, {x, y, z}, {dx}, {method: 'kkt' | 'full', epsActive})
+//   → {dP, dq, dA, dl, du, dlb, dub, differentiable, reason, activeRows, activeBounds,
+//      factorTime, solveTime}
+//   jvpSync(problem, {x, y, z}, {dP?, dq?, dA?, dl?, du?, dlb?, dub?}, {epsActive})   (kkt only)
+//   → {dx, dy, dz, differentiable, reason, activeRows, activeBounds, factorTime, solveTime}
+// (and the async variants differentiateAsync / jvpAsync, which return promises)
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "../backward/backward.hpp"
+#include "../core/error.hpp"
+#include "../core/validate.hpp"
+#include "convert.hpp"
+
+namespace diffqp {
+namespace {
+
+enum class Method { kKkt, kFull };
+
+struct DiffInputs {
+  std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
+  const double* x = nullptr;
+  const double* y = nullptr;
+  const double* z = nullptr;
+  const double* dx = nullptr;
+  Method method = Method::kKkt;
+  bool forward = false;  // jvp: tangents instead of dx (kkt only)
+  Tangents tangents;
+  BackwardOptions options;
+  std::vector<Napi::ObjectReference> keep_alive;
+};
+
+const double* ReadVector(const Napi::Object& o, const char* key, const std::string& field, size_t length, bool finite,
+                         std::vector<Napi::ObjectReference>& keep_alive) {
+  static const double kEmpty = 0;
+  Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw QpError(code::kInvalidType, field + ": must be a Float64Array", field);
+  }
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != length) {
+    throw QpError(code::kDimensionMismatch,
+                  field + ": must have length " + std::to_string(length) + " (got " + std::to_string(a.ElementLength()) + ")", field);
+  }
+  keep_alive.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  if (length == 0) return &kEmpty;
+  const double* data = a.Data();
+  for (size_t i = 0; i < length; i++) {
+    if (finite ? !std::isfinite(data[i]) : std::isnan(data[i])) {
+      throw QpError(code::kNotFinite, field + "[" + std::to_string(i) + "]: must be finite", field, (int64_t)i);
+    }
+  }
+  return data;
+}
+
+const double* ReadOptionalVector(const Napi::Object& o, const char* key, const std::string& field, size_t length,
+                                 std::vector<Napi::ObjectReference>& keep_alive) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return nullptr;
+  return ReadVector(o, key, field, length, true, keep_alive);
+}
+
+void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject()) {
+    throw QpError(code::kInvalidType, "differentiate(problem, solution, {dx}, options): the first three must be objects", "problem");
+  }
+  ReadProblem(info[0].As<Napi::Object>(), *in.problem);
+  const ProblemView& p = in.problem->view;
+  ValidateProblem(p);
+  Napi::Object sol = info[1].As<Napi::Object>();
+  in.x = ReadVector(sol, "x", "solution.x", p.n, true, in.keep_alive);
+  in.y = ReadVector(sol, "y", "solution.y", p.m, true, in.keep_alive);
+  in.z = ReadVector(sol, "z", "solution.z", p.n, true, in.keep_alive);
+  if (in.forward) {
+    Napi::Object t = info[2].As<Napi::Object>();
+    in.tangents.dP = ReadOptionalVector(t, "dP", "tangents.dP", p.P.nnz(), in.keep_alive);
+    in.tangents.dq = ReadOptionalVector(t, "dq", "tangents.dq", p.n, in.keep_alive);
+    in.tangents.dA = ReadOptionalVector(t, "dA", "tangents.dA", p.A.nnz(), in.keep_alive);
+    in.tangents.dl = ReadOptionalVector(t, "dl", "tangents.dl", p.m, in.keep_alive);
+    in.tangents.du = ReadOptionalVector(t, "du", "tangents.du", p.m, in.keep_alive);
+    in.tangents.dlb = ReadOptionalVector(t, "dlb", "tangents.dlb", p.n, in.keep_alive);
+    in.tangents.dub = ReadOptionalVector(t, "dub", "tangents.dub", p.n, in.keep_alive);
+  } else {
+    in.dx = ReadVector(info[2].As<Napi::Object>(), "dx", "grads.dx", p.n, true, in.keep_alive);
+  }
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object o = info[3].As<Napi::Object>();
+    Napi::Value method = o.Get("method");
+    if (!method.IsUndefined()) {
+      const std::string key = method.IsString() ? method.As<Napi::String>().Utf8Value() : std::string();
+      if (key == "kkt") {
+        in.method = Method::kKkt;
+      } else if (key == "full" && !in.forward) {
+        in.method = Method::kFull;
+      } else {
+        throw QpError(code::kInvalidOption, in.forward ? "options.method: jvp supports 'kkt' only" : "options.method: must be 'kkt' or 'full'",
+                      "options.method");
+      }
+    }
+    Napi::Value eps = o.Get("epsActive");
+    if (!eps.IsUndefined()) {
+      const double e = eps.IsNumber() ? eps.As<Napi::Number>().DoubleValue() : -1;
+      if (!(e >= 0 && std::isfinite(e))) throw QpError(code::kInvalidOption, "options.epsActive: must be a non-negative number", "options.epsActive");
+      in.options.eps_active = e;
+    }
+  }
+}
+
+// The result of either direction; only one half is filled.
+struct Output {
+  Gradients backward;
+  ForwardResult forward;
+};
+
+Output Run(const DiffInputs& in) {
+  const ProblemView& p = in.problem->view;
+  Output out;
+  if (in.forward) {
+    out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options);
+  } else {
+    out.backward = in.method == Method::kFull ? FullBackward(p, in.x, in.y, in.z, in.dx, in.options)
+                                              : KktBackward(p, in.x, in.y, in.z, in.dx, in.options);
+  }
+  return out;
+}
+
+Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
+  auto a = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
+  return a;
+}
+
+Napi::Object ForwardToJs(Napi::Env env, const ForwardResult& f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("dx", ToArray(env, f.dx));
+  o.Set("dy", ToArray(env, f.dy));
+  o.Set("dz", ToArray(env, f.dz));
+  o.Set("differentiable", f.differentiable);
+  o.Set("reason", f.reason);
+  o.Set("activeRows", f.active_rows);
+  o.Set("activeBounds", f.active_bounds);
+  o.Set("factorTime", f.factor_seconds);
+  o.Set("solveTime", f.solve_seconds);
+  return o;
+}
+
+Napi::Object GradientsToJs(Napi::Env env, const Gradients& g);
+
+Napi::Object OutputToJs(Napi::Env env, const DiffInputs& in, const Output& out) {
+  return in.forward ? ForwardToJs(env, out.forward) : GradientsToJs(env, out.backward);
+}
+
+Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("dP", ToArray(env, g.dP));
+  o.Set("dq", ToArray(env, g.dq));
+  o.Set("dA", ToArray(env, g.dA));
+  o.Set("dl", ToArray(env, g.dl));
+  o.Set("du", ToArray(env, g.du));
+  o.Set("dlb", ToArray(env, g.dlb));
+  o.Set("dub", ToArray(env, g.dub));
+  o.Set("differentiable", g.differentiable);
+  o.Set("reason", g.reason);
+  o.Set("activeRows", g.active_rows);
+  o.Set("activeBounds", g.active_bounds);
+  o.Set("factorTime", g.factor_seconds);
+  o.Set("solveTime", g.solve_seconds);
+  return o;
+}
+
+class DifferentiateWorker : public Napi::AsyncWorker {
+ public:
+  DifferentiateWorker(Napi::Env env, std::unique_ptr<DiffInputs> in)
+      : Napi::AsyncWorker(env, "diffqp:differentiate"), deferred_(Napi::Promise::Deferred::New(env)), in_(std::move(in)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = Run(*in_);
+    } catch (const QpError& e) {
+      error_ = std::make_unique<QpError>(e);
+    } catch (const std::exception& e) {
+      error_ = std::make_unique<QpError>(code::kNative, e.what());
+    } catch (...) {
+      error_ = std::make_unique<QpError>(code::kNative, "unknown native exception");
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_) {
+      deferred_.Reject(ToJsError(env, *error_).Value());
+    } else {
+      deferred_.Resolve(OutputToJs(env, *in_, result_));
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<DiffInputs> in_;
+  Output result_;
+  std::unique_ptr<QpError> error_;
+};
+
+Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
+  Napi::Env env = info.Env();
+  try {
+    DiffInputs in;
+    in.forward = forward;
+    ReadInputs(info, in);
+    return OutputToJs(env, in, Run(in));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+Napi::Value RunAsync(const Napi::CallbackInfo& info, bool forward) {
+  Napi::Env env = info.Env();
+  try {
+    auto in = std::make_unique<DiffInputs>();
+    in->forward = forward;
+    ReadInputs(info, *in);
+    auto* worker = new DifferentiateWorker(env, std::move(in));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+Napi::Value DifferentiateSync(const Napi::CallbackInfo& info) { return RunSync(info, false); }
+Napi::Value DifferentiateAsync(const Napi::CallbackInfo& info) { return RunAsync(info, false); }
+Napi::Value JvpSync(const Napi::CallbackInfo& info) { return RunSync(info, true); }
+Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, true); }
+
+}  // namespace
+
+void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
+  exports.Set("differentiateSync", Napi::Function::New(env, DifferentiateSync, "differentiateSync"));
+  exports.Set("differentiateAsync", Napi::Function::New(env, DifferentiateAsync, "differentiateAsync"));
+  exports.Set("jvpSync", Napi::Function::New(env, JvpSync, "jvpSync"));
+  exports.Set("jvpAsync", Napi::Function::New(env, JvpAsync, "jvpAsync"));
+}
+
+}  // namespace diffqp

@@ -1,0 +1,110 @@
+// Backward passes (vector–Jacobian products) of the QP solution map, METHODS.md §5 and §8.
+// Plain C++, no Node. One file per method: kkt_backward.cpp (dQP, reduced KKT, the default)
+// and full_backward.cpp (OptNet's full KKT system, the reference).
+//
+// Given the canonical problem, a solution (x, y, z) in the METHODS.md §2 sign convention and
+// ḡ = ∂L/∂x, each method returns ∂L with respect to every problem datum:
+//
+//   dq[n]         ∂L/∂q = d_x
+//   dP[nnz(P)]    on P's stored LOWER pattern. The stored value P_ij (i > j) stands for both
+//                 symmetric entries (i,j) and (j,i), so its gradient is the SUM of both entries
+//                 of ½(d_x xᵀ + x d_xᵀ): d_x,i x_j + d_x,j x_i. A diagonal entry gets d_x,i x_i.
+//   dA[nnz(A)]    on A's pattern: d_w,i x_j + w_i d_x,j for active rows, 0 for inactive rows
+//                 (kkt); the full method has no active set and gives every row its term.
+//   du[m], dl[m]  −d_w,i on the active side (0 elsewhere). An equality row (l_i = u_i) has one
+//                 derivative ∂L/∂b_i = −d_w,i: it is reported on u_i when y_i ≥ 0 and on l_i
+//                 when y_i < 0, the other side gets 0 (so ∂L/∂b_i = du_i + dl_i always).
+//   dub[n], dlb[n] likewise for the bounds (z_j decides for a fixed variable lb_j = ub_j);
+//                 all zero when the problem has no bounds.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/problem.hpp"
+
+namespace diffqp {
+
+struct BackwardOptions {
+  // Active-set tolerance of METHODS.md §4: row i is upper-active when
+  // A_i x ≥ u_i − ε·max(1, |u_i|) or y_i > ε·max(1, ‖y‖∞, ‖z‖∞); lower-active symmetrically;
+  // equality rows always. Bounds likewise with z. An active inequality whose dual is below
+  // that threshold is weakly active (degenerate).
+  double eps_active = 1e-5;
+};
+
+struct Gradients {
+  std::vector<double> dP, dq, dA, dl, du, dlb, dub;
+  // False when the derivative is not unique or does not exist at this point (singular K,
+  // weakly active constraint, or a linear solve that did not reach its accuracy). The
+  // gradients are then still finite: from a regularised solve. `reason` says which.
+  bool differentiable = true;
+  std::string reason;
+  int32_t active_rows = 0;    // kkt: rows in C_J; full: rows with a finite side
+  int32_t active_bounds = 0;  // kkt: bounds in C_J; full: bounds with a finite side
+  double factor_seconds = 0;
+  double solve_seconds = 0;
+};
+
+// The active set of METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
+// eq marks equality rows / fixed variables (always active; side from the dual's sign).
+struct ActiveSet {
+  std::vector<int8_t> row_side, bound_side;
+  std::vector<uint8_t> row_eq, bound_eq;
+  int32_t weak_rows = 0, weak_bounds = 0;
+  int32_t first_weak = -1;        // index of one weakly active row (or n + bound) for messages
+  double dual_threshold = 0;
+};
+
+ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active);
+
+// dQP (METHODS.md §5): reduced KKT system on the active set, LDLᵀ (AMD) with refinement.
+// x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
+Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
+                      const BackwardOptions& opt);
+
+// OptNet (METHODS.md §8): every finite side of every row and bound, the unsymmetric system
+//   [ P         G̃ᵀ      Eᵀ ]
+//   [ D(λ) G̃    D(G̃x−h̃)  0  ]
+//   [ E         0       0  ]
+// transposed and solved by UMFPACK (sparse LU). Its order is n + (#finite inequality sides)
+// + (#equality rows and fixed variables); memory is that of a sparse LU with partial pivoting,
+// so it is meant for reference checks up to ~10⁴–10⁵ unknowns, not for production use.
+// Degenerate points (λ_k = 0 and residual 0 gives a zero row) make it singular: it is then
+// regularised and reported as not differentiable.
+Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
+                       const BackwardOptions& opt);
+
+// Forward mode (Jacobian–vector product, METHODS.md §5 last paragraph) on the same reduced
+// system: K [dx; dw] = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]. Tangents are on the same
+// patterns as the gradients (dP: lower-pattern values, each off-diagonal value perturbing both
+// symmetric entries); any pointer may be null (zero tangent). dc_J takes du_i / dl_i on the
+// active side; for an equality row the side the dual's sign names (u when y_i ≥ 0), exactly
+// the convention of the backward pass, so ⟨vjp(ḡ), δ⟩ = ⟨ḡ, jvp(δ)⟩.
+struct Tangents {
+  const double* dP = nullptr;   // [nnz(P)]
+  const double* dq = nullptr;   // [n]
+  const double* dA = nullptr;   // [nnz(A)]
+  const double* dl = nullptr;   // [m]
+  const double* du = nullptr;   // [m]
+  const double* dlb = nullptr;  // [n]
+  const double* dub = nullptr;  // [n]
+};
+
+struct ForwardResult {
+  std::vector<double> dx, dy, dz;  // dy, dz: 0 on inactive rows / bounds
+  bool differentiable = true;
+  std::string reason;
+  int32_t active_rows = 0, active_bounds = 0;
+  double factor_seconds = 0, solve_seconds = 0;
+};
+
+ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,
+                         const BackwardOptions& opt);
+
+// Shared assembly: dq = dx, dP on P's lower pattern, dA_ij = dw_i x_j + w_i dx_j (rows with
+// w_i = dw_i = 0 get 0). x, dx [n]; w, dw [m]. Writes g.dq, g.dP, g.dA.
+void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,
+                             Gradients& g);
+
+}  // namespace diffqp

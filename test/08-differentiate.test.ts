@@ -1,0 +1,606 @@
+/**
+ * differentiate: vector–Jacobian products checked against central finite differences of
+ * re-solved problems (METHODS.md §9), on random QPs built to be strictly complementary:
+ * pick x*, an active set and multipliers bounded away from zero, then set the bounds and q so
+ * that (x*, y*, z*) satisfies the KKT conditions. Loss L = ⟨c, x⟩, so dx = c.
+ *
+ * For each datum θ and a random direction δθ: predicted ⟨∇_θ L, δθ⟩ vs
+ * (L(θ + εδθ) − L(θ − εδθ)) / 2ε with the problem re-solved by Ipopt at tolerance 1e-10.
+ * x is affine in q, l, u, lb, ub, b, h on a fixed active set (ε = 1e-3 is exact there) and
+ * smooth in P, A, G (ε = 1e-4, O(ε²) error).
+ */
+import { strict as assert } from 'node:assert';
+import { CscMatrix } from '../lib/sparse';
+import { solveSync, Solution } from '../lib/solve';
+import { differentiate, differentiateSync, Gradients, DifferentiateMethod, jvp, jvpSync, Tangents } from '../lib/differentiate';
+import { CanonicalProblem, Problem, StandardProblem } from '../lib/problem';
+import { ErrorCode, QpError } from '../lib/errors';
+import { rng } from './helpers';
+
+type RowType = 'eq' | 'up' | 'low' | 'range' | 'oneSided';
+
+interface Row {
+  cols: number[];
+  vals: number[];
+  type: RowType;
+  l: number;
+  u: number;
+  y: number;
+}
+
+interface Generated {
+  n: number;
+  P: CscMatrix;
+  q: Float64Array;
+  rows: Row[];
+  lb: Float64Array;
+  ub: Float64Array;
+  xStar: Float64Array;
+}
+
+interface GenOptions {
+  n: number;
+  seed: number;
+  /** Probability of an off-diagonal entry in P's lower triangle. */
+  pDensity: number;
+  /** Entries per row besides the private column (dense-ish: many; sparse: a few). */
+  rowNnz: number;
+  counts: Partial<Record<RowType, number>>;
+  boundsUp: number;
+  boundsLow: number;
+  /** Fraction of the remaining variables with an inactive box (others are free). */
+  boxFraction: number;
+  /** Only one-sided inequality rows (for the standard form). */
+  oneSided?: boolean;
+}
+
+function generate(o: GenOptions): Generated {
+  const r = rng(o.seed);
+  const sym = () => 2 * r() - 1;
+  const { n } = o;
+  const xStar = new Float64Array(n).map(() => sym());
+  // P: random sparse lower triangle made diagonally dominant (positive definite).
+  const pr: number[] = [];
+  const pc: number[] = [];
+  const pv: number[] = [];
+  const rowAbs = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let i = j + 1; i < n; i++) {
+      if (r() < o.pDensity) {
+        const v = 0.5 * sym();
+        pr.push(i);
+        pc.push(j);
+        pv.push(v);
+        rowAbs[i]! += Math.abs(v);
+        rowAbs[j]! += Math.abs(v);
+      }
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    pr.push(j);
+    pc.push(j);
+    pv.push(1 + rowAbs[j]! + r());
+  }
+  const P = CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' });
+
+  // Variable roles: active bounds first in a shuffled order, the rest free for private columns.
+  const order = Array.from({ length: n }, (_, j) => j);
+  for (let j = n - 1; j > 0; j--) {
+    const k = Math.floor(r() * (j + 1));
+    [order[j], order[k]] = [order[k]!, order[j]!];
+  }
+  const lb = new Float64Array(n).fill(-Infinity);
+  const ub = new Float64Array(n).fill(Infinity);
+  const z = new Float64Array(n);
+  let next = 0;
+  for (let t = 0; t < o.boundsUp; t++) {
+    const j = order[next++]!;
+    ub[j] = xStar[j]!;
+    lb[j] = xStar[j]! - 0.5 - r();
+    z[j] = 0.5 + r();
+  }
+  for (let t = 0; t < o.boundsLow; t++) {
+    const j = order[next++]!;
+    lb[j] = xStar[j]!;
+    if (r() < 0.5) ub[j] = xStar[j]! + 0.5 + r();
+    z[j] = -(0.5 + r());
+  }
+  const privatePool = order.slice(next);
+  for (const j of privatePool) {
+    if (r() < o.boxFraction) {
+      lb[j] = xStar[j]! - 0.5 - r();
+      ub[j] = xStar[j]! + 0.5 + r();
+    }
+  }
+
+  const types: RowType[] = [];
+  for (const t of ['eq', 'up', 'low', 'range', 'oneSided'] as RowType[]) for (let k = 0; k < (o.counts[t] ?? 0); k++) types.push(t);
+  let nextPrivate = 0;
+  const rows: Row[] = [];
+  for (const type of types) {
+    const entries = new Map<number, number>();
+    if (type === 'eq' || type === 'up' || type === 'low') {
+      const j = privatePool[nextPrivate++];
+      if (j === undefined) throw new Error('generate: more active rows than free variables');
+      entries.set(j, (r() < 0.5 ? -1 : 1) * (2 + r()));
+    }
+    for (let k = 0; k < o.rowNnz; k++) {
+      const j = Math.floor(r() * n);
+      if (!entries.has(j)) entries.set(j, sym());
+    }
+    const cols = [...entries.keys()];
+    const vals = cols.map((j) => entries.get(j)!);
+    let a = 0;
+    for (let k = 0; k < cols.length; k++) a += vals[k]! * xStar[cols[k]!]!;
+    const gap = () => 0.5 + r();
+    const row: Row = { cols, vals, type, l: -Infinity, u: Infinity, y: 0 };
+    if (type === 'eq') {
+      row.l = row.u = a;
+      row.y = (r() < 0.5 ? -1 : 1) * gap();
+    } else if (type === 'up') {
+      row.u = a;
+      if (!o.oneSided && r() < 0.5) row.l = a - gap();
+      row.y = gap();
+    } else if (type === 'low') {
+      row.l = a;
+      if (r() < 0.5) row.u = a + gap();
+      row.y = -gap();
+    } else if (type === 'range') {
+      row.l = a - gap();
+      row.u = a + gap();
+    } else {
+      row.u = a + gap();
+    }
+    rows.push(row);
+  }
+  // q from stationarity: P x* + q + Aᵀ y + z = 0.
+  const q = P.multiply(xStar);
+  for (const row of rows) for (let k = 0; k < row.cols.length; k++) q[row.cols[k]!]! += row.vals[k]! * row.y;
+  for (let j = 0; j < n; j++) q[j] = -(q[j]! + z[j]!);
+  return { n, P, q, rows, lb, ub, xStar };
+}
+
+function matrixOf(rows: Row[], n: number): CscMatrix {
+  const ri: number[] = [];
+  const ci: number[] = [];
+  const vi: number[] = [];
+  rows.forEach((row, i) => row.cols.forEach((j, k) => (ri.push(i), ci.push(j), vi.push(row.vals[k]!))));
+  return CscMatrix.fromTriplets(rows.length, n, ri, ci, vi);
+}
+
+function canonicalOf(g: Generated): CanonicalProblem {
+  return {
+    P: g.P,
+    q: g.q,
+    A: matrixOf(g.rows, g.n),
+    l: Float64Array.from(g.rows.map((row) => row.l)),
+    u: Float64Array.from(g.rows.map((row) => row.u)),
+    lb: g.lb,
+    ub: g.ub,
+  };
+}
+
+/** Standard form: one-sided rows (only 'up' and 'oneSided' types) become G, equality rows A. */
+function standardOf(g: Generated): StandardProblem {
+  const ineq = g.rows.filter((row) => row.type !== 'eq');
+  const eq = g.rows.filter((row) => row.type === 'eq');
+  for (const row of ineq) assert.equal(row.l, -Infinity, 'standardOf: rows must be one-sided');
+  return {
+    form: 'standard',
+    P: g.P,
+    q: g.q,
+    G: matrixOf(ineq, g.n),
+    h: Float64Array.from(ineq.map((row) => row.u)),
+    A: matrixOf(eq, g.n),
+    b: Float64Array.from(eq.map((row) => row.l)),
+    lb: g.lb,
+    ub: g.ub,
+  };
+}
+
+const solveOptions = { solver: 'ipopt', epsAbs: 1e-10, epsRel: 1e-10 };
+
+function solveChecked(problem: Problem): Solution {
+  const s = solveSync(problem, solveOptions);
+  assert.ok(s.status === 'solved' || s.status === 'solvedInaccurate', `ipopt status ${s.status}`);
+  assert.ok(s.primalResidual < 1e-8 && s.dualResidual < 1e-8, `ipopt residuals rp=${s.primalResidual} rd=${s.dualResidual}`);
+  return s;
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+/** A direction on a data array: random on finite entries selected by `keep`, 0 elsewhere. */
+function direction(values: Float64Array, r: () => number, keep: (i: number) => boolean = () => true): Float64Array {
+  return values.map((v, i) => (Number.isFinite(v) && keep(i) ? 2 * r() - 1 : 0));
+}
+
+interface Check {
+  name: string;
+  predicted: number;
+  fd: number;
+}
+
+/** Replaces the value arrays of the problem named by `set` and returns the loss. */
+function lossAt(problem: Problem, c: Float64Array, edit: (p: Record<string, unknown>, t: number) => void, t: number): number {
+  const p = { ...(problem as unknown as Record<string, unknown>) };
+  edit(p, t);
+  return dot(c, solveChecked(p as unknown as Problem).x);
+}
+
+function shifted(values: Float64Array, dir: Float64Array, t: number): Float64Array {
+  return values.map((v, i) => (dir[i] === 0 ? v : v + t * dir[i]!));
+}
+
+function withValues(M: CscMatrix, values: Float64Array): CscMatrix {
+  return new CscMatrix(M.nrows, M.ncols, M.colPtr, M.rowIdx, values, M.triangle);
+}
+
+/** Finite-difference check of ⟨grad, δ⟩ for a vector datum (q, l, u, h, b, lb, ub). */
+function checkVector(problem: Problem, c: Float64Array, key: string, dirs: Record<string, Float64Array>, grads: Record<string, Float64Array>, eps: number): Check {
+  const keys = Object.keys(dirs);
+  let predicted = 0;
+  for (const k of keys) predicted += dot(grads[k]!, dirs[k]!);
+  const edit = (p: Record<string, unknown>, t: number) => {
+    for (const k of keys) p[k] = shifted(p[k] as Float64Array, dirs[k]!, t);
+  };
+  const fd = (lossAt(problem, c, edit, eps) - lossAt(problem, c, edit, -eps)) / (2 * eps);
+  return { name: key, predicted, fd };
+}
+
+/** Finite-difference check for a matrix datum's stored values (P, A, G). */
+function checkMatrix(problem: Problem, c: Float64Array, key: string, dir: Float64Array, grad: Float64Array, eps: number): Check {
+  const M = (problem as unknown as Record<string, CscMatrix>)[key]!;
+  const edit = (p: Record<string, unknown>, t: number) => {
+    p[key] = withValues(M, shifted(M.values, dir, t));
+  };
+  const fd = (lossAt(problem, c, edit, eps) - lossAt(problem, c, edit, -eps)) / (2 * eps);
+  return { name: key, predicted: dot(grad, dir), fd };
+}
+
+function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-6);
+}
+
+function cosine(a: number[], b: number[]): number {
+  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+}
+
+/** Runs every check; logs relative errors and the cosine similarity; asserts the tolerance. */
+function report(label: string, checks: Check[], tol: number): void {
+  const errs = checks.map((ch) => relErr(ch.predicted, ch.fd));
+  const cos = cosine(checks.map((ch) => ch.predicted), checks.map((ch) => ch.fd));
+  const worst = Math.max(...errs);
+  console.log(`      ${label}: max rel err ${worst.toExponential(2)}, cosine ${cos.toFixed(12)} [${checks.map((ch, i) => `${ch.name} ${errs[i]!.toExponential(1)}`).join(', ')}]`);
+  for (const [i, ch] of checks.entries()) {
+    assert.ok(errs[i]! <= tol, `${label} ${ch.name}: predicted ${ch.predicted}, finite difference ${ch.fd} (rel err ${errs[i]})`);
+  }
+  assert.ok(cos >= 1 - 1e-9, `${label}: cosine ${cos}`);
+}
+
+function gradVector(g: Gradients): number[] {
+  const out: number[] = [];
+  for (const k of ['dP', 'dq', 'dA', 'dl', 'du', 'dG', 'dh', 'db', 'dlb', 'dub'] as const) if (g[k]) out.push(...g[k]!);
+  return out;
+}
+
+function relDiff(a: number[], b: number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+}
+
+function assertFinite(g: Gradients): void {
+  for (const v of gradVector(g)) assert.ok(Number.isFinite(v), 'gradient must be finite');
+}
+
+const canonicalCases: { label: string; opts: GenOptions }[] = [
+  { label: 'dense-ish n=5', opts: { n: 5, seed: 11, pDensity: 0.8, rowNnz: 4, counts: { eq: 1, up: 1, low: 0, range: 1, oneSided: 1 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 } },
+  { label: 'dense-ish n=20', opts: { n: 20, seed: 12, pDensity: 0.6, rowNnz: 12, counts: { eq: 3, up: 3, low: 3, range: 4, oneSided: 3 }, boundsUp: 2, boundsLow: 2, boxFraction: 0.5 } },
+  { label: 'dense-ish n=60', opts: { n: 60, seed: 13, pDensity: 0.4, rowNnz: 30, counts: { eq: 8, up: 8, low: 8, range: 10, oneSided: 6 }, boundsUp: 6, boundsLow: 6, boxFraction: 0.6 } },
+  { label: 'sparse n=300', opts: { n: 300, seed: 14, pDensity: 0.01, rowNnz: 3, counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 }, boundsUp: 30, boundsLow: 30, boxFraction: 0.5 } },
+];
+
+describe('08 differentiate', function () {
+  this.timeout(300000);
+
+  describe('canonical form: VJP vs finite differences (ipopt re-solves)', () => {
+    for (const { label, opts } of canonicalCases) {
+      it(`${label}: kkt and full within 1e-5 of finite differences, kkt = full within 1e-8`, () => {
+        const gen = generate(opts);
+        const problem = canonicalOf(gen);
+        const sol = solveChecked(problem);
+        const r = rng(opts.seed + 1000);
+        const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+        const kkt = differentiateSync(problem, sol, { dx: c });
+        const full = differentiateSync(problem, sol, { dx: c }, { method: 'full' });
+        assert.ok(kkt.differentiable, `kkt: ${kkt.reason}`);
+        assert.ok(full.differentiable, `full: ${full.reason}`);
+        const nActiveRows = (opts.counts.eq ?? 0) + (opts.counts.up ?? 0) + (opts.counts.low ?? 0);
+        assert.equal(kkt.activeRows, nActiveRows);
+        assert.equal(kkt.activeBounds, opts.boundsUp + opts.boundsLow);
+        const agreement = relDiff(gradVector(kkt), gradVector(full));
+        console.log(`      ${label}: ‖g_kkt − g_full‖/‖g_full‖ = ${agreement.toExponential(2)}; kkt factor ${(kkt.factorTime * 1e3).toFixed(2)} ms solve ${(kkt.solveTime * 1e3).toFixed(2)} ms; full factor ${(full.factorTime * 1e3).toFixed(2)} ms`);
+        assert.ok(agreement <= 1e-8, `kkt vs full: ${agreement}`);
+
+        const A = problem.A!;
+        const isEq = (i: number) => problem.l![i] === problem.u![i];
+        const dq = direction(gen.q, r);
+        const dP = direction(gen.P.values, r);
+        const dA = direction(A.values, r);
+        const du = direction(problem.u!, r, (i) => !isEq(i));
+        const dl = direction(problem.l!, r, (i) => !isEq(i));
+        const db = direction(problem.l!, r, isEq);
+        const dlb = direction(gen.lb, r);
+        const dub = direction(gen.ub, r);
+        for (const [name, g] of [['kkt', kkt], ['full', full]] as const) {
+          const checks: Check[] = [
+            checkVector(problem, c, 'q', { q: dq }, { q: g.dq! }, 1e-3),
+            checkMatrix(problem, c, 'P', dP, g.dP!, 1e-4),
+            checkMatrix(problem, c, 'A', dA, g.dA!, 1e-4),
+            checkVector(problem, c, 'u', { u: du }, { u: g.du! }, 1e-3),
+            checkVector(problem, c, 'l', { l: dl }, { l: g.dl! }, 1e-3),
+            checkVector(problem, c, 'b (l = u)', { l: db, u: db }, { l: g.dl!, u: g.du! }, 1e-3),
+            checkVector(problem, c, 'lb', { lb: dlb }, { lb: g.dlb! }, 1e-3),
+            checkVector(problem, c, 'ub', { ub: dub }, { ub: g.dub! }, 1e-3),
+          ];
+          report(`${label} ${name}`, checks, 1e-5);
+        }
+      });
+    }
+  });
+
+  describe('standard form', () => {
+    const opts: GenOptions = { n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true };
+    it('n=40: dG, dh, dA, db, dP, dq, dlb, dub vs finite differences (kkt and full), kkt = full', () => {
+      const gen = generate(opts);
+      const problem = standardOf(gen);
+      const sol = solveChecked(problem);
+      const r = rng(77);
+      const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+      const kkt = differentiateSync(problem, sol, { dx: c });
+      const full = differentiateSync(problem, sol, { dx: c }, { method: 'full' });
+      assert.ok(kkt.differentiable && full.differentiable, `${kkt.reason} ${full.reason}`);
+      for (const k of ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] as const) assert.ok(kkt[k] instanceof Float64Array, `${k} present`);
+      assert.equal(kkt.dl, undefined);
+      assert.equal(kkt.du, undefined);
+      assert.equal(kkt.dG!.length, problem.G!.nnz);
+      assert.equal(kkt.dA!.length, problem.A!.nnz);
+      assert.equal(kkt.dh!.length, problem.h!.length);
+      assert.equal(kkt.db!.length, problem.b!.length);
+      const agreement = relDiff(gradVector(kkt), gradVector(full));
+      console.log(`      standard n=40: ‖g_kkt − g_full‖/‖g_full‖ = ${agreement.toExponential(2)}`);
+      assert.ok(agreement <= 1e-8, `kkt vs full: ${agreement}`);
+      const dirs = {
+        q: direction(problem.q, r),
+        P: direction(problem.P!.values, r),
+        G: direction(problem.G!.values, r),
+        A: direction(problem.A!.values, r),
+        h: direction(problem.h!, r),
+        b: direction(problem.b!, r),
+        lb: direction(problem.lb!, r),
+        ub: direction(problem.ub!, r),
+      };
+      for (const [name, g] of [['kkt', kkt], ['full', full]] as const) {
+        report(`standard n=40 ${name}`, [
+          checkVector(problem, c, 'q', { q: dirs.q }, { q: g.dq! }, 1e-3),
+          checkMatrix(problem, c, 'P', dirs.P, g.dP!, 1e-4),
+          checkMatrix(problem, c, 'G', dirs.G, g.dG!, 1e-4),
+          checkMatrix(problem, c, 'A', dirs.A, g.dA!, 1e-4),
+          checkVector(problem, c, 'h', { h: dirs.h }, { h: g.dh! }, 1e-3),
+          checkVector(problem, c, 'b', { b: dirs.b }, { b: g.db! }, 1e-3),
+          checkVector(problem, c, 'lb', { lb: dirs.lb }, { lb: g.dlb! }, 1e-3),
+          checkVector(problem, c, 'ub', { ub: dirs.ub }, { ub: g.dub! }, 1e-3),
+        ], 1e-5);
+      }
+    });
+  });
+
+  describe("P stored as 'upper' or 'full': dP aligned with the caller's values", () => {
+    const opts: GenOptions = { n: 15, seed: 31, pDensity: 0.5, rowNnz: 5, counts: { eq: 2, up: 2, low: 2, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 };
+    for (const triangle of ['upper', 'full'] as const) {
+      it(`${triangle}: ⟨dP, δP⟩ matches finite differences (symmetric δP for 'full')`, () => {
+        const gen = generate(opts);
+        const base = canonicalOf(gen);
+        const dense = gen.P.toDense();
+        const P = CscMatrix.fromDense(dense, { triangle });
+        const problem: CanonicalProblem = { ...base, P };
+        const sol = solveChecked(problem);
+        const r = rng(99);
+        const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+        const lowerGrad = differentiateSync(base, sol, { dx: c }).dP!;
+        const g = differentiateSync(problem, sol, { dx: c }, { wrt: ['P'] });
+        assert.deepEqual(Object.keys(g).filter((k) => k.startsWith('d') && k !== 'differentiable'), ['dP']);
+        assert.equal(g.dP!.length, P.nnz);
+        // A symmetric direction on the caller's storage: the same δ at (i,j) and (j,i).
+        const lowerDir = direction(gen.P.values, r);
+        const dirDense = CscMatrix.fromTriplets(gen.n, gen.n, [], [], []).toDense();
+        for (let j = 0; j < gen.n; j++) {
+          for (let k = gen.P.colPtr[j]!; k < gen.P.colPtr[j + 1]!; k++) {
+            const i = gen.P.rowIdx[k]!;
+            dirDense[i]![j] = lowerDir[k]!;
+            dirDense[j]![i] = lowerDir[k]!;
+          }
+        }
+        const dir = new Float64Array(P.nnz);
+        for (let j = 0; j < gen.n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) dir[k] = dirDense[P.rowIdx[k]!]![j]!;
+        // The same perturbation expressed on the lower storage gives the same inner product.
+        assert.ok(relErr(dot(g.dP!, dir), dot(lowerGrad, lowerDir)) < 1e-12, 'same directional derivative as the lower storage');
+        report(`P ${triangle}`, [checkMatrix(problem, c, 'P', dir, g.dP!, 1e-4)], 1e-5);
+      });
+    }
+  });
+
+  describe('degenerate points', () => {
+    it('a duplicated active row: differentiable = false, finite gradient, dq still exact', () => {
+      const gen = generate({ n: 12, seed: 41, pDensity: 0.5, rowNnz: 4, counts: { up: 3, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
+      gen.rows.push({ ...gen.rows[0]! });  // the same upper-active row twice
+      const problem = canonicalOf(gen);
+      const sol = solveChecked(problem);
+      const r = rng(5);
+      const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+      for (const method of ['kkt', 'full'] as DifferentiateMethod[]) {
+        const g = differentiateSync(problem, sol, { dx: c }, { method });
+        console.log(`      duplicate row ${method}: differentiable=${g.differentiable}, reason: ${g.reason}`);
+        assert.equal(g.differentiable, false);
+        assert.ok(g.reason.length > 0);
+        assertFinite(g);
+        // x(q) is still differentiable here (only the duals are not unique).
+        report(`duplicate row ${method}`, [checkVector(problem, c, 'q', { q: direction(gen.q, r) }, { q: g.dq! }, 1e-3)], 1e-5);
+      }
+    });
+
+    it('a weakly active bound (zero dual at an active bound): differentiable = false, finite', () => {
+      const gen = generate({ n: 8, seed: 43, pDensity: 0.5, rowNnz: 3, counts: { up: 2, range: 1 }, boundsUp: 0, boundsLow: 0, boxFraction: 0 });
+      // Put an upper bound exactly at x*_0 without changing q: active with z_0 = 0.
+      const ub = new Float64Array(gen.n).fill(Infinity);
+      const problem: CanonicalProblem = { ...canonicalOf(gen), ub };
+      const sol0 = solveChecked(problem);
+      ub[0] = sol0.x[0]!;
+      const sol = solveChecked(problem);
+      const c = new Float64Array(gen.n).fill(1);
+      const g = differentiateSync(problem, sol, { dx: c });
+      console.log(`      weakly active bound: differentiable=${g.differentiable}, reason: ${g.reason}`);
+      assert.equal(g.differentiable, false);
+      assertFinite(g);
+    });
+  });
+
+  describe('API', () => {
+    const gen = generate({ n: 10, seed: 51, pDensity: 0.5, rowNnz: 4, counts: { eq: 1, up: 2, low: 1, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
+    const problem = canonicalOf(gen);
+    let sol: Solution;
+    before(() => {
+      sol = solveChecked(problem);
+    });
+
+    it('differentiate (async) equals differentiateSync, for both methods', async () => {
+      const c = new Float64Array(gen.n).fill(0.5);
+      for (const method of ['kkt', 'full'] as DifferentiateMethod[]) {
+        const a = await differentiate(problem, sol, { dx: c }, { method });
+        const s = differentiateSync(problem, sol, { dx: c }, { method });
+        assert.deepEqual(gradVector(a), gradVector(s));
+        assert.equal(a.method, method);
+      }
+    });
+
+    it('wrt returns only the requested gradients', () => {
+      const g = differentiateSync(problem, sol, { dx: new Float64Array(gen.n).fill(1) }, { wrt: ['q', 'u'] });
+      assert.ok(g.dq && g.du);
+      for (const k of ['dP', 'dA', 'dl', 'dlb', 'dub'] as const) assert.equal(g[k], undefined, k);
+    });
+
+    const rejects = (fn: () => unknown, code: string) => {
+      assert.throws(() => fn(), (e: unknown) => e instanceof QpError && e.code === code);
+    };
+
+    it('rejects a solution that is not solved (ERR_QP_NOT_DIFFERENTIABLE)', async () => {
+      const bad = { ...sol, status: 'maxIterations' as const };
+      rejects(() => differentiateSync(problem, bad, { dx: new Float64Array(gen.n) }), ErrorCode.NOT_DIFFERENTIABLE);
+      await assert.rejects(differentiate(problem, bad, { dx: new Float64Array(gen.n) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_DIFFERENTIABLE);
+    });
+
+    it('validates dx: type, length, finiteness', async () => {
+      rejects(() => differentiateSync(problem, sol, { dx: [1, 2] as unknown as Float64Array }), ErrorCode.INVALID_TYPE);
+      rejects(() => differentiateSync(problem, sol, { dx: new Float64Array(gen.n + 1) }), ErrorCode.DIMENSION_MISMATCH);
+      const nan = new Float64Array(gen.n);
+      nan[3] = NaN;
+      rejects(() => differentiateSync(problem, sol, { dx: nan }), ErrorCode.NOT_FINITE);
+      await assert.rejects(differentiate(problem, sol, { dx: nan }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.index === 3);
+    });
+
+    it('validates options', () => {
+      const dx = new Float64Array(gen.n);
+      rejects(() => differentiateSync(problem, sol, { dx }, { method: 'bpqp' as DifferentiateMethod }), ErrorCode.INVALID_OPTION);
+      rejects(() => differentiateSync(problem, sol, { dx }, { epsActive: -1 }), ErrorCode.INVALID_OPTION);
+      rejects(() => differentiateSync(problem, sol, { dx }, { wrt: ['G'] }), ErrorCode.INVALID_OPTION);
+    });
+  });
+
+  describe('forward mode (jvp): adjoint identity ⟨vjp(g), δ⟩ = ⟨g, jvp(δ)⟩', () => {
+    const innerVjp = (g: Gradients, t: Tangents) => {
+      let s = 0;
+      for (const k of ['dP', 'dq', 'dA', 'dl', 'du', 'dG', 'dh', 'db', 'dlb', 'dub'] as const) if (g[k] && t[k]) s += dot(g[k]!, t[k]!);
+      return s;
+    };
+    it('canonical n=60 (every datum perturbed at once) and jvp dx vs finite differences', async () => {
+      const gen = generate(canonicalCases[2]!.opts);
+      const problem = canonicalOf(gen);
+      const sol = solveChecked(problem);
+      const r = rng(601);
+      const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+      const isEq = (i: number) => problem.l![i] === problem.u![i];
+      const db = direction(problem.l!, r, isEq);
+      const t: Tangents = {
+        dP: direction(gen.P.values, r),
+        dq: direction(gen.q, r),
+        dA: direction(problem.A!.values, r),
+        du: direction(problem.u!, r, (i) => !isEq(i)).map((v, i) => (isEq(i) ? db[i]! : v)),
+        dl: direction(problem.l!, r, (i) => !isEq(i)).map((v, i) => (isEq(i) ? db[i]! : v)),
+        dlb: direction(gen.lb, r),
+        dub: direction(gen.ub, r),
+      };
+      const g = differentiateSync(problem, sol, { dx: c });
+      const f = jvpSync(problem, sol, t);
+      const fa = await jvp(problem, sol, t);
+      assert.deepEqual(Array.from(fa.dx), Array.from(f.dx));
+      assert.ok(f.differentiable, f.reason);
+      const lhs = innerVjp(g, t);
+      const rhs = dot(c, f.dx);
+      console.log(`      jvp canonical n=60: ⟨vjp, δ⟩ = ${lhs}, ⟨c, jvp⟩ = ${rhs}, rel err ${relErr(lhs, rhs).toExponential(2)}`);
+      assert.ok(relErr(lhs, rhs) <= 1e-10);
+      // dx itself against finite differences along the same direction (all data moved together).
+      const eps = 1e-4;
+      const at = (sgn: number) => {
+        const P2 = withValues(gen.P, shifted(gen.P.values, t.dP!, sgn * eps));
+        const A2 = withValues(problem.A!, shifted(problem.A!.values, t.dA!, sgn * eps));
+        return solveChecked({ ...problem, P: P2, A: A2, q: shifted(gen.q, t.dq!, sgn * eps), l: shifted(problem.l!, t.dl!, sgn * eps), u: shifted(problem.u!, t.du!, sgn * eps), lb: shifted(gen.lb, t.dlb!, sgn * eps), ub: shifted(gen.ub, t.dub!, sgn * eps) }).x;
+      };
+      const xp = at(1);
+      const xm = at(-1);
+      const fd = xp.map((v, i) => (v - xm[i]!) / (2 * eps));
+      const err = relDiff(Array.from(f.dx), Array.from(fd));
+      console.log(`      jvp canonical n=60: ‖dx − fd‖/‖fd‖ = ${err.toExponential(2)}, cosine ${cosine(Array.from(f.dx), Array.from(fd)).toFixed(12)}`);
+      assert.ok(err <= 1e-5, `jvp dx vs finite differences: ${err}`);
+    });
+
+    it("standard form n=40 and P stored 'full'", () => {
+      const gen = generate({ n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true });
+      const std = standardOf(gen);
+      const problem: StandardProblem = { ...std, P: CscMatrix.fromDense(gen.P.toDense(), { triangle: 'full' }) };
+      const sol = solveChecked(problem);
+      const r = rng(602);
+      const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
+      // A symmetric tangent on the full storage.
+      const P = problem.P!;
+      const dense = P.toDense().map((row) => row.map(() => 0));
+      for (let j = 0; j < gen.n; j++) for (let i = j; i < gen.n; i++) if (P.toDense()[i]![j] !== 0) dense[i]![j] = dense[j]![i] = 2 * r() - 1;
+      const dP = new Float64Array(P.nnz);
+      for (let j = 0; j < gen.n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) dP[k] = dense[P.rowIdx[k]!]![j]!;
+      const t: Tangents = {
+        dP,
+        dq: direction(problem.q, r),
+        dG: direction(problem.G!.values, r),
+        dA: direction(problem.A!.values, r),
+        dh: direction(problem.h!, r),
+        db: direction(problem.b!, r),
+        dlb: direction(problem.lb!, r),
+        dub: direction(problem.ub!, r),
+      };
+      const g = differentiateSync(problem, sol, { dx: c });
+      const f = jvpSync(problem, sol, t);
+      const lhs = innerVjp(g, t);
+      const rhs = dot(c, f.dx);
+      console.log(`      jvp standard n=40 (P full): ⟨vjp, δ⟩ = ${lhs}, ⟨c, jvp⟩ = ${rhs}, rel err ${relErr(lhs, rhs).toExponential(2)}`);
+      assert.ok(relErr(lhs, rhs) <= 1e-10);
+      assert.throws(() => jvpSync(problem, sol, { dl: new Float64Array(1) } as Tangents), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_TYPE);
+    });
+  });
+});
