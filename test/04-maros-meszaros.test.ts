@@ -20,6 +20,13 @@ const common = [
 const perSolver: Record<string, string[]> = {
   highs: common,
   ipopt: [...common, 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'GOULDQP3', 'HS118', 'LOTSCHD', 'PRIMALC1', 'PRIMALC2', 'PRIMALC5', 'QAFIRO', 'QSHARE2B'],
+  // admm with polishing at the default 1e-6 (QPCBLEND needs 1e-7 for its dual residual).
+  admm: [
+    'AUG2D', 'AUG2DC', 'AUG3D', 'AUG3DQP', 'CVXQP2_M', 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'DTOC3', 'DUAL2', 'DUAL3', 'DUALC2',
+    'DUALC5', 'DUALC8', 'GENHS28', 'GOULDQP2', 'GOULDQP3', 'HS118', 'HS21', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76', 'LASER',
+    'MOSARQP1', 'PRIMAL1', 'PRIMAL2', 'PRIMAL3', 'PRIMAL4', 'PRIMALC2', 'PRIMALC5', 'QADLITTL', 'QAFIRO', 'QSCSD1', 'STCQP1',
+    'STCQP2', 'TAME', 'VALUES',
+  ],
 };
 
 interface IndexRow {

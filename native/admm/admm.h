@@ -234,6 +234,18 @@ int admm_warm_start(AdmmWorkspace *w, const double *x0, const double *y0, const 
  * ADMM_ERR_* code otherwise. */
 int admm_solve(AdmmWorkspace *w, volatile const int *cancel);
 
+/* Callback that admm_solve_cb polls: return non-zero to stop the solve. */
+typedef int (*AdmmStopCallback)(void *data);
+
+/* admm_solve with the cancellation test done by a callback instead of an int
+ * flag, for callers whose flag is not an int (e.g. a C++ std::atomic<bool>):
+ *   should_stop: [in] called once per iteration, where admm_solve reads
+ *                *cancel (from the solving thread); a non-zero return
+ *                stops with ADMM_CANCELLED; may be NULL (never stops);
+ *   data:        [in] passed to should_stop unchanged.
+ * Everything else (settings, results, return value) is as for admm_solve. */
+int admm_solve_cb(AdmmWorkspace *w, AdmmStopCallback should_stop, void *data);
+
 /* Results of the last solve (arrays owned by the workspace, valid until the next
  * admm_solve or admm_cleanup).  x, z: size n; y: size m (NULL if m == 0).
  * For ADMM_MAX_ITER / TIME_LIMIT / CANCELLED they hold the last iterate; for

@@ -673,7 +673,10 @@ static double scaled_objective(const AdmmWorkspace *w, const double *x)
     return s * w->cinv;
 }
 
-int admm_solve(AdmmWorkspace *w, volatile const int *cancel)
+/* The solve behind admm_solve and admm_solve_cb: stops when *cancel is non-zero
+ * or should_stop(data) returns non-zero (either may be NULL). */
+static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCallback should_stop,
+                      void *data)
 {
     double t0 = admm_now();
     int n, m, mt, k, i, status = ADMM_UNSOLVED;
@@ -703,7 +706,7 @@ int admm_solve(AdmmWorkspace *w, volatile const int *cancel)
 
     for (k = 1; k <= s->max_iter; k++) {
         int check, adapt;
-        if (cancel && *cancel) { status = ADMM_CANCELLED; break; }
+        if ((cancel && *cancel) || (should_stop && should_stop(data))) { status = ADMM_CANCELLED; break; }
         if (s->time_limit > 0 && admm_now() - t0 > s->time_limit) { status = ADMM_TIME_LIMIT; break; }
         swap_ptr(&w->x, &w->xp);
         swap_ptr(&w->z, &w->zp);
@@ -779,6 +782,16 @@ int admm_solve(AdmmWorkspace *w, volatile const int *cancel)
                w->info.prim_res, w->info.dual_res, w->info.gap, w->info.solve_time);
     }
     return ADMM_OK;
+}
+
+int admm_solve(AdmmWorkspace *w, volatile const int *cancel)
+{
+    return solve_impl(w, cancel, NULL, NULL);
+}
+
+int admm_solve_cb(AdmmWorkspace *w, AdmmStopCallback should_stop, void *data)
+{
+    return solve_impl(w, NULL, should_stop, data);
 }
 
 /* ------------------------------------------------------------------------- */

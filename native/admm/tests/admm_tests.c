@@ -799,6 +799,58 @@ static void test_limits_and_cancel(void)
     qp_free(&p);
 }
 
+/* admm_solve_cb: the callback gets its data pointer, is polled once per
+ * iteration, and a non-zero return stops with ADMM_CANCELLED; a NULL callback
+ * never stops and gives the same result as admm_solve. */
+typedef struct { int calls; int stop_at; } StopCounter;
+static int stop_after(void *data)
+{
+    StopCounter *c = (StopCounter *)data;
+    c->calls++;
+    return c->calls >= c->stop_at;
+}
+
+static void test_solve_callback(void)
+{
+    Qp p = random_qp(50, 40, 0.2, 1e-3, 1);
+    AdmmSettings s;
+    AdmmWorkspace *w = NULL, *ref;
+    AdmmProblem pr = qp_view(&p);
+    StopCounter counter = {0, 8};
+    int j;
+    admm_default_settings(&s);
+    s.eps_abs = s.eps_rel = 1e-12;
+    s.max_iter = 1000;
+    s.polish = 1;
+    CHECK(admm_setup(&w, &pr, &s) == ADMM_OK, "setup");
+    if (w) {
+        CHECK(admm_solve_cb(w, stop_after, &counter) == ADMM_OK, "solve_cb");
+        CHECK(admm_info(w)->status == ADMM_CANCELLED, "status %s", admm_status_message(admm_info(w)->status));
+        CHECK(counter.calls == 8, "callback called %d times, expected 8", counter.calls);
+        CHECK(admm_info(w)->iter == 7, "iter %d, expected 7", admm_info(w)->iter);
+        CHECK(admm_info(w)->polish_status == 0, "no polishing after a stop (polish_status %d)",
+              admm_info(w)->polish_status);
+        CHECK(isfinite(admm_x(w)[0]), "last iterate returned");
+        admm_cleanup(w);
+    }
+    /* NULL callback: runs to the end, like admm_solve(w, NULL) */
+    s.eps_abs = s.eps_rel = 1e-6;
+    w = NULL;
+    CHECK(admm_setup(&w, &pr, &s) == ADMM_OK, "setup");
+    ref = solve_qp(&p, &s);
+    if (w && ref) {
+        CHECK(admm_solve_cb(w, NULL, NULL) == ADMM_OK, "solve_cb");
+        CHECK(admm_info(w)->status == ADMM_SOLVED, "status %s", admm_status_message(admm_info(w)->status));
+        CHECK(admm_info(w)->iter == admm_info(ref)->iter, "iter %d vs %d", admm_info(w)->iter,
+              admm_info(ref)->iter);
+        for (j = 0; j < p.n; j++) CHECK(admm_x(w)[j] == admm_x(ref)[j], "x[%d] differs", j);
+    }
+    admm_cleanup(w);
+    admm_cleanup(ref);
+    CHECK(admm_solve_cb(NULL, NULL, NULL) == ADMM_ERR_INVALID_ARGUMENT, "NULL workspace");
+    qp_free(&p);
+}
+
 static void test_polish_after_max_iter(void)
 {
     /* stopped early with an unreachable tolerance: polishing still lands on the
@@ -1018,6 +1070,7 @@ int main(void)
         {"update_bounds", test_update_bounds},
         {"settings_variants", test_settings_variants},
         {"limits_and_cancel", test_limits_and_cancel},
+        {"solve_callback", test_solve_callback},
         {"polish_after_max_iter", test_polish_after_max_iter},
         {"null_views", test_null_views},
         {"errors", test_errors},

@@ -1,0 +1,303 @@
+// Our ADMM solver (native/admm: the OSQP algorithm in C99) through its C API. The problem
+// is borrowed as it is (P's lower triangle and A in CSC, int32 indices); the core keeps its
+// own scaled copies while it runs. Each solve has its own workspace and the core has no
+// global state, so solves run concurrently without a lock.
+//
+// Differences from the core's defaults, chosen for diffqp's 1e-6 measuring rule:
+// tolerances come from Settings (default 1e-6, not 1e-3), polishing is on, and the
+// infeasibility tolerances are 1e-6 (the paper's 1e-4 declares Maros–Meszaros PRIMALC1/2/8
+// dual and HUES-MOD primal infeasible; see admm.h).
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "admm.h"
+#include "solver.hpp"
+#include "timer.hpp"
+
+namespace diffqp {
+namespace {
+
+static_assert(sizeof(int) == sizeof(int32_t), "the ADMM core takes int indices: int must be 32 bits");
+
+// solverOptions accepted by name, and the AdmmSettings member each one sets.
+enum class Kind { kNumber, kInteger, kBoolean };
+struct OptionSpec {
+  const char* name;   // options.solverOptions.<name>
+  const char* field;  // the member, as admm_check_settings names it ("settings.<field> ...")
+  Kind kind;
+  double AdmmSettings::*number;
+  int AdmmSettings::*integer;
+};
+
+const OptionSpec kOptions[] = {
+    {"rho", "rho", Kind::kNumber, &AdmmSettings::rho, nullptr},
+    {"sigma", "sigma", Kind::kNumber, &AdmmSettings::sigma, nullptr},
+    {"alpha", "alpha", Kind::kNumber, &AdmmSettings::alpha, nullptr},
+    {"adaptiveRho", "adaptive_rho", Kind::kBoolean, nullptr, &AdmmSettings::adaptive_rho},
+    {"adaptiveRhoInterval", "adaptive_rho_interval", Kind::kInteger, nullptr, &AdmmSettings::adaptive_rho_interval},
+    {"adaptiveRhoTolerance", "adaptive_rho_tolerance", Kind::kNumber, &AdmmSettings::adaptive_rho_tolerance, nullptr},
+    {"scaling", "scaling", Kind::kInteger, nullptr, &AdmmSettings::scaling},
+    {"scaledTermination", "scaled_termination", Kind::kBoolean, nullptr, &AdmmSettings::scaled_termination},
+    {"polish", "polish", Kind::kBoolean, nullptr, &AdmmSettings::polish},
+    {"polishRefineIter", "polish_refine_iter", Kind::kInteger, nullptr, &AdmmSettings::polish_refine_iter},
+    {"delta", "delta", Kind::kNumber, &AdmmSettings::delta, nullptr},
+    {"epsPrimInf", "eps_prim_inf", Kind::kNumber, &AdmmSettings::eps_prim_inf, nullptr},
+    {"epsDualInf", "eps_dual_inf", Kind::kNumber, &AdmmSettings::eps_dual_inf, nullptr},
+    {"checkTermination", "check_termination", Kind::kInteger, nullptr, &AdmmSettings::check_termination},
+};
+
+// The common settings that reach AdmmSettings, for naming them in a range error.
+struct CommonSpec {
+  const char* field;
+  const char* option;
+};
+const CommonSpec kCommon[] = {
+    {"eps_abs", "options.epsAbs"},
+    {"eps_rel", "options.epsRel"},
+    {"max_iter", "options.maxIter"},
+    {"time_limit", "options.timeLimit"},
+};
+
+std::string KnownOptions() {
+  std::string known;
+  for (const auto& o : kOptions) {
+    known += known.empty() ? "" : ", ";
+    known += o.name;
+  }
+  return known;
+}
+
+[[noreturn]] void OptionFail(const std::string& field, const std::string& what) {
+  throw QpError(code::kInvalidOption, field + ": " + what, field);
+}
+
+// AdmmSettings from diffqp's common settings and solverOptions. Types are checked here,
+// ranges by the core (admm_check_settings), whose message names the AdmmSettings member:
+// it is translated back to the option the caller wrote.
+AdmmSettings MakeSettings(const Settings& s) {
+  AdmmSettings a;
+  admm_default_settings(&a);
+  a.eps_abs = s.eps_abs;
+  a.eps_rel = s.eps_rel;
+  if (s.max_iter > 0) a.max_iter = (int)std::min<int64_t>(s.max_iter, INT_MAX);
+  a.time_limit = 0;  // none here: the caller sets what setup left of Settings::time_limit
+  a.verbose = s.verbose ? 1 : 0;
+  a.polish = 1;
+  a.eps_prim_inf = 1e-6;
+  a.eps_dual_inf = 1e-6;
+
+  for (const auto& [key, value] : s.extra_text) {
+    (void)value;
+    const std::string f = "options.solverOptions." + key;
+    const bool known = std::any_of(std::begin(kOptions), std::end(kOptions), [&](const OptionSpec& o) { return key == o.name; });
+    if (known) OptionFail(f, "must be a number or a boolean, not a string");
+    OptionFail(f, "not an admm option (known: " + KnownOptions() + ")");
+  }
+  for (const auto& [key, value] : s.extra) {
+    const std::string f = "options.solverOptions." + key;
+    const OptionSpec* spec = nullptr;
+    for (const auto& o : kOptions) {
+      if (key == o.name) spec = &o;
+    }
+    if (!spec) OptionFail(f, "not an admm option (known: " + KnownOptions() + ")");
+    switch (spec->kind) {
+      case Kind::kNumber:
+        a.*(spec->number) = value;
+        break;
+      case Kind::kInteger:
+        if (!(value == std::floor(value) && value >= INT_MIN && value <= INT_MAX)) OptionFail(f, "must be an integer");
+        a.*(spec->integer) = (int)value;
+        break;
+      case Kind::kBoolean:
+        if (value != 0 && value != 1) OptionFail(f, "must be a boolean");
+        a.*(spec->integer) = (int)value;
+        break;
+    }
+  }
+
+  char msg[256];
+  if (admm_check_settings(&a, msg, sizeof msg) != ADMM_OK) {
+    // msg reads "settings.<field> = <value>: <what>".
+    std::string text(msg);
+    std::string field;
+    const std::string prefix = "settings.";
+    if (text.compare(0, prefix.size(), prefix) == 0) {
+      const size_t end = text.find_first_of(" :", prefix.size());
+      const std::string member = text.substr(prefix.size(), end == std::string::npos ? std::string::npos : end - prefix.size());
+      for (const auto& o : kOptions) {
+        if (member == o.field) field = std::string("options.solverOptions.") + o.name;
+      }
+      for (const auto& c : kCommon) {
+        if (member == c.field) field = c.option;
+      }
+      if (!field.empty()) text = field + text.substr(end == std::string::npos ? text.size() : end);
+    }
+    if (field.empty()) field = "options.solverOptions";
+    throw QpError(code::kInvalidOption, text, field);
+  }
+  return a;
+}
+
+AdmmProblem MakeProblem(const ProblemView& p) {
+  AdmmProblem a;
+  a.n = p.n;
+  a.m = p.m;
+  a.Pp = p.P.Ap;
+  a.Pi = p.P.Ai;
+  a.Px = p.P.Ax;
+  a.q = p.q;
+  a.Ap = p.A.Ap;
+  a.Ai = p.A.Ai;
+  a.Ax = p.A.Ax;
+  a.l = p.l;
+  a.u = p.u;
+  a.lb = p.lb;
+  a.ub = p.ub;
+  return a;
+}
+
+Status MapStatus(AdmmStatus s) {
+  switch (s) {
+    case ADMM_SOLVED: return Status::kSolved;
+    case ADMM_SOLVED_INACCURATE: return Status::kSolvedInaccurate;
+    case ADMM_PRIMAL_INFEASIBLE: return Status::kPrimalInfeasible;
+    case ADMM_DUAL_INFEASIBLE: return Status::kDualInfeasible;
+    case ADMM_MAX_ITER: return Status::kMaxIterations;
+    case ADMM_TIME_LIMIT: return Status::kTimeLimit;
+    case ADMM_CANCELLED: return Status::kCancelled;
+    default: return Status::kSolverFailed;  // ADMM_UNSOLVED, ADMM_FAILED (ADMM_NON_CVX throws)
+  }
+}
+
+[[noreturn]] void NotConvex() {
+  throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (the ADMM KKT factorisation found P + sigma I not positive definite)",
+                "P");
+}
+
+struct Workspace {
+  AdmmWorkspace* w = nullptr;
+  ~Workspace() { admm_cleanup(w); }
+};
+
+// The core polls this once per iteration (admm_solve_cb).
+int ShouldStop(void* data) { return static_cast<const CancelFlag*>(data)->load(std::memory_order_relaxed) ? 1 : 0; }
+
+// n = 0: nothing to iterate on; every row reads 0 ≤ … and is feasible iff l ≤ 0 ≤ u.
+Result SolveEmpty(const ProblemView& p) {
+  Result r;
+  r.y.assign(p.m, 0.0);
+  r.raw_status = ADMM_SOLVED;
+  r.status = Status::kSolved;
+  std::vector<double> cert(p.m, 0.0);
+  bool infeasible = false;
+  for (int32_t i = 0; i < p.m; i++) {
+    if (p.u[i] < 0) cert[i] = 1, infeasible = true;
+    if (p.l[i] > 0) cert[i] = -1, infeasible = true;
+  }
+  if (infeasible) {
+    r.status = Status::kPrimalInfeasible;
+    r.raw_status = ADMM_PRIMAL_INFEASIBLE;
+    r.certificate = std::move(cert);
+  } else {
+    r.has_duals = true;
+  }
+  r.raw_status_text = admm_status_message((AdmmStatus)r.raw_status);
+  return r;
+}
+
+class AdmmSolver : public Solver {
+ public:
+  Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
+    Timer clock;
+    AdmmSettings settings = MakeSettings(s);
+    if (p.n == 0) return SolveEmpty(p);
+    const AdmmProblem problem = MakeProblem(p);
+
+    Workspace work;
+    const int err = admm_setup(&work.w, &problem, &settings);
+    if (err == ADMM_ERR_NONCVX) NotConvex();
+    if (err != ADMM_OK) {
+      char msg[256] = "";
+      admm_check_problem(&problem, msg, sizeof msg);  // names the field when the data is at fault
+      throw QpError(code::kNative, std::string("admm_setup failed: ") + admm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+    }
+    if (s.x0 || s.y0 || s.z0) {
+      if (admm_warm_start(work.w, s.x0, s.y0, s.z0) != ADMM_OK) {
+        throw QpError(code::kInvalidOption, "options.x0/y0/z0: the warm start must be finite", "options.x0");
+      }
+    }
+
+    Result r;
+    r.x.assign(p.n, 0.0);
+    r.y.assign(p.m, 0.0);
+    r.z.assign(p.n, 0.0);
+    // Settings::time_limit covers setup too: ADMM gets what is left.
+    const double left = s.time_limit - clock.Seconds();
+    const bool no_iteration = cancel.load() || s.max_iter == 0 || !(left > 0);
+    if (no_iteration) {
+      r.status = cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit;
+      r.raw_status = r.status == Status::kCancelled ? ADMM_CANCELLED : r.status == Status::kMaxIterations ? ADMM_MAX_ITER : ADMM_TIME_LIMIT;
+      r.raw_status_text = admm_status_message((AdmmStatus)r.raw_status);
+      if (s.x0) std::copy(s.x0, s.x0 + p.n, r.x.begin());
+      return r;
+    }
+    if (std::isfinite(left)) {
+      settings.time_limit = left;
+      if (admm_update_settings(work.w, &settings) != ADMM_OK) throw QpError(code::kNative, "admm_update_settings failed");
+    }
+
+    Timer solve;
+    if (admm_solve_cb(work.w, ShouldStop, const_cast<CancelFlag*>(&cancel)) != ADMM_OK) {
+      throw QpError(code::kNative, "admm_solve failed to run");
+    }
+    r.solve_seconds = solve.Seconds();
+    const AdmmInfo& info = *admm_info(work.w);
+    if (info.status == ADMM_NON_CVX) NotConvex();
+    r.raw_status = info.status;
+    r.raw_status_text = admm_status_message(info.status);
+    r.status = MapStatus(info.status);
+    r.iterations = info.iter;
+
+    if (info.status == ADMM_PRIMAL_INFEASIBLE) {
+      // [dy (m rows); dz (n variables)] with Aᵀdy + dz ≈ 0 and a negative support value.
+      const double* c = admm_prim_inf_cert(work.w);
+      r.certificate.assign(c, c + p.m + p.n);
+    } else if (info.status == ADMM_DUAL_INFEASIBLE) {
+      // dx with P dx ≈ 0, qᵀdx < 0, A dx in the recession cone of [l, u] and the bounds.
+      const double* c = admm_dual_inf_cert(work.w);
+      r.certificate.assign(c, c + p.n);
+    } else if (info.status != ADMM_FAILED && info.status != ADMM_UNSOLVED) {
+      // Solved, or the last iterate of a stopped solve (its duals are kept: they warm-start
+      // a continuation, but only a solve that converged reports them as duals).
+      const double* x = admm_x(work.w);
+      const double* y = admm_y(work.w);
+      const double* z = admm_z(work.w);
+      std::copy(x, x + p.n, r.x.begin());
+      if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
+      std::copy(z, z + p.n, r.z.begin());
+      r.has_duals = info.status == ADMM_SOLVED || info.status == ADMM_SOLVED_INACCURATE;
+    }
+    return r;
+  }
+};
+
+}  // namespace
+
+SolverEntry AdmmSolverEntry() {
+  SolverCapabilities caps;
+  caps.duals = true;
+  caps.warm_start = true;
+  caps.cancellation = true;
+  caps.time_limit = true;
+  caps.infeasibility_certificate = true;
+  caps.license = "MIT";
+  caps.version = "0.1.0";
+  return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); }};
+}
+
+}  // namespace diffqp
