@@ -1,0 +1,175 @@
+/**
+ * npm run bench:backward -- [--dir ../shared/maros-meszaros] [--solver ipopt] [--time-limit 60]
+ *   [--methods kkt,full,penalty,qp] [--full-max 20000] [--subset NAME,NAME] [--out .bench/backward]
+ *
+ * For each Maros–Meszaros problem whose forward solve succeeds (r_p, r_d, r_g ≤ 1e-6) and for
+ * generated sparse QPs, the backward pass of the loss L = Σx (as in the dQP paper) by each
+ * method, side by side: its time, its ratio to the forward time, and for kkt its ratio to
+ * one factorization of K (factor + solve over factor alone).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { differentiate, DifferentiateMethod } from '../lib/differentiate';
+import { Problem } from '../lib/problem';
+import { qpsNameFromPath, readQps } from '../lib/qps';
+import { solve } from '../lib/solve';
+import { CscMatrix } from '../lib/sparse';
+import { shiftedGeometricMean } from './bench-report';
+
+interface Options {
+  dir: string;
+  solver: string;
+  timeLimit: number;
+  methods: string[];
+  fullMax: number;
+  subset?: Set<string>;
+  out: string;
+  generated: boolean;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { dir: path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros'), solver: 'ipopt', timeLimit: 60, methods: ['kkt', 'full', 'penalty', 'qp'], fullMax: 20000, out: '.bench/backward', generated: true };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    const v = () => argv[++k] ?? '';
+    if (a === '--dir') o.dir = v();
+    else if (a === '--solver') o.solver = v();
+    else if (a === '--time-limit') o.timeLimit = Number(v());
+    else if (a === '--methods') o.methods = v().split(',');
+    else if (a === '--full-max') o.fullMax = Number(v());
+    else if (a === '--subset') o.subset = new Set(v().toUpperCase().split(','));
+    else if (a === '--out') o.out = v();
+    else if (a === '--no-generated') o.generated = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+/** A banded sparse QP of size n with m coupling rows, strictly convex, boxed. */
+function generatedQp(n: number, m: number, seed: number): Problem {
+  let s = seed >>> 0;
+  const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
+  const pr: number[] = [], pc: number[] = [], pv: number[] = [];
+  for (let j = 0; j < n; j++) {
+    pr.push(j), pc.push(j), pv.push(3 + r());
+    if (j + 1 < n) pr.push(j + 1), pc.push(j), pv.push(-1);
+  }
+  const ar: number[] = [], ac: number[] = [], av: number[] = [];
+  for (let i = 0; i < m; i++) {
+    const start = Math.floor(r() * (n - 4));
+    for (let k = 0; k < 4; k++) ar.push(i), ac.push(start + k), av.push(r() - 0.5);
+  }
+  return {
+    P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),
+    q: new Float64Array(n).map(() => 10 * (r() - 0.5)),
+    A: CscMatrix.fromTriplets(m, n, ar, ac, av),
+    l: new Float64Array(m).map(() => -0.5 - r()),
+    u: new Float64Array(m).map(() => 0.5 + r()),
+    lb: new Float64Array(n).fill(-1),
+    ub: new Float64Array(n).fill(1),
+  };
+}
+
+interface Row {
+  problem: string;
+  n: number;
+  m: number;
+  forward: number;
+  method: string;
+  backward?: number;
+  factor?: number;
+  /** Native time (factor + solve) over the factorization alone. */
+  perFactor?: number;
+  differentiable?: boolean;
+  error?: string;
+}
+
+async function runProblem(name: string, problem: Problem, o: Options, rows: Row[]): Promise<void> {
+  const n = problem.q.length;
+  const m = (problem as { A?: CscMatrix }).A?.nrows ?? 0;
+  const t0 = process.hrtime.bigint();
+  const sol = await solve(problem, { solver: o.solver, timeLimit: o.timeLimit });
+  const forward = Number(process.hrtime.bigint() - t0) / 1e9;
+  const ok = (sol.status === 'solved' || sol.status === 'solvedInaccurate') && Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= 1e-6;
+  if (!ok) {
+    console.log(`${name}: forward ${sol.status}, skipped`);
+    return;
+  }
+  const dx = new Float64Array(n).fill(1);
+  for (const method of o.methods) {
+    if (method === 'full' && n + m > o.fullMax) {
+      rows.push({ problem: name, n, m, forward, method, error: `skipped: n + m > ${o.fullMax}` });
+      continue;
+    }
+    const t1 = process.hrtime.bigint();
+    try {
+      const g = await differentiate(problem, sol, { dx }, { method: method as DifferentiateMethod });
+      const backward = Number(process.hrtime.bigint() - t1) / 1e9;
+      rows.push({ problem: name, n, m, forward, method, backward, factor: g.factorTime, perFactor: g.factorTime > 0 ? (g.factorTime + g.solveTime) / g.factorTime : NaN, differentiable: g.differentiable });
+    } catch (e) {
+      rows.push({ problem: name, n, m, forward, method, error: (e as Error).message.slice(0, 80) });
+    }
+  }
+  const mine = rows.filter((r) => r.problem === name);
+  console.log(`${name} (n ${n}, m ${m}): forward ${forward.toFixed(3)} s; ` + mine.map((r) => `${r.method} ${r.backward !== undefined ? r.backward.toFixed(4) + ' s' : r.error}`).join(', '));
+}
+
+function report(rows: Row[], o: Options): string {
+  const lines: string[] = [];
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const problems = [...new Set(rows.map((r) => r.problem))];
+  lines.push(`# Backward benchmark (loss Σx; forward solver ${o.solver}; ${problems.length} problems)`);
+  lines.push('');
+  lines.push('| method | completed | shifted GM backward (s) | median backward / forward | median (factor + solve) / factor, native |');
+  lines.push('|---|---:|---:|---:|---:|');
+  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
+  for (const method of methods) {
+    const rs = rows.filter((r) => r.method === method);
+    const done = rs.filter((r) => r.backward !== undefined);
+    lines.push(
+      `| ${method} | ${done.length}/${rs.length} | ${shiftedGeometricMean(done.map((r) => r.backward!)).toFixed(4)} | ${median(done.map((r) => r.backward! / r.forward)).toFixed(3)} | ${median(done.filter((r) => Number.isFinite(r.perFactor)).map((r) => r.perFactor!)).toFixed(2)} |`,
+    );
+  }
+  const kkt = new Map(rows.filter((r) => r.method === 'kkt' && r.backward !== undefined).map((r) => [r.problem, r]));
+  const big = rows.filter((r) => r.method === 'full' && r.backward !== undefined && r.n >= 1000 && kkt.has(r.problem));
+  if (big.length > 0) {
+    lines.push('');
+    lines.push(`full / kkt backward time at n ≥ 1000 (${big.length} problems): median ${median(big.map((r) => r.backward! / kkt.get(r.problem)!.backward!)).toFixed(1)}×`);
+  }
+  lines.push('');
+  lines.push('| problem | n | m | forward (s) | method | backward (s) | backward / forward | (factor + solve) / factor | differentiable |');
+  lines.push('|---|---:|---:|---:|---|---:|---:|---:|---|');
+  for (const r of rows) {
+    lines.push(
+      `| ${r.problem} | ${r.n} | ${r.m} | ${r.forward.toFixed(3)} | ${r.method} | ${r.backward?.toFixed(4) ?? r.error} | ${r.backward !== undefined ? (r.backward / r.forward).toFixed(3) : ''} | ${r.perFactor !== undefined && Number.isFinite(r.perFactor) ? r.perFactor.toFixed(2) : ''} | ${r.differentiable ?? ''} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const rows: Row[] = [];
+  if (o.generated) {
+    for (const [n, m] of [[1000, 300], [10000, 3000], [100000, 30000]] as const) await runProblem(`gen-${n}`, generatedQp(n, m, n), o, rows);
+  }
+  if (o.dir && fs.existsSync(o.dir)) {
+    const files = fs.readdirSync(o.dir).filter((f) => /\.qps(\.gz)?$/i.test(f)).sort();
+    for (const f of files) {
+      const name = qpsNameFromPath(f);
+      if (o.subset && !o.subset.has(name.toUpperCase())) continue;
+      await runProblem(name, await readQps(path.join(o.dir, f)), o, rows);
+    }
+  }
+  fs.mkdirSync(o.out, { recursive: true });
+  const text = report(rows, o);
+  fs.writeFileSync(path.join(o.out, 'report.md'), text);
+  fs.writeFileSync(path.join(o.out, 'results.json'), JSON.stringify(rows, null, 1));
+  console.log('\n' + text.split('\n').slice(0, 12).join('\n'));
+  console.log(`report: ${path.join(o.out, 'report.md')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
