@@ -1,6 +1,6 @@
 /**
  * differentiate / differentiateSync: vector–Jacobian products of a QP solution
- * (METHODS.md §5 'kkt', the default; §8 'full', OptNet's full KKT system, the reference).
+ * (METHODS.md §5 'kkt', the default; §6 'penalty', dXPP; §7 'qp', BPQP; §8 'full', OptNet's full KKT system, the reference).
  *
  * Given the Problem passed to `solve`, its Solution and dx = ∂L/∂x for some scalar loss L,
  * returns ∂L with respect to the problem data, named as the caller named them:
@@ -34,12 +34,25 @@ import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
 
-export type DifferentiateMethod = 'kkt' | 'full';
+export type DifferentiateMethod = 'kkt' | 'full' | 'penalty' | 'qp';
 export type GradientName = 'P' | 'q' | 'A' | 'l' | 'u' | 'G' | 'h' | 'b' | 'lb' | 'ub';
 
 export interface DifferentiateOptions {
-  /** 'kkt' (reduced KKT, dQP; default) or 'full' (OptNet's full KKT system, the reference). */
+  /**
+   * 'kkt' (reduced KKT, dQP; default), 'full' (OptNet's full KKT system, the reference),
+   * 'penalty' (dXPP, METHODS.md §6: SPD system P + C_JᵀWC_J, O(penaltyBeta) error) or
+   * 'qp' (BPQP, METHODS.md §7: the backward QP solved by our ADMM, polished).
+   */
   method?: DifferentiateMethod;
+  /**
+   * 'penalty': smoothing width β (default 1e-4). Raised to the largest residual of an active
+   * constraint (the forward feasibility) if that is larger, and to at least 1e-8; `reason` notes it.
+   */
+  penaltyBeta?: number;
+  /** 'penalty': ρ = κ‖w_J‖₁ (default κ = 10). */
+  penaltyKappa?: number;
+  /** 'penalty': 'auto' (default: CHOLMOD, conjugate gradients when n > 200000), 'cholmod' or 'cg'. */
+  penaltySolver?: 'auto' | 'cholmod' | 'cg';
   /** Active-set tolerance ε of METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
   epsActive?: number;
   /**
@@ -63,7 +76,7 @@ export interface Gradients {
   dub?: Float64Array;
   /** False at a degenerate point (the gradient is then one of many, or one-sided). */
   differentiable: boolean;
-  /** Why `differentiable` is false; '' otherwise. */
+  /** Why `differentiable` is false; '' otherwise ('penalty' may add a note, e.g. that penaltyBeta was raised). */
   reason: string;
   method: DifferentiateMethod;
   /** kkt: active rows / bounds in the reduced system; full: rows / bounds with a finite side. */
@@ -72,6 +85,8 @@ export interface Gradients {
   /** Seconds spent building and factorising the system, and solving and assembling. */
   factorTime: number;
   solveTime: number;
+  /** 'qp': ADMM iterations; 'penalty' with conjugate gradients: CG iterations; otherwise 0. */
+  iterations: number;
 }
 
 /** What differentiate needs from a Solution (a Solution from solve() is one). */
@@ -97,16 +112,26 @@ interface NativeGradients {
   activeBounds: number;
   factorTime: number;
   solveTime: number;
+  iterations: number;
+}
+
+interface NativeOptions {
+  method: DifferentiateMethod;
+  epsActive?: number;
+  penaltyBeta?: number;
+  penaltyKappa?: number;
+  penaltySolver?: 'auto' | 'cholmod' | 'cg';
 }
 
 interface DifferentiateBinding {
-  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: { method: string; epsActive?: number }): NativeGradients;
-  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: { method: string; epsActive?: number }): Promise<NativeGradients>;
+  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: NativeOptions): NativeGradients;
+  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: NativeOptions): Promise<NativeGradients>;
 }
 
 const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
 const standardNames: readonly GradientName[] = ['P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'];
-const knownOptions = new Set(['method', 'epsActive', 'wrt']);
+const knownOptions = new Set(['method', 'epsActive', 'wrt', 'penaltyBeta', 'penaltyKappa', 'penaltySolver']);
+const methods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
 
 interface Prepared {
   c: Canonical;
@@ -114,7 +139,7 @@ interface Prepared {
   native: NativeProblem;
   solution: { x: Float64Array; y: Float64Array; z: Float64Array };
   grads: { dx: Float64Array };
-  options: { method: DifferentiateMethod; epsActive?: number };
+  options: NativeOptions;
   wrt: Set<GradientName>;
 }
 
@@ -148,8 +173,19 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx
     if (!knownOptions.has(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, `is not an option (known: ${[...knownOptions].join(', ')})`, undefined, (options as Record<string, unknown>)[key]);
   }
   const method = options.method ?? 'kkt';
-  if (method !== 'kkt' && method !== 'full') throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt' or 'full'", undefined, method);
-  const nativeOptions: { method: DifferentiateMethod; epsActive?: number } = { method };
+  if (!methods.includes(method)) throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt', 'full', 'penalty' or 'qp'", undefined, method);
+  const nativeOptions: NativeOptions = { method };
+  for (const key of ['penaltyBeta', 'penaltyKappa'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'must be a positive finite number', undefined, v);
+    nativeOptions[key] = v;
+  }
+  if (options.penaltySolver !== undefined) {
+    const v = options.penaltySolver;
+    if (v !== 'auto' && v !== 'cholmod' && v !== 'cg') throw problemError(ErrorCode.INVALID_OPTION, 'options.penaltySolver', "must be 'auto', 'cholmod' or 'cg'", undefined, v);
+    nativeOptions.penaltySolver = v;
+  }
   if (options.epsActive !== undefined) {
     const e = options.epsActive;
     if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
@@ -212,6 +248,7 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
     activeBounds: r.activeBounds,
     factorTime: r.factorTime,
     solveTime: r.solveTime,
+    iterations: r.iterations,
   };
   if (wrt.has('q')) g.dq = r.dq;
   if (wrt.has('P') && p.P !== undefined) g.dP = gradientOnCallerP(p.P as CscMatrix, c, r.dP, prep.solution.x, r.dq);

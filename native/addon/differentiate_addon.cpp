@@ -2,9 +2,10 @@
 // (native/backward). Same shape as solve: read and check everything on the main thread,
 // compute in Execute() without N-API, build the result in OnOK(); inputs stay referenced.
 //
-//   differentiateSync(problem, {x, y, z}, {dx}, {method: 'kkt' | 'full', epsActive})
+//   differentiateSync(problem, {x, y, z}, {dx}, {method: 'kkt' | 'full' | 'penalty' | 'qp', epsActive,
+//                     penaltyBeta, penaltyKappa, penaltySolver: 'auto' | 'cholmod' | 'cg'})
 //   → {dP, dq, dA, dl, du, dlb, dub, differentiable, reason, activeRows, activeBounds,
-//      factorTime, solveTime}
+//      factorTime, solveTime, iterations}
 //   jvpSync(problem, {x, y, z}, {dP?, dq?, dA?, dl?, du?, dlb?, dub?}, {epsActive})   (kkt only)
 //   → {dx, dy, dz, differentiable, reason, activeRows, activeBounds, factorTime, solveTime}
 // (and the async variants differentiateAsync / jvpAsync, which return promises)
@@ -23,7 +24,7 @@
 namespace diffqp {
 namespace {
 
-enum class Method { kKkt, kFull };
+enum class Method { kKkt, kFull, kPenalty, kQp };
 
 struct DiffInputs {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
@@ -100,9 +101,36 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
         in.method = Method::kKkt;
       } else if (key == "full" && !in.forward) {
         in.method = Method::kFull;
+      } else if (key == "penalty" && !in.forward) {
+        in.method = Method::kPenalty;
+      } else if (key == "qp" && !in.forward) {
+        in.method = Method::kQp;
       } else {
-        throw QpError(code::kInvalidOption, in.forward ? "options.method: jvp supports 'kkt' only" : "options.method: must be 'kkt' or 'full'",
+        throw QpError(code::kInvalidOption,
+                      in.forward ? "options.method: jvp supports 'kkt' only" : "options.method: must be 'kkt', 'full', 'penalty' or 'qp'",
                       "options.method");
+      }
+    }
+    auto positive = [&](const char* key, double& target) {
+      Napi::Value v = o.Get(key);
+      if (v.IsUndefined()) return;
+      const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d > 0 && std::isfinite(d))) throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a positive number", std::string("options.") + key);
+      target = d;
+    };
+    positive("penaltyBeta", in.options.penalty_beta);
+    positive("penaltyKappa", in.options.penalty_kappa);
+    Napi::Value psolver = o.Get("penaltySolver");
+    if (!psolver.IsUndefined()) {
+      const std::string key = psolver.IsString() ? psolver.As<Napi::String>().Utf8Value() : std::string();
+      if (key == "auto") {
+        in.options.penalty_solver = 0;
+      } else if (key == "cholmod") {
+        in.options.penalty_solver = 1;
+      } else if (key == "cg") {
+        in.options.penalty_solver = 2;
+      } else {
+        throw QpError(code::kInvalidOption, "options.penaltySolver: must be 'auto', 'cholmod' or 'cg'", "options.penaltySolver");
       }
     }
     Napi::Value eps = o.Get("epsActive");
@@ -126,8 +154,12 @@ Output Run(const DiffInputs& in) {
   if (in.forward) {
     out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options);
   } else {
-    out.backward = in.method == Method::kFull ? FullBackward(p, in.x, in.y, in.z, in.dx, in.options)
-                                              : KktBackward(p, in.x, in.y, in.z, in.dx, in.options);
+    switch (in.method) {
+      case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+      case Method::kPenalty: out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+      case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+      case Method::kKkt: default: out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+    }
   }
   return out;
 }
@@ -173,6 +205,7 @@ Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
   o.Set("activeBounds", g.active_bounds);
   o.Set("factorTime", g.factor_seconds);
   o.Set("solveTime", g.solve_seconds);
+  o.Set("iterations", g.iterations);
   return o;
 }
 

@@ -1,6 +1,7 @@
-// Backward passes (vector–Jacobian products) of the QP solution map, METHODS.md §5 and §8.
-// Plain C++, no Node. One file per method: kkt_backward.cpp (dQP, reduced KKT, the default)
-// and full_backward.cpp (OptNet's full KKT system, the reference).
+// Backward passes (vector–Jacobian products) of the QP solution map, METHODS.md §5–§8.
+// Plain C++, no Node. One file per method: kkt_backward.cpp (dQP, reduced KKT, the default),
+// penalty_backward.cpp (dXPP), qp_backward.cpp (BPQP; shared active-set pieces in
+// active_set.hpp) and full_backward.cpp (OptNet's full KKT system, the reference).
 //
 // Given the canonical problem, a solution (x, y, z) in the METHODS.md §2 sign convention and
 // ḡ = ∂L/∂x, each method returns ∂L with respect to every problem datum:
@@ -31,6 +32,15 @@ struct BackwardOptions {
   // equality rows always. Bounds likewise with z. An active inequality whose dual is below
   // that threshold is weakly active (degenerate).
   double eps_active = 1e-5;
+  // dXPP (penalty_backward.cpp, METHODS.md §6): smoothing width β (raised to the largest
+  // |residual| of the active constraints, the forward feasibility actually reached, when
+  // that is larger) and ρ = κ‖w_J‖₁.
+  double penalty_beta = 1e-4;
+  double penalty_kappa = 10;
+  // 0: CHOLMOD, unless n > penalty_cg_threshold (then CG); 1: CHOLMOD; 2: CG (matrix-free,
+  // Jacobi preconditioner).
+  int penalty_solver = 0;
+  int32_t penalty_cg_threshold = 200000;
 };
 
 struct Gradients {
@@ -44,6 +54,7 @@ struct Gradients {
   int32_t active_bounds = 0;  // kkt: bounds in C_J; full: bounds with a finite side
   double factor_seconds = 0;
   double solve_seconds = 0;
+  int32_t iterations = 0;     // qp: ADMM iterations; penalty with CG: CG iterations; else 0
 };
 
 // The active set of METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
@@ -74,6 +85,19 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
 // regularised and reported as not differentiable.
 Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                        const BackwardOptions& opt);
+
+// dXPP (METHODS.md §6): H = P + C_Jᵀ W C_J (SPD, n×n), W from the smoothed exact-ℓ1 penalty,
+// CHOLMOD Cholesky (or matrix-free CG for huge n); H v = ḡ, d_x = −v, d_w = −W C_J v, assembled
+// as in §5. The gradient differs from kkt's by O(β). Degenerate points: as kkt (rank check of
+// C_J by a Cholesky of C_J C_Jᵀ, weakly active constraints), plus a diagonal shift when H is
+// not positive definite.
+Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
+                          const BackwardOptions& opt);
+
+// BPQP (METHODS.md §7): the equality-constrained backward QP min ½d̃ᵀPd̃ + ḡᵀd̃ s.t. C_J d̃ = 0
+// solved by our ADMM core (tolerance 1e-10, polished); d_x = its x, d_w = its multipliers.
+Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
+                     const BackwardOptions& opt);
 
 // Forward mode (Jacobian–vector product, METHODS.md §5 last paragraph) on the same reduced
 // system: K [dx; dw] = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]. Tangents are on the same
