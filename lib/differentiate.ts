@@ -33,6 +33,7 @@ import { Canonical, Problem, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
+import { hasHandle, problemOf } from './handle';
 
 export type DifferentiateMethod = 'kkt' | 'full' | 'penalty' | 'qp';
 export type GradientName = 'P' | 'q' | 'A' | 'l' | 'u' | 'G' | 'h' | 'b' | 'lb' | 'ub';
@@ -279,8 +280,22 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
   return g;
 }
 
+type Grads = { dx: Float64Array };
+
+/**
+ * The two call forms: (problem, solution, grads, options) or, for a solution made with
+ * solve(problem, { differentiable: true }), (solution, grads, options).
+ */
+function resolveArgs(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, Grads, DifferentiateOptions] {
+  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as Grads, (c ?? {}) as DifferentiateOptions];
+  return [a as Problem, b as DifferentiableSolution, c as Grads, (d ?? {}) as DifferentiateOptions];
+}
+
 /** Vector–Jacobian product on the calling thread. */
-export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions = {}): Gradients {
+export function differentiateSync(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
+export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
+export function differentiateSync(a: unknown, b: unknown, c?: unknown, d?: unknown): Gradients {
+  const [problem, solution, grads, options] = resolveArgs(a, b, c, d);
   const prep = prepare(problem, solution, grads, options);
   try {
     return toGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, prep.options));
@@ -294,9 +309,12 @@ export function differentiateSync(problem: Problem, solution: DifferentiableSolu
  * solved solution. Rejects with a QpError (ERR_QP_NOT_DIFFERENTIABLE for a solution that is
  * not solved, ERR_QP_INVALID_TYPE / DIMENSION_MISMATCH / NOT_FINITE for a bad dx, …).
  */
-export async function differentiate(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions = {}): Promise<Gradients> {
+export async function differentiate(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Promise<Gradients>;
+export async function differentiate(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Promise<Gradients>;
+export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<Gradients> {
   const callSite = new Error();
   try {
+    const [problem, solution, grads, options] = resolveArgs(a, b, c, d);
     const prep = prepare(problem, solution, grads, options);
     return toGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, prep.options));
   } catch (e) {

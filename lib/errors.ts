@@ -25,6 +25,8 @@ export const ErrorCode = {
   ABORTED: 'ERR_QP_ABORTED',
   /** differentiate was given a solution it cannot differentiate (status not solved/solvedInaccurate, or no duals). */
   NOT_DIFFERENTIABLE: 'ERR_QP_NOT_DIFFERENTIABLE',
+  /** A differentiable solution was used after dispose(). */
+  DISPOSED: 'ERR_QP_DISPOSED',
   /** A QPS/MPS file could not be read. */
   QPS_PARSE: 'ERR_QP_QPS_PARSE',
   /** The native addon could not be loaded. */

@@ -8,6 +8,7 @@ import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
 import { Attempt, autoOrder, worstResidual } from './auto';
+import { attachHandle } from './handle';
 
 export interface SolveOptions {
   /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm', or 'auto' (see lib/auto.ts); see availableSolvers(). */
@@ -28,7 +29,12 @@ export interface SolveOptions {
   z0?: Float64Array;
   /** Cancels the solve: the promise rejects with an AbortError (code ERR_QP_ABORTED). */
   signal?: AbortSignal;
-  /** Options passed by name to the solver itself (numbers and booleans only). */
+  /**
+   * Keep a handle on the problem in the Solution so that differentiate(solution, grads)
+   * needs nothing else; solution.dispose() drops it (default false).
+   */
+  differentiable?: boolean;
+  /** Options passed by name to the solver itself (numbers, booleans or strings). */
   solverOptions?: Record<string, number | boolean | string>;
 }
 
@@ -66,12 +72,15 @@ export interface Solution {
   certificate?: Float64Array;
   /** With solver 'auto': every solver tried, in order (the last one answered). */
   attempts?: Attempt[];
+  /** With { differentiable: true }: drops the handle kept for differentiate(solution, …). */
+  dispose?(): void;
+  readonly disposed?: boolean;
 }
 
 export interface SolverInfo extends NativeSolverInfo {}
 
 const DEFAULT_SOLVER = 'highs';
-const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions']);
+const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable']);
 
 function optionError(field: string, what: string, value: unknown): QpError {
   return problemError(ErrorCode.INVALID_OPTION, `options.${field}`, what, undefined, value);
@@ -113,6 +122,7 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
   for (const [field, v] of [['x0', out.x0], ['y0', out.y0], ['z0', out.z0]] as const) {
     if (v) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.INVALID_OPTION, `options.${field}`, 'must be finite', i, v[i]);
   }
+  if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean') throw optionError('differentiable', 'must be a boolean', options.differentiable);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
   if (options.solverOptions !== undefined) {
     const so = options.solverOptions;
@@ -179,8 +189,8 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
       throw translateNativeError(e);
     }
   };
-  if (opts.solver !== 'auto') return run(opts.solver);
-  return chooseAuto(c, opts, (solver) => run(solver)) as Solution;
+  const sol = opts.solver !== 'auto' ? run(opts.solver) : (chooseAuto(c, opts, (solver) => run(solver)) as Solution);
+  return options.differentiable ? attachHandle(sol, problem) : sol;
 }
 
 /** Tries the solvers of autoOrder in turn until one answers 'solved'. */
@@ -213,8 +223,8 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
-  if (opts.solver === 'auto') return chooseAuto(c, opts, (solver) => solveOne(c, { ...opts, solver }, options.signal));
-  return solveOne(c, opts, options.signal);
+  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (solver) => solveOne(c, { ...opts, solver }, options.signal)) : await solveOne(c, opts, options.signal);
+  return options.differentiable ? attachHandle(sol, problem) : sol;
 }
 
 async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {
