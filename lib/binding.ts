@@ -28,6 +28,7 @@ export interface NativeOptions {
   maxIter?: number;
   timeLimit?: number;
   verbose?: boolean;
+  polish?: boolean;
   x0?: Float64Array;
   y0?: Float64Array;
   z0?: Float64Array;
@@ -50,6 +51,14 @@ export interface NativeResult {
   setupTime: number;
   solveTime: number;
   certificate?: Float64Array;
+  polish?: PolishInfo;
+}
+
+/** What a polish did: [r_p, r_d, r_g] before and after, and whether the result was kept. */
+export interface PolishInfo {
+  applied: boolean;
+  before: [number, number, number];
+  after: [number, number, number];
 }
 
 export interface NativeSolverInfo {

@@ -2,7 +2,7 @@
  * solve / solveSync: validate in JS, convert to the canonical form, hand borrowed typed
  * arrays to the native solver (async on the libuv threadpool), wrap the result.
  */
-import { binding, NativeOptions, NativeResult, NativeSolverInfo, translateNativeError } from './binding';
+import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError } from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
@@ -23,6 +23,12 @@ export interface SolveOptions {
   timeLimit?: number;
   /** Let the solver print its log (default false). */
   verbose?: boolean;
+  /**
+   * Polish x, y, z afterwards on the active set by Newton steps on the reduced KKT system
+   * (METHODS.md §5), kept only when the residuals improve; completes missing duals and fixes
+   * HiGHS's regularised ones (default false). `solution.polish` reports before and after.
+   */
+  polish?: boolean;
   /** Warm start: primal x (length n), row duals y (length m), bound duals z (length n). */
   x0?: Float64Array;
   y0?: Float64Array;
@@ -70,6 +76,8 @@ export interface Solution {
   rawStatusText: string;
   /** An infeasibility certificate, when the solver provides one. */
   certificate?: Float64Array;
+  /** With { polish: true }: the residuals [r_p, r_d, r_g] before and after, and whether it was kept. */
+  polish?: PolishInfo;
   /** With solver 'auto': every solver tried, in order (the last one answered). */
   attempts?: Attempt[];
   /** With { differentiable: true }: drops the handle kept for differentiate(solution, …). */
@@ -80,7 +88,7 @@ export interface Solution {
 export interface SolverInfo extends NativeSolverInfo {}
 
 const DEFAULT_SOLVER = 'highs';
-const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable']);
+const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable', 'polish']);
 
 function optionError(field: string, what: string, value: unknown): QpError {
   return problemError(ErrorCode.INVALID_OPTION, `options.${field}`, what, undefined, value);
@@ -122,6 +130,10 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
   for (const [field, v] of [['x0', out.x0], ['y0', out.y0], ['z0', out.z0]] as const) {
     if (v) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.INVALID_OPTION, `options.${field}`, 'must be finite', i, v[i]);
   }
+  if (options.polish !== undefined) {
+    if (typeof options.polish !== 'boolean') throw optionError('polish', 'must be a boolean', options.polish);
+    out.polish = options.polish;
+  }
   if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean') throw optionError('differentiable', 'must be a boolean', options.differentiable);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
   if (options.solverOptions !== undefined) {
@@ -156,6 +168,7 @@ function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
     rawStatusText: r.rawStatusText,
   };
   if (r.certificate) s.certificate = r.certificate;
+  if (r.polish) s.polish = r.polish;
   if (c.rowsFrom.form === 'standard') {
     s.yIneq = r.y.subarray(0, c.rowsFrom.mG);
     s.yEq = r.y.subarray(c.rowsFrom.mG);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../backward/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 
@@ -18,6 +19,28 @@ using CancelToken = std::shared_ptr<CancelFlag>;
 CancelToken ReadToken(const Napi::Value& v) {
   if (v.IsExternal()) return *v.As<Napi::External<CancelToken>>().Data();
   return std::make_shared<CancelFlag>(false);
+}
+
+// Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {
+  Result r = SolveProblem(key, p, s, cancel);
+  if (s.polish && !cancel.load()) report = PolishSolution(p, s, r);
+  return r;
+}
+
+Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep) {
+  if (!rep.attempted) return o;
+  Napi::Object po = Napi::Object::New(env);
+  po.Set("applied", rep.applied);
+  Napi::Array before = Napi::Array::New(env, 3), after = Napi::Array::New(env, 3);
+  for (uint32_t k = 0; k < 3; k++) {
+    before.Set(k, rep.before[k]);
+    after.Set(k, rep.after[k]);
+  }
+  po.Set("before", before);
+  po.Set("after", after);
+  o.Set("polish", po);
+  return o;
 }
 
 // sharp's pattern: gather everything in the constructor, compute in Execute() without
@@ -38,7 +61,7 @@ class SolveWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      result_ = SolveProblem(key_, problem_->view, settings_, *token_);
+      result_ = SolveAndPolish(key_, problem_->view, settings_, *token_, polish_);
     } catch (const std::exception& e) {
       error_ = std::make_unique<QpErrorCopy>(e);
     } catch (...) {
@@ -51,7 +74,7 @@ class SolveWorker : public Napi::AsyncWorker {
     if (error_) {
       deferred_.Reject(error_->ToJs(env).Value());
     } else {
-      deferred_.Resolve(ResultToJs(env, result_));
+      deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_));
     }
   }
 
@@ -78,6 +101,7 @@ class SolveWorker : public Napi::AsyncWorker {
   CancelToken token_;
   std::vector<Napi::ObjectReference> settings_refs_;
   Result result_;
+  PolishReport polish_;
   std::unique_ptr<QpErrorCopy> error_;
 };
 
@@ -98,7 +122,9 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
     std::vector<Napi::ObjectReference> refs;
     ReadSettings(info[1].As<Napi::Object>(), problem.view, settings, key, refs);
     CancelFlag never(false);
-    return ResultToJs(env, SolveProblem(key, problem.view, settings, never));
+    PolishReport report;
+    Result r = SolveAndPolish(key, problem.view, settings, never, report);
+    return WithPolish(env, ResultToJs(env, r), report);
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -113,6 +113,8 @@ void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& s, std
   number("timeLimit", s.time_limit, 0, kInf);
   Napi::Value verbose = js.Get("verbose");
   s.verbose = verbose.IsBoolean() && verbose.As<Napi::Boolean>().Value();
+  Napi::Value polish = js.Get("polish");
+  s.polish = polish.IsBoolean() && polish.As<Napi::Boolean>().Value();
   s.x0 = ReadDoubles(js, "x0", "options.x0", p.n, true, keep_alive);
   s.y0 = ReadDoubles(js, "y0", "options.y0", p.m, true, keep_alive);
   s.z0 = ReadDoubles(js, "z0", "options.z0", p.n, true, keep_alive);

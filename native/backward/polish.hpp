@@ -1,0 +1,22 @@
+#pragma once
+#include "../core/problem.hpp"
+
+namespace diffqp {
+
+// What a polish did: the METHODS.md §3 measures before and after, and whether the
+// polished point was kept (only when its worst measure is smaller).
+struct PolishReport {
+  bool attempted = false;
+  bool applied = false;
+  double before[3] = {kInf, kInf, kInf};  // r_p, r_d, r_g
+  double after[3] = {kInf, kInf, kInf};
+};
+
+// Polishes x, y, z on the active set of METHODS.md §4 (METHODS.md §5: the reduced KKT
+// system): Newton steps K [δx; δw] = −[Px + q + C_Jᵀw_J; C_J x − c_J] with inactive
+// multipliers set to zero. Completes or corrects the duals of a solver whose duals are
+// inexact (HiGHS's carry its 1e-7 Hessian regularisation). Keeps the result only if it
+// is better; a solver's success claim is then re-checked against the tolerances.
+PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active = 1e-5, int steps = 2);
+
+}  // namespace diffqp
