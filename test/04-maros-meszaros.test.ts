@@ -20,6 +20,7 @@ const common = [
 const perSolver: Record<string, string[]> = {
   highs: common,
   ipopt: [...common, 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'GOULDQP3', 'HS118', 'LOTSCHD', 'PRIMALC1', 'PRIMALC2', 'PRIMALC5', 'QAFIRO', 'QSHARE2B'],
+  clp: [...common, 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'HS118', 'LOTSCHD', 'PRIMALC1', 'PRIMALC2', 'QADLITTL', 'QAFIRO', 'QSCAGR7', 'QSHARE2B'],
   // admm with polishing at the default 1e-6 (QPCBLEND needs 1e-7 for its dual residual).
   admm: [
     'AUG2D', 'AUG2DC', 'AUG3D', 'AUG3DQP', 'CVXQP2_M', 'CVXQP2_S', 'CVXQP3_S', 'DPKLO1', 'DTOC3', 'DUAL2', 'DUAL3', 'DUALC2',
