@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { CanonicalProblem, Problem, StandardProblem } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import { assertClose, dense, denseLower, f64, kktResiduals } from './helpers';
 
 const inf = Infinity;
@@ -91,6 +92,24 @@ const cases: Case[] = [
     // x1 = 0.2 at its upper bound; x1 + 2x2 = 1 gives x2 = 0.4; 2·0.2 + 0.4 − 1 + z1 = 0 → z1 = 0.2
     objective: 0.04 + 0.08 + 0.16 - 0.6,
     z: [0.2, 0],
+  },
+  {
+    // A fixed variable (lb = ub) and a row with no stored entries (0 in [−1, 1]):
+    // x = (−1, 1), z = (0, −2), y = 0. Ipopt needs a placeholder Jacobian entry here.
+    name: 'fixed variable and an empty row',
+    problem: {
+      P: denseLower([[1, 0], [0, 1]]),
+      q: f64([1, 1]),
+      A: new CscMatrix(1, 2, Int32Array.from([0, 0, 0]), new Int32Array(0), new Float64Array(0)),
+      l: f64([-1]),
+      u: f64([1]),
+      lb: f64([-5, 1]),
+      ub: f64([5, 1]),
+    },
+    x: [-1, 1],
+    objective: 1,
+    y: [0],
+    z: [0, -2],
   },
   {
     // Standard form: min ½‖x‖² − x1 − 2x2 s.t. x1 + x2 ≤ 1, x1 − x2 = 0 → x = (½, ½)

@@ -22,6 +22,8 @@ std::mutex& IpoptMutex() {
 
 struct Callbacks {
   const ProblemView* p;
+  // Ipopt refuses m > 0 rows with no Jacobian entries: one explicit zero stands in.
+  bool placeholder_jacobian;
   const CancelFlag* cancel;
   const Timer* clock;
   double time_limit;
@@ -68,7 +70,17 @@ Bool EvalG(Index n, Number* x, Bool, Index m, Number* g, UserDataPtr data) {
 }
 
 Bool EvalJacG(Index n, Number*, Bool, Index, Index, Index* rows, Index* cols, Number* values, UserDataPtr data) {
-  const ProblemView& p = *static_cast<Callbacks*>(data)->p;
+  const auto* cb = static_cast<Callbacks*>(data);
+  const ProblemView& p = *cb->p;
+  if (cb->placeholder_jacobian) {
+    if (values) {
+      values[0] = 0;
+    } else {
+      rows[0] = 0;
+      cols[0] = 0;
+    }
+    return 1;
+  }
   for (int32_t j = 0; j < n; j++) {
     for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
       if (values) {
@@ -173,10 +185,10 @@ class IpoptSolver : public Solver {
       g_l[i] = finite_or(p.l[i]);
       g_u[i] = finite_or(p.u[i]);
     }
-    Callbacks cb{&p, &cancel, &clock, s.time_limit};
+    Callbacks cb{&p, p.m > 0 && p.A.nnz() == 0 && p.n > 0, &cancel, &clock, s.time_limit};
     std::lock_guard<std::mutex> lock(IpoptMutex());
     ProblemHandle problem;
-    problem.handle = CreateIpoptProblem(p.n, x_l.data(), x_u.data(), p.m, g_l.data(), g_u.data(), p.A.nnz(), p.P.nnz(), 0,
+    problem.handle = CreateIpoptProblem(p.n, x_l.data(), x_u.data(), p.m, g_l.data(), g_u.data(), cb.placeholder_jacobian ? 1 : p.A.nnz(), p.P.nnz(), 0,
                                         EvalF, EvalG, EvalGradF, EvalJacG, EvalH);
     if (!problem.handle) throw QpError(code::kNative, "Ipopt could not create the problem (CreateIpoptProblem returned NULL)");
     IpoptProblem h = problem.handle;
@@ -188,6 +200,8 @@ class IpoptSolver : public Solver {
     Option(h, "jac_d_constant", "yes");
     Option(h, "bound_relax_factor", 0.0);
     Option(h, "honor_original_bounds", "yes");
+    // Fixed variables (lb = ub) as constraints, so that their multipliers come back.
+    Option(h, "fixed_variable_treatment", "make_constraint");
     Option(h, "mu_strategy", "adaptive");
     Option(h, "tol", std::max(1e-12, std::min(s.eps_abs, s.eps_rel) * 1e-2));
     if (s.max_iter >= 0) Option(h, "max_iter", (int)std::min<int64_t>(s.max_iter, 2147483647));
