@@ -4,6 +4,7 @@
  *
  *   diffqp solve <file.QPS[.gz]>... [--solver highs|ipopt|clp|admm|all] [--eps 1e-6]
  *                [--time-limit s] [--json]
+ *   diffqp profile <file.QPS[.gz]> [--eps 1e-6] [--time-limit s]
  *   diffqp solvers
  */
 import { readQps } from './qps';
@@ -20,7 +21,10 @@ interface Args {
 }
 
 function usage(): never {
-  console.error('usage: diffqp solve <file.QPS[.gz]>... [--solver KEY|all] [--eps 1e-6] [--time-limit SECONDS] [--json]\n       diffqp solvers');
+  console.error(
+    'usage: diffqp solve <file.QPS[.gz]>... [--solver KEY|all] [--eps 1e-6] [--time-limit SECONDS] [--json]\n' +
+      '       diffqp profile <file.QPS[.gz]> [--eps 1e-6] [--time-limit SECONDS]\n       diffqp solvers',
+  );
   process.exit(2);
 }
 
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     console.table(availableSolvers());
     return;
   }
+  if (args.command === 'profile' && args.files.length === 1) return profile(args);
   if (args.command !== 'solve' || args.files.length === 0) usage();
   if (!args.json) console.log('| problem | n | m | solver | status | objective | r_p | r_d | r_g | iterations | seconds |\n|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
   let failures = 0;
@@ -81,6 +86,36 @@ async function main(): Promise<void> {
     }
   }
   process.exitCode = failures > 0 ? 1 : 0;
+}
+
+/**
+ * Runs every solver, with and without polish, on one problem (as the dQP paper's solver
+ * profiler) and recommends the fastest one whose answer meets the tolerance.
+ */
+async function profile(args: Args): Promise<void> {
+  const problem = await readQps(args.files[0]!);
+  const eps = args.eps ?? 1e-6;
+  const timeLimit = args.timeLimit ?? 60;
+  console.log(`# ${problem.name}: n ${problem.q.length}, m ${problem.A.nrows}, nnz(P) ${problem.P.nnz}, nnz(A) ${problem.A.nnz}; success at ${eps}\n`);
+  console.log('| solver | polish | status | r_p | r_d | r_g | seconds | meets tol |\n|---|---|---|---:|---:|---:|---:|---|');
+  let best: { solver: string; polish: boolean; seconds: number } | undefined;
+  for (const { key } of availableSolvers()) {
+    for (const polish of [false, true]) {
+      const started = process.hrtime.bigint();
+      let line: string;
+      try {
+        const sol = await solve(problem, { solver: key, epsAbs: eps, epsRel: 0, timeLimit, polish });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const ok = (sol.status === 'solved' || sol.status === 'solvedInaccurate') && Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= eps;
+        if (ok && (!best || seconds < best.seconds)) best = { solver: key, polish, seconds };
+        line = `| ${key} | ${polish} | ${sol.status} | ${fmt(sol.primalResidual)} | ${fmt(sol.dualResidual)} | ${fmt(sol.dualityGap)} | ${seconds.toFixed(3)} | ${ok ? 'yes' : 'no'} |`;
+      } catch (e) {
+        line = `| ${key} | ${polish} | error: ${e instanceof QpError ? e.code : String(e)} | | | | | no |`;
+      }
+      console.log(line);
+    }
+  }
+  console.log(best ? `\nrecommended: { solver: '${best.solver}', polish: ${best.polish} } (${best.seconds.toFixed(3)} s)` : '\nno solver met the tolerance; try a looser --eps or a longer --time-limit');
 }
 
 main().catch((e) => {
