@@ -64,7 +64,8 @@ export interface DifferentiateOptions {
   wrt?: readonly GradientName[];
 }
 
-export interface Gradients {
+/** One array per problem datum, named as the caller named the data (canonical or standard form). */
+export interface DataArrays {
   dP?: Float64Array;
   dq?: Float64Array;
   dA?: Float64Array;
@@ -75,6 +76,9 @@ export interface Gradients {
   db?: Float64Array;
   dlb?: Float64Array;
   dub?: Float64Array;
+}
+
+export interface Gradients extends DataArrays {
   /** False at a degenerate point (the gradient is then one of many, or one-sided). */
   differentiable: boolean;
   /** Why `differentiable` is false; '' otherwise ('penalty' may add a note, e.g. that penaltyBeta was raised). */
@@ -334,18 +338,7 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
  * An equality row's perturbation is read from the side the dual's sign names (du_i when
  * y_i ≥ 0, else dl_i), the convention of the backward pass; in the standard form db moves both.
  */
-export interface Tangents {
-  dP?: Float64Array;
-  dq?: Float64Array;
-  dA?: Float64Array;
-  dl?: Float64Array;
-  du?: Float64Array;
-  dG?: Float64Array;
-  dh?: Float64Array;
-  db?: Float64Array;
-  dlb?: Float64Array;
-  dub?: Float64Array;
-}
+export type Tangents = DataArrays;
 
 export interface JvpResult {
   /** The directional derivative of x. */
