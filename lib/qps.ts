@@ -524,9 +524,9 @@ class Reader {
       case Sec.Columns:
         return this.column();
       case Sec.Rhs:
-        return this.rhsLine();
+        return this.pairedLine('rhsSet', (r, v, k) => this.rhsEntry(r, v, k));
       case Sec.Ranges:
-        return this.rangesLine();
+        return this.pairedLine('rangesSet', (r, v, k) => this.rangeEntry(r, v, k));
       case Sec.Bounds:
         return this.bound();
       case Sec.QuadObj:
@@ -802,13 +802,14 @@ class Reader {
     return false;
   }
 
-  private rhsLine(): void {
+  /** An RHS or RANGES line: a set name and one or two (row, value) pairs. */
+  private pairedLine(kind: 'rhsSet' | 'rangesSet', entry: (rowName: string, valueTok: string, slot: 0 | 1) => void): void {
     const f = this.f;
     this.expectEmpty(0);
     const pairs = f[4] !== '' || f[5] !== '' ? 2 : 1;
-    if (!this.inSet('rhsSet', f[1]!, pairs)) return;
-    this.rhsEntry(f[2]!, f[3]!, 0);
-    if (pairs === 2) this.rhsEntry(f[4]!, f[5]!, 1);
+    if (!this.inSet(kind, f[1]!, pairs)) return;
+    entry(f[2]!, f[3]!, 0);
+    if (pairs === 2) entry(f[4]!, f[5]!, 1);
   }
 
   private rhsEntry(rowName: string, valueTok: string, slot: 0 | 1): void {
@@ -822,14 +823,6 @@ class Reader {
     else this.rhs[i] = v;
   }
 
-  private rangesLine(): void {
-    const f = this.f;
-    this.expectEmpty(0);
-    const pairs = f[4] !== '' || f[5] !== '' ? 2 : 1;
-    if (!this.inSet('rangesSet', f[1]!, pairs)) return;
-    this.rangeEntry(f[2]!, f[3]!, 0);
-    if (pairs === 2) this.rangeEntry(f[4]!, f[5]!, 1);
-  }
 
   private rangeEntry(rowName: string, valueTok: string, slot: 0 | 1): void {
     const i = this.rowIndex(rowName, slot);
