@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/residuals.hpp"
 #include "coin/IpStdCInterface.h"
 #include "solver.hpp"
 #include "timer.hpp"
@@ -47,25 +48,16 @@ Bool EvalF(Index n, Number* x, Bool, Number* obj, UserDataPtr data) {
 }
 
 Bool EvalGradF(Index n, Number* x, Bool, Number* grad, UserDataPtr data) {
-  auto* cb = static_cast<Callbacks*>(data);
-  const ProblemView& p = *cb->p;
-  for (int32_t j = 0; j < n; j++) grad[j] = p.q[j];
-  for (int32_t j = 0; j < n; j++) {
-    for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
-      const int32_t i = p.P.Ai[k];
-      grad[i] += p.P.Ax[k] * x[j];
-      if (i != j) grad[j] += p.P.Ax[k] * x[i];
-    }
-  }
+  const ProblemView& p = *static_cast<Callbacks*>(data)->p;
+  MultiplySymmetricLower(p.P, x, grad);
+  for (int32_t j = 0; j < n; j++) grad[j] += p.q[j];
   return 1;
 }
 
-Bool EvalG(Index n, Number* x, Bool, Index m, Number* g, UserDataPtr data) {
+Bool EvalG(Index, Number* x, Bool, Index m, Number* g, UserDataPtr data) {
   const ProblemView& p = *static_cast<Callbacks*>(data)->p;
   std::fill(g, g + m, 0.0);
-  for (int32_t j = 0; j < n; j++) {
-    for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) g[p.A.Ai[k]] += p.A.Ax[k] * x[j];
-  }
+  MultiplyAdd(p.A, x, g);
   return 1;
 }
 
