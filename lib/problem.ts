@@ -5,7 +5,7 @@
  * Standard:   minimize ½xᵀPx + qᵀx + constant  s.t.  Gx ≤ h,  Ax = b,  lb ≤ x ≤ ub
  */
 import { CscMatrix } from './sparse';
-import { ErrorCode, problemError, QpError } from './errors';
+import { ErrorCode, problemError } from './errors';
 import { requireDimension, requireFinite, requireFloat64Array, requireNoNaN, requireOrdered, requireSymmetric, validateCsc } from './validate';
 
 export interface CanonicalProblem {
@@ -180,9 +180,4 @@ export function toCanonical(problem: Problem): Canonical {
   l.set(b, mG);
   u.set(b, mG);
   return { n, m, P, q, A, l, u, lb, ub, constant, rowsFrom: { form: 'standard', mG, mA } };
-}
-
-/** Raised when something that should be a QpError is not; keeps the import used by callers. */
-export function isQpError(e: unknown): e is QpError {
-  return e instanceof QpError;
 }
