@@ -1,10 +1,10 @@
 #include <algorithm>
-#include <chrono>
 
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
 #include "solver.hpp"
+#include "timer.hpp"
 
 namespace diffqp {
 
@@ -58,13 +58,13 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   ValidateProblem(p);
   // The solver's own time includes building and freeing its objects (Ipopt and HiGHS
   // spend real time there); what is left of a call's wall time is diffqp's overhead.
-  const auto start = std::chrono::steady_clock::now();
+  const Timer clock;
   Result r;
   {
     std::unique_ptr<Solver> solver = entry.create();
     r = solver->Solve(p, s, cancel);
   }
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double total = clock.Seconds();
   r.setup_seconds = std::max(0.0, total - r.solve_seconds);
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
