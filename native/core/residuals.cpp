@@ -97,10 +97,10 @@ void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r) {
   }
 }
 
-void ComputeResiduals(const ProblemView& p, Result& r) {
-  if ((int32_t)r.x.size() != p.n) return;
-  if (r.has_duals && ((int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n)) r.has_duals = false;
-  const Parts t = Compute(p, r);
+namespace {
+
+// Fills the residuals from the products in `t` (METHODS.md §3).
+void FillResiduals(const ProblemView& p, const Parts& t, Result& r) {
   r.objective = 0.5 * t.xPx + t.qx + p.constant;
   double rp = 0;
   for (int32_t i = 0; i < p.m; i++) rp = std::max({rp, t.Ax[i] - p.u[i], p.l[i] - t.Ax[i]});
@@ -118,9 +118,9 @@ void ComputeResiduals(const ProblemView& p, Result& r) {
   r.duality_gap = std::isnan(gap) ? kInf : gap;
 }
 
-void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r) {
+// Downgrades a "solved" claim whose residuals miss eps_abs + eps_rel · scale.
+void CheckClaim(const ProblemView& p, const Settings& s, const Parts& t, Result& r) {
   if (r.status != Status::kSolved) return;
-  const Parts t = Compute(p, r);
   double primal_scale = std::max(InfNorm(t.Ax), InfNorm(r.x));
   double dual_scale = std::max({InfNorm(t.Px), InfNorm(t.ATy), InfNorm(r.z)});
   for (int32_t j = 0; j < p.n; j++) dual_scale = std::max(dual_scale, std::fabs(p.q[j]));
@@ -129,6 +129,31 @@ void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r) {
                   r.dual_residual <= s.eps_abs + s.eps_rel * dual_scale &&
                   r.duality_gap <= s.eps_abs + s.eps_rel * gap_scale;
   if (!ok) r.status = Status::kSolvedInaccurate;
+}
+
+bool Usable(const ProblemView& p, Result& r) {
+  if ((int32_t)r.x.size() != p.n) return false;
+  if (r.has_duals && ((int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n)) r.has_duals = false;
+  return true;
+}
+
+}  // namespace
+
+void ComputeResiduals(const ProblemView& p, Result& r) {
+  if (!Usable(p, r)) return;
+  FillResiduals(p, Compute(p, r), r);
+}
+
+void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r) {
+  if (r.status != Status::kSolved || !Usable(p, r)) return;
+  CheckClaim(p, s, Compute(p, r), r);
+}
+
+void MeasureSolution(const ProblemView& p, const Settings& s, Result& r) {
+  if (!Usable(p, r)) return;
+  const Parts t = Compute(p, r);  // one set of products serves both
+  FillResiduals(p, t, r);
+  CheckClaim(p, s, t, r);
 }
 
 }  // namespace diffqp

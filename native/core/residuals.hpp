@@ -23,4 +23,7 @@ void ComputeResiduals(const ProblemView& p, Result& r);
 // tolerances (eps_abs + eps_rel · scale), else downgrades to kSolvedInaccurate.
 void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r);
 
+// ComputeResiduals then CheckSolvedClaim, with the sparse products computed once.
+void MeasureSolution(const ProblemView& p, const Settings& s, Result& r);
+
 }  // namespace diffqp

@@ -68,8 +68,7 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   r.setup_seconds = std::max(0.0, total - r.solve_seconds);
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
-  ComputeResiduals(p, r);
-  CheckSolvedClaim(p, s, r);
+  MeasureSolution(p, s, r);
   return r;
 }
 
