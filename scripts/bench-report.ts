@@ -17,6 +17,58 @@ export function isSuccess(r: { status: string; primalResidual: number; dualResid
   return r.primalResidual <= tol && r.dualResidual <= tol && r.dualityGap <= tol;
 }
 
+/** The median (mean of the two middle values for an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The backward pass's share of the total time, Σ backward / Σ (forward + backward), over
+ * problems where both ran (entry k of each array is one problem). NaN when there are none.
+ */
+export function backwardShare(forwardSeconds: readonly number[], backwardSeconds: readonly number[]): number {
+  if (forwardSeconds.length !== backwardSeconds.length) throw new Error('backwardShare: one forward and one backward time per problem');
+  let backward = 0;
+  let total = 0;
+  for (let k = 0; k < forwardSeconds.length; k++) {
+    backward += backwardSeconds[k]!;
+    total += forwardSeconds[k]! + backwardSeconds[k]!;
+  }
+  return forwardSeconds.length === 0 ? NaN : backward / total;
+}
+
+/** Forward + backward success at tol: the forward solve succeeded at tol and the backward pass was ok. */
+export function isForwardBackwardSuccess(r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null }, tol: ToleranceName): boolean {
+  return r.success[tol] && r.backwardOk === true;
+}
+
+/**
+ * The time a run is charged in a shifted geometric mean: its forward + backward seconds when
+ * it succeeded, the time limit otherwise (as a failure is charged in the forward-only summary).
+ */
+export function forwardBackwardCharge(r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null; seconds: number; backwardSeconds?: number | null }, tol: ToleranceName, timeLimit: number): number {
+  return isForwardBackwardSuccess(r, tol) ? r.seconds + (r.backwardSeconds ?? 0) : timeLimit;
+}
+
+/** True when every array given (undefined ones skipped) holds only finite numbers. */
+export function allFinite(arrays: Iterable<ArrayLike<number> | undefined>): boolean {
+  for (const a of arrays) {
+    if (!a) continue;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  }
+  return true;
+}
+
+/** How many times each value occurs, most frequent first (ties by name), for the 'auto' table. */
+export function countOccurrences(values: readonly string[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 /**
  * Dolan–Moré performance profile: for each solver s, the fraction of problems it solved
  * within a factor τ of the fastest solver on that problem. `times[s][p]` is the runtime,

@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { isSuccess, performanceProfile, profileSvg, shiftedGeometricMean } from '../scripts/bench-report';
+import {
+  allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median, performanceProfile, profileSvg,
+  shiftedGeometricMean,
+} from '../scripts/bench-report';
 
 describe('benchmark report arithmetic', () => {
   it('shifted geometric mean matches a hand computation', () => {
@@ -30,5 +33,52 @@ describe('benchmark report arithmetic', () => {
     assert.match(svg, /^<svg/);
     assert.match(svg, /b \(100%\)/);
     assert.match(svg, /a \(67%\)/);
+  });
+
+  it('median of repetitions: the middle value, or the mean of the two middle ones', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([7]), 7);
+    assert.ok(Number.isNaN(median([])));
+    const times = [3, 1, 2];
+    median(times);
+    assert.deepEqual(times, [3, 1, 2], 'the input is not reordered');
+  });
+
+  it('backward share: Σ backward / Σ (forward + backward)', () => {
+    assert.equal(backwardShare([3, 1], [1, 1]), 2 / 6);
+    assert.equal(backwardShare([1], [0]), 0);
+    assert.equal(backwardShare([0.5, 0.5, 2], [1, 0.5, 0.5]), 2 / 5);
+    assert.ok(Number.isNaN(backwardShare([], [])));
+    assert.throws(() => backwardShare([1, 2], [1]));
+  });
+
+  it('forward + backward success needs both, and a failure is charged the time limit', () => {
+    const forwardOkAtMid = { success: { low: true, mid: true, high: false }, seconds: 2, backwardSeconds: 0.5 };
+    assert.equal(isForwardBackwardSuccess({ ...forwardOkAtMid, backwardOk: true }, 'mid'), true);
+    assert.equal(isForwardBackwardSuccess({ ...forwardOkAtMid, backwardOk: true }, 'high'), false);
+    assert.equal(isForwardBackwardSuccess({ ...forwardOkAtMid, backwardOk: false }, 'low'), false);
+    assert.equal(isForwardBackwardSuccess({ ...forwardOkAtMid, backwardOk: null }, 'low'), false);
+    assert.equal(isForwardBackwardSuccess(forwardOkAtMid, 'low'), false, 'a row without backward data is no F+B success');
+    assert.equal(forwardBackwardCharge({ ...forwardOkAtMid, backwardOk: true }, 'mid', 30), 2.5);
+    assert.equal(forwardBackwardCharge({ ...forwardOkAtMid, backwardOk: true }, 'high', 30), 30);
+    assert.equal(forwardBackwardCharge({ ...forwardOkAtMid, backwardOk: false }, 'mid', 30), 30);
+    // Two problems: 2.5 s (ok) and one failure at a 30 s limit → exp(mean(log 12.5, log 40)) − 10.
+    const rows = [{ ...forwardOkAtMid, backwardOk: true }, { ...forwardOkAtMid, backwardOk: false }];
+    const sgm = shiftedGeometricMean(rows.map((r) => forwardBackwardCharge(r, 'mid', 30)));
+    assert.ok(Math.abs(sgm - (Math.sqrt(12.5 * 40) - 10)) < 1e-12);
+  });
+
+  it('gradients are ok only when every array is finite; missing arrays are skipped', () => {
+    assert.equal(allFinite([new Float64Array([1, -2]), undefined, new Float64Array(0)]), true);
+    assert.equal(allFinite([new Float64Array([1]), new Float64Array([0, NaN])]), false);
+    assert.equal(allFinite([new Float64Array([Infinity])]), false);
+    assert.equal(allFinite([]), true);
+  });
+
+  it("counts which solver answered for 'auto', most frequent first", () => {
+    assert.deepEqual(countOccurrences(['ipopt', 'highs', 'ipopt', 'admm', 'highs', 'ipopt']), [['ipopt', 3], ['highs', 2], ['admm', 1]]);
+    assert.deepEqual(countOccurrences(['clp', 'admm']), [['admm', 1], ['clp', 1]]);
+    assert.deepEqual(countOccurrences([]), []);
   });
 });
