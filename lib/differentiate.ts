@@ -25,7 +25,8 @@
  *   A's rows. dub / dlb likewise (z_j decides for a fixed variable).
  * `differentiable` is false (with a `reason`) at a degenerate point: dependent active
  * constraints, a weakly active constraint (zero dual at an active constraint) or an
- * ill-conditioned system; the gradient is then still finite (from a regularised solve).
+ * ill-conditioned system; the gradient is then still finite (a consistent system solved by a
+ * regularised, refined LDLᵀ, an inconsistent one by least squares with SuiteSparseQR).
  */
 import { binding, translateNativeError, NativeProblem } from './binding';
 import { ErrorCode, problemError } from './errors';
@@ -33,7 +34,7 @@ import { Canonical, Problem, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
-import { hasHandle, problemOf } from './handle';
+import { FactorCache, factorCacheOf, hasHandle, problemOf } from './handle';
 
 export type DifferentiateMethod = 'kkt' | 'full' | 'penalty' | 'qp';
 export type GradientName = 'P' | 'q' | 'A' | 'l' | 'u' | 'G' | 'h' | 'b' | 'lb' | 'ub';
@@ -92,6 +93,8 @@ export interface Gradients extends DataArrays {
   solveTime: number;
   /** 'qp': ADMM iterations; 'penalty' with conjugate gradients: CG iterations; otherwise 0. */
   iterations: number;
+  /** 'kkt': the factorization of K kept on the solution's handle served (factorTime is then 0). */
+  factorReused: boolean;
 }
 
 /** What differentiate needs from a Solution (a Solution from solve() is one). */
@@ -118,11 +121,13 @@ interface NativeGradients {
   factorTime: number;
   solveTime: number;
   iterations: number;
+  factorReused: boolean;
 }
 
 interface NativeOptions {
   method: DifferentiateMethod;
   epsActive?: number;
+  factorCache?: FactorCache;
   penaltyBeta?: number;
   penaltyKappa?: number;
   penaltySolver?: 'auto' | 'cholmod' | 'cg';
@@ -254,6 +259,7 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
     factorTime: r.factorTime,
     solveTime: r.solveTime,
     iterations: r.iterations,
+    factorReused: r.factorReused,
   };
   if (wrt.has('q')) g.dq = r.dq;
   if (wrt.has('P') && p.P !== undefined) g.dP = gradientOnCallerP(p.P as CscMatrix, c, r.dP, prep.solution.x, r.dq);
@@ -290,19 +296,24 @@ type Grads = { dx: Float64Array };
  * The two call forms: (problem, solution, grads, options) or, for a solution made with
  * solve(problem, { differentiable: true }), (solution, grads, options).
  */
-function resolveArgs(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, Grads, DifferentiateOptions] {
-  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as Grads, (c ?? {}) as DifferentiateOptions];
-  return [a as Problem, b as DifferentiableSolution, c as Grads, (d ?? {}) as DifferentiateOptions];
+function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
+  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c ?? {}) as O, factorCacheOf(a as object)];
+  return [a as Problem, b as DifferentiableSolution, c as G, (d ?? {}) as O, undefined];
+}
+
+/** The native options, with the handle's factorization cache where the method uses K. */
+function withCache<T extends { method?: DifferentiateMethod }>(options: T, cache: FactorCache | undefined): T {
+  return cache && (options.method ?? 'kkt') === 'kkt' ? { ...options, factorCache: cache } : options;
 }
 
 /** Vector–Jacobian product on the calling thread. */
 export function differentiateSync(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
 export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
 export function differentiateSync(a: unknown, b: unknown, c?: unknown, d?: unknown): Gradients {
-  const [problem, solution, grads, options] = resolveArgs(a, b, c, d);
+  const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
   const prep = prepare(problem, solution, grads, options);
   try {
-    return toGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, prep.options));
+    return toGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -318,9 +329,9 @@ export async function differentiate(problem: Problem, solution: DifferentiableSo
 export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<Gradients> {
   const callSite = new Error();
   try {
-    const [problem, solution, grads, options] = resolveArgs(a, b, c, d);
+    const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
     const prep = prepare(problem, solution, grads, options);
-    return toGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, prep.options));
+    return toGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
     const err = translateNativeError(e);
     if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
@@ -352,6 +363,8 @@ export interface JvpResult {
   activeBounds: number;
   factorTime: number;
   solveTime: number;
+  /** The factorization of K kept on the solution's handle served (factorTime is then 0). */
+  factorReused: boolean;
 }
 
 interface NativeTangents {
@@ -364,9 +377,18 @@ interface NativeTangents {
   dub?: Float64Array;
 }
 
+interface JvpOptions {
+  /** Active-set tolerance ε of METHODS.md §4 (default 1e-5). */
+  epsActive?: number;
+}
+
+interface NativeJvpOptions extends JvpOptions {
+  factorCache?: FactorCache;
+}
+
 interface JvpBinding {
-  jvpSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: { epsActive?: number }): JvpResult;
-  jvpAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: { epsActive?: number }): Promise<JvpResult>;
+  jvpSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): JvpResult;
+  jvpAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): Promise<JvpResult>;
 }
 
 function tangent(t: Record<string, unknown>, key: string, length: number): Float64Array | undefined {
@@ -395,7 +417,11 @@ function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Floa
   return out;
 }
 
-function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number }) {
+function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
+  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  for (const key of Object.keys(options)) {
+    if (key !== 'epsActive') throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive)', undefined, (options as Record<string, unknown>)[key]);
+  }
   const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, { epsActive: options.epsActive } as DifferentiateOptions);
   if (options.epsActive === undefined) delete prep.options.epsActive;
   const { c } = prep;
@@ -451,21 +477,39 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
   return { prep, nt };
 }
 
+function nativeJvpOptions(epsActive: number | undefined, cache: FactorCache | undefined): NativeJvpOptions {
+  const o: NativeJvpOptions = {};
+  if (epsActive !== undefined) o.epsActive = epsActive;
+  if (cache) o.factorCache = cache;
+  return o;
+}
+
 /** Jacobian–vector product (forward mode, reduced KKT) on the calling thread. */
-export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number } = {}): JvpResult {
+export function jvpSync(solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
+export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
+export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpResult {
+  const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
   const { prep, nt } = prepareJvp(problem, solution, tangents, options);
   try {
-    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, prep.options.epsActive === undefined ? {} : { epsActive: prep.options.epsActive });
+    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, nativeJvpOptions(prep.options.epsActive, cache));
   } catch (e) {
     throw translateNativeError(e);
   }
 }
 
-/** Jacobian–vector product: the directional derivative of (x, y, z) along `tangents`. */
-export async function jvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: { epsActive?: number } = {}): Promise<JvpResult> {
+/**
+ * Jacobian–vector product: the directional derivative of (x, y, z) along `tangents`, on the
+ * libuv threadpool. jvp(solution, tangents) for a solution made with
+ * solve(problem, { differentiable: true }) (sharing its factorization of K with differentiate),
+ * or jvp(problem, solution, tangents).
+ */
+export async function jvp(solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): Promise<JvpResult>;
+export async function jvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): Promise<JvpResult>;
+export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<JvpResult> {
   try {
+    const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
     const { prep, nt } = prepareJvp(problem, solution, tangents, options);
-    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, prep.options.epsActive === undefined ? {} : { epsActive: prep.options.epsActive });
+    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, nativeJvpOptions(prep.options.epsActive, cache));
   } catch (e) {
     throw translateNativeError(e);
   }

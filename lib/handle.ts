@@ -1,23 +1,42 @@
 /**
- * The handle a differentiable solve keeps on its Solution: the problem it solved, so that
- * `differentiate(solution, …)` needs nothing else. dispose() drops it early; using a
- * disposed solution for a backward pass is a typed error (ERR_QP_DISPOSED).
- * (The factorization of K is not cached across calls yet: each backward pass builds it.)
+ * The handle a differentiable solve keeps on its Solution: the problem it solved and a native
+ * cache for the factorization of the reduced KKT matrix K, so that `differentiate(solution, …)`
+ * and `jvp(solution, …)` need nothing else and every kkt pass after the first is a solve only.
+ * dispose() drops both now (the garbage collector otherwise); using a disposed solution for a
+ * backward pass is a typed error (ERR_QP_DISPOSED).
+ *
+ * The cache trusts that the Solution's x, y, z and the problem's arrays are not modified after
+ * solve(): it is keyed on the problem's shape and the active-set tolerance only.
  */
+import { binding } from './binding';
 import { ErrorCode, QpError } from './errors';
 import { Problem } from './problem';
 
+/** An opaque native object (differentiate_addon.cpp: newFactorCache). */
+export type FactorCache = object;
+
+interface CacheBinding {
+  newFactorCache(): FactorCache;
+  releaseFactorCache(cache: FactorCache): void;
+}
+
 interface Handle {
   problem: Problem | undefined;
+  cache: FactorCache | undefined;
 }
 
 const handles = new WeakMap<object, Handle>();
 
 /** Gives `solution` a handle on `problem` and a dispose() method. */
 export function attachHandle<T extends object>(solution: T, problem: Problem): T & { dispose(): void; readonly disposed: boolean } {
-  const handle: Handle = { problem };
+  const handle: Handle = { problem, cache: undefined };
   handles.set(solution, handle);
-  Object.defineProperty(solution, 'dispose', { value: () => void (handle.problem = undefined), enumerable: false });
+  const dispose = () => {
+    if (handle.cache) (binding() as unknown as CacheBinding).releaseFactorCache(handle.cache);
+    handle.problem = undefined;
+    handle.cache = undefined;
+  };
+  Object.defineProperty(solution, 'dispose', { value: dispose, enumerable: false });
   Object.defineProperty(solution, 'disposed', { get: () => handle.problem === undefined, enumerable: false });
   return solution as T & { dispose(): void; readonly disposed: boolean };
 }
@@ -26,12 +45,23 @@ export function hasHandle(solution: unknown): boolean {
   return typeof solution === 'object' && solution !== null && handles.has(solution);
 }
 
-/** The problem behind a differentiable solution; throws ERR_QP_DISPOSED after dispose(). */
-export function problemOf(solution: object): Problem {
+function handleOf(solution: object): Handle & { problem: Problem } {
   const handle = handles.get(solution);
   if (!handle) {
     throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, 'solution: was not made with solve(problem, { differentiable: true }); pass the problem explicitly: differentiate(problem, solution, grads)', { field: 'solution' });
   }
   if (!handle.problem) throw new QpError(ErrorCode.DISPOSED, 'solution: its differentiable handle was disposed', { field: 'solution' });
-  return handle.problem;
+  return handle as Handle & { problem: Problem };
+}
+
+/** The problem behind a differentiable solution; throws ERR_QP_DISPOSED after dispose(). */
+export function problemOf(solution: object): Problem {
+  return handleOf(solution).problem;
+}
+
+/** The solution's factorization cache, made on first use. */
+export function factorCacheOf(solution: object): FactorCache {
+  const handle = handleOf(solution);
+  handle.cache ??= (binding() as unknown as CacheBinding).newFactorCache();
+  return handle.cache;
 }

@@ -15,7 +15,7 @@ import { Solution } from '../lib/solve';
 import { differentiate, differentiateSync, Gradients, DifferentiateMethod, jvp, jvpSync, Tangents } from '../lib/differentiate';
 import { CanonicalProblem, StandardProblem } from '../lib/problem';
 import { ErrorCode, QpError } from '../lib/errors';
-import { rng } from './helpers';
+import { f64, rng } from './helpers';
 import { solveChecked, dot, direction, Check, shifted, withValues, checkVector, checkMatrix, relErr } from './finite-differences';
 import { generate, matrixOf, canonicalOf, Generated, GenOptions } from './complementary-qp';
 
@@ -242,6 +242,19 @@ describe('08 differentiate', function () {
       console.log(`      weakly active bound: differentiable=${g.differentiable}, reason: ${g.reason}`);
       assert.equal(g.differentiable, false);
       assertFinite(g);
+    });
+    it('P singular on the active null space (an LP with a face of optima): least-squares answer, flagged', () => {
+      // min −x1 − x2 s.t. x1 + x2 ≤ 1 at x = (½, ½), y = 1. K = [0 0 1; 0 0 1; 1 1 0] is singular
+      // and the right-hand side −[1, 0, 0] is not in its range: the least-squares solution has
+      // d_w = −½ (the projection of the right-hand side onto K's range) and d_x1 + d_x2 = 0.
+      const problem: CanonicalProblem = { P: CscMatrix.zeros(2, 2, 'lower'), q: f64([-1, -1]), A: CscMatrix.fromDense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
+      const g = differentiateSync(problem, { x: f64([0.5, 0.5]), y: f64([1]), z: f64([0, 0]) }, { dx: f64([1, 0]) });
+      console.log(`      LP face: differentiable=${g.differentiable}, du=${g.du![0]}, dq=${[...g.dq!]}, reason: ${g.reason}`);
+      assert.equal(g.differentiable, false);
+      assert.match(g.reason, /least-squares/);
+      assertFinite(g);
+      assert.ok(Math.abs(g.du![0]! - 0.5) < 1e-12, String(g.du![0]));
+      assert.ok(Math.abs(g.dq![0]! + g.dq![1]!) < 1e-12, String(g.dq));
     });
   });
 

@@ -9,14 +9,21 @@
 //   jvpSync(problem, {x, y, z}, {dP?, dq?, dA?, dl?, du?, dlb?, dub?}, {epsActive})   (kkt only)
 //   → {dx, dy, dz, differentiable, reason, activeRows, activeBounds, factorTime, solveTime}
 // (and the async variants differentiateAsync / jvpAsync, which return promises)
+//
+//   newFactorCache() → an opaque object; pass it as options.factorCache and kkt passes (and
+//   jvp) on the same solution share one factorization of K, built by the first of them.
+//   releaseFactorCache(cache) frees that factorization now (Solution.dispose()); the garbage
+//   collector frees it otherwise. A pass already running keeps its own reference.
 #include <napi.h>
 
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "../backward/backward.hpp"
+#include "../backward/reduced_kkt.hpp"
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
 #include "convert.hpp"
@@ -25,6 +32,14 @@ namespace diffqp {
 namespace {
 
 enum class Method { kKkt, kFull, kPenalty, kQp };
+
+struct FactorCache {
+  std::mutex mutex;
+  std::shared_ptr<const ReducedKkt> kkt;
+};
+using FactorCacheRef = std::shared_ptr<FactorCache>;
+// Marks our externals, so that no other object passes for a cache.
+constexpr napi_type_tag kFactorCacheTag = {0x6469666671706663ULL, 0x3a4b4b5420763100ULL};
 
 struct DiffInputs {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
@@ -36,6 +51,7 @@ struct DiffInputs {
   bool forward = false;  // jvp: tangents instead of dx (kkt only)
   Tangents tangents;
   BackwardOptions options;
+  FactorCacheRef cache;  // kkt / jvp only; null: factorise for this call alone
   std::vector<Napi::ObjectReference> keep_alive;
 };
 
@@ -133,6 +149,13 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
         throw QpError(code::kInvalidOption, "options.penaltySolver: must be 'auto', 'cholmod' or 'cg'", "options.penaltySolver");
       }
     }
+    Napi::Value cache = o.Get("factorCache");
+    if (!cache.IsUndefined()) {
+      if (!cache.IsExternal() || !cache.As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) {
+        throw QpError(code::kInvalidOption, "options.factorCache: must come from newFactorCache()", "options.factorCache");
+      }
+      in.cache = *cache.As<Napi::External<FactorCacheRef>>().Data();
+    }
     Napi::Value eps = o.Get("epsActive");
     if (!eps.IsUndefined()) {
       const double e = eps.IsNumber() ? eps.As<Napi::Number>().DoubleValue() : -1;
@@ -148,20 +171,64 @@ struct Output {
   ForwardResult forward;
 };
 
+// The cache's factorization of K, built now (under the cache's lock, so that concurrent first
+// passes wait for one build instead of each building their own) when it has none that
+// matches. `built` says whether this call paid for it.
+std::shared_ptr<const ReducedKkt> CachedFactor(const DiffInputs& in, bool& built) {
+  built = false;
+  if (!in.cache) return nullptr;
+  const ProblemView& p = in.problem->view;
+  std::lock_guard<std::mutex> lock(in.cache->mutex);
+  if (!in.cache->kkt || !in.cache->kkt->Matches(p, in.options)) {
+    in.cache->kkt = ReducedKkt::Build(p, in.x, in.y, in.z, in.options);
+    built = true;
+  }
+  return in.cache->kkt;
+}
+
 Output Run(const DiffInputs& in) {
   const ProblemView& p = in.problem->view;
   Output out;
+  const bool uses_k = in.forward || in.method == Method::kKkt;
+  bool built = false;
+  auto cached = uses_k ? CachedFactor(in, built) : nullptr;
   if (in.forward) {
-    out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options);
+    out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options, cached);
+    if (built) {
+      out.forward.factor_reused = false;
+      out.forward.factor_seconds = cached->factor_seconds;
+    }
   } else {
     switch (in.method) {
       case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
       case Method::kPenalty: out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
       case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
-      case Method::kKkt: default: out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+      case Method::kKkt: default:
+        out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached);
+        if (built) {
+          out.backward.factor_reused = false;
+          out.backward.factor_seconds = cached->factor_seconds;
+        }
+        break;
     }
   }
   return out;
+}
+
+Napi::Value NewFactorCache(const Napi::CallbackInfo& info) {
+  auto ext = Napi::External<FactorCacheRef>::New(info.Env(), new FactorCacheRef(std::make_shared<FactorCache>()),
+                                                 [](Napi::Env, FactorCacheRef* ref) { delete ref; });
+  ext.TypeTag(&kFactorCacheTag);
+  return ext;
+}
+
+Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal() && info[0].As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) {
+    FactorCache& cache = **info[0].As<Napi::External<FactorCacheRef>>().Data();
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    cache.kkt.reset();
+  }
+  return info.Env().Undefined();
 }
 
 Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
@@ -181,6 +248,7 @@ Napi::Object ForwardToJs(Napi::Env env, const ForwardResult& f) {
   o.Set("activeBounds", f.active_bounds);
   o.Set("factorTime", f.factor_seconds);
   o.Set("solveTime", f.solve_seconds);
+  o.Set("factorReused", f.factor_reused);
   return o;
 }
 
@@ -206,6 +274,7 @@ Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
   o.Set("factorTime", g.factor_seconds);
   o.Set("solveTime", g.solve_seconds);
   o.Set("iterations", g.iterations);
+  o.Set("factorReused", g.factor_reused);
   return o;
 }
 
@@ -289,6 +358,8 @@ void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("differentiateAsync", Napi::Function::New(env, DifferentiateAsync, "differentiateAsync"));
   exports.Set("jvpSync", Napi::Function::New(env, JvpSync, "jvpSync"));
   exports.Set("jvpAsync", Napi::Function::New(env, JvpAsync, "jvpAsync"));
+  exports.Set("newFactorCache", Napi::Function::New(env, NewFactorCache, "newFactorCache"));
+  exports.Set("releaseFactorCache", Napi::Function::New(env, ReleaseFactorCache, "releaseFactorCache"));
 }
 
 }  // namespace diffqp

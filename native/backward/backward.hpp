@@ -19,12 +19,15 @@
 //                 all zero when the problem has no bounds.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../core/problem.hpp"
 
 namespace diffqp {
+
+class ReducedKkt;  // reduced_kkt.hpp
 
 struct BackwardOptions {
   // Active-set tolerance of METHODS.md §4: row i is upper-active when
@@ -47,7 +50,7 @@ struct Gradients {
   std::vector<double> dP, dq, dA, dl, du, dlb, dub;
   // False when the derivative is not unique or does not exist at this point (singular K,
   // weakly active constraint, or a linear solve that did not reach its accuracy). The
-  // gradients are then still finite: from a regularised solve. `reason` says which.
+  // gradients are then still finite: from a regularised or least-squares solve. `reason` says which.
   bool differentiable = true;
   std::string reason;
   int32_t active_rows = 0;    // kkt: rows in C_J; full: rows with a finite side
@@ -55,6 +58,7 @@ struct Gradients {
   double factor_seconds = 0;
   double solve_seconds = 0;
   int32_t iterations = 0;     // qp: ADMM iterations; penalty with CG: CG iterations; else 0
+  bool factor_reused = false; // kkt: the caller's factorization of K served (factor_seconds = 0)
 };
 
 // The active set of METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
@@ -69,10 +73,12 @@ struct ActiveSet {
 
 ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active);
 
-// dQP (METHODS.md §5): reduced KKT system on the active set, LDLᵀ (AMD) with refinement.
+// dQP (METHODS.md §5): reduced KKT system on the active set (reduced_kkt.hpp).
 // x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
+// `cached`: a factorization built for this very (p, x, y, z), reused when it matches opt;
+// null (or not matching) builds one.
 Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt);
+                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr);
 
 // OptNet (METHODS.md §8): every finite side of every row and bound, the unsymmetric system
 //   [ P         G̃ᵀ      Eᵀ ]
@@ -121,10 +127,11 @@ struct ForwardResult {
   std::string reason;
   int32_t active_rows = 0, active_bounds = 0;
   double factor_seconds = 0, solve_seconds = 0;
+  bool factor_reused = false;
 };
 
 ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,
-                         const BackwardOptions& opt);
+                         const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr);
 
 // Shared assembly: dq = dx, dP on P's lower pattern, dA_ij = dw_i x_j + w_i dx_j (rows with
 // w_i = dw_i = 0 get 0). x, dx [n]; w, dw [m]. Writes g.dq, g.dP, g.dA.

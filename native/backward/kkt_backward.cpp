@@ -1,24 +1,19 @@
-// dQP: the reduced KKT backward of METHODS.md §5.
+// dQP: the reduced KKT backward of METHODS.md §5, and its forward mode (jvp).
 //
-//   K = [ P    C_Jᵀ ]     K [d_x; d_w] = −[ḡ; 0]
-//       [ C_J  0    ]
+//   K [d_x; d_w] = −[ḡ; 0]        (backward)
+//   K [dx; dw]  = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]   (forward)
 //
-// K is assembled on its full symmetric pattern (LDL with AMD needs both triangles), made
-// quasi-definite by a static regularisation (+δ on the primal diagonal, −δ on the dual one,
-// δ = 1e-10·max|K|) and refined against the true K. Singularity (dependent active rows, or P
-// singular on the null space of C_J) is detected by a probe solve with a pseudo-random
-// right-hand side: refinement against a singular K cannot reduce the residual of a generic
-// right-hand side. Then the gradient comes from a more strongly regularised solve (a
-// Tikhonov / least-squares-like answer: for dependent rows it splits d_w evenly) and the
-// result says differentiable = false.
+// K, its factorization and the singularity diagnosis live in reduced_kkt.cpp; a caller that
+// keeps a ReducedKkt (the differentiable handle of a Solution) passes it in and every pass
+// after the first is a solve only. Also the active set (FindActiveSet) and the §5 assembly.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
 #include <utility>
 
-#include "../linsys/ldl_solver.hpp"
 #include "backward.hpp"
+#include "reduced_kkt.hpp"
 
 namespace diffqp {
 namespace {
@@ -117,229 +112,111 @@ void AssembleMatrixGradients(const ProblemView& p, const double* x, const double
 
 namespace {
 
-// The reduced system on the active set: built, factorised (with the singularity probe) and
-// solved for the right-hand side `make_rhs` writes (length n + |J|, rows of C_J first in row
-// order, then bounds). Fills as, row_k / bound_k (index in J or −1), and g's diagnostics.
-using RhsBuilder = void (*)(const ProblemView&, const ActiveSet&, const std::vector<int32_t>&, const std::vector<int32_t>&,
-                            const void*, std::vector<double>&);
+// The factorization to use: the caller's when it answers for (p, opt), else a new one.
+std::shared_ptr<const ReducedKkt> FactorFor(const ProblemView& p, const double* x, const double* y, const double* z,
+                                            const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, bool& reused) {
+  reused = cached && cached->Matches(p, opt);
+  return reused ? cached : ReducedKkt::Build(p, x, y, z, opt);
+}
 
-std::vector<double> SolveReduced(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt,
-                                 RhsBuilder make_rhs, const void* rhs_data, Gradients& g, ActiveSet& as,
-                                 std::vector<int32_t>& row_k, std::vector<int32_t>& bound_k) {
-  using Clock = std::chrono::steady_clock;
-  const int32_t n = p.n, m = p.m;
-  as = FindActiveSet(p, x, y, z, opt.eps_active);
-
-  // Number the active constraints: rows first (in row order), then bounds.
-  row_k.assign(m, -1);
-  bound_k.assign(n, -1);
-  int32_t nJ = 0;
-  for (int32_t i = 0; i < m; i++)
-    if (as.row_side[i] != 0) row_k[i] = nJ++;
-  g.active_rows = nJ;
-  for (int32_t j = 0; j < n; j++)
-    if (as.bound_side[j] != 0) bound_k[j] = nJ++;
-  g.active_bounds = nJ - g.active_rows;
-  const int32_t N = n + nJ;
-
-  // K's full symmetric pattern, column by column (true values; every diagonal present).
-  const auto t_factor = Clock::now();
-  std::vector<std::vector<std::pair<int32_t, double>>> cols(N);
-  for (int32_t j = 0; j < N; j++) cols[j].emplace_back(j, 0.0);
-  for (int32_t j = 0; j < n; j++) {
-    for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
-      const int32_t i = p.P.Ai[k];
-      if (i < j) continue;  // P is the lower triangle; tolerate nothing else
-      cols[j].emplace_back(i, p.P.Ax[k]);
-      if (i != j) cols[i].emplace_back(j, p.P.Ax[k]);
-    }
-    for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
-      const int32_t r = row_k[p.A.Ai[k]];
-      if (r < 0) continue;
-      cols[j].emplace_back(n + r, p.A.Ax[k]);
-      cols[n + r].emplace_back(j, p.A.Ax[k]);
-    }
-    if (bound_k[j] >= 0) {
-      cols[j].emplace_back(n + bound_k[j], 1.0);
-      cols[n + bound_k[j]].emplace_back(j, 1.0);
-    }
+// Diagnostics of one solve: the factorization's, plus an ill-conditioned solve.
+void Diagnose(const ReducedKkt& k, double relative_residual, bool& differentiable, std::string& reason) {
+  differentiable = k.differentiable;
+  reason = k.reason;
+  if (!k.singular && !(relative_residual <= 1e-8)) {
+    differentiable = false;
+    if (!reason.empty()) reason += "; ";
+    reason += "the reduced KKT system is ill-conditioned: relative residual " + std::to_string(relative_residual) + " after refinement";
   }
-  std::vector<int32_t> Kp(N + 1, 0), Ki, diag(N, -1);
-  std::vector<double> Kx;
-  for (int32_t j = 0; j < N; j++) {
-    auto& c = cols[j];
-    std::sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t t = 0; t < c.size(); t++) {
-      if (!Ki.empty() && (int32_t)Ki.size() > Kp[j] && Ki.back() == c[t].first) {
-        Kx.back() += c[t].second;
-      } else {
-        Ki.push_back(c[t].first);
-        Kx.push_back(c[t].second);
-      }
-      if (c[t].first == j) diag[j] = (int32_t)Ki.size() - 1;
-    }
-    Kp[j + 1] = (int32_t)Ki.size();
-    std::vector<std::pair<int32_t, double>>().swap(c);
-  }
-  double kmax = NormInf(Kx.data(), (int32_t)Kx.size());
-  if (!(kmax > 0) || !std::isfinite(kmax)) kmax = 1;
-  auto regularised = [&](double delta) {
-    std::vector<double> v(Kx);
-    for (int32_t j = 0; j < N; j++) v[diag[j]] += j < n ? delta : -delta;
-    return v;
-  };
-
-  LdlSolver ldl;
-  ldl.Analyze(N, Kp.data(), Ki.data());
-  double delta = 1e-10 * kmax;
-  bool ok = ldl.Factor(regularised(delta).data());
-  g.factor_seconds = Seconds(t_factor);
-
-  const auto t_solve = Clock::now();
-  std::vector<double> sol(N), rhs(N, 0.0);
-  bool singular = !ok;
-  if (ok) {
-    // Probe: a generic right-hand side exposes a singular K (refinement stalls).
-    uint32_t state = 12345u;
-    for (int32_t i = 0; i < N; i++) {
-      state = state * 1664525u + 1013904223u;
-      rhs[i] = (state / 4294967296.0) * 2 - 1;
-    }
-    const double probe = ldl.SolveRefined(Kx.data(), rhs.data(), sol.data(), 5);
-    if (!(probe <= 1e-6)) singular = true;
-  }
-  std::fill(rhs.begin(), rhs.end(), 0.0);
-  make_rhs(p, as, row_k, bound_k, rhs_data, rhs);
-  if (singular) {
-    g.differentiable = false;
-    g.reason = "the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
-               "the derivative is not unique; result from a regularised solve (delta = 1e-7 max|K|)";
-    delta = 1e-7 * kmax;
-    if (!ldl.Factor(regularised(delta).data())) {
-      delta = 1e-4 * kmax;
-      ldl.Factor(regularised(delta).data());
-    }
-    // Refinement keeps the best iterate: it converges for a consistent right-hand side
-    // (dependent rows: d_x is still unique) and is harmless otherwise.
-    ldl.SolveRefined(Kx.data(), rhs.data(), sol.data(), 3);
-  } else {
-    const double rel = ldl.SolveRefined(Kx.data(), rhs.data(), sol.data(), 3);
-    if (!(rel <= 1e-8)) {
-      g.differentiable = false;
-      g.reason = "the reduced KKT system is ill-conditioned: relative residual " + std::to_string(rel) + " after refinement";
-    }
-  }
-  for (double& v : sol)
-    if (!std::isfinite(v)) v = 0;  // never NaN: a failed solve gives a zero gradient and says so
-  if (as.weak_rows + as.weak_bounds > 0) {
-    g.differentiable = false;
-    const std::string which = as.first_weak < m ? "row " + std::to_string(as.first_weak) : "bound " + std::to_string(as.first_weak - m);
-    if (!g.reason.empty()) g.reason += "; ";
-    g.reason += std::to_string(as.weak_rows + as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
-                ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
-  }
-
-  g.solve_seconds = Seconds(t_solve);
-  return sol;
 }
 
 }  // namespace
 
 Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt) {
+                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached) {
   const int32_t n = p.n, m = p.m;
   Gradients g;
-  ActiveSet as;
-  std::vector<int32_t> row_k, bound_k;
-  auto rhs_of = [](const ProblemView& pv, const ActiveSet&, const std::vector<int32_t>&, const std::vector<int32_t>&, const void* data,
-                   std::vector<double>& rhs) {
-    const double* gxx = static_cast<const double*>(data);
-    for (int32_t i = 0; i < pv.n; i++) rhs[i] = -gxx[i];
-  };
+  auto k = FactorFor(p, x, y, z, opt, std::move(cached), g.factor_reused);
+  g.factor_seconds = g.factor_reused ? 0 : k->factor_seconds;
+  g.active_rows = k->active_rows;
+  g.active_bounds = k->active_bounds;
   const auto t_solve = std::chrono::steady_clock::now();
-  std::vector<double> sol = SolveReduced(p, x, y, z, opt, rhs_of, gx, g, as, row_k, bound_k);
+  std::vector<double> rhs(k->N(), 0.0);
+  for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
+  double rel = 0;
+  const std::vector<double> sol = k->Solve(rhs, &rel);
+  Diagnose(*k, rel, g.differentiable, g.reason);
   // Assembly (METHODS.md §5).
-  const double* dx = sol.data();
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);
   g.dl.assign(m, 0.0);
   for (int32_t i = 0; i < m; i++) {
-    if (row_k[i] < 0) continue;
+    if (k->row_k[i] < 0) continue;
     w[i] = y[i];
-    dw[i] = sol[n + row_k[i]];
-    (as.row_side[i] > 0 ? g.du : g.dl)[i] = -dw[i];
+    dw[i] = sol[n + k->row_k[i]];
+    (k->as.row_side[i] > 0 ? g.du : g.dl)[i] = -dw[i];
   }
-  AssembleMatrixGradients(p, x, dx, w.data(), dw.data(), g);
+  AssembleMatrixGradients(p, x, sol.data(), w.data(), dw.data(), g);
   g.dub.assign(n, 0.0);
   g.dlb.assign(n, 0.0);
   for (int32_t j = 0; j < n; j++) {
-    if (bound_k[j] < 0) continue;
-    (as.bound_side[j] > 0 ? g.dub : g.dlb)[j] = -sol[n + bound_k[j]];
+    if (k->bound_k[j] < 0) continue;
+    (k->as.bound_side[j] > 0 ? g.dub : g.dlb)[j] = -sol[n + k->bound_k[j]];
   }
-  g.solve_seconds = Seconds(t_solve) - g.factor_seconds;
+  g.solve_seconds = Seconds(t_solve);
   return g;
 }
 
 ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,
-                         const BackwardOptions& opt) {
-  struct Data {
-    const double* x;
-    const double* y;
-    const Tangents* t;
-  } data{x, y, &t};
-  auto rhs_of = [](const ProblemView& pv, const ActiveSet& as, const std::vector<int32_t>& row_k, const std::vector<int32_t>& bound_k,
-                   const void* raw, std::vector<double>& rhs) {
-    const Data& d = *static_cast<const Data*>(raw);
-    const Tangents& tg = *d.t;
-    const int32_t n = pv.n;
-    // Top: −(dP x + dq + dA_Jᵀ y_J). Bottom: −(dA_J x − dc_J).
-    for (int32_t j = 0; j < n; j++) {
-      if (tg.dq) rhs[j] -= tg.dq[j];
-      if (tg.dP) {
-        for (int32_t k = pv.P.Ap[j]; k < pv.P.Ap[j + 1]; k++) {
-          const int32_t i = pv.P.Ai[k];
-          if (i < j) continue;
-          rhs[i] -= tg.dP[k] * d.x[j];
-          if (i != j) rhs[j] -= tg.dP[k] * d.x[i];
-        }
-      }
-      if (tg.dA) {
-        for (int32_t k = pv.A.Ap[j]; k < pv.A.Ap[j + 1]; k++) {
-          const int32_t r = row_k[pv.A.Ai[k]];
-          if (r < 0) continue;
-          rhs[j] -= tg.dA[k] * d.y[pv.A.Ai[k]];
-          rhs[n + r] -= tg.dA[k] * d.x[j];
-        }
-      }
-      if (bound_k[j] >= 0) {
-        const double* dc = as.bound_side[j] > 0 ? tg.dub : tg.dlb;
-        if (dc) rhs[n + bound_k[j]] += dc[j];
-      }
-    }
-    for (int32_t i = 0; i < pv.m; i++) {
-      if (row_k[i] < 0) continue;
-      const double* dc = as.row_side[i] > 0 ? tg.du : tg.dl;
-      if (dc) rhs[n + row_k[i]] += dc[i];
-    }
-  };
-  Gradients diag;
-  ActiveSet as;
-  std::vector<int32_t> row_k, bound_k;
-  std::vector<double> sol = SolveReduced(p, x, y, z, opt, rhs_of, &data, diag, as, row_k, bound_k);
+                         const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached) {
+  const int32_t n = p.n, m = p.m;
   ForwardResult f;
-  f.dx.assign(sol.begin(), sol.begin() + p.n);
-  f.dy.assign(p.m, 0.0);
-  f.dz.assign(p.n, 0.0);
-  for (int32_t i = 0; i < p.m; i++)
-    if (row_k[i] >= 0) f.dy[i] = sol[p.n + row_k[i]];
-  for (int32_t j = 0; j < p.n; j++)
-    if (bound_k[j] >= 0) f.dz[j] = sol[p.n + bound_k[j]];
-  f.differentiable = diag.differentiable;
-  f.reason = diag.reason;
-  f.active_rows = diag.active_rows;
-  f.active_bounds = diag.active_bounds;
-  f.factor_seconds = diag.factor_seconds;
-  f.solve_seconds = diag.solve_seconds;
+  auto k = FactorFor(p, x, y, z, opt, std::move(cached), f.factor_reused);
+  f.factor_seconds = f.factor_reused ? 0 : k->factor_seconds;
+  f.active_rows = k->active_rows;
+  f.active_bounds = k->active_bounds;
+  const auto t_solve = std::chrono::steady_clock::now();
+  // Top: −(dP x + dq + dA_Jᵀ y_J). Bottom: −(dA_J x − dc_J).
+  std::vector<double> rhs(k->N(), 0.0);
+  for (int32_t j = 0; j < n; j++) {
+    if (t.dq) rhs[j] -= t.dq[j];
+    if (t.dP) {
+      for (int32_t q = p.P.Ap[j]; q < p.P.Ap[j + 1]; q++) {
+        const int32_t i = p.P.Ai[q];
+        if (i < j) continue;
+        rhs[i] -= t.dP[q] * x[j];
+        if (i != j) rhs[j] -= t.dP[q] * x[i];
+      }
+    }
+    if (t.dA) {
+      for (int32_t q = p.A.Ap[j]; q < p.A.Ap[j + 1]; q++) {
+        const int32_t r = k->row_k[p.A.Ai[q]];
+        if (r < 0) continue;
+        rhs[j] -= t.dA[q] * y[p.A.Ai[q]];
+        rhs[n + r] -= t.dA[q] * x[j];
+      }
+    }
+    if (k->bound_k[j] >= 0) {
+      const double* dc = k->as.bound_side[j] > 0 ? t.dub : t.dlb;
+      if (dc) rhs[n + k->bound_k[j]] += dc[j];
+    }
+  }
+  for (int32_t i = 0; i < m; i++) {
+    if (k->row_k[i] < 0) continue;
+    const double* dc = k->as.row_side[i] > 0 ? t.du : t.dl;
+    if (dc) rhs[n + k->row_k[i]] += dc[i];
+  }
+  double rel = 0;
+  const std::vector<double> sol = k->Solve(rhs, &rel);
+  Diagnose(*k, rel, f.differentiable, f.reason);
+  f.dx.assign(sol.begin(), sol.begin() + n);
+  f.dy.assign(m, 0.0);
+  f.dz.assign(n, 0.0);
+  for (int32_t i = 0; i < m; i++)
+    if (k->row_k[i] >= 0) f.dy[i] = sol[n + k->row_k[i]];
+  for (int32_t j = 0; j < n; j++)
+    if (k->bound_k[j] >= 0) f.dz[j] = sol[n + k->bound_k[j]];
+  f.solve_seconds = Seconds(t_solve);
   return f;
 }
 

@@ -27,7 +27,6 @@ void LdlSolver::Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki) {
   pattern_.assign(N, 0);
   D_.assign(N, 0);
   y_.assign(N, 0);
-  work_.assign(N, 0);
   if (N == 0) return;
   double control[AMD_CONTROL], info[AMD_INFO];
   amd_defaults(control);
@@ -58,7 +57,8 @@ bool LdlSolver::Factor(const double* Kx) {
 void LdlSolver::Solve(double* b) const {
   if (N_ == 0) return;
   if (!factored_) throw QpError(code::kNative, "LdlSolver: Solve called without a successful factorisation");
-  double* w = work_.data();
+  std::vector<double> work(N_);  // per call: concurrent solves share one factorization
+  double* w = work.data();
   ldl_perm(N_, w, b, const_cast<int*>(perm_.data()));
   ldl_lsolve(N_, w, const_cast<int*>(Lp_.data()), const_cast<int*>(Li_.data()), const_cast<double*>(Lx_.data()));
   ldl_dsolve(N_, w, const_cast<double*>(D_.data()));

@@ -27,7 +27,7 @@ class LdlSolver {
   bool Factor(const double* Kx);
 
   // b[N] (in/out): overwritten with the solution of L D Lᵀ (permuted) x = b, i.e. the
-  // factored (regularised) matrix.
+  // factored (regularised) matrix. Const and thread-safe: solves may run concurrently.
   void Solve(double* b) const;
 
   // Kx_true[nnz] (read): the matrix to refine against (same pattern). b[N] (read),
@@ -49,7 +49,6 @@ class LdlSolver {
   const int32_t* Ki_ = nullptr;
   std::vector<int32_t> perm_, pinv_, Lp_, parent_, lnz_, flag_, Li_, pattern_;
   std::vector<double> Lx_, D_, y_;
-  mutable std::vector<double> work_;
   int32_t zero_pivot_ = -1;
   bool factored_ = false;
 };

@@ -1,0 +1,240 @@
+#include "reduced_kkt.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "../core/error.hpp"
+
+#include <SuiteSparseQR_C.h>  // declares its own C linkage
+
+namespace diffqp {
+
+struct ReducedKkt::Qr {
+  cholmod_common cc;
+  SuiteSparseQR_C_factorization* factors = nullptr;
+  Qr() { cholmod_l_start(&cc); }
+  ~Qr() {
+    if (factors) SuiteSparseQR_C_free(&factors, &cc);
+    cholmod_l_finish(&cc);
+  }
+};
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+double NormInf(const std::vector<double>& v) {
+  double s = 0;
+  for (double e : v) s = std::max(s, std::abs(e));
+  return s;
+}
+
+}  // namespace
+
+ReducedKkt::~ReducedKkt() = default;
+
+bool ReducedKkt::Matches(const ProblemView& p, const BackwardOptions& opt) const {
+  return p.n == n && p.m == m && p.P.nnz() == nnz_P_ && p.A.nnz() == nnz_A_ && opt.eps_active == eps_active_;
+}
+
+// K's full symmetric pattern, column by column (true values; every diagonal present, so that
+// the regularisation has a place to go).
+void ReducedKkt::Assemble(const ProblemView& p) {
+  const int32_t N = n + nJ;
+  std::vector<std::vector<std::pair<int32_t, double>>> cols(N);
+  for (int32_t j = 0; j < N; j++) cols[j].emplace_back(j, 0.0);
+  for (int32_t j = 0; j < n; j++) {
+    for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
+      const int32_t i = p.P.Ai[k];
+      if (i < j) continue;  // P is the lower triangle; tolerate nothing else
+      cols[j].emplace_back(i, p.P.Ax[k]);
+      if (i != j) cols[i].emplace_back(j, p.P.Ax[k]);
+    }
+    for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
+      const int32_t r = row_k[p.A.Ai[k]];
+      if (r < 0) continue;
+      cols[j].emplace_back(n + r, p.A.Ax[k]);
+      cols[n + r].emplace_back(j, p.A.Ax[k]);
+    }
+    if (bound_k[j] >= 0) {
+      cols[j].emplace_back(n + bound_k[j], 1.0);
+      cols[n + bound_k[j]].emplace_back(j, 1.0);
+    }
+  }
+  Kp_.assign(N + 1, 0);
+  diag_.assign(N, -1);
+  Ki_.clear();
+  Kx_.clear();
+  for (int32_t j = 0; j < N; j++) {
+    auto& c = cols[j];
+    std::sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [row, value] : c) {
+      if ((int32_t)Ki_.size() > Kp_[j] && Ki_.back() == row) {
+        Kx_.back() += value;  // duplicates in the caller's matrices add up
+      } else {
+        Ki_.push_back(row);
+        Kx_.push_back(value);
+      }
+      if (row == j) diag_[j] = (int32_t)Ki_.size() - 1;
+    }
+    Kp_[j + 1] = (int32_t)Ki_.size();
+    std::vector<std::pair<int32_t, double>>().swap(c);
+  }
+}
+
+std::shared_ptr<const ReducedKkt> ReducedKkt::Build(const ProblemView& p, const double* x, const double* y, const double* z,
+                                                    const BackwardOptions& opt) {
+  const auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<ReducedKkt> k(new ReducedKkt());
+  k->n = p.n;
+  k->m = p.m;
+  k->nnz_P_ = p.P.nnz();
+  k->nnz_A_ = p.A.nnz();
+  k->eps_active_ = opt.eps_active;
+  k->as = FindActiveSet(p, x, y, z, opt.eps_active);
+  // Number the active constraints: rows first (in row order), then bounds.
+  k->row_k.assign(p.m, -1);
+  k->bound_k.assign(p.n, -1);
+  for (int32_t i = 0; i < p.m; i++)
+    if (k->as.row_side[i] != 0) k->row_k[i] = k->nJ++;
+  k->active_rows = k->nJ;
+  for (int32_t j = 0; j < p.n; j++)
+    if (k->as.bound_side[j] != 0) k->bound_k[j] = k->nJ++;
+  k->active_bounds = k->nJ - k->active_rows;
+  k->Assemble(p);
+
+  const int32_t N = k->N();
+  double kmax = NormInf(k->Kx_);
+  if (!(kmax > 0) || !std::isfinite(kmax)) kmax = 1;
+  auto regularised = [&](double delta) {
+    std::vector<double> v(k->Kx_);
+    for (int32_t j = 0; j < N; j++) v[k->diag_[j]] += j < k->n ? delta : -delta;
+    return v;
+  };
+  k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data());
+  bool ok = k->ldl_.Factor(regularised(1e-10 * kmax).data());
+  if (ok && N > 0) {
+    // Probe: refinement against a singular K cannot reduce the residual of a generic
+    // right-hand side.
+    std::vector<double> probe(N), sol(N);
+    uint32_t state = 12345u;
+    for (int32_t i = 0; i < N; i++) {
+      state = state * 1664525u + 1013904223u;
+      probe[i] = (state / 4294967296.0) * 2 - 1;
+    }
+    ok = k->ldl_.SolveRefined(k->Kx_.data(), probe.data(), sol.data(), 5) <= 1e-6;
+  }
+  if (!ok) {
+    k->singular = true;
+    k->differentiable = false;
+    // A strongly regularised LDLᵀ, refined, solves a consistent right-hand side exactly (for
+    // dependent rows d_x is still unique); the QR answers the others in the least-squares sense.
+    if (!k->ldl_.Factor(regularised(1e-7 * kmax).data())) k->ldl_.Factor(regularised(1e-4 * kmax).data());
+    k->FactorLeastSquares();
+    k->reason = std::string("the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
+                            "the derivative is not unique; result from ") +
+                (k->qr_ ? "a least-squares solve (SuiteSparseQR)" : "a regularised solve (the least-squares QR failed)");
+  }
+  if (k->as.weak_rows + k->as.weak_bounds > 0) {
+    k->differentiable = false;
+    const int32_t f = k->as.first_weak;
+    const std::string which = f < p.m ? "row " + std::to_string(f) : "bound " + std::to_string(f - p.m);
+    if (!k->reason.empty()) k->reason += "; ";
+    k->reason += std::to_string(k->as.weak_rows + k->as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
+                 ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
+  }
+  k->factor_seconds = Seconds(started);
+  return k;
+}
+
+void ReducedKkt::FactorLeastSquares() {
+  auto qr = std::make_unique<Qr>();
+  const int32_t N = n + nJ;
+  cholmod_sparse* A = cholmod_l_allocate_sparse(N, N, Kx_.size(), 1, 1, 0, CHOLMOD_REAL, &qr->cc);
+  if (!A) return;
+  auto* Ap = static_cast<int64_t*>(A->p);
+  auto* Ai = static_cast<int64_t*>(A->i);
+  auto* Ax = static_cast<double*>(A->x);
+  for (int32_t j = 0; j <= N; j++) Ap[j] = Kp_[j];
+  for (size_t k = 0; k < Kx_.size(); k++) {
+    Ai[k] = Ki_[k];
+    Ax[k] = Kx_[k];
+  }
+  qr->factors = SuiteSparseQR_C_factorize(SPQR_ORDERING_DEFAULT, SPQR_DEFAULT_TOL, A, &qr->cc);
+  cholmod_l_free_sparse(&A, &qr->cc);
+  if (qr->factors) qr_ = std::move(qr);
+}
+
+// Basic least-squares solution x = E R⁻¹ Qᵀ b on the numerical rank of R (SuiteSparseQR's
+// rank detection); the components beyond the rank are zero.
+std::vector<double> ReducedKkt::SolveLeastSquares(const std::vector<double>& rhs) const {
+  const int32_t N = n + nJ;
+  std::vector<double> sol(N, 0.0);
+  std::lock_guard<std::mutex> lock(qr_mutex_);
+  cholmod_common* cc = &qr_->cc;
+  cholmod_dense* B = cholmod_l_allocate_dense(N, 1, N, CHOLMOD_REAL, cc);
+  if (!B) return sol;
+  std::copy(rhs.begin(), rhs.end(), static_cast<double*>(B->x));
+  cholmod_dense* Y = SuiteSparseQR_C_qmult(SPQR_QTX, qr_->factors, B, cc);
+  cholmod_l_free_dense(&B, cc);
+  if (!Y) return sol;
+  cholmod_dense* X = SuiteSparseQR_C_solve(SPQR_RETX_EQUALS_B, qr_->factors, Y, cc);
+  cholmod_l_free_dense(&Y, cc);
+  if (!X) return sol;
+  const double* xs = static_cast<const double*>(X->x);
+  std::copy(xs, xs + N, sol.begin());
+  cholmod_l_free_dense(&X, cc);
+  return sol;
+}
+
+std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* relative_residual) const {
+  const int32_t N = n + nJ;
+  if ((int32_t)rhs.size() != N) throw QpError(code::kNative, "ReducedKkt::Solve: right-hand side of the wrong length");
+  std::vector<double> sol(N, 0.0);
+  // Refinement keeps the best iterate: it converges for a consistent right-hand side even
+  // when K is singular and regularised.
+  const double ldl_relative = N > 0 ? ldl_.SolveRefined(Kx_.data(), rhs.data(), sol.data(), 3) : 0;
+  if (qr_ && !(ldl_relative <= 1e-10)) {
+    // Inconsistent (or badly solved): least squares. Refinement repairs what the QR's rank
+    // truncation costs; for a truly inconsistent right-hand side the residual is (nearly)
+    // orthogonal to K's range and the corrections vanish. The best iterate is kept.
+    const double bnorm = NormInf(rhs);
+    std::vector<double> ls = SolveLeastSquares(rhs), best = ls, Ks(N), r(N);
+    double best_norm = HUGE_VAL;
+    for (int step = 0; step < 3; step++) {
+      ldl_.Multiply(Kx_.data(), ls.data(), Ks.data());
+      double norm = 0;
+      for (int32_t i = 0; i < N; i++) {
+        r[i] = rhs[i] - Ks[i];
+        norm = std::max(norm, std::abs(r[i]));
+      }
+      if (!(norm < best_norm)) break;
+      best_norm = norm;
+      best = ls;
+      const std::vector<double> correction = SolveLeastSquares(r);
+      for (int32_t i = 0; i < N; i++) ls[i] += correction[i];
+    }
+    // The regularised answer of an inconsistent system carries components of order 1/δ
+    // along K's null space: least squares wins unless the LDLᵀ residual is clearly smaller.
+    if (!(ldl_relative * bnorm < 0.5 * best_norm)) sol = std::move(best);
+  }
+  for (double& v : sol)
+    if (!std::isfinite(v)) v = 0;  // never NaN: a failed solve gives zeros and says so
+  if (relative_residual) {
+    std::vector<double> Ks(N);
+    ldl_.Multiply(Kx_.data(), sol.data(), Ks.data());
+    double r = 0, b = 0;
+    for (int32_t i = 0; i < N; i++) {
+      r = std::max(r, std::abs(rhs[i] - Ks[i]));
+      b = std::max(b, std::abs(rhs[i]));
+    }
+    *relative_residual = b > 0 ? r / b : r;
+  }
+  return sol;
+}
+
+}  // namespace diffqp

@@ -1,0 +1,69 @@
+// The reduced KKT matrix of METHODS.md §5 at one solution, factorised once and solved many
+// times: by every backward pass (kkt_backward.cpp), every forward-mode product and every
+// polish step on the same active set. Plain C++, no Node.
+//
+//   K = [ P    C_Jᵀ ]      N = n + |J|, unknowns ordered [x; active rows of A (row order);
+//       [ C_J  0    ]                   active bounds (variable order)]
+//
+// Regular K: LDLᵀ (SuiteSparse LDL + AMD) of K made quasi-definite by a static
+// regularisation (+δ on the primal diagonal, −δ on the dual one, δ = 1e-10·max|K|), each
+// solve refined against the true K. Singular K (dependent active rows, or P singular on the
+// null space of C_J), detected by a probe solve with a pseudo-random right-hand side whose
+// refinement stalls: a rank-revealing sparse QR of K (SuiteSparseQR) and a least-squares
+// solve, reported as not differentiable.
+//
+// A built ReducedKkt is immutable; Solve is const and safe to call from several threads.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../linsys/ldl_solver.hpp"
+#include "backward.hpp"
+
+namespace diffqp {
+
+class ReducedKkt {
+ public:
+  // Finds the active set (tolerance opt.eps_active), assembles K, factorises it and probes
+  // it for singularity. Never throws for a degenerate point; throws QpError on bad memory.
+  static std::shared_ptr<const ReducedKkt> Build(const ProblemView& p, const double* x, const double* y, const double* z,
+                                                 const BackwardOptions& opt);
+  ~ReducedKkt();
+
+  // rhs[N] (read) → K⁻¹ rhs, or the least-squares answer when K is singular. Never NaN (a
+  // failed solve gives zeros). *relative_residual gets ‖rhs − K sol‖∞ / ‖rhs‖∞.
+  std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual) const;
+
+  // True when this factorization answers for (p, opt): same shape and active-set tolerance.
+  // The caller vouches that x, y, z and the values of p are those it was built from.
+  bool Matches(const ProblemView& p, const BackwardOptions& opt) const;
+
+  int32_t n = 0, m = 0, nJ = 0, active_rows = 0, active_bounds = 0;
+  int32_t N() const { return n + nJ; }
+  ActiveSet as;
+  std::vector<int32_t> row_k, bound_k;  // index in J, or −1 when inactive
+  bool singular = false;                // K singular: least-squares solves (SPQR)
+  bool differentiable = true;
+  std::string reason;                   // why not differentiable (singular K, weak constraints)
+  double factor_seconds = 0;
+
+ private:
+  ReducedKkt() = default;
+  void Assemble(const ProblemView& p);
+  void FactorLeastSquares();
+  std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;
+
+  double eps_active_ = 0;
+  int64_t nnz_P_ = 0, nnz_A_ = 0;
+  std::vector<int32_t> Kp_, Ki_, diag_;
+  std::vector<double> Kx_;  // true values, full symmetric pattern
+  LdlSolver ldl_;
+  struct Qr;                // SuiteSparseQR factorization (reduced_kkt.cpp)
+  std::unique_ptr<Qr> qr_;
+  mutable std::mutex qr_mutex_;  // SuiteSparseQR's solve is not documented as reentrant
+};
+
+}  // namespace diffqp
