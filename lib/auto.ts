@@ -7,8 +7,12 @@
  * 2. Otherwise: ipopt first (the most problems solved at 1e-6 here), then admm (polished
  *    ADMM), clp, and highs last (its QP duals carry a 1e-7 regularisation).
  *
- * Only solvers built into the binary are tried. The Solution says which solver answered
- * (`solver`) and lists every attempt (`attempts`).
+ * Only solvers built into the binary are tried. The time limit is one budget for all attempts
+ * (each gets what the earlier ones left). Every attempt is polished (Newton steps on the
+ * reduced KKT system, kept only when the residuals improve) unless the caller passed
+ * polish: false: that turns HiGHS's regularised duals and admm's moderately accurate answers
+ * into ones that pass the residual test. The Solution says which solver answered (`solver`)
+ * and lists every attempt (`attempts`).
  */
 import { Canonical } from './problem';
 

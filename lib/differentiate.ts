@@ -53,7 +53,10 @@ export interface DifferentiateOptions {
   penaltyBeta?: number;
   /** 'penalty': ρ = κ‖w_J‖₁ (default κ = 10). */
   penaltyKappa?: number;
-  /** 'penalty': 'auto' (default: CHOLMOD, conjugate gradients when n > 200000), 'cholmod' or 'cg'. */
+  /**
+   * 'penalty': 'auto' (default: CHOLMOD; conjugate gradients when n > 200000 or when dense active
+   * rows would make P + C_JᵀWC_J dense, over 10⁷ entries), 'cholmod' or 'cg'.
+   */
   penaltySolver?: 'auto' | 'cholmod' | 'cg';
   /** Active-set tolerance ε of METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
   epsActive?: number;

@@ -195,20 +195,32 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
   if ((options as SolveOptions).signal) throw optionError('signal', 'is not supported by solveSync (use solve)', (options as SolveOptions).signal);
-  const run = (solver: string) => {
+  const run = (o: NativeOptions) => {
     try {
-      return toSolution(binding().solveSync(nativeProblem(c), { ...opts, solver }), solver, c);
+      return toSolution(binding().solveSync(nativeProblem(c), o), o.solver, c);
     } catch (e) {
       throw translateNativeError(e);
     }
   };
-  const sol = opts.solver !== 'auto' ? run(opts.solver) : (chooseAuto(c, opts, (solver) => run(solver)) as Solution);
+  const sol = opts.solver !== 'auto' ? run(opts) : (chooseAuto(c, opts, run) as Solution);
   return options.differentiable ? attachHandle(sol, problem) : sol;
 }
 
-/** Tries the solvers of autoOrder in turn until one answers 'solved'. */
-function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (solver: string) => R): R {
+/**
+ * Tries the solvers of autoOrder in turn until one answers 'solved'. The time limit is one
+ * budget for all attempts (each gets what is left); polish is on unless the caller said no.
+ */
+function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R): R {
   const order = autoOrder(c, availableSolvers().map((s) => s.key));
+  const started = Date.now();
+  const attemptOptions = (solver: string, first: boolean): NativeOptions | undefined => {
+    const o: NativeOptions = { ...opts, solver, polish: opts.polish ?? true };
+    if (opts.timeLimit !== undefined && !first) {
+      o.timeLimit = opts.timeLimit - (Date.now() - started) / 1000;
+      if (o.timeLimit <= 0) return undefined;  // the budget is spent
+    }
+    return o;
+  };
   if (order.length === 0) throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in", { field: 'options.solver' });
   const attempts: Attempt[] = [];
   let best: Solution | undefined;
@@ -220,11 +232,12 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
   };
   // The same loop for the sync and async paths: a Promise result continues in .then.
   const step = (k: number): R => {
-    const r = run(order[k]!);
+    const r = run(attemptOptions(order[k]!, k === 0)!);
+    const last = (done: boolean) => done || k + 1 === order.length || attemptOptions(order[k + 1]!, false) === undefined;
     if (r instanceof Promise) {
-      return r.then((s) => (finish(s) || k + 1 === order.length ? best! : step(k + 1))) as R;
+      return r.then((s) => (last(finish(s)) ? best! : step(k + 1))) as R;
     }
-    return (finish(r as Solution) || k + 1 === order.length ? best! : step(k + 1)) as R;
+    return (last(finish(r as Solution)) ? best! : step(k + 1)) as R;
   };
   return step(0);
 }
@@ -236,7 +249,7 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
-  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (solver) => solveOne(c, { ...opts, solver }, options.signal)) : await solveOne(c, opts, options.signal);
+  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal)) : await solveOne(c, opts, options.signal);
   return options.differentiable ? attachHandle(sol, problem) : sol;
 }
 

@@ -32,4 +32,15 @@ describe("solver 'auto'", () => {
     assert.equal(new Set(tried).size, tried.length);
     if (sol.status !== 'solved') assert.equal(tried.length, keys.filter((k) => ['highs', 'ipopt', 'clp', 'admm'].includes(k)).length);
   });
+
+  it('shares one time budget among its attempts', async () => {
+    // maxIter 0 fails every solver; a budget of 1 µs is spent by the first attempt.
+    const sol = await solve(qp, { solver: 'auto', maxIter: 0, timeLimit: 1e-6 });
+    assert.equal(sol.attempts!.length, 1);
+  });
+
+  it('polishes each attempt unless told not to', () => {
+    assert.ok(solveSync(qp, { solver: 'auto' }).polish, 'polish info on the answer');
+    assert.equal(solveSync(qp, { solver: 'auto', polish: false }).polish, undefined);
+  });
 });

@@ -11,7 +11,8 @@
  * - a duplicated active row: finite gradients and differentiable = false for each method.
  */
 import { strict as assert } from 'node:assert';
-import { Solution } from '../lib/solve';
+import { Solution, solve } from '../lib/solve';
+import { simplexProblem } from '../scripts/bench-families';
 import { differentiate, differentiateSync, Gradients, DifferentiateMethod, DifferentiateOptions } from '../lib/differentiate';
 import { CanonicalProblem } from '../lib/problem';
 import { ErrorCode, QpError } from '../lib/errors';
@@ -246,6 +247,22 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         assert.equal(g.differentiable, false);
         assertFinite(g);
       }
+    });
+  });
+
+  describe('penalty with a dense active row', () => {
+    it("simplex projection n=5000: 'auto' goes matrix-free (CG) and agrees with kkt within O(β)", async () => {
+      const bench = simplexProblem(5000, 3);
+      const sol = await solve(bench.problem, { solver: 'highs', polish: true });
+      assert.equal(sol.status, 'solved');
+      const r = rng(11);
+      const dx = new Float64Array(5000).map(() => 2 * r() - 1);
+      const kkt = differentiateSync(bench.problem, sol, { dx });
+      const penalty = differentiateSync(bench.problem, sol, { dx }, { method: 'penalty' });
+      assert.ok(penalty.iterations > 0, 'CG iterations reported: the dense H = P + C_JᵀWC_J was not formed');
+      const err = relDiff(penalty, kkt);
+      console.log(`      simplex n=5000: penalty (CG, ${penalty.iterations} iterations) vs kkt ${err.toExponential(2)}`);
+      assert.ok(err <= PENALTY_C * 1e-4, String(err));
     });
   });
 

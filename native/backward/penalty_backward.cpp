@@ -24,9 +24,9 @@
 // diagonal shift (cholmod_factorize_p) and the result says differentiable = false. The solve
 // is refined (up to 3 steps) against the true H, applied matrix-free.
 //
-// For very large n (opt.penalty_solver = 2, or 0 with n > penalty_cg_threshold) no matrix is
-// formed: preconditioned conjugate gradients with H applied matrix-free and a Jacobi
-// preconditioner; `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
+// For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver = 2, or 0 with n >
+// penalty_cg_threshold or a product of more than 10⁷ entries) no matrix is formed:
+// preconditioned conjugate gradients with H applied matrix-free and a Jacobi preconditioner; `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
 // of C_J C_Jᵀ) is skipped in that mode.
 #include <algorithm>
 #include <chrono>
@@ -171,7 +171,18 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   std::vector<double> W(nJ);
   for (int32_t k = 0; k < nJ; k++) W[k] = (s.eq[k] ? 2.0 : 1.0) * (rho / beta) * SigmoidDerivative(s.r[k] / beta);
 
-  const bool use_cg = opt.penalty_solver == 2 || (opt.penalty_solver == 0 && n > opt.penalty_cg_threshold);
+  // C_Jᵀ W C_J has up to Σ_k nnz(row k)² entries: one dense active row (a simplex, a budget)
+  // makes H dense. Past ~10⁷ entries, and far beyond the data's own size, 'auto' goes
+  // matrix-free instead of factorising.
+  double product_entries = 0;
+  {
+    std::vector<double> row_nnz(nJ, 0.0);
+    for (int32_t k : s.Ci) row_nnz[k] += 1;
+    for (double c : row_nnz) product_entries += c * c;
+  }
+  const double data_entries = (double)n + (double)p.P.nnz() + (double)s.Ci.size();
+  const bool dense_product = product_entries > 1e7 && product_entries > 20 * data_entries;
+  const bool use_cg = opt.penalty_solver == 2 || (opt.penalty_solver == 0 && (n > opt.penalty_cg_threshold || dense_product));
   std::vector<double> v(n, 0.0), res(n), tmp(nJ), Hv(n);
   const std::vector<double> gvec(gx, gx + n);
   const double gnorm = std::max(Norm2(gvec), 1e-300);
