@@ -61,6 +61,19 @@ export interface DifferentiateOptions {
   /** Active-set tolerance ε of METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
   epsActive?: number;
   /**
+   * Divide each row by its 2-norm before applying epsActive, so that the tolerance is a distance
+   * to the constraint's hyperplane (default false). For rows of very different scales.
+   */
+  normalizeRows?: boolean;
+  /**
+   * Refine the active set (default false): solve the equality-constrained QP on the active set
+   * J, drop every active inequality whose multiplier has the wrong sign and add every inactive
+   * constraint its optimum violates; repeat (primal–dual active-set steps, up to 20) until J is
+   * consistent, keeping the J with the smallest KKT violation. For inaccurate forward
+   * solutions (admm at 1e-3, noisy duals). `activeSetChanges` counts the moves.
+   */
+  refineActiveSet?: boolean;
+  /**
    * Which gradients to return, by datum name ('P', 'q', 'A', 'l', 'u', 'lb', 'ub'; standard
    * form: 'P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'). Default: all of them. A datum the
    * problem does not have (e.g. no lb) is never returned.
@@ -98,6 +111,8 @@ export interface Gradients extends DataArrays {
   iterations: number;
   /** 'kkt': the factorization of K kept on the solution's handle served (factorTime is then 0). */
   factorReused: boolean;
+  /** Constraint moves the active-set refinement (refineActiveSet) made. */
+  activeSetChanges: number;
 }
 
 /** What differentiate needs from a Solution (a Solution from solve() is one). */
@@ -125,11 +140,17 @@ interface NativeGradients {
   solveTime: number;
   iterations: number;
   factorReused: boolean;
+  activeSetChanges: number;
 }
 
-interface NativeOptions {
-  method: DifferentiateMethod;
+interface ActiveSetOptions {
   epsActive?: number;
+  normalizeRows?: boolean;
+  refineActiveSet?: boolean;
+}
+
+interface NativeOptions extends ActiveSetOptions {
+  method: DifferentiateMethod;
   factorCache?: FactorCache;
   penaltyBeta?: number;
   penaltyKappa?: number;
@@ -143,8 +164,25 @@ interface DifferentiateBinding {
 
 const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
 const standardNames: readonly GradientName[] = ['P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'];
-const knownOptions = new Set(['method', 'epsActive', 'wrt', 'penaltyBeta', 'penaltyKappa', 'penaltySolver']);
+const knownOptions = new Set(['method', 'epsActive', 'normalizeRows', 'refineActiveSet', 'wrt', 'penaltyBeta', 'penaltyKappa', 'penaltySolver']);
 const methods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
+
+/** The active-set options shared by differentiate and jvp, checked. */
+function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
+  const out: ActiveSetOptions = {};
+  if (options.epsActive !== undefined) {
+    const e = options.epsActive;
+    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
+    out.epsActive = e;
+  }
+  for (const key of ['normalizeRows', 'refineActiveSet'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'must be a boolean', undefined, v);
+    out[key] = v;
+  }
+  return out;
+}
 
 interface Prepared {
   c: Canonical;
@@ -199,11 +237,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx
     if (v !== 'auto' && v !== 'cholmod' && v !== 'cg') throw problemError(ErrorCode.INVALID_OPTION, 'options.penaltySolver', "must be 'auto', 'cholmod' or 'cg'", undefined, v);
     nativeOptions.penaltySolver = v;
   }
-  if (options.epsActive !== undefined) {
-    const e = options.epsActive;
-    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
-    nativeOptions.epsActive = e;
-  }
+  Object.assign(nativeOptions, activeSetOptions(options));
   const names = c.rowsFrom.form === 'standard' ? standardNames : canonicalNames;
   let wrt: Set<GradientName>;
   if (options.wrt === undefined) {
@@ -263,6 +297,7 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
     solveTime: r.solveTime,
     iterations: r.iterations,
     factorReused: r.factorReused,
+    activeSetChanges: r.activeSetChanges,
   };
   if (wrt.has('q')) g.dq = r.dq;
   if (wrt.has('P') && p.P !== undefined) g.dP = gradientOnCallerP(p.P as CscMatrix, c, r.dP, prep.solution.x, r.dq);
@@ -368,6 +403,8 @@ export interface JvpResult {
   solveTime: number;
   /** The factorization of K kept on the solution's handle served (factorTime is then 0). */
   factorReused: boolean;
+  /** Constraint moves the active-set refinement (refineActiveSet) made. */
+  activeSetChanges: number;
 }
 
 interface NativeTangents {
@@ -380,10 +417,8 @@ interface NativeTangents {
   dub?: Float64Array;
 }
 
-interface JvpOptions {
-  /** Active-set tolerance ε of METHODS.md §4 (default 1e-5). */
-  epsActive?: number;
-}
+/** As for differentiate: epsActive (default 1e-5), normalizeRows, refineActiveSet. */
+type JvpOptions = ActiveSetOptions;
 
 interface NativeJvpOptions extends JvpOptions {
   factorCache?: FactorCache;
@@ -423,10 +458,10 @@ function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Floa
 function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
   if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
-    if (key !== 'epsActive') throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive)', undefined, (options as Record<string, unknown>)[key]);
+    if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)', undefined, (options as Record<string, unknown>)[key]);
   }
-  const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, { epsActive: options.epsActive } as DifferentiateOptions);
-  if (options.epsActive === undefined) delete prep.options.epsActive;
+  const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, {});
+  const active = activeSetOptions(options);
   const { c } = prep;
   if (typeof tangents !== 'object' || tangents === null) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
   const t = tangents as Record<string, unknown>;
@@ -477,14 +512,11 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
       nt.dl = dl;
     }
   }
-  return { prep, nt };
+  return { prep, nt, active };
 }
 
-function nativeJvpOptions(epsActive: number | undefined, cache: FactorCache | undefined): NativeJvpOptions {
-  const o: NativeJvpOptions = {};
-  if (epsActive !== undefined) o.epsActive = epsActive;
-  if (cache) o.factorCache = cache;
-  return o;
+function nativeJvpOptions(active: ActiveSetOptions, cache: FactorCache | undefined): NativeJvpOptions {
+  return cache ? { ...active, factorCache: cache } : active;
 }
 
 /** Jacobian–vector product (forward mode, reduced KKT) on the calling thread. */
@@ -492,9 +524,9 @@ export function jvpSync(solution: DifferentiableSolution, tangents: Tangents, op
 export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
 export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpResult {
   const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
-  const { prep, nt } = prepareJvp(problem, solution, tangents, options);
+  const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
   try {
-    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, nativeJvpOptions(prep.options.epsActive, cache));
+    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, nativeJvpOptions(active, cache));
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -511,8 +543,8 @@ export async function jvp(problem: Problem, solution: DifferentiableSolution, ta
 export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<JvpResult> {
   try {
     const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
-    const { prep, nt } = prepareJvp(problem, solution, tangents, options);
-    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, nativeJvpOptions(prep.options.epsActive, cache));
+    const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
+    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, nativeJvpOptions(active, cache));
   } catch (e) {
     throw translateNativeError(e);
   }

@@ -78,6 +78,7 @@ const canonicalCases: { label: string; opts: GenOptions }[] = [
   { label: 'dense-ish n=20', opts: { n: 20, seed: 12, pDensity: 0.6, rowNnz: 12, counts: { eq: 3, up: 3, low: 3, range: 4, oneSided: 3 }, boundsUp: 2, boundsLow: 2, boxFraction: 0.5 } },
   { label: 'dense-ish n=60', opts: { n: 60, seed: 13, pDensity: 0.4, rowNnz: 30, counts: { eq: 8, up: 8, low: 8, range: 10, oneSided: 6 }, boundsUp: 6, boundsLow: 6, boxFraction: 0.6 } },
   { label: 'sparse n=300', opts: { n: 300, seed: 14, pDensity: 0.01, rowNnz: 3, counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 }, boundsUp: 30, boundsLow: 30, boxFraction: 0.5 } },
+  { label: 'sparse n=2000', opts: { n: 2000, seed: 15, pDensity: 0.001, rowNnz: 3, counts: { eq: 250, up: 250, low: 250, range: 300, oneSided: 200 }, boundsUp: 200, boundsLow: 200, boxFraction: 0.5 } },
 ];
 
 describe('08 differentiate', function () {
@@ -255,6 +256,60 @@ describe('08 differentiate', function () {
       assertFinite(g);
       assert.ok(Math.abs(g.du![0]! - 0.5) < 1e-12, String(g.du![0]));
       assert.ok(Math.abs(g.dq![0]! + g.dq![1]!) < 1e-12, String(g.dq));
+    });
+  });
+
+  describe('active-set options', () => {
+    it('normalizeRows: a tiny row far from its bound is not taken for active', () => {
+      // min ½‖x − c‖² s.t. 1e-4·(x1 − x2) ≤ 0 at c = (0, 0.05): the row is 0.035 away from x = c,
+      // but its slack 5e-6 is below epsActive = 1e-5. Inactive: x = −q, so ∂L/∂q = −dx.
+      const problem: CanonicalProblem = {
+        P: CscMatrix.fromDense([[1, 0], [0, 1]], { triangle: 'lower' }),
+        q: f64([0, -0.05]),
+        A: CscMatrix.fromDense([[1e-4, -1e-4]]),
+        l: f64([-Infinity]),
+        u: f64([0]),
+      };
+      const sol = { x: f64([0, 0.05]), y: f64([0]), z: f64([0, 0]) };
+      const dx = f64([1, 2]);
+      const plain = differentiateSync(problem, sol, { dx });
+      assert.equal(plain.activeRows, 1);
+      assert.equal(plain.differentiable, false);  // weakly active: zero dual
+      const normalized = differentiateSync(problem, sol, { dx }, { normalizeRows: true });
+      assert.equal(normalized.activeRows, 0);
+      assert.equal(normalized.differentiable, true, normalized.reason);
+      assert.deepEqual([...normalized.dq!], [-1, -2]);
+    });
+
+    it('refineActiveSet: an inaccurate solution gets the exact solution\'s active set and gradient', () => {
+      const gen = generate({ n: 60, seed: 61, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 10, low: 10, range: 10, oneSided: 6 }, boundsUp: 6, boundsLow: 6, boxFraction: 0.5 });
+      const problem = canonicalOf(gen);
+      const exact = solveChecked(problem);
+      // An answer off by ~1e-3, as admm at low accuracy gives: the tolerance rule (1e-5) misses
+      // active constraints and finds others.
+      const r = rng(62);
+      const noisy = (v: Float64Array) => v.map((e) => e + 2e-3 * (2 * r() - 1));
+      const rough = { x: noisy(exact.x), y: noisy(exact.y).map((e, i) => (exact.y[i] === 0 ? 0 : e)), z: noisy(exact.z).map((e, i) => (exact.z[i] === 0 ? 0 : e)) };
+      const dx = new Float64Array(gen.n).map(() => 2 * r() - 1);
+      const reference = differentiateSync(problem, exact, { dx });
+      const plain = differentiateSync(problem, rough, { dx });
+      const refined = differentiateSync(problem, rough, { dx }, { refineActiveSet: true });
+      const err = (g: Gradients) => relDiff([...g.dq!, ...g.dl!, ...g.du!, ...g.dlb!, ...g.dub!], [...reference.dq!, ...reference.dl!, ...reference.du!, ...reference.dlb!, ...reference.dub!]);
+      console.log(`      noisy solution: tolerance rule ${plain.activeRows}+${plain.activeBounds} active (error ${err(plain).toExponential(2)}), refined ${refined.activeRows}+${refined.activeBounds} after ${refined.activeSetChanges} changes (error ${err(refined).toExponential(2)}), exact ${reference.activeRows}+${reference.activeBounds}`);
+      assert.ok(err(plain) > 1e-3, 'the tolerance rule alone should be misled by the noise');
+      assert.ok(refined.activeSetChanges > 0);
+      assert.equal(refined.activeRows, reference.activeRows);
+      assert.equal(refined.activeBounds, reference.activeBounds);
+      assert.ok(err(refined) < 1e-9, String(err(refined)));
+    });
+
+    it('validates normalizeRows and refineActiveSet', () => {
+      const problem: CanonicalProblem = { P: CscMatrix.fromDense([[1]], { triangle: 'lower' }), q: f64([1]), A: CscMatrix.fromDense([[1]]), l: f64([0]), u: f64([1]) };
+      const sol = { x: f64([0]), y: f64([-1]), z: f64([0]) };
+      for (const key of ['normalizeRows', 'refineActiveSet']) {
+        assert.throws(() => differentiateSync(problem, sol, { dx: f64([1]) }, { [key]: 1 } as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.message.includes(key));
+        assert.throws(() => jvpSync(problem, sol, { dq: f64([1]) }, { [key]: 'yes' } as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION);
+      }
     });
   });
 

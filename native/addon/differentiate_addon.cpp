@@ -3,10 +3,12 @@
 // compute in Execute() without N-API, build the result in OnOK(); inputs stay referenced.
 //
 //   differentiateSync(problem, {x, y, z}, {dx}, {method: 'kkt' | 'full' | 'penalty' | 'qp', epsActive,
-//                     penaltyBeta, penaltyKappa, penaltySolver: 'auto' | 'cholmod' | 'cg'})
+//                     normalizeRows, refineActiveSet, penaltyBeta, penaltyKappa,
+//                     penaltySolver: 'auto' | 'cholmod' | 'cg', factorCache})
 //   → {dP, dq, dA, dl, du, dlb, dub, differentiable, reason, activeRows, activeBounds,
 //      factorTime, solveTime, iterations}
-//   jvpSync(problem, {x, y, z}, {dP?, dq?, dA?, dl?, du?, dlb?, dub?}, {epsActive})   (kkt only)
+//   jvpSync(problem, {x, y, z}, {dP?, dq?, dA?, dl?, du?, dlb?, dub?}, {epsActive, normalizeRows,
+//           refineActiveSet, factorCache})   (kkt only)
 //   → {dx, dy, dz, differentiable, reason, activeRows, activeBounds, factorTime, solveTime}
 // (and the async variants differentiateAsync / jvpAsync, which return promises)
 //
@@ -156,6 +158,14 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
       }
       in.cache = *cache.As<Napi::External<FactorCacheRef>>().Data();
     }
+    auto flag = [&](const char* key, bool& target) {
+      Napi::Value v = o.Get(key);
+      if (v.IsUndefined()) return;
+      if (!v.IsBoolean()) throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a boolean", std::string("options.") + key);
+      target = v.As<Napi::Boolean>().Value();
+    };
+    flag("normalizeRows", in.options.normalize_rows);
+    flag("refineActiveSet", in.options.refine_active_set);
     Napi::Value eps = o.Get("epsActive");
     if (!eps.IsUndefined()) {
       const double e = eps.IsNumber() ? eps.As<Napi::Number>().DoubleValue() : -1;
@@ -249,6 +259,7 @@ Napi::Object ForwardToJs(Napi::Env env, const ForwardResult& f) {
   o.Set("factorTime", f.factor_seconds);
   o.Set("solveTime", f.solve_seconds);
   o.Set("factorReused", f.factor_reused);
+  o.Set("activeSetChanges", f.active_set_changes);
   return o;
 }
 
@@ -275,6 +286,7 @@ Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
   o.Set("solveTime", g.solve_seconds);
   o.Set("iterations", g.iterations);
   o.Set("factorReused", g.factor_reused);
+  o.Set("activeSetChanges", g.active_set_changes);
   return o;
 }
 

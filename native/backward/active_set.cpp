@@ -10,10 +10,10 @@ extern "C" {
 
 namespace diffqp {
 
-ActiveSystem BuildActiveSystem(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active) {
+ActiveSystem BuildActiveSystem(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt) {
   const int32_t n = p.n, m = p.m;
   ActiveSystem s;
-  s.as = FindActiveSet(p, x, y, z, eps_active);
+  s.as = ChooseActiveSet(p, x, y, z, opt);
   s.row_k.assign(m, -1);
   s.bound_k.assign(n, -1);
   std::vector<double> Ax(m, 0.0);
@@ -125,6 +125,7 @@ void AssembleActive(const ProblemView& p, const double* x, const double* y, cons
   }
   g.active_rows = s.n_rows;
   g.active_bounds = s.nJ - s.n_rows;
+  g.active_set_changes = s.as.refine_changes;
 }
 
 void ActiveMultiply(const ActiveSystem& s, int32_t n, const double* v, double* out) {

@@ -27,7 +27,7 @@ struct ActiveSystem {
   std::vector<uint8_t> eq;    // [nJ] equality row / fixed variable
 };
 
-ActiveSystem BuildActiveSystem(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active);
+ActiveSystem BuildActiveSystem(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt);
 
 // True when the rows of C_J are linearly independent, judged by a CHOLMOD Cholesky of
 // C_J C_Jᵀ (not positive definite, or min/max diag(L) below 1e-12 → dependent). *rcond gets

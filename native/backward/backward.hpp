@@ -35,6 +35,15 @@ struct BackwardOptions {
   // equality rows always. Bounds likewise with z. An active inequality whose dual is below
   // that threshold is weakly active (degenerate).
   double eps_active = 1e-5;
+  // Row normalisation: compare slacks and duals of row i after dividing the row by ‖a_i‖₂,
+  // so that ε is a distance to the constraint's hyperplane (rows of very different scales).
+  bool normalize_rows = false;
+  // Refinement (ChooseActiveSet): solve the equality-constrained QP on J; drop every active
+  // inequality whose multiplier has the wrong sign and add every inactive constraint its
+  // optimum violates (primal–dual active-set steps), until J is consistent (or
+  // refine_max_steps); the J with the smallest KKT violation is kept.
+  bool refine_active_set = false;
+  int32_t refine_max_steps = 20;
   // dXPP (penalty_backward.cpp, METHODS.md §6): smoothing width β (raised to the largest
   // |residual| of the active constraints, the forward feasibility actually reached, when
   // that is larger) and ρ = κ‖w_J‖₁.
@@ -59,6 +68,7 @@ struct Gradients {
   double solve_seconds = 0;
   int32_t iterations = 0;     // qp: ADMM iterations; penalty with CG: CG iterations; else 0
   bool factor_reused = false; // kkt: the caller's factorization of K served (factor_seconds = 0)
+  int32_t active_set_changes = 0;  // constraint moves the active-set refinement made
 };
 
 // The active set of METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
@@ -69,9 +79,17 @@ struct ActiveSet {
   int32_t weak_rows = 0, weak_bounds = 0;
   int32_t first_weak = -1;        // index of one weakly active row (or n + bound) for messages
   double dual_threshold = 0;
+  int32_t refine_changes = 0;     // constraint moves the refinement made (added or dropped)
+  double refine_violation = 0;    // KKT violation of J after refinement (when it ran)
 };
 
-ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active);
+// The tolerance rule of BackwardOptions (normalize_rows: divide each row by ‖a_i‖₂ first).
+ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active,
+                        bool normalize_rows = false);
+
+// The active set every method uses: FindActiveSet, then the refinement when asked
+// (reduced_kkt.cpp: it solves on K).
+ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt);
 
 // dQP (METHODS.md §5): reduced KKT system on the active set (reduced_kkt.hpp).
 // x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
@@ -128,6 +146,7 @@ struct ForwardResult {
   int32_t active_rows = 0, active_bounds = 0;
   double factor_seconds = 0, solve_seconds = 0;
   bool factor_reused = false;
+  int32_t active_set_changes = 0;
 };
 
 ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,

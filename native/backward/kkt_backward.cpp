@@ -53,21 +53,31 @@ int8_t Side(double v, double lo, double hi, double w, double eps, double thr, bo
 
 }  // namespace
 
-ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps) {
+ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps, bool normalize_rows) {
   ActiveSet s;
   const int32_t n = p.n, m = p.m;
   s.row_side.assign(m, 0);
   s.row_eq.assign(m, 0);
   s.bound_side.assign(n, 0);
   s.bound_eq.assign(n, 0);
-  s.dual_threshold = eps * std::max({1.0, NormInf(y, m), NormInf(z, n)});
+  // Row i divided by scale[i]: its slack becomes a distance, its dual y_i·scale[i].
+  std::vector<double> scale(m, 1.0);
+  if (normalize_rows) {
+    std::fill(scale.begin(), scale.end(), 0.0);
+    for (int32_t k = 0; k < p.A.nnz(); k++) scale[p.A.Ai[k]] += p.A.Ax[k] * p.A.Ax[k];
+    for (double& v : scale) v = v > 0 ? std::sqrt(v) : 1.0;
+  }
+  std::vector<double> ys(y, y + m);
+  for (int32_t i = 0; i < m; i++) ys[i] *= scale[i];
+  s.dual_threshold = eps * std::max({1.0, NormInf(ys.data(), m), NormInf(z, n)});
   std::vector<double> Ax(m, 0.0);
   for (int32_t j = 0; j < n; j++) {
     for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) Ax[p.A.Ai[k]] += p.A.Ax[k] * x[j];
   }
   for (int32_t i = 0; i < m; i++) {
     bool eq, weak;
-    s.row_side[i] = Side(Ax[i], p.l[i], p.u[i], y[i], eps, s.dual_threshold, eq, weak);
+    const double d = scale[i];
+    s.row_side[i] = Side(Ax[i] / d, p.l[i] / d, p.u[i] / d, ys[i], eps, s.dual_threshold, eq, weak);
     s.row_eq[i] = eq;
     if (weak) {
       s.weak_rows++;
@@ -140,6 +150,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   g.factor_seconds = g.factor_reused ? 0 : k->factor_seconds;
   g.active_rows = k->active_rows;
   g.active_bounds = k->active_bounds;
+  g.active_set_changes = k->as.refine_changes;
   const auto t_solve = std::chrono::steady_clock::now();
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
@@ -175,6 +186,7 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
   f.factor_seconds = f.factor_reused ? 0 : k->factor_seconds;
   f.active_rows = k->active_rows;
   f.active_bounds = k->active_bounds;
+  f.active_set_changes = k->as.refine_changes;
   const auto t_solve = std::chrono::steady_clock::now();
   // Top: −(dP x + dq + dA_Jᵀ y_J). Bottom: −(dA_J x − dc_J).
   std::vector<double> rhs(k->N(), 0.0);

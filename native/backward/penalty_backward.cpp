@@ -148,7 +148,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   const int32_t n = p.n;
   Gradients g;
   const auto t_factor = Clock::now();
-  ActiveSystem s = BuildActiveSystem(p, x, y, z, opt.eps_active);
+  ActiveSystem s = BuildActiveSystem(p, x, y, z, opt);
   const int32_t nJ = s.nJ;
 
   // W from the smoothed exact-ℓ1 penalty.

@@ -51,7 +51,7 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
   const int32_t n = p.n;
   Gradients g;
   const auto t0 = Clock::now();
-  ActiveSystem s = BuildActiveSystem(p, x, y, z, opt.eps_active);
+  ActiveSystem s = BuildActiveSystem(p, x, y, z, opt);
   const int32_t nJ = s.nJ;
 
   // P's lower triangle only (the admm core rejects entries above the diagonal).

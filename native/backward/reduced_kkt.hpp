@@ -31,6 +31,8 @@ class ReducedKkt {
   // it for singularity. Never throws for a degenerate point; throws QpError on bad memory.
   static std::shared_ptr<const ReducedKkt> Build(const ProblemView& p, const double* x, const double* y, const double* z,
                                                  const BackwardOptions& opt);
+  // The same on a given active set (ChooseActiveSet's refinement tries several).
+  static std::shared_ptr<const ReducedKkt> BuildOn(const ProblemView& p, ActiveSet as, const BackwardOptions& opt);
   ~ReducedKkt();
 
   // rhs[N] (read) → K⁻¹ rhs, or the least-squares answer when K is singular. Never NaN (a
@@ -56,7 +58,7 @@ class ReducedKkt {
   void FactorLeastSquares();
   std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;
 
-  double eps_active_ = 0;
+  BackwardOptions options_;  // the active-set rules it was built with
   int64_t nnz_P_ = 0, nnz_A_ = 0;
   std::vector<int32_t> Kp_, Ki_, diag_;
   std::vector<double> Kx_;  // true values, full symmetric pattern
