@@ -29,6 +29,8 @@ export interface NativeOptions {
   timeLimit?: number;
   verbose?: boolean;
   polish?: boolean;
+  /** A differentiable solve: return the polish's factorization of K as result.factorCache. */
+  keepFactor?: boolean;
   x0?: Float64Array;
   y0?: Float64Array;
   z0?: Float64Array;
@@ -52,6 +54,8 @@ export interface NativeResult {
   solveTime: number;
   certificate?: Float64Array;
   polish?: PolishInfo;
+  /** With keepFactor, after a polish whose K serves the polished point (lib/handle.ts). */
+  factorCache?: object;
 }
 
 /** What a polish did: [r_p, r_d, r_g] before and after, and whether the result was kept. */

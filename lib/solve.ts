@@ -8,7 +8,7 @@ import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
 import { requireFloat64Array } from './validate';
 import { Attempt, autoOrder, worstResidual } from './auto';
-import { attachHandle } from './handle';
+import { attachHandle, FactorCache } from './handle';
 
 export interface SolveOptions {
   /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm', or 'auto' (see lib/auto.ts); see availableSolvers(). */
@@ -135,6 +135,7 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
     out.polish = options.polish;
   }
   if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean') throw optionError('differentiable', 'must be a boolean', options.differentiable);
+  if (options.differentiable) out.keepFactor = true;
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
   if (options.solverOptions !== undefined) {
     const so = options.solverOptions;
@@ -147,6 +148,14 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
     out.solverOptions = so;
   }
   return out;
+}
+
+/** The factorization of K a polish left for the backward pass, until attachHandle takes it. */
+const polishedFactors = new WeakMap<Solution, FactorCache>();
+
+/** The handle of a differentiable solve, seeded with the polish's factorization of K. */
+function differentiable(sol: Solution, problem: Problem): Solution {
+  return attachHandle(sol, problem, polishedFactors.get(sol));
 }
 
 function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
@@ -169,6 +178,7 @@ function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
   };
   if (r.certificate) s.certificate = r.certificate;
   if (r.polish) s.polish = r.polish;
+  if (r.factorCache) polishedFactors.set(s, r.factorCache);
   if (c.rowsFrom.form === 'standard') {
     s.yIneq = r.y.subarray(0, c.rowsFrom.mG);
     s.yEq = r.y.subarray(c.rowsFrom.mG);
@@ -203,7 +213,7 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
     }
   };
   const sol = opts.solver !== 'auto' ? run(opts) : (chooseAuto(c, opts, run) as Solution);
-  return options.differentiable ? attachHandle(sol, problem) : sol;
+  return options.differentiable ? differentiable(sol, problem) : sol;
 }
 
 /**
@@ -212,11 +222,11 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
  */
 function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R): R {
   const order = autoOrder(c, availableSolvers().map((s) => s.key));
-  const started = Date.now();
+  const started = performance.now();
   const attemptOptions = (solver: string, first: boolean): NativeOptions | undefined => {
     const o: NativeOptions = { ...opts, solver, polish: opts.polish ?? true };
     if (opts.timeLimit !== undefined && !first) {
-      o.timeLimit = opts.timeLimit - (Date.now() - started) / 1000;
+      o.timeLimit = opts.timeLimit - (performance.now() - started) / 1000;
       if (o.timeLimit <= 0) return undefined;  // the budget is spent
     }
     return o;
@@ -250,7 +260,7 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
   const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal)) : await solveOne(c, opts, options.signal);
-  return options.differentiable ? attachHandle(sol, problem) : sol;
+  return options.differentiable ? differentiable(sol, problem) : sol;
 }
 
 async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {

@@ -1,9 +1,13 @@
-/** polish: Newton steps on the reduced KKT system fix HiGHS's regularised QP duals. */
+/**
+ * polish: Newton steps on the reduced KKT system fix HiGHS's regularised QP duals; a
+ * differentiable solve hands the factorization of K to the backward pass.
+ */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
 import { CscMatrix } from '../lib/sparse';
 import { solve, solveSync } from '../lib/solve';
+import { differentiate, differentiateSync } from '../lib/differentiate';
 import { mmDir } from './helpers';
 
 describe('polish', () => {
@@ -26,6 +30,23 @@ describe('polish', () => {
       const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
       // (HiGHS's own objective can be off by ~1e-6: its 1e-7 Hessian regularisation.)
       assert.ok(rel(polished.objective, ref.objective) <= 1e-7, `${polished.objective} vs ipopt ${ref.objective}`);
+    });
+  }
+
+  for (const name of ['HS118', 'PRIMALC1']) {
+    it(`${name}: the polish's factorization of K serves the first backward pass, with the same gradient`, async () => {
+      const p = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+      const sol = await solve(p, { solver: 'highs', polish: true, differentiable: true });
+      assert.equal(sol.polish!.applied, true);
+      const dx = new Float64Array(sol.x.length).map((_, i) => Math.cos(i));
+      const viaPolish = await differentiate(sol, { dx });
+      assert.equal(viaPolish.factorReused, true);
+      assert.equal(viaPolish.factorTime, 0);
+      const fresh = differentiateSync(p, sol, { dx });
+      assert.equal(fresh.factorReused, false);
+      for (const k of ['dq', 'dA', 'dl', 'du', 'dlb', 'dub'] as const) {
+        if (fresh[k]) assert.deepEqual([...viaPolish[k]!], [...fresh[k]!], k);
+      }
     });
   }
 

@@ -9,6 +9,7 @@
 #include "../backward/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
+#include "differentiate_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -28,8 +29,16 @@ Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settin
   return r;
 }
 
-Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep) {
+// options.keepFactor (a differentiable solve): the polish's factorization of K goes back as
+// result.factorCache for the backward pass.
+bool ReadKeepFactor(const Napi::Object& options) {
+  Napi::Value v = options.Get("keepFactor");
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, bool keep_factor) {
   if (!rep.attempted) return o;
+  if (keep_factor && rep.factor) o.Set("factorCache", MakeFactorCache(env, rep.factor));
   Napi::Object po = Napi::Object::New(env);
   po.Set("applied", rep.applied);
   Napi::Array before = Napi::Array::New(env, 3), after = Napi::Array::New(env, 3);
@@ -48,8 +57,9 @@ Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep) 
 class SolveWorker : public Napi::AsyncWorker {
  public:
   SolveWorker(Napi::Env env, std::unique_ptr<BorrowedProblem> problem, Settings settings, std::string key, CancelToken token,
-              std::vector<Napi::ObjectReference> settings_refs)
+              std::vector<Napi::ObjectReference> settings_refs, bool keep_factor)
       : Napi::AsyncWorker(env, "diffqp:solve"),
+        keep_factor_(keep_factor),
         deferred_(Napi::Promise::Deferred::New(env)),
         problem_(std::move(problem)),
         settings_(std::move(settings)),
@@ -74,7 +84,7 @@ class SolveWorker : public Napi::AsyncWorker {
     if (error_) {
       deferred_.Reject(error_->ToJs(env).Value());
     } else {
-      deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_));
+      deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
     }
   }
 
@@ -94,6 +104,7 @@ class SolveWorker : public Napi::AsyncWorker {
     std::unique_ptr<QpError> error;
   };
 
+  bool keep_factor_;
   Napi::Promise::Deferred deferred_;
   std::unique_ptr<BorrowedProblem> problem_;
   Settings settings_;
@@ -124,7 +135,7 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
     CancelFlag never(false);
     PolishReport report;
     Result r = SolveAndPolish(key, problem.view, settings, never, report);
-    return WithPolish(env, ResultToJs(env, r), report);
+    return WithPolish(env, ResultToJs(env, r), report, ReadKeepFactor(info[1].As<Napi::Object>()));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -144,7 +155,8 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
     ReadSettings(info[1].As<Napi::Object>(), problem->view, settings, key, refs);
     FindSolver(key);  // fail fast, before queueing
     auto* worker = new SolveWorker(env, std::move(problem), std::move(settings), std::move(key),
-                                   ReadToken(info.Length() > 2 ? info[2] : env.Undefined()), std::move(refs));
+                                   ReadToken(info.Length() > 2 ? info[2] : env.Undefined()), std::move(refs),
+                                   ReadKeepFactor(info[1].As<Napi::Object>()));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -196,7 +208,6 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterDifferentiate(Napi::Env env, Napi::Object exports);  // differentiate_addon.cpp
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("solveSync", Napi::Function::New(env, SolveSync, "solveSync"));

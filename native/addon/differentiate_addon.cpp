@@ -29,6 +29,7 @@
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
 #include "convert.hpp"
+#include "differentiate_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -225,12 +226,7 @@ Output Run(const DiffInputs& in) {
   return out;
 }
 
-Napi::Value NewFactorCache(const Napi::CallbackInfo& info) {
-  auto ext = Napi::External<FactorCacheRef>::New(info.Env(), new FactorCacheRef(std::make_shared<FactorCache>()),
-                                                 [](Napi::Env, FactorCacheRef* ref) { delete ref; });
-  ext.TypeTag(&kFactorCacheTag);
-  return ext;
-}
+Napi::Value NewFactorCache(const Napi::CallbackInfo& info) { return MakeFactorCache(info.Env(), nullptr); }
 
 Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsExternal() && info[0].As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) {
@@ -364,6 +360,14 @@ Napi::Value JvpSync(const Napi::CallbackInfo& info) { return RunSync(info, true)
 Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, true); }
 
 }  // namespace
+
+Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {
+  auto cache = std::make_shared<FactorCache>();
+  cache->kkt = std::move(factor);
+  auto ext = Napi::External<FactorCacheRef>::New(env, new FactorCacheRef(std::move(cache)), [](Napi::Env, FactorCacheRef* ref) { delete ref; });
+  ext.TypeTag(&kFactorCacheTag);
+  return ext;
+}
 
 void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("differentiateSync", Napi::Function::New(env, DifferentiateSync, "differentiateSync"));

@@ -5,6 +5,7 @@
 
 #include "../core/residuals.hpp"
 #include "backward.hpp"
+#include "reduced_kkt.hpp"
 
 namespace diffqp {
 namespace {
@@ -15,8 +16,12 @@ double Worst(const Result& r) {
 }
 
 // One Newton step on the active set of r; returns false when the reduced system failed.
-bool NewtonStep(const ProblemView& p, const double eps_active, Result& r) {
-  const ActiveSet as = FindActiveSet(p, r.x.data(), r.y.data(), r.z.data(), eps_active);
+// *factor gets the factorization of K it used.
+bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor) {
+  BackwardOptions opt;
+  opt.eps_active = eps_active;
+  *factor = ReducedKkt::Build(p, r.x.data(), r.y.data(), r.z.data(), opt);
+  const ActiveSet& as = (*factor)->as;
   // Inactive multipliers are zero at the polished point.
   for (int32_t i = 0; i < p.m; i++)
     if (as.row_side[i] == 0) r.y[i] = 0;
@@ -45,9 +50,7 @@ bool NewtonStep(const ProblemView& p, const double eps_active, Result& r) {
   t.du = du.data();
   t.dlb = dlb.data();
   t.dub = dub.data();
-  BackwardOptions opt;
-  opt.eps_active = eps_active;
-  const ForwardResult f = KktForward(p, r.x.data(), r.y.data(), r.z.data(), t, opt);
+  const ForwardResult f = KktForward(p, r.x.data(), r.y.data(), r.z.data(), t, opt, *factor);
   if ((int32_t)f.dx.size() != p.n) return false;
   for (int32_t j = 0; j < p.n; j++) {
     if (!std::isfinite(f.dx[j]) || !std::isfinite(f.dz[j])) return false;
@@ -81,15 +84,30 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
   report.before[2] = r.duality_gap;
   Result best = r;
   Result trial = r;
+  std::shared_ptr<const ReducedKkt> best_factor;
   for (int k = 0; k < steps; k++) {
+    std::shared_ptr<const ReducedKkt> factor;
     try {
-      if (!NewtonStep(p, eps_active, trial)) break;
+      if (!NewtonStep(p, eps_active, trial, &factor)) break;
     } catch (...) {
       break;  // a factorization failure leaves the solver's answer as it was
     }
     DropMultipliersAtInfiniteBounds(p, trial);
     ComputeResiduals(p, trial);
-    if (Worst(trial) < Worst(best)) best = trial;
+    if (Worst(trial) < Worst(best)) {
+      best = trial;
+      best_factor = factor;
+    }
+  }
+  if (best_factor) {
+    // K depends on the active set alone: it serves the polished point if that point's
+    // active set (and its weak constraints) is the one K was built on.
+    const ActiveSet now = FindActiveSet(p, best.x.data(), best.y.data(), best.z.data(), eps_active);
+    const ActiveSet& was = best_factor->as;
+    if (now.row_side == was.row_side && now.bound_side == was.bound_side && now.weak_rows == was.weak_rows &&
+        now.weak_bounds == was.weak_bounds) {
+      report.factor = best_factor;
+    }
   }
   if (Worst(best) < Worst(r)) {
     const Status claimed = r.status;

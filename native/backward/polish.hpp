@@ -1,7 +1,11 @@
 #pragma once
+#include <memory>
+
 #include "../core/problem.hpp"
 
 namespace diffqp {
+
+class ReducedKkt;  // reduced_kkt.hpp
 
 // What a polish did: the METHODS.md §3 measures before and after, and whether the
 // polished point was kept (only when its worst measure is smaller).
@@ -10,6 +14,10 @@ struct PolishReport {
   bool applied = false;
   double before[3] = {kInf, kInf, kInf};  // r_p, r_d, r_g
   double after[3] = {kInf, kInf, kInf};
+  // The factorization of K that produced the kept point, when the polished point has the same
+  // active set (default active-set options): a differentiable solve hands it to the backward
+  // pass. Null otherwise.
+  std::shared_ptr<const ReducedKkt> factor;
 };
 
 // Polishes x, y, z on the active set of METHODS.md §4 (METHODS.md §5: the reduced KKT
