@@ -129,10 +129,17 @@ std::shared_ptr<const ReducedKkt> FactorFor(const ProblemView& p, const double* 
   return reused ? cached : ReducedKkt::Build(p, x, y, z, opt);
 }
 
-// Diagnostics of one solve: the factorization's, plus an ill-conditioned solve.
-void Diagnose(const ReducedKkt& k, double relative_residual, bool& differentiable, std::string& reason) {
+// Diagnostics of one solve: the factorization's, how a singular K was solved, and an
+// ill-conditioned solve.
+void Diagnose(const ReducedKkt& k, double relative_residual, bool least_squares, bool& differentiable, std::string& reason) {
   differentiable = k.differentiable;
   reason = k.reason;
+  if (k.singular) {
+    const std::string how = least_squares ? "; result from a least-squares solve (SuiteSparseQR)"
+                                          : "; the system is consistent: result from the regularised, refined LDL' solve";
+    const size_t at = reason.find("the derivative is not unique");
+    reason.insert(at == std::string::npos ? reason.size() : at + 28, how);
+  }
   if (!k.singular && !(relative_residual <= 1e-8)) {
     differentiable = false;
     if (!reason.empty()) reason += "; ";
@@ -155,8 +162,9 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
   double rel = 0;
-  const std::vector<double> sol = k->Solve(rhs, &rel);
-  Diagnose(*k, rel, g.differentiable, g.reason);
+  bool least_squares = false;
+  const std::vector<double> sol = k->Solve(rhs, &rel, &least_squares);
+  Diagnose(*k, rel, least_squares, g.differentiable, g.reason);
   // Assembly (METHODS.md §5).
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);
@@ -219,8 +227,9 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
     if (dc) rhs[n + k->row_k[i]] += dc[i];
   }
   double rel = 0;
-  const std::vector<double> sol = k->Solve(rhs, &rel);
-  Diagnose(*k, rel, f.differentiable, f.reason);
+  bool least_squares = false;
+  const std::vector<double> sol = k->Solve(rhs, &rel, &least_squares);
+  Diagnose(*k, rel, least_squares, f.differentiable, f.reason);
   f.dx.assign(sol.begin(), sol.begin() + n);
   f.dy.assign(m, 0.0);
   f.dz.assign(n, 0.0);

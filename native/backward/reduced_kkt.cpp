@@ -145,10 +145,8 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     // A strongly regularised LDLᵀ, refined, solves a consistent right-hand side exactly (for
     // dependent rows d_x is still unique); the QR answers the others in the least-squares sense.
     if (!k->ldl_.Factor(regularised(1e-7 * kmax).data())) k->ldl_.Factor(regularised(1e-4 * kmax).data());
-    k->FactorLeastSquares();
-    k->reason = std::string("the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
-                            "the derivative is not unique; result from ") +
-                (k->qr_ ? "a least-squares solve (SuiteSparseQR)" : "a regularised solve (the least-squares QR failed)");
+    k->reason = "the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
+                "the derivative is not unique";
   }
   if (k->as.weak_rows + k->as.weak_bounds > 0) {
     k->differentiable = false;
@@ -266,7 +264,8 @@ ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y
   return best;
 }
 
-void ReducedKkt::FactorLeastSquares() {
+void ReducedKkt::FactorLeastSquares() const {
+  qr_attempted_ = true;
   auto qr = std::make_unique<Qr>();
   const int32_t N = n + nJ;
   cholmod_sparse* A = cholmod_l_allocate_sparse(N, N, Kx_.size(), 1, 1, 0, CHOLMOD_REAL, &qr->cc);
@@ -289,7 +288,6 @@ void ReducedKkt::FactorLeastSquares() {
 std::vector<double> ReducedKkt::SolveLeastSquares(const std::vector<double>& rhs) const {
   const int32_t N = n + nJ;
   std::vector<double> sol(N, 0.0);
-  std::lock_guard<std::mutex> lock(qr_mutex_);
   cholmod_common* cc = &qr_->cc;
   cholmod_dense* B = cholmod_l_allocate_dense(N, 1, N, CHOLMOD_REAL, cc);
   if (!B) return sol;
@@ -306,14 +304,20 @@ std::vector<double> ReducedKkt::SolveLeastSquares(const std::vector<double>& rhs
   return sol;
 }
 
-std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* relative_residual) const {
+std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* relative_residual, bool* least_squares) const {
   const int32_t N = n + nJ;
   if ((int32_t)rhs.size() != N) throw QpError(code::kNative, "ReducedKkt::Solve: right-hand side of the wrong length");
   std::vector<double> sol(N, 0.0);
   // Refinement keeps the best iterate: it converges for a consistent right-hand side even
   // when K is singular and regularised.
   const double ldl_relative = N > 0 ? ldl_.SolveRefined(Kx_.data(), rhs.data(), sol.data(), 3) : 0;
-  if (qr_ && !(ldl_relative <= 1e-10)) {
+  if (least_squares) *least_squares = false;
+  std::unique_lock<std::mutex> lock(qr_mutex_, std::defer_lock);
+  if (singular && !(ldl_relative <= 1e-10)) {
+    lock.lock();
+    if (!qr_attempted_) FactorLeastSquares();
+  }
+  if (singular && qr_ && !(ldl_relative <= 1e-10)) {
     // Inconsistent (or badly solved): least squares. Refinement repairs what the QR's rank
     // truncation costs; for a truly inconsistent right-hand side the residual is (nearly)
     // orthogonal to K's range and the corrections vanish. The best iterate is kept.
@@ -335,8 +339,12 @@ std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* re
     }
     // The regularised answer of an inconsistent system carries components of order 1/δ
     // along K's null space: least squares wins unless the LDLᵀ residual is clearly smaller.
-    if (!(ldl_relative * bnorm < 0.5 * best_norm)) sol = std::move(best);
+    if (!(ldl_relative * bnorm < 0.5 * best_norm)) {
+      sol = std::move(best);
+      if (least_squares) *least_squares = true;
+    }
   }
+  if (lock.owns_lock()) lock.unlock();
   for (double& v : sol)
     if (!std::isfinite(v)) v = 0;  // never NaN: a failed solve gives zeros and says so
   if (relative_residual) {

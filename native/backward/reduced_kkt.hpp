@@ -9,8 +9,9 @@
 // regularisation (+δ on the primal diagonal, −δ on the dual one, δ = 1e-10·max|K|), each
 // solve refined against the true K. Singular K (dependent active rows, or P singular on the
 // null space of C_J), detected by a probe solve with a pseudo-random right-hand side whose
-// refinement stalls: a rank-revealing sparse QR of K (SuiteSparseQR) and a least-squares
-// solve, reported as not differentiable.
+// refinement stalls: reported as not differentiable; a more strongly regularised LDLᵀ,
+// refined, solves a consistent right-hand side exactly, and an inconsistent one gets the
+// least-squares answer of a rank-revealing sparse QR of K (SuiteSparseQR, built on first need).
 //
 // A built ReducedKkt is immutable; Solve is const and safe to call from several threads.
 #pragma once
@@ -35,9 +36,11 @@ class ReducedKkt {
   static std::shared_ptr<const ReducedKkt> BuildOn(const ProblemView& p, ActiveSet as, const BackwardOptions& opt);
   ~ReducedKkt();
 
-  // rhs[N] (read) → K⁻¹ rhs, or the least-squares answer when K is singular. Never NaN (a
-  // failed solve gives zeros). *relative_residual gets ‖rhs − K sol‖∞ / ‖rhs‖∞.
-  std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual) const;
+  // rhs[N] (read) → K⁻¹ rhs; when K is singular, the exact solution of a consistent system
+  // or else the least-squares answer (the QR is built on first need). Never NaN (a failed
+  // solve gives zeros). *relative_residual gets ‖rhs − K sol‖∞ / ‖rhs‖∞; *least_squares
+  // whether the QR answered.
+  std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual, bool* least_squares = nullptr) const;
 
   // True when this factorization answers for (p, opt): same shape and active-set tolerance.
   // The caller vouches that x, y, z and the values of p are those it was built from.
@@ -55,8 +58,8 @@ class ReducedKkt {
  private:
   ReducedKkt() = default;
   void Assemble(const ProblemView& p);
-  void FactorLeastSquares();
-  std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;
+  void FactorLeastSquares() const;  // under qr_mutex_
+  std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;  // under qr_mutex_
 
   BackwardOptions options_;  // the active-set rules it was built with
   int64_t nnz_P_ = 0, nnz_A_ = 0;
@@ -64,8 +67,9 @@ class ReducedKkt {
   std::vector<double> Kx_;  // true values, full symmetric pattern
   LdlSolver ldl_;
   struct Qr;                // SuiteSparseQR factorization (reduced_kkt.cpp)
-  std::unique_ptr<Qr> qr_;
-  mutable std::mutex qr_mutex_;  // SuiteSparseQR's solve is not documented as reentrant
+  mutable std::unique_ptr<Qr> qr_;      // built lazily: only an inconsistent system needs it
+  mutable bool qr_attempted_ = false;
+  mutable std::mutex qr_mutex_;  // guards the lazy build; SuiteSparseQR's solve is not documented as reentrant
 };
 
 }  // namespace diffqp
