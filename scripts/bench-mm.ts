@@ -76,6 +76,8 @@ export interface ResultRow {
   allSeconds?: number[];
   /** With solver 'auto': the solver whose answer was kept. */
   answeredBy?: string;
+  /** 'auto': every attempt as solver:status:seconds, in order. */
+  attempts?: string[];
   /** Present when --backward was given; null fields mean the backward pass was not run (no solution). */
   backwardMethod?: DifferentiateMethod;
   backwardSeconds?: number | null;
@@ -174,7 +176,10 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
       iterations: sol.iterations, ...timing,
       success: { low: isSuccess(r, tolerances.low), mid: isSuccess(r, tolerances.mid), high: isSuccess(r, tolerances.high) },
     };
-    if (solver === 'auto') row.answeredBy = sol.solver;
+    if (solver === 'auto') {
+      row.answeredBy = sol.solver;
+      row.attempts = (sol.attempts ?? []).map((a) => `${a.solver}:${a.status}:${a.seconds.toFixed(2)}`);
+    }
   } else {
     row = {
       problem: name, n, m, solver, tol: o.tol, status: 'error', rawStatus: '', objective: null, primalResidual: null, dualResidual: null,
@@ -303,7 +308,8 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   lines.push(`|---|---:|---:|---|---|---:|---:|---:|---:${repeated ? '|---:' : ''}${o.backward ? '|---:|---' : ''}|`);
   for (const r of rows) {
     const dagger = r.objective !== null && Math.abs(r.objective) > 8e6 && !r.success.high ? ' †' : '';
-    const solver = r.answeredBy ? `${r.solver} → ${r.answeredBy}` : r.solver;
+    const tried = r.attempts && r.attempts.length > 1 ? ` (tried ${r.attempts.join(', ')})` : '';
+    const solver = r.answeredBy ? `${r.solver} → ${r.answeredBy}${tried}` : r.solver;
     const times = r.allSeconds ?? [r.seconds];
     const range = repeated ? ` | ${Math.min(...times).toFixed(3)}–${Math.max(...times).toFixed(3)}` : '';
     const backward = o.backward ? ` | ${typeof r.backwardSeconds === 'number' ? r.backwardSeconds.toFixed(3) : '—'} | ${backwardCell(r)}` : '';
