@@ -2,8 +2,9 @@
  * differentiate / differentiateSync: vector–Jacobian products of a QP solution
  * (METHODS.md §5 'kkt', the default; §6 'penalty', dXPP; §7 'qp', BPQP; §8 'full', OptNet's full KKT system, the reference).
  *
- * Given the Problem passed to `solve`, its Solution and dx = ∂L/∂x for some scalar loss L,
- * returns ∂L with respect to the problem data, named as the caller named them:
+ * Given the Problem passed to `solve`, its Solution and dx = ∂L/∂x for some scalar loss L
+ * (and optionally dy = ∂L/∂y, dz = ∂L/∂z), returns ∂L with respect to the problem data, named
+ * as the caller named them:
  *
  *   canonical form: dP, dq, dA, dl, du, dlb, dub
  *   standard form:  dP, dq, dG, dh, dA, db, dlb, dub
@@ -158,8 +159,8 @@ interface NativeOptions extends ActiveSetOptions {
 }
 
 interface DifferentiateBinding {
-  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: NativeOptions): NativeGradients;
-  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: { dx: Float64Array }, options: NativeOptions): Promise<NativeGradients>;
+  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Grads, options: NativeOptions): NativeGradients;
+  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Grads, options: NativeOptions): Promise<NativeGradients>;
 }
 
 const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
@@ -189,7 +190,7 @@ interface Prepared {
   problem: Problem;
   native: NativeProblem;
   solution: { x: Float64Array; y: Float64Array; z: Float64Array };
-  grads: { dx: Float64Array };
+  grads: Grads;
   options: NativeOptions;
   wrt: Set<GradientName>;
 }
@@ -198,7 +199,7 @@ function nativeBinding(): DifferentiateBinding {
   return binding() as unknown as DifferentiateBinding;
 }
 
-function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx: Float64Array }, options: DifferentiateOptions): Prepared {
+function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
   const c = toCanonical(problem);
   if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
   if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
@@ -216,8 +217,17 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
   }
   if (typeof grads !== 'object' || grads === null) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
-  const dx = requireFloat64Array('grads.dx', grads.dx, c.n);
-  for (let i = 0; i < dx.length; i++) if (!Number.isFinite(dx[i])) throw problemError(ErrorCode.NOT_FINITE, 'grads.dx', 'must be finite', i, dx[i]);
+  const seed = (key: 'dx' | 'dy' | 'dz', length: number): Float64Array => {
+    const v = requireFloat64Array(`grads.${key}`, grads[key], length);
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
+    return v;
+  };
+  const seeds: Grads = { dx: seed('dx', c.n) };
+  if (grads.dy !== undefined) seeds.dy = seed('dy', c.m);
+  if (grads.dz !== undefined) seeds.dz = seed('dz', c.n);
+  for (const key of Object.keys(grads)) {
+    if (!['dx', 'dy', 'dz'].includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `grads.${key}`, 'is not a seed (known: dx, dy, dz)', undefined, (grads as unknown as Record<string, unknown>)[key]);
+  }
 
   if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
@@ -253,7 +263,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: { dx
   const native: NativeProblem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant };
   if (c.lb) native.lb = c.lb;
   if (c.ub) native.ub = c.ub;
-  return { c, problem, native, solution: sol, grads: { dx }, options: nativeOptions, wrt };
+  return { c, problem, native, solution: sol, grads: seeds, options: nativeOptions, wrt };
 }
 
 /** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
@@ -328,7 +338,17 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
   return g;
 }
 
-type Grads = { dx: Float64Array };
+/**
+ * The seeds of the vector–Jacobian product: dx = ∂L/∂x (length n) and, optionally, dy = ∂L/∂y
+ * (length m, solution.y's layout: canonical rows, or G's rows then A's in the standard form) and
+ * dz = ∂L/∂z (length n). Only the active constraints' dual seeds matter: an inactive dual is
+ * locally constant at 0.
+ */
+export interface Grads {
+  dx: Float64Array;
+  dy?: Float64Array;
+  dz?: Float64Array;
+}
 
 /**
  * The two call forms: (problem, solution, grads, options) or, for a solution made with

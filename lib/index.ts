@@ -10,5 +10,5 @@ export { CscMatrix, Triangle } from './sparse';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
 export { solve, solveSync, availableSolvers, SolveOptions, Solution, SolverInfo } from './solve';
 export { SolveStatus, solveStatuses } from './status';
-export { differentiate, differentiateSync, jvp, jvpSync, DifferentiateOptions, DifferentiateMethod, Gradients, GradientName, DifferentiableSolution, Tangents, JvpResult } from './differentiate';
+export { differentiate, differentiateSync, jvp, jvpSync, DifferentiateOptions, DifferentiateMethod, Gradients, GradientName, DifferentiableSolution, Grads, Tangents, JvpResult } from './differentiate';
 export { QpError, ErrorCode, ErrorCodeValue } from './errors';

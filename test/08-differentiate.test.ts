@@ -411,6 +411,53 @@ describe('08 differentiate', function () {
       assert.ok(err <= 1e-5, `jvp dx vs finite differences: ${err}`);
     });
 
+    it('dual seeds dy, dz: adjoint identity with jvp, jvp duals vs finite differences, and the four methods agree', () => {
+      const gen = generate(canonicalCases[2]!.opts);
+      const problem = canonicalOf(gen);
+      const sol = solveChecked(problem);
+      const r = rng(602);
+      const seeds = { dx: new Float64Array(gen.n).map(() => 2 * r() - 1), dy: new Float64Array(problem.l!.length).map(() => 2 * r() - 1), dz: new Float64Array(gen.n).map(() => 2 * r() - 1) };
+      const isEq = (i: number) => problem.l![i] === problem.u![i];
+      const db = direction(problem.l!, r, isEq);
+      const t: Tangents = {
+        dq: direction(gen.q, r),
+        dP: direction(gen.P.values, r),
+        du: direction(problem.u!, r, (i) => !isEq(i)).map((v, i) => (isEq(i) ? db[i]! : v)),
+        dl: direction(problem.l!, r, (i) => !isEq(i)).map((v, i) => (isEq(i) ? db[i]! : v)),
+        dub: direction(gen.ub, r),
+        dlb: direction(gen.lb, r),
+      };
+      const g = differentiateSync(problem, sol, seeds);
+      const f = jvpSync(problem, sol, t);
+      const lhs = innerVjp(g, t);
+      const rhs = dot(seeds.dx, f.dx) + dot(seeds.dy, f.dy) + dot(seeds.dz, f.dz);
+      console.log(`      dual seeds: ⟨vjp, δ⟩ = ${lhs}, ⟨(dx, dy, dz), jvp⟩ = ${rhs}, rel err ${relErr(lhs, rhs).toExponential(2)}`);
+      assert.ok(relErr(lhs, rhs) <= 1e-10);
+      // The dual part of jvp against finite differences of re-solved duals.
+      const eps = 1e-4;
+      const at = (sgn: number) => {
+        const P2 = withValues(gen.P, shifted(gen.P.values, t.dP!, sgn * eps));
+        return solveChecked({ ...problem, P: P2, q: shifted(gen.q, t.dq!, sgn * eps), l: shifted(problem.l!, t.dl!, sgn * eps), u: shifted(problem.u!, t.du!, sgn * eps), lb: shifted(gen.lb, t.dlb!, sgn * eps), ub: shifted(gen.ub, t.dub!, sgn * eps) });
+      };
+      const sp = at(1);
+      const sm = at(-1);
+      const fdY = [...sp.y.map((v, i) => (v - sm.y[i]!) / (2 * eps)), ...sp.z.map((v, i) => (v - sm.z[i]!) / (2 * eps))];
+      const errY = relDiff([...f.dy, ...f.dz], fdY);
+      console.log(`      jvp (dy, dz) vs finite differences: ${errY.toExponential(2)}`);
+      assert.ok(errY <= 1e-5, String(errY));
+      // Every method takes the dual seeds (full is OptNet's formulation: an independent check).
+      for (const method of ['full', 'qp', 'penalty'] as DifferentiateMethod[]) {
+        const other = differentiateSync(problem, sol, seeds, { method });
+        const err = relDiff(gradVector(other), gradVector(g));
+        console.log(`      dual seeds: ${method} vs kkt ${err.toExponential(2)}`);
+        assert.ok(err <= (method === 'penalty' ? 1e-3 : 1e-6), `${method}: ${err}`);
+      }
+      // Seeds are checked like dx.
+      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dy: new Float64Array(3) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && /grads\.dy/.test(e.message));
+      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dz: seeds.dz.map(() => NaN) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && /grads\.dz/.test(e.message));
+      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dw: seeds.dz } as never), (e: unknown) => e instanceof QpError && /grads\.dw/.test(e.message));
+    });
+
     it("standard form n=40 and P stored 'full'", () => {
       const gen = generate({ n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true });
       const std = standardOf(gen);

@@ -2,7 +2,7 @@
 // (native/backward). Same shape as solve: read and check everything on the main thread,
 // compute in Execute() without N-API, build the result in OnOK(); inputs stay referenced.
 //
-//   differentiateSync(problem, {x, y, z}, {dx}, {method: 'kkt' | 'full' | 'penalty' | 'qp', epsActive,
+//   differentiateSync(problem, {x, y, z}, {dx, dy?, dz?}, {method: 'kkt' | 'full' | 'penalty' | 'qp', epsActive,
 //                     normalizeRows, refineActiveSet, penaltyBeta, penaltyKappa,
 //                     penaltySolver: 'auto' | 'cholmod' | 'cg', factorCache})
 //   → {dP, dq, dA, dl, du, dlb, dub, differentiable, reason, activeRows, activeBounds,
@@ -50,6 +50,7 @@ struct DiffInputs {
   const double* y = nullptr;
   const double* z = nullptr;
   const double* dx = nullptr;
+  DualSeeds duals;  // grads.dy, grads.dz (optional)
   Method method = Method::kKkt;
   bool forward = false;  // jvp: tangents instead of dx (kkt only)
   Tangents tangents;
@@ -109,7 +110,10 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
     in.tangents.dlb = ReadOptionalVector(t, "dlb", "tangents.dlb", p.n, in.keep_alive);
     in.tangents.dub = ReadOptionalVector(t, "dub", "tangents.dub", p.n, in.keep_alive);
   } else {
-    in.dx = ReadVector(info[2].As<Napi::Object>(), "dx", "grads.dx", p.n, true, in.keep_alive);
+    Napi::Object grads = info[2].As<Napi::Object>();
+    in.dx = ReadVector(grads, "dx", "grads.dx", p.n, true, in.keep_alive);
+    in.duals.dy = ReadOptionalVector(grads, "dy", "grads.dy", p.m, in.keep_alive);
+    in.duals.dz = ReadOptionalVector(grads, "dz", "grads.dz", p.n, in.keep_alive);
   }
   if (info.Length() > 3 && info[3].IsObject()) {
     Napi::Object o = info[3].As<Napi::Object>();
@@ -211,11 +215,11 @@ Output Run(const DiffInputs& in) {
     }
   } else {
     switch (in.method) {
-      case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
-      case Method::kPenalty: out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
-      case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options); break;
+      case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
+      case Method::kPenalty: out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
+      case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
       case Method::kKkt: default:
-        out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached);
+        out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached, in.duals);
         if (built) {
           out.backward.factor_reused = false;
           out.backward.factor_seconds = cached->factor_seconds;

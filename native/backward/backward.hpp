@@ -29,6 +29,14 @@ namespace diffqp {
 
 class ReducedKkt;  // reduced_kkt.hpp
 
+// Optional seeds on the duals: ∂L/∂y [m] and ∂L/∂z [n] (null: zero). Only the active
+// constraints' entries matter (an inactive dual is locally constant at 0): METHODS.md §5
+// solves K [d_x; d_w] = −[ḡ; ∂L/∂w_J].
+struct DualSeeds {
+  const double* dy = nullptr;
+  const double* dz = nullptr;
+};
+
 struct BackwardOptions {
   // Active-set tolerance of METHODS.md §4: row i is upper-active when
   // A_i x ≥ u_i − ε·max(1, |u_i|) or y_i > ε·max(1, ‖y‖∞, ‖z‖∞); lower-active symmetrically;
@@ -96,7 +104,7 @@ ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y
 // `cached`: a factorization built for this very (p, x, y, z), reused when it matches opt;
 // null (or not matching) builds one.
 Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr);
+                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr, const DualSeeds& duals = {});
 
 // OptNet (METHODS.md §8): every finite side of every row and bound, the unsymmetric system
 //   [ P         G̃ᵀ      Eᵀ ]
@@ -108,7 +116,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
 // Degenerate points (λ_k = 0 and residual 0 gives a zero row) make it singular: it is then
 // regularised and reported as not differentiable.
 Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                       const BackwardOptions& opt);
+                       const BackwardOptions& opt, const DualSeeds& duals = {});
 
 // dXPP (METHODS.md §6): H = P + C_Jᵀ W C_J (SPD, n×n), W from the smoothed exact-ℓ1 penalty,
 // CHOLMOD Cholesky (or matrix-free CG for huge n); H v = ḡ, d_x = −v, d_w = −W C_J v, assembled
@@ -116,12 +124,12 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
 // C_J by a Cholesky of C_J C_Jᵀ, weakly active constraints), plus a diagonal shift when H is
 // not positive definite.
 Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                          const BackwardOptions& opt);
+                          const BackwardOptions& opt, const DualSeeds& duals = {});
 
 // BPQP (METHODS.md §7): the equality-constrained backward QP min ½d̃ᵀPd̃ + ḡᵀd̃ s.t. C_J d̃ = 0
 // solved by our ADMM core (tolerance 1e-10, polished); d_x = its x, d_w = its multipliers.
 Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                     const BackwardOptions& opt);
+                     const BackwardOptions& opt, const DualSeeds& duals = {});
 
 // Forward mode (Jacobian–vector product, METHODS.md §5 last paragraph) on the same reduced
 // system: K [dx; dw] = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]. Tangents are on the same

@@ -56,7 +56,7 @@ std::string Format(double v) {
 }  // namespace
 
 Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                       const BackwardOptions& /*opt*/) {
+                       const BackwardOptions& /*opt*/, const DualSeeds& duals) {
   using Clock = std::chrono::steady_clock;
   const int32_t n = p.n, m = p.m;
   Gradients g;
@@ -160,6 +160,17 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
   umfpack_di_defaults(control);
   std::vector<double> sol(N, 0.0), rhs(N, 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = gx[i];
+  // Dual seeds: y_i = λ_up − λ_low (ν for an equality row), likewise z_j.
+  for (int32_t i = 0; i < m && duals.dy; i++) {
+    if (up_side[i] >= 0) rhs[n + up_side[i]] = duals.dy[i];
+    if (low_side[i] >= 0) rhs[n + low_side[i]] = -duals.dy[i];
+    if (eq_row[i] >= 0) rhs[n + nI + eq_row[i]] = duals.dy[i];
+  }
+  for (int32_t j = 0; j < n && duals.dz; j++) {
+    if (up_bound[j] >= 0) rhs[n + up_bound[j]] = duals.dz[j];
+    if (low_bound[j] >= 0) rhs[n + low_bound[j]] = -duals.dz[j];
+    if (eq_bound[j] >= 0) rhs[n + nI + eq_bound[j]] = duals.dz[j];
+  }
   Umf umf;
   auto factor = [&](double delta) -> int {
     std::vector<double> T(Tx);

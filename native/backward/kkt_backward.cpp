@@ -150,7 +150,7 @@ void Diagnose(const ReducedKkt& k, double relative_residual, bool least_squares,
 }  // namespace
 
 Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached) {
+                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, const DualSeeds& duals) {
   const int32_t n = p.n, m = p.m;
   Gradients g;
   auto k = FactorFor(p, x, y, z, opt, std::move(cached), g.factor_reused);
@@ -161,6 +161,10 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   const auto t_solve = std::chrono::steady_clock::now();
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
+  for (int32_t i = 0; i < m && duals.dy; i++)
+    if (k->row_k[i] >= 0) rhs[n + k->row_k[i]] = -duals.dy[i];
+  for (int32_t j = 0; j < n && duals.dz; j++)
+    if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = -duals.dz[j];
   double rel = 0;
   bool least_squares = false;
   const std::vector<double> sol = k->Solve(rhs, &rel, &least_squares);

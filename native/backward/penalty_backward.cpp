@@ -143,8 +143,8 @@ struct Cholmod {
 
 }  // namespace
 
-Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                          const BackwardOptions& opt) {
+Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx_in,
+                          const BackwardOptions& opt, const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
   const auto t_factor = Clock::now();
@@ -170,6 +170,19 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   }
   std::vector<double> W(nJ);
   for (int32_t k = 0; k < nJ; k++) W[k] = (s.eq[k] ? 2.0 : 1.0) * (rho / beta) * SigmoidDerivative(s.r[k] / beta);
+  // Dual seeds h_J: eliminating d_w = W (C_J d_x + h_J) from K's second block row gives
+  // H d_x = −(ḡ + C_Jᵀ W h_J), so the right-hand side becomes ḡ + C_Jᵀ W h_J.
+  std::vector<double> hJ(nJ, 0.0), rhs(gx_in, gx_in + n);
+  for (int32_t i = 0; i < p.m && duals.dy; i++)
+    if (s.row_k[i] >= 0) hJ[s.row_k[i]] = duals.dy[i];
+  for (int32_t j = 0; j < n && duals.dz; j++)
+    if (s.bound_k[j] >= 0) hJ[s.bound_k[j]] = duals.dz[j];
+  {
+    std::vector<double> Wh(nJ);
+    for (int32_t k = 0; k < nJ; k++) Wh[k] = W[k] * hJ[k];
+    ActiveMultiplyTransposedAdd(s, n, Wh.data(), rhs.data());
+  }
+  const double* gx = rhs.data();
 
   // C_Jᵀ W C_J has up to Σ_k nnz(row k)² entries: one dense active row (a simplex, a budget)
   // makes H dense. Past ~10⁷ entries, and far beyond the data's own size, 'auto' goes
@@ -348,7 +361,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   for (int32_t j = 0; j < n; j++) dx[j] = -v[j];
   ActiveMultiply(s, n, v.data(), dw.data());
   for (int32_t k = 0; k < nJ; k++) {
-    dw[k] = -W[k] * dw[k];
+    dw[k] = W[k] * (hJ[k] - dw[k]);
     if (!std::isfinite(dw[k])) dw[k] = 0;
   }
   g.differentiable = differentiable;

@@ -47,7 +47,7 @@ void AppendReason(Gradients& g, const std::string& text) {
 }  // namespace
 
 Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                     const BackwardOptions& opt) {
+                     const BackwardOptions& opt, const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
   const auto t0 = Clock::now();
@@ -65,7 +65,12 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
     }
     Pp[j + 1] = (int)Pi.size();
   }
-  const std::vector<double> zeros(std::max(nJ, 1), 0.0);
+  // K [d; w] = −[ḡ; h_J] is the optimality system of min ½dᵀPd + ḡᵀd s.t. C_J d = −h_J.
+  std::vector<double> bounds(std::max(nJ, 1), 0.0);
+  for (int32_t i = 0; i < p.m && duals.dy; i++)
+    if (s.row_k[i] >= 0) bounds[s.row_k[i]] = -duals.dy[i];
+  for (int32_t j = 0; j < n && duals.dz; j++)
+    if (s.bound_k[j] >= 0) bounds[s.bound_k[j]] = -duals.dz[j];
 
   AdmmProblem prob;
   std::memset(&prob, 0, sizeof prob);
@@ -78,8 +83,8 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
   prob.Ap = s.Cp.data();
   prob.Ai = s.Ci.data();
   prob.Ax = s.Cx.data();
-  prob.l = zeros.data();
-  prob.u = zeros.data();
+  prob.l = bounds.data();
+  prob.u = bounds.data();
   prob.lb = nullptr;
   prob.ub = nullptr;
 
