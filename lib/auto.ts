@@ -1,7 +1,8 @@
 /**
  * The 'auto' solver: picks an order of solvers from the problem's structure and falls
- * back to the next one when an answer fails the residual test (status other than
- * 'solved'). The rules, measured on the Maros–Meszaros set (npm run bench:mm):
+ * back to the next one when an answer fails the residual test (the solver claims no solution,
+ * or r_p, r_d, r_g of METHODS.md §3 exceed epsAbs: Ipopt's "solved to an acceptable level" that
+ * meets them passes). The rules, measured on the Maros–Meszaros set (npm run bench:mm):
  *
  * 1. P = 0 (an LP): highs first (simplex, exact vertex duals), then clp, ipopt, admm.
  * 2. Otherwise: ipopt first (the most problems solved at 1e-6 here), then admm (polished

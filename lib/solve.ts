@@ -217,7 +217,7 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
 }
 
 /**
- * Tries the solvers of autoOrder in turn until one answers 'solved'. The time limit is one
+ * Tries the solvers of autoOrder in turn until an answer passes the residual test. The time limit is one
  * budget for all attempts (each gets what is left); polish is on unless the caller said no.
  */
 function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R): R {
@@ -234,11 +234,15 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
   if (order.length === 0) throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in", { field: 'options.solver' });
   const attempts: Attempt[] = [];
   let best: Solution | undefined;
+  // An answer passes when the solver claims a solution and the METHODS.md §3 measures are
+  // within epsAbs: a solver that only says "acceptable" (Ipopt) but meets them is not retried.
+  const tolerance = opts.epsAbs ?? 1e-6;
+  const passes = (s: Solution) => s.status === 'solved' || (s.status === 'solvedInaccurate' && worstResidual(s) <= tolerance);
   const finish = (s: Solution) => {
     attempts.push({ solver: s.solver, status: s.status, seconds: s.setupTime + s.solveTime });
-    if (!best || s.status === 'solved' || worstResidual(s) < worstResidual(best)) best = s;
+    if (!best || (passes(s) && !passes(best)) || (passes(s) === passes(best) && worstResidual(s) < worstResidual(best))) best = s;
     best.attempts = attempts;
-    return s.status === 'solved';
+    return passes(s);
   };
   // The same loop for the sync and async paths: a Promise result continues in .then.
   const step = (k: number): R => {

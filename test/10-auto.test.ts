@@ -1,7 +1,9 @@
 /** solver 'auto': the order follows the problem's structure, and it falls back on failure. */
 import { strict as assert } from 'node:assert';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
-import { assertClose, dense, denseLower, f64 } from './helpers';
+import * as path from 'node:path';
+import { readQpsSync } from '../lib/qps';
+import { assertClose, dense, denseLower, f64, mmDir } from './helpers';
 
 const lp = { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-Infinity, -Infinity]), u: f64([4, 6]), lb: f64([0, 0]) };
 const qp = { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, -1]), A: dense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
@@ -42,5 +44,16 @@ describe("solver 'auto'", () => {
   it('polishes each attempt unless told not to', () => {
     assert.ok(solveSync(qp, { solver: 'auto' }).polish, 'polish info on the answer');
     assert.equal(solveSync(qp, { solver: 'auto', polish: false }).polish, undefined);
+  });
+
+  it("accepts an answer that meets the residual test though the solver calls it inaccurate (CVXQP3_M)", async () => {
+    const p = readQpsSync(path.join(mmDir, 'CVXQP3_M.QPS.gz'));
+    const alone = await solve(p, { solver: 'ipopt', epsAbs: 1e-6, epsRel: 0 });
+    const auto = await solve(p, { solver: 'auto', epsAbs: 1e-6, epsRel: 0 });
+    const worst = (s: typeof auto) => Math.max(s.primalResidual, s.dualResidual, s.dualityGap);
+    if (alone.status === 'solvedInaccurate' && worst(alone) <= 1e-6) {
+      assert.deepEqual(auto.attempts!.map((a) => a.solver), ['ipopt'], 'no fallback after a passing answer');
+    }
+    assert.ok(worst(auto) <= 1e-6, `auto residuals ${worst(auto)}`);
   });
 });
