@@ -14,7 +14,11 @@ namespace diffqp {
 struct ReducedKkt::Qr {
   cholmod_common cc;
   SuiteSparseQR_C_factorization* factors = nullptr;
-  Qr() { cholmod_l_start(&cc); }
+  Qr() {
+    cholmod_l_start(&cc);
+    cc.print = 0;  // a library does not write to stderr: failures are reported on the result
+    cc.error_handler = nullptr;
+  }
   ~Qr() {
     if (factors) SuiteSparseQR_C_free(&factors, &cc);
     cholmod_l_finish(&cc);
