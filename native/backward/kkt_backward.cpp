@@ -131,12 +131,13 @@ std::shared_ptr<const ReducedKkt> FactorFor(const ProblemView& p, const double* 
 
 // Diagnostics of one solve: the factorization's, how a singular K was solved, and an
 // ill-conditioned solve.
-void Diagnose(const ReducedKkt& k, double relative_residual, bool least_squares, bool& differentiable, std::string& reason) {
+void Diagnose(const ReducedKkt& k, double relative_residual, ReducedKkt::How solved, bool& differentiable, std::string& reason) {
   differentiable = k.differentiable;
   reason = k.reason;
   if (k.singular) {
-    const std::string how = least_squares ? "; result from a least-squares solve (SuiteSparseQR)"
-                                          : "; the system is consistent: result from the regularised, refined LDL' solve";
+    const std::string how = solved == ReducedKkt::How::kLeastSquares ? "; result from a least-squares solve (SuiteSparseQR)"
+                            : solved == ReducedKkt::How::kSolved ? "; the system is consistent: result from the regularised, refined LDL' solve"
+                                                                 : "; result from the regularised, refined LDL' solve (the system is inconsistent and the least-squares QR failed or did no better)";
     const size_t at = reason.find("the derivative is not unique");
     reason.insert(at == std::string::npos ? reason.size() : at + 28, how);
   }
@@ -166,9 +167,9 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   for (int32_t j = 0; j < n && duals.dz; j++)
     if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = -duals.dz[j];
   double rel = 0;
-  bool least_squares = false;
-  const std::vector<double> sol = k->Solve(rhs, &rel, &least_squares);
-  Diagnose(*k, rel, least_squares, g.differentiable, g.reason);
+  ReducedKkt::How how = ReducedKkt::How::kSolved;
+  const std::vector<double> sol = k->Solve(rhs, &rel, &how);
+  Diagnose(*k, rel, how, g.differentiable, g.reason);
   // Assembly (METHODS.md §5).
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);
@@ -231,9 +232,9 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
     if (dc) rhs[n + k->row_k[i]] += dc[i];
   }
   double rel = 0;
-  bool least_squares = false;
-  const std::vector<double> sol = k->Solve(rhs, &rel, &least_squares);
-  Diagnose(*k, rel, least_squares, f.differentiable, f.reason);
+  ReducedKkt::How how = ReducedKkt::How::kSolved;
+  const std::vector<double> sol = k->Solve(rhs, &rel, &how);
+  Diagnose(*k, rel, how, f.differentiable, f.reason);
   f.dx.assign(sol.begin(), sol.begin() + n);
   f.dy.assign(m, 0.0);
   f.dz.assign(n, 0.0);

@@ -308,14 +308,14 @@ std::vector<double> ReducedKkt::SolveLeastSquares(const std::vector<double>& rhs
   return sol;
 }
 
-std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* relative_residual, bool* least_squares) const {
+std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* relative_residual, How* how) const {
   const int32_t N = n + nJ;
   if ((int32_t)rhs.size() != N) throw QpError(code::kNative, "ReducedKkt::Solve: right-hand side of the wrong length");
   std::vector<double> sol(N, 0.0);
   // Refinement keeps the best iterate: it converges for a consistent right-hand side even
   // when K is singular and regularised.
   const double ldl_relative = N > 0 ? ldl_.SolveRefined(Kx_.data(), rhs.data(), sol.data(), 3) : 0;
-  if (least_squares) *least_squares = false;
+  if (how) *how = singular && !(ldl_relative <= 1e-10) ? How::kRegularised : How::kSolved;
   std::unique_lock<std::mutex> lock(qr_mutex_, std::defer_lock);
   if (singular && !(ldl_relative <= 1e-10)) {
     lock.lock();
@@ -345,7 +345,7 @@ std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* re
     // along K's null space: least squares wins unless the LDLᵀ residual is clearly smaller.
     if (!(ldl_relative * bnorm < 0.5 * best_norm)) {
       sol = std::move(best);
-      if (least_squares) *least_squares = true;
+      if (how) *how = How::kLeastSquares;
     }
   }
   if (lock.owns_lock()) lock.unlock();

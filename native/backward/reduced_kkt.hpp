@@ -38,9 +38,10 @@ class ReducedKkt {
 
   // rhs[N] (read) → K⁻¹ rhs; when K is singular, the exact solution of a consistent system
   // or else the least-squares answer (the QR is built on first need). Never NaN (a failed
-  // solve gives zeros). *relative_residual gets ‖rhs − K sol‖∞ / ‖rhs‖∞; *least_squares
-  // whether the QR answered.
-  std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual, bool* least_squares = nullptr) const;
+  // solve gives zeros). *relative_residual gets ‖rhs − K sol‖∞ / ‖rhs‖∞; *how says which
+  // answer it is.
+  enum class How { kSolved, kLeastSquares, kRegularised };  // kRegularised: inconsistent, no QR
+  std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual, How* how = nullptr) const;
 
   // True when this factorization answers for (p, opt): same shape and active-set tolerance.
   // The caller vouches that x, y, z and the values of p are those it was built from.
