@@ -26,6 +26,15 @@ describe("solver 'auto'", () => {
     assertClose(sol.x, [0.5, 0.5], 1e-7, 'x');
   });
 
+  it('answers a nearly linear QP (P on 1 of 10 variables) with clp first', () => {
+    const n = 10;
+    const P = denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0))));
+    const sol = solveSync({ P, q: f64(Array.from({ length: n }, () => -1)), A: dense([Array.from({ length: n }, () => 1)]), l: f64([-Infinity]), u: f64([4]), lb: new Float64Array(n), ub: new Float64Array(n).fill(1) }, { solver: 'auto' });
+    assert.equal(sol.status, 'solved');
+    assert.equal(sol.attempts![0]!.solver, keys.includes('clp') ? 'clp' : 'ipopt');
+    assert.ok(Math.abs(sol.objective - -4) < 1e-7, String(sol.objective));  // four linear variables at 1 beat x0 (marginal 1 − 2x0 < 1)
+  });
+
   it('tries every solver when none succeeds, and returns the best answer with all attempts', async () => {
     // One iteration is not enough for any solver on this QP.
     const sol = await solve(qp, { solver: 'auto', maxIter: 0 });
