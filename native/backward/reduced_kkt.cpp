@@ -131,8 +131,11 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     return v;
   };
   k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data());
-  bool ok = k->ldl_.Factor(regularised(1e-10 * kmax).data());
-  if (ok && N > 0) {
+  const double delta = 1e-10 * kmax;
+  bool ok = k->ldl_.Factor(regularised(delta).data());
+  // A singular K shows in the quasi-definite factorization as a pivot of the order of δ: only
+  // a factorization with a pivot below 10⁴·δ pays for the probe.
+  if (ok && N > 0 && k->ldl_.MinAbsPivot() <= 1e4 * delta) {
     // Probe: refinement against a singular K cannot reduce the residual of a generic
     // right-hand side.
     std::vector<double> probe(N), sol(N);
