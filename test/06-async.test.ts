@@ -2,10 +2,24 @@
 import { strict as assert } from 'node:assert';
 import { QpError } from '../lib/errors';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
-import { assertClose, chainQp } from './helpers';
+import * as path from 'node:path';
+import { readQpsSync } from '../lib/qps';
+import { assertClose, chainQp, mmDir } from './helpers';
 
 describe('async solving', function () {
   this.timeout(120000);
+
+  it('an Ipopt solve queued behind another is not charged for the wait against its time limit', async () => {
+    // Ipopt solves one at a time (a lock). Measure a slow solve alone, then queue a tiny one
+    // behind it with a time limit of half that: the tiny one must still solve.
+    const slow = readQpsSync(path.join(mmDir, 'CVXQP1_M.QPS.gz'));
+    const t0 = performance.now();
+    await solve(slow, { solver: 'ipopt' });
+    const alone = (performance.now() - t0) / 1000;
+    const tiny = chainQp(20, 5, 1);
+    const [, queued] = await Promise.all([solve(slow, { solver: 'ipopt' }), solve(tiny, { solver: 'ipopt', timeLimit: alone / 2 })]);
+    assert.equal(queued.status, 'solved', `${queued.status} (time limit ${alone / 2} s, waited for a ${alone} s solve)`);
+  });
 
   it('many concurrent solves on several solvers agree with solveSync', async () => {
     const keys = availableSolvers().map((s) => s.key).filter((k) => k === 'highs' || k === 'ipopt');

@@ -164,6 +164,10 @@ void Option(IpoptProblem h, const char* key, int value) { AddIpoptIntOption(h, c
 class IpoptSolver : public Solver {
  public:
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
+    // One Ipopt solve at a time (Ipopt 3.11 with MUMPS is not thread-safe). The time limit
+    // starts once this solve holds the lock: a solve queued behind another one is not charged
+    // for the wait (the registry's wall time still shows it, as setup time).
+    std::lock_guard<std::mutex> lock(IpoptMutex());
     Timer clock;
     Result r;
     // Ipopt reads ±1e19 and beyond as infinite.
@@ -178,7 +182,6 @@ class IpoptSolver : public Solver {
       g_u[i] = finite_or(p.u[i]);
     }
     Callbacks cb{&p, p.m > 0 && p.A.nnz() == 0 && p.n > 0, &cancel, &clock, s.time_limit};
-    std::lock_guard<std::mutex> lock(IpoptMutex());
     ProblemHandle problem;
     problem.handle = CreateIpoptProblem(p.n, x_l.data(), x_u.data(), p.m, g_l.data(), g_u.data(), cb.placeholder_jacobian ? 1 : p.A.nnz(), p.P.nnz(), 0,
                                         EvalF, EvalG, EvalGradF, EvalJacG, EvalH);
