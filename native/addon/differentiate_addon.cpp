@@ -44,6 +44,12 @@ using FactorCacheRef = std::shared_ptr<FactorCache>;
 // Marks our externals, so that no other object passes for a cache.
 constexpr napi_type_tag kFactorCacheTag = {0x6469666671706663ULL, 0x3a4b4b5420763100ULL};
 
+// The cache behind a value made by newFactorCache(), or null for any other value.
+const FactorCacheRef* AsFactorCache(const Napi::Value& v) {
+  if (!v.IsExternal() || !v.As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) return nullptr;
+  return v.As<Napi::External<FactorCacheRef>>().Data();
+}
+
 struct DiffInputs {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
   const double* x = nullptr;
@@ -158,10 +164,9 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
     }
     Napi::Value cache = o.Get("factorCache");
     if (!cache.IsUndefined()) {
-      if (!cache.IsExternal() || !cache.As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) {
-        throw QpError(code::kInvalidOption, "options.factorCache: must come from newFactorCache()", "options.factorCache");
-      }
-      in.cache = *cache.As<Napi::External<FactorCacheRef>>().Data();
+      const FactorCacheRef* ref = AsFactorCache(cache);
+      if (!ref) throw QpError(code::kInvalidOption, "options.factorCache: must come from newFactorCache()", "options.factorCache");
+      in.cache = *ref;
     }
     auto flag = [&](const char* key, bool& target) {
       Napi::Value v = o.Get(key);
@@ -207,12 +212,15 @@ Output Run(const DiffInputs& in) {
   const bool uses_k = in.forward || in.method == Method::kKkt;
   bool built = false;
   auto cached = uses_k ? CachedFactor(in, built) : nullptr;
+  // A factorization this call built for the cache is charged to this call.
+  auto charge_build = [&](auto& result) {
+    if (!built) return;
+    result.factor_reused = false;
+    result.factor_seconds = cached->factor_seconds;
+  };
   if (in.forward) {
     out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options, cached);
-    if (built) {
-      out.forward.factor_reused = false;
-      out.forward.factor_seconds = cached->factor_seconds;
-    }
+    charge_build(out.forward);
   } else {
     switch (in.method) {
       case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
@@ -220,10 +228,7 @@ Output Run(const DiffInputs& in) {
       case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
       case Method::kKkt: default:
         out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached, in.duals);
-        if (built) {
-          out.backward.factor_reused = false;
-          out.backward.factor_seconds = cached->factor_seconds;
-        }
+        charge_build(out.backward);
         break;
     }
   }
@@ -233,10 +238,10 @@ Output Run(const DiffInputs& in) {
 Napi::Value NewFactorCache(const Napi::CallbackInfo& info) { return MakeFactorCache(info.Env(), nullptr); }
 
 Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsExternal() && info[0].As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) {
-    FactorCache& cache = **info[0].As<Napi::External<FactorCacheRef>>().Data();
-    std::lock_guard<std::mutex> lock(cache.mutex);
-    cache.kkt.reset();
+  const FactorCacheRef* ref = info.Length() > 0 ? AsFactorCache(info[0]) : nullptr;
+  if (ref) {
+    std::lock_guard<std::mutex> lock((*ref)->mutex);
+    (*ref)->kkt.reset();
   }
   return info.Env().Undefined();
 }

@@ -122,30 +122,44 @@ void AssembleMatrixGradients(const ProblemView& p, const double* x, const double
 
 namespace {
 
-// The factorization to use: the caller's when it answers for (p, opt), else a new one.
+// The factorization to use: the caller's when it answers for (p, opt), else a new one; the
+// result's factorization diagnostics (R: Gradients or ForwardResult).
+template <class R>
 std::shared_ptr<const ReducedKkt> FactorFor(const ProblemView& p, const double* x, const double* y, const double* z,
-                                            const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, bool& reused) {
-  reused = cached && cached->Matches(p, opt);
-  return reused ? cached : ReducedKkt::Build(p, x, y, z, opt);
+                                            const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, R& r) {
+  r.factor_reused = cached && cached->Matches(p, opt);
+  auto k = r.factor_reused ? std::move(cached) : ReducedKkt::Build(p, x, y, z, opt);
+  r.factor_seconds = r.factor_reused ? 0 : k->factor_seconds;
+  r.active_rows = k->active_rows;
+  r.active_bounds = k->active_bounds;
+  r.active_set_changes = k->as.refine_changes;
+  return k;
 }
 
-// Diagnostics of one solve: the factorization's, how a singular K was solved, and an
-// ill-conditioned solve.
-void Diagnose(const ReducedKkt& k, double relative_residual, ReducedKkt::How solved, bool& differentiable, std::string& reason) {
-  differentiable = k.differentiable;
-  reason = k.reason;
+// Solves K sol = rhs and gives the result its diagnostics: the factorization's, how a
+// singular K was solved, and an ill-conditioned solve.
+template <class R>
+std::vector<double> SolveDiagnosed(const ReducedKkt& k, const std::vector<double>& rhs, R& r) {
+  double relative_residual = 0;
+  ReducedKkt::How how = ReducedKkt::How::kSolved;
+  std::vector<double> sol = k.Solve(rhs, &relative_residual, &how);
+  r.differentiable = k.differentiable;
+  r.reason.clear();
+  auto append = [&](const std::string& part) { r.reason += (r.reason.empty() ? "" : "; ") + part; };
   if (k.singular) {
-    const std::string how = solved == ReducedKkt::How::kLeastSquares ? "; result from a least-squares solve (SuiteSparseQR)"
-                            : solved == ReducedKkt::How::kSolved ? "; the system is consistent: result from the regularised, refined LDL' solve"
-                                                                 : "; result from the regularised, refined LDL' solve (the system is inconsistent and the least-squares QR failed or did no better)";
-    const size_t at = reason.find("the derivative is not unique");
-    reason.insert(at == std::string::npos ? reason.size() : at + 28, how);
+    append("the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
+           "the derivative is not unique");
+    append(how == ReducedKkt::How::kLeastSquares ? "result from a least-squares solve (SuiteSparseQR)"
+           : how == ReducedKkt::How::kSolved     ? "the system is consistent: result from the regularised, refined LDL' solve"
+                                                 : "result from the regularised, refined LDL' solve (the system is inconsistent and the "
+                                                   "least-squares QR failed or did no better)");
   }
+  if (!k.weak_reason.empty()) append(k.weak_reason);
   if (!k.singular && !(relative_residual <= 1e-8)) {
-    differentiable = false;
-    if (!reason.empty()) reason += "; ";
-    reason += "the reduced KKT system is ill-conditioned: relative residual " + std::to_string(relative_residual) + " after refinement";
+    r.differentiable = false;
+    append("the reduced KKT system is ill-conditioned: relative residual " + std::to_string(relative_residual) + " after refinement");
   }
+  return sol;
 }
 
 }  // namespace
@@ -154,11 +168,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
                       const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, const DualSeeds& duals) {
   const int32_t n = p.n, m = p.m;
   Gradients g;
-  auto k = FactorFor(p, x, y, z, opt, std::move(cached), g.factor_reused);
-  g.factor_seconds = g.factor_reused ? 0 : k->factor_seconds;
-  g.active_rows = k->active_rows;
-  g.active_bounds = k->active_bounds;
-  g.active_set_changes = k->as.refine_changes;
+  auto k = FactorFor(p, x, y, z, opt, std::move(cached), g);
   const auto t_solve = std::chrono::steady_clock::now();
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
@@ -166,10 +176,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
     if (k->row_k[i] >= 0) rhs[n + k->row_k[i]] = -duals.dy[i];
   for (int32_t j = 0; j < n && duals.dz; j++)
     if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = -duals.dz[j];
-  double rel = 0;
-  ReducedKkt::How how = ReducedKkt::How::kSolved;
-  const std::vector<double> sol = k->Solve(rhs, &rel, &how);
-  Diagnose(*k, rel, how, g.differentiable, g.reason);
+  const std::vector<double> sol = SolveDiagnosed(*k, rhs, g);
   // Assembly (METHODS.md §5).
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);
@@ -195,11 +202,7 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
                          const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached) {
   const int32_t n = p.n, m = p.m;
   ForwardResult f;
-  auto k = FactorFor(p, x, y, z, opt, std::move(cached), f.factor_reused);
-  f.factor_seconds = f.factor_reused ? 0 : k->factor_seconds;
-  f.active_rows = k->active_rows;
-  f.active_bounds = k->active_bounds;
-  f.active_set_changes = k->as.refine_changes;
+  auto k = FactorFor(p, x, y, z, opt, std::move(cached), f);
   const auto t_solve = std::chrono::steady_clock::now();
   // Top: −(dP x + dq + dA_Jᵀ y_J). Bottom: −(dA_J x − dc_J).
   std::vector<double> rhs(k->N(), 0.0);
@@ -231,10 +234,7 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
     const double* dc = k->as.row_side[i] > 0 ? t.du : t.dl;
     if (dc) rhs[n + k->row_k[i]] += dc[i];
   }
-  double rel = 0;
-  ReducedKkt::How how = ReducedKkt::How::kSolved;
-  const std::vector<double> sol = k->Solve(rhs, &rel, &how);
-  Diagnose(*k, rel, how, f.differentiable, f.reason);
+  const std::vector<double> sol = SolveDiagnosed(*k, rhs, f);
   f.dx.assign(sol.begin(), sol.begin() + n);
   f.dy.assign(m, 0.0);
   f.dz.assign(n, 0.0);

@@ -152,16 +152,13 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     // A strongly regularised LDLᵀ, refined, solves a consistent right-hand side exactly (for
     // dependent rows d_x is still unique); the QR answers the others in the least-squares sense.
     if (!k->ldl_.Factor(regularised(1e-7 * kmax).data())) k->ldl_.Factor(regularised(1e-4 * kmax).data());
-    k->reason = "the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
-                "the derivative is not unique";
   }
   if (k->as.weak_rows + k->as.weak_bounds > 0) {
     k->differentiable = false;
     const int32_t f = k->as.first_weak;
     const std::string which = f < p.m ? "row " + std::to_string(f) : "bound " + std::to_string(f - p.m);
-    if (!k->reason.empty()) k->reason += "; ";
-    k->reason += std::to_string(k->as.weak_rows + k->as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
-                 ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
+    k->weak_reason = std::to_string(k->as.weak_rows + k->as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
+                     ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
   }
   k->factor_seconds = Seconds(started);
   return k;
@@ -318,6 +315,7 @@ std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* re
   // Refinement keeps the best iterate: it converges for a consistent right-hand side even
   // when K is singular and regularised.
   const double ldl_relative = N > 0 ? ldl_.SolveRefined(Kx_.data(), rhs.data(), sol.data(), 3) : 0;
+  double relative = ldl_relative;  // of the answer returned
   if (how) *how = singular && !(ldl_relative <= 1e-10) ? How::kRegularised : How::kSolved;
   std::unique_lock<std::mutex> lock(qr_mutex_, std::defer_lock);
   if (singular && !(ldl_relative <= 1e-10)) {
@@ -348,21 +346,31 @@ std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* re
     // along K's null space: least squares wins unless the LDLᵀ residual is clearly smaller.
     if (!(ldl_relative * bnorm < 0.5 * best_norm)) {
       sol = std::move(best);
+      relative = bnorm > 0 ? best_norm / bnorm : best_norm;
       if (how) *how = How::kLeastSquares;
     }
   }
   if (lock.owns_lock()) lock.unlock();
-  for (double& v : sol)
-    if (!std::isfinite(v)) v = 0;  // never NaN: a failed solve gives zeros and says so
-  if (relative_residual) {
-    std::vector<double> Ks(N);
-    ldl_.Multiply(Kx_.data(), sol.data(), Ks.data());
-    double r = 0, b = 0;
-    for (int32_t i = 0; i < N; i++) {
-      r = std::max(r, std::abs(rhs[i] - Ks[i]));
-      b = std::max(b, std::abs(rhs[i]));
+  bool replaced = false;
+  for (double& v : sol) {
+    if (!std::isfinite(v)) {
+      v = 0;  // never NaN: a failed solve gives zeros and says so
+      replaced = true;
     }
-    *relative_residual = b > 0 ? r / b : r;
+  }
+  if (relative_residual) {
+    // Measured again only when zeros replaced a failed solve's values.
+    if (replaced) {
+      std::vector<double> Ks(N);
+      ldl_.Multiply(Kx_.data(), sol.data(), Ks.data());
+      double r = 0, b = 0;
+      for (int32_t i = 0; i < N; i++) {
+        r = std::max(r, std::abs(rhs[i] - Ks[i]));
+        b = std::max(b, std::abs(rhs[i]));
+      }
+      relative = b > 0 ? r / b : r;
+    }
+    *relative_residual = relative;
   }
   return sol;
 }

@@ -52,8 +52,8 @@ class ReducedKkt {
   ActiveSet as;
   std::vector<int32_t> row_k, bound_k;  // index in J, or −1 when inactive
   bool singular = false;                // K singular: least-squares solves (SPQR)
-  bool differentiable = true;
-  std::string reason;                   // why not differentiable (singular K, weak constraints)
+  bool differentiable = true;           // neither singular nor weakly active constraints
+  std::string weak_reason;              // the weakly active constraints, when there are any
   double factor_seconds = 0;
 
  private:
