@@ -160,6 +160,11 @@ struct ForwardResult {
 ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,
                          const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr);
 
+// The dual seeds on the active set J: h[k] = dy_i for the active row i numbered k (row_k[i]),
+// dz_j for the active bound j numbered k (bound_k[j]); 0 elsewhere. Length nJ.
+std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<int32_t>& row_k, const std::vector<int32_t>& bound_k,
+                                     int32_t nJ);
+
 // Shared assembly: dq = dx, dP on P's lower pattern, dA_ij = dw_i x_j + w_i dx_j (rows with
 // w_i = dw_i = 0 get 0). x, dx [n]; w, dw [m]. Writes g.dq, g.dP, g.dA.
 void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,

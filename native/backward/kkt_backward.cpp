@@ -98,6 +98,16 @@ ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, 
   return s;
 }
 
+std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<int32_t>& row_k, const std::vector<int32_t>& bound_k,
+                                     int32_t nJ) {
+  std::vector<double> h(nJ, 0.0);
+  for (size_t i = 0; i < row_k.size() && duals.dy; i++)
+    if (row_k[i] >= 0) h[row_k[i]] = duals.dy[i];
+  for (size_t j = 0; j < bound_k.size() && duals.dz; j++)
+    if (bound_k[j] >= 0) h[bound_k[j]] = duals.dz[j];
+  return h;
+}
+
 void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,
                              Gradients& g) {
   const int32_t n = p.n;
@@ -172,10 +182,8 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   const auto t_solve = std::chrono::steady_clock::now();
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
-  for (int32_t i = 0; i < m && duals.dy; i++)
-    if (k->row_k[i] >= 0) rhs[n + k->row_k[i]] = -duals.dy[i];
-  for (int32_t j = 0; j < n && duals.dz; j++)
-    if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = -duals.dz[j];
+  const std::vector<double> h = SeedsOnActiveSet(duals, k->row_k, k->bound_k, k->nJ);
+  for (int32_t t = 0; t < k->nJ; t++) rhs[n + t] = -h[t];
   const std::vector<double> sol = SolveDiagnosed(*k, rhs, g);
   // Assembly (METHODS.md §5).
   std::vector<double> w(m, 0.0), dw(m, 0.0);

@@ -26,7 +26,8 @@
 //
 // For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver = 2, or 0 with n >
 // penalty_cg_threshold or a product of more than 10⁷ entries) no matrix is formed:
-// preconditioned conjugate gradients with H applied matrix-free and a Jacobi preconditioner; `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
+// preconditioned conjugate gradients with H applied matrix-free and a Jacobi preconditioner;
+// `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
 // of C_J C_Jᵀ) is skipped in that mode.
 #include <algorithm>
 #include <chrono>
@@ -172,11 +173,8 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   for (int32_t k = 0; k < nJ; k++) W[k] = (s.eq[k] ? 2.0 : 1.0) * (rho / beta) * SigmoidDerivative(s.r[k] / beta);
   // Dual seeds h_J: eliminating d_w = W (C_J d_x + h_J) from K's second block row gives
   // H d_x = −(ḡ + C_Jᵀ W h_J), so the right-hand side becomes ḡ + C_Jᵀ W h_J.
-  std::vector<double> hJ(nJ, 0.0), rhs(gx_in, gx_in + n);
-  for (int32_t i = 0; i < p.m && duals.dy; i++)
-    if (s.row_k[i] >= 0) hJ[s.row_k[i]] = duals.dy[i];
-  for (int32_t j = 0; j < n && duals.dz; j++)
-    if (s.bound_k[j] >= 0) hJ[s.bound_k[j]] = duals.dz[j];
+  const std::vector<double> hJ = SeedsOnActiveSet(duals, s.row_k, s.bound_k, nJ);
+  std::vector<double> rhs(gx_in, gx_in + n);
   {
     std::vector<double> Wh(nJ);
     for (int32_t k = 0; k < nJ; k++) Wh[k] = W[k] * hJ[k];

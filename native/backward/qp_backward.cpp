@@ -66,11 +66,9 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
     Pp[j + 1] = (int)Pi.size();
   }
   // K [d; w] = −[ḡ; h_J] is the optimality system of min ½dᵀPd + ḡᵀd s.t. C_J d = −h_J.
-  std::vector<double> bounds(std::max(nJ, 1), 0.0);
-  for (int32_t i = 0; i < p.m && duals.dy; i++)
-    if (s.row_k[i] >= 0) bounds[s.row_k[i]] = -duals.dy[i];
-  for (int32_t j = 0; j < n && duals.dz; j++)
-    if (s.bound_k[j] >= 0) bounds[s.bound_k[j]] = -duals.dz[j];
+  std::vector<double> bounds = SeedsOnActiveSet(duals, s.row_k, s.bound_k, nJ);
+  for (double& b : bounds) b = -b;
+  bounds.resize(std::max(nJ, 1), 0.0);  // the admm core reads l, u even when nJ = 0
 
   AdmmProblem prob;
   std::memset(&prob, 0, sizeof prob);
