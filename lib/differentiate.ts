@@ -359,8 +359,8 @@ function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Pro
   return [a as Problem, b as DifferentiableSolution, c as G, (d ?? {}) as O, undefined];
 }
 
-/** The native options, with the handle's factorization cache where the method uses K. */
-function withCache<T extends { method?: DifferentiateMethod }>(options: T, cache: FactorCache | undefined): T {
+/** The native options, with the handle's factorization cache where the method uses K (kkt, and jvp, which has no method). */
+function withCache<T extends { method?: DifferentiateMethod; factorCache?: FactorCache }>(options: T, cache: FactorCache | undefined): T {
   return cache && (options.method ?? 'kkt') === 'kkt' ? { ...options, factorCache: cache } : options;
 }
 
@@ -535,10 +535,6 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
   return { prep, nt, active };
 }
 
-function nativeJvpOptions(active: ActiveSetOptions, cache: FactorCache | undefined): NativeJvpOptions {
-  return cache ? { ...active, factorCache: cache } : active;
-}
-
 /** Jacobian–vector product (forward mode, reduced KKT) on the calling thread. */
 export function jvpSync(solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
 export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
@@ -546,7 +542,7 @@ export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpRe
   const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
   const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
   try {
-    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, nativeJvpOptions(active, cache));
+    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache));
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -564,7 +560,7 @@ export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Pro
   try {
     const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
     const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
-    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, nativeJvpOptions(active, cache));
+    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache));
   } catch (e) {
     throw translateNativeError(e);
   }
