@@ -21,6 +21,9 @@ SolverEntry ClpSolverEntry();
 #ifdef DIFFQP_WITH_ADMM
 SolverEntry AdmmSolverEntry();
 #endif
+#ifdef DIFFQP_WITH_IPM
+SolverEntry IpmSolverEntry();
+#endif
 
 const std::vector<SolverEntry>& SolverRegistry() {
   static const std::vector<SolverEntry> entries = [] {
@@ -36,6 +39,9 @@ const std::vector<SolverEntry>& SolverRegistry() {
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
+#endif
+#ifdef DIFFQP_WITH_IPM
+    e.push_back(IpmSolverEntry());
 #endif
     return e;
   }();

@@ -1,0 +1,66 @@
+/* ipm_internal.h: the workspace of diffqp's interior-point solver (private). */
+#ifndef DIFFQP_IPM_INTERNAL_H
+#define DIFFQP_IPM_INTERNAL_H
+
+#include "ipm.h"
+#include "linsys.h"
+
+/* A constraint is a row of A or a variable bound with at least one finite side.
+ * Rows come first (kkt_row >= 0: their place in the KKT matrix), then bounds. */
+enum { IPM_SIDE_LOWER = 1, IPM_SIDE_UPPER = 2, IPM_EQUALITY = 4 };
+
+struct IpmWorkspace {
+    IpmSettings settings;
+    IpmInfo info;
+    int n, m;
+
+    /* scaled data: P (lower CSC), q, A (CSC and its transpose At), bounds */
+    int *Pp, *Pi; double *Px;
+    double *q;
+    int *Ap, *Ai; double *Ax;
+    int *Atp, *Ati, *At_src;      /* At = A' in CSC (rows of A); At_src: index into Ax */
+    double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
+    double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
+
+    /* constraints: mc in all, mr of them rows */
+    int mc, mr;
+    int *con_index;               /* row i or variable j                                 */
+    unsigned char *con_kind;      /* IPM_SIDE_* / IPM_EQUALITY                           */
+    double *lo, *hi;              /* scaled sides (copies, for locality)                  */
+    int nsides;                   /* finite inequality sides (for mu)                     */
+
+    /* KKT: upper triangle of [P + rho I + B, A_K'; A_K, -D_K], order n + mr */
+    int N;
+    int *Kp, *Ki; double *Kx;
+    int *Kdiag;                   /* position of each diagonal entry                      */
+    int *KP_src;                  /* for P's part of K: index into Px, or -1 (diagonal)   */
+    LinsysLdl *ldl;
+
+    /* iterates (scaled) */
+    double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
+    double *sl, *su, *zl, *zu, *yc; /* per constraint: slacks, side duals, equality dual */
+    double rho, delta;
+
+    /* per-iteration work */
+    double *t, *dt;               /* constraint values and their change                  */
+    double *rd, *rhs, *sol;       /* dual residual (n), KKT right-hand side and solution */
+    double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
+    double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
+    double *dx, *work_n, *work_m;
+
+    /* outputs (unscaled) */
+    double *xo, *yo, *zo, *prim_cert, *dual_cert;
+};
+
+/* ipm_setup.c */
+int ipm_build_kkt_pattern(IpmWorkspace *w);
+void ipm_free_workspace(IpmWorkspace *w);
+
+/* ipm_linalg.c: small kernels on the scaled data */
+void ipm_sym_lower_mul(int n, const int *Pp, const int *Pi, const double *Px, const double *x, double *y); /* y = P x */
+void ipm_csc_mul(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y, int m); /* y = A x */
+void ipm_csc_tmul_add(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y); /* y += A'x */
+double ipm_norm_inf(const double *v, int n);
+double ipm_now(void);
+
+#endif

@@ -1,0 +1,589 @@
+/* ipm_setup.c: checking, copying and equilibrating the data, the convexity test,
+ * the list of constraints and the pattern of the KKT matrix. */
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipm_internal.h"
+
+void ipm_default_settings(IpmSettings *s) {
+    if (!s) return;
+    s->eps_abs = 1e-8;
+    s->eps_rel = 0;
+    s->eps_inf = 1e-8;
+    s->max_iter = 250;
+    s->time_limit = 0;
+    s->scaling = 10;
+    s->rho_init = 1e-6;
+    s->delta_init = 1e-4;
+    s->reg_min = 1e-10;
+    s->refine_iter = 4;
+    s->check_convexity = 1;
+    s->verbose = 0;
+}
+
+const char *ipm_error_message(int code) {
+    static const char *const text[IPM_ERR_COUNT_] = {
+        "ok",
+        "invalid argument",
+        "invalid dimension",
+        "invalid P",
+        "invalid A",
+        "invalid q",
+        "invalid bounds",
+        "invalid settings",
+        "P is not positive semidefinite",
+        "ordering or symbolic analysis of the KKT matrix failed",
+        "out of memory",
+        "the update changes the problem's structure",
+    };
+    return code >= 0 && code < IPM_ERR_COUNT_ ? text[code] : "unknown error code";
+}
+
+const char *ipm_status_message(IpmStatus status) {
+    switch (status) {
+        case IPM_UNSOLVED: return "unsolved";
+        case IPM_SOLVED: return "solved";
+        case IPM_PRIMAL_INFEASIBLE: return "primal infeasible";
+        case IPM_DUAL_INFEASIBLE: return "dual infeasible";
+        case IPM_MAX_ITER: return "maximum iterations reached";
+        case IPM_TIME_LIMIT: return "time limit reached";
+        case IPM_CANCELLED: return "cancelled";
+        case IPM_NUMERICAL: return "numerical difficulties";
+    }
+    return "unknown status";
+}
+
+static int fail(char *msg, int len, int code, const char *fmt, const char *field, long index, double value) {
+    if (msg && len > 0) snprintf(msg, (size_t)len, fmt, field, index, value);
+    return code;
+}
+
+static double infinite_as_inf(double v) {
+    if (v >= IPM_INFTY) return INFINITY;
+    if (v <= -IPM_INFTY) return -INFINITY;
+    return v;
+}
+
+/* CSC pattern and values: sorted rows in [lo_row(j), nrows), finite values. */
+static int check_csc(int ncols, int nrows, const int *p, const int *i, const double *x, int lower, const char *name,
+                     int code, char *msg, int len) {
+    if (!p || p[0] != 0) return fail(msg, len, code, "%s: column pointers must start at 0 (index %ld, value %g)", name, 0, p ? p[0] : NAN);
+    for (int j = 0; j < ncols; j++) {
+        if (p[j + 1] < p[j]) return fail(msg, len, code, "%s: column pointers decrease at column %ld (%g)", name, j, p[j + 1]);
+        if (p[j + 1] > p[j] && (!i || !x)) return fail(msg, len, code, "%s: missing row indices or values (column %ld, %g)", name, j, 0);
+        for (int k = p[j]; k < p[j + 1]; k++) {
+            const int r = i[k];
+            if (r < (lower ? j : 0) || r >= nrows) return fail(msg, len, code, "%s: row index out of range at entry %ld (row %g)", name, k, r);
+            if (k > p[j] && r <= i[k - 1]) return fail(msg, len, code, "%s: row indices not strictly increasing at entry %ld (row %g)", name, k, r);
+            if (!isfinite(x[k])) return fail(msg, len, code, "%s: value not finite at entry %ld (%g)", name, k, x[k]);
+        }
+    }
+    return IPM_OK;
+}
+
+static int check_sides(int count, const double *lo, const double *hi, const char *lname, const char *hname, char *msg, int len) {
+    for (int k = 0; k < count; k++) {
+        const double a = lo ? infinite_as_inf(lo[k]) : -INFINITY, b = hi ? infinite_as_inf(hi[k]) : INFINITY;
+        if (a != a) return fail(msg, len, IPM_ERR_INVALID_BOUNDS, "%s: NaN at index %ld (%g)", lname, k, a);
+        if (b != b) return fail(msg, len, IPM_ERR_INVALID_BOUNDS, "%s: NaN at index %ld (%g)", hname, k, b);
+        if (a == INFINITY) return fail(msg, len, IPM_ERR_INVALID_BOUNDS, "%s: +Infinity at index %ld (%g)", lname, k, a);
+        if (b == -INFINITY) return fail(msg, len, IPM_ERR_INVALID_BOUNDS, "%s: -Infinity at index %ld (%g)", hname, k, b);
+        if (a > b) return fail(msg, len, IPM_ERR_INVALID_BOUNDS, "%s: above the upper side at index %ld (%g)", lname, k, a);
+    }
+    return IPM_OK;
+}
+
+int ipm_check_problem(const IpmProblem *prob, char *msg, int len) {
+    if (msg && len > 0) msg[0] = 0;
+    if (!prob) return fail(msg, len, IPM_ERR_INVALID_ARGUMENT, "%s: NULL (%ld, %g)", "problem", 0, 0);
+    if (prob->n < 1 || prob->m < 0 || (long)prob->n + prob->m > INT_MAX / 2)
+        return fail(msg, len, IPM_ERR_INVALID_DIMENSION, "%s: n = %ld, m = %g out of range", "problem", prob->n, prob->m);
+    int err;
+    if (prob->Pp && (err = check_csc(prob->n, prob->n, prob->Pp, prob->Pi, prob->Px, 1, "P", IPM_ERR_INVALID_P, msg, len)))
+        return err;
+    if (prob->m > 0 || prob->Ap) {
+        if (!prob->Ap) return fail(msg, len, IPM_ERR_INVALID_A, "%s: missing although m = %ld (%g)", "A", prob->m, 0);
+        if ((err = check_csc(prob->n, prob->m, prob->Ap, prob->Ai, prob->Ax, 0, "A", IPM_ERR_INVALID_A, msg, len))) return err;
+    }
+    if (prob->q) {
+        for (int j = 0; j < prob->n; j++) {
+            if (!isfinite(prob->q[j])) return fail(msg, len, IPM_ERR_INVALID_Q, "%s: not finite at index %ld (%g)", "q", j, prob->q[j]);
+        }
+    }
+    if ((err = check_sides(prob->m, prob->l, prob->u, "l", "u", msg, len))) return err;
+    return check_sides(prob->n, prob->lb, prob->ub, "lb", "ub", msg, len);
+}
+
+int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
+    if (msg && len > 0) msg[0] = 0;
+    if (!s) return fail(msg, len, IPM_ERR_INVALID_ARGUMENT, "%s: NULL (%ld, %g)", "settings", 0, 0);
+#define IPM_CHECK(cond, field, value)                                                                                  \
+    if (!(cond)) return fail(msg, len, IPM_ERR_INVALID_SETTINGS, "settings.%s = %.0ld%g out of range", field, 0, value)
+    IPM_CHECK(s->eps_abs >= 0 && isfinite(s->eps_abs), "eps_abs", s->eps_abs);
+    IPM_CHECK(s->eps_rel >= 0 && isfinite(s->eps_rel), "eps_rel", s->eps_rel);
+    IPM_CHECK(s->eps_abs > 0 || s->eps_rel > 0, "eps_abs", s->eps_abs);
+    IPM_CHECK(s->eps_inf > 0 && s->eps_inf < 1, "eps_inf", s->eps_inf);
+    IPM_CHECK(s->max_iter >= 1, "max_iter", (double)s->max_iter);
+    IPM_CHECK(s->time_limit == s->time_limit, "time_limit", s->time_limit);
+    IPM_CHECK(s->scaling >= 0 && s->scaling <= 100, "scaling", (double)s->scaling);
+    IPM_CHECK(s->rho_init > 0 && s->rho_init <= 1e6, "rho_init", s->rho_init);
+    IPM_CHECK(s->delta_init > 0 && s->delta_init <= 1e6, "delta_init", s->delta_init);
+    IPM_CHECK(s->reg_min > 0 && s->reg_min <= s->rho_init && s->reg_min <= s->delta_init, "reg_min", s->reg_min);
+    IPM_CHECK(s->refine_iter >= 0 && s->refine_iter <= 100, "refine_iter", (double)s->refine_iter);
+#undef IPM_CHECK
+    return IPM_OK;
+}
+
+void ipm_free_workspace(IpmWorkspace *w) {
+    if (!w) return;
+    void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->Atp, w->Ati, w->At_src, w->l, w->u, w->lb, w->ub,
+                      w->Dx, w->Er, w->con_index, w->con_kind, w->lo, w->hi, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
+                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->dt, w->rd, w->rhs, w->sol, w->Dc,
+                      w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
+                      w->work_m, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+    for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
+    linsys_ldl_free(w->ldl);
+    free(w);
+}
+
+void ipm_cleanup(IpmWorkspace *w) { ipm_free_workspace(w); }
+
+/* ---- equilibration ----------------------------------------------------- */
+
+static double clamp_norm(double v) {
+    if (v < 1e-4) return 1.0; /* an empty or tiny column/row is left alone */
+    return v > 1e4 ? 1e4 : v;
+}
+
+/* The unscaled data are copied into the workspace (values only; patterns were
+ * copied at setup), then equilibrated in place (Ruiz on [P A'; A 0], then the cost). */
+static void equilibrate(IpmWorkspace *w) {
+    const int n = w->n, m = w->m;
+    double *cn = w->work_n, *rn = w->work_m;
+    for (int j = 0; j < n; j++) w->Dx[j] = 1;
+    for (int i = 0; i < m; i++) w->Er[i] = 1;
+    w->cost = 1;
+    for (int pass = 0; pass < w->settings.scaling; pass++) {
+        for (int j = 0; j < n; j++) cn[j] = 0;
+        for (int i = 0; i < m; i++) rn[i] = 0;
+        for (int j = 0; j < n; j++) {
+            for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
+                const double a = fabs(w->Px[k]);
+                const int i = w->Pi[k];
+                if (a > cn[j]) cn[j] = a;
+                if (a > cn[i]) cn[i] = a;
+            }
+            for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
+                const double a = fabs(w->Ax[k]);
+                if (a > cn[j]) cn[j] = a;
+                if (a > rn[w->Ai[k]]) rn[w->Ai[k]] = a;
+            }
+        }
+        for (int j = 0; j < n; j++) cn[j] = 1 / sqrt(clamp_norm(cn[j]));
+        for (int i = 0; i < m; i++) rn[i] = 1 / sqrt(clamp_norm(rn[i]));
+        for (int j = 0; j < n; j++) {
+            for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] *= cn[j] * cn[w->Pi[k]];
+            for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] *= cn[j] * rn[w->Ai[k]];
+            w->Dx[j] *= cn[j];
+        }
+        for (int i = 0; i < m; i++) w->Er[i] *= rn[i];
+    }
+    /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
+    double pmean = 0, qmax = 0;
+    for (int j = 0; j < n; j++) cn[j] = 0;
+    for (int j = 0; j < n; j++) {
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
+            const double a = fabs(w->Px[k]) * w->Dx[j] / w->Dx[j]; /* already scaled */
+            if (a > cn[j]) cn[j] = a;
+            if (a > cn[w->Pi[k]]) cn[w->Pi[k]] = a;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        pmean += cn[j] / n;
+        const double a = fabs(w->q[j] * w->Dx[j]);
+        if (a > qmax) qmax = a;
+    }
+    if (w->settings.scaling > 0) {
+        double c = pmean > qmax ? pmean : qmax;
+        c = clamp_norm(c);
+        w->cost = 1 / c;
+    }
+    for (int k = 0; k < w->Pp[n]; k++) w->Px[k] *= w->cost;
+    for (int j = 0; j < n; j++) {
+        w->q[j] *= w->cost * w->Dx[j];
+        w->lb[j] /= w->Dx[j];
+        w->ub[j] /= w->Dx[j];
+    }
+    for (int i = 0; i < m; i++) {
+        w->l[i] *= w->Er[i];
+        w->u[i] *= w->Er[i];
+    }
+}
+
+/* Copy the user's values (NULL: keep what the workspace holds, unscaled first). */
+static void unscale(IpmWorkspace *w) {
+    const int n = w->n, m = w->m;
+    for (int j = 0; j < n; j++) {
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] /= w->cost * w->Dx[j] * w->Dx[w->Pi[k]];
+        for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] /= w->Dx[j] * w->Er[w->Ai[k]];
+        w->q[j] /= w->cost * w->Dx[j];
+        w->lb[j] *= w->Dx[j];
+        w->ub[j] *= w->Dx[j];
+    }
+    for (int i = 0; i < m; i++) {
+        w->l[i] /= w->Er[i];
+        w->u[i] /= w->Er[i];
+    }
+}
+
+static void copy_values(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l,
+                        const double *u, const double *lb, const double *ub, int first) {
+    const int n = w->n, m = w->m;
+    if (Px) memcpy(w->Px, Px, (size_t)w->Pp[n] * sizeof(double));
+    if (Ax) memcpy(w->Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
+    if (q) memcpy(w->q, q, (size_t)n * sizeof(double));
+    else if (first) memset(w->q, 0, (size_t)n * sizeof(double));
+    for (int i = 0; i < m; i++) {
+        if (l || first) w->l[i] = l ? infinite_as_inf(l[i]) : -INFINITY;
+        if (u || first) w->u[i] = u ? infinite_as_inf(u[i]) : INFINITY;
+    }
+    for (int j = 0; j < n; j++) {
+        if (lb || first) w->lb[j] = lb ? infinite_as_inf(lb[j]) : -INFINITY;
+        if (ub || first) w->ub[j] = ub ? infinite_as_inf(ub[j]) : INFINITY;
+    }
+}
+
+static unsigned char kind_of(double lo, double hi) {
+    if (lo == hi) return IPM_EQUALITY;
+    return (unsigned char)((lo > -INFINITY ? IPM_SIDE_LOWER : 0) | (hi < INFINITY ? IPM_SIDE_UPPER : 0));
+}
+
+/* Constraint list from the (scaled) sides; with `check`, only verifies it is unchanged. */
+static int build_constraints(IpmWorkspace *w, int check) {
+    int k = 0, sides = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const int count = pass == 0 ? w->m : w->n;
+        const double *lo = pass == 0 ? w->l : w->lb, *hi = pass == 0 ? w->u : w->ub;
+        for (int i = 0; i < count; i++) {
+            const unsigned char kind = kind_of(lo[i], hi[i]);
+            if (!kind) continue;
+            if (check) {
+                if (k >= w->mc || w->con_index[k] != i || w->con_kind[k] != kind) return IPM_ERR_STRUCTURE;
+            } else {
+                w->con_index[k] = i;
+                w->con_kind[k] = kind;
+            }
+            w->lo[k] = lo[i];
+            w->hi[k] = hi[i];
+            sides += !!(kind & IPM_SIDE_LOWER) + !!(kind & IPM_SIDE_UPPER);
+            k++;
+        }
+        if (pass == 0) {
+            if (check && k != w->mr) return IPM_ERR_STRUCTURE;
+            w->mr = k;
+        }
+    }
+    if (check && k != w->mc) return IPM_ERR_STRUCTURE;
+    w->mc = k;
+    w->nsides = sides;
+    return IPM_OK;
+}
+
+/* ---- the convexity test -------------------------------------------------- */
+
+/* P (scaled) + eps I must factor with n positive pivots.  A negative diagonal
+ * entry already proves P indefinite; a diagonal P needs nothing more. */
+static int check_convexity(IpmWorkspace *w) {
+    const int n = w->n;
+    int offdiag = 0;
+    double dmax = 0;
+    for (int j = 0; j < n; j++) {
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
+            if (w->Pi[k] != j) offdiag = 1;
+            else {
+                if (w->Px[k] < 0) return IPM_ERR_NONCVX;
+                if (w->Px[k] > dmax) dmax = w->Px[k];
+            }
+        }
+    }
+    if (!offdiag) return IPM_OK;
+    /* upper pattern of P + diagonal: the transpose of the lower triangle */
+    const int nnz = w->Pp[n];
+    int *Up = (int *)calloc((size_t)n + 1, sizeof(int));
+    int *Ui = (int *)malloc(((size_t)nnz + n + 1) * sizeof(int));
+    double *Ux = (double *)malloc(((size_t)nnz + n + 1) * sizeof(double));
+    int *next = (int *)malloc(((size_t)n + 1) * sizeof(int));
+    int err = IPM_OK;
+    if (!Up || !Ui || !Ux || !next) {
+        err = IPM_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    for (int j = 0; j < n; j++) {
+        Up[j + 1]++; /* diagonal */
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
+            if (w->Pi[k] != j) Up[w->Pi[k] + 1]++;
+    }
+    for (int j = 0; j < n; j++) Up[j + 1] += Up[j];
+    memcpy(next, Up, (size_t)n * sizeof(int));
+    const double eps = 1e-9 * (dmax > 1 ? dmax : 1);
+    for (int j = 0; j < n; j++) {
+        double diag = eps;
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
+            if (w->Pi[k] == j) diag += w->Px[k];
+            else {
+                const int at = next[w->Pi[k]]++;
+                Ui[at] = j;
+                Ux[at] = w->Px[k];
+            }
+        }
+        /* column j's own entries (rows < j) were placed by earlier columns; the
+           diagonal goes last, after all of them */
+        (void)diag;
+    }
+    /* diagonal entries: place at the end of each column */
+    for (int j = 0; j < n; j++) {
+        double diag = eps;
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
+            if (w->Pi[k] == j) diag += w->Px[k];
+        Ui[next[j]] = j;
+        Ux[next[j]] = diag;
+    }
+    LinsysLdl *ldl = NULL;
+    const int status = linsys_ldl_analyze(&ldl, n, Up, Ui);
+    if (status != LINSYS_OK) {
+        err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
+        goto done;
+    }
+    if (linsys_ldl_factor(ldl, Ux) != LINSYS_OK || linsys_ldl_positive_pivots(ldl) != n) err = IPM_ERR_NONCVX;
+    linsys_ldl_free(ldl);
+done:
+    free(Up);
+    free(Ui);
+    free(Ux);
+    free(next);
+    return err;
+}
+
+/* ---- the KKT pattern ----------------------------------------------------- */
+
+int ipm_build_kkt_pattern(IpmWorkspace *w) {
+    const int n = w->n, N = n + w->mr;
+    w->N = N;
+    /* rows of A as columns of A' (At), with the index of each entry in Ax */
+    const int m = w->m, annz = w->Ap[n];
+    w->Atp = (int *)calloc((size_t)m + 1, sizeof(int));
+    w->Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
+    w->At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
+    if (!w->Atp || !w->Ati || !w->At_src) return IPM_ERR_OUT_OF_MEMORY;
+    for (int k = 0; k < annz; k++) w->Atp[w->Ai[k] + 1]++;
+    for (int i = 0; i < m; i++) w->Atp[i + 1] += w->Atp[i];
+    int *next = (int *)malloc(((size_t)(m > n ? m : n) + 1) * sizeof(int));
+    if (!next) return IPM_ERR_OUT_OF_MEMORY;
+    memcpy(next, w->Atp, (size_t)m * sizeof(int));
+    for (int j = 0; j < n; j++) {
+        for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
+            const int at = next[w->Ai[k]]++;
+            w->Ati[at] = j;
+            w->At_src[at] = k;
+        }
+    }
+    /* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r
+       holds row con_index[r] of A and the diagonal */
+    long nnz = (long)N;
+    for (int j = 0; j < n; j++)
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) nnz += w->Pi[k] != j;
+    for (int r = 0; r < w->mr; r++) nnz += w->Atp[w->con_index[r] + 1] - w->Atp[w->con_index[r]];
+    if (nnz > INT_MAX - 1) {
+        free(next);
+        return IPM_ERR_FACTORIZATION;
+    }
+    w->Kp = (int *)calloc((size_t)N + 1, sizeof(int));
+    w->Ki = (int *)malloc((size_t)nnz * sizeof(int));
+    w->Kx = (double *)malloc((size_t)nnz * sizeof(double));
+    w->KP_src = (int *)malloc((size_t)nnz * sizeof(int));
+    w->Kdiag = (int *)malloc(((size_t)N + 1) * sizeof(int));
+    if (!w->Kp || !w->Ki || !w->Kx || !w->KP_src || !w->Kdiag) {
+        free(next);
+        return IPM_ERR_OUT_OF_MEMORY;
+    }
+    for (int j = 0; j < n; j++) {
+        w->Kp[j + 1]++;
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
+            if (w->Pi[k] != j) w->Kp[w->Pi[k] + 1]++;
+    }
+    for (int r = 0; r < w->mr; r++) {
+        const int i = w->con_index[r];
+        w->Kp[n + r + 1] = w->Atp[i + 1] - w->Atp[i] + 1;
+    }
+    for (int c = 0; c < N; c++) w->Kp[c + 1] += w->Kp[c];
+    memcpy(next, w->Kp, (size_t)n * sizeof(int));
+    for (int j = 0; j < n; j++) {
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
+            if (w->Pi[k] == j) continue;
+            const int at = next[w->Pi[k]]++;
+            w->Ki[at] = j;
+            w->KP_src[at] = k;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        int src = -1;
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
+            if (w->Pi[k] == j) src = k;
+        const int at = next[j];
+        w->Ki[at] = j;
+        w->KP_src[at] = src;
+        w->Kdiag[j] = at;
+    }
+    for (int r = 0; r < w->mr; r++) {
+        const int i = w->con_index[r];
+        int at = w->Kp[n + r];
+        for (int k = w->Atp[i]; k < w->Atp[i + 1]; k++, at++) {
+            w->Ki[at] = w->Ati[k];
+            w->KP_src[at] = w->At_src[k];
+        }
+        w->Ki[at] = n + r;
+        w->KP_src[at] = -1;
+        w->Kdiag[n + r] = at;
+    }
+    free(next);
+    const int status = linsys_ldl_analyze(&w->ldl, N, w->Kp, w->Ki);
+    if (status == LINSYS_ERR_OUT_OF_MEMORY) return IPM_ERR_OUT_OF_MEMORY;
+    if (status != LINSYS_OK) return IPM_ERR_FACTORIZATION;
+    w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
+    return IPM_OK;
+}
+
+/* ---- setup, update ------------------------------------------------------- */
+
+#define IPM_ALLOC(ptr, count, type)                                                \
+    do {                                                                           \
+        (ptr) = (type *)calloc((size_t)(count) > 0 ? (size_t)(count) : 1, sizeof(type)); \
+        if (!(ptr)) goto oom;                                                      \
+    } while (0)
+
+int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) {
+    if (!work) return IPM_ERR_INVALID_ARGUMENT;
+    *work = NULL;
+    const double start = ipm_now();
+    int err = ipm_check_problem(prob, NULL, 0);
+    if (err) return err;
+    IpmSettings settings;
+    if (s) settings = *s;
+    else ipm_default_settings(&settings);
+    if ((err = ipm_check_settings(&settings, NULL, 0))) return err;
+
+    IpmWorkspace *w = (IpmWorkspace *)calloc(1, sizeof *w);
+    if (!w) return IPM_ERR_OUT_OF_MEMORY;
+    w->settings = settings;
+    const int n = prob->n, m = prob->m;
+    w->n = n;
+    w->m = m;
+    const int pnnz = prob->Pp ? prob->Pp[n] : 0, annz = prob->Ap ? prob->Ap[n] : 0;
+    IPM_ALLOC(w->Pp, n + 1, int);
+    IPM_ALLOC(w->Pi, pnnz, int);
+    IPM_ALLOC(w->Px, pnnz, double);
+    IPM_ALLOC(w->Ap, n + 1, int);
+    IPM_ALLOC(w->Ai, annz, int);
+    IPM_ALLOC(w->Ax, annz, double);
+    if (prob->Pp) {
+        memcpy(w->Pp, prob->Pp, ((size_t)n + 1) * sizeof(int));
+        if (pnnz) memcpy(w->Pi, prob->Pi, (size_t)pnnz * sizeof(int));
+    }
+    if (prob->Ap) {
+        memcpy(w->Ap, prob->Ap, ((size_t)n + 1) * sizeof(int));
+        if (annz) memcpy(w->Ai, prob->Ai, (size_t)annz * sizeof(int));
+    }
+    IPM_ALLOC(w->q, n, double);
+    IPM_ALLOC(w->l, m, double);
+    IPM_ALLOC(w->u, m, double);
+    IPM_ALLOC(w->lb, n, double);
+    IPM_ALLOC(w->ub, n, double);
+    IPM_ALLOC(w->Dx, n, double);
+    IPM_ALLOC(w->Er, m, double);
+    IPM_ALLOC(w->work_n, n, double);
+    IPM_ALLOC(w->work_m, m, double);
+    copy_values(w, prob->Pp ? prob->Px : NULL, prob->q, prob->Ap ? prob->Ax : NULL, prob->l, prob->u, prob->lb, prob->ub, 1);
+    equilibrate(w);
+
+    IPM_ALLOC(w->con_index, m + n, int);
+    IPM_ALLOC(w->con_kind, m + n, unsigned char);
+    IPM_ALLOC(w->lo, m + n, double);
+    IPM_ALLOC(w->hi, m + n, double);
+    build_constraints(w, 0);
+
+    if (settings.check_convexity && (err = check_convexity(w))) goto fail;
+    if ((err = ipm_build_kkt_pattern(w))) goto fail;
+
+    const int mc = w->mc, N = w->N;
+    IPM_ALLOC(w->x, n, double);
+    IPM_ALLOC(w->y, m, double);
+    IPM_ALLOC(w->zb, n, double);
+    IPM_ALLOC(w->dx, n, double);
+    IPM_ALLOC(w->rd, n, double);
+    IPM_ALLOC(w->rhs, N, double);
+    IPM_ALLOC(w->sol, N, double);
+    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->dt, &w->Dc, &w->rt, &w->gl, &w->gu,
+                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu};
+    for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
+    IPM_ALLOC(w->xo, n, double);
+    IPM_ALLOC(w->yo, m, double);
+    IPM_ALLOC(w->zo, n, double);
+    IPM_ALLOC(w->prim_cert, m + n, double);
+    IPM_ALLOC(w->dual_cert, n, double);
+    w->info.status = IPM_UNSOLVED;
+    w->info.setup_time = ipm_now() - start;
+    *work = w;
+    return IPM_OK;
+oom:
+    err = IPM_ERR_OUT_OF_MEMORY;
+fail:
+    ipm_free_workspace(w);
+    return err;
+}
+
+int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l, const double *u,
+               const double *lb, const double *ub) {
+    if (!w) return IPM_ERR_INVALID_ARGUMENT;
+    /* Check the new parts against the workspace's patterns. */
+    IpmProblem p = {w->n, w->m, w->Pp, w->Pi, Px ? Px : w->Px, q, w->Ap, w->Ai, Ax ? Ax : w->Ax, l, u, lb, ub};
+    int err = ipm_check_problem(&p, NULL, 0);
+    if (err) return err;
+    /* Structure: the finite sides must not change. */
+    for (int i = 0; i < w->m; i++) {
+        const double a = l ? infinite_as_inf(l[i]) : w->l[i], b = u ? infinite_as_inf(u[i]) : w->u[i];
+        const double a0 = w->l[i], b0 = w->u[i];
+        if (kind_of(a, b) != kind_of(a0, b0) && !(kind_of(a, b) == IPM_EQUALITY && kind_of(a0, b0) == IPM_EQUALITY))
+            return IPM_ERR_STRUCTURE;
+    }
+    for (int j = 0; j < w->n; j++) {
+        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j];
+        if (kind_of(a, b) != kind_of(w->lb[j], w->ub[j])) return IPM_ERR_STRUCTURE;
+    }
+    unscale(w);
+    copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
+    equilibrate(w);
+    build_constraints(w, 1);
+    if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
+    w->info.status = IPM_UNSOLVED;
+    return IPM_OK;
+}
+
+int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s) {
+    if (!w || !s) return IPM_ERR_INVALID_ARGUMENT;
+    const int err = ipm_check_settings(s, NULL, 0);
+    if (err) return err;
+    if (s->scaling != w->settings.scaling) return IPM_ERR_STRUCTURE;
+    w->settings = *s;
+    return IPM_OK;
+}
+
+const double *ipm_x(const IpmWorkspace *w) { return w ? w->xo : NULL; }
+const double *ipm_y(const IpmWorkspace *w) { return w && w->m > 0 ? w->yo : NULL; }
+const double *ipm_z(const IpmWorkspace *w) { return w ? w->zo : NULL; }
+const IpmInfo *ipm_info(const IpmWorkspace *w) { return w ? &w->info : NULL; }
+const double *ipm_prim_inf_cert(const IpmWorkspace *w) { return w ? w->prim_cert : NULL; }
+const double *ipm_dual_inf_cert(const IpmWorkspace *w) { return w ? w->dual_cert : NULL; }

@@ -1,0 +1,481 @@
+/* ipm_solve.c: the iterations.  Notation (all on the equilibrated data):
+ *
+ * A constraint k has a value t_k (a row of A x, or a variable x_j), sides
+ * lo_k <= t_k <= hi_k, and for each finite side of an inequality a slack and a
+ * dual: t - hi + su = 0, -t + lo + sl = 0, su, sl, zu, zl >= 0.  Its aggregated
+ * dual is y_k = zu - zl (METHODS.md §2 signs); an equality has a free dual.
+ *
+ * One iteration is one Newton step of the proximal-barrier subproblem centred at
+ * the current iterate, so the proximal terms vanish from the residuals and only
+ * regularise the matrix: rho on the primal block, delta on every dual block.
+ * Eliminating slacks and side duals leaves, per constraint,
+ *     dt - D_k dy_k = -rt_k,   D_k = 1 / (sum over sides of 1/d),  d = s/z + delta
+ * (D_k = delta for an equality).  Rows stay in the KKT matrix; bounds are
+ * eliminated onto its diagonal (1/D_k), so bounds never enlarge it. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ipm_internal.h"
+
+typedef struct {
+    double rp, rd, gap;     /* unscaled METHODS.md §3 measures                 */
+    double sp, sd, sg;      /* their scales, for eps_rel                      */
+} Measures;
+
+static double bound_term(double lo, double hi, double mult) {
+    if (mult > 0) return hi * mult;
+    if (mult < 0) return lo * mult;
+    return 0;
+}
+
+static double fmax3(double a, double b, double c) { return fmax(a, fmax(b, c)); }
+
+/* rd = P x + q + A'y + zb (scaled), t = constraint values, and the unscaled measures. */
+static void residuals(IpmWorkspace *w, Measures *ms) {
+    const int n = w->n, m = w->m;
+    double *Px = w->work_n, *Ax = w->work_m;
+    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
+    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->x, Ax, m);
+    double xPx = 0, qx = 0, bt = 0, rp = 0, rd = 0, sp = 0, sd = 0;
+    for (int j = 0; j < n; j++) {
+        xPx += w->x[j] * Px[j];
+        qx += w->q[j] * w->x[j];
+        w->rd[j] = Px[j] + w->q[j] + w->zb[j];
+    }
+    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, w->y, w->rd);
+    for (int j = 0; j < n; j++) {
+        const double un = 1 / (w->cost * w->Dx[j]);
+        rd = fmax(rd, fabs(w->rd[j]) * un);
+        sd = fmax3(sd, fabs(Px[j]) * un, fabs(w->q[j]) * un);
+        sd = fmax(sd, fabs(w->zb[j]) * un);
+        const double xj = w->x[j] * w->Dx[j];
+        sp = fmax(sp, fabs(xj));
+        rp = fmax3(rp, xj - w->ub[j] * w->Dx[j], w->lb[j] * w->Dx[j] - xj);
+        bt += bound_term(w->lb[j], w->ub[j], w->zb[j]);
+    }
+    for (int i = 0; i < m; i++) {
+        const double ax = Ax[i] / w->Er[i];
+        sp = fmax(sp, fabs(ax));
+        rp = fmax3(rp, ax - w->u[i] / w->Er[i], w->l[i] / w->Er[i] - ax);
+        bt += bound_term(w->l[i], w->u[i], w->y[i]);
+    }
+    for (int k = 0; k < w->mc; k++) {
+        const int i = w->con_index[k];
+        w->t[k] = k < w->mr ? Ax[i] : w->x[i];
+    }
+    ms->rp = rp;
+    ms->rd = rd;
+    ms->gap = fabs(xPx + qx + bt) / w->cost;
+    ms->sp = sp;
+    ms->sd = sd; /* A'y is inside rd; its size is bounded by the others near a solution */
+    ms->sg = fmax3(fabs(xPx), fabs(qx), fabs(bt)) / w->cost;
+}
+
+static int converged(const IpmWorkspace *w, const Measures *ms) {
+    const double ea = w->settings.eps_abs, er = w->settings.eps_rel;
+    return ms->rp <= ea + er * ms->sp && ms->rd <= ea + er * ms->sd && ms->gap <= ea + er * ms->sg;
+}
+
+/* Values of K for the current D (Dc) and regularisation. */
+static void assemble(IpmWorkspace *w) {
+    const int n = w->n;
+    for (int j = 0; j < n; j++) {
+        for (int p = w->Kp[j]; p < w->Kp[j + 1]; p++) {
+            const int src = w->KP_src[p];
+            w->Kx[p] = src >= 0 ? w->Px[src] : 0;
+        }
+        w->Kx[w->Kdiag[j]] += w->rho;
+    }
+    for (int k = w->mr; k < w->mc; k++) w->Kx[w->Kdiag[w->con_index[k]]] += 1 / w->Dc[k];
+    for (int r = 0; r < w->mr; r++) {
+        const int c = w->n + r;
+        for (int p = w->Kp[c]; p < w->Kdiag[c]; p++) w->Kx[p] = w->Ax[w->KP_src[p]];
+        w->Kx[w->Kdiag[c]] = -w->Dc[r];
+    }
+}
+
+/* Factor K, raising rho and delta until it factors with the inertia of a
+ * quasi-definite matrix (n positive pivots).  Returns 0 or -1. */
+static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
+    for (int attempt = 0; attempt < 12; attempt++) {
+        set_d(w);
+        assemble(w);
+        const double t0 = ipm_now();
+        const int st = linsys_ldl_factor(w->ldl, w->Kx);
+        w->info.factor_time += ipm_now() - t0;
+        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) return 0;
+        w->rho = fmin(w->rho * 100, 1e2);
+        w->delta = fmin(w->delta * 100, 1e2);
+        w->info.refactorizations++;
+    }
+    return -1;
+}
+
+/* D per constraint from the slacks and side duals. */
+static void set_d_iterate(IpmWorkspace *w) {
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        if (kind & IPM_EQUALITY) {
+            w->Dc[k] = w->delta;
+            continue;
+        }
+        double inv = 0;
+        if (kind & IPM_SIDE_UPPER) inv += 1 / (w->su[k] / w->zu[k] + w->delta);
+        if (kind & IPM_SIDE_LOWER) inv += 1 / (w->sl[k] / w->zl[k] + w->delta);
+        w->Dc[k] = 1 / inv;
+    }
+}
+
+static void set_d_unit(IpmWorkspace *w) {
+    for (int k = 0; k < w->mc; k++) w->Dc[k] = 1;
+}
+
+/* Solve with the factorised K: rhs -> sol (refined). */
+static void kkt_solve(IpmWorkspace *w) {
+    linsys_ldl_solve_refined(w->ldl, w->Kx, w->rhs, w->sol, w->settings.refine_iter);
+}
+
+/* The Newton direction for complementarity targets s*z - rc (rc: cl, cu hold the
+ * corrector products or 0; target = sigma*mu). */
+static void direction(IpmWorkspace *w, double target, int corrector) {
+    const int n = w->n;
+    for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        double rt;
+        if (kind & IPM_EQUALITY) {
+            rt = w->t[k] - w->hi[k];
+            w->gu[k] = w->gl[k] = 0;
+        } else {
+            double g = 0;
+            w->gu[k] = w->gl[k] = 0;
+            if (kind & IPM_SIDE_UPPER) {
+                const double rc = w->su[k] * w->zu[k] + (corrector ? w->cu[k] : 0) - target;
+                const double ru = w->t[k] - w->hi[k] + w->su[k];
+                const double d = w->su[k] / w->zu[k] + w->delta;
+                w->gu[k] = (ru - rc / w->zu[k]) / d;
+                g += w->gu[k];
+            }
+            if (kind & IPM_SIDE_LOWER) {
+                const double rc = w->sl[k] * w->zl[k] + (corrector ? w->cl[k] : 0) - target;
+                const double rl = -w->t[k] + w->lo[k] + w->sl[k];
+                const double d = w->sl[k] / w->zl[k] + w->delta;
+                w->gl[k] = (rl - rc / w->zl[k]) / d;
+                g -= w->gl[k];
+            }
+            rt = w->Dc[k] * g;
+        }
+        w->rt[k] = rt;
+        if (k < w->mr) w->rhs[n + k] = -rt;
+        else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
+    }
+    kkt_solve(w);
+    memcpy(w->dx, w->sol, (size_t)n * sizeof(double));
+    /* dt for rows: A dx */
+    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->dx, w->work_m, w->m);
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        const int i = w->con_index[k];
+        const double dt = k < w->mr ? w->work_m[i] : w->dx[i];
+        w->dt[k] = dt;
+        w->dyc[k] = k < w->mr ? w->sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
+        if (kind & IPM_EQUALITY) {
+            w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
+            continue;
+        }
+        if (kind & IPM_SIDE_UPPER) {
+            const double d = w->su[k] / w->zu[k] + w->delta;
+            const double rc = w->su[k] * w->zu[k] + (corrector ? w->cu[k] : 0) - target;
+            w->dzu[k] = dt / d + w->gu[k];
+            w->dsu[k] = (-rc - w->su[k] * w->dzu[k]) / w->zu[k];
+        } else {
+            w->dzu[k] = w->dsu[k] = 0;
+        }
+        if (kind & IPM_SIDE_LOWER) {
+            const double d = w->sl[k] / w->zl[k] + w->delta;
+            const double rc = w->sl[k] * w->zl[k] + (corrector ? w->cl[k] : 0) - target;
+            w->dzl[k] = -dt / d + w->gl[k];
+            w->dsl[k] = (-rc - w->sl[k] * w->dzl[k]) / w->zl[k];
+        } else {
+            w->dzl[k] = w->dsl[k] = 0;
+        }
+    }
+}
+
+/* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
+static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
+    double p = 1, d = 1;
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        if (kind & IPM_SIDE_UPPER) {
+            if (w->dsu[k] < 0) p = fmin(p, -w->su[k] / w->dsu[k]);
+            if (w->dzu[k] < 0) d = fmin(d, -w->zu[k] / w->dzu[k]);
+        }
+        if (kind & IPM_SIDE_LOWER) {
+            if (w->dsl[k] < 0) p = fmin(p, -w->sl[k] / w->dsl[k]);
+            if (w->dzl[k] < 0) d = fmin(d, -w->zl[k] / w->dzl[k]);
+        }
+    }
+    *ap = p;
+    *ad = d;
+}
+
+static double complementarity(const IpmWorkspace *w, double ap, double ad) {
+    double sum = 0;
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * w->dsu[k]) * (w->zu[k] + ad * w->dzu[k]);
+        if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * w->dsl[k]) * (w->zl[k] + ad * w->dzl[k]);
+    }
+    return w->nsides > 0 ? sum / w->nsides : 0;
+}
+
+/* Aggregated duals y (rows) and zb (bounds) from the constraint duals. */
+static void aggregate(IpmWorkspace *w) {
+    memset(w->y, 0, (size_t)w->m * sizeof(double));
+    memset(w->zb, 0, (size_t)w->n * sizeof(double));
+    for (int k = 0; k < w->mc; k++) {
+        const double v = (w->con_kind[k] & IPM_EQUALITY) ? w->yc[k] : w->zu[k] - w->zl[k];
+        w->yc[k] = v;
+        if (k < w->mr) w->y[w->con_index[k]] = v;
+        else w->zb[w->con_index[k]] = v;
+    }
+}
+
+/* ---- starting point ------------------------------------------------------ */
+
+/* x from the regularised least-squares problem with every constraint pulled to a
+ * target (its finite side; 0 clipped into a two-sided range), then slacks
+ * s = max(raw, 1) and duals z = 1/s (every product s z = 1). */
+static int start(IpmWorkspace *w) {
+    const int n = w->n;
+    w->rho = w->settings.rho_init;
+    w->delta = w->settings.delta_init;
+    if (factor(w, set_d_unit)) return -1;
+    for (int j = 0; j < n; j++) w->rhs[j] = -w->q[j];
+    for (int k = 0; k < w->mc; k++) {
+        const double lo = w->lo[k], hi = w->hi[k];
+        double target;
+        if (lo > -INFINITY && hi < INFINITY) target = fmin(fmax(0, lo), hi);
+        else target = lo > -INFINITY ? lo : hi;
+        if (k < w->mr) w->rhs[n + k] = target;
+        else w->rhs[w->con_index[k]] += target;
+    }
+    kkt_solve(w);
+    memcpy(w->x, w->sol, (size_t)n * sizeof(double));
+    Measures ms;
+    memset(w->y, 0, (size_t)w->m * sizeof(double));
+    memset(w->zb, 0, (size_t)n * sizeof(double));
+    residuals(w, &ms); /* for t */
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
+        w->yc[k] = 0;
+        if (kind & IPM_EQUALITY) {
+            w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - w->hi[k];
+            continue;
+        }
+        if (kind & IPM_SIDE_UPPER) {
+            w->su[k] = fmax(w->hi[k] - w->t[k], 1);
+            w->zu[k] = 1 / w->su[k];
+        }
+        if (kind & IPM_SIDE_LOWER) {
+            w->sl[k] = fmax(w->t[k] - w->lo[k], 1);
+            w->zl[k] = 1 / w->sl[k];
+        }
+    }
+    aggregate(w);
+    return 0;
+}
+
+/* ---- infeasibility ------------------------------------------------------- */
+
+/* Is the dual step (dy on rows, dz on bounds, from the constraint steps) a
+ * certificate of primal infeasibility?  Writes the unscaled, normalised one. */
+static int primal_infeasible(IpmWorkspace *w) {
+    const int n = w->n, m = w->m;
+    double *dy = w->work_m, *v = w->work_n;
+    memset(dy, 0, (size_t)m * sizeof(double));
+    memset(v, 0, (size_t)n * sizeof(double));
+    double norm = 0;
+    for (int k = 0; k < w->mc; k++) {
+        const double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        norm = fmax(norm, fabs(d));
+    }
+    if (!(norm > 0) || !isfinite(norm)) return 0;
+    const double eps = w->settings.eps_inf * norm;
+    double support = 0;
+    for (int k = 0; k < w->mc; k++) {
+        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        if ((d > 0 && w->hi[k] == INFINITY) || (d < 0 && w->lo[k] == -INFINITY)) {
+            if (fabs(d) > eps) return 0;
+            d = 0;
+        }
+        support += bound_term(w->lo[k], w->hi[k], d);
+        if (k < w->mr) dy[w->con_index[k]] = d;
+        else v[w->con_index[k]] = d;
+    }
+    memcpy(w->dual_cert, v, (size_t)n * sizeof(double)); /* dz, kept for the certificate */
+    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, dy, v);
+    const double res = ipm_norm_inf(v, n);
+    double x1 = 0;
+    for (int j = 0; j < n; j++) x1 += fabs(w->x[j]);
+    if (!(res <= eps && support < -eps && res * fmax(1, x1) < -support / 2)) return 0;
+    /* unscale: dy_i E_i, dz_j / D_j; normalise */
+    double cn = 0;
+    for (int i = 0; i < m; i++) cn = fmax(cn, fabs(w->prim_cert[i] = dy[i] * w->Er[i]));
+    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->prim_cert[m + j] = w->dual_cert[j] / w->Dx[j]));
+    for (int k = 0; k < m + n; k++) w->prim_cert[k] /= cn;
+    memset(w->dual_cert, 0, (size_t)n * sizeof(double));
+    return 1;
+}
+
+/* Is the primal step dx a certificate of dual infeasibility (P dx ~ 0, q'dx < 0,
+ * dx in the recession cone)? */
+static int dual_infeasible(IpmWorkspace *w) {
+    const int n = w->n, m = w->m;
+    const double norm = ipm_norm_inf(w->dx, n);
+    if (!(norm > 0) || !isfinite(norm)) return 0;
+    const double eps = w->settings.eps_inf * norm;
+    double *Pd = w->work_n, *Ad = w->work_m;
+    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->dx, Pd);
+    const double pres = ipm_norm_inf(Pd, n);
+    double qd = 0;
+    for (int j = 0; j < n; j++) qd += w->q[j] * w->dx[j];
+    if (!(pres <= eps && qd < -eps)) return 0;
+    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->dx, Ad, m);
+    double viol = 0;
+    for (int k = 0; k < w->mc; k++) {
+        const int i = w->con_index[k];
+        const double d = k < w->mr ? Ad[i] : w->dx[i];
+        if (w->hi[k] < INFINITY) viol = fmax(viol, d);
+        if (w->lo[k] > -INFINITY) viol = fmax(viol, -d);
+    }
+    if (viol > eps) return 0;
+    double x1 = 0, y1 = 0;
+    for (int j = 0; j < n; j++) x1 += fabs(w->x[j]) + fabs(w->zb[j]);
+    for (int i = 0; i < m; i++) y1 += fabs(w->y[i]);
+    if (!(qd < -2 * (pres * x1 + viol * (y1 + x1)))) return 0;
+    double cn = 0;
+    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = w->dx[j] * w->Dx[j]));
+    for (int j = 0; j < n; j++) w->dual_cert[j] /= cn;
+    memset(w->prim_cert, 0, (size_t)(m + n) * sizeof(double));
+    return 1;
+}
+
+/* ---- outputs ------------------------------------------------------------- */
+
+static void write_outputs(IpmWorkspace *w, const Measures *ms) {
+    const int n = w->n, m = w->m;
+    for (int j = 0; j < n; j++) {
+        w->xo[j] = w->x[j] * w->Dx[j];
+        w->zo[j] = w->zb[j] / (w->Dx[j] * w->cost);
+    }
+    for (int i = 0; i < m; i++) w->yo[i] = w->y[i] * w->Er[i] / w->cost;
+    double *Px = w->work_n, obj = 0;
+    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
+    for (int j = 0; j < n; j++) obj += w->x[j] * (0.5 * Px[j] + w->q[j]);
+    w->info.obj_val = obj / w->cost;
+    w->info.prim_res = ms->rp;
+    w->info.dual_res = ms->rd;
+    w->info.gap = ms->gap;
+}
+
+int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
+    if (!w) return IPM_ERR_INVALID_ARGUMENT;
+    const double t0 = ipm_now();
+    const IpmSettings *s = &w->settings;
+    w->info.iter = 0;
+    w->info.factor_time = 0;
+    w->info.refactorizations = 0;
+    memset(w->prim_cert, 0, (size_t)(w->m + w->n) * sizeof(double));
+    memset(w->dual_cert, 0, (size_t)w->n * sizeof(double));
+    IpmStatus status = IPM_MAX_ITER;
+    double mu = 0, ap = 0, ad = 0;
+    Measures ms;
+    memset(&ms, 0, sizeof ms);
+    if (start(w)) {
+        status = IPM_NUMERICAL;
+        residuals(w, &ms);
+        goto end;
+    }
+    for (int iter = 0;; iter++) {
+        residuals(w, &ms);
+        w->info.iter = iter;
+        mu = complementarity(w, 0, 0);
+        if (s->verbose) {
+            printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp,
+                   ms.rd, ms.gap, mu, ap, ad, w->rho, w->delta);
+        }
+        if (converged(w, &ms)) {
+            status = IPM_SOLVED;
+            break;
+        }
+        if (iter > 0) {
+            const double ea = s->eps_abs;
+            if (ms.rp > ea + s->eps_rel * ms.sp && ad > 0 && primal_infeasible(w)) {
+                status = IPM_PRIMAL_INFEASIBLE;
+                break;
+            }
+            if (ms.rd > ea + s->eps_rel * ms.sd && ap > 0 && dual_infeasible(w)) {
+                status = IPM_DUAL_INFEASIBLE;
+                break;
+            }
+        }
+        if (should_stop && should_stop(data)) {
+            status = IPM_CANCELLED;
+            break;
+        }
+        if (s->time_limit > 0 && ipm_now() - t0 > s->time_limit) {
+            status = IPM_TIME_LIMIT;
+            break;
+        }
+        if (iter >= s->max_iter) {
+            status = IPM_MAX_ITER;
+            break;
+        }
+        if (factor(w, set_d_iterate)) {
+            status = IPM_NUMERICAL;
+            break;
+        }
+        /* predictor */
+        direction(w, 0, 0);
+        max_steps(w, &ap, &ad);
+        const double mu_aff = complementarity(w, ap, ad);
+        double sigma = mu > 0 ? pow(mu_aff / mu, 3) : 0;
+        sigma = fmin(fmax(sigma, 0), 1);
+        for (int k = 0; k < w->mc; k++) {
+            w->cu[k] = w->dsu[k] * w->dzu[k];
+            w->cl[k] = w->dsl[k] * w->dzl[k];
+        }
+        /* corrector */
+        direction(w, sigma * mu, 1);
+        max_steps(w, &ap, &ad);
+        const double tau = 0.995;
+        ap = fmin(1, tau * ap);
+        ad = fmin(1, tau * ad);
+        for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
+        for (int k = 0; k < w->mc; k++) {
+            w->su[k] += ap * w->dsu[k];
+            w->sl[k] += ap * w->dsl[k];
+            w->zu[k] += ad * w->dzu[k];
+            w->zl[k] += ad * w->dzl[k];
+            if (w->con_kind[k] & IPM_EQUALITY) w->yc[k] += ad * w->dyc[k];
+        }
+        aggregate(w);
+        /* the proximal weights follow the barrier parameter down */
+        const double mu_new = complementarity(w, 0, 0);
+        const double ratio = mu > 0 ? fmin(1, fmax(mu_new / mu, 0.1)) : 0.1;
+        w->rho = fmax(s->reg_min, w->rho * ratio);
+        w->delta = fmax(s->reg_min, w->delta * ratio);
+    }
+end:
+    w->info.status = status;
+    w->info.mu = mu;
+    w->info.rho = w->rho;
+    w->info.delta = w->delta;
+    write_outputs(w, &ms);
+    w->info.solve_time = ipm_now() - t0;
+    return IPM_OK;
+}

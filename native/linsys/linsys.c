@@ -1,0 +1,218 @@
+/* linsys.c: AMD + LDL' (SuiteSparse) behind the small interface of linsys.h.
+ *
+ * The permuted upper triangle C = triu(P K P') is built once with a map from
+ * each entry of K to its place in C, so a numeric factorisation is one scatter
+ * and one ldl_numeric call with no permutation inside LDL (which would need the
+ * full symmetric pattern). */
+#include "linsys.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <amd.h>
+#include <ldl.h>
+
+struct LinsysLdl {
+    int N;
+    int *Kp, *Ki;        /* upper pattern of K (copies)                      */
+    int *perm, *pinv;    /* AMD ordering: perm[k] = original index at place k */
+    int *Cp, *Ci, *map;  /* triu(P K P') and K entry -> C entry              */
+    double *Cx;
+    int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern;
+    double *Lx, *D, *Y;
+    double *w, *r, *d, *xt; /* solve and refinement workspace                */
+    int positive;
+};
+
+void linsys_ldl_free(LinsysLdl *s) {
+    if (!s) return;
+    free(s->Kp); free(s->Ki); free(s->perm); free(s->pinv);
+    free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
+    free(s->Lp); free(s->Parent); free(s->Lnz); free(s->Li); free(s->Flag); free(s->Pattern);
+    free(s->Lx); free(s->D); free(s->Y);
+    free(s->w); free(s->r); free(s->d); free(s->xt);
+    free(s);
+}
+
+/* calloc of count elements of size bytes, at least one element (never NULL for 0). */
+static void *alloc0(size_t count, size_t size) { return calloc(count > 0 ? count : 1, size); }
+
+int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) {
+    if (!out) return LINSYS_ERR_INVALID;
+    *out = NULL;
+    if (N < 0 || !Kp || (N > 0 && Kp[0] != 0)) return LINSYS_ERR_INVALID;
+    for (int j = 0; j < N; j++) {
+        if (Kp[j + 1] < Kp[j]) return LINSYS_ERR_INVALID;
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            if (Ki[p] < 0 || Ki[p] > j || (p > Kp[j] && Ki[p] <= Ki[p - 1])) return LINSYS_ERR_INVALID;
+        }
+    }
+    const int nnz = N > 0 ? Kp[N] : 0;
+    LinsysLdl *s = (LinsysLdl *)calloc(1, sizeof *s);
+    if (!s) return LINSYS_ERR_OUT_OF_MEMORY;
+    s->N = N;
+    s->Kp = (int *)alloc0((size_t)N + 1, sizeof(int));
+    s->Ki = (int *)alloc0((size_t)nnz, sizeof(int));
+    s->perm = (int *)alloc0((size_t)N, sizeof(int));
+    s->pinv = (int *)alloc0((size_t)N, sizeof(int));
+    s->Cp = (int *)alloc0((size_t)N + 1, sizeof(int));
+    s->Ci = (int *)alloc0((size_t)nnz, sizeof(int));
+    s->map = (int *)alloc0((size_t)nnz, sizeof(int));
+    s->Cx = (double *)alloc0((size_t)nnz, sizeof(double));
+    s->Lp = (int *)alloc0((size_t)N + 1, sizeof(int));
+    s->Parent = (int *)alloc0((size_t)N, sizeof(int));
+    s->Lnz = (int *)alloc0((size_t)N, sizeof(int));
+    s->Flag = (int *)alloc0((size_t)N, sizeof(int));
+    s->Pattern = (int *)alloc0((size_t)N, sizeof(int));
+    s->D = (double *)alloc0((size_t)N, sizeof(double));
+    s->Y = (double *)alloc0((size_t)N, sizeof(double));
+    s->w = (double *)alloc0((size_t)N, sizeof(double));
+    s->r = (double *)alloc0((size_t)N, sizeof(double));
+    s->d = (double *)alloc0((size_t)N, sizeof(double));
+    s->xt = (double *)alloc0((size_t)N, sizeof(double));
+    if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->Ci || !s->map || !s->Cx || !s->Lp || !s->Parent ||
+        !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->w || !s->r || !s->d || !s->xt) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    memcpy(s->Kp, Kp, ((size_t)N + 1) * sizeof(int));
+    if (nnz > 0) memcpy(s->Ki, Ki, (size_t)nnz * sizeof(int));
+
+    if (N > 0) {
+        double control[AMD_CONTROL], info[AMD_INFO];
+        amd_defaults(control);
+        const int status = amd_order(N, s->Kp, s->Ki, s->perm, control, info);
+        if (status != AMD_OK && status != AMD_OK_BUT_JUMBLED) {
+            linsys_ldl_free(s);
+            return status == AMD_OUT_OF_MEMORY ? LINSYS_ERR_OUT_OF_MEMORY : LINSYS_ERR_INVALID;
+        }
+    }
+    for (int k = 0; k < N; k++) s->pinv[s->perm[k]] = k;
+
+    /* C = triu(P K P'): count, then place, remembering where each K entry went. */
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            s->Cp[(a > b ? a : b) + 1]++;
+        }
+    }
+    for (int k = 0; k < N; k++) s->Cp[k + 1] += s->Cp[k];
+    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            const int col = a > b ? a : b, row = a > b ? b : a;
+            const int at = s->Flag[col]++;
+            s->Ci[at] = row;
+            s->map[p] = at;
+        }
+    }
+
+    ldl_symbolic(N, s->Cp, s->Ci, s->Lp, s->Parent, s->Lnz, s->Flag, NULL, NULL);
+    long total = 0;
+    for (int k = 0; k < N; k++) total += s->Lnz[k];
+    if (total > INT_MAX - 1) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_TOO_LARGE;
+    }
+    s->Li = (int *)alloc0((size_t)total, sizeof(int));
+    s->Lx = (double *)alloc0((size_t)total, sizeof(double));
+    if (!s->Li || !s->Lx) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    *out = s;
+    return LINSYS_OK;
+}
+
+int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
+    const int N = s->N;
+    const int nnz = N > 0 ? s->Kp[N] : 0;
+    for (int p = 0; p < nnz; p++) s->Cx[s->map[p]] = Kx[p];
+    const int done = ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern,
+                                 s->Flag, NULL, NULL);
+    s->positive = 0;
+    for (int k = 0; k < N; k++) s->positive += s->D[k] > 0;
+    return done == N ? LINSYS_OK : LINSYS_ERR_ZERO_PIVOT;
+}
+
+void linsys_ldl_solve(LinsysLdl *s, double *b) {
+    const int N = s->N;
+    double *w = s->w;
+    for (int k = 0; k < N; k++) w[k] = b[s->perm[k]];
+    ldl_lsolve(N, w, s->Lp, s->Li, s->Lx);
+    ldl_dsolve(N, w, s->D);
+    ldl_ltsolve(N, w, s->Lp, s->Li, s->Lx);
+    for (int k = 0; k < N; k++) b[s->perm[k]] = w[k];
+}
+
+void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y) {
+    const int N = s->N;
+    memset(y, 0, (size_t)N * sizeof(double));
+    for (int j = 0; j < N; j++) {
+        const double xj = x[j];
+        double acc = 0;
+        for (int p = s->Kp[j]; p < s->Kp[j + 1]; p++) {
+            const int i = s->Ki[p];
+            y[i] += Kx[p] * xj;
+            if (i != j) acc += Kx[p] * x[i];
+        }
+        y[j] += acc;
+    }
+}
+
+static double inf_norm(const double *v, int n) {
+    double r = 0;
+    for (int i = 0; i < n; i++) {
+        const double a = fabs(v[i]);
+        if (a > r || a != a) r = a;
+    }
+    return r;
+}
+
+/* r = b - K x; returns ||r||_inf. */
+static double residual(const LinsysLdl *s, const double *Kx, const double *b, const double *x, double *r) {
+    linsys_sym_multiply(s, Kx, x, r);
+    for (int i = 0; i < s->N; i++) r[i] = b[i] - r[i];
+    return inf_norm(r, s->N);
+}
+
+double linsys_ldl_solve_refined(LinsysLdl *s, const double *Kx_true, const double *b, double *x, int steps) {
+    const int N = s->N;
+    const double bnorm = inf_norm(b, N);
+    const double scale = bnorm > 1e-300 ? bnorm : 1e-300;
+    memcpy(x, b, (size_t)N * sizeof(double));
+    linsys_ldl_solve(s, x);
+    double rnorm = residual(s, Kx_true, b, x, s->r);
+    for (int it = 0; it < steps && rnorm > 1e-15 * scale; it++) {
+        memcpy(s->d, s->r, (size_t)N * sizeof(double));
+        linsys_ldl_solve(s, s->d);
+        for (int i = 0; i < N; i++) s->xt[i] = x[i] + s->d[i];
+        const double next = residual(s, Kx_true, b, s->xt, s->d);
+        if (!(next < rnorm)) break;
+        memcpy(x, s->xt, (size_t)N * sizeof(double));
+        memcpy(s->r, s->d, (size_t)N * sizeof(double));
+        rnorm = next;
+    }
+    return rnorm / scale;
+}
+
+int linsys_ldl_order(const LinsysLdl *s) { return s->N; }
+long linsys_ldl_factor_nnz(const LinsysLdl *s) { return s->N > 0 ? (long)s->Lp[s->N] : 0; }
+int linsys_ldl_positive_pivots(const LinsysLdl *s) { return s->positive; }
+
+double linsys_ldl_min_abs_pivot(const LinsysLdl *s) {
+    double r = INFINITY;
+    for (int k = 0; k < s->N; k++) r = fmin(r, fabs(s->D[k]));
+    return r;
+}
+
+double linsys_ldl_max_abs_pivot(const LinsysLdl *s) {
+    double r = 0;
+    for (int k = 0; k < s->N; k++) r = fmax(r, fabs(s->D[k]));
+    return r;
+}
+
+double linsys_ldl_pivot_of(const LinsysLdl *s, int i) { return s->D[s->pinv[i]]; }

@@ -1,0 +1,74 @@
+/* ========================================================================== */
+/* linsys.h: the sparse LDL' layer of diffqp's native tree (C99)              */
+/* ========================================================================== */
+/*
+ * One symmetric matrix K of order N, given by the pattern of its UPPER triangle
+ * (diagonal included, CSC, rows sorted within columns, no duplicates).  Analysed
+ * once (AMD fill-reducing ordering of the pattern, the upper triangle of the
+ * permuted matrix P K P', LDL's elimination tree and column counts), factorised
+ * numerically as often as the values change (SuiteSparse LDL, up-looking, no
+ * pivoting: meant for quasi-definite and regularised indefinite matrices), solved
+ * with optional iterative refinement against any matrix of the same pattern.
+ *
+ * The inertia of the last factorisation (number of positive pivots) tells a
+ * caller whether a quasi-definite matrix came out as it should.
+ *
+ * No global state; one LinsysLdl is used by one thread at a time (solves write
+ * into its workspace).  Every function that allocates returns LINSYS_OK or an
+ * error code and leaves nothing allocated on error.
+ */
+#ifndef DIFFQP_LINSYS_H
+#define DIFFQP_LINSYS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    LINSYS_OK = 0,
+    LINSYS_ERR_INVALID = 1,      /* bad arguments or pattern (lower entry, unsorted) */
+    LINSYS_ERR_OUT_OF_MEMORY = 2,
+    LINSYS_ERR_TOO_LARGE = 3,    /* the factor would exceed int32 indices           */
+    LINSYS_ERR_ZERO_PIVOT = 4    /* linsys_ldl_factor: a pivot is exactly zero       */
+};
+
+typedef struct LinsysLdl LinsysLdl;
+
+/* Order and analyse.
+ *   out: [out] new object or NULL on error;
+ *   N:   order, >= 0;
+ *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: upper-triangle pattern (copied). */
+int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki);
+
+/* Numeric factorisation of the matrix whose upper-triangle values are Kx (size
+ * Kp[N], in the order of Ki).  Returns LINSYS_OK or LINSYS_ERR_ZERO_PIVOT. */
+int linsys_ldl_factor(LinsysLdl *s, const double *Kx);
+
+/* b: [in/out] size N, overwritten with (L D L')^{-1} b of the last factorisation. */
+void linsys_ldl_solve(LinsysLdl *s, double *b);
+
+/* Solve K x = b with refinement against Kx_true (upper values, same pattern; may
+ * be the factorised values themselves): x = solve(b), then up to `steps` times
+ * x += solve(b - K x) while the residual decreases.
+ *   b: [in] size N;  x: [out] size N.
+ * Returns ||b - K x||_inf / max(||b||_inf, 1e-300). */
+double linsys_ldl_solve_refined(LinsysLdl *s, const double *Kx_true, const double *b, double *x, int steps);
+
+/* y = K x for the upper-triangle values Kx on the analysed pattern. */
+void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y);
+
+int linsys_ldl_order(const LinsysLdl *s);
+long linsys_ldl_factor_nnz(const LinsysLdl *s);         /* nonzeros of L (strictly lower) */
+int linsys_ldl_positive_pivots(const LinsysLdl *s);     /* of the last factorisation       */
+double linsys_ldl_min_abs_pivot(const LinsysLdl *s);
+double linsys_ldl_max_abs_pivot(const LinsysLdl *s);
+/* The pivot (D entry) of original row/column i in the last factorisation. */
+double linsys_ldl_pivot_of(const LinsysLdl *s, int i);
+
+void linsys_ldl_free(LinsysLdl *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIFFQP_LINSYS_H */

@@ -1,0 +1,204 @@
+// Our proximal interior-point solver (native/ipm, C99) through its C API. Each solve owns
+// its workspace and the core has no global state, so solves run concurrently without a
+// lock. Tolerances come from Settings and are the METHODS.md §3 measures themselves
+// (absolute, unscaled), so "solved" from ipm already passes diffqp's residual test.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "ipm.h"
+#include "solver.hpp"
+#include "timer.hpp"
+
+namespace diffqp {
+namespace {
+
+static_assert(sizeof(int) == sizeof(int32_t), "the ipm core takes int indices: int must be 32 bits");
+
+enum class Kind { kNumber, kInteger, kBoolean };
+struct OptionSpec {
+  const char* name;  // options.solverOptions.<name>
+  Kind kind;
+  double IpmSettings::*number;
+  int IpmSettings::*integer;
+};
+
+const OptionSpec kOptions[] = {
+    {"epsInf", Kind::kNumber, &IpmSettings::eps_inf, nullptr},
+    {"scaling", Kind::kInteger, nullptr, &IpmSettings::scaling},
+    {"rhoInit", Kind::kNumber, &IpmSettings::rho_init, nullptr},
+    {"deltaInit", Kind::kNumber, &IpmSettings::delta_init, nullptr},
+    {"regMin", Kind::kNumber, &IpmSettings::reg_min, nullptr},
+    {"refineIter", Kind::kInteger, nullptr, &IpmSettings::refine_iter},
+    {"checkConvexity", Kind::kBoolean, nullptr, &IpmSettings::check_convexity},
+};
+
+std::string KnownOptions() {
+  std::string known;
+  for (const auto& o : kOptions) known += (known.empty() ? "" : ", ") + std::string(o.name);
+  return known;
+}
+
+[[noreturn]] void OptionFail(const std::string& field, const std::string& what) {
+  throw QpError(code::kInvalidOption, field + ": " + what, field);
+}
+
+IpmSettings MakeSettings(const Settings& s) {
+  IpmSettings a;
+  ipm_default_settings(&a);
+  a.eps_abs = s.eps_abs;
+  a.eps_rel = s.eps_rel;
+  if (s.max_iter > 0) a.max_iter = (int)std::min<int64_t>(s.max_iter, INT_MAX);
+  a.verbose = s.verbose ? 1 : 0;
+  for (const auto& [key, value] : s.extra_text) {
+    (void)value;
+    OptionFail("options.solverOptions." + key, "not an ipm option taking a string (known: " + KnownOptions() + ")");
+  }
+  for (const auto& [key, value] : s.extra) {
+    const std::string f = "options.solverOptions." + key;
+    const OptionSpec* spec = nullptr;
+    for (const auto& o : kOptions) {
+      if (key == o.name) spec = &o;
+    }
+    if (!spec) OptionFail(f, "not an ipm option (known: " + KnownOptions() + ")");
+    switch (spec->kind) {
+      case Kind::kNumber:
+        a.*(spec->number) = value;
+        break;
+      case Kind::kInteger:
+        if (!(value == std::floor(value) && value >= INT_MIN && value <= INT_MAX)) OptionFail(f, "must be an integer");
+        a.*(spec->integer) = (int)value;
+        break;
+      case Kind::kBoolean:
+        if (value != 0 && value != 1) OptionFail(f, "must be a boolean");
+        a.*(spec->integer) = (int)value;
+        break;
+    }
+  }
+  char msg[256];
+  if (ipm_check_settings(&a, msg, sizeof msg) != IPM_OK) throw QpError(code::kInvalidOption, msg, "options.solverOptions");
+  return a;
+}
+
+Status MapStatus(IpmStatus s) {
+  switch (s) {
+    case IPM_SOLVED: return Status::kSolved;
+    case IPM_PRIMAL_INFEASIBLE: return Status::kPrimalInfeasible;
+    case IPM_DUAL_INFEASIBLE: return Status::kDualInfeasible;
+    case IPM_MAX_ITER: return Status::kMaxIterations;
+    case IPM_TIME_LIMIT: return Status::kTimeLimit;
+    case IPM_CANCELLED: return Status::kCancelled;
+    default: return Status::kSolverFailed;
+  }
+}
+
+struct Workspace {
+  IpmWorkspace* w = nullptr;
+  ~Workspace() { ipm_cleanup(w); }
+};
+
+int ShouldStop(void* data) { return static_cast<const CancelFlag*>(data)->load(std::memory_order_relaxed) ? 1 : 0; }
+
+// n = 0: every row reads 0 ≤ … and is feasible iff l ≤ 0 ≤ u.
+Result SolveEmpty(const ProblemView& p) {
+  Result r;
+  r.y.assign(p.m, 0.0);
+  r.raw_status = IPM_SOLVED;
+  r.status = Status::kSolved;
+  std::vector<double> cert(p.m, 0.0);
+  bool infeasible = false;
+  for (int32_t i = 0; i < p.m; i++) {
+    if (p.u[i] < 0) cert[i] = 1, infeasible = true;
+    if (p.l[i] > 0) cert[i] = -1, infeasible = true;
+  }
+  if (infeasible) {
+    r.status = Status::kPrimalInfeasible;
+    r.raw_status = IPM_PRIMAL_INFEASIBLE;
+    r.certificate = std::move(cert);
+  } else {
+    r.has_duals = true;
+  }
+  r.raw_status_text = ipm_status_message((IpmStatus)r.raw_status);
+  return r;
+}
+
+class IpmSolver : public Solver {
+ public:
+  Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
+    Timer clock;
+    IpmSettings settings = MakeSettings(s);
+    if (p.n == 0) return SolveEmpty(p);
+    IpmProblem problem{p.n, p.m, p.P.nnz() > 0 ? p.P.Ap : nullptr, p.P.Ai, p.P.Ax, p.q, p.A.Ap, p.A.Ai, p.A.Ax,
+                       p.l, p.u, p.lb, p.ub};
+    if (p.m == 0) problem.Ap = nullptr;
+    Workspace work;
+    const int err = ipm_setup(&work.w, &problem, &settings);
+    if (err == IPM_ERR_NONCVX) {
+      throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
+    }
+    if (err != IPM_OK) {
+      char msg[256] = "";
+      ipm_check_problem(&problem, msg, sizeof msg);
+      throw QpError(code::kNative, std::string("ipm_setup failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+    }
+    Result r;
+    r.x.assign(p.n, 0.0);
+    r.y.assign(p.m, 0.0);
+    r.z.assign(p.n, 0.0);
+    const double left = s.time_limit - clock.Seconds();
+    if (cancel.load() || s.max_iter == 0 || !(left > 0)) {
+      r.status = cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit;
+      r.raw_status = r.status == Status::kCancelled ? IPM_CANCELLED : r.status == Status::kMaxIterations ? IPM_MAX_ITER : IPM_TIME_LIMIT;
+      r.raw_status_text = ipm_status_message((IpmStatus)r.raw_status);
+      return r;
+    }
+    if (std::isfinite(left)) {
+      settings.time_limit = left;
+      if (ipm_update_settings(work.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
+    }
+    Timer solve;
+    if (ipm_solve(work.w, ShouldStop, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
+    r.solve_seconds = solve.Seconds();
+    const IpmInfo& info = *ipm_info(work.w);
+    r.raw_status = info.status;
+    r.raw_status_text = ipm_status_message(info.status);
+    r.status = MapStatus(info.status);
+    r.iterations = info.iter;
+    if (info.status == IPM_PRIMAL_INFEASIBLE) {
+      const double* c = ipm_prim_inf_cert(work.w);
+      r.certificate.assign(c, c + p.m + p.n);
+    } else if (info.status == IPM_DUAL_INFEASIBLE) {
+      const double* c = ipm_dual_inf_cert(work.w);
+      r.certificate.assign(c, c + p.n);
+    } else {
+      const double* x = ipm_x(work.w);
+      const double* y = ipm_y(work.w);
+      const double* z = ipm_z(work.w);
+      std::copy(x, x + p.n, r.x.begin());
+      if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
+      std::copy(z, z + p.n, r.z.begin());
+      r.has_duals = info.status != IPM_NUMERICAL;
+    }
+    return r;
+  }
+};
+
+}  // namespace
+
+SolverEntry IpmSolverEntry() {
+  SolverCapabilities caps;
+  caps.duals = true;
+  caps.warm_start = false;
+  caps.cancellation = true;
+  caps.time_limit = true;
+  caps.infeasibility_certificate = true;
+  caps.license = "MIT";
+  caps.version = "0.1.0";
+  return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); }};
+}
+
+}  // namespace diffqp
