@@ -77,6 +77,7 @@ typedef struct {
     double reg_min;      /* [1e-10] floor of rho and delta, > 0                         */
     int refine_iter;     /* [4]     iterative refinement steps per linear solve, >= 0   */
     int check_convexity; /* [1]     reject a P that is not PSD (an LDL' of P + eps I)   */
+    int centrality_correctors; /* [2] Gondzio correctors per iteration, 0..10      */
     int verbose;         /* [0]     print one line per iteration to stdout              */
 } IpmSettings;
 
