@@ -19,7 +19,7 @@ void ipm_default_settings(IpmSettings *s) {
     s->scaling = 10;
     s->rho_init = 1e-6;
     s->delta_init = 1e-4;
-    s->reg_min = 1e-10;
+    s->reg_min = 1e-13;
     s->refine_iter = 4;
     s->check_convexity = 1;
     s->centrality_correctors = 2;
@@ -331,7 +331,9 @@ static int check_convexity(IpmWorkspace *w) {
     }
     for (int j = 0; j < n; j++) Up[j + 1] += Up[j];
     memcpy(next, Up, (size_t)n * sizeof(int));
-    const double eps = 1e-9 * (dmax > 1 ? dmax : 1);
+    /* PSD to 1e-4 relative: Maros-Meszaros VALUES has lambda_min = -1.2e-6 lambda_max
+       from rounding in its file, and every solver treats it as convex */
+    const double eps = 1e-4 * (dmax > 1 ? dmax : 1);
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
@@ -360,7 +362,9 @@ static int check_convexity(IpmWorkspace *w) {
         err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
         goto done;
     }
-    if (linsys_ldl_factor(ldl, Ux) != LINSYS_OK || linsys_ldl_positive_pivots(ldl) != n) err = IPM_ERR_NONCVX;
+    if (linsys_ldl_factor(ldl, Ux) != LINSYS_OK || linsys_ldl_positive_pivots(ldl) != n) {
+        err = IPM_ERR_NONCVX;
+    }
     linsys_ldl_free(ldl);
 done:
     free(Up);

@@ -73,8 +73,10 @@ static void residuals(IpmWorkspace *w, Measures *ms) {
     ms->sg = fmax3(fabs(xPx), fabs(qx), fabs(bt)) / w->cost;
 }
 
+/* Half the tolerances: the caller re-measures on its own unscaled data, where
+ * round-off in large products (|A'y| ~ 1e10) moves the last digits. */
 static int converged(const IpmWorkspace *w, const Measures *ms) {
-    const double ea = w->settings.eps_abs, er = w->settings.eps_rel;
+    const double ea = 0.5 * w->settings.eps_abs, er = 0.5 * w->settings.eps_rel;
     return ms->rp <= ea + er * ms->sp && ms->rd <= ea + er * ms->sd && ms->gap <= ea + er * ms->sg;
 }
 
@@ -163,13 +165,13 @@ static void kkt_solve(IpmWorkspace *w) {
     }
 }
 
-/* kshift: what the regularisation added to the Newton matrix's diagonal. */
+/* kshift: what delta added to the row blocks of the Newton matrix (refinement
+ * towards the unregularised rows lets the primal residual reach round-off on
+ * problems whose duals are huge, e.g. LISWET; the bound and primal blocks keep
+ * their regularisation, where refinement would not converge). */
 static void set_shift(IpmWorkspace *w) {
-    const int mode = getenv("IPM_RM") ? atoi(getenv("IPM_RM")) : 0;
     memset(w->kshift, 0, (size_t)w->N * sizeof(double));
-    if (mode & 1)
-        for (int j = 0; j < w->n; j++) w->kshift[j] = w->rho;
-    if ((mode & 2) && w->started) {
+    if (w->started) {
         for (int k = 0; k < w->mr; k++) {
             const unsigned char kind = w->con_kind[k];
             double dtrue = 0;
@@ -477,7 +479,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         goto end;
     }
     double mu0 = 0, res0 = 0, mu_prev = 0;
-    const int same_step = getenv("IPM_SS") ? atoi(getenv("IPM_SS")) : w->Pp[w->n] > 0; /* a QP couples x and y through P: one step */
     for (int iter = 0;; iter++) {
         residuals(w, &ms);
         w->info.iter = iter;
@@ -540,7 +541,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         }
         direction(w);
         max_steps(w, &ap, &ad);
-        if (same_step) ap = ad = fmin(ap, ad);
         const double mu_aff = complementarity(w, ap, ad);
         const double sigma = mu > 0 ? fmin(1, pow(mu_aff / mu, 3)) : 0;
         const double target = fmin(mu, fmax(sigma * mu, mu_floor));
@@ -551,7 +551,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         }
         direction(w);
         max_steps(w, &ap, &ad);
-        if (same_step) ap = ad = fmin(ap, ad);
         /* Gondzio's centrality correctors: aim at a longer step by pulling the
            products of the trial point into [0.1, 10] target; keep while it pays */
         for (int c = 0; c < w->settings.centrality_correctors && fmin(ap, ad) < 0.9; c++) {
@@ -573,7 +572,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             direction(w);
             double ap2, ad2;
             max_steps(w, &ap2, &ad2);
-            if (same_step) ap2 = ad2 = fmin(ap2, ad2);
             if (fmin(ap2, ad2) >= 1.01 * fmin(ap, ad) + 0.01) {
                 ap = ap2;
                 ad = ad2;
