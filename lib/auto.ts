@@ -1,25 +1,29 @@
 /**
- * The 'auto' solver: picks an order of solvers from the problem's structure and falls
- * back to the next one when an answer fails the residual test (the solver claims no solution,
- * or r_p, r_d, r_g of METHODS.md §3 exceed epsAbs: Ipopt's "solved to an acceptable level" that
- * meets them passes). The rules, measured on the Maros–Meszaros set (npm run bench:mm):
+ * The 'auto' solver (the default): picks an order of solvers from the problem's structure and
+ * falls back to the next one when an answer fails the residual test (the solver claims no
+ * solution, or r_p, r_d, r_g of METHODS.md §3 exceed epsAbs: Ipopt's "solved to an acceptable
+ * level" that meets them passes). The rules come from the per-solver Maros–Meszaros runs
+ * (npm run bench:mm, README "Maros–Meszaros"):
  *
- * 1. P = 0 (an LP): highs first (simplex, exact vertex duals), then clp, ipopt, admm.
- * 2. A nearly linear QP (P touches under a quarter of the variables, as the LP-derived Q*
- *    problems of the set): clp first (its QP simplex solves most of them in milliseconds,
- *    including QBANDM, QBEACONF, QSEBA, QSTANDAT where ipopt stops short of 1e-6), then ipopt,
- *    admm, highs.
- * 3. Otherwise: ipopt first (97 of 117 at 1e-6 alone, the most of our solvers), then admm
- *    (polished ADMM), clp, and highs last (its QP duals carry a 1e-7 regularisation).
- * Equality-only problems need no rule of their own: ipopt converges in one or two iterations.
+ * 1. ipm first, for every class: it solves the most problems at 1e-6 and 1e-9, costs
+ *    microseconds on tiny problems, honours time limits and cancellation, and runs
+ *    concurrently (no lock).
+ * 2. Then, by structure, what solved most of ipm's failures alone:
+ *    - P = 0 (an LP): highs (simplex, exact vertex duals), clp, ipopt, admm;
+ *    - a nearly linear QP (P touches under a quarter of the variables): clp, ipopt, admm, highs;
+ *    - otherwise: ipopt, admm, clp, highs.
+ * 3. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
+ *    it on this class of problem is skipped (HiGHS's QP solver and Clp's QP primal poll
+ *    nothing); with an AbortSignal, so is one that cannot be cancelled (availableSolvers()
+ *    says which, per class, under `honours`).
  *
  * Only solvers built into the binary are tried. The time limit is one budget for all attempts
  * (each gets what the earlier ones left). Every attempt is polished (Newton steps on the
  * reduced KKT system, kept only when the residuals improve) unless the caller passed
- * polish: false: that turns HiGHS's regularised duals and admm's moderately accurate answers
- * into ones that pass the residual test. The Solution says which solver answered (`solver`)
- * and lists every attempt (`attempts`).
+ * polish: false. The Solution says which solver answered (`solver`) and lists every attempt
+ * (`attempts`).
  */
+import type { NativeSolverInfo } from './binding';
 import { Canonical } from './problem';
 
 export interface Attempt {
@@ -28,10 +32,22 @@ export interface Attempt {
   seconds: number;
 }
 
-export function autoOrder(c: Canonical, available: readonly string[]): string[] {
-  const preferred =
-    c.P.nnz === 0 ? ['highs', 'clp', 'ipopt', 'admm'] : quadraticFraction(c) < 0.25 ? ['clp', 'ipopt', 'admm', 'highs'] : ['ipopt', 'admm', 'clp', 'highs'];
-  return preferred.filter((k) => available.includes(k));
+/** What the caller asked of a time limit and of cancellation. */
+export interface AutoLimits {
+  timeLimit?: number;
+  cancellable?: boolean;
+}
+
+type SolverHonours = Pick<NativeSolverInfo, 'key' | 'honours'>;
+
+export function autoOrder(c: Canonical, available: readonly SolverHonours[], limits: AutoLimits = {}): string[] {
+  const lp = c.P.nnz === 0;
+  const rest = lp ? ['highs', 'clp', 'ipopt', 'admm'] : quadraticFraction(c) < 0.25 ? ['clp', 'ipopt', 'admm', 'highs'] : ['ipopt', 'admm', 'clp', 'highs'];
+  const cls = lp ? 'lp' : 'qp';
+  const usable = (s: SolverHonours) =>
+    !(limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && !s.honours.timeLimit[cls]) && !(limits.cancellable && !s.honours.cancellation[cls]);
+  const keys = new Set(available.filter(usable).map((s) => s.key));
+  return ['ipm', ...rest].filter((k) => keys.has(k));
 }
 
 /** The fraction of variables that appear in P (a column with a stored entry). */

@@ -71,9 +71,13 @@ export interface NativeSolverInfo {
   license: string;
   duals: boolean;
   warmStart: boolean;
+  /** Polls the AbortSignal during every solve (LPs and QPs alike). */
   cancellation: boolean;
+  /** Stops near options.timeLimit on every problem (LPs and QPs alike). */
   timeLimit: boolean;
   infeasibilityCertificate: boolean;
+  /** The two promises above per problem class: an LP is a problem with P = 0. */
+  honours: { timeLimit: { lp: boolean; qp: boolean }; cancellation: { lp: boolean; qp: boolean } };
 }
 
 export interface NativeCancelToken {

@@ -11,7 +11,7 @@ import { Attempt, autoOrder, worstResidual } from './auto';
 import { attachHandle, FactorCache } from './handle';
 
 export interface SolveOptions {
-  /** Solver key: 'highs' (default), 'ipopt', 'clp', 'admm', or 'auto' (see lib/auto.ts); see availableSolvers(). */
+  /** Solver key: 'auto' (default: ipm first, then fallbacks; see lib/auto.ts), 'ipm', 'highs', 'ipopt', 'clp' or 'admm'; see availableSolvers(). */
   solver?: string;
   /** Absolute tolerance (default 1e-6): given to the solver and used to check a "solved" claim. */
   epsAbs?: number;
@@ -87,7 +87,7 @@ export interface Solution {
 
 export interface SolverInfo extends NativeSolverInfo {}
 
-const DEFAULT_SOLVER = 'highs';
+const DEFAULT_SOLVER = 'auto';
 const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable', 'polish']);
 
 function optionError(field: string, what: string, value: unknown): QpError {
@@ -220,8 +220,8 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
  * Tries the solvers of autoOrder in turn until an answer passes the residual test. The time limit is one
  * budget for all attempts (each gets what is left); polish is on unless the caller said no.
  */
-function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R): R {
-  const order = autoOrder(c, availableSolvers().map((s) => s.key));
+function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R, cancellable = false): R {
+  const order = autoOrder(c, availableSolvers(), { timeLimit: opts.timeLimit, cancellable });
   const started = performance.now();
   const attemptOptions = (solver: string, first: boolean): NativeOptions | undefined => {
     const o: NativeOptions = { ...opts, solver, polish: opts.polish ?? true };
@@ -231,7 +231,9 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
     }
     return o;
   };
-  if (order.length === 0) throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in", { field: 'options.solver' });
+  if (order.length === 0) {
+    throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in that honours the time limit and cancellation asked for", { field: 'options.solver' });
+  }
   const attempts: Attempt[] = [];
   let best: Solution | undefined;
   // An answer passes when the solver claims a solution and the METHODS.md §3 measures are
@@ -263,7 +265,7 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
-  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal)) : await solveOne(c, opts, options.signal);
+  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal), options.signal !== undefined) : await solveOne(c, opts, options.signal);
   return options.differentiable ? differentiable(sol, problem) : sol;
 }
 

@@ -198,8 +198,18 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
     o.Set("license", entry.capabilities.license);
     o.Set("duals", entry.capabilities.duals);
     o.Set("warmStart", entry.capabilities.warm_start);
-    o.Set("cancellation", entry.capabilities.cancellation);
-    o.Set("timeLimit", entry.capabilities.time_limit);
+    const auto& caps = entry.capabilities;
+    // true when the promise holds for every problem; `honours` says it per class
+    o.Set("cancellation", caps.cancellation.lp && caps.cancellation.qp);
+    o.Set("timeLimit", caps.time_limit.lp && caps.time_limit.qp);
+    Napi::Object honours = Napi::Object::New(env);
+    for (const auto& [name, classes] : {std::pair<const char*, ForClasses>{"timeLimit", caps.time_limit}, {"cancellation", caps.cancellation}}) {
+      Napi::Object c = Napi::Object::New(env);
+      c.Set("lp", classes.lp);
+      c.Set("qp", classes.qp);
+      honours.Set(name, c);
+    }
+    o.Set("honours", honours);
     o.Set("infeasibilityCertificate", entry.capabilities.infeasibility_certificate);
     list.Set(k++, o);
   }

@@ -292,8 +292,8 @@ SolverEntry AdmmSolverEntry() {
   SolverCapabilities caps;
   caps.duals = true;
   caps.warm_start = true;
-  caps.cancellation = true;
-  caps.time_limit = true;
+  caps.cancellation = {true, true};
+  caps.time_limit = {true, true};
   caps.infeasibility_certificate = true;
   caps.license = "MIT";
   caps.version = "0.1.0";

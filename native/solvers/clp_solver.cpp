@@ -553,8 +553,9 @@ SolverEntry ClpSolverEntry() {
   SolverCapabilities caps;
   caps.duals = true;
   caps.warm_start = false;
-  caps.cancellation = false;  // the C interface offers no silent hook into the iterations
-  caps.time_limit = true;
+  caps.cancellation = {false, false};  // the C interface offers no silent hook into the iterations
+  // Clp's QP primal can run on, deaf to its limits, on some QPs (see FindUnboundedRay).
+  caps.time_limit = {true, false};
   caps.infeasibility_certificate = false;
   caps.license = "EPL-2.0";
   caps.version = "1.17.6";

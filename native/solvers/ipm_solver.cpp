@@ -194,8 +194,8 @@ SolverEntry IpmSolverEntry() {
   SolverCapabilities caps;
   caps.duals = true;
   caps.warm_start = false;
-  caps.cancellation = true;
-  caps.time_limit = true;
+  caps.cancellation = {true, true};  // polled once per iteration
+  caps.time_limit = {true, true};
   caps.infeasibility_certificate = true;
   caps.license = "MIT";
   caps.version = "0.1.0";

@@ -267,8 +267,8 @@ SolverEntry IpoptSolverEntry() {
   SolverCapabilities caps;
   caps.duals = true;
   caps.warm_start = true;
-  caps.cancellation = true;
-  caps.time_limit = true;
+  caps.cancellation = {true, true};
+  caps.time_limit = {true, true};
   caps.infeasibility_certificate = false;
   caps.license = "EPL-2.0";
   caps.version = "3.11.9";

@@ -9,11 +9,17 @@
 
 namespace diffqp {
 
+// Whether a promise holds for LPs (P = 0) and for QPs.
+struct ForClasses {
+  bool lp = false;
+  bool qp = false;
+};
+
 struct SolverCapabilities {
   bool duals = true;                // returns y and z
   bool warm_start = false;          // uses Settings::x0 / y0
-  bool cancellation = false;        // polls the CancelFlag during a solve
-  bool time_limit = true;           // honours Settings::time_limit
+  ForClasses cancellation;          // polls the CancelFlag during a solve
+  ForClasses time_limit;            // stops near Settings::time_limit (checked each iteration)
   bool infeasibility_certificate = false;
   const char* license = "";
   const char* version = "";
