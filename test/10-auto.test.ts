@@ -1,5 +1,7 @@
 /** solver 'auto': the order follows the problem's structure, and it falls back on failure. */
 import { strict as assert } from 'node:assert';
+import { autoOrder } from '../lib/auto';
+import { toCanonical } from '../lib/problem';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
@@ -11,37 +13,51 @@ const qp = { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, -1]), A: dense([[1, 1]
 describe("solver 'auto'", () => {
   const keys = availableSolvers().map((s) => s.key);
 
-  it('answers an LP with highs first', async () => {
+  it('answers an LP with ipm first (polished onto the vertex)', async () => {
     const sol = await solve(lp, { solver: 'auto' });
     assert.equal(sol.status, 'solved');
-    assert.equal(sol.solver, 'highs');
-    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['highs']);
+    assert.equal(sol.solver, 'ipm');
+    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['ipm']);
     assertClose(sol.x, [1.6, 1.2], 1e-8, 'x');
   });
 
-  it('answers a QP with ipopt first', () => {
-    const sol = solveSync(qp, { solver: 'auto' });
-    assert.equal(sol.status, 'solved');
-    assert.equal(sol.solver, 'ipopt');
+  it('is the default solver', () => {
+    const sol = solveSync(qp);
+    assert.equal(sol.solver, 'ipm');
+    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['ipm']);
     assertClose(sol.x, [0.5, 0.5], 1e-7, 'x');
   });
 
-  it('answers a nearly linear QP (P on 1 of 10 variables) with clp first', () => {
+  it('orders the fallbacks by structure: LP, nearly linear QP, QP', () => {
+    const all = availableSolvers().map((s) => ({ ...s, honours: { timeLimit: { lp: true, qp: true }, cancellation: { lp: true, qp: true } } }));
     const n = 10;
-    const P = denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0))));
-    const sol = solveSync({ P, q: f64(Array.from({ length: n }, () => -1)), A: dense([Array.from({ length: n }, () => 1)]), l: f64([-Infinity]), u: f64([4]), lb: new Float64Array(n), ub: new Float64Array(n).fill(1) }, { solver: 'auto' });
-    assert.equal(sol.status, 'solved');
-    assert.equal(sol.attempts![0]!.solver, keys.includes('clp') ? 'clp' : 'ipopt');
-    assert.ok(Math.abs(sol.objective - -4) < 1e-7, String(sol.objective));  // four linear variables at 1 beat x0 (marginal 1 − 2x0 < 1)
+    const nearlyLinear = toCanonical({ P: denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0)))), q: new Float64Array(n) });
+    const expect = (order: string[]) => order.filter((k) => keys.includes(k));
+    assert.deepEqual(autoOrder(toCanonical(lp), all), expect(['ipm', 'highs', 'clp', 'ipopt', 'admm']));
+    assert.deepEqual(autoOrder(nearlyLinear, all), expect(['ipm', 'clp', 'ipopt', 'admm', 'highs']));
+    assert.deepEqual(autoOrder(toCanonical(qp), all), expect(['ipm', 'ipopt', 'admm', 'clp', 'highs']));
   });
 
-  it('tries every solver when none succeeds, and returns the best answer with all attempts', async () => {
-    // One iteration is not enough for any solver on this QP.
+  it('skips solvers that cannot stop at a time limit or be cancelled on this class of problem', () => {
+    const info = availableSolvers();
+    const honours = (key: string, what: 'timeLimit' | 'cancellation', cls: 'lp' | 'qp') => info.find((s) => s.key === key)!.honours[what][cls];
+    const qpOrder = autoOrder(toCanonical(qp), info, { timeLimit: 10 });
+    for (const k of keys) assert.equal(qpOrder.includes(k), honours(k, 'timeLimit', 'qp'), `${k} with a time limit on a QP`);
+    const lpOrder = autoOrder(toCanonical(lp), info, { cancellable: true });
+    for (const k of keys) assert.equal(lpOrder.includes(k), honours(k, 'cancellation', 'lp'), `${k} with a signal on an LP`);
+    // HiGHS's QP solver polls nothing: never started under a time limit.
+    if (keys.includes('highs')) assert.equal(honours('highs', 'timeLimit', 'qp'), false);
+    assert.deepEqual(autoOrder(toCanonical(qp), info, { timeLimit: Infinity }), autoOrder(toCanonical(qp), info));
+  });
+
+  it('tries every usable solver when none succeeds, and returns the best answer with all attempts', async () => {
+    // No iteration at all: every solver stops at its iteration limit.
     const sol = await solve(qp, { solver: 'auto', maxIter: 0 });
     const tried = sol.attempts!.map((a) => a.solver);
-    assert.ok(tried.length >= 2 && tried.every((k) => keys.includes(k)), String(tried));
-    assert.equal(new Set(tried).size, tried.length);
-    if (sol.status !== 'solved') assert.equal(tried.length, keys.filter((k) => ['highs', 'ipopt', 'clp', 'admm'].includes(k)).length);
+    assert.deepEqual(tried, autoOrder(toCanonical(qp), availableSolvers()));
+    assert.notEqual(sol.status, 'solved');
+    const timed = await solve(qp, { solver: 'auto', maxIter: 0, timeLimit: 100 });
+    assert.ok(!timed.attempts!.some((a) => a.solver === 'highs' || a.solver === 'clp'), String(timed.attempts!.map((a) => a.solver)));
   });
 
   it('shares one time budget among its attempts', async () => {
@@ -57,11 +73,12 @@ describe("solver 'auto'", () => {
 
   it("accepts an answer that meets the residual test though the solver calls it inaccurate (CVXQP3_M)", async () => {
     const p = readQpsSync(path.join(mmDir, 'CVXQP3_M.QPS.gz'));
-    const alone = await solve(p, { solver: 'ipopt', epsAbs: 1e-6, epsRel: 0 });
+    const first = autoOrder(toCanonical(p), availableSolvers())[0]!;
+    const alone = await solve(p, { solver: first, epsAbs: 1e-6, epsRel: 0 });
     const auto = await solve(p, { solver: 'auto', epsAbs: 1e-6, epsRel: 0 });
     const worst = (s: typeof auto) => Math.max(s.primalResidual, s.dualResidual, s.dualityGap);
-    if (alone.status === 'solvedInaccurate' && worst(alone) <= 1e-6) {
-      assert.deepEqual(auto.attempts!.map((a) => a.solver), ['ipopt'], 'no fallback after a passing answer');
+    if ((alone.status === 'solvedInaccurate' || alone.status === 'solved') && worst(alone) <= 1e-6) {
+      assert.deepEqual(auto.attempts!.map((a) => a.solver), [first], 'no fallback after a passing answer');
     }
     assert.ok(worst(auto) <= 1e-6, `auto residuals ${worst(auto)}`);
   });
