@@ -39,6 +39,7 @@ import { shiftedGeometricMean } from './bench-report';
 const fullSizes: Record<FamilyName, number[]> = {
   simplex: [1e3, 1e4, 1e5, 1e6],
   chain: [1e3, 1e4, 1e5],
+  'chain-box': [1e3, 1e4],
   'chain-dqp': [10, 100, 1000],
   dense: [10, 50, 100, 200, 500],
   sparse: [100, 1000, 2100],
@@ -47,6 +48,7 @@ const fullSizes: Record<FamilyName, number[]> = {
 const quickSizes: Record<FamilyName, number[]> = {
   simplex: [1e3],
   chain: [1e3],
+  'chain-box': [1e3],
   'chain-dqp': [10],
   dense: [10, 50],
   sparse: [100],
@@ -710,6 +712,7 @@ function geoMean(xs: number[]): number {
 const familyTitles: Record<FamilyName, string> = {
   simplex: 'projection onto the probability simplex: min ½‖x‖² + qᵀx s.t. Σx = 1, x ≥ 0 (reference: sort-based closed form)',
   chain: 'projection onto the monotone chain x₁ ≤ … ≤ xₙ: min ½‖x − v‖² (n − 1 rows; reference: pool-adjacent-violators)',
+  'chain-box': 'projection onto the bounded-difference chain: min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1 (n − 1 rows; reference: exact dynamic programme)',
   'chain-dqp': "the dQP paper's chain: 100 points in R^d (n = 100·d), Laplacian smoothing, −1 ≤ x_i − x_{i+1} ≤ 1 cyclically",
   dense: "dQP's random dense QP: P = MMᵀ + 1e-4·I, n inequalities, ⌈n/2⌉ equalities, all data U[0,1)",
   sparse: "dQP's random sparse QP: P = Laplacian of a 3-NN graph (PSD), n + ⌈n/2⌉ rows of density 5e-4",
