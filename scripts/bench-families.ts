@@ -338,7 +338,7 @@ export function simplexProblem(n: number, seed = 1, withReference = true): Bench
 }
 
 /** Projection onto the monotone chain x_1 ≤ … ≤ x_n, with the PAVA reference. */
-export function chainProblem(n: number, seed = 2): BenchProblem {
+export function chainProblem(n: number, seed = 2, withReference = true): BenchProblem {
   return timed(() => {
     const randn = normal(uniform(seed));
     const v = new Float64Array(n);
@@ -368,10 +368,9 @@ export function chainProblem(n: number, seed = 2): BenchProblem {
       u: new Float64Array(m).fill(Infinity),
       name: `chain-n${n}`,
     };
-    return {
-      family: 'chain', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false,
-      reference: { x: isotonicRegression(v), how: 'pool-adjacent-violators' },
-    };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'chain', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false };
+    if (withReference) bp.reference = { x: isotonicRegression(v), how: 'pool-adjacent-violators' };
+    return bp;
   });
 }
 
@@ -733,12 +732,15 @@ export function portfolioProblem(n: number, seed = 6, gamma = 1): BenchProblem {
   });
 }
 
-/** One problem of a family at size `size` (n, except chain-dqp where it is the dimension d). */
-export function generate(family: FamilyName, size: number): BenchProblem {
+/**
+ * One problem of a family at size `size` (n, except chain-dqp where it is the dimension d), with
+ * its reference solution where the family has one, unless withReference is false.
+ */
+export function generate(family: FamilyName, size: number, withReference = true): BenchProblem {
   switch (family) {
-    case 'simplex': return simplexProblem(size);
-    case 'chain': return chainProblem(size);
-    case 'chain-box': return chainBoxProblem(size);
+    case 'simplex': return simplexProblem(size, undefined, withReference);
+    case 'chain': return chainProblem(size, undefined, withReference);
+    case 'chain-box': return chainBoxProblem(size, undefined, withReference);
     case 'chain-dqp': return chainDqpProblem(size);
     case 'dense': return denseProblem(size);
     case 'sparse': return sparseProblem(size);
