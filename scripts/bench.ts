@@ -678,7 +678,7 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
-function fmtN(n: number): string {
+export function fmtN(n: number): string {
   if (n >= 1e4 && Number.isInteger(Math.log10(n))) return `10${superscript(Math.log10(n))}`;
   return String(n);
 }
@@ -686,23 +686,23 @@ function superscript(k: number): string {
   const digits = '⁰¹²³⁴⁵⁶⁷⁸⁹';
   return String(k).split('').map((c) => digits[Number(c)]).join('');
 }
-function fmtTime(s: number | undefined): string {
+export function fmtTime(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '—';
   if (s < 1e-3) return `${(s * 1e6).toFixed(0)} µs`;
   if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
   return `${s.toPrecision(3)} s`;
 }
-function fmtE(v: number | undefined): string {
+export function fmtE(v: number | undefined): string {
   if (v === undefined) return '—';
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   return v.toExponential(1);
 }
-function fmtRatio(v: number | undefined): string {
+export function fmtRatio(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return v >= 100 ? `${v.toFixed(0)}×` : `${v.toPrecision(2)}×`;
 }
-function fmtMB(v: number | undefined): string {
+export function fmtMB(v: number | undefined): string {
   return v === undefined ? '—' : v.toFixed(v < 10 ? 1 : 0);
 }
 function geoMean(xs: number[]): number {
