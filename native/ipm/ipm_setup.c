@@ -144,7 +144,7 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind, w->lo, w->hi, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->dt, w->rd, w->rhs, w->sol, w->Dc,
                       w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
-                      w->work_m, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+                      w->work_m, w->xi, w->nul, w->nuu, w->lam, w->kr, w->kd, w->kshift, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     linsys_ldl_free(w->ldl);
     free(w);
@@ -523,11 +523,15 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     IPM_ALLOC(w->y, m, double);
     IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->dx, n, double);
+    IPM_ALLOC(w->xi, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
     IPM_ALLOC(w->sol, N, double);
+    IPM_ALLOC(w->kr, N, double);
+    IPM_ALLOC(w->kd, N, double);
+    IPM_ALLOC(w->kshift, N, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->dt, &w->Dc, &w->rt, &w->gl, &w->gu,
-                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu};
+                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->nul, &w->nuu, &w->lam};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
     IPM_ALLOC(w->xo, n, double);
     IPM_ALLOC(w->yo, m, double);

@@ -14,6 +14,7 @@
  * eliminated onto its diagonal (1/D_k), so bounds never enlarge it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipm_internal.h"
@@ -95,12 +96,32 @@ static void assemble(IpmWorkspace *w) {
     }
 }
 
+static int refine_mode(void) {
+    const char *e = getenv("IPM_REFINE_MODE");
+    return e ? atoi(e) : 0;
+}
+
+/* kshift: what the regularisation added to the Newton matrix's diagonal. */
+static void set_shift(IpmWorkspace *w) {
+    const int mode = refine_mode();
+    memset(w->kshift, 0, (size_t)w->N * sizeof(double));
+    if (mode >= 1)
+        for (int j = 0; j < w->n; j++) w->kshift[j] = w->rho;
+    if (mode >= 2) {
+        for (int k = 0; k < w->mc; k++) {
+            if (!(w->con_kind[k] & IPM_EQUALITY)) continue;
+            if (k < w->mr) w->kshift[w->n + k] = -w->Dc[k];
+        }
+    }
+}
+
 /* Factor K, raising rho and delta until it factors with the inertia of a
  * quasi-definite matrix (n positive pivots).  Returns 0 or -1. */
 static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
     for (int attempt = 0; attempt < 12; attempt++) {
         set_d(w);
         assemble(w);
+        set_shift(w);
         const double t0 = ipm_now();
         const int st = linsys_ldl_factor(w->ldl, w->Kx);
         w->info.factor_time += ipm_now() - t0;
@@ -131,35 +152,59 @@ static void set_d_unit(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) w->Dc[k] = 1;
 }
 
-/* Solve with the factorised K: rhs -> sol (refined). */
+/* Solve with the factorised (regularised) K, refined towards the Newton matrix
+ * K_reg - diag(kshift): the regularisation steadies the factorisation, the
+ * refinement removes its bias from the step. */
 static void kkt_solve(IpmWorkspace *w) {
-    linsys_ldl_solve_refined(w->ldl, w->Kx, w->rhs, w->sol, w->settings.refine_iter);
+    const int N = w->N;
+    memcpy(w->sol, w->rhs, (size_t)N * sizeof(double));
+    linsys_ldl_solve(w->ldl, w->sol);
+    double best = INFINITY;
+    for (int it = 0; it <= w->settings.refine_iter; it++) {
+        linsys_sym_multiply(w->ldl, w->Kx, w->sol, w->kr);
+        double rn = 0, bn = 0;
+        for (int i = 0; i < N; i++) {
+            w->kr[i] = w->rhs[i] - (w->kr[i] - w->kshift[i] * w->sol[i]);
+            rn = fmax(rn, fabs(w->kr[i]));
+            bn = fmax(bn, fabs(w->rhs[i]));
+        }
+        if (getenv("IPM_DEBUG")) printf("   refine %d: %.2e (b %.2e)\n", it, rn, bn);
+        if (it > 0 && !(rn < best)) {
+            for (int i = 0; i < N; i++) w->sol[i] -= w->kd[i]; /* undo the last correction */
+            break;
+        }
+        best = rn;
+        if (rn <= 1e-14 * (1 + bn) || it == w->settings.refine_iter) break;
+        memcpy(w->kd, w->kr, (size_t)N * sizeof(double));
+        linsys_ldl_solve(w->ldl, w->kd);
+        for (int i = 0; i < N; i++) w->sol[i] += w->kd[i];
+    }
 }
 
 /* The Newton direction for complementarity targets s*z - rc (rc: cl, cu hold the
  * corrector products or 0; target = sigma*mu). */
 static void direction(IpmWorkspace *w, double target, int corrector) {
     const int n = w->n;
-    for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
+    for (int j = 0; j < n; j++) w->rhs[j] = -(w->rd[j] + w->rho * (w->x[j] - w->xi[j]));
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         double rt;
         if (kind & IPM_EQUALITY) {
-            rt = w->t[k] - w->hi[k];
+            rt = w->t[k] - w->hi[k] - w->delta * (w->yc[k] - w->lam[k]);
             w->gu[k] = w->gl[k] = 0;
         } else {
             double g = 0;
             w->gu[k] = w->gl[k] = 0;
             if (kind & IPM_SIDE_UPPER) {
                 const double rc = w->su[k] * w->zu[k] + (corrector ? w->cu[k] : 0) - target;
-                const double ru = w->t[k] - w->hi[k] + w->su[k];
+                const double ru = w->t[k] - w->hi[k] + w->su[k] - w->delta * (w->zu[k] - w->nuu[k]);
                 const double d = w->su[k] / w->zu[k] + w->delta;
                 w->gu[k] = (ru - rc / w->zu[k]) / d;
                 g += w->gu[k];
             }
             if (kind & IPM_SIDE_LOWER) {
                 const double rc = w->sl[k] * w->zl[k] + (corrector ? w->cl[k] : 0) - target;
-                const double rl = -w->t[k] + w->lo[k] + w->sl[k];
+                const double rl = -w->t[k] + w->lo[k] + w->sl[k] - w->delta * (w->zl[k] - w->nul[k]);
                 const double d = w->sl[k] / w->zl[k] + w->delta;
                 w->gl[k] = (rl - rc / w->zl[k]) / d;
                 g -= w->gl[k];
@@ -177,8 +222,11 @@ static void direction(IpmWorkspace *w, double target, int corrector) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
-        const double dt = k < w->mr ? w->work_m[i] : w->dx[i];
-        w->dt[k] = dt;
+        /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
+           KKT row itself) so that they add up to it exactly: computing them from A dx
+           instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
+        const double dt = k < w->mr ? w->Dc[k] * w->sol[n + k] - w->rt[k] : w->dx[i];
+        w->dt[k] = k < w->mr ? w->work_m[i] : dt;
         w->dyc[k] = k < w->mr ? w->sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
         if (kind & IPM_EQUALITY) {
             w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
@@ -206,6 +254,7 @@ static void direction(IpmWorkspace *w, double target, int corrector) {
 /* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
 static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
     double p = 1, d = 1;
+    int kp = -1;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         if (kind & IPM_SIDE_UPPER) {
@@ -213,12 +262,13 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
             if (w->dzu[k] < 0) d = fmin(d, -w->zu[k] / w->dzu[k]);
         }
         if (kind & IPM_SIDE_LOWER) {
-            if (w->dsl[k] < 0) p = fmin(p, -w->sl[k] / w->dsl[k]);
+            if (w->dsl[k] < 0 && -w->sl[k] / w->dsl[k] < p) { p = -w->sl[k] / w->dsl[k]; kp = k; }
             if (w->dzl[k] < 0) d = fmin(d, -w->zl[k] / w->dzl[k]);
         }
     }
     *ap = p;
     *ad = d;
+    if (getenv("IPM_DEBUG2") && kp >= 0) printf("   block %d: sl %.2e zl %.2e dsl %.2e dzl %.2e  p %.3f\n", kp, w->sl[kp], w->zl[kp], w->dsl[kp], w->dzl[kp], p);
 }
 
 static double complementarity(const IpmWorkspace *w, double ap, double ad) {
@@ -240,6 +290,29 @@ static void aggregate(IpmWorkspace *w) {
         w->yc[k] = v;
         if (k < w->mr) w->y[w->con_index[k]] = v;
         else w->zb[w->con_index[k]] = v;
+    }
+}
+
+/* Infinity norm of the scaled constraint residuals (without proximal terms). */
+static double primal_linear_residual(const IpmWorkspace *w) {
+    double r = 0;
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        if (kind & IPM_EQUALITY) r = fmax(r, fabs(w->t[k] - w->hi[k]));
+        if (kind & IPM_SIDE_UPPER) r = fmax(r, fabs(w->t[k] - w->hi[k] + w->su[k]));
+        if (kind & IPM_SIDE_LOWER) r = fmax(r, fabs(-w->t[k] + w->lo[k] + w->sl[k]));
+    }
+    return r;
+}
+
+static void update_centres(IpmWorkspace *w, int primal, int dual) {
+    if (primal) memcpy(w->xi, w->x, (size_t)w->n * sizeof(double));
+    if (dual) {
+        for (int k = 0; k < w->mc; k++) {
+            w->nul[k] = w->zl[k];
+            w->nuu[k] = w->zu[k];
+            w->lam[k] = w->yc[k];
+        }
     }
 }
 
@@ -276,16 +349,18 @@ static int start(IpmWorkspace *w) {
             w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - w->hi[k];
             continue;
         }
+        const int sv = getenv("IPM_START") ? atoi(getenv("IPM_START")) : 0;
         if (kind & IPM_SIDE_UPPER) {
             w->su[k] = fmax(w->hi[k] - w->t[k], 1);
-            w->zu[k] = 1 / w->su[k];
+            w->zu[k] = sv == 1 ? 1 : 1 / w->su[k];
         }
         if (kind & IPM_SIDE_LOWER) {
             w->sl[k] = fmax(w->t[k] - w->lo[k], 1);
-            w->zl[k] = 1 / w->sl[k];
+            w->zl[k] = sv == 1 ? 1 : 1 / w->sl[k];
         }
     }
     aggregate(w);
+    update_centres(w, 1, 1);
     return 0;
 }
 
@@ -400,10 +475,34 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         residuals(w, &ms);
         goto end;
     }
+    double mu0 = 0, res0 = 0, rp_prev = 0, rd_prev = 0, mu_prev = 0;
+    const double kappa = getenv("IPM_KAPPA") ? atof(getenv("IPM_KAPPA")) : 0.1;
+    const double keep = getenv("IPM_KEEP") ? atof(getenv("IPM_KEEP")) : 0.95;
     for (int iter = 0;; iter++) {
         residuals(w, &ms);
         w->info.iter = iter;
         mu = complementarity(w, 0, 0);
+        const double rp_lin = primal_linear_residual(w), rd_lin = ipm_norm_inf(w->rd, w->n);
+        const double res = fmax(rp_lin, rd_lin);
+        if (iter == 0) {
+            mu0 = mu;
+            res0 = res;
+        } else {
+            /* Proximal centres move only when the residual they steer improved
+               (otherwise the multipliers would grow by residual / delta), and the
+               weights shrink with mu: faster after an update. */
+            const int dual_update = rp_lin <= keep * rp_prev, primal_update = rd_lin <= keep * rd_prev;
+            update_centres(w, primal_update, dual_update);
+            const double rate = mu_prev > 0 ? fmax(0, fmin(1, (mu_prev - mu) / mu_prev)) : 0;
+            w->rho = fmax(s->reg_min, w->rho * (1 - (primal_update ? 1.0 : 0.66) * rate));
+            w->delta = fmax(s->reg_min, w->delta * (1 - (dual_update ? 1.0 : 0.66) * rate));
+        }
+        rp_prev = rp_lin;
+        rd_prev = rd_lin;
+        mu_prev = mu;
+        /* keep complementarity from racing ahead of feasibility (a neighbourhood of
+           the central path: mu >= kappa mu0 |r| / |r0|), which ruins the conditioning */
+        const double mu_floor = res0 > 0 ? kappa * mu0 * res / res0 : 0;
         if (s->verbose) {
             printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp,
                    ms.rd, ms.gap, mu, ap, ad, w->rho, w->delta);
@@ -450,11 +549,17 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             w->cl[k] = w->dsl[k] * w->dzl[k];
         }
         /* corrector */
-        direction(w, sigma * mu, 1);
+        if (getenv("IPM_NOPC")) {
+            for (int k = 0; k < w->mc; k++) w->cu[k] = w->cl[k] = 0;
+            sigma = atof(getenv("IPM_NOPC"));
+        }
+        if (getenv("IPM_DEBUG2")) printf("   sigma %.3e mu_aff %.3e\n", sigma, mu_aff);
+        direction(w, fmin(mu, fmax(sigma * mu, mu_floor)), 1);
         max_steps(w, &ap, &ad);
         const double tau = 0.995;
         ap = fmin(1, tau * ap);
         ad = fmin(1, tau * ad);
+        if (getenv("IPM_SAME_STEP")) ap = ad = fmin(ap, ad);
         for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
         for (int k = 0; k < w->mc; k++) {
             w->su[k] += ap * w->dsu[k];
@@ -464,11 +569,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             if (w->con_kind[k] & IPM_EQUALITY) w->yc[k] += ad * w->dyc[k];
         }
         aggregate(w);
-        /* the proximal weights follow the barrier parameter down */
-        const double mu_new = complementarity(w, 0, 0);
-        const double ratio = mu > 0 ? fmin(1, fmax(mu_new / mu, 0.1)) : 0.1;
-        w->rho = fmax(s->reg_min, w->rho * ratio);
-        w->delta = fmax(s->reg_min, w->delta * ratio);
     }
 end:
     w->info.status = status;
