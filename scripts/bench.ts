@@ -21,6 +21,10 @@
  *
  * Writes the Markdown report to stdout and <out>/bench.md, every number to <out>/bench.json;
  * progress goes to stderr.
+ *
+ * The large projections (simplex and chain-box at n = 10⁵, 10⁶ against their references), the
+ * memory of a solve over its input and two concurrent solves are `npm run bench:projections`
+ * (scripts/bench-projections.ts): each of those needs a fresh process per measurement.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -64,6 +68,7 @@ const caps: Record<string, Partial<Record<FamilyName, [number, string]>>> = {
   highs: {
     simplex: [1e4, 'n = 10⁵ took 39 s (16 iterations)'],
     chain: [1e4, 'n = 10⁵ ran 142 s past a 60 s time limit'],
+    'chain-box': [1e3, 'n = 10⁴ hit the 30 s time limit'],
     dense: [200, 'n = 500 hit a 60 s time limit'],
   },
   ipopt: {
@@ -1002,6 +1007,7 @@ function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: 
   else n.push(`quadprog needs P positive definite and takes dense input (given as packed 1-indexed JavaScript arrays, its fastest form); it runs on dense (n ≤ ${fmtN(quadprogMaxN.dense![0])}) and portfolio (n ≤ ${fmtN(quadprogMaxN.portfolio![0])}; ${quadprogMaxN.portfolio![1]}). Not on simplex / chain / chain-dqp, where ${quadprogOff} (\`--quadprog-max-n 1000\` runs it there); not on sparse (P is a singular Laplacian).`);
   if (wasmWhy) n.push(`HiGHS WebAssembly: ${wasmWhy}.`);
   else n.push(`HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`);
+  n.push('Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).');
   if (report.meta.backward === 'not available in this build') n.push('backward: not available in this build');
   else if (o.backward) n.push(`Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, METHODS.md §8) or 'kkt' when 'full' did not run.`);
 }
