@@ -12,7 +12,9 @@ import {
   boundedDifferencesKkt, chainBoxData, chainBoxProblem, differenceMatrix, generate, normal, projectBoundedDifferences, projectSimplex,
   simplexProblem, uniform,
 } from '../scripts/bench-families';
-import { inputBytes, parseOptions, parseProcStatus, projectionReference, skipReason, verdict } from '../scripts/bench-projections';
+import {
+  concurrencyVerdict, fmtSize, inputBytes, parseOptions, parseProcStatus, projectionReference, skipReason, verdict,
+} from '../scripts/bench-projections';
 import { assertClose } from './helpers';
 
 /** The simplex projection by brute force: every support S, x_S = y_S − τ with Σx = 1; the nearest feasible one. */
@@ -285,6 +287,21 @@ describe('projections: helpers of bench-projections', () => {
     assert.equal(verdict(0.31, 0.3), 'not met');
     assert.equal(verdict(undefined, 0.3), 'not measured');
     assert.equal(verdict(NaN, 0.3), 'not measured');
+  });
+
+  it('concurrencyVerdict: met, not met, or inconclusive when one solve could not keep a core busy', () => {
+    assert.equal(concurrencyVerdict(0.55, 1), 'met');
+    assert.equal(concurrencyVerdict(0.9, 0.98), 'not met');
+    assert.match(concurrencyVerdict(1.1, 0.6), /^inconclusive: the process got 0\.60 of a core/);
+    assert.equal(concurrencyVerdict(NaN, 1), 'not measured');
+  });
+
+  it('fmtSize: powers of ten and their multiples', () => {
+    assert.equal(fmtSize(1e5), '10⁵');
+    assert.equal(fmtSize(2e6), '2·10⁶');
+    assert.equal(fmtSize(4e5), '4·10⁵');
+    assert.equal(fmtSize(1000), '1000');
+    assert.equal(fmtSize(123456), '123456');
   });
 
   it('parseOptions: defaults, lists, and errors that name the flag', () => {
