@@ -589,7 +589,7 @@ async function main(): Promise<void> {
               row.ratioRef = row.seconds / row.refSeconds;
             }
             history.set(solver, { n: size, seconds: row.seconds, ...(ran(res.solve.status) ? {} : { failed: res.solve.status }) });
-            log(`  ${res.solve.status} in ${fmtTime(row.seconds)} (${res.wall.length} runs; reference ${fmtTime(row.refSeconds)}, ${fmtRatio(row.ratioRef)}); max|x − x_ref| ${fmtE(res.reference?.error)}`);
+            log(`  ${res.solve.status} in ${fmtTime(row.seconds)} (${res.wall.length} run${res.wall.length === 1 ? "" : "s"}; reference ${fmtTime(row.refSeconds)}, ${fmtRatio(row.ratioRef)}); max|x − x_ref| ${fmtE(res.reference?.error)}`);
           } else {
             history.set(solver, { n: size, failed: res.kind });
             log(`  ${row.outcome}`);

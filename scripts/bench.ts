@@ -30,6 +30,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
@@ -116,38 +117,43 @@ interface Options {
 
 function parse(argv: string[]): Options {
   const built = availableSolvers().map((s) => s.key);
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean', default: false },
+      families: { type: 'string' },
+      solvers: { type: 'string' },
+      sizes: { type: 'string', multiple: true },
+      'time-limit': { type: 'string', default: '30' },
+      'backward-timeout': { type: 'string', default: '20' },
+      'no-caps': { type: 'boolean', default: false },
+      'no-peers': { type: 'boolean', default: false },
+      'no-backward': { type: 'boolean', default: false },
+      'quadprog-max-n': { type: 'string' },
+      out: { type: 'string', default: '.bench' },
+    },
+  });
   const o: Options = {
-    quick: false, families: [...familyNames], solvers: built, sizes: {}, timeLimit: 30, backwardTimeout: 20,
-    noCaps: false, peers: true, backward: true, out: '.bench',
+    quick: v.quick!, families: [...familyNames], solvers: built, sizes: {}, timeLimit: Number(v['time-limit']),
+    backwardTimeout: Number(v['backward-timeout']), noCaps: v['no-caps']!, peers: !v['no-peers'], backward: !v['no-backward'], out: v.out!,
   };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]!;
-    const v = () => {
-      const x = argv[++k];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--families') {
-      const names = v().split(',').filter(Boolean);
-      for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new Error(`unknown family ${f} (known: ${familyNames.join(', ')})`);
-      o.families = names as FamilyName[];
-    } else if (a === '--solvers') {
-      o.solvers = v().split(',').filter(Boolean);
-      for (const s of o.solvers) if (!built.includes(s)) throw new Error(`solver ${s} is not built in (built: ${built.join(', ')})`);
-    } else if (a === '--sizes') {
-      const [fam, list] = v().split('=');
-      if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new Error('--sizes takes family=a,b,c');
-      o.sizes[fam as FamilyName] = list.split(',').map(Number);
-    } else if (a === '--time-limit') o.timeLimit = Number(v());
-    else if (a === '--backward-timeout') o.backwardTimeout = Number(v());
-    else if (a === '--no-caps') o.noCaps = true;
-    else if (a === '--no-peers') o.peers = false;
-    else if (a === '--no-backward') o.backward = false;
-    else if (a === '--quadprog-max-n') o.quadprogMaxN = Number(v());
-    else if (a === '--out') o.out = v();
-    else throw new Error(`unknown argument ${a}`);
+  if (v.families !== undefined) {
+    const names = v.families.split(',').filter(Boolean);
+    for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new Error(`unknown family ${f} (known: ${familyNames.join(', ')})`);
+    o.families = names as FamilyName[];
   }
+  if (v.solvers !== undefined) {
+    o.solvers = v.solvers.split(',').filter(Boolean);
+    for (const s of o.solvers) if (!built.includes(s)) throw new Error(`solver ${s} is not built in (built: ${built.join(', ')})`);
+  }
+  for (const spec of v.sizes ?? []) {
+    const [fam, list] = spec.split('=');
+    if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new Error('--sizes takes family=a,b,c');
+    o.sizes[fam as FamilyName] = list.split(',').map(Number);
+  }
+  if (v['quadprog-max-n'] !== undefined) o.quadprogMaxN = Number(v['quadprog-max-n']);
   if (!(o.timeLimit > 0)) throw new Error('--time-limit must be positive');
   return o;
 }
