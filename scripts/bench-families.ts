@@ -8,6 +8,11 @@
  *   chain      projection onto the monotone chain (isotonic regression):
  *                min ½‖x − v‖²  s.t.  x_1 ≤ x_2 ≤ … ≤ x_n   (n − 1 rows x_{i+1} − x_i ≥ 0),
  *              v_i = 3·i/n + N(0, 1); reference: pool-adjacent-violators.
+ *   chain-box  projection onto the bounded-difference chain (the constraint set of dQP's chain
+ *              on a line; the dual of 1-D total-variation denoising):
+ *                min ½‖x − v‖²  s.t.  −1 ≤ x_i − x_{i+1} ≤ 1   (n − 1 rows),
+ *              v = a piecewise-constant signal plus N(0, 1) noise; reference: an exact dynamic
+ *              programme over piecewise-linear derivatives (projectBoundedDifferences).
  *   chain-dqp  the dQP paper's "chain": a closed chain of N = 100 points in R^d (n = 100·d),
  *                min ½xᵀ(½I + (L⊗I_d)ᵀ(L⊗I_d))x − pᵀx  s.t.  −1 ≤ x_i,k − x_{i+1},k ≤ 1
  *              (cyclically, i + 1 = 0 after N − 1), L = tridiag(−1, 2, −1), p = 10·N(0, 1).
@@ -25,7 +30,7 @@
 import { CscMatrix } from '../lib/sparse';
 import { CanonicalProblem } from '../lib/problem';
 
-export const familyNames = ['simplex', 'chain', 'chain-dqp', 'dense', 'sparse', 'portfolio'] as const;
+export const familyNames = ['simplex', 'chain', 'chain-box', 'chain-dqp', 'dense', 'sparse', 'portfolio'] as const;
 export type FamilyName = (typeof familyNames)[number];
 
 export interface BenchProblem {
@@ -144,6 +149,121 @@ export function isotonicRegression(v: ArrayLike<number>): Float64Array {
   return x;
 }
 
+/**
+ * Euclidean projection of v onto the bounded-difference chain {x : |x_i − x_{i+1}| ≤ w}, exactly
+ * (up to rounding), by dynamic programming in the style of Johnson's fused-lasso algorithm:
+ *
+ *   f_1(z) = ½(z − v_1)²,   f_{i+1}(z) = ½(z − v_{i+1})² + min_{|z' − z| ≤ w} f_i(z').
+ *
+ * Every f_i is convex with a continuous piecewise-linear derivative. The window minimum of a
+ * convex f with minimiser z* has derivative f′(z + w) left of z* − w, 0 on [z* − w, z* + w] and
+ * f′(z − w) right of z* + w: the knots left of z* move by −w, those right of it by +w, and two
+ * knots are added. The knots live on two stacks (left and right of the current minimiser) with
+ * lazy shifts; each knot stores its position and its change of slope (an integer), and the
+ * derivative is followed by continuity from the middle segment, so no intercept is ever formed.
+ * Backward: x_n = argmin f_n, x_i = clamp(argmin f_i, x_{i+1} − w, x_{i+1} + w).
+ * Time O(n + knot crossings) (linear on the benchmark's data; O(n²) only for adversarial input),
+ * memory O(n).
+ */
+export function projectBoundedDifferences(v: ArrayLike<number>, w = 1): Float64Array {
+  const n = v.length;
+  if (!(w >= 0)) throw new Error(`projectBoundedDifferences: w must be ≥ 0 (got ${w})`);
+  const argmin = new Float64Array(n);
+  // Stack entries: position at insertion, shift count at insertion, change of slope across it.
+  const cap = 2 * n + 2;
+  const lPos = new Float64Array(cap);
+  const lAt = new Float64Array(cap);
+  const lDs = new Float64Array(cap);
+  const rPos = new Float64Array(cap);
+  const rAt = new Float64Array(cap);
+  const rDs = new Float64Array(cap);
+  let lTop = 0;
+  let rTop = 0;
+  let shifts = 0;  // window operations so far: left knots have moved −w·(shifts − at), right +w·(…)
+  // The middle segment of the derivative: slope a, value d at the point zr.
+  let a = 0;
+  let zr = 0;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    a += 1;
+    d += zr - v[i]!;
+    let z = zr - d / a;
+    for (;;) {
+      if (lTop > 0 && z < lPos[lTop - 1]! - w * (shifts - lAt[lTop - 1]!)) {
+        lTop--;
+        const t = lPos[lTop]! - w * (shifts - lAt[lTop]!);
+        d += a * (t - zr);
+        zr = t;
+        a -= lDs[lTop]!;
+        rPos[rTop] = t;
+        rAt[rTop] = shifts;
+        rDs[rTop++] = lDs[lTop]!;
+      } else if (rTop > 0 && z > rPos[rTop - 1]! + w * (shifts - rAt[rTop - 1]!)) {
+        rTop--;
+        const t = rPos[rTop]! + w * (shifts - rAt[rTop]!);
+        d += a * (t - zr);
+        zr = t;
+        a += rDs[rTop]!;
+        lPos[lTop] = t;
+        lAt[lTop] = shifts;
+        lDs[lTop++] = rDs[rTop]!;
+      } else {
+        break;
+      }
+      z = zr - d / a;
+    }
+    argmin[i] = z;
+    // The window minimum: knots at z − w (slope a → 0) and z + w (slope 0 → a), flat between.
+    shifts++;
+    lPos[lTop] = z - w;
+    lAt[lTop] = shifts;
+    lDs[lTop++] = -a;
+    rPos[rTop] = z + w;
+    rAt[rTop] = shifts;
+    rDs[rTop++] = a;
+    a = 0;
+    zr = z;
+    d = 0;
+  }
+  const x = new Float64Array(n);
+  if (n === 0) return x;
+  x[n - 1] = argmin[n - 1]!;
+  for (let i = n - 2; i >= 0; i--) x[i] = Math.min(Math.max(argmin[i]!, x[i + 1]! - w), x[i + 1]! + w);
+  return x;
+}
+
+/**
+ * An optimality certificate for the bounded-difference chain projection that needs no solver:
+ * the row duals are forced by stationarity x − v + Dᵀy = 0 (row i of D is e_iᵀ − e_{i+1}ᵀ), so
+ * y_i = Σ_{k≤i} (v_k − x_k), and the last equation leaves Σ_k (v_k − x_k) as a residual. x is
+ * optimal iff that residual is 0, |x_i − x_{i+1}| ≤ w, and y_i > 0 only where x_i − x_{i+1} = w,
+ * y_i < 0 only where it is −w (METHODS.md §2). Returns the violations, absolute: the stationarity
+ * residual, the largest constraint violation, the duality gap Σ_i |y_i|·(distance of row i from
+ * the side y_i's sign names), 0 exactly at the optimum, and the largest single term of that sum
+ * (the sum adds n rounding errors of size |y|·ε; the largest term does not).
+ */
+export function boundedDifferencesKkt(v: ArrayLike<number>, x: ArrayLike<number>, w = 1): {
+  stationarity: number; feasibility: number; gap: number; complementarity: number; y: Float64Array;
+} {
+  const n = v.length;
+  const y = new Float64Array(Math.max(n - 1, 0));
+  let s = 0;
+  let feasibility = 0;
+  let gap = 0;
+  let complementarity = 0;
+  for (let i = 0; i < n - 1; i++) {
+    s += v[i]! - x[i]!;
+    y[i] = s;
+    const r = x[i]! - x[i + 1]!;
+    feasibility = Math.max(feasibility, r - w, -w - r);
+    const c = s > 0 ? s * (w - r) : s < 0 ? -s * (r + w) : 0;
+    gap += c;
+    complementarity = Math.max(complementarity, Math.abs(c));
+  }
+  if (n > 0) s += v[n - 1]! - x[n - 1]!;
+  return { stationarity: Math.abs(s), feasibility, gap: Math.abs(gap), complementarity, y };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generators.
 
@@ -192,7 +312,7 @@ function denseCsc(m: number, n: number, M: Float64Array): CscMatrix {
 }
 
 /** Projection onto the probability simplex, with the closed-form reference. */
-export function simplexProblem(n: number, seed = 1): BenchProblem {
+export function simplexProblem(n: number, seed = 1, withReference = true): BenchProblem {
   return timed(() => {
     const randn = normal(uniform(seed));
     const q = new Float64Array(n);
@@ -211,16 +331,14 @@ export function simplexProblem(n: number, seed = 1): BenchProblem {
       ub: new Float64Array(n).fill(Infinity),
       name: `simplex-n${n}`,
     };
-    const y = q.map((v) => -v);
-    return {
-      family: 'simplex', name: problem.name!, n, m: 1, problem, positiveDefinite: true, denseP: false,
-      reference: { x: projectSimplex(y), how: 'sort-based closed form' },
-    };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'simplex', name: problem.name!, n, m: 1, problem, positiveDefinite: true, denseP: false };
+    if (withReference) bp.reference = { x: projectSimplex(q.map((v) => -v)), how: 'sort-based closed form' };
+    return bp;
   });
 }
 
 /** Projection onto the monotone chain x_1 ≤ … ≤ x_n, with the PAVA reference. */
-export function chainProblem(n: number, seed = 2): BenchProblem {
+export function chainProblem(n: number, seed = 2, withReference = true): BenchProblem {
   return timed(() => {
     const randn = normal(uniform(seed));
     const v = new Float64Array(n);
@@ -250,10 +368,67 @@ export function chainProblem(n: number, seed = 2): BenchProblem {
       u: new Float64Array(m).fill(Infinity),
       name: `chain-n${n}`,
     };
-    return {
-      family: 'chain', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false,
-      reference: { x: isotonicRegression(v), how: 'pool-adjacent-violators' },
+    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'chain', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false };
+    if (withReference) bp.reference = { x: isotonicRegression(v), how: 'pool-adjacent-violators' };
+    return bp;
+  });
+}
+
+/** The bounded-difference chain −1 ≤ x_i − x_{i+1} ≤ 1 as A (n − 1 rows, two entries each). */
+export function differenceMatrix(n: number): CscMatrix {
+  // Row i (0 ≤ i < n − 1): x_i − x_{i+1}. Column j holds −1 in row j − 1 and +1 in row j.
+  const m = Math.max(n - 1, 0);
+  const colPtr = new Int32Array(n + 1);
+  const rowIdx = new Int32Array(2 * m);
+  const values = new Float64Array(2 * m);
+  let p = 0;
+  for (let j = 0; j < n; j++) {
+    if (j >= 1) {
+      rowIdx[p] = j - 1;
+      values[p++] = -1;
+    }
+    if (j < m) {
+      rowIdx[p] = j;
+      values[p++] = 1;
+    }
+    colPtr[j + 1] = p;
+  }
+  return new CscMatrix(m, n, colPtr, rowIdx, values);
+}
+
+/**
+ * The data v of the chain-box family: a piecewise-constant signal (a new level U[−5, 5) with
+ * probability 1/100 at each step) plus N(0, 1) noise, so that |v| stays O(1) at every n and
+ * about 40% of the difference rows end up active.
+ */
+export function chainBoxData(n: number, seed = 7): Float64Array {
+  const u = uniform(seed);
+  const randn = normal(uniform(seed + 1000));
+  const v = new Float64Array(n);
+  let level = 10 * u() - 5;
+  for (let i = 0; i < n; i++) {
+    if (u() < 0.01) level = 10 * u() - 5;
+    v[i] = level + randn();
+  }
+  return v;
+}
+
+/** Projection onto the bounded-difference chain |x_i − x_{i+1}| ≤ 1, with the exact DP reference. */
+export function chainBoxProblem(n: number, seed = 7, withReference = true): BenchProblem {
+  return timed(() => {
+    const v = chainBoxData(n, seed);
+    const m = Math.max(n - 1, 0);
+    const problem: CanonicalProblem = {
+      P: CscMatrix.identity(n, 1, 'lower'),
+      q: v.map((x) => -x),
+      A: differenceMatrix(n),
+      l: new Float64Array(m).fill(-1),
+      u: new Float64Array(m).fill(1),
+      name: `chain-box-n${n}`,
     };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'chain-box', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false };
+    if (withReference) bp.reference = { x: projectBoundedDifferences(v), how: 'exact dynamic programme' };
+    return bp;
   });
 }
 
@@ -557,11 +732,15 @@ export function portfolioProblem(n: number, seed = 6, gamma = 1): BenchProblem {
   });
 }
 
-/** One problem of a family at size `size` (n, except chain-dqp where it is the dimension d). */
-export function generate(family: FamilyName, size: number): BenchProblem {
+/**
+ * One problem of a family at size `size` (n, except chain-dqp where it is the dimension d), with
+ * its reference solution where the family has one, unless withReference is false.
+ */
+export function generate(family: FamilyName, size: number, withReference = true): BenchProblem {
   switch (family) {
-    case 'simplex': return simplexProblem(size);
-    case 'chain': return chainProblem(size);
+    case 'simplex': return simplexProblem(size, undefined, withReference);
+    case 'chain': return chainProblem(size, undefined, withReference);
+    case 'chain-box': return chainBoxProblem(size, undefined, withReference);
     case 'chain-dqp': return chainDqpProblem(size);
     case 'dense': return denseProblem(size);
     case 'sparse': return sparseProblem(size);

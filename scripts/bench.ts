@@ -21,11 +21,16 @@
  *
  * Writes the Markdown report to stdout and <out>/bench.md, every number to <out>/bench.json;
  * progress goes to stderr.
+ *
+ * The large projections (simplex and chain-box at n = 10⁵, 10⁶ against their references), the
+ * memory of a solve over its input and two concurrent solves are `npm run bench:projections`
+ * (scripts/bench-projections.ts): each of those needs a fresh process per measurement.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
@@ -39,6 +44,7 @@ import { shiftedGeometricMean } from './bench-report';
 const fullSizes: Record<FamilyName, number[]> = {
   simplex: [1e3, 1e4, 1e5, 1e6],
   chain: [1e3, 1e4, 1e5],
+  'chain-box': [1e3, 1e4],
   'chain-dqp': [10, 100, 1000],
   dense: [10, 50, 100, 200, 500],
   sparse: [100, 1000, 2100],
@@ -47,6 +53,7 @@ const fullSizes: Record<FamilyName, number[]> = {
 const quickSizes: Record<FamilyName, number[]> = {
   simplex: [1e3],
   chain: [1e3],
+  'chain-box': [1e3],
   'chain-dqp': [10],
   dense: [10, 50],
   sparse: [100],
@@ -62,6 +69,7 @@ const caps: Record<string, Partial<Record<FamilyName, [number, string]>>> = {
   highs: {
     simplex: [1e4, 'n = 10⁵ took 39 s (16 iterations)'],
     chain: [1e4, 'n = 10⁵ ran 142 s past a 60 s time limit'],
+    'chain-box': [1e3, 'n = 10⁴ hit the 30 s time limit'],
     dense: [200, 'n = 500 hit a 60 s time limit'],
   },
   ipopt: {
@@ -109,38 +117,43 @@ interface Options {
 
 function parse(argv: string[]): Options {
   const built = availableSolvers().map((s) => s.key);
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean', default: false },
+      families: { type: 'string' },
+      solvers: { type: 'string' },
+      sizes: { type: 'string', multiple: true },
+      'time-limit': { type: 'string', default: '30' },
+      'backward-timeout': { type: 'string', default: '20' },
+      'no-caps': { type: 'boolean', default: false },
+      'no-peers': { type: 'boolean', default: false },
+      'no-backward': { type: 'boolean', default: false },
+      'quadprog-max-n': { type: 'string' },
+      out: { type: 'string', default: '.bench' },
+    },
+  });
   const o: Options = {
-    quick: false, families: [...familyNames], solvers: built, sizes: {}, timeLimit: 30, backwardTimeout: 20,
-    noCaps: false, peers: true, backward: true, out: '.bench',
+    quick: v.quick!, families: [...familyNames], solvers: built, sizes: {}, timeLimit: Number(v['time-limit']),
+    backwardTimeout: Number(v['backward-timeout']), noCaps: v['no-caps']!, peers: !v['no-peers'], backward: !v['no-backward'], out: v.out!,
   };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]!;
-    const v = () => {
-      const x = argv[++k];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--families') {
-      const names = v().split(',').filter(Boolean);
-      for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new Error(`unknown family ${f} (known: ${familyNames.join(', ')})`);
-      o.families = names as FamilyName[];
-    } else if (a === '--solvers') {
-      o.solvers = v().split(',').filter(Boolean);
-      for (const s of o.solvers) if (!built.includes(s)) throw new Error(`solver ${s} is not built in (built: ${built.join(', ')})`);
-    } else if (a === '--sizes') {
-      const [fam, list] = v().split('=');
-      if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new Error('--sizes takes family=a,b,c');
-      o.sizes[fam as FamilyName] = list.split(',').map(Number);
-    } else if (a === '--time-limit') o.timeLimit = Number(v());
-    else if (a === '--backward-timeout') o.backwardTimeout = Number(v());
-    else if (a === '--no-caps') o.noCaps = true;
-    else if (a === '--no-peers') o.peers = false;
-    else if (a === '--no-backward') o.backward = false;
-    else if (a === '--quadprog-max-n') o.quadprogMaxN = Number(v());
-    else if (a === '--out') o.out = v();
-    else throw new Error(`unknown argument ${a}`);
+  if (v.families !== undefined) {
+    const names = v.families.split(',').filter(Boolean);
+    for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new Error(`unknown family ${f} (known: ${familyNames.join(', ')})`);
+    o.families = names as FamilyName[];
   }
+  if (v.solvers !== undefined) {
+    o.solvers = v.solvers.split(',').filter(Boolean);
+    for (const s of o.solvers) if (!built.includes(s)) throw new Error(`solver ${s} is not built in (built: ${built.join(', ')})`);
+  }
+  for (const spec of v.sizes ?? []) {
+    const [fam, list] = spec.split('=');
+    if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new Error('--sizes takes family=a,b,c');
+    o.sizes[fam as FamilyName] = list.split(',').map(Number);
+  }
+  if (v['quadprog-max-n'] !== undefined) o.quadprogMaxN = Number(v['quadprog-max-n']);
   if (!(o.timeLimit > 0)) throw new Error('--time-limit must be positive');
   return o;
 }
@@ -676,7 +689,7 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
-function fmtN(n: number): string {
+export function fmtN(n: number): string {
   if (n >= 1e4 && Number.isInteger(Math.log10(n))) return `10${superscript(Math.log10(n))}`;
   return String(n);
 }
@@ -684,23 +697,23 @@ function superscript(k: number): string {
   const digits = '⁰¹²³⁴⁵⁶⁷⁸⁹';
   return String(k).split('').map((c) => digits[Number(c)]).join('');
 }
-function fmtTime(s: number | undefined): string {
+export function fmtTime(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '—';
   if (s < 1e-3) return `${(s * 1e6).toFixed(0)} µs`;
   if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
   return `${s.toPrecision(3)} s`;
 }
-function fmtE(v: number | undefined): string {
+export function fmtE(v: number | undefined): string {
   if (v === undefined) return '—';
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   return v.toExponential(1);
 }
-function fmtRatio(v: number | undefined): string {
+export function fmtRatio(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return v >= 100 ? `${v.toFixed(0)}×` : `${v.toPrecision(2)}×`;
 }
-function fmtMB(v: number | undefined): string {
+export function fmtMB(v: number | undefined): string {
   return v === undefined ? '—' : v.toFixed(v < 10 ? 1 : 0);
 }
 function geoMean(xs: number[]): number {
@@ -710,6 +723,7 @@ function geoMean(xs: number[]): number {
 const familyTitles: Record<FamilyName, string> = {
   simplex: 'projection onto the probability simplex: min ½‖x‖² + qᵀx s.t. Σx = 1, x ≥ 0 (reference: sort-based closed form)',
   chain: 'projection onto the monotone chain x₁ ≤ … ≤ xₙ: min ½‖x − v‖² (n − 1 rows; reference: pool-adjacent-violators)',
+  'chain-box': 'projection onto the bounded-difference chain: min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1 (n − 1 rows; reference: exact dynamic programme)',
   'chain-dqp': "the dQP paper's chain: 100 points in R^d (n = 100·d), Laplacian smoothing, −1 ≤ x_i − x_{i+1} ≤ 1 cyclically",
   dense: "dQP's random dense QP: P = MMᵀ + 1e-4·I, n inequalities, ⌈n/2⌉ equalities, all data U[0,1)",
   sparse: "dQP's random sparse QP: P = Laplacian of a 3-NN graph (PSD), n + ⌈n/2⌉ rows of density 5e-4",
@@ -996,9 +1010,10 @@ function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: 
   }
   if (quadprogWhy) n.push(`quadprog: ${quadprogWhy}.`);
   else if (o.quadprogMaxN !== undefined) n.push(`quadprog (dense input as packed 1-indexed JavaScript arrays, its fastest form) runs on every family with P positive definite, n ≤ ${fmtN(o.quadprogMaxN)} (--quadprog-max-n); not on sparse (P is a singular Laplacian).`);
-  else n.push(`quadprog needs P positive definite and takes dense input (given as packed 1-indexed JavaScript arrays, its fastest form); it runs on dense (n ≤ ${fmtN(quadprogMaxN.dense![0])}) and portfolio (n ≤ ${fmtN(quadprogMaxN.portfolio![0])}; ${quadprogMaxN.portfolio![1]}). Not on simplex / chain / chain-dqp, where ${quadprogOff} (\`--quadprog-max-n 1000\` runs it there); not on sparse (P is a singular Laplacian).`);
+  else n.push(`quadprog needs P positive definite and takes dense input (given as packed 1-indexed JavaScript arrays, its fastest form); it runs on dense (n ≤ ${fmtN(quadprogMaxN.dense![0])}) and portfolio (n ≤ ${fmtN(quadprogMaxN.portfolio![0])}; ${quadprogMaxN.portfolio![1]}). Not on simplex / chain / chain-box / chain-dqp, where ${quadprogOff} (\`--quadprog-max-n 1000\` runs it there); not on sparse (P is a singular Laplacian).`);
   if (wasmWhy) n.push(`HiGHS WebAssembly: ${wasmWhy}.`);
   else n.push(`HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`);
+  n.push('Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).');
   if (report.meta.backward === 'not available in this build') n.push('backward: not available in this build');
   else if (o.backward) n.push(`Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, METHODS.md §8) or 'kkt' when 'full' did not run.`);
 }
