@@ -143,10 +143,10 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
     void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->Atp, w->Ati, w->At_src, w->l, w->u, w->lb, w->ub,
-                      w->Dx, w->Er, w->con_index, w->con_kind, w->lo, w->hi, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
-                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->dt, w->rd, w->rhs, w->sol, w->Dc,
+                      w->Dx, w->Er, w->con_index, w->con_kind, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
+                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->rd, w->rhs, w->sol, w->Dc,
                       w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
-                      w->work_m, w->kr, w->kd, w->kshift, w->dx2, w->dsl2, w->dsu2, w->dzl2, w->dzu2, w->dyc2, w->cl2, w->cu2, w->xi, w->nul, w->nuu, w->lam, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+                      w->work_m, w->kr, w->kd, w->kshift, w->cl2, w->cu2, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     linsys_ldl_free(w->ldl);
     free(w);
@@ -279,8 +279,6 @@ static int build_constraints(IpmWorkspace *w, int check) {
                 w->con_index[k] = i;
                 w->con_kind[k] = kind;
             }
-            w->lo[k] = lo[i];
-            w->hi[k] = hi[i];
             sides += !!(kind & IPM_SIDE_LOWER) + !!(kind & IPM_SIDE_UPPER);
             k++;
         }
@@ -517,8 +515,6 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
 
     IPM_ALLOC(w->con_index, m + n, int);
     IPM_ALLOC(w->con_kind, m + n, unsigned char);
-    IPM_ALLOC(w->lo, m + n, double);
-    IPM_ALLOC(w->hi, m + n, double);
     build_constraints(w, 0);
 
     if (settings.check_convexity && (err = check_convexity(w))) goto fail;
@@ -529,16 +525,14 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     IPM_ALLOC(w->y, m, double);
     IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->dx, n, double);
-    IPM_ALLOC(w->xi, n, double);
-    IPM_ALLOC(w->dx2, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
     IPM_ALLOC(w->sol, N, double);
     IPM_ALLOC(w->kr, N, double);
     IPM_ALLOC(w->kd, N, double);
     IPM_ALLOC(w->kshift, N, double);
-    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->dt, &w->Dc, &w->rt, &w->gl, &w->gu,
-                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->nul, &w->nuu, &w->lam, &w->dsl2, &w->dsu2, &w->dzl2, &w->dzu2, &w->dyc2, &w->cl2, &w->cu2};
+    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->Dc, &w->rt, &w->gl, &w->gu,
+                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->cl2, &w->cu2};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
     IPM_ALLOC(w->xo, n, double);
     IPM_ALLOC(w->yo, m, double);

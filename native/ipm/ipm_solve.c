@@ -20,6 +20,14 @@
 
 #include "ipm_internal.h"
 
+/* The sides of constraint k (scaled): a row's l, u or a variable's lb, ub. */
+static inline double con_lo(const IpmWorkspace *w, int k) {
+    return k < w->mr ? w->l[w->con_index[k]] : w->lb[w->con_index[k]];
+}
+static inline double con_hi(const IpmWorkspace *w, int k) {
+    return k < w->mr ? w->u[w->con_index[k]] : w->ub[w->con_index[k]];
+}
+
 typedef struct {
     double rp, rd, gap;     /* unscaled METHODS.md §3 measures                 */
     double sp, sd, sg;      /* their scales, for eps_rel                      */
@@ -190,26 +198,27 @@ static void set_shift(IpmWorkspace *w) {
 }
 
 /* The Newton direction for the complementarity residuals in cl, cu (per side:
- * z ds + s dz = -rc) and the current linear residuals (with proximal terms). */
+ * z ds + s dz = -rc) and the current linear residuals.  The proximal terms
+ * rho (x - xi) and delta (z - nu) vanish: the centres are the current iterate. */
 static void direction(IpmWorkspace *w) {
     const int n = w->n;
-    for (int j = 0; j < n; j++) w->rhs[j] = -(w->rd[j] + w->rho * (w->x[j] - w->xi[j]));
+    for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         double rt;
         w->gu[k] = w->gl[k] = 0;
         if (kind & IPM_EQUALITY) {
-            rt = w->t[k] - w->hi[k] - w->delta * (w->yc[k] - w->lam[k]);
+            rt = w->t[k] - con_hi(w, k);
         } else {
             double g = 0;
             if (kind & IPM_SIDE_UPPER) {
-                const double ru = w->t[k] - w->hi[k] + w->su[k] - w->delta * (w->zu[k] - w->nuu[k]);
+                const double ru = w->t[k] - con_hi(w, k) + w->su[k];
                 const double d = w->su[k] / w->zu[k] + w->delta;
                 w->gu[k] = (ru - w->cu[k] / w->zu[k]) / d;
                 g += w->gu[k];
             }
             if (kind & IPM_SIDE_LOWER) {
-                const double rl = -w->t[k] + w->lo[k] + w->sl[k] - w->delta * (w->zl[k] - w->nul[k]);
+                const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
                 const double d = w->sl[k] / w->zl[k] + w->delta;
                 w->gl[k] = (rl - w->cl[k] / w->zl[k]) / d;
                 g -= w->gl[k];
@@ -243,19 +252,6 @@ static void direction(IpmWorkspace *w) {
             w->dsl[k] = (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k];
         }
     }
-}
-
-/* Exchange the current direction with the saved one. */
-static void swap_directions(IpmWorkspace *w) {
-    double *t;
-#define IPM_SWAP(a, b) (t = (a), (a) = (b), (b) = t)
-    IPM_SWAP(w->dx, w->dx2);
-    IPM_SWAP(w->dsl, w->dsl2);
-    IPM_SWAP(w->dsu, w->dsu2);
-    IPM_SWAP(w->dzl, w->dzl2);
-    IPM_SWAP(w->dzu, w->dzu2);
-    IPM_SWAP(w->dyc, w->dyc2);
-#undef IPM_SWAP
 }
 
 /* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
@@ -303,22 +299,11 @@ static double primal_linear_residual(const IpmWorkspace *w) {
     double r = 0;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
-        if (kind & IPM_EQUALITY) r = fmax(r, fabs(w->t[k] - w->hi[k]));
-        if (kind & IPM_SIDE_UPPER) r = fmax(r, fabs(w->t[k] - w->hi[k] + w->su[k]));
-        if (kind & IPM_SIDE_LOWER) r = fmax(r, fabs(-w->t[k] + w->lo[k] + w->sl[k]));
+        if (kind & IPM_EQUALITY) r = fmax(r, fabs(w->t[k] - con_hi(w, k)));
+        if (kind & IPM_SIDE_UPPER) r = fmax(r, fabs(w->t[k] - con_hi(w, k) + w->su[k]));
+        if (kind & IPM_SIDE_LOWER) r = fmax(r, fabs(-w->t[k] + con_lo(w, k) + w->sl[k]));
     }
     return r;
-}
-
-static void update_centres(IpmWorkspace *w, int primal, int dual) {
-    if (primal) memcpy(w->xi, w->x, (size_t)w->n * sizeof(double));
-    if (dual) {
-        for (int k = 0; k < w->mc; k++) {
-            w->nul[k] = w->zl[k];
-            w->nuu[k] = w->zu[k];
-            w->lam[k] = w->yc[k];
-        }
-    }
 }
 
 /* ---- starting point ------------------------------------------------------ */
@@ -334,7 +319,7 @@ static int start(IpmWorkspace *w) {
     if (factor(w, set_d_unit)) return -1;
     for (int j = 0; j < n; j++) w->rhs[j] = -w->q[j];
     for (int k = 0; k < w->mc; k++) {
-        const double lo = w->lo[k], hi = w->hi[k];
+        const double lo = con_lo(w, k), hi = con_hi(w, k);
         double target;
         if (lo > -INFINITY && hi < INFINITY) target = fmin(fmax(0, lo), hi);
         else target = lo > -INFINITY ? lo : hi;
@@ -352,8 +337,8 @@ static int start(IpmWorkspace *w) {
        square root keeps well-scaled problems near s z = 1 (measured on MM). */
     double viol = 0;
     for (int k = 0; k < w->mc; k++) {
-        if (w->con_kind[k] & IPM_SIDE_UPPER) viol = fmax(viol, w->t[k] - w->hi[k]);
-        if (w->con_kind[k] & IPM_SIDE_LOWER) viol = fmax(viol, w->lo[k] - w->t[k]);
+        if (w->con_kind[k] & IPM_SIDE_UPPER) viol = fmax(viol, w->t[k] - con_hi(w, k));
+        if (w->con_kind[k] & IPM_SIDE_LOWER) viol = fmax(viol, con_lo(w, k) - w->t[k]);
     }
     const double theta_p = sqrt(fmax(1, viol)), theta_d = sqrt(fmax(1, ipm_norm_inf(w->rd, n)));
     const double product = theta_p * theta_d;
@@ -362,20 +347,19 @@ static int start(IpmWorkspace *w) {
         w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
         w->yc[k] = 0;
         if (kind & IPM_EQUALITY) {
-            w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - w->hi[k];
+            w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
             continue;
         }
         if (kind & IPM_SIDE_UPPER) {
-            w->su[k] = fmax(w->hi[k] - w->t[k], theta_p);
+            w->su[k] = fmax(con_hi(w, k) - w->t[k], theta_p);
             w->zu[k] = product / w->su[k];
         }
         if (kind & IPM_SIDE_LOWER) {
-            w->sl[k] = fmax(w->t[k] - w->lo[k], theta_p);
+            w->sl[k] = fmax(w->t[k] - con_lo(w, k), theta_p);
             w->zl[k] = product / w->sl[k];
         }
     }
     aggregate(w);
-    update_centres(w, 1, 1);
     w->started = 1;
     return 0;
 }
@@ -399,11 +383,11 @@ static int primal_infeasible(IpmWorkspace *w) {
     double support = 0;
     for (int k = 0; k < w->mc; k++) {
         double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
-        if ((d > 0 && w->hi[k] == INFINITY) || (d < 0 && w->lo[k] == -INFINITY)) {
+        if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) {
             if (fabs(d) > eps) return 0;
             d = 0;
         }
-        support += bound_term(w->lo[k], w->hi[k], d);
+        support += bound_term(con_lo(w, k), con_hi(w, k), d);
         if (k < w->mr) dy[w->con_index[k]] = d;
         else v[w->con_index[k]] = d;
     }
@@ -440,8 +424,8 @@ static int dual_infeasible(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const int i = w->con_index[k];
         const double d = k < w->mr ? Ad[i] : w->dx[i];
-        if (w->hi[k] < INFINITY) viol = fmax(viol, d);
-        if (w->lo[k] > -INFINITY) viol = fmax(viol, -d);
+        if (con_hi(w, k) < INFINITY) viol = fmax(viol, d);
+        if (con_lo(w, k) > -INFINITY) viol = fmax(viol, -d);
     }
     if (viol > eps) return 0;
     double x1 = 0, y1 = 0;
@@ -501,9 +485,8 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             mu0 = mu;
             res0 = res;
         } else {
-            /* one Newton step per proximal subproblem: recentre, and let the weights
-               shrink as fast as mu does */
-            update_centres(w, 1, 1);
+            /* one Newton step per proximal subproblem, recentred at the new iterate;
+               the weights shrink as fast as mu does */
             const double rate = mu_prev > 0 ? fmax(0, fmin(1, (mu_prev - mu) / mu_prev)) : 0;
             w->rho = fmax(s->reg_min, w->rho * (1 - rate));
             w->delta = fmax(s->reg_min, w->delta * (1 - rate));
@@ -581,7 +564,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
                     w->cl[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
                 }
             }
-            swap_directions(w);
             direction(w);
             double ap2, ad2;
             max_steps(w, &ap2, &ad2);
@@ -589,11 +571,14 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
                 ap = ap2;
                 ad = ad2;
             } else {
-                swap_directions(w); /* back to the previous direction */
+                /* back to the previous direction: solved again rather than kept, which
+                   would take six more vectors per constraint */
                 for (int k = 0; k < w->mc; k++) {
                     w->cu[k] = w->cu2[k];
                     w->cl[k] = w->cl2[k];
                 }
+                direction(w);
+                max_steps(w, &ap, &ad);
                 break;
             }
         }
