@@ -74,9 +74,11 @@ typedef struct {
     int scaling;         /* [10]    Ruiz equilibration passes, >= 0                     */
     double rho_init;     /* [1e-6]  initial primal proximal weight, > 0 (scaled data)   */
     double delta_init;   /* [1e-4]  initial dual proximal weight, > 0                   */
-    double reg_min;      /* [1e-10] floor of rho and delta, > 0                         */
+    double reg_min;      /* [1e-13] floor of rho and delta, > 0                         */
     int refine_iter;     /* [4]     iterative refinement steps per linear solve, >= 0   */
-    int check_convexity; /* [1]     reject a P that is not PSD (an LDL' of P + eps I)   */
+    int check_convexity; /* [1]     reject a P that is not PSD to 1e-4 relative (an LDL' of
+                                    P + 1e-4 max(1, max P_jj) I after equilibration)  */
+    int centrality_correctors; /* [2] Gondzio correctors per iteration, 0..10      */
     int verbose;         /* [0]     print one line per iteration to stdout              */
 } IpmSettings;
 

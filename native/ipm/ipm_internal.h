@@ -39,7 +39,9 @@ struct IpmWorkspace {
     /* iterates (scaled) */
     double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
     double *sl, *su, *zl, *zu, *yc; /* per constraint: slacks, side duals, equality dual */
+    double *xi, *nul, *nuu, *lam; /* proximal centres: x, side duals, equality duals     */
     double rho, delta;
+    int started;                  /* the iterates hold a starting point                 */
 
     /* per-iteration work */
     double *t, *dt;               /* constraint values and their change                  */
@@ -47,6 +49,8 @@ struct IpmWorkspace {
     double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
     double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
     double *dx, *work_n, *work_m;
+    double *kr, *kd, *kshift;     /* refinement: residual, correction, K_reg - K_newton (diag) */
+    double *dx2, *dsl2, *dsu2, *dzl2, *dzu2, *dyc2, *cl2, *cu2; /* a second direction (correctors) */
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;

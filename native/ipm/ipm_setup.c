@@ -19,9 +19,10 @@ void ipm_default_settings(IpmSettings *s) {
     s->scaling = 10;
     s->rho_init = 1e-6;
     s->delta_init = 1e-4;
-    s->reg_min = 1e-10;
+    s->reg_min = 1e-13;
     s->refine_iter = 4;
     s->check_convexity = 1;
+    s->centrality_correctors = 2;
     s->verbose = 0;
 }
 
@@ -134,6 +135,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
     IPM_CHECK(s->delta_init > 0 && s->delta_init <= 1e6, "delta_init", s->delta_init);
     IPM_CHECK(s->reg_min > 0 && s->reg_min <= s->rho_init && s->reg_min <= s->delta_init, "reg_min", s->reg_min);
     IPM_CHECK(s->refine_iter >= 0 && s->refine_iter <= 100, "refine_iter", (double)s->refine_iter);
+    IPM_CHECK(s->centrality_correctors >= 0 && s->centrality_correctors <= 10, "centrality_correctors", (double)s->centrality_correctors);
 #undef IPM_CHECK
     return IPM_OK;
 }
@@ -144,7 +146,7 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind, w->lo, w->hi, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->dt, w->rd, w->rhs, w->sol, w->Dc,
                       w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
-                      w->work_m, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+                      w->work_m, w->kr, w->kd, w->kshift, w->dx2, w->dsl2, w->dsu2, w->dzl2, w->dzu2, w->dyc2, w->cl2, w->cu2, w->xi, w->nul, w->nuu, w->lam, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     linsys_ldl_free(w->ldl);
     free(w);
@@ -329,7 +331,9 @@ static int check_convexity(IpmWorkspace *w) {
     }
     for (int j = 0; j < n; j++) Up[j + 1] += Up[j];
     memcpy(next, Up, (size_t)n * sizeof(int));
-    const double eps = 1e-9 * (dmax > 1 ? dmax : 1);
+    /* PSD to 1e-4 relative: Maros-Meszaros VALUES has lambda_min = -1.2e-6 lambda_max
+       from rounding in its file, and every solver treats it as convex */
+    const double eps = 1e-4 * (dmax > 1 ? dmax : 1);
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
@@ -358,7 +362,9 @@ static int check_convexity(IpmWorkspace *w) {
         err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
         goto done;
     }
-    if (linsys_ldl_factor(ldl, Ux) != LINSYS_OK || linsys_ldl_positive_pivots(ldl) != n) err = IPM_ERR_NONCVX;
+    if (linsys_ldl_factor(ldl, Ux) != LINSYS_OK || linsys_ldl_positive_pivots(ldl) != n) {
+        err = IPM_ERR_NONCVX;
+    }
     linsys_ldl_free(ldl);
 done:
     free(Up);
@@ -523,11 +529,16 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     IPM_ALLOC(w->y, m, double);
     IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->dx, n, double);
+    IPM_ALLOC(w->xi, n, double);
+    IPM_ALLOC(w->dx2, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
     IPM_ALLOC(w->sol, N, double);
+    IPM_ALLOC(w->kr, N, double);
+    IPM_ALLOC(w->kd, N, double);
+    IPM_ALLOC(w->kshift, N, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->dt, &w->Dc, &w->rt, &w->gl, &w->gu,
-                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu};
+                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->nul, &w->nuu, &w->lam, &w->dsl2, &w->dsu2, &w->dzl2, &w->dzu2, &w->dyc2, &w->cl2, &w->cu2};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
     IPM_ALLOC(w->xo, n, double);
     IPM_ALLOC(w->yo, m, double);

@@ -14,6 +14,7 @@
  * eliminated onto its diagonal (1/D_k), so bounds never enlarge it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipm_internal.h"
@@ -72,10 +73,14 @@ static void residuals(IpmWorkspace *w, Measures *ms) {
     ms->sg = fmax3(fabs(xPx), fabs(qx), fabs(bt)) / w->cost;
 }
 
+/* Half the tolerances: the caller re-measures on its own unscaled data, where
+ * round-off in large products (|A'y| ~ 1e10) moves the last digits. */
 static int converged(const IpmWorkspace *w, const Measures *ms) {
-    const double ea = w->settings.eps_abs, er = w->settings.eps_rel;
+    const double ea = 0.5 * w->settings.eps_abs, er = 0.5 * w->settings.eps_rel;
     return ms->rp <= ea + er * ms->sp && ms->rd <= ea + er * ms->sd && ms->gap <= ea + er * ms->sg;
 }
+
+static void set_shift(IpmWorkspace *w);
 
 /* Values of K for the current D (Dc) and regularisation. */
 static void assemble(IpmWorkspace *w) {
@@ -101,6 +106,7 @@ static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
     for (int attempt = 0; attempt < 12; attempt++) {
         set_d(w);
         assemble(w);
+        set_shift(w);
         const double t0 = ipm_now();
         const int st = linsys_ldl_factor(w->ldl, w->Kx);
         w->info.factor_time += ipm_now() - t0;
@@ -131,37 +137,78 @@ static void set_d_unit(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) w->Dc[k] = 1;
 }
 
-/* Solve with the factorised K: rhs -> sol (refined). */
+/* Solve with the factorised (regularised) K, refined towards the Newton matrix
+ * K_reg - diag(kshift): the regularisation steadies the factorisation, the
+ * refinement removes its bias from the step where it converges. */
 static void kkt_solve(IpmWorkspace *w) {
-    linsys_ldl_solve_refined(w->ldl, w->Kx, w->rhs, w->sol, w->settings.refine_iter);
+    const int N = w->N;
+    memcpy(w->sol, w->rhs, (size_t)N * sizeof(double));
+    linsys_ldl_solve(w->ldl, w->sol);
+    double best = INFINITY;
+    for (int it = 0; it <= w->settings.refine_iter; it++) {
+        linsys_sym_multiply(w->ldl, w->Kx, w->sol, w->kr);
+        double rn = 0, bn = 0;
+        for (int i = 0; i < N; i++) {
+            w->kr[i] = w->rhs[i] - (w->kr[i] - w->kshift[i] * w->sol[i]);
+            rn = fmax(rn, fabs(w->kr[i]));
+            bn = fmax(bn, fabs(w->rhs[i]));
+        }
+        if (it > 0 && !(rn < best)) {
+            for (int i = 0; i < N; i++) w->sol[i] -= w->kd[i]; /* undo the last correction */
+            break;
+        }
+        best = rn;
+        if (rn <= 1e-15 * (1 + bn) || it == w->settings.refine_iter) break;
+        memcpy(w->kd, w->kr, (size_t)N * sizeof(double));
+        linsys_ldl_solve(w->ldl, w->kd);
+        for (int i = 0; i < N; i++) w->sol[i] += w->kd[i];
+    }
 }
 
-/* The Newton direction for complementarity targets s*z - rc (rc: cl, cu hold the
- * corrector products or 0; target = sigma*mu). */
-static void direction(IpmWorkspace *w, double target, int corrector) {
+/* kshift: what delta added to the row blocks of the Newton matrix (refinement
+ * towards the unregularised rows lets the primal residual reach round-off on
+ * problems whose duals are huge, e.g. LISWET; the bound and primal blocks keep
+ * their regularisation, where refinement would not converge). */
+static void set_shift(IpmWorkspace *w) {
+    memset(w->kshift, 0, (size_t)w->N * sizeof(double));
+    if (w->started) {
+        for (int k = 0; k < w->mr; k++) {
+            const unsigned char kind = w->con_kind[k];
+            double dtrue = 0;
+            if (!(kind & IPM_EQUALITY)) {
+                double inv = 0;
+                if (kind & IPM_SIDE_UPPER) inv += w->zu[k] / w->su[k];
+                if (kind & IPM_SIDE_LOWER) inv += w->zl[k] / w->sl[k];
+                dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
+            }
+            w->kshift[w->n + k] = -(w->Dc[k] - dtrue);
+        }
+    }
+}
+
+/* The Newton direction for the complementarity residuals in cl, cu (per side:
+ * z ds + s dz = -rc) and the current linear residuals (with proximal terms). */
+static void direction(IpmWorkspace *w) {
     const int n = w->n;
-    for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
+    for (int j = 0; j < n; j++) w->rhs[j] = -(w->rd[j] + w->rho * (w->x[j] - w->xi[j]));
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         double rt;
+        w->gu[k] = w->gl[k] = 0;
         if (kind & IPM_EQUALITY) {
-            rt = w->t[k] - w->hi[k];
-            w->gu[k] = w->gl[k] = 0;
+            rt = w->t[k] - w->hi[k] - w->delta * (w->yc[k] - w->lam[k]);
         } else {
             double g = 0;
-            w->gu[k] = w->gl[k] = 0;
             if (kind & IPM_SIDE_UPPER) {
-                const double rc = w->su[k] * w->zu[k] + (corrector ? w->cu[k] : 0) - target;
-                const double ru = w->t[k] - w->hi[k] + w->su[k];
+                const double ru = w->t[k] - w->hi[k] + w->su[k] - w->delta * (w->zu[k] - w->nuu[k]);
                 const double d = w->su[k] / w->zu[k] + w->delta;
-                w->gu[k] = (ru - rc / w->zu[k]) / d;
+                w->gu[k] = (ru - w->cu[k] / w->zu[k]) / d;
                 g += w->gu[k];
             }
             if (kind & IPM_SIDE_LOWER) {
-                const double rc = w->sl[k] * w->zl[k] + (corrector ? w->cl[k] : 0) - target;
-                const double rl = -w->t[k] + w->lo[k] + w->sl[k];
+                const double rl = -w->t[k] + w->lo[k] + w->sl[k] - w->delta * (w->zl[k] - w->nul[k]);
                 const double d = w->sl[k] / w->zl[k] + w->delta;
-                w->gl[k] = (rl - rc / w->zl[k]) / d;
+                w->gl[k] = (rl - w->cl[k] / w->zl[k]) / d;
                 g -= w->gl[k];
             }
             rt = w->Dc[k] * g;
@@ -172,35 +219,40 @@ static void direction(IpmWorkspace *w, double target, int corrector) {
     }
     kkt_solve(w);
     memcpy(w->dx, w->sol, (size_t)n * sizeof(double));
-    /* dt for rows: A dx */
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->dx, w->work_m, w->m);
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
-        const double dt = k < w->mr ? w->work_m[i] : w->dx[i];
-        w->dt[k] = dt;
+        /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
+           KKT row itself) so that they add up to it exactly: computing them from A dx
+           instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
+        const double dt = k < w->mr ? w->Dc[k] * w->sol[n + k] - w->rt[k] : w->dx[i];
         w->dyc[k] = k < w->mr ? w->sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
-        if (kind & IPM_EQUALITY) {
-            w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
-            continue;
-        }
+        w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
+        if (kind & IPM_EQUALITY) continue;
         if (kind & IPM_SIDE_UPPER) {
             const double d = w->su[k] / w->zu[k] + w->delta;
-            const double rc = w->su[k] * w->zu[k] + (corrector ? w->cu[k] : 0) - target;
             w->dzu[k] = dt / d + w->gu[k];
-            w->dsu[k] = (-rc - w->su[k] * w->dzu[k]) / w->zu[k];
-        } else {
-            w->dzu[k] = w->dsu[k] = 0;
+            w->dsu[k] = (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k];
         }
         if (kind & IPM_SIDE_LOWER) {
             const double d = w->sl[k] / w->zl[k] + w->delta;
-            const double rc = w->sl[k] * w->zl[k] + (corrector ? w->cl[k] : 0) - target;
             w->dzl[k] = -dt / d + w->gl[k];
-            w->dsl[k] = (-rc - w->sl[k] * w->dzl[k]) / w->zl[k];
-        } else {
-            w->dzl[k] = w->dsl[k] = 0;
+            w->dsl[k] = (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k];
         }
     }
+}
+
+/* Exchange the current direction with the saved one. */
+static void swap_directions(IpmWorkspace *w) {
+    double *t;
+#define IPM_SWAP(a, b) (t = (a), (a) = (b), (b) = t)
+    IPM_SWAP(w->dx, w->dx2);
+    IPM_SWAP(w->dsl, w->dsl2);
+    IPM_SWAP(w->dsu, w->dsu2);
+    IPM_SWAP(w->dzl, w->dzl2);
+    IPM_SWAP(w->dzu, w->dzu2);
+    IPM_SWAP(w->dyc, w->dyc2);
+#undef IPM_SWAP
 }
 
 /* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
@@ -243,6 +295,29 @@ static void aggregate(IpmWorkspace *w) {
     }
 }
 
+/* Infinity norm of the scaled constraint residuals (without proximal terms). */
+static double primal_linear_residual(const IpmWorkspace *w) {
+    double r = 0;
+    for (int k = 0; k < w->mc; k++) {
+        const unsigned char kind = w->con_kind[k];
+        if (kind & IPM_EQUALITY) r = fmax(r, fabs(w->t[k] - w->hi[k]));
+        if (kind & IPM_SIDE_UPPER) r = fmax(r, fabs(w->t[k] - w->hi[k] + w->su[k]));
+        if (kind & IPM_SIDE_LOWER) r = fmax(r, fabs(-w->t[k] + w->lo[k] + w->sl[k]));
+    }
+    return r;
+}
+
+static void update_centres(IpmWorkspace *w, int primal, int dual) {
+    if (primal) memcpy(w->xi, w->x, (size_t)w->n * sizeof(double));
+    if (dual) {
+        for (int k = 0; k < w->mc; k++) {
+            w->nul[k] = w->zl[k];
+            w->nuu[k] = w->zu[k];
+            w->lam[k] = w->yc[k];
+        }
+    }
+}
+
 /* ---- starting point ------------------------------------------------------ */
 
 /* x from the regularised least-squares problem with every constraint pulled to a
@@ -252,6 +327,7 @@ static int start(IpmWorkspace *w) {
     const int n = w->n;
     w->rho = w->settings.rho_init;
     w->delta = w->settings.delta_init;
+    w->started = 0;
     if (factor(w, set_d_unit)) return -1;
     for (int j = 0; j < n; j++) w->rhs[j] = -w->q[j];
     for (int k = 0; k < w->mc; k++) {
@@ -260,7 +336,7 @@ static int start(IpmWorkspace *w) {
         if (lo > -INFINITY && hi < INFINITY) target = fmin(fmax(0, lo), hi);
         else target = lo > -INFINITY ? lo : hi;
         if (k < w->mr) w->rhs[n + k] = target;
-        else w->rhs[w->con_index[k]] += target;
+        else w->rhs[w->con_index[k]] += target / w->Dc[k];
     }
     kkt_solve(w);
     memcpy(w->x, w->sol, (size_t)n * sizeof(double));
@@ -286,6 +362,8 @@ static int start(IpmWorkspace *w) {
         }
     }
     aggregate(w);
+    update_centres(w, 1, 1);
+    w->started = 1;
     return 0;
 }
 
@@ -400,10 +478,27 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         residuals(w, &ms);
         goto end;
     }
+    double mu0 = 0, res0 = 0, mu_prev = 0;
     for (int iter = 0;; iter++) {
         residuals(w, &ms);
         w->info.iter = iter;
         mu = complementarity(w, 0, 0);
+        const double res = fmax(primal_linear_residual(w), ipm_norm_inf(w->rd, w->n));
+        if (iter == 0) {
+            mu0 = mu;
+            res0 = res;
+        } else {
+            /* one Newton step per proximal subproblem: recentre, and let the weights
+               shrink as fast as mu does */
+            update_centres(w, 1, 1);
+            const double rate = mu_prev > 0 ? fmax(0, fmin(1, (mu_prev - mu) / mu_prev)) : 0;
+            w->rho = fmax(s->reg_min, w->rho * (1 - rate));
+            w->delta = fmax(s->reg_min, w->delta * (1 - rate));
+        }
+        mu_prev = mu;
+        /* keep complementarity from racing ahead of feasibility (a neighbourhood of
+           the central path, mu >= 0.1 mu0 |r| / |r0|): that ruins the conditioning */
+        const double mu_floor = res0 > 0 ? 0.1 * mu0 * res / res0 : 0;
         if (s->verbose) {
             printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp,
                    ms.rd, ms.gap, mu, ap, ad, w->rho, w->delta);
@@ -439,20 +534,57 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             status = IPM_NUMERICAL;
             break;
         }
-        /* predictor */
-        direction(w, 0, 0);
+        /* predictor (affine scaling) */
+        for (int k = 0; k < w->mc; k++) {
+            w->cu[k] = w->su[k] * w->zu[k];
+            w->cl[k] = w->sl[k] * w->zl[k];
+        }
+        direction(w);
         max_steps(w, &ap, &ad);
         const double mu_aff = complementarity(w, ap, ad);
-        double sigma = mu > 0 ? pow(mu_aff / mu, 3) : 0;
-        sigma = fmin(fmax(sigma, 0), 1);
+        const double sigma = mu > 0 ? fmin(1, pow(mu_aff / mu, 3)) : 0;
+        const double target = fmin(mu, fmax(sigma * mu, mu_floor));
+        /* Mehrotra's corrector */
         for (int k = 0; k < w->mc; k++) {
-            w->cu[k] = w->dsu[k] * w->dzu[k];
-            w->cl[k] = w->dsl[k] * w->dzl[k];
+            w->cu[k] += w->dsu[k] * w->dzu[k] - target;
+            w->cl[k] += w->dsl[k] * w->dzl[k] - target;
         }
-        /* corrector */
-        direction(w, sigma * mu, 1);
+        direction(w);
         max_steps(w, &ap, &ad);
-        const double tau = 0.995;
+        /* Gondzio's centrality correctors: aim at a longer step by pulling the
+           products of the trial point into [0.1, 10] target; keep while it pays */
+        for (int c = 0; c < w->settings.centrality_correctors && fmin(ap, ad) < 0.9; c++) {
+            const double ap_try = fmin(1, 1.5 * ap + 0.1), ad_try = fmin(1, 1.5 * ad + 0.1);
+            const double lo = 0.1 * target, hi = 10 * target;
+            for (int k = 0; k < w->mc; k++) {
+                w->cu2[k] = w->cu[k];
+                w->cl2[k] = w->cl[k];
+                if (w->con_kind[k] & IPM_SIDE_UPPER) {
+                    const double v = (w->su[k] + ap_try * w->dsu[k]) * (w->zu[k] + ad_try * w->dzu[k]);
+                    w->cu[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
+                }
+                if (w->con_kind[k] & IPM_SIDE_LOWER) {
+                    const double v = (w->sl[k] + ap_try * w->dsl[k]) * (w->zl[k] + ad_try * w->dzl[k]);
+                    w->cl[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
+                }
+            }
+            swap_directions(w);
+            direction(w);
+            double ap2, ad2;
+            max_steps(w, &ap2, &ad2);
+            if (fmin(ap2, ad2) >= 1.01 * fmin(ap, ad) + 0.01) {
+                ap = ap2;
+                ad = ad2;
+            } else {
+                swap_directions(w); /* back to the previous direction */
+                for (int k = 0; k < w->mc; k++) {
+                    w->cu[k] = w->cu2[k];
+                    w->cl[k] = w->cl2[k];
+                }
+                break;
+            }
+        }
+        const double tau = fmax(0.99, 1 - mu);
         ap = fmin(1, tau * ap);
         ad = fmin(1, tau * ad);
         for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
@@ -464,11 +596,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             if (w->con_kind[k] & IPM_EQUALITY) w->yc[k] += ad * w->dyc[k];
         }
         aggregate(w);
-        /* the proximal weights follow the barrier parameter down */
-        const double mu_new = complementarity(w, 0, 0);
-        const double ratio = mu > 0 ? fmin(1, fmax(mu_new / mu, 0.1)) : 0.1;
-        w->rho = fmax(s->reg_min, w->rho * ratio);
-        w->delta = fmax(s->reg_min, w->delta * ratio);
     }
 end:
     w->info.status = status;

@@ -35,6 +35,7 @@ const OptionSpec kOptions[] = {
     {"regMin", Kind::kNumber, &IpmSettings::reg_min, nullptr},
     {"refineIter", Kind::kInteger, nullptr, &IpmSettings::refine_iter},
     {"checkConvexity", Kind::kBoolean, nullptr, &IpmSettings::check_convexity},
+    {"centralityCorrectors", Kind::kInteger, nullptr, &IpmSettings::centrality_correctors},
 };
 
 std::string KnownOptions() {
