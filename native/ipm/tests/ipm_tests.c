@@ -546,6 +546,16 @@ static void test_infinite_sides(void) {
 }
 
 /* Feasible random QPs and LPs of several sizes: our residuals at 1e-7. */
+/* Costs that differ by 1e6: min 1e6 x1 + x2 s.t. x1 + x2 >= 1, x >= 0 -> x = (0, 1),
+ * y = -1, z = (-999999, 0), objective 1.  (Before main's 8ef3869 ipm ended with
+ * IPM_NUMERICAL and x = NaN here; with 1e5 instead of 1e6 it solved.) */
+static void test_lp_cost_ratio_1e6(void) {
+    const double q[] = {1e6, 1}, A[] = {1, 1}, l[] = {1}, u[] = {INF}, lb[] = {0, 0};
+    const double xs[] = {0, 1}, ys[] = {-1}, zs[] = {-999999, 0};
+    Dense d = {2, 1, NULL, q, A, l, u, lb, NULL};
+    expect(&d, xs, ys, zs, 1);
+}
+
 static void test_random_feasible(void) {
     const int sizes[][2] = {{1, 1}, {2, 3}, {5, 2}, {10, 10}, {20, 8}, {30, 45}, {60, 30}};
     for (int lp = 0; lp <= 1; lp++) {
@@ -745,6 +755,7 @@ static void test_invalid_inputs(void) {
     BAD_SETTING("delta_init", s.delta_init = -1);
     BAD_SETTING("reg_min", s.reg_min = 1);
     BAD_SETTING("refine_iter", s.refine_iter = -1);
+    BAD_SETTING("centrality_correctors", s.centrality_correctors = 11);
     BAD_SETTING("time_limit", s.time_limit = NAN);
 #undef BAD_SETTING
     ipm_default_settings(&s);
@@ -962,17 +973,6 @@ done:
 
 /* ---- known solver bugs (skipped in main; run them with `ipm_tests --run-skipped`) ---- */
 
-/* BUG (ipm, cost scaling): a 2-variable LP whose costs differ by 1e6 is not solved.
- * min 1e6 x1 + x2  s.t.  x1 + x2 >= 1,  x >= 0  ->  x = (0, 1), y = -1, z = (-999999, 0),
- * objective 1.  ipm returns IPM_NUMERICAL after 158 iterations with x = NaN (x2 runs off
- * to ~1e5..1e27 while r_d stays ~1); with 1e5 instead of 1e6 it solves in 11 iterations. */
-static void test_bug_lp_cost_ratio_1e6(void) {
-    const double q[] = {1e6, 1}, A[] = {1, 1}, l[] = {1}, u[] = {INF}, lb[] = {0, 0};
-    const double xs[] = {0, 1}, ys[] = {-1}, zs[] = {-999999, 0};
-    Dense d = {2, 1, NULL, q, A, l, u, lb, NULL};
-    expect(&d, xs, ys, zs, 1);
-}
-
 /* BUG (ipm_update): a new side is not checked against the kept opposite side.  With
  * l = 0 <= x1 + x2 <= u = 1 set up, ipm_update(w, .., l = {5}, u = NULL, ..) returns IPM_OK
  * (expected IPM_ERR_INVALID_BOUNDS, as ipm_setup gives for l > u), and the next solve runs
@@ -1011,6 +1011,7 @@ int main(int argc, char **argv) {
         {"duplicate_rows", test_duplicate_rows, NULL},
         {"zero_rows", test_zero_rows, NULL},
         {"infinite_sides", test_infinite_sides, NULL},
+        {"lp_cost_ratio_1e6", test_lp_cost_ratio_1e6, NULL},
         {"random_feasible", test_random_feasible, NULL},
         {"primal_infeasible", test_primal_infeasible, NULL},
         {"dual_infeasible", test_dual_infeasible, NULL},
@@ -1019,7 +1020,6 @@ int main(int argc, char **argv) {
         {"cancellation_and_limits", test_cancellation, NULL},
         {"deterministic", test_deterministic, NULL},
         {"update", test_update, NULL},
-        {"bug_lp_cost_ratio_1e6", test_bug_lp_cost_ratio_1e6, "solver bug: IPM_NUMERICAL and x = NaN on min 1e6 x1 + x2, x1 + x2 >= 1, x >= 0"},
         {"bug_update_crossing_sides", test_bug_update_crossing_sides, "solver bug: ipm_update accepts a new l above the kept u (and ub below lb)"},
     };
     const int count = (int)(sizeof tests / sizeof tests[0]);
