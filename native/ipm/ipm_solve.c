@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipm_internal.h"
@@ -343,7 +344,17 @@ static int start(IpmWorkspace *w) {
     Measures ms;
     memset(w->y, 0, (size_t)w->m * sizeof(double));
     memset(w->zb, 0, (size_t)n * sizeof(double));
-    residuals(w, &ms); /* for t */
+    residuals(w, &ms); /* t, and rd at zero duals */
+    /* Slacks and duals are sized by the residuals they must absorb (a Newton step
+       from z = 1 towards a dual residual of 1e6 is cut to a step of 1e-6); the
+       square root keeps well-scaled problems near s z = 1 (measured on MM). */
+    double viol = 0;
+    for (int k = 0; k < w->mc; k++) {
+        if (w->con_kind[k] & IPM_SIDE_UPPER) viol = fmax(viol, w->t[k] - w->hi[k]);
+        if (w->con_kind[k] & IPM_SIDE_LOWER) viol = fmax(viol, w->lo[k] - w->t[k]);
+    }
+    const double theta_p = sqrt(fmax(1, viol)), theta_d = sqrt(fmax(1, ipm_norm_inf(w->rd, n)));
+    const double product = theta_p * theta_d;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
@@ -353,12 +364,12 @@ static int start(IpmWorkspace *w) {
             continue;
         }
         if (kind & IPM_SIDE_UPPER) {
-            w->su[k] = fmax(w->hi[k] - w->t[k], 1);
-            w->zu[k] = 1 / w->su[k];
+            w->su[k] = fmax(w->hi[k] - w->t[k], theta_p);
+            w->zu[k] = product / w->su[k];
         }
         if (kind & IPM_SIDE_LOWER) {
-            w->sl[k] = fmax(w->t[k] - w->lo[k], 1);
-            w->zl[k] = 1 / w->sl[k];
+            w->sl[k] = fmax(w->t[k] - w->lo[k], theta_p);
+            w->zl[k] = product / w->sl[k];
         }
     }
     aggregate(w);
