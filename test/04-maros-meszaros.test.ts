@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
-import { availableSolvers, solve } from '../lib/solve';
+import { availableSolvers, solve, SolveOptions } from '../lib/solve';
 import { kktResiduals, mmDir } from './helpers';
 
 // Problems every solver here meets at 1e-6 (chosen by running them all: see the issue
@@ -28,6 +28,31 @@ const perSolver: Record<string, string[]> = {
     'MOSARQP1', 'PRIMAL1', 'PRIMAL2', 'PRIMAL3', 'PRIMAL4', 'PRIMALC2', 'PRIMALC5', 'QADLITTL', 'QAFIRO', 'QSCSD1', 'STCQP1',
     'STCQP2', 'TAME', 'VALUES',
   ],
+  // ipm at epsAbs 1e-6 with epsRel 0 (see perSolverOptions): every problem it solves in under
+  // ~2 s each (106 of the 117 in ../shared). Left out: over 10 s (BOYD1, BOYD2, CONT-200,
+  // CONT-201, CVXQP1_L, CVXQP3_L); maxIterations (POWELL20); a gap that rounding alone puts above
+  // 1e-6 at |objective| > 4e9 (QFORPLAN, QGFRDXPN, QSHELL; METHODS.md §3), where ipm's scaled
+  // measures say solved; LISWET8, solved, but its opt_ref in index.csv is misprinted by a factor
+  // 10 (ipm finds 714.47006 like the others).
+  ipm: [
+    'AUG2D', 'AUG2DC', 'AUG2DCQP', 'AUG2DQP', 'AUG3D', 'AUG3DQP', 'CONT-100', 'CONT-101', 'CVXQP1_M', 'CVXQP2_M',
+    'CVXQP2_S', 'CVXQP3_M', 'CVXQP3_S', 'DPKLO1', 'DTOC3', 'DUAL2', 'DUAL3', 'DUALC1', 'DUALC2', 'DUALC5', 'DUALC8',
+    'GENHS28', 'GOULDQP2', 'GOULDQP3', 'HS118', 'HS21', 'HS268', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76', 'HUES-MOD',
+    'KSIP', 'LASER', 'LISWET1', 'LISWET10', 'LISWET11', 'LISWET12', 'LISWET2', 'LISWET4', 'LISWET5', 'LISWET6',
+    'LISWET7', 'LISWET9', 'LOTSCHD', 'MOSARQP1', 'PRIMAL1', 'PRIMAL2', 'PRIMAL3', 'PRIMAL4', 'PRIMALC1', 'PRIMALC2',
+    'PRIMALC5', 'PRIMALC8', 'QADLITTL', 'QAFIRO', 'QBANDM', 'QBEACONF', 'QBORE3D', 'QCAPRI', 'QE226', 'QETAMACR',
+    'QFFFFF80', 'QGROW15', 'QGROW7', 'QISRAEL', 'QPCBLEND', 'QPCBOEI1', 'QPCBOEI2', 'QPCSTAIR', 'QPILOTNO', 'QSC205',
+    'QSCAGR25', 'QSCAGR7', 'QSCFXM2', 'QSCFXM3', 'QSCORPIO', 'QSCSD1', 'QSCSD6', 'QSCSD8', 'QSCTAP1', 'QSCTAP2',
+    'QSCTAP3', 'QSEBA', 'QSHARE1B', 'QSHARE2B', 'QSHIP04L', 'QSHIP04S', 'QSHIP08L', 'QSHIP08S', 'QSHIP12L', 'QSHIP12S',
+    'QSIERRA', 'QSTAIR', 'QSTANDAT', 'S268', 'STADAT1', 'STADAT2', 'STADAT3', 'STCQP1', 'STCQP2', 'TAME', 'UBH1',
+    'VALUES', 'YAO',
+  ],
+};
+// Options beyond { solver, timeLimit }. ipm's tolerances are the METHODS.md §3 measures
+// themselves, so epsRel 0 asks it for exactly the 1e-6 absolute residuals checked here (with
+// the default epsRel = 1e-6 it stops at relative residuals: 25 of the 117 passed that way before 8ef3869).
+const perSolverOptions: Record<string, SolveOptions> = {
+  ipm: { epsAbs: 1e-6, epsRel: 0 },
 };
 
 interface IndexRow {
@@ -61,7 +86,7 @@ describe('Maros–Meszaros problems, per solver', function () {
           const ref = index.get(name);
           assert.ok(ref, `${name} missing from index.csv`);
           const problem = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
-          const sol = await solve(problem, { solver, timeLimit: 60 });
+          const sol = await solve(problem, { ...perSolverOptions[solver], solver, timeLimit: 60 });
           assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
           assert.ok(sol.primalResidual <= 1e-6, `r_p = ${sol.primalResidual}`);
           assert.ok(sol.dualResidual <= 1e-6, `r_d = ${sol.dualResidual}`);
