@@ -476,11 +476,11 @@ const cases: Case[] = [
     });
   });
 
-  describe('known solver bugs (skipped until fixed; see native/ipm/tests/ipm_tests.c)', () => {
-    // BUG (ipm): x1 is free, in no row and not in P, with cost −1: unbounded along e1. highs,
+  describe('regressions (bugs these tests found, fixed)', () => {
+    // Was a bug (ipm): x1 is free, in no row and not in P, with cost −1: unbounded along e1. highs,
     // ipopt, clp and admm say dualInfeasible; ipm ends with maxIterations (250) and x1 ≈ 1.5e11.
     // Without the x2–x4 coupling in P, or with x3, x4 in [−1, 1], ipm detects it in 3–6 iterations.
-    it.skip('BUG: an unbounded 4-variable QP is reported dualInfeasible (ipm: maxIterations)', async () => {
+    it('an unbounded 4-variable QP is reported dualInfeasible (was maxIterations)', async () => {
       const p = {
         P: denseLower([[0, 0, 0, 0], [0, 3.5e-5, 0, -0.0128], [0, 0, 5.83, 0], [0, -0.0128, 0, 4.74]]),
         q: f64([-1, -2.1, 1.23, 0.157]), lb: f64([-inf, -0.277, -0.964, -1.288]), ub: f64([inf, -0.277, -0.266, -1.129]),
@@ -489,10 +489,10 @@ const cases: Case[] = [
       checkDualCertificate(p, await solve(p, { solver: 'ipm' }));
     });
 
-    // BUG (ipm_setup): P = [[1,1],[1,0.999]] has λmin = −5e-4 (−2.5e-4 relative), so it is not
+    // Was a bug (ipm_setup): P = [[1,1],[1,0.999]] has λmin = −5e-4 (−2.5e-4 relative), so it is not
     // PSD to ipm's documented 1e-4; it is rejected with q = 0 but accepted with q = (100, 100),
     // because the cost scaling shrinks P before the test adds 1e-4·max(1, max P_jj)·I.
-    it.skip('BUG: the convexity verdict on P does not depend on q (ipm: accepted with q = (100, 100))', () => {
+    it('the convexity verdict on P does not depend on q (was accepted with q = (100, 100))', () => {
       for (const q of [[0, 0], [100, 100]]) {
         assert.throws(() => solveSync({ P: denseLower([[1, 1], [1, 0.999]]), q: f64(q) }, { solver: 'ipm' }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_MATRIX && e.field === 'P', `q = ${q}`);
       }

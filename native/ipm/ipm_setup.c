@@ -330,8 +330,10 @@ static int check_convexity(IpmWorkspace *w) {
     for (int j = 0; j < n; j++) Up[j + 1] += Up[j];
     memcpy(next, Up, (size_t)n * sizeof(int));
     /* PSD to 1e-4 relative: Maros-Meszaros VALUES has lambda_min = -1.2e-6 lambda_max
-       from rounding in its file, and every solver treats it as convex */
-    const double eps = 1e-4 * (dmax > 1 ? dmax : 1);
+       from rounding in its file, and every solver treats it as convex. dmax = 0 with an
+       off-diagonal entry is indefinite (a PSD matrix with P_jj = 0 has row j zero): the
+       factorisation then meets a zero or negative pivot. */
+    const double eps = 1e-4 * dmax; /* relative: the cost scaling must not change the verdict */
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
@@ -557,6 +559,15 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
     IpmProblem p = {w->n, w->m, w->Pp, w->Pi, Px ? Px : w->Px, q, w->Ap, w->Ai, Ax ? Ax : w->Ax, l, u, lb, ub};
     int err = ipm_check_problem(&p, NULL, 0);
     if (err) return err;
+    /* A new side must not cross the side it keeps (unscaled values). */
+    for (int i = 0; i < w->m && (l || u); i++) {
+        const double a = l ? infinite_as_inf(l[i]) : w->l[i] / w->Er[i], b = u ? infinite_as_inf(u[i]) : w->u[i] / w->Er[i];
+        if (a > b) return IPM_ERR_INVALID_BOUNDS;
+    }
+    for (int j = 0; j < w->n && (lb || ub); j++) {
+        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j] * w->Dx[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j] * w->Dx[j];
+        if (a > b) return IPM_ERR_INVALID_BOUNDS;
+    }
     /* Structure: the finite sides must not change. */
     for (int i = 0; i < w->m; i++) {
         const double a = l ? infinite_as_inf(l[i]) : w->l[i], b = u ? infinite_as_inf(u[i]) : w->u[i];

@@ -396,7 +396,10 @@ static int primal_infeasible(IpmWorkspace *w) {
     const double res = ipm_norm_inf(v, n);
     double x1 = 0;
     for (int j = 0; j < n; j++) x1 += fabs(w->x[j]);
-    if (!(res <= eps && support < -eps && res * fmax(1, x1) < -support / 2)) return 0;
+    if (!(res <= eps && support < -eps && res * fmax(1, x1) < -support / 2)) {
+        memset(w->dual_cert, 0, (size_t)n * sizeof(double)); /* was scratch */
+        return 0;
+    }
     /* unscale: dy_i E_i, dz_j / D_j; normalise */
     double cn = 0;
     for (int i = 0; i < m; i++) cn = fmax(cn, fabs(w->prim_cert[i] = dy[i] * w->Er[i]));
@@ -428,10 +431,16 @@ static int dual_infeasible(IpmWorkspace *w) {
         if (con_lo(w, k) > -INFINITY) viol = fmax(viol, -d);
     }
     if (viol > eps) return 0;
-    double x1 = 0, y1 = 0;
-    for (int j = 0; j < n; j++) x1 += fabs(w->x[j]) + fabs(w->zb[j]);
+    /* Near a solution of a bounded problem, q'dx ~ -(P x + A'y + z)'dx >= -x'P dx
+       - (violation of the cone) |(y, z)|_1: a certificate must beat that bound, with x'P dx
+       taken exactly (|x| itself grows without bound along the ray). */
+    double xPd = 0, y1 = 0;
+    for (int j = 0; j < n; j++) {
+        xPd += w->x[j] * Pd[j];
+        y1 += fabs(w->zb[j]);
+    }
     for (int i = 0; i < m; i++) y1 += fabs(w->y[i]);
-    if (!(qd < -2 * (pres * x1 + viol * (y1 + x1)))) return 0;
+    if (!(qd < -2 * (fabs(xPd) + viol * y1))) return 0;
     double cn = 0;
     for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = w->dx[j] * w->Dx[j]));
     for (int j = 0; j < n; j++) w->dual_cert[j] /= cn;
