@@ -156,4 +156,52 @@ void MeasureSolution(const ProblemView& p, const Settings& s, Result& r) {
   CheckClaim(p, s, t, r);
 }
 
+bool CertificateHolds(const ProblemView& p, Status status, const std::vector<double>& certificate, double tol) {
+  if (status == Status::kPrimalInfeasible) {
+    if ((int64_t)certificate.size() != (int64_t)p.m + p.n) return false;
+    double norm = 0;
+    for (double v : certificate) norm = std::max(norm, std::fabs(v));
+    if (!(norm > 0) || !std::isfinite(norm)) return false;
+    std::vector<double> dy(certificate.begin(), certificate.begin() + p.m), v(certificate.begin() + p.m, certificate.end());
+    for (double& e : dy) e /= norm;
+    for (double& e : v) e /= norm;
+    double support = 0;
+    auto side = [&](double lo, double hi, double d) {
+      if (d > 0) return std::isfinite(hi) ? hi * d : (d > tol ? kInf : 0.0);
+      if (d < 0) return std::isfinite(lo) ? lo * d : (-d > tol ? kInf : 0.0);
+      return 0.0;
+    };
+    for (int32_t i = 0; i < p.m; i++) support += side(p.l[i], p.u[i], dy[i]);
+    for (int32_t j = 0; j < p.n; j++) support += side(p.LowerBound(j), p.UpperBound(j), v[j]);
+    MultiplyTransposedAdd(p.A, dy.data(), v.data());  // v = Aᵀdy + dz
+    double res = 0;
+    for (double e : v) res = std::max(res, std::fabs(e));
+    return res <= tol && support < -std::max(tol, 1e3 * res);
+  }
+  if (status == Status::kDualInfeasible) {
+    if ((int32_t)certificate.size() != p.n) return false;
+    double norm = 0;
+    for (double v : certificate) norm = std::max(norm, std::fabs(v));
+    if (!(norm > 0) || !std::isfinite(norm)) return false;
+    std::vector<double> dx(certificate);
+    for (double& e : dx) e /= norm;
+    std::vector<double> Pd(p.n, 0.0), Ad(p.m, 0.0);
+    MultiplySymmetricLower(p.P, dx.data(), Pd.data());
+    MultiplyAdd(p.A, dx.data(), Ad.data());
+    double qd = 0, worst = 0;
+    for (int32_t j = 0; j < p.n; j++) {
+      qd += p.q[j] * dx[j];
+      worst = std::max(worst, std::fabs(Pd[j]));
+      if (std::isfinite(p.UpperBound(j))) worst = std::max(worst, dx[j]);
+      if (std::isfinite(p.LowerBound(j))) worst = std::max(worst, -dx[j]);
+    }
+    for (int32_t i = 0; i < p.m; i++) {
+      if (std::isfinite(p.u[i])) worst = std::max(worst, Ad[i]);
+      if (std::isfinite(p.l[i])) worst = std::max(worst, -Ad[i]);
+    }
+    return worst <= tol && qd < -std::max(tol, 1e3 * worst);
+  }
+  return false;
+}
+
 }  // namespace diffqp

@@ -26,4 +26,13 @@ void CheckSolvedClaim(const ProblemView& p, const Settings& s, Result& r);
 // ComputeResiduals then CheckSolvedClaim, with the sparse products computed once.
 void MeasureSolution(const ProblemView& p, const Settings& s, Result& r);
 
+// Checks an infeasibility certificate on the caller's data (not the solver's scaled copy),
+// normalised to ‖·‖∞ = 1, with tolerance tol on each condition:
+//   primalInfeasible (dy, dz): ‖Aᵀdy + dz‖∞ ≤ tol, no mass on an infinite side, and the support
+//     value uᵀdy₊ + lᵀdy₋ + ubᵀdz₊ + lbᵀdz₋ < −max(tol, 10³·‖Aᵀdy + dz‖∞·(1 + ‖x‖∞-scale));
+//   dualInfeasible dx: ‖P dx‖∞ ≤ tol, A dx and dx in the recession cones of [l, u] and
+//     [lb, ub] to tol, and qᵀdx < −tol.
+// Returns true when the certificate holds (false for any other status).
+bool CertificateHolds(const ProblemView& p, Status status, const std::vector<double>& certificate, double tol = 1e-6);
+
 }  // namespace diffqp

@@ -93,6 +93,13 @@ static int converged(const IpmWorkspace *w, const Measures *ms) {
 
 static void set_shift(IpmWorkspace *w);
 
+/* The worst measure over its tolerance (<= 1: converged): ranks iterates. */
+static double merit(const IpmWorkspace *w, const Measures *ms) {
+    const double ea = 0.5 * w->settings.eps_abs, er = 0.05 * w->settings.eps_rel;
+    const double v = fmax(fmax(ms->rp / (ea + er * ms->sp), ms->rd / (ea + er * ms->sd)), ms->gap / (ea + er * ms->sg));
+    return v == v ? v : INFINITY;
+}
+
 /* Values of K for the current D (Dc) and regularisation. */
 static void assemble(IpmWorkspace *w) {
     const int n = w->n;
@@ -476,7 +483,7 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
     memset(w->prim_cert, 0, (size_t)(w->m + w->n) * sizeof(double));
     memset(w->dual_cert, 0, (size_t)w->n * sizeof(double));
     IpmStatus status = IPM_MAX_ITER;
-    double mu = 0, ap = 0, ad = 0;
+    double mu = 0, ap = 0, ad = 0, best_merit = INFINITY;
     Measures ms;
     memset(&ms, 0, sizeof ms);
     if (start(w)) {
@@ -485,6 +492,7 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         goto end;
     }
     double mu0 = 0, res0 = 0, mu_prev = 0;
+    int best_iter = 0;
     for (int iter = 0;; iter++) {
         residuals(w, &ms);
         w->info.iter = iter;
@@ -503,13 +511,29 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         mu_prev = mu;
         /* keep complementarity from racing ahead of feasibility (a neighbourhood of
            the central path, mu >= 0.1 mu0 |r| / |r0|): that ruins the conditioning */
-        const double mu_floor = res0 > 0 ? 0.1 * mu0 * res / res0 : 0;
+        double mu_floor = res0 > 0 ? 0.1 * mu0 * res / res0 : 0;
+        /* ... but never above what the gap tolerance needs (gap ~ sides * mu / cost):
+           residuals stuck at round-off would otherwise hold the gap up */
+        if (w->nsides > 0) mu_floor = fmin(mu_floor, 0.1 * (0.5 * s->eps_abs + 0.05 * s->eps_rel * ms.sg) * w->cost / w->nsides);
         if (s->verbose) {
             printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp,
                    ms.rd, ms.gap, mu, ap, ad, w->rho, w->delta);
         }
         if (converged(w, &ms)) {
             status = IPM_SOLVED;
+            break;
+        }
+        /* Keep the best iterate: near round-off the measures wander, and a later failure
+           (a stall, a singular matrix, the iteration limit) then returns it. */
+        const double here = merit(w, &ms);
+        if (here < best_merit) {
+            best_merit = here;
+            best_iter = iter;
+            write_outputs(w, &ms);
+        } else if (iter - best_iter >= 5 && mu < 1e-30 * mu0) {
+            /* mu far below any meaning and no progress: a stall (further steps only
+               divide by numbers that underflow) */
+            status = IPM_NUMERICAL;
             break;
         }
         if (iter > 0) {
@@ -591,7 +615,9 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
                 break;
             }
         }
-        const double tau = fmax(0.99, 1 - mu);
+        /* fraction to the boundary: 0.99, nearer 1 as mu falls, never 1 (a slack or
+           dual of exactly 0 turns the next matrix into NaN) */
+        const double tau = fmin(fmax(0.99, 1 - mu), 0.9999);
         ap = fmin(1, tau * ap);
         ad = fmin(1, tau * ad);
         for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
@@ -609,7 +635,10 @@ end:
     w->info.mu = mu;
     w->info.rho = w->rho;
     w->info.delta = w->delta;
-    write_outputs(w, &ms);
+    /* solved, infeasible (last iterate, certificates apart) or never better than the start:
+       the current iterate; otherwise the best one, written when it was found */
+    if (status == IPM_SOLVED || status == IPM_PRIMAL_INFEASIBLE || status == IPM_DUAL_INFEASIBLE || best_merit == INFINITY)
+        write_outputs(w, &ms);
     w->info.solve_time = ipm_now() - t0;
     return IPM_OK;
 }

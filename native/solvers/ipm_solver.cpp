@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "../backward/polish.hpp"
 #include "../core/error.hpp"
+#include "../core/residuals.hpp"
 #include "ipm.h"
 #include "solver.hpp"
 #include "timer.hpp"
@@ -127,6 +129,31 @@ Result SolveEmpty(const ProblemView& p) {
   return r;
 }
 
+// An interior point stops strictly inside: where its answer falls short of the caller's
+// tolerance on diffqp's own measure (round-off in large products at 1e-9, an iteration limit
+// or a stall near the end), Newton steps on the active set (backward/polish) land on the
+// face it identified. Kept only when the result meets the tolerance; the interior answer,
+// with its own status, otherwise. Skipped when the caller polishes anyway.
+void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r) {
+  if (s.polish || !r.has_duals) return;
+  if (r.status != Status::kSolved && r.status != Status::kMaxIterations && r.status != Status::kSolverFailed) return;
+  const Status own = r.status;
+  r.status = Status::kSolved;
+  MeasureSolution(p, s, r);
+  if (r.status == Status::kSolved) return;  // the interior answer already passes
+  Result trial = r;
+  trial.status = Status::kSolvedInaccurate;
+  PolishSolution(p, s, trial);
+  trial.status = Status::kSolved;
+  CheckSolvedClaim(p, s, trial);
+  if (trial.status == Status::kSolved) {
+    r = std::move(trial);
+    r.raw_status_text += " (finished on its active set)";
+  } else {
+    r.status = own == Status::kSolved ? Status::kSolvedInaccurate : own;
+  }
+}
+
 class IpmSolver : public Solver {
  public:
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
@@ -175,14 +202,23 @@ class IpmSolver : public Solver {
     } else if (info.status == IPM_DUAL_INFEASIBLE) {
       const double* c = ipm_dual_inf_cert(work.w);
       r.certificate.assign(c, c + p.n);
-    } else {
+    }
+    // ipm checked its certificate on its scaled copy; the status stands only if it holds
+    // on the caller's data too.
+    if (!r.certificate.empty() && !CertificateHolds(p, r.status, r.certificate)) {
+      r.status = Status::kSolverFailed;
+      r.raw_status_text += " (certificate rejected on the unscaled data)";
+      r.certificate.clear();
+    }
+    if (info.status != IPM_PRIMAL_INFEASIBLE && info.status != IPM_DUAL_INFEASIBLE) {
       const double* x = ipm_x(work.w);
       const double* y = ipm_y(work.w);
       const double* z = ipm_z(work.w);
       std::copy(x, x + p.n, r.x.begin());
       if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
       std::copy(z, z + p.n, r.z.begin());
-      r.has_duals = info.status != IPM_NUMERICAL;
+      r.has_duals = std::all_of(r.x.begin(), r.x.end(), [](double v) { return std::isfinite(v); });
+      FinishWithCrossover(p, s, r);
     }
     return r;
   }
