@@ -1,6 +1,8 @@
 /**
  * npm run bench:overhead — what diffqp adds on top of the native solver on a tiny QP,
- * and how long the addon takes to load. Everything is measured side by side in one run.
+ * how long the addon takes to load, and the cost of one step of a training loop (a
+ * 5-variable QP: solve with differentiable: true, differentiate, dispose) per solver,
+ * 'auto' (the default) included. Everything is measured side by side in one run.
  *
  *   overhead per call = wall time of the call − the solver's own setup + solve time
  */
@@ -8,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { binding } from '../lib/binding';
 import { CscMatrix } from '../lib/sparse';
+import { differentiateSync } from '../lib/differentiate';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { toCanonical } from '../lib/problem';
 
@@ -70,6 +73,36 @@ async function measure(solver: string): Promise<Row[]> {
   return rows;
 }
 
+// A 5-variable QP of a training loop: min ½xᵀPx + qᵀx, P tridiagonal (2, −0.5),
+// 0 ≤ x ≤ 1, Σx = 1 and x1 − x5 ≤ 0.2; the loss L = Σ x_j w_j.
+const loop = {
+  P: CscMatrix.fromDense(
+    Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => (i === j ? 2 : Math.abs(i - j) === 1 && i > j ? -0.5 : 0))),
+    { triangle: 'lower' },
+  ),
+  q: Float64Array.from([-1, 0.5, -0.3, 0.2, -0.8]),
+  A: CscMatrix.fromDense([[1, 1, 1, 1, 1], [1, 0, 0, 0, -1]]),
+  l: Float64Array.from([1, -Infinity]),
+  u: Float64Array.from([1, 0.2]),
+  lb: new Float64Array(5),
+  ub: Float64Array.from([1, 1, 1, 1, 1]),
+};
+const seed = { dx: Float64Array.from([1, -1, 0.5, 0.25, 2]) };
+
+/** Median µs of one solve (differentiable) + differentiate + dispose, on the calling thread. */
+function trainingStep(solver: string): number {
+  const times: number[] = [];
+  const steps = Math.max(200, Math.floor(calls / 5));
+  for (let k = 0; k < steps + 50; k++) {
+    const t0 = now();
+    const sol = solveSync(loop, { solver, differentiable: true });
+    differentiateSync(sol, seed);
+    sol.dispose?.();
+    if (k >= 50) times.push(now() - t0);
+  }
+  return median(times);
+}
+
 function loadTimes(): number[] {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.resolve(__dirname, '..', 'lib', 'binding.js'))}).binding();console.log(Number(process.hrtime.bigint()-t)/1e6)`;
   const times: number[] = [];
@@ -87,13 +120,24 @@ async function main(): Promise<void> {
   console.log('| solver | path | wall µs/call | solver time µs | overhead µs | overhead / solver |');
   console.log('|---|---|---:|---:|---:|---:|');
   for (const { key } of availableSolvers()) {
-    if (key !== 'highs' && key !== 'ipopt' && key !== 'clp' && key !== 'admm') continue;
+    if (!['highs', 'ipopt', 'clp', 'admm', 'ipm'].includes(key)) continue;
     for (const row of await measure(key)) {
       const overhead = row.overhead;
       console.log(`| ${row.solver} | ${row.path} | ${row.wall.toFixed(1)} | ${row.native.toFixed(1)} | ${overhead.toFixed(1)} | ${(overhead / row.native).toFixed(2)} |`);
     }
   }
   console.log('\nGoal: overhead under 50 µs per call.');
+  console.log('\n## One training step on a 5-variable QP: solveSync(differentiable) + differentiateSync + dispose\n');
+  console.log('| solver | µs per step (median) | / admm |');
+  console.log('|---|---:|---:|');
+  const keys = [...availableSolvers().map((s) => s.key), 'auto'];
+  const steps = new Map(keys.map((k) => [k, trainingStep(k)] as const));
+  const admm = steps.get('admm');
+  for (const [k, t] of steps) console.log(`| ${k} | ${t.toFixed(1)} | ${admm ? (t / admm).toFixed(2) : '—'} |`);
+  if (admm) {
+    const ratio = steps.get('auto')! / admm;
+    console.log(`\nGoal: auto within 2× of admm per step: ${ratio.toFixed(2)}× (${ratio <= 2 ? 'met' : 'not met'}).`);
+  }
 }
 
 main().catch((e) => {
