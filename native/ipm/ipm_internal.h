@@ -47,11 +47,13 @@ struct IpmWorkspace {
     double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
     double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
     double *dx, *work_n, *work_m;
-    double *kr, *kd, *kshift;     /* refinement: residual, correction, K_reg - K_newton (diag) */
+    double *kr, *kd, *kshift;     /* refinement: residual, correction; kshift (rows, mr):
+                                     what delta added to the row diagonal               */
     double *cl2, *cu2;            /* complementarity residuals before a corrector        */
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;
+    int certs_written;            /* a certificate array holds values (cleared lazily)   */
 };
 
 /* ipm_setup.c */

@@ -456,6 +456,11 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
         w->Kdiag[n + r] = at;
     }
     free(next);
+    /* A's transpose only served the pattern: give its memory back before the analysis */
+    free(w->Atp);
+    free(w->Ati);
+    free(w->At_src);
+    w->Atp = w->Ati = w->At_src = NULL;
     const int status = linsys_ldl_analyze(&w->ldl, N, w->Kp, w->Ki);
     if (status == LINSYS_ERR_OUT_OF_MEMORY) return IPM_ERR_OUT_OF_MEMORY;
     if (status != LINSYS_OK) return IPM_ERR_FACTORIZATION;
@@ -532,7 +537,7 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     IPM_ALLOC(w->sol, N, double);
     IPM_ALLOC(w->kr, N, double);
     IPM_ALLOC(w->kd, N, double);
-    IPM_ALLOC(w->kshift, N, double);
+    IPM_ALLOC(w->kshift, w->mr, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->Dc, &w->rt, &w->gl, &w->gu,
                           &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->cl2, &w->cu2};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);

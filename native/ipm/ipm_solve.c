@@ -167,7 +167,8 @@ static void kkt_solve(IpmWorkspace *w) {
         linsys_sym_multiply(w->ldl, w->Kx, w->sol, w->kr);
         double rn = 0, bn = 0;
         for (int i = 0; i < N; i++) {
-            w->kr[i] = w->rhs[i] - (w->kr[i] - w->kshift[i] * w->sol[i]);
+            const double shift = i < w->n ? 0 : w->kshift[i - w->n];
+            w->kr[i] = w->rhs[i] - (w->kr[i] - shift * w->sol[i]);
             rn = fmax(rn, fabs(w->kr[i]));
             bn = fmax(bn, fabs(w->rhs[i]));
         }
@@ -188,7 +189,7 @@ static void kkt_solve(IpmWorkspace *w) {
  * problems whose duals are huge, e.g. LISWET; the bound and primal blocks keep
  * their regularisation, where refinement would not converge). */
 static void set_shift(IpmWorkspace *w) {
-    memset(w->kshift, 0, (size_t)w->N * sizeof(double));
+    memset(w->kshift, 0, (size_t)w->mr * sizeof(double));
     if (w->started) {
         for (int k = 0; k < w->mr; k++) {
             const unsigned char kind = w->con_kind[k];
@@ -199,7 +200,7 @@ static void set_shift(IpmWorkspace *w) {
                 if (kind & IPM_SIDE_LOWER) inv += w->zl[k] / w->sl[k];
                 dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
             }
-            w->kshift[w->n + k] = -(w->Dc[k] - dtrue);
+            w->kshift[k] = -(w->Dc[k] - dtrue);
         }
     }
 }
@@ -398,21 +399,23 @@ static int primal_infeasible(IpmWorkspace *w) {
         if (k < w->mr) dy[w->con_index[k]] = d;
         else v[w->con_index[k]] = d;
     }
-    memcpy(w->dual_cert, v, (size_t)n * sizeof(double)); /* dz, kept for the certificate */
-    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, dy, v);
+    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, dy, v); /* v = A'dy + dz */
     const double res = ipm_norm_inf(v, n);
     double x1 = 0;
     for (int j = 0; j < n; j++) x1 += fabs(w->x[j]);
-    if (!(res <= eps && support < -eps && res * fmax(1, x1) < -support / 2)) {
-        memset(w->dual_cert, 0, (size_t)n * sizeof(double)); /* was scratch */
-        return 0;
-    }
-    /* unscale: dy_i E_i, dz_j / D_j; normalise */
+    if (!(res <= eps && support < -eps && res * fmax(1, x1) < -support / 2)) return 0;
+    /* unscale: dy_i E_i, dz_j / D_j (dz taken again from the bound constraints); normalise */
+    memset(w->prim_cert, 0, (size_t)(m + n) * sizeof(double));
     double cn = 0;
     for (int i = 0; i < m; i++) cn = fmax(cn, fabs(w->prim_cert[i] = dy[i] * w->Er[i]));
-    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->prim_cert[m + j] = w->dual_cert[j] / w->Dx[j]));
+    for (int k = w->mr; k < w->mc; k++) {
+        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) d = 0;
+        const int j = w->con_index[k];
+        cn = fmax(cn, fabs(w->prim_cert[m + j] = d / w->Dx[j]));
+    }
     for (int k = 0; k < m + n; k++) w->prim_cert[k] /= cn;
-    memset(w->dual_cert, 0, (size_t)n * sizeof(double));
+    w->certs_written = 1;
     return 1;
 }
 
@@ -451,7 +454,7 @@ static int dual_infeasible(IpmWorkspace *w) {
     double cn = 0;
     for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = w->dx[j] * w->Dx[j]));
     for (int j = 0; j < n; j++) w->dual_cert[j] /= cn;
-    memset(w->prim_cert, 0, (size_t)(m + n) * sizeof(double));
+    w->certs_written = 1;
     return 1;
 }
 
@@ -480,8 +483,11 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
     w->info.iter = 0;
     w->info.factor_time = 0;
     w->info.refactorizations = 0;
-    memset(w->prim_cert, 0, (size_t)(w->m + w->n) * sizeof(double));
-    memset(w->dual_cert, 0, (size_t)w->n * sizeof(double));
+    if (w->certs_written) { /* untouched pages cost no memory: clear only when used */
+        memset(w->prim_cert, 0, (size_t)(w->m + w->n) * sizeof(double));
+        memset(w->dual_cert, 0, (size_t)w->n * sizeof(double));
+        w->certs_written = 0;
+    }
     IpmStatus status = IPM_MAX_ITER;
     double mu = 0, ap = 0, ad = 0, best_merit = INFINITY;
     Measures ms;
