@@ -56,6 +56,10 @@ struct IpmWorkspace {
     int certs_written;            /* a certificate array holds values (cleared lazily)   */
 };
 
+/* fmax/fmin without the library call (NaN handling is not needed on these paths) */
+static inline double ipm_max(double a, double b) { return a > b ? a : b; }
+static inline double ipm_min(double a, double b) { return a < b ? a : b; }
+
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);
 void ipm_free_workspace(IpmWorkspace *w);

@@ -169,8 +169,8 @@ static void kkt_solve(IpmWorkspace *w) {
         for (int i = 0; i < N; i++) {
             const double shift = i < w->n ? 0 : w->kshift[i - w->n];
             w->kr[i] = w->rhs[i] - (w->kr[i] - shift * w->sol[i]);
-            rn = fmax(rn, fabs(w->kr[i]));
-            bn = fmax(bn, fabs(w->rhs[i]));
+            rn = ipm_max(rn, fabs(w->kr[i]));
+            bn = ipm_max(bn, fabs(w->rhs[i]));
         }
         if (it > 0 && !(rn < best)) {
             for (int i = 0; i < N; i++) w->sol[i] -= w->kd[i]; /* undo the last correction */
@@ -268,12 +268,12 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         if (kind & IPM_SIDE_UPPER) {
-            if (w->dsu[k] < 0) p = fmin(p, -w->su[k] / w->dsu[k]);
-            if (w->dzu[k] < 0) d = fmin(d, -w->zu[k] / w->dzu[k]);
+            if (w->dsu[k] < 0) p = ipm_min(p, -w->su[k] / w->dsu[k]);
+            if (w->dzu[k] < 0) d = ipm_min(d, -w->zu[k] / w->dzu[k]);
         }
         if (kind & IPM_SIDE_LOWER) {
-            if (w->dsl[k] < 0) p = fmin(p, -w->sl[k] / w->dsl[k]);
-            if (w->dzl[k] < 0) d = fmin(d, -w->zl[k] / w->dzl[k]);
+            if (w->dsl[k] < 0) p = ipm_min(p, -w->sl[k] / w->dsl[k]);
+            if (w->dzl[k] < 0) d = ipm_min(d, -w->zl[k] / w->dzl[k]);
         }
     }
     *ap = p;
@@ -307,9 +307,9 @@ static double primal_linear_residual(const IpmWorkspace *w) {
     double r = 0;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
-        if (kind & IPM_EQUALITY) r = fmax(r, fabs(w->t[k] - con_hi(w, k)));
-        if (kind & IPM_SIDE_UPPER) r = fmax(r, fabs(w->t[k] - con_hi(w, k) + w->su[k]));
-        if (kind & IPM_SIDE_LOWER) r = fmax(r, fabs(-w->t[k] + con_lo(w, k) + w->sl[k]));
+        if (kind & IPM_EQUALITY) r = ipm_max(r, fabs(w->t[k] - con_hi(w, k)));
+        if (kind & IPM_SIDE_UPPER) r = ipm_max(r, fabs(w->t[k] - con_hi(w, k) + w->su[k]));
+        if (kind & IPM_SIDE_LOWER) r = ipm_max(r, fabs(-w->t[k] + con_lo(w, k) + w->sl[k]));
     }
     return r;
 }
