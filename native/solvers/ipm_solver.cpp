@@ -134,8 +134,10 @@ Result SolveEmpty(const ProblemView& p) {
 // or a stall near the end), Newton steps on the active set (backward/polish) land on the
 // face it identified. Kept only when the result meets the tolerance; the interior answer,
 // with its own status, otherwise. Skipped when the caller polishes anyway.
-void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r) {
-  if (s.polish || !r.has_duals) return;
+// `seconds_left`: what the time limit leaves; the crossover's two factorisations of the
+// reduced KKT matrix cost about as much as two of ipm's, so it is skipped without room for four.
+void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, double seconds_left, double seconds_per_factor) {
+  if (s.polish || !r.has_duals || !(seconds_left > 4 * seconds_per_factor)) return;
   if (r.status != Status::kSolved && r.status != Status::kMaxIterations && r.status != Status::kSolverFailed) return;
   const Status own = r.status;
   r.status = Status::kSolved;
@@ -218,7 +220,8 @@ class IpmSolver : public Solver {
       if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
       std::copy(z, z + p.n, r.z.begin());
       r.has_duals = std::all_of(r.x.begin(), r.x.end(), [](double v) { return std::isfinite(v); });
-      FinishWithCrossover(p, s, r);
+      const double per_factor = info.factor_time / std::max(1, info.iter + info.refactorizations);
+      FinishWithCrossover(p, s, r, s.time_limit - clock.Seconds(), per_factor);
     }
     return r;
   }
