@@ -2,6 +2,7 @@
  * npm run bench:mm -- --dir <folder of .QPS/.QPS.gz> [--solvers highs,ipopt,clp,admm|all]
  *   [--tol low|mid|high] [--time-limit 1000] [--subset dense|sparse|NAME,NAME] [--jobs 1]
  *   [--out .bench/mm] [--fresh] [--polish] [--repetitions 1] [--backward [kkt|full|penalty|qp]]
+ *   [--peers ../shared/benchmarks/peers-mm.csv]  (default: <dir>/../benchmarks/peers-mm.csv when it exists)
  *
  * Runs every problem with every solver, measures the METHODS.md §3 residuals, and writes
  *   <out>/results.jsonl  one row per (problem, solver): status, residuals, times, success at
@@ -34,7 +35,7 @@ import { differentiate, DifferentiateMethod } from '../lib/differentiate';
 import { QpError } from '../lib/errors';
 import {
   allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median,
-  performanceProfile, profileSvg, shiftedGeometricMean, tolerances, ToleranceName,
+  performanceProfile, profileSvg, shiftedGeometricMean, tolerances, ToleranceName, failureCause, parsePeers,
 } from './bench-report';
 
 const backwardMethods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
@@ -52,6 +53,8 @@ interface Options {
   repetitions: number;
   /** Set by --backward: the differentiate method to time after each forward solve. */
   backward?: DifferentiateMethod;
+  /** --peers: other solvers' results on the same problems, set beside ours (default <dir>/../benchmarks/peers-mm.csv). */
+  peers?: string;
 }
 
 export interface ResultRow {
@@ -112,6 +115,7 @@ function parse(argv: string[]): Options {
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--polish') o.polish = true;
     else if (a === '--repetitions') o.repetitions = Number(v());
+    else if (a === '--peers') o.peers = v();
     else if (a === '--backward') {
       // The method is optional: take the next word unless it is another flag.
       const next = argv[k + 1];
@@ -297,6 +301,42 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
     for (const [answeredBy, count] of countOccurrences(autoRows.map((r) => r.answeredBy ?? '(no answer)'))) {
       const succeeded = autoRows.filter((r) => (r.answeredBy ?? '(no answer)') === answeredBy && r.success[o.tol]).length;
       lines.push(`| ${answeredBy} | ${count} | ${succeeded} |`);
+    }
+  }
+  const peersFile = o.peers ?? path.resolve(o.dir, '..', 'benchmarks', 'peers-mm.csv');
+  if (fs.existsSync(peersFile)) {
+    const peers = parsePeers(fs.readFileSync(peersFile, 'utf8')).filter((p) => p.tol === o.tol && problems.includes(p.problem));
+    const tolValue = tolerances[o.tol];
+    lines.push('');
+    lines.push(`## Beside the peers (${path.basename(peersFile)}), success at ${tol}`);
+    lines.push('');
+    lines.push(`Peers measured on the same problems with the same success test (their file's README); a failure is charged ${o.timeLimit} s here as for ours.`);
+    lines.push('');
+    lines.push(`| solver | problems | success ≤ ${tol} | shifted GM (s) at ${tol} |`);
+    lines.push('|---|---:|---:|---:|');
+    for (const s of solvers) {
+      const rs = rows.filter((r) => r.solver === s);
+      const sgm = shiftedGeometricMean(rs.map((r) => (r.success[o.tol] ? r.seconds : o.timeLimit)));
+      lines.push(`| ${s} (diffqp) | ${rs.length} | ${pct(rs.filter((r) => r.success[o.tol]).length, rs.length)} | ${sgm.toFixed(3)} |`);
+    }
+    for (const ps of [...new Set(peers.map((p) => p.solver))]) {
+      const rs = peers.filter((p) => p.solver === ps);
+      const sgm = shiftedGeometricMean(rs.map((p) => (p.solved ? p.seconds : o.timeLimit)));
+      lines.push(`| ${ps} | ${rs.length} | ${pct(rs.filter((p) => p.solved).length, rs.length)} | ${sgm.toFixed(3)} |`);
+    }
+    lines.push('');
+    lines.push(`### Failures at ${tol} and their causes`);
+    lines.push('');
+    const peerNames = [...new Set(peers.map((p) => p.solver))];
+    lines.push(`| problem | solver | status | cause | ${peerNames.join(' | ')} |`);
+    lines.push(`|---|---|---|---|${peerNames.map(() => '---').join('|')}|`);
+    for (const r of rows) {
+      if (r.success[o.tol]) continue;
+      const peerCells = peerNames.map((ps) => {
+        const p = peers.find((x) => x.solver === ps && x.problem === r.problem);
+        return p ? (p.solved ? `solved (${p.seconds.toFixed(2)} s)` : p.status) : '—';
+      });
+      lines.push(`| ${r.problem} | ${r.solver} | ${r.status} | ${failureCause(r, tolValue, o.timeLimit).replace(/\|/g, '\\|')} | ${peerCells.join(' | ')} |`);
     }
   }
   const summary = lines.join('\n') + '\n';

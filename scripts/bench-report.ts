@@ -131,3 +131,55 @@ export function profileSvg(title: string, profile: Record<string, Array<[number,
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
+
+/** One row of a peers file (../shared/benchmarks/peers-mm.csv): another solver on the same problem. */
+export interface PeerRow {
+  problem: string;
+  solver: string;
+  tol: ToleranceName;
+  status: string;
+  solved: boolean;
+  seconds: number;
+}
+
+/** Parses a peers CSV (header: problem,solver,tol,status,solved,seconds,…; no quoted fields). */
+export function parsePeers(text: string): PeerRow[] {
+  const lines = text.trim().split(/\r?\n/);
+  const header = lines[0]!.split(',');
+  const col = (name: string) => {
+    const k = header.indexOf(name);
+    if (k < 0) throw new Error(`peers file: no column '${name}'`);
+    return k;
+  };
+  const [p, s, t, st, ok, sec] = ['problem', 'solver', 'tol', 'status', 'solved', 'seconds'].map(col) as [number, number, number, number, number, number];
+  return lines.slice(1).filter((l) => l.trim() !== '').map((l) => {
+    const c = l.split(',');
+    return { problem: c[p]!, solver: c[s]!, tol: c[t] as ToleranceName, status: c[st]!, solved: c[ok] === '1', seconds: Number(c[sec]) };
+  });
+}
+
+/**
+ * Why a row failed at tolerance tol, in a few words: the time or iteration limit, the precision
+ * limit of an absolute gap test (|objective| so large that tol is below its round-off: METHODS.md
+ * §3 puts it at ~4e9 for 1e-6 and ~4e6..8e6 for 1e-9), an infeasibility claim, a numerical failure,
+ * or residuals above tol. Empty for a success.
+ */
+export function failureCause(
+  r: { status: string; error?: string; objective: number | null; primalResidual: number | null; dualResidual: number | null; dualityGap: number | null; seconds: number },
+  tol: number,
+  timeLimit: number,
+): string {
+  const rp = r.primalResidual ?? Infinity, rd = r.dualResidual ?? Infinity, rg = r.dualityGap ?? Infinity;
+  const claimed = r.status === 'solved' || r.status === 'solvedInaccurate';
+  if (claimed && rp <= tol && rd <= tol && rg <= tol) return '';
+  if (r.error) return `error: ${r.error}`;
+  if (r.status === 'timeLimit' || r.seconds >= timeLimit) return 'time limit';
+  const precision = r.objective !== null && Math.abs(r.objective) * 2.5e-16 > tol && rp <= tol && rd <= tol;
+  if (precision) return `precision limit of the absolute gap (|objective| ${Math.abs(r.objective!).toExponential(1)})`;
+  if (r.status === 'maxIterations') return 'iteration limit';
+  if (r.status === 'primalInfeasible' || r.status === 'dualInfeasible') return `declared ${r.status}`;
+  if (r.status === 'solverFailed') return 'numerical failure';
+  if (r.status === 'cancelled') return 'cancelled';
+  const worst = [['r_p', rp], ['r_d', rd], ['r_g', rg]].filter(([, v]) => (v as number) > tol).map(([k, v]) => `${k} ${(v as number).toExponential(1)}`);
+  return `residuals above tol (${worst.join(', ')})`;
+}

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import {
   allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median, performanceProfile, profileSvg,
-  shiftedGeometricMean,
+  shiftedGeometricMean, failureCause, parsePeers,
 } from '../scripts/bench-report';
 
 describe('benchmark report arithmetic', () => {
@@ -80,5 +80,28 @@ describe('benchmark report arithmetic', () => {
     assert.deepEqual(countOccurrences(['ipopt', 'highs', 'ipopt', 'admm', 'highs', 'ipopt']), [['ipopt', 3], ['highs', 2], ['admm', 1]]);
     assert.deepEqual(countOccurrences(['clp', 'admm']), [['admm', 1], ['clp', 1]]);
     assert.deepEqual(countOccurrences([]), []);
+  });
+
+  it('reads a peers file by its header, whatever the column order', () => {
+    const rows = parsePeers('solver,problem,tol,status,solved,seconds\npiqp,HS21,mid,solved,1,0.25\nosqp,HS21,mid,max_iter_reached,0,60\n');
+    assert.deepEqual(rows, [
+      { problem: 'HS21', solver: 'piqp', tol: 'mid', status: 'solved', solved: true, seconds: 0.25 },
+      { problem: 'HS21', solver: 'osqp', tol: 'mid', status: 'max_iter_reached', solved: false, seconds: 60 },
+    ]);
+    assert.throws(() => parsePeers('problem,solver\n'), /no column 'tol'/);
+  });
+
+  it('names the cause of a failure', () => {
+    const base = { status: 'solved', objective: 1, primalResidual: 1e-8, dualResidual: 1e-8, dualityGap: 1e-8, seconds: 1 };
+    assert.equal(failureCause(base, 1e-6, 60), '');
+    assert.equal(failureCause({ ...base, status: 'maxIterations', dualityGap: 1e-3 }, 1e-6, 60), 'iteration limit');
+    assert.equal(failureCause({ ...base, status: 'timeLimit' }, 1e-6, 60), 'time limit');
+    assert.equal(failureCause({ ...base, status: 'maxIterations', seconds: 61 }, 1e-6, 60), 'time limit');
+    // |objective| 1e11: 2.5e-16·1e11 = 2.5e-5 > 1e-6, so the gap test is below round-off
+    assert.match(failureCause({ ...base, objective: 1e11, dualityGap: 3e-5 }, 1e-6, 60), /^precision limit of the absolute gap \(\|objective\| 1\.0e\+11\)$/);
+    // the same gap at |objective| 1e3 is a plain residual failure
+    assert.equal(failureCause({ ...base, objective: 1e3, dualityGap: 3e-5 }, 1e-6, 60), 'residuals above tol (r_g 3.0e-5)');
+    assert.equal(failureCause({ ...base, status: 'solverFailed', dualityGap: null }, 1e-6, 60), 'numerical failure');
+    assert.equal(failureCause({ ...base, status: 'primalInfeasible' }, 1e-6, 60), 'declared primalInfeasible');
   });
 });
