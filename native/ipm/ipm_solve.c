@@ -177,7 +177,7 @@ static void kkt_solve(IpmWorkspace *w) {
             break;
         }
         best = rn;
-        if (rn <= 1e-15 * (1 + bn) || it == w->settings.refine_iter) break;
+        if (rn <= 1e-13 * (1 + bn) || it == w->settings.refine_iter) break;
         memcpy(w->kd, w->kr, (size_t)N * sizeof(double));
         linsys_ldl_solve(w->ldl, w->kd);
         for (int i = 0; i < N; i++) w->sol[i] += w->kd[i];
