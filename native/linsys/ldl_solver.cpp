@@ -23,7 +23,7 @@ void LdlSolver::Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki) {
   zero_pivot_ = -1;
   factored_ = false;
   LinsysLdl* s = nullptr;
-  const int status = linsys_ldl_analyze_full(&s, N, Kp, Ki);
+  const int status = linsys_ldl_analyze_ex(&s, N, Kp, Ki, LINSYS_PATTERN_FULL);
   if (status != LINSYS_OK) {
     const char* why = status == LINSYS_ERR_INVALID         ? "invalid pattern (not CSC, unsorted or not symmetric)"
                       : status == LINSYS_ERR_OUT_OF_MEMORY ? "out of memory"

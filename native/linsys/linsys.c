@@ -7,7 +7,8 @@
  * pinv[i] <= pinv[j] of each mirrored pair; its mirror maps to -1.  Either way the
  * rows of column k of C come in increasing original index of the neighbours of
  * perm[k] (the order ldl_numeric with a permutation on the full pattern visits), so
- * for one ordering both entry points give the same factorisation, to the bit. */
+ * for one ordering both patterns give the same factorisation, to the bit; or, with
+ * LINSYS_ROWS_SORTED, in increasing permuted index. */
 #include "linsys.h"
 
 #include <limits.h>
@@ -78,9 +79,56 @@ static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
     return 1;
 }
 
-static int analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki, int full) {
+/* Places the entries of K in C (Cp counted) with the rows of each column in
+ * increasing order: bucket the entries by their row in C, then deal them out to
+ * their columns row by row.  Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
+static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
+    const int N = s->N, nnzC = s->Cp[N];
+    int *rowptr = (int *)alloc0((size_t)N + 1, sizeof(int));
+    int *col = (int *)alloc0((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
+    int *src = (int *)alloc0((size_t)nnzC, sizeof(int)); /* per bucket slot: entry of K  */
+    if (!rowptr || !col || !src) {
+        free(rowptr); free(col); free(src);
+        return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) continue;
+            rowptr[(a < b ? a : b) + 1]++;
+        }
+    }
+    for (int k = 0; k < N; k++) rowptr[k + 1] += rowptr[k];
+    memcpy(s->Flag, rowptr, (size_t)N * sizeof(int));
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) {
+                s->map[p] = -1;
+                continue;
+            }
+            const int at = s->Flag[a < b ? a : b]++;
+            col[at] = a > b ? a : b;
+            src[at] = p;
+        }
+    }
+    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+    for (int r = 0; r < N; r++) {
+        for (int q = rowptr[r]; q < rowptr[r + 1]; q++) {
+            const int at = s->Flag[col[q]]++;
+            s->Ci[at] = r;
+            s->map[src[q]] = at;
+        }
+    }
+    free(rowptr); free(col); free(src);
+    return LINSYS_OK;
+}
+
+int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, int flags) {
     if (!out) return LINSYS_ERR_INVALID;
     *out = NULL;
+    const int full = (flags & LINSYS_PATTERN_FULL) != 0;
+    if (flags & ~(LINSYS_PATTERN_FULL | LINSYS_ROWS_SORTED)) return LINSYS_ERR_INVALID;
     const int valid = valid_pattern(N, Kp, Ki, full);
     if (valid < 0) return LINSYS_ERR_OUT_OF_MEMORY;
     if (!valid) return LINSYS_ERR_INVALID;
@@ -142,18 +190,25 @@ static int analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki, int ful
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
-    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
-    for (int j = 0; j < N; j++) {
-        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
-            const int a = s->pinv[Ki[p]], b = s->pinv[j];
-            if (full && a > b) {
-                s->map[p] = -1;
-                continue;
+    if (flags & LINSYS_ROWS_SORTED) {
+        if (place_sorted(s, Kp, Ki) != LINSYS_OK) {
+            linsys_ldl_free(s);
+            return LINSYS_ERR_OUT_OF_MEMORY;
+        }
+    } else {
+        memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+        for (int j = 0; j < N; j++) {
+            for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+                const int a = s->pinv[Ki[p]], b = s->pinv[j];
+                if (full && a > b) {
+                    s->map[p] = -1;
+                    continue;
+                }
+                const int col = a > b ? a : b, row = a > b ? b : a;
+                const int at = s->Flag[col]++;
+                s->Ci[at] = row;
+                s->map[p] = at;
             }
-            const int col = a > b ? a : b, row = a > b ? b : a;
-            const int at = s->Flag[col]++;
-            s->Ci[at] = row;
-            s->map[p] = at;
         }
     }
 
@@ -178,9 +233,7 @@ static int analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki, int ful
     return LINSYS_OK;
 }
 
-int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) { return analyze(out, N, Kp, Ki, 0); }
-
-int linsys_ldl_analyze_full(LinsysLdl **out, int N, const int *Kp, const int *Ki) { return analyze(out, N, Kp, Ki, 1); }
+int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) { return linsys_ldl_analyze_ex(out, N, Kp, Ki, 0); }
 
 int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
     const int N = s->N;

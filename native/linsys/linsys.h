@@ -4,7 +4,7 @@
 /*
  * One symmetric matrix K of order N, given by the pattern of its UPPER triangle
  * (diagonal included, CSC, rows sorted within columns, no duplicates) or, through
- * linsys_ldl_analyze_full, by its FULL symmetric pattern (both triangles).  Analysed
+ * linsys_ldl_analyze_ex, by its FULL symmetric pattern (both triangles).  Analysed
  * once (AMD fill-reducing ordering of the pattern, the upper triangle of the
  * permuted matrix P K P', LDL's elimination tree and column counts), factorised
  * numerically as often as the values change (SuiteSparse LDL, up-looking, no
@@ -43,19 +43,30 @@ typedef struct LinsysLdl LinsysLdl;
  *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: upper-triangle pattern (copied). */
 int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki);
 
-/* The same from the FULL symmetric pattern: both triangles, every entry (i, j) with
- * its mirror (j, i), rows sorted within columns, no duplicates.  AMD orders the full
- * pattern; the factorisation reads, of each mirrored pair, the entry that falls on or
- * above the diagonal of P K P' (the values need not be exactly symmetric).  Values
- * given to linsys_ldl_factor, linsys_sym_multiply and linsys_ldl_solve_refined are
- * then on the full pattern (size Kp[N]).
- *   out: [out] new object or NULL on error;
- *   N:   order, >= 0;
- *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: full pattern (copied). */
-int linsys_ldl_analyze_full(LinsysLdl **out, int N, const int *Kp, const int *Ki);
+/* Flags of linsys_ldl_analyze_ex. */
+enum {
+    /* Kp, Ki give the FULL symmetric pattern: both triangles, every entry (i, j) with
+     * its mirror (j, i), rows sorted within columns, no duplicates.  AMD orders the
+     * full pattern; the factorisation reads, of each mirrored pair, the entry that
+     * falls on or above the diagonal of P K P' (the values need not be exactly
+     * symmetric).  Values given to linsys_ldl_factor, linsys_sym_multiply and
+     * linsys_ldl_solve_refined are then on the full pattern (size Kp[N]). */
+    LINSYS_PATTERN_FULL = 1,
+    /* Rows of each column of triu(P K P') in increasing (permuted) order, instead of
+     * the order of the original indices, which is the order LDL's own permutation
+     * visits.  The order changes only the round-off of the factorisation (it is the
+     * order of LDL's sparse triangular solves): native/admm keeps the one it has
+     * always factorised with, so that its iterates do not move. */
+    LINSYS_ROWS_SORTED = 2
+};
+
+/* linsys_ldl_analyze with flags (a bitwise or of the above, or 0: the same as
+ * linsys_ldl_analyze).
+ *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: upper or full pattern (copied). */
+int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, int flags);
 
 /* Numeric factorisation of the matrix whose values are Kx (size Kp[N], in the order
- * of Ki: upper-triangle values, or full ones after linsys_ldl_analyze_full).
+ * of Ki: upper-triangle values, or full ones with LINSYS_PATTERN_FULL).
  * Returns LINSYS_OK or LINSYS_ERR_ZERO_PIVOT (see linsys_ldl_zero_pivot). */
 int linsys_ldl_factor(LinsysLdl *s, const double *Kx);
 

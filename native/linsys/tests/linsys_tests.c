@@ -45,7 +45,7 @@ static void test_upper_and_full_agree(void) {
     const double b[N5] = {1, -2, 3, 0.5, -1};
     double xu[N5], xf[N5], yu[N5], yf[N5], w[N5];
     CHECK(linsys_ldl_analyze(&u, N5, Up, Ui) == LINSYS_OK, "analyze (upper)");
-    CHECK(linsys_ldl_analyze_full(&f, N5, Fp, Fi) == LINSYS_OK, "analyze_full");
+    CHECK(linsys_ldl_analyze_ex(&f, N5, Fp, Fi, LINSYS_PATTERN_FULL) == LINSYS_OK, "analyze_full");
     if (!u || !f) goto done;
     CHECK(linsys_ldl_factor(u, Ux) == LINSYS_OK, "factor (upper)");
     CHECK(linsys_ldl_factor(f, Fx) == LINSYS_OK, "factor (full)");
@@ -70,19 +70,42 @@ done:
     linsys_ldl_free(f);
 }
 
+static void test_rows_sorted(void) {
+    const double b[N5] = {1, -2, 3, 0.5, -1};
+    const int flags[3] = {LINSYS_ROWS_SORTED, LINSYS_ROWS_SORTED | LINSYS_PATTERN_FULL, 0};
+    double x0[N5], x[N5];
+    LinsysLdl *s = NULL;
+    CHECK(linsys_ldl_analyze(&s, N5, Up, Ui) == LINSYS_OK && linsys_ldl_factor(s, Ux) == LINSYS_OK, "reference");
+    if (!s) return;
+    linsys_ldl_solve_refined(s, Ux, b, x0, 2);
+    linsys_ldl_free(s);
+    for (int t = 0; t < 3; t++) {
+        const int full = (flags[t] & LINSYS_PATTERN_FULL) != 0;
+        s = NULL;
+        CHECK(linsys_ldl_analyze_ex(&s, N5, full ? Fp : Up, full ? Fi : Ui, flags[t]) == LINSYS_OK, "flags %d: analyze", flags[t]);
+        if (!s) continue;
+        CHECK(linsys_ldl_factor(s, full ? Fx : Ux) == LINSYS_OK && linsys_ldl_positive_pivots(s) == 3, "flags %d: factor", flags[t]);
+        CHECK(linsys_ldl_solve_refined(s, full ? Fx : Ux, b, x, 2) < 1e-14, "flags %d: residual", flags[t]);
+        CHECK(max_diff(x, x0, N5) < 1e-14, "flags %d: solution differs by %g", flags[t], max_diff(x, x0, N5));
+        linsys_ldl_free(s);
+    }
+    s = (LinsysLdl *)1;
+    CHECK(linsys_ldl_analyze_ex(&s, N5, Up, Ui, 4) == LINSYS_ERR_INVALID && s == NULL, "unknown flag accepted");
+}
+
 static void test_full_pattern_checked(void) {
     LinsysLdl *s = (LinsysLdl *)1;
     /* (0, 1) without its mirror (1, 0) */
     const int Ap[3] = {0, 1, 3}, Ai[3] = {0, 0, 1};
-    CHECK(linsys_ldl_analyze_full(&s, 2, Ap, Ai) == LINSYS_ERR_INVALID && s == NULL, "asymmetric pattern accepted");
+    CHECK(linsys_ldl_analyze_ex(&s, 2, Ap, Ai, LINSYS_PATTERN_FULL) == LINSYS_ERR_INVALID && s == NULL, "asymmetric pattern accepted");
     /* unsorted column */
     const int Bp[3] = {0, 2, 4}, Bi[4] = {1, 0, 0, 1};
-    CHECK(linsys_ldl_analyze_full(&s, 2, Bp, Bi) == LINSYS_ERR_INVALID, "unsorted pattern accepted");
+    CHECK(linsys_ldl_analyze_ex(&s, 2, Bp, Bi, LINSYS_PATTERN_FULL) == LINSYS_ERR_INVALID, "unsorted pattern accepted");
     /* the full pattern is not an upper one */
     CHECK(linsys_ldl_analyze(&s, N5, Fp, Fi) == LINSYS_ERR_INVALID, "analyze took a full pattern");
     /* order 0 */
     const int Zp[1] = {0};
-    CHECK(linsys_ldl_analyze_full(&s, 0, Zp, NULL) == LINSYS_OK && s, "order 0");
+    CHECK(linsys_ldl_analyze_ex(&s, 0, Zp, NULL, LINSYS_PATTERN_FULL) == LINSYS_OK && s, "order 0");
     if (s) CHECK(linsys_ldl_factor(s, NULL) == LINSYS_OK, "order 0: factor");
     linsys_ldl_free(s);
 }
@@ -92,7 +115,7 @@ static void test_pivot_queries(void) {
     const int Dp[5] = {0, 1, 2, 3, 4}, Di[4] = {0, 1, 2, 3};
     const double Dx[4] = {1, 2, 0, 3}, Dnan[4] = {1, NAN, 5, 3};
     LinsysLdl *s = NULL;
-    CHECK(linsys_ldl_analyze_full(&s, 4, Dp, Di) == LINSYS_OK, "analyze");
+    CHECK(linsys_ldl_analyze_ex(&s, 4, Dp, Di, LINSYS_PATTERN_FULL) == LINSYS_OK, "analyze");
     if (!s) return;
     CHECK(linsys_ldl_factor(s, Dx) == LINSYS_ERR_ZERO_PIVOT, "zero pivot not reported");
     CHECK(linsys_ldl_zero_pivot(s) == 2, "zero pivot at %d, expected 2", linsys_ldl_zero_pivot(s));
@@ -110,6 +133,7 @@ int main(void) {
         void (*fn)(void);
     } tests[] = {
         {"upper_and_full_agree", test_upper_and_full_agree},
+        {"rows_sorted", test_rows_sorted},
         {"full_pattern_checked", test_full_pattern_checked},
         {"pivot_queries", test_pivot_queries},
     };
