@@ -48,10 +48,11 @@ void linsys_ldl_free(LinsysLdl *s) {
 /* calloc of count elements of size bytes, at least one element (never NULL for 0). */
 static void *alloc0(size_t count, size_t size) { return calloc(count > 0 ? count : 1, size); }
 
-/* 1 when (N, Kp, Ki) is a valid pattern: CSC, rows in range and strictly increasing
- * within columns; upper (full == 0): no row below the diagonal; full: symmetric. */
+/* 1 when (N, Kp, Ki) is a valid pattern (0 when not, -1 out of memory): CSC, rows in
+ * range and strictly increasing within columns (Ki may be NULL when there are none);
+ * upper (full == 0): no row below the diagonal; full: symmetric. */
 static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
-    if (N < 0 || !Kp || (N > 0 && (Kp[0] != 0 || !Ki))) return 0;
+    if (N < 0 || !Kp || (N > 0 && (Kp[0] != 0 || (Kp[N] != 0 && !Ki)))) return 0;
     for (int j = 0; j < N; j++) {
         if (Kp[j + 1] < Kp[j]) return 0;
         for (int p = Kp[j]; p < Kp[j + 1]; p++) {
