@@ -45,8 +45,10 @@ void linsys_ldl_free(LinsysLdl *s) {
     free(s);
 }
 
-/* calloc of count elements of size bytes, at least one element (never NULL for 0). */
+/* calloc / malloc of count elements of size bytes, at least one element (never NULL
+ * for 0).  alloc for arrays written in full before they are read. */
 static void *alloc0(size_t count, size_t size) { return calloc(count > 0 ? count : 1, size); }
+static void *alloc(size_t count, size_t size) { return malloc((count > 0 ? count : 1) * size); }
 
 /* 1 when (N, Kp, Ki) is a valid pattern (0 when not, -1 out of memory): CSC, rows in
  * range and strictly increasing within columns (Ki may be NULL when there are none);
@@ -86,8 +88,8 @@ static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
 static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
     const int N = s->N, nnzC = s->Cp[N];
     int *rowptr = (int *)alloc0((size_t)N + 1, sizeof(int));
-    int *col = (int *)alloc0((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
-    int *src = (int *)alloc0((size_t)nnzC, sizeof(int)); /* per bucket slot: entry of K  */
+    int *col = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
+    int *src = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: entry of K  */
     if (!rowptr || !col || !src) {
         free(rowptr); free(col); free(src);
         return LINSYS_ERR_OUT_OF_MEMORY;
@@ -139,23 +141,23 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     s->N = N;
     s->full = full;
     s->zero = -1;
-    s->Kp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->Ki = (int *)alloc0((size_t)nnz, sizeof(int));
-    s->perm = (int *)alloc0((size_t)N, sizeof(int));
-    s->pinv = (int *)alloc0((size_t)N, sizeof(int));
+    s->Kp = (int *)alloc((size_t)N + 1, sizeof(int));
+    s->Ki = (int *)alloc((size_t)nnz, sizeof(int));
+    s->perm = (int *)alloc((size_t)N, sizeof(int));
+    s->pinv = (int *)alloc((size_t)N, sizeof(int));
     s->Cp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->map = (int *)alloc0((size_t)nnz, sizeof(int));
-    s->Lp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->Parent = (int *)alloc0((size_t)N, sizeof(int));
-    s->Lnz = (int *)alloc0((size_t)N, sizeof(int));
-    s->Flag = (int *)alloc0((size_t)N, sizeof(int));
-    s->Pattern = (int *)alloc0((size_t)N, sizeof(int));
-    s->D = (double *)alloc0((size_t)N, sizeof(double));
-    s->Y = (double *)alloc0((size_t)N, sizeof(double));
-    s->w = (double *)alloc0((size_t)N, sizeof(double));
-    s->r = (double *)alloc0((size_t)N, sizeof(double));
-    s->d = (double *)alloc0((size_t)N, sizeof(double));
-    s->xt = (double *)alloc0((size_t)N, sizeof(double));
+    s->map = (int *)alloc((size_t)nnz, sizeof(int));
+    s->Lp = (int *)alloc((size_t)N + 1, sizeof(int));
+    s->Parent = (int *)alloc((size_t)N, sizeof(int));
+    s->Lnz = (int *)alloc((size_t)N, sizeof(int));
+    s->Flag = (int *)alloc((size_t)N, sizeof(int));
+    s->Pattern = (int *)alloc((size_t)N, sizeof(int));
+    s->D = (double *)alloc0((size_t)N, sizeof(double)); /* pivot queries before a factorisation read 0 */
+    s->Y = (double *)alloc((size_t)N, sizeof(double));
+    s->w = (double *)alloc((size_t)N, sizeof(double));
+    s->r = (double *)alloc((size_t)N, sizeof(double));
+    s->d = (double *)alloc((size_t)N, sizeof(double));
+    s->xt = (double *)alloc((size_t)N, sizeof(double));
     if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
         !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->w || !s->r || !s->d || !s->xt) {
         linsys_ldl_free(s);
@@ -185,8 +187,8 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
         }
     }
     for (int k = 0; k < N; k++) s->Cp[k + 1] += s->Cp[k];
-    s->Ci = (int *)alloc0((size_t)s->Cp[N], sizeof(int));
-    s->Cx = (double *)alloc0((size_t)s->Cp[N], sizeof(double));
+    s->Ci = (int *)alloc((size_t)s->Cp[N], sizeof(int));
+    s->Cx = (double *)alloc((size_t)s->Cp[N], sizeof(double));
     if (!s->Ci || !s->Cx) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
