@@ -4,9 +4,9 @@
  *         [ A_R            diag(bdiag) ]
  *
  * where A_R are the rows `rows` of an mt-by-n matrix A (given as the columns of
- * A', i.e. n-by-mt CSC), ordered by AMD once and factorised as L D L' with
- * SuiteSparse LDL.  Values can be refreshed and refactorised numerically without
- * repeating the ordering or the symbolic analysis. */
+ * A', i.e. n-by-mt CSC), ordered by AMD once and factorised as L D L' by the
+ * sparse LDL' layer native/linsys (SuiteSparse LDL).  Values can be refreshed and
+ * refactorised numerically without repeating the ordering or the symbolic analysis. */
 #ifndef DIFFQP_ADMM_KKT_H
 #define DIFFQP_ADMM_KKT_H
 

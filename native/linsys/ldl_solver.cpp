@@ -3,41 +3,36 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "../core/error.hpp"
-
-extern "C" {
-#include <amd.h>
-#include <ldl.h>
-}
+#include "linsys.h"
 
 namespace diffqp {
 
+void LdlSolver::Free::operator()(LinsysLdl* s) const { linsys_ldl_free(s); }
+
+LdlSolver::LdlSolver() = default;
+LdlSolver::~LdlSolver() = default;
+LdlSolver::LdlSolver(LdlSolver&&) noexcept = default;
+LdlSolver& LdlSolver::operator=(LdlSolver&&) noexcept = default;
+
 void LdlSolver::Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki) {
-  N_ = N;
-  Kp_ = Kp;
-  Ki_ = Ki;
+  ldl_.reset();
+  N_ = 0;
+  zero_pivot_ = -1;
   factored_ = false;
-  perm_.assign(N, 0);
-  pinv_.assign(N, 0);
-  Lp_.assign(N + 1, 0);
-  parent_.assign(N, 0);
-  lnz_.assign(N, 0);
-  flag_.assign(N, 0);
-  pattern_.assign(N, 0);
-  D_.assign(N, 0);
-  y_.assign(N, 0);
-  if (N == 0) return;
-  double control[AMD_CONTROL], info[AMD_INFO];
-  amd_defaults(control);
-  const int status = amd_order(N, Kp, Ki, perm_.data(), control, info);
-  if (status != AMD_OK && status != AMD_OK_BUT_JUMBLED) {
-    throw QpError(code::kNative, "LdlSolver: AMD ordering failed (status " + std::to_string(status) + ")");
+  LinsysLdl* s = nullptr;
+  const int status = linsys_ldl_analyze_ex(&s, N, Kp, Ki, LINSYS_PATTERN_FULL);
+  if (status != LINSYS_OK) {
+    const char* why = status == LINSYS_ERR_INVALID         ? "invalid pattern (not CSC, unsorted or not symmetric)"
+                      : status == LINSYS_ERR_OUT_OF_MEMORY ? "out of memory"
+                      : status == LINSYS_ERR_TOO_LARGE     ? "the factor would exceed 32-bit indices"
+                                                           : "unknown error";
+    throw QpError(code::kNative, std::string("LdlSolver: analysis failed: ") + why + " (linsys status " + std::to_string(status) + ")");
   }
-  ldl_symbolic(N, const_cast<int*>(Kp), const_cast<int*>(Ki), Lp_.data(), parent_.data(), lnz_.data(), flag_.data(),
-               perm_.data(), pinv_.data());
-  Li_.assign(std::max<int32_t>(Lp_[N], 1), 0);
-  Lx_.assign(std::max<int32_t>(Lp_[N], 1), 0.0);
+  ldl_.reset(s);
+  N_ = N;
 }
 
 bool LdlSolver::Factor(const double* Kx) {
@@ -46,11 +41,8 @@ bool LdlSolver::Factor(const double* Kx) {
     factored_ = true;
     return true;
   }
-  const int d = ldl_numeric(N_, const_cast<int*>(Kp_), const_cast<int*>(Ki_), const_cast<double*>(Kx), Lp_.data(), parent_.data(),
-                            lnz_.data(), Li_.data(), Lx_.data(), D_.data(), y_.data(), pattern_.data(), flag_.data(), perm_.data(),
-                            pinv_.data());
-  factored_ = (d == N_);
-  if (!factored_) zero_pivot_ = d;
+  factored_ = linsys_ldl_factor(ldl_.get(), Kx) == LINSYS_OK;
+  if (!factored_) zero_pivot_ = linsys_ldl_zero_pivot(ldl_.get());
   return factored_;
 }
 
@@ -58,20 +50,12 @@ void LdlSolver::Solve(double* b) const {
   if (N_ == 0) return;
   if (!factored_) throw QpError(code::kNative, "LdlSolver: Solve called without a successful factorisation");
   std::vector<double> work(N_);  // per call: concurrent solves share one factorization
-  double* w = work.data();
-  ldl_perm(N_, w, b, const_cast<int*>(perm_.data()));
-  ldl_lsolve(N_, w, const_cast<int*>(Lp_.data()), const_cast<int*>(Li_.data()), const_cast<double*>(Lx_.data()));
-  ldl_dsolve(N_, w, const_cast<double*>(D_.data()));
-  ldl_ltsolve(N_, w, const_cast<int*>(Lp_.data()), const_cast<int*>(Li_.data()), const_cast<double*>(Lx_.data()));
-  ldl_permt(N_, b, w, const_cast<int*>(perm_.data()));
+  linsys_ldl_solve_work(ldl_.get(), b, work.data());
 }
 
 void LdlSolver::Multiply(const double* Kx, const double* x, double* y) const {
-  std::fill(y, y + N_, 0.0);
-  for (int32_t j = 0; j < N_; j++) {
-    const double xj = x[j];
-    for (int32_t p = Kp_[j]; p < Kp_[j + 1]; p++) y[Ki_[p]] += Kx[p] * xj;
-  }
+  if (N_ == 0) return;
+  linsys_sym_multiply(ldl_.get(), Kx, x, y);
 }
 
 double LdlSolver::SolveRefined(const double* Kx_true, const double* b, double* x, int max_steps) const {
@@ -103,16 +87,10 @@ double LdlSolver::SolveRefined(const double* Kx_true, const double* b, double* x
   return best_rel;
 }
 
-double LdlSolver::MinAbsPivot() const {
-  double v = HUGE_VAL;
-  for (double d : D_) v = std::min(v, std::abs(d));
-  return v;
-}
+double LdlSolver::MinAbsPivot() const { return ldl_ && N_ > 0 ? linsys_ldl_min_abs_pivot(ldl_.get()) : HUGE_VAL; }
 
-double LdlSolver::MaxAbsPivot() const {
-  double v = 0;
-  for (double d : D_) v = std::max(v, std::abs(d));
-  return v;
-}
+double LdlSolver::MaxAbsPivot() const { return ldl_ && N_ > 0 ? linsys_ldl_max_abs_pivot(ldl_.get()) : 0; }
+
+int32_t LdlSolver::FactorNnz() const { return ldl_ ? (int32_t)linsys_ldl_factor_nnz(ldl_.get()) : 0; }
 
 }  // namespace diffqp

@@ -1,29 +1,38 @@
-// A sparse LDLᵀ solver for symmetric quasi-definite / indefinite matrices over SuiteSparse
-// LDL + AMD (int API). Plain C++, no Node.
+// A sparse LDLᵀ solver for symmetric quasi-definite / indefinite matrices: a thin C++ wrapper
+// over the C99 layer linsys.h (SuiteSparse LDL + AMD) for callers that hold the FULL symmetric
+// pattern. Plain C++, no Node.
 //
 //   LdlSolver s;
 //   s.Analyze(N, Kp, Ki);            // FULL symmetric pattern (both triangles), CSC, once
 //   s.Factor(Kx_reg);                // values of K + diag(+δ on primal, −δ on dual), same pattern
 //   s.SolveRefined(Kx_true, b, x);   // x ≈ K⁻¹ b: regularised solve + refinement against K
 //
-// LDL with a fill-reducing permutation needs the full symmetric pattern (NATIVE_DEPS.md);
-// AMD may put a tiny regularisation pivot first: refinement on the unregularised matrix
-// repairs what the static regularisation δ costs.
+// AMD may put a tiny regularisation pivot first (NATIVE_DEPS.md): refinement on the
+// unregularised matrix repairs what the static regularisation δ costs.
 #pragma once
 #include <cstdint>
-#include <vector>
+#include <memory>
+
+struct LinsysLdl;
 
 namespace diffqp {
 
 class LdlSolver {
  public:
-  // N: order. Kp[N+1], Ki[nnz]: CSC pattern of the full symmetric matrix (read; borrowed:
-  // must outlive the solver; rows sorted within columns, no duplicates). Throws QpError
-  // (ERR_QP_NATIVE) when AMD rejects the pattern.
+  LdlSolver();
+  ~LdlSolver();
+  LdlSolver(LdlSolver&&) noexcept;
+  LdlSolver& operator=(LdlSolver&&) noexcept;
+  LdlSolver(const LdlSolver&) = delete;
+  LdlSolver& operator=(const LdlSolver&) = delete;
+
+  // N: order. Kp[N+1], Ki[nnz]: CSC pattern of the full symmetric matrix (read and copied;
+  // rows sorted within columns, no duplicates, every entry with its mirror). Throws QpError
+  // (ERR_QP_NATIVE) when the pattern is invalid or the analysis fails.
   void Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki);
 
   // Kx[nnz] (read): values on the analysed pattern. Returns true when every pivot is
-  // non-zero; otherwise false and ZeroPivot() names the (permuted) column that failed.
+  // non-zero; otherwise false and ZeroPivot() names the (original) column that failed.
   bool Factor(const double* Kx);
 
   // b[N] (in/out): overwritten with the solution of L D Lᵀ (permuted) x = b, i.e. the
@@ -41,14 +50,14 @@ class LdlSolver {
   // Smallest and largest |D_kk| of the last factorisation.
   double MinAbsPivot() const;
   double MaxAbsPivot() const;
-  int32_t FactorNnz() const { return N_ > 0 ? Lp_[N_] : 0; }
+  int32_t FactorNnz() const;
 
  private:
+  struct Free {
+    void operator()(LinsysLdl* s) const;
+  };
+  std::unique_ptr<LinsysLdl, Free> ldl_;
   int32_t N_ = 0;
-  const int32_t* Kp_ = nullptr;
-  const int32_t* Ki_ = nullptr;
-  std::vector<int32_t> perm_, pinv_, Lp_, parent_, lnz_, flag_, Li_, pattern_;
-  std::vector<double> Lx_, D_, y_;
   int32_t zero_pivot_ = -1;
   bool factored_ = false;
 };

@@ -3,7 +3,12 @@
  * The permuted upper triangle C = triu(P K P') is built once with a map from
  * each entry of K to its place in C, so a numeric factorisation is one scatter
  * and one ldl_numeric call with no permutation inside LDL (which would need the
- * full symmetric pattern). */
+ * full symmetric pattern).  From a full pattern, C takes the entry (i, j) with
+ * pinv[i] <= pinv[j] of each mirrored pair; its mirror maps to -1.  Either way the
+ * rows of column k of C come in increasing original index of the neighbours of
+ * perm[k] (the order ldl_numeric with a permutation on the full pattern visits), so
+ * for one ordering both patterns give the same factorisation, to the bit; or, with
+ * LINSYS_ROWS_SORTED, in increasing permuted index. */
 #include "linsys.h"
 
 #include <limits.h>
@@ -23,7 +28,11 @@ struct LinsysLdl {
     int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern;
     double *Lx, *D, *Y;
     double *w, *r, *d, *xt; /* solve and refinement workspace                */
-    int positive;
+    int full;            /* Kp, Ki hold both triangles                       */
+    int positive;        /* of the last factorisation: positive pivots,     */
+    int nonfinite;       /* NaN or infinite pivots,                         */
+    int zero;            /* permuted column of a zero pivot or -1           */
+    double fflops, sflops;
 };
 
 void linsys_ldl_free(LinsysLdl *s) {
@@ -36,43 +45,120 @@ void linsys_ldl_free(LinsysLdl *s) {
     free(s);
 }
 
-/* calloc of count elements of size bytes, at least one element (never NULL for 0). */
+/* calloc / malloc of count elements of size bytes, at least one element (never NULL
+ * for 0).  alloc for arrays written in full before they are read. */
 static void *alloc0(size_t count, size_t size) { return calloc(count > 0 ? count : 1, size); }
+static void *alloc(size_t count, size_t size) { return malloc((count > 0 ? count : 1) * size); }
 
-int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) {
-    if (!out) return LINSYS_ERR_INVALID;
-    *out = NULL;
-    if (N < 0 || !Kp || (N > 0 && Kp[0] != 0)) return LINSYS_ERR_INVALID;
+/* 1 when (N, Kp, Ki) is a valid pattern (0 when not, -1 out of memory): CSC, rows in
+ * range and strictly increasing within columns (Ki may be NULL when there are none);
+ * upper (full == 0): no row below the diagonal; full: symmetric. */
+static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
+    if (N < 0 || !Kp || (N > 0 && (Kp[0] != 0 || (Kp[N] != 0 && !Ki)))) return 0;
     for (int j = 0; j < N; j++) {
-        if (Kp[j + 1] < Kp[j]) return LINSYS_ERR_INVALID;
+        if (Kp[j + 1] < Kp[j]) return 0;
         for (int p = Kp[j]; p < Kp[j + 1]; p++) {
-            if (Ki[p] < 0 || Ki[p] > j || (p > Kp[j] && Ki[p] <= Ki[p - 1])) return LINSYS_ERR_INVALID;
+            if (Ki[p] < 0 || Ki[p] > (full ? N - 1 : j) || (p > Kp[j] && Ki[p] <= Ki[p - 1])) return 0;
         }
     }
+    if (full && N > 0) {
+        /* Visiting the columns in order, the mirrors (j, i) of column i's entries come in
+         * increasing j: one cursor per column checks them all. */
+        int *next = (int *)malloc((size_t)N * sizeof(int));
+        int ok = 1;
+        if (!next) return -1;
+        memcpy(next, Kp, (size_t)N * sizeof(int));
+        for (int j = 0; j < N && ok; j++) {
+            for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+                const int i = Ki[p];
+                if (next[i] >= Kp[i + 1] || Ki[next[i]] != j) { ok = 0; break; }
+                next[i]++;
+            }
+        }
+        for (int i = 0; i < N && ok; i++) ok = next[i] == Kp[i + 1];
+        free(next);
+        return ok;
+    }
+    return 1;
+}
+
+/* Places the entries of K in C (Cp counted) with the rows of each column in
+ * increasing order: bucket the entries by their row in C, then deal them out to
+ * their columns row by row.  Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
+static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
+    const int N = s->N, nnzC = s->Cp[N];
+    int *rowptr = (int *)alloc0((size_t)N + 1, sizeof(int));
+    int *col = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
+    int *src = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: entry of K  */
+    if (!rowptr || !col || !src) {
+        free(rowptr); free(col); free(src);
+        return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) continue;
+            rowptr[(a < b ? a : b) + 1]++;
+        }
+    }
+    for (int k = 0; k < N; k++) rowptr[k + 1] += rowptr[k];
+    memcpy(s->Flag, rowptr, (size_t)N * sizeof(int));
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) {
+                s->map[p] = -1;
+                continue;
+            }
+            const int at = s->Flag[a < b ? a : b]++;
+            col[at] = a > b ? a : b;
+            src[at] = p;
+        }
+    }
+    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+    for (int r = 0; r < N; r++) {
+        for (int q = rowptr[r]; q < rowptr[r + 1]; q++) {
+            const int at = s->Flag[col[q]]++;
+            s->Ci[at] = r;
+            s->map[src[q]] = at;
+        }
+    }
+    free(rowptr); free(col); free(src);
+    return LINSYS_OK;
+}
+
+int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, int flags) {
+    if (!out) return LINSYS_ERR_INVALID;
+    *out = NULL;
+    const int full = (flags & LINSYS_PATTERN_FULL) != 0;
+    if (flags & ~(LINSYS_PATTERN_FULL | LINSYS_ROWS_SORTED)) return LINSYS_ERR_INVALID;
+    const int valid = valid_pattern(N, Kp, Ki, full);
+    if (valid < 0) return LINSYS_ERR_OUT_OF_MEMORY;
+    if (!valid) return LINSYS_ERR_INVALID;
     const int nnz = N > 0 ? Kp[N] : 0;
     LinsysLdl *s = (LinsysLdl *)calloc(1, sizeof *s);
     if (!s) return LINSYS_ERR_OUT_OF_MEMORY;
     s->N = N;
-    s->Kp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->Ki = (int *)alloc0((size_t)nnz, sizeof(int));
-    s->perm = (int *)alloc0((size_t)N, sizeof(int));
-    s->pinv = (int *)alloc0((size_t)N, sizeof(int));
+    s->full = full;
+    s->zero = -1;
+    s->Kp = (int *)alloc((size_t)N + 1, sizeof(int));
+    s->Ki = (int *)alloc((size_t)nnz, sizeof(int));
+    s->perm = (int *)alloc((size_t)N, sizeof(int));
+    s->pinv = (int *)alloc((size_t)N, sizeof(int));
     s->Cp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->Ci = (int *)alloc0((size_t)nnz, sizeof(int));
-    s->map = (int *)alloc0((size_t)nnz, sizeof(int));
-    s->Cx = (double *)alloc0((size_t)nnz, sizeof(double));
-    s->Lp = (int *)alloc0((size_t)N + 1, sizeof(int));
-    s->Parent = (int *)alloc0((size_t)N, sizeof(int));
-    s->Lnz = (int *)alloc0((size_t)N, sizeof(int));
-    s->Flag = (int *)alloc0((size_t)N, sizeof(int));
-    s->Pattern = (int *)alloc0((size_t)N, sizeof(int));
-    s->D = (double *)alloc0((size_t)N, sizeof(double));
-    s->Y = (double *)alloc0((size_t)N, sizeof(double));
-    s->w = (double *)alloc0((size_t)N, sizeof(double));
-    s->r = (double *)alloc0((size_t)N, sizeof(double));
-    s->d = (double *)alloc0((size_t)N, sizeof(double));
-    s->xt = (double *)alloc0((size_t)N, sizeof(double));
-    if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->Ci || !s->map || !s->Cx || !s->Lp || !s->Parent ||
+    s->map = (int *)alloc((size_t)nnz, sizeof(int));
+    s->Lp = (int *)alloc((size_t)N + 1, sizeof(int));
+    s->Parent = (int *)alloc((size_t)N, sizeof(int));
+    s->Lnz = (int *)alloc((size_t)N, sizeof(int));
+    s->Flag = (int *)alloc((size_t)N, sizeof(int));
+    s->Pattern = (int *)alloc((size_t)N, sizeof(int));
+    s->D = (double *)alloc0((size_t)N, sizeof(double)); /* pivot queries before a factorisation read 0 */
+    s->Y = (double *)alloc((size_t)N, sizeof(double));
+    s->w = (double *)alloc((size_t)N, sizeof(double));
+    s->r = (double *)alloc((size_t)N, sizeof(double));
+    s->d = (double *)alloc((size_t)N, sizeof(double));
+    s->xt = (double *)alloc((size_t)N, sizeof(double));
+    if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
         !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->w || !s->r || !s->d || !s->xt) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
@@ -91,32 +177,55 @@ int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) {
     }
     for (int k = 0; k < N; k++) s->pinv[s->perm[k]] = k;
 
-    /* C = triu(P K P'): count, then place, remembering where each K entry went. */
+    /* C = triu(P K P'): count, then place, remembering where each K entry went (a
+     * full pattern's entries below the diagonal of P K P' go nowhere: -1). */
     for (int j = 0; j < N; j++) {
         for (int p = Kp[j]; p < Kp[j + 1]; p++) {
             const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (full && a > b) continue;
             s->Cp[(a > b ? a : b) + 1]++;
         }
     }
     for (int k = 0; k < N; k++) s->Cp[k + 1] += s->Cp[k];
-    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
-    for (int j = 0; j < N; j++) {
-        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
-            const int a = s->pinv[Ki[p]], b = s->pinv[j];
-            const int col = a > b ? a : b, row = a > b ? b : a;
-            const int at = s->Flag[col]++;
-            s->Ci[at] = row;
-            s->map[p] = at;
+    s->Ci = (int *)alloc((size_t)s->Cp[N], sizeof(int));
+    s->Cx = (double *)alloc((size_t)s->Cp[N], sizeof(double));
+    if (!s->Ci || !s->Cx) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    if (flags & LINSYS_ROWS_SORTED) {
+        if (place_sorted(s, Kp, Ki) != LINSYS_OK) {
+            linsys_ldl_free(s);
+            return LINSYS_ERR_OUT_OF_MEMORY;
+        }
+    } else {
+        memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+        for (int j = 0; j < N; j++) {
+            for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+                const int a = s->pinv[Ki[p]], b = s->pinv[j];
+                if (full && a > b) {
+                    s->map[p] = -1;
+                    continue;
+                }
+                const int col = a > b ? a : b, row = a > b ? b : a;
+                const int at = s->Flag[col]++;
+                s->Ci[at] = row;
+                s->map[p] = at;
+            }
         }
     }
 
     ldl_symbolic(N, s->Cp, s->Ci, s->Lp, s->Parent, s->Lnz, s->Flag, NULL, NULL);
     long total = 0;
-    for (int k = 0; k < N; k++) total += s->Lnz[k];
+    for (int k = 0; k < N; k++) {
+        total += s->Lnz[k];
+        s->fflops += (double)s->Lnz[k] * (double)s->Lnz[k] + (double)s->Lnz[k];
+    }
     if (total > INT_MAX - 1) {
         linsys_ldl_free(s);
         return LINSYS_ERR_TOO_LARGE;
     }
+    s->sflops = 4.0 * (double)total + (double)N;
     s->Li = (int *)alloc0((size_t)total, sizeof(int));
     s->Lx = (double *)alloc0((size_t)total, sizeof(double));
     if (!s->Li || !s->Lx) {
@@ -127,30 +236,54 @@ int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) {
     return LINSYS_OK;
 }
 
+int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki) { return linsys_ldl_analyze_ex(out, N, Kp, Ki, 0); }
+
 int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
     const int N = s->N;
     const int nnz = N > 0 ? s->Kp[N] : 0;
-    for (int p = 0; p < nnz; p++) s->Cx[s->map[p]] = Kx[p];
+    if (s->full) {
+        for (int p = 0; p < nnz; p++) {
+            if (s->map[p] >= 0) s->Cx[s->map[p]] = Kx[p];
+        }
+    } else {
+        for (int p = 0; p < nnz; p++) s->Cx[s->map[p]] = Kx[p];
+    }
     const int done = ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern,
                                  s->Flag, NULL, NULL);
     s->positive = 0;
-    for (int k = 0; k < N; k++) s->positive += s->D[k] > 0;
+    s->nonfinite = 0;
+    for (int k = 0; k < N; k++) {
+        s->positive += s->D[k] > 0;
+        s->nonfinite += !(fabs(s->D[k]) < HUGE_VAL);
+    }
+    s->zero = done == N ? -1 : done;
     return done == N ? LINSYS_OK : LINSYS_ERR_ZERO_PIVOT;
 }
 
-void linsys_ldl_solve(LinsysLdl *s, double *b) {
+void linsys_ldl_solve_work(const LinsysLdl *s, double *b, double *work) {
     const int N = s->N;
-    double *w = s->w;
-    for (int k = 0; k < N; k++) w[k] = b[s->perm[k]];
-    ldl_lsolve(N, w, s->Lp, s->Li, s->Lx);
-    ldl_dsolve(N, w, s->D);
-    ldl_ltsolve(N, w, s->Lp, s->Li, s->Lx);
-    for (int k = 0; k < N; k++) b[s->perm[k]] = w[k];
+    /* LDL's solves take non-const arrays but only read them. */
+    int *Lp = s->Lp, *Li = s->Li;
+    double *Lx = s->Lx, *D = s->D;
+    for (int k = 0; k < N; k++) work[k] = b[s->perm[k]];
+    ldl_lsolve(N, work, Lp, Li, Lx);
+    ldl_dsolve(N, work, D);
+    ldl_ltsolve(N, work, Lp, Li, Lx);
+    for (int k = 0; k < N; k++) b[s->perm[k]] = work[k];
 }
+
+void linsys_ldl_solve(LinsysLdl *s, double *b) { linsys_ldl_solve_work(s, b, s->w); }
 
 void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y) {
     const int N = s->N;
     memset(y, 0, (size_t)N * sizeof(double));
+    if (s->full) {
+        for (int j = 0; j < N; j++) {
+            const double xj = x[j];
+            for (int p = s->Kp[j]; p < s->Kp[j + 1]; p++) y[s->Ki[p]] += Kx[p] * xj;
+        }
+        return;
+    }
     for (int j = 0; j < N; j++) {
         const double xj = x[j];
         double acc = 0;
@@ -216,3 +349,7 @@ double linsys_ldl_max_abs_pivot(const LinsysLdl *s) {
 }
 
 double linsys_ldl_pivot_of(const LinsysLdl *s, int i) { return s->D[s->pinv[i]]; }
+int linsys_ldl_zero_pivot(const LinsysLdl *s) { return s->zero < 0 ? -1 : s->perm[s->zero]; }
+int linsys_ldl_nonfinite_pivots(const LinsysLdl *s) { return s->nonfinite; }
+double linsys_ldl_factor_flops(const LinsysLdl *s) { return s->fflops; }
+double linsys_ldl_solve_flops(const LinsysLdl *s) { return s->sflops; }

@@ -3,7 +3,8 @@
 /* ========================================================================== */
 /*
  * One symmetric matrix K of order N, given by the pattern of its UPPER triangle
- * (diagonal included, CSC, rows sorted within columns, no duplicates).  Analysed
+ * (diagonal included, CSC, rows sorted within columns, no duplicates) or, through
+ * linsys_ldl_analyze_ex, by its FULL symmetric pattern (both triangles).  Analysed
  * once (AMD fill-reducing ordering of the pattern, the upper triangle of the
  * permuted matrix P K P', LDL's elimination tree and column counts), factorised
  * numerically as often as the values change (SuiteSparse LDL, up-looking, no
@@ -13,8 +14,10 @@
  * The inertia of the last factorisation (number of positive pivots) tells a
  * caller whether a quasi-definite matrix came out as it should.
  *
- * No global state; one LinsysLdl is used by one thread at a time (solves write
- * into its workspace).  Every function that allocates returns LINSYS_OK or an
+ * No global state; one LinsysLdl is used by one thread at a time (linsys_ldl_solve
+ * and the refined solve write into its workspace), except that functions taking a
+ * const LinsysLdl (linsys_ldl_solve_work, linsys_sym_multiply, the queries) may run
+ * concurrently with one another.  Every function that allocates returns LINSYS_OK or an
  * error code and leaves nothing allocated on error.
  */
 #ifndef DIFFQP_LINSYS_H
@@ -40,12 +43,41 @@ typedef struct LinsysLdl LinsysLdl;
  *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: upper-triangle pattern (copied). */
 int linsys_ldl_analyze(LinsysLdl **out, int N, const int *Kp, const int *Ki);
 
-/* Numeric factorisation of the matrix whose upper-triangle values are Kx (size
- * Kp[N], in the order of Ki).  Returns LINSYS_OK or LINSYS_ERR_ZERO_PIVOT. */
+/* Flags of linsys_ldl_analyze_ex. */
+enum {
+    /* Kp, Ki give the FULL symmetric pattern: both triangles, every entry (i, j) with
+     * its mirror (j, i), rows sorted within columns, no duplicates.  AMD orders the
+     * full pattern; the factorisation reads, of each mirrored pair, the entry that
+     * falls on or above the diagonal of P K P' (the values need not be exactly
+     * symmetric).  Values given to linsys_ldl_factor, linsys_sym_multiply and
+     * linsys_ldl_solve_refined are then on the full pattern (size Kp[N]). */
+    LINSYS_PATTERN_FULL = 1,
+    /* Rows of each column of triu(P K P') in increasing (permuted) order, instead of
+     * the order of the original indices, which is the order LDL's own permutation
+     * visits.  The order changes only the round-off of the factorisation (it is the
+     * order of LDL's sparse triangular solves): native/admm keeps the one it has
+     * always factorised with, so that its iterates do not move. */
+    LINSYS_ROWS_SORTED = 2
+};
+
+/* linsys_ldl_analyze with flags (a bitwise or of the above, or 0: the same as
+ * linsys_ldl_analyze).
+ *   Kp:  [in] size N+1, Ki: [in] size Kp[N]: upper or full pattern (copied). */
+int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, int flags);
+
+/* Numeric factorisation of the matrix whose values are Kx (size Kp[N], in the order
+ * of Ki: upper-triangle values, or full ones with LINSYS_PATTERN_FULL).
+ * Returns LINSYS_OK or LINSYS_ERR_ZERO_PIVOT (see linsys_ldl_zero_pivot). */
 int linsys_ldl_factor(LinsysLdl *s, const double *Kx);
 
-/* b: [in/out] size N, overwritten with (L D L')^{-1} b of the last factorisation. */
+/* b: [in/out] size N, overwritten with (L D L')^{-1} b of the last factorisation.
+ * Uses the object's workspace: one solve at a time. */
 void linsys_ldl_solve(LinsysLdl *s, double *b);
+
+/* The same with the caller's workspace: reads the object only, so several threads
+ * may solve with one factorisation at once.
+ *   b: [in/out] size N;  work: [workspace] size N. */
+void linsys_ldl_solve_work(const LinsysLdl *s, double *b, double *work);
 
 /* Solve K x = b with refinement against Kx_true (upper values, same pattern; may
  * be the factorised values themselves): x = solve(b), then up to `steps` times
@@ -54,7 +86,8 @@ void linsys_ldl_solve(LinsysLdl *s, double *b);
  * Returns ||b - K x||_inf / max(||b||_inf, 1e-300). */
 double linsys_ldl_solve_refined(LinsysLdl *s, const double *Kx_true, const double *b, double *x, int steps);
 
-/* y = K x for the upper-triangle values Kx on the analysed pattern. */
+/* y = K x for the values Kx on the analysed pattern (upper or full).
+ *   Kx: [in] size Kp[N];  x: [in] size N;  y: [out] size N. */
 void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y);
 
 int linsys_ldl_order(const LinsysLdl *s);
@@ -64,6 +97,16 @@ double linsys_ldl_min_abs_pivot(const LinsysLdl *s);
 double linsys_ldl_max_abs_pivot(const LinsysLdl *s);
 /* The pivot (D entry) of original row/column i in the last factorisation. */
 double linsys_ldl_pivot_of(const LinsysLdl *s, int i);
+/* The original row/column whose pivot was exactly zero in the last factorisation
+ * (where LDL stopped), or -1 when it succeeded. */
+int linsys_ldl_zero_pivot(const LinsysLdl *s);
+/* Pivots of the last factorisation that are NaN or infinite (LDL stops only at an
+ * exact zero: a NaN in the values runs through). */
+int linsys_ldl_nonfinite_pivots(const LinsysLdl *s);
+/* Cost estimates from the analysis, in flops: one numeric factorisation
+ * (sum over columns of L of c^2 + c, c the column count), one solve (4 nnz(L) + N). */
+double linsys_ldl_factor_flops(const LinsysLdl *s);
+double linsys_ldl_solve_flops(const LinsysLdl *s);
 
 void linsys_ldl_free(LinsysLdl *s);
 
