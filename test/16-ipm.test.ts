@@ -468,11 +468,15 @@ const cases: Case[] = [
       expectOption({ scaling: 1.5 }, 'options.solverOptions.scaling', /integer/);
       expectOption({ checkConvexity: 2 }, 'options.solverOptions.checkConvexity', /boolean/);
       expectOption({ scaling: 'ruiz' }, 'options.solverOptions.scaling', /string/);
-      // Out-of-range values are caught by ipm_check_settings, which names the C field.
-      expectOption({ rhoInit: 0 }, 'options.solverOptions', /rho_init/);
-      expectOption({ epsInf: 2 }, 'options.solverOptions', /eps_inf/);
-      expectOption({ centralityCorrectors: 11 }, 'options.solverOptions', /centrality_correctors/);
-      await assert.rejects(solve(p, { solver: 'ipm', solverOptions: { refineIter: -1 } }), (e: QpError) => e.code === ErrorCode.INVALID_OPTION && /refine_iter/.test(e.message));
+      // Out-of-range values are caught by ipm_check_settings; the adapter names them back as
+      // the caller wrote them.
+      expectOption({ rhoInit: 0 }, 'options.solverOptions.rhoInit', /^options\.solverOptions\.rhoInit = 0 is out of range/);
+      expectOption({ epsInf: 2 }, 'options.solverOptions.epsInf', /^options\.solverOptions\.epsInf = 2 is out of range/);
+      expectOption({ centralityCorrectors: 11 }, 'options.solverOptions.centralityCorrectors', /centralityCorrectors = 11/);
+      await assert.rejects(
+        solve(p, { solver: 'ipm', solverOptions: { refineIter: -1 } }),
+        (e: QpError) => e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.refineIter' && /refineIter = -1/.test(e.message),
+      );
     });
   });
 

@@ -123,7 +123,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
     if (msg && len > 0) msg[0] = 0;
     if (!s) return fail(msg, len, IPM_ERR_INVALID_ARGUMENT, "%s: NULL (%ld, %g)", "settings", 0, 0);
 #define IPM_CHECK(cond, field, value)                                                                                  \
-    if (!(cond)) return fail(msg, len, IPM_ERR_INVALID_SETTINGS, "settings.%s = %.0ld%g out of range", field, 0, value)
+    if (!(cond)) return fail(msg, len, IPM_ERR_INVALID_SETTINGS, "settings.%s = %.0ld%g is out of range", field, 0, value)
     IPM_CHECK(s->eps_abs >= 0 && isfinite(s->eps_abs), "eps_abs", s->eps_abs);
     IPM_CHECK(s->eps_rel >= 0 && isfinite(s->eps_rel), "eps_rel", s->eps_rel);
     IPM_CHECK(s->eps_abs > 0 || s->eps_rel > 0, "eps_abs", s->eps_abs);

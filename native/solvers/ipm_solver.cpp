@@ -83,7 +83,26 @@ IpmSettings MakeSettings(const Settings& s) {
     }
   }
   char msg[256];
-  if (ipm_check_settings(&a, msg, sizeof msg) != IPM_OK) throw QpError(code::kInvalidOption, msg, "options.solverOptions");
+  if (ipm_check_settings(&a, msg, sizeof msg) != IPM_OK) {
+    // msg reads "settings.<member> = <value> out of range": named back as the caller wrote it.
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"eps_abs", "options.epsAbs"}, {"eps_rel", "options.epsRel"}, {"max_iter", "options.maxIter"},
+        {"time_limit", "options.timeLimit"}, {"eps_inf", "options.solverOptions.epsInf"},
+        {"scaling", "options.solverOptions.scaling"}, {"rho_init", "options.solverOptions.rhoInit"},
+        {"delta_init", "options.solverOptions.deltaInit"}, {"reg_min", "options.solverOptions.regMin"},
+        {"refine_iter", "options.solverOptions.refineIter"},
+        {"centrality_correctors", "options.solverOptions.centralityCorrectors"}};
+    const std::string text(msg), prefix = "settings.";
+    std::string field = "options.solverOptions", rest = text;
+    if (text.compare(0, prefix.size(), prefix) == 0) {
+      const size_t end = text.find(' ', prefix.size());
+      const std::string member = text.substr(prefix.size(), end == std::string::npos ? std::string::npos : end - prefix.size());
+      for (const auto& [c_name, option] : kNames) {
+        if (member == c_name) field = option, rest = field + (end == std::string::npos ? "" : text.substr(end));
+      }
+    }
+    throw QpError(code::kInvalidOption, rest, field);
+  }
   return a;
 }
 
