@@ -59,6 +59,8 @@ struct IpmWorkspace {
 /* fmax/fmin without the library call (NaN handling is not needed on these paths) */
 static inline double ipm_max(double a, double b) { return a > b ? a : b; }
 static inline double ipm_min(double a, double b) { return a < b ? a : b; }
+/* r = max(r, v) for a running maximum that keeps a NaN once it has seen one */
+static inline double ipm_accmax(double r, double v) { return (v > r || v != v) ? v : r; }
 
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);

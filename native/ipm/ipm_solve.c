@@ -56,18 +56,17 @@ static void residuals(IpmWorkspace *w, Measures *ms) {
     ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, w->y, w->rd);
     for (int j = 0; j < n; j++) {
         const double un = 1 / (w->cost * w->Dx[j]);
-        rd = fmax(rd, fabs(w->rd[j]) * un);
-        sd = fmax3(sd, fabs(Px[j]) * un, fabs(w->q[j]) * un);
-        sd = fmax(sd, fabs(w->zb[j]) * un);
+        rd = ipm_accmax(rd, fabs(w->rd[j]) * un);
+        sd = ipm_accmax(ipm_accmax(ipm_accmax(sd, fabs(Px[j]) * un), fabs(w->q[j]) * un), fabs(w->zb[j]) * un);
         const double xj = w->x[j] * w->Dx[j];
-        sp = fmax(sp, fabs(xj));
-        rp = fmax3(rp, xj - w->ub[j] * w->Dx[j], w->lb[j] * w->Dx[j] - xj);
+        sp = ipm_accmax(sp, fabs(xj));
+        rp = ipm_accmax(ipm_accmax(rp, xj - w->ub[j] * w->Dx[j]), w->lb[j] * w->Dx[j] - xj);
         bt += bound_term(w->lb[j], w->ub[j], w->zb[j]);
     }
     for (int i = 0; i < m; i++) {
         const double ax = Ax[i] / w->Er[i];
-        sp = fmax(sp, fabs(ax));
-        rp = fmax3(rp, ax - w->u[i] / w->Er[i], w->l[i] / w->Er[i] - ax);
+        sp = ipm_accmax(sp, fabs(ax));
+        rp = ipm_accmax(ipm_accmax(rp, ax - w->u[i] / w->Er[i]), w->l[i] / w->Er[i] - ax);
         bt += bound_term(w->l[i], w->u[i], w->y[i]);
     }
     for (int k = 0; k < w->mc; k++) {
