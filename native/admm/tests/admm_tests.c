@@ -10,22 +10,7 @@
 /* ------------------------------------------------------------------------- */
 /* Tiny harness                                                               */
 /* ------------------------------------------------------------------------- */
-static int g_fail_checks = 0;
-static const char *g_test = "";
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            g_fail_checks++;                                                  \
-            printf("  FAIL %s (%s:%d): ", g_test, __FILE__, __LINE__);        \
-            printf(__VA_ARGS__);                                              \
-            printf("\n");                                                     \
-        }                                                                     \
-    } while (0)
-
-#define CHECK_NEAR(a, b, tol, what)                                                       \
-    CHECK(fabs((a) - (b)) <= (tol), "%s = %.12g, expected %.12g (tol %g)", what, (double)(a), \
-          (double)(b), (double)(tol))
+#include "../../testing/check.h"
 
 /* ------------------------------------------------------------------------- */
 /* Test problems from dense data                                              */
@@ -1079,10 +1064,10 @@ int main(void)
     };
     int i, passed = 0, failed = 0, nt = (int)(sizeof tests / sizeof tests[0]);
     for (i = 0; i < nt; i++) {
-        int before = g_fail_checks;
+        int before = g_failed_checks;
         g_test = tests[i].name;
         tests[i].fn();
-        if (g_fail_checks == before) { passed++; printf("ok   %s\n", tests[i].name); }
+        if (g_failed_checks == before) { passed++; printf("ok   %s\n", tests[i].name); }
         else { failed++; printf("FAIL %s\n", tests[i].name); }
     }
     printf("%d passed, %d failed\n", passed, failed);

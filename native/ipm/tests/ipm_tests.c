@@ -13,21 +13,7 @@
 
 /* ---- harness ------------------------------------------------------------- */
 
-static int g_failed_checks = 0;
-static const char *g_test = "";
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            g_failed_checks++;                                               \
-            printf("  FAIL %s (%s:%d): ", g_test, __FILE__, __LINE__);       \
-            printf(__VA_ARGS__);                                             \
-            printf("\n");                                                    \
-        }                                                                    \
-    } while (0)
-
-#define CHECK_NEAR(a, b, tol, what) \
-    CHECK(fabs((a) - (b)) <= (tol), "%s = %.12g, expected %.12g (tol %g)", what, (double)(a), (double)(b), (double)(tol))
+#include "../../testing/check.h"
 
 #define INF INFINITY
 #define RES_TOL 1e-7 /* our residuals of a solve at the default eps_abs = 1e-8 */

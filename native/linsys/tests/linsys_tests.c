@@ -6,18 +6,7 @@
 
 #include "linsys.h"
 
-static int g_fail_checks = 0;
-static const char *g_test = "";
-
-#define CHECK(cond, ...)                                               \
-    do {                                                               \
-        if (!(cond)) {                                                 \
-            g_fail_checks++;                                           \
-            printf("  FAIL %s (%s:%d): ", g_test, __FILE__, __LINE__); \
-            printf(__VA_ARGS__);                                       \
-            printf("\n");                                              \
-        }                                                              \
-    } while (0)
+#include "../../testing/check.h"
 
 /* The quasi-definite KKT matrix of order 5
  *     [ 4 1 0 | 1 0 ]
@@ -139,10 +128,10 @@ int main(void) {
     };
     int passed = 0, failed = 0;
     for (size_t t = 0; t < sizeof tests / sizeof tests[0]; t++) {
-        const int before = g_fail_checks;
+        const int before = g_failed_checks;
         g_test = tests[t].name;
         tests[t].fn();
-        if (g_fail_checks == before) {
+        if (g_failed_checks == before) {
             passed++;
         } else {
             failed++;
