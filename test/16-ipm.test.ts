@@ -12,6 +12,7 @@ import { CanonicalProblem, StandardProblem, toCanonical } from '../lib/problem';
 import { availableSolvers, solve, solveSync, Solution, SolveOptions } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, rng } from './helpers';
+import { checkDualCertificate, checkPrimalCertificate, normInf } from './certificates';
 
 const inf = Infinity;
 const keys = availableSolvers().map((s) => s.key);
@@ -25,26 +26,6 @@ const tight: SolveOptions = { solver: 'ipm', epsAbs: 1e-8, epsRel: 0 };
  */
 const precise: SolveOptions = { solver: 'ipm', epsAbs: 1e-10, epsRel: 0 };
 
-const normInf = (v: ArrayLike<number>) => {
-  let r = 0;
-  for (let i = 0; i < v.length; i++) r = Math.max(r, Math.abs(v[i]!));
-  return r;
-};
-
-function sides(p: CanonicalProblem) {
-  const n = p.q.length;
-  const m = p.A ? p.A.nrows : 0;
-  // The API reads |v| ≥ 1e20 as infinite, as ipm.h does.
-  const inf20 = (v: number) => (v >= 1e20 ? inf : v <= -1e20 ? -inf : v);
-  return {
-    n,
-    m,
-    l: (p.l ?? new Float64Array(m).fill(-inf)).map(inf20),
-    u: (p.u ?? new Float64Array(m).fill(inf)).map(inf20),
-    lb: (p.lb ?? new Float64Array(n).fill(-inf)).map(inf20),
-    ub: (p.ub ?? new Float64Array(n).fill(inf)).map(inf20),
-  };
-}
 
 function checkSolved(p: CanonicalProblem, sol: Solution, tol = 1e-7): void {
   assert.equal(sol.status, 'solved', `status ${sol.status} (${sol.rawStatusText})`);
@@ -54,65 +35,6 @@ function checkSolved(p: CanonicalProblem, sol: Solution, tol = 1e-7): void {
   assert.ok(rp <= tol && rd <= tol && rg <= tol, `residuals recomputed here: r_p ${rp}, r_d ${rd}, r_g ${rg} (tol ${tol})`);
 }
 
-/** [dy; dz]: Aᵀdy + dz ≈ 0, a negative support value, exactly zero on every infinite side. */
-function checkPrimalCertificate(p: CanonicalProblem, sol: Solution): void {
-  const { n, m, l, u, lb, ub } = sides(p);
-  assert.equal(sol.status, 'primalInfeasible', `status ${sol.status} (${sol.rawStatusText})`);
-  assert.ok(sol.certificate, 'no certificate');
-  assert.equal(sol.certificate.length, m + n);
-  const dy = sol.certificate.subarray(0, m);
-  const dz = sol.certificate.subarray(m);
-  const scale = normInf(sol.certificate);
-  assert.ok(scale > 0 && Number.isFinite(scale), `certificate norm ${scale}`);
-  const r = p.A ? p.A.multiplyTransposed(dy) : new Float64Array(n);
-  for (let j = 0; j < n; j++) r[j]! += dz[j]!;
-  assert.ok(normInf(r) <= 1e-6 * scale, `|Aᵀdy + dz| = ${normInf(r)} vs |cert| = ${scale}`);
-  let support = 0;
-  const add = (lo: number, hi: number, w: number, what: string) => {
-    if (w > 0) assert.ok(Number.isFinite(hi), `${what} = ${w} > 0 on an infinite upper side`);
-    if (w < 0) assert.ok(Number.isFinite(lo), `${what} = ${w} < 0 on an infinite lower side`);
-    support += w > 0 ? hi * w : w < 0 ? lo * w : 0;
-  };
-  for (let i = 0; i < m; i++) add(l[i]!, u[i]!, dy[i]!, `dy[${i}]`);
-  for (let j = 0; j < n; j++) add(lb[j]!, ub[j]!, dz[j]!, `dz[${j}]`);
-  assert.ok(support < -1e-6 * scale, `support value ${support} is not negative`);
-  for (const v of [sol.x, sol.y, sol.z]) assert.ok(v.every((e) => e === 0), 'x, y, z must be zeros');
-  assert.equal(sol.hasDuals, false);
-}
-
-/** dx: P dx ≈ 0, qᵀdx < 0, A dx and dx in the recession cones of [l, u] and [lb, ub]. */
-function checkDualCertificate(p: CanonicalProblem, sol: Solution): void {
-  const { n, m, l, u, lb, ub } = sides(p);
-  assert.equal(sol.status, 'dualInfeasible', `status ${sol.status} (${sol.rawStatusText})`);
-  assert.ok(sol.certificate, 'no certificate');
-  assert.equal(sol.certificate.length, n);
-  const dx = sol.certificate;
-  const scale = normInf(dx);
-  assert.ok(scale > 0 && Number.isFinite(scale), `certificate norm ${scale}`);
-  const tol = 1e-6 * scale;
-  if (p.P) assert.ok(normInf(p.P.multiply(dx)) <= tol, `|P dx| = ${normInf(p.P.multiply(dx))}`);
-  let qdx = 0;
-  for (let j = 0; j < n; j++) qdx += p.q[j]! * dx[j]!;
-  assert.ok(qdx < -tol, `qᵀdx = ${qdx} is not negative`);
-  const adx = p.A ? p.A.multiply(dx) : new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    if (Number.isFinite(u[i]!)) assert.ok(adx[i]! <= tol, `(A dx)[${i}] = ${adx[i]} > 0 with u finite`);
-    if (Number.isFinite(l[i]!)) assert.ok(adx[i]! >= -tol, `(A dx)[${i}] = ${adx[i]} < 0 with l finite`);
-  }
-  for (let j = 0; j < n; j++) {
-    if (Number.isFinite(ub[j]!)) assert.ok(dx[j]! <= tol, `dx[${j}] = ${dx[j]} > 0 with ub finite`);
-    if (Number.isFinite(lb[j]!)) assert.ok(dx[j]! >= -tol, `dx[${j}] = ${dx[j]} < 0 with lb finite`);
-  }
-  for (const v of [sol.x, sol.y, sol.z]) assert.ok(v.every((e) => e === 0), 'x, y, z must be zeros');
-  assert.equal(sol.hasDuals, false);
-}
-
-/**
- * A seeded random sparse convex problem, feasible by construction (rows and bounds around a
- * point x0): P = diag(0.1..1.1) + a sum of sparse rank-one terms (so x is unique), `perRow`
- * entries per row of A, rows of every kind (equality, one- and two-sided, free), about half
- * the variables boxed. With lp, P is omitted and every variable is boxed (bounded).
- */
 function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4): CanonicalProblem {
   const r = rng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
