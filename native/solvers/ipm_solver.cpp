@@ -162,17 +162,24 @@ void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, dou
   r.status = Status::kSolved;
   MeasureSolution(p, s, r);
   if (r.status == Status::kSolved) return;  // the interior answer already passes
-  Result trial = r;
-  trial.status = Status::kSolvedInaccurate;
-  PolishSolution(p, s, trial);
-  trial.status = Status::kSolved;
-  CheckSolvedClaim(p, s, trial);
-  if (trial.status == Status::kSolved) {
-    r = std::move(trial);
-    r.raw_status_text += " (finished on its active set)";
-  } else {
-    r.status = own == Status::kSolved ? Status::kSolvedInaccurate : own;
+  // The active set is read off the interior point with a threshold: the default first, then
+  // a tighter and a looser one (an interior point near round-off can sit either way of 1e-5).
+  for (const double eps_active : {1e-5, 1e-7, 1e-3}) {
+    if (!(seconds_left > 4 * seconds_per_factor)) break;
+    const Timer clock;
+    Result trial = r;
+    trial.status = Status::kSolvedInaccurate;
+    PolishSolution(p, s, trial, eps_active);
+    trial.status = Status::kSolved;
+    CheckSolvedClaim(p, s, trial);
+    if (trial.status == Status::kSolved) {
+      r = std::move(trial);
+      r.raw_status_text += " (finished on its active set)";
+      return;
+    }
+    seconds_left -= clock.Seconds();
   }
+  r.status = own == Status::kSolved ? Status::kSolvedInaccurate : own;
 }
 
 class IpmSolver : public Solver {
