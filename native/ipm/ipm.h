@@ -78,7 +78,7 @@ typedef struct {
     int refine_iter;     /* [4]     iterative refinement steps per linear solve, >= 0   */
     int check_convexity; /* [1]     reject a P that is not PSD to 1e-4 relative (an LDL' of
                                     P + 1e-4 max(1, max P_jj) I after equilibration)  */
-    int centrality_correctors; /* [2] Gondzio correctors per iteration, 0..10      */
+    int centrality_correctors; /* [1] Gondzio correctors per iteration, 0..10      */
     int verbose;         /* [0]     print one line per iteration to stdout              */
 } IpmSettings;
 

@@ -22,7 +22,7 @@ void ipm_default_settings(IpmSettings *s) {
     s->reg_min = 1e-13;
     s->refine_iter = 4;
     s->check_convexity = 1;
-    s->centrality_correctors = 2;
+    s->centrality_correctors = 1;
     s->verbose = 0;
 }
 
