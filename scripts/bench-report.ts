@@ -171,6 +171,7 @@ export function failureCause(
 ): string {
   const rp = r.primalResidual ?? Infinity, rd = r.dualResidual ?? Infinity, rg = r.dualityGap ?? Infinity;
   const claimed = r.status === 'solved' || r.status === 'solvedInaccurate';
+  if (r.seconds > timeLimit) return `time limit (answered after ${r.seconds.toFixed(1)} s)`;
   if (claimed && rp <= tol && rd <= tol && rg <= tol) return '';
   if (r.error) return `error: ${r.error}`;
   if (r.status === 'timeLimit' || r.seconds >= timeLimit) return 'time limit';

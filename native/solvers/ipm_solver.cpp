@@ -153,8 +153,8 @@ Result SolveEmpty(const ProblemView& p) {
 // or a stall near the end), Newton steps on the active set (backward/polish) land on the
 // face it identified. Kept only when the result meets the tolerance; the interior answer,
 // with its own status, otherwise. Skipped when the caller polishes anyway.
-// `seconds_left`: what the time limit leaves; the crossover's two factorisations of the
-// reduced KKT matrix cost about as much as two of ipm's, so it is skipped without room for four.
+// `seconds_left`: what the time limit leaves; skipped without room for four times
+// `seconds_per_factor` (the caller's estimate of one of its factorisations).
 void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, double seconds_left, double seconds_per_factor) {
   if (s.polish || !r.has_duals || !(seconds_left > 4 * seconds_per_factor)) return;
   if (r.status != Status::kSolved && r.status != Status::kMaxIterations && r.status != Status::kSolverFailed) return;
@@ -246,8 +246,11 @@ class IpmSolver : public Solver {
       if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
       std::copy(z, z + p.n, r.z.begin());
       r.has_duals = std::all_of(r.x.begin(), r.x.end(), [](double v) { return std::isfinite(v); });
+      // The crossover's reduced KKT matrix may be singular (a least-squares QR then): allow it
+      // as much time as ipm took, and at least four of ipm's factorisations.
       const double per_factor = info.factor_time / std::max(1, info.iter + info.refactorizations);
-      FinishWithCrossover(p, s, r, s.time_limit - clock.Seconds(), per_factor);
+      const double spent = clock.Seconds();
+      FinishWithCrossover(p, s, r, s.time_limit - spent, std::max(per_factor, spent / 4));
     }
     return r;
   }
