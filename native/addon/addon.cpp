@@ -2,6 +2,8 @@
 // solver list. The only translation unit besides convert.cpp that touches N-API.
 #include <napi.h>
 
+#include <cmath>
+
 #include <memory>
 #include <string>
 
@@ -23,9 +25,13 @@ CancelToken ReadToken(const Napi::Value& v) {
 }
 
 // Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
+// Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
+// allowed as much time as the solve took, so a solve near its limit is not polished past it.
 Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {
   Result r = SolveProblem(key, p, s, cancel);
-  if (s.polish && !cancel.load()) report = PolishSolution(p, s, r);
+  const double spent = r.setup_seconds + r.solve_seconds;
+  const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
+  if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r);
   return r;
 }
 
