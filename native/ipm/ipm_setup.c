@@ -199,7 +199,7 @@ static void equilibrate(IpmWorkspace *w) {
     for (int j = 0; j < n; j++) cn[j] = 0;
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-            const double a = fabs(w->Px[k]) * w->Dx[j] / w->Dx[j]; /* already scaled */
+            const double a = fabs(w->Px[k]); /* already equilibrated */
             if (a > cn[j]) cn[j] = a;
             if (a > cn[w->Pi[k]]) cn[w->Pi[k]] = a;
         }
@@ -334,21 +334,15 @@ static int check_convexity(IpmWorkspace *w) {
        off-diagonal entry is indefinite (a PSD matrix with P_jj = 0 has row j zero): the
        factorisation then meets a zero or negative pivot. */
     const double eps = 1e-4 * dmax; /* relative: the cost scaling must not change the verdict */
-    for (int j = 0; j < n; j++) {
-        double diag = eps;
-        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-            if (w->Pi[k] == j) diag += w->Px[k];
-            else {
+    /* the strictly lower entries, transposed into the columns of the upper triangle; then
+       each column's diagonal (P_jj + eps) last, after its rows < j */
+    for (int j = 0; j < n; j++)
+        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
+            if (w->Pi[k] != j) {
                 const int at = next[w->Pi[k]]++;
                 Ui[at] = j;
                 Ux[at] = w->Px[k];
             }
-        }
-        /* column j's own entries (rows < j) were placed by earlier columns; the
-           diagonal goes last, after all of them */
-        (void)diag;
-    }
-    /* diagonal entries: place at the end of each column */
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)

@@ -184,28 +184,10 @@ struct Workspace {
   ~Workspace() { admm_cleanup(w); }
 };
 
-// The core polls this once per iteration (admm_solve_cb).
-int ShouldStop(void* data) { return static_cast<const CancelFlag*>(data)->load(std::memory_order_relaxed) ? 1 : 0; }
-
-// n = 0: nothing to iterate on; every row reads 0 ≤ … and is feasible iff l ≤ 0 ≤ u.
+// n = 0: nothing to iterate on (SolveWithoutVariables), reported in admm's own terms.
 Result SolveEmpty(const ProblemView& p) {
-  Result r;
-  r.y.assign(p.m, 0.0);
-  r.raw_status = ADMM_SOLVED;
-  r.status = Status::kSolved;
-  std::vector<double> cert(p.m, 0.0);
-  bool infeasible = false;
-  for (int32_t i = 0; i < p.m; i++) {
-    if (p.u[i] < 0) cert[i] = 1, infeasible = true;
-    if (p.l[i] > 0) cert[i] = -1, infeasible = true;
-  }
-  if (infeasible) {
-    r.status = Status::kPrimalInfeasible;
-    r.raw_status = ADMM_PRIMAL_INFEASIBLE;
-    r.certificate = std::move(cert);
-  } else {
-    r.has_duals = true;
-  }
+  Result r = SolveWithoutVariables(p);
+  r.raw_status = r.status == Status::kSolved ? ADMM_SOLVED : ADMM_PRIMAL_INFEASIBLE;
   r.raw_status_text = admm_status_message((AdmmStatus)r.raw_status);
   return r;
 }
@@ -252,7 +234,7 @@ class AdmmSolver : public Solver {
     }
 
     Timer solve;
-    if (admm_solve_cb(work.w, ShouldStop, const_cast<CancelFlag*>(&cancel)) != ADMM_OK) {
+    if (admm_solve_cb(work.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != ADMM_OK) {
       throw QpError(code::kNative, "admm_solve failed to run");
     }
     r.solve_seconds = solve.Seconds();

@@ -123,27 +123,10 @@ struct Workspace {
   ~Workspace() { ipm_cleanup(w); }
 };
 
-int ShouldStop(void* data) { return static_cast<const CancelFlag*>(data)->load(std::memory_order_relaxed) ? 1 : 0; }
-
-// n = 0: every row reads 0 ≤ … and is feasible iff l ≤ 0 ≤ u.
+// n = 0: nothing to iterate on (SolveWithoutVariables), reported in ipm's own terms.
 Result SolveEmpty(const ProblemView& p) {
-  Result r;
-  r.y.assign(p.m, 0.0);
-  r.raw_status = IPM_SOLVED;
-  r.status = Status::kSolved;
-  std::vector<double> cert(p.m, 0.0);
-  bool infeasible = false;
-  for (int32_t i = 0; i < p.m; i++) {
-    if (p.u[i] < 0) cert[i] = 1, infeasible = true;
-    if (p.l[i] > 0) cert[i] = -1, infeasible = true;
-  }
-  if (infeasible) {
-    r.status = Status::kPrimalInfeasible;
-    r.raw_status = IPM_PRIMAL_INFEASIBLE;
-    r.certificate = std::move(cert);
-  } else {
-    r.has_duals = true;
-  }
+  Result r = SolveWithoutVariables(p);
+  r.raw_status = r.status == Status::kSolved ? IPM_SOLVED : IPM_PRIMAL_INFEASIBLE;
   r.raw_status_text = ipm_status_message((IpmStatus)r.raw_status);
   return r;
 }
@@ -217,7 +200,7 @@ class IpmSolver : public Solver {
       if (ipm_update_settings(work.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
     }
     Timer solve;
-    if (ipm_solve(work.w, ShouldStop, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
+    if (ipm_solve(work.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
     r.solve_seconds = solve.Seconds();
     const IpmInfo& info = *ipm_info(work.w);
     r.raw_status = info.status;

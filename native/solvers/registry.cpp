@@ -59,6 +59,27 @@ const SolverEntry& FindSolver(const std::string& key) {
                 "options.solver");
 }
 
+int PollCancelFlag(void* flag) { return static_cast<const CancelFlag*>(flag)->load(std::memory_order_relaxed) ? 1 : 0; }
+
+Result SolveWithoutVariables(const ProblemView& p) {
+  Result r;
+  r.y.assign(p.m, 0.0);
+  r.status = Status::kSolved;
+  std::vector<double> cert(p.m, 0.0);
+  bool infeasible = false;
+  for (int32_t i = 0; i < p.m; i++) {
+    if (p.u[i] < 0) cert[i] = 1, infeasible = true;
+    if (p.l[i] > 0) cert[i] = -1, infeasible = true;
+  }
+  if (infeasible) {
+    r.status = Status::kPrimalInfeasible;
+    r.certificate = std::move(cert);
+  } else {
+    r.has_duals = true;
+  }
+  return r;
+}
+
 Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel) {
   const SolverEntry& entry = FindSolver(key);
   ValidateProblem(p);

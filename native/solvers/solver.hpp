@@ -44,6 +44,14 @@ const std::vector<SolverEntry>& SolverRegistry();
 // The entry for `key`; throws QpError(ERR_QP_SOLVER_UNAVAILABLE) naming the known keys.
 const SolverEntry& FindSolver(const std::string& key);
 
+// For the C cores' stop callbacks: non-zero once the CancelFlag behind `flag` is set.
+int PollCancelFlag(void* flag);
+
+// n = 0: nothing to iterate on; every row reads l ≤ 0 ≤ u. Solved with y = 0, or primal
+// infeasible with a certificate (+1 where u < 0, −1 where l > 0). The caller sets the raw
+// status and its text in its own solver's terms.
+Result SolveWithoutVariables(const ProblemView& p);
+
 // Validates, runs the solver, computes residuals and checks a "solved" claim.
 Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel);
 
