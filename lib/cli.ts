@@ -2,7 +2,7 @@
 /**
  * diffqp command line: solve QPS/MPS files and print what happened.
  *
- *   diffqp solve <file.QPS[.gz]>... [--solver highs|ipopt|clp|admm|auto|all] [--eps 1e-6]
+ *   diffqp solve <file.QPS[.gz]>... [--solver auto|ipm|highs|ipopt|clp|admm|all] (default auto, as the API) [--eps 1e-6]
  *                [--time-limit s] [--polish] [--json]
  *   diffqp profile <file.QPS[.gz]> [--eps 1e-6] [--time-limit s]
  *   diffqp solvers
@@ -30,7 +30,7 @@ function usage(): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], solvers: ['highs'], json: false, polish: false };
+  const args: Args = { command: argv[0] ?? '', files: [], solvers: ['auto'], json: false, polish: false };
   for (let k = 1; k < argv.length; k++) {
     const a = argv[k]!;
     const value = () => {
