@@ -30,7 +30,7 @@
  * regularised, refined LDLᵀ, an inconsistent one by least squares with SuiteSparseQR).
  */
 import { binding, translateNativeError, NativeProblem } from './binding';
-import { ErrorCode, problemError } from './errors';
+import { describeValue, ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
@@ -216,7 +216,10 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
   for (const [field, v] of Object.entries(sol)) {
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
   }
-  if (typeof grads !== 'object' || grads === null) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
+  if (typeof grads !== 'object' || grads === null || Array.isArray(grads)) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
+  for (const key of Object.keys(grads)) {
+    if (!['dx', 'dy', 'dz'].includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `grads.${key}`, 'is not a seed (known: dx, dy, dz)', undefined, (grads as unknown as Record<string, unknown>)[key]);
+  }
   const seed = (key: 'dx' | 'dy' | 'dz', length: number): Float64Array => {
     const v = requireFloat64Array(`grads.${key}`, grads[key], length);
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
@@ -225,15 +228,12 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
   const seeds: Grads = { dx: seed('dx', c.n) };
   if (grads.dy !== undefined) seeds.dy = seed('dy', c.m);
   if (grads.dz !== undefined) seeds.dz = seed('dz', c.n);
-  for (const key of Object.keys(grads)) {
-    if (!['dx', 'dy', 'dz'].includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `grads.${key}`, 'is not a seed (known: dx, dy, dz)', undefined, (grads as unknown as Record<string, unknown>)[key]);
-  }
 
-  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
     if (!knownOptions.has(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, `is not an option (known: ${[...knownOptions].join(', ')})`, undefined, (options as Record<string, unknown>)[key]);
   }
-  const method = options.method ?? 'kkt';
+  const method = options.method === undefined ? 'kkt' : options.method;
   if (!methods.includes(method)) throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt', 'full', 'penalty' or 'qp'", undefined, method);
   const nativeOptions: NativeOptions = { method };
   for (const key of ['penaltyBeta', 'penaltyKappa'] as const) {
@@ -263,7 +263,79 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
   const native: NativeProblem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant };
   if (c.lb) native.lb = c.lb;
   if (c.ub) native.ub = c.ub;
+  requireNoOverflow({ 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz }, sol, c);
   return { c, problem, native, solution: sol, grads: seeds, options: nativeOptions, wrt };
+}
+
+/**
+ * Finite inputs can still give a non-finite result (a product of two values near 1e200, or a
+ * gradient amplified past the double range by the solve): that is a typed error naming the
+ * finite input of largest magnitude, the one to scale down, never an Infinity or NaN returned.
+ */
+function requireFiniteResult(what: string, outputs: Record<string, Float64Array | undefined>, inputs: Record<string, Float64Array | undefined>): void {
+  for (const [name, v] of Object.entries(outputs)) {
+    if (!v) continue;
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isFinite(v[i])) continue;
+      const finite: Record<string, Float64Array | undefined> = {};
+      for (const [inputName, a] of Object.entries(inputs)) finite[inputName] = a?.map((t) => (Number.isFinite(t) ? t : 0));
+      const { field, index, value } = largestEntry(finite);
+      throw new QpError(
+        ErrorCode.NOT_FINITE,
+        `${field}[${index}] = ${value}: the ${what} ${name}[${i}] came out ${describeValue(v[i])}; the inputs are too large for double precision (scale the problem or the seeds down)`,
+        { field, index, value },
+      );
+    }
+  }
+}
+
+/** The largest |v_i| over named arrays, with its name and index. */
+function largestEntry(arrays: Record<string, Float64Array | undefined>): { field: string; index: number; value: number } {
+  const best = { field: '', index: 0, value: 0 };
+  for (const [field, a] of Object.entries(arrays)) {
+    if (!a) continue;
+    for (let k = 0; k < a.length; k++) if (Math.abs(a[k]!) > Math.abs(best.value)) Object.assign(best, { field, index: k, value: a[k]! });
+  }
+  return best;
+}
+
+/**
+ * Up front: every pass forms products of a seed (or tangent) with x, y or z and sums up to
+ * n + m of them (dA = d_w xᵀ + y d_xᵀ, the tangent's right-hand side dA·x). When
+ * max|seed| · max(1, |x|, |y|, |z|) · (n + m + 1) passes 1e300 those sums can overflow, and
+ * an overflowed right-hand side comes back as a wrong finite answer, not as Infinity (jvp with
+ * dA = 1e308 returned dx = 0): that is a typed error naming the larger factor.
+ */
+function requireNoOverflow(seeds: Record<string, Float64Array | undefined>, sol: { x: Float64Array; y: Float64Array; z: Float64Array }, c: Canonical): void {
+  const seed = largestEntry(seeds);
+  const point = largestEntry({ 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z });
+  const scale = Math.abs(seed.value) * Math.max(1, Math.abs(point.value)) * (c.n + c.m + 1);
+  if (scale <= 1e300) return;
+  const blame = Math.abs(seed.value) >= Math.abs(point.value) ? seed : point;
+  throw new QpError(
+    ErrorCode.NOT_FINITE,
+    `${blame.field}[${blame.index}] = ${blame.value}: the products of ${seed.field} (up to ${Math.abs(seed.value)}) with the solution (up to ${Math.abs(point.value)}) over n + m = ${c.n + c.m} terms could overflow double precision; scale the seeds or the problem down`,
+    { field: blame.field, index: blame.index, value: blame.value },
+  );
+}
+
+/** The data and the point a pass reads, by the names the caller knows them by. */
+function passInputs(prep: Prepared): Record<string, Float64Array | undefined> {
+  const { c, solution } = prep;
+  return { 'solution.x': solution.x, 'solution.y': solution.y, 'solution.z': solution.z, q: c.q, 'P.values': c.P.values, 'A.values': c.A.values, l: c.l, u: c.u, lb: c.lb, ub: c.ub };
+}
+
+function checkedGradients(prep: Prepared, r: NativeGradients): Gradients {
+  const { dP, dq, dA, dl, du, dlb, dub } = r;
+  requireFiniteResult('gradient', { dP, dq, dA, dl, du, dlb, dub }, { 'grads.dx': prep.grads.dx, 'grads.dy': prep.grads.dy, 'grads.dz': prep.grads.dz, ...passInputs(prep) });
+  return toGradients(prep, r);
+}
+
+function checkedJvp(prep: Prepared, tangents: NativeTangents, r: JvpResult): JvpResult {
+  const named: Record<string, Float64Array | undefined> = {};
+  for (const [k, v] of Object.entries(tangents)) named[`tangents.${k}`] = v;
+  requireFiniteResult('derivative', { dx: r.dx, dy: r.dy, dz: r.dz }, { ...named, ...passInputs(prep) });
+  return r;
 }
 
 /** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
@@ -310,7 +382,7 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
     activeSetChanges: r.activeSetChanges,
   };
   if (wrt.has('q')) g.dq = r.dq;
-  if (wrt.has('P') && p.P !== undefined) g.dP = gradientOnCallerP(p.P as CscMatrix, c, r.dP, prep.solution.x, r.dq);
+  if (wrt.has('P') && c.given.P) g.dP = gradientOnCallerP(c.given.P, c, r.dP, prep.solution.x, r.dq);
   if (wrt.has('lb') && p.lb !== undefined) g.dlb = r.dlb;
   if (wrt.has('ub') && p.ub !== undefined) g.dub = r.dub;
   if (c.rowsFrom.form === 'canonical') {
@@ -320,11 +392,12 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
     return g;
   }
   const { mG } = c.rowsFrom;
-  const hasG = p.G !== undefined;
-  const hasA = p.A !== undefined;
+  const { G, A } = c.given;
+  const hasG = G !== undefined;
+  const hasA = A !== undefined;
   let dG: Float64Array | undefined;
   let dA: Float64Array | undefined;
-  if (hasG && hasA) [dG, dA] = splitStacked(p.G as CscMatrix, p.A as CscMatrix, r.dA);
+  if (G && A) [dG, dA] = splitStacked(G, A, r.dA);
   else if (hasG) dG = r.dA;
   else if (hasA) dA = r.dA;
   if (wrt.has('G') && dG) g.dG = dG;
@@ -355,8 +428,9 @@ export interface Grads {
  * solve(problem, { differentiable: true }), (solution, grads, options).
  */
 function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
-  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c ?? {}) as O, factorCacheOf(a as object)];
-  return [a as Problem, b as DifferentiableSolution, c as G, (d ?? {}) as O, undefined];
+  // Omitted options are {}; null is not omitted (a typed error in the options check).
+  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c === undefined ? {} : c) as O, factorCacheOf(a as object)];
+  return [a as Problem, b as DifferentiableSolution, c as G, (d === undefined ? {} : d) as O, undefined];
 }
 
 /** The native options, with the handle's factorization cache where the method uses K (kkt, and jvp, which has no method). */
@@ -371,7 +445,7 @@ export function differentiateSync(a: unknown, b: unknown, c?: unknown, d?: unkno
   const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
   const prep = prepare(problem, solution, grads, options);
   try {
-    return toGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
+    return checkedGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -389,7 +463,7 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
   try {
     const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
     const prep = prepare(problem, solution, grads, options);
-    return toGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
+    return checkedGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
     const err = translateNativeError(e);
     if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
@@ -476,16 +550,15 @@ function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Floa
 }
 
 function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
-  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
     if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)', undefined, (options as Record<string, unknown>)[key]);
   }
   const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, {});
   const active = activeSetOptions(options);
   const { c } = prep;
-  if (typeof tangents !== 'object' || tangents === null) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
+  if (typeof tangents !== 'object' || tangents === null || Array.isArray(tangents)) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
   const t = tangents as Record<string, unknown>;
-  const p = problem as unknown as Record<string, unknown>;
   const allowed = c.rowsFrom.form === 'standard' ? ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] : ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'];
   for (const key of Object.keys(t)) if (t[key] !== undefined && !allowed.includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `tangents.${key}`, `is not a tangent of this ${c.rowsFrom.form}-form problem (${allowed.join(', ')})`);
   const nt: NativeTangents = {};
@@ -495,9 +568,9 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
   set('dq', tangent(t, 'dq', c.n));
   set('dlb', tangent(t, 'dlb', c.n));
   set('dub', tangent(t, 'dub', c.n));
-  if (p.P !== undefined) {
-    const dP = tangent(t, 'dP', (p.P as CscMatrix).nnz);
-    if (dP) nt.dP = tangentOnLowerP(p.P as CscMatrix, c.P, dP);
+  if (c.given.P) {
+    const dP = tangent(t, 'dP', c.given.P.nnz);
+    if (dP) nt.dP = tangentOnLowerP(c.given.P, c.P, dP);
   }
   if (c.rowsFrom.form === 'canonical') {
     set('dA', tangent(t, 'dA', c.A.nnz));
@@ -505,8 +578,7 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
     set('du', tangent(t, 'du', c.m));
   } else {
     const { mG } = c.rowsFrom;
-    const G = p.G as CscMatrix | undefined;
-    const A = p.A as CscMatrix | undefined;
+    const { G, A } = c.given;
     const dG = G ? tangent(t, 'dG', G.nnz) : undefined;
     const dA = A ? tangent(t, 'dA', A.nnz) : undefined;
     if (dG || dA) {
@@ -532,6 +604,9 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
       nt.dl = dl;
     }
   }
+  const named: Record<string, Float64Array | undefined> = {};
+  for (const [k, v] of Object.entries(nt)) named[`tangents.${k}`] = v;
+  requireNoOverflow(named, prep.solution, c);
   return { prep, nt, active };
 }
 
@@ -542,7 +617,7 @@ export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpRe
   const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
   const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
   try {
-    return (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache));
+    return checkedJvp(prep, nt, (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)));
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -560,7 +635,7 @@ export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Pro
   try {
     const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
     const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
-    return await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache));
+    return checkedJvp(prep, nt, await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)));
   } catch (e) {
     throw translateNativeError(e);
   }

@@ -9,6 +9,8 @@ export const ErrorCode = {
   INVALID_TYPE: 'ERR_QP_INVALID_TYPE',
   /** Array lengths or matrix shapes do not agree with n and m. */
   DIMENSION_MISMATCH: 'ERR_QP_DIMENSION_MISMATCH',
+  /** n + m beyond the limit diffqp can solve (MAX_ROWS_PLUS_COLUMNS in lib/validate.ts), found before allocating. */
+  TOO_LARGE: 'ERR_QP_TOO_LARGE',
   /** NaN or ±Infinity in P, q, A or the objective constant. */
   NOT_FINITE: 'ERR_QP_NOT_FINITE',
   /** NaN bound, l > u or lb > ub. */
@@ -27,7 +29,7 @@ export const ErrorCode = {
   NOT_DIFFERENTIABLE: 'ERR_QP_NOT_DIFFERENTIABLE',
   /** A differentiable solution was used after dispose(). */
   DISPOSED: 'ERR_QP_DISPOSED',
-  /** A QPS/MPS file could not be read. */
+  /** A QPS/MPS file could not be read (missing, a directory, bad gzip) or parsed. */
   QPS_PARSE: 'ERR_QP_QPS_PARSE',
   /** The native addon could not be loaded. */
   ADDON_LOAD: 'ERR_QP_ADDON_LOAD',
@@ -62,15 +64,23 @@ export class QpError extends Error {
   }
 }
 
-/** Formats a value for an error message: short, and NaN/Infinity spelled out. */
+/**
+ * Formats a value for an error message: short, and NaN/Infinity spelled out. Never throws: the
+ * value may be a Proxy, a revoked one, or an object without a prototype.
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value !== 'object' && typeof value !== 'function') return `${typeof value} ${String(value)}`;
+  try {
+    if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
+    if (Array.isArray(value)) return `Array(${value.length})`;
+    return (value as object).constructor?.name ?? 'object';
+  } catch {
+    return typeof value;
+  }
 }
 
 export function problemError(code: ErrorCodeValue, field: string, what: string, index?: number, value?: unknown): QpError {

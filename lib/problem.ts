@@ -6,7 +6,7 @@
  */
 import { CscMatrix } from './sparse';
 import { ErrorCode, problemError } from './errors';
-import { requireDimension, requireFinite, requireFloat64Array, requireNoNaN, requireOrdered, requireSymmetric, validateCsc } from './validate';
+import { requireDimension, requireFinite, requireFloat64Array, requireNoNaN, requireOrdered, requireSize, requireSymmetric, validateCsc } from './validate';
 
 export interface CanonicalProblem {
   form?: 'canonical';
@@ -56,14 +56,14 @@ export interface Canonical {
   constant: number;
   /** Where the rows came from: for the standard form, G's rows first, then A's. */
   rowsFrom: { form: 'canonical' } | { form: 'standard'; mG: number; mA: number };
+  /** The caller's matrices as checked, in the caller's pattern and triangle (for gradients on them). */
+  given: { P?: CscMatrix; A?: CscMatrix; G?: CscMatrix };
 }
 
-function validateP(P: unknown, n: number): CscMatrix {
-  if (P === undefined) return CscMatrix.zeros(n, n, 'lower');
-  const M = validateCsc('P', P, n, n);
-  if (M.triangle === 'full') requireSymmetric('P', M);
-  return M.lowerTriangle();
-}
+/** The problem's keys besides the data: a QpsProblem's description of where it came from. */
+const descriptionKeys = ['form', 'name', 'constant', 'nameRecord', 'objectiveName', 'rowNames', 'colNames', 'stats'];
+const canonicalKeys = new Set(['P', 'q', 'A', 'l', 'u', 'lb', 'ub', ...descriptionKeys]);
+const standardKeys = new Set(['P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub', ...descriptionKeys]);
 
 function optionalBounds(field: string, value: unknown, n: number): Float64Array | undefined {
   if (value === undefined) return undefined;
@@ -104,74 +104,98 @@ export function problemForm(problem: Problem): 'canonical' | 'standard' {
 }
 
 /**
+ * The problem's own enumerable fields, each read once (a getter cannot hand the checks one
+ * array and the solver another), after rejecting keys neither form knows: a misspelt `UB` is
+ * an error, not a missing bound.
+ */
+function ownFields(problem: object): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const keys = Object.keys(problem);
+  for (const key of keys) fields[key] = (problem as Record<string, unknown>)[key];
+  for (const key of keys) {
+    if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
+      const known = [...new Set([...canonicalKeys, ...standardKeys])].join(', ');
+      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${known})`, undefined, fields[key]);
+    }
+  }
+  return fields;
+}
+
+/**
  * Validates a problem in either form and returns the canonical form. Arrays are shared with
- * the input where possible (no copies for a canonical problem with P stored as 'lower').
+ * the input where possible (no copies for a canonical problem with P stored as 'lower');
+ * typed arrays on resizable, growable or shared buffers are copied (lib/validate.ts).
+ * Every size is checked before anything of that size is allocated.
  */
 export function toCanonical(problem: Problem): Canonical {
-  if (typeof problem !== 'object' || problem === null) {
+  if (typeof problem !== 'object' || problem === null || Array.isArray(problem)) {
     throw problemError(ErrorCode.INVALID_TYPE, 'problem', 'must be an object', undefined, problem);
   }
-  const form = problemForm(problem);
-  const p = problem as unknown as Record<string, unknown>;
-  if (!(p.q instanceof Float64Array)) throw problemError(ErrorCode.INVALID_TYPE, 'q', 'must be a Float64Array', undefined, p.q);
-  const n = requireDimension('q.length', p.q.length);
-  const q = p.q;
+  const p = ownFields(problem);
+  const form = problemForm(p as unknown as Problem);
+  const q = requireFloat64Array('q', p.q);
+  const n = requireDimension('q.length', q.length);
+  requireSize('q.length', n, 0);
   requireFinite('q', q);
-  const P = validateP(p.P, n);
+  const given: Canonical['given'] = {};
+  if (p.P !== undefined) {
+    given.P = validateCsc('P', p.P, n, n);
+    if (given.P.triangle === 'full') requireSymmetric('P', given.P);
+  }
   const lb = optionalBounds('lb', p.lb, n);
   const ub = optionalBounds('ub', p.ub, n);
   checkVariableBounds(lb, ub);
   const constant = checkConstant(p.constant);
+  const lowerP = () => (given.P ? given.P.lowerTriangle() : CscMatrix.zeros(n, n, 'lower'));
 
   if (form === 'canonical') {
-    let A: CscMatrix;
-    if (p.A === undefined) {
-      A = CscMatrix.zeros(0, n);
-    } else {
-      if (typeof p.A !== 'object' || p.A === null) throw problemError(ErrorCode.INVALID_TYPE, 'A', 'must be a CscMatrix', undefined, p.A);
-      const nrows = (p.A as CscMatrix).nrows;
-      requireDimension('A.nrows', nrows);
-      A = validateCsc('A', p.A, nrows, n);
-    }
-    const m = A.nrows;
-    const l = p.l === undefined ? new Float64Array(m).fill(-Infinity) : requireFloat64Array('l', p.l, m);
-    const u = p.u === undefined ? new Float64Array(m).fill(Infinity) : requireFloat64Array('u', p.u, m);
-    requireNoNaN('l', l);
-    requireNoNaN('u', u);
-    requireOrdered('l', l, 'u', u);
-    for (let i = 0; i < m; i++) {
-      if (l[i] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'l', 'must not be +Infinity', i, l[i]);
-      if (u[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'u', 'must not be -Infinity', i, u[i]);
-    }
-    return { n, m, P, q, A, l, u, lb, ub, constant, rowsFrom: { form: 'canonical' } };
+    const A = p.A === undefined ? undefined : validateCsc('A', p.A, undefined, n);
+    const m = A ? A.nrows : 0;
+    requireSize('A.nrows', n, m);
+    if (A) given.A = A;
+    const lGiven = p.l === undefined ? undefined : requireFloat64Array('l', p.l, m);
+    const uGiven = p.u === undefined ? undefined : requireFloat64Array('u', p.u, m);
+    if (lGiven) requireNoNaN('l', lGiven);
+    if (uGiven) requireNoNaN('u', uGiven);
+    if (lGiven && uGiven) requireOrdered('l', lGiven, 'u', uGiven);
+    for (let i = 0; lGiven && i < m; i++) if (lGiven[i] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'l', 'must not be +Infinity', i, lGiven[i]);
+    for (let i = 0; uGiven && i < m; i++) if (uGiven[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'u', 'must not be -Infinity', i, uGiven[i]);
+    const l = lGiven ?? new Float64Array(m).fill(-Infinity);
+    const u = uGiven ?? new Float64Array(m).fill(Infinity);
+    return { n, m, P: lowerP(), q, A: A ?? CscMatrix.zeros(0, n), l, u, lb, ub, constant, rowsFrom: { form: 'canonical' }, given };
   }
 
   for (const k of canonicalOnly) {
     if (p[k] !== undefined) throw problemError(ErrorCode.INVALID_TYPE, k, 'belongs to the canonical form, but G, h or b make this a standard-form problem');
   }
-  const blocks: CscMatrix[] = [];
   let mG = 0;
   let mA = 0;
   let h: Float64Array = new Float64Array(0);
   let b: Float64Array = new Float64Array(0);
-  if (p.G !== undefined || p.h !== undefined) {
-    if (p.G === undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'G', 'is missing but h is given');
-    if (typeof p.G !== 'object' || p.G === null) throw problemError(ErrorCode.INVALID_TYPE, 'G', 'must be a CscMatrix', undefined, p.G);
-    mG = requireDimension('G.nrows', (p.G as CscMatrix).nrows);
-    blocks.push(validateCsc('G', p.G, mG, n));
+  // Both blocks' row counts are checked against the limit before h or b is looked at.
+  if (p.G === undefined && p.h !== undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'G', 'is missing but h is given');
+  if (p.A === undefined && p.b !== undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'A', 'is missing but b is given');
+  if (p.G !== undefined) {
+    given.G = validateCsc('G', p.G, undefined, n);
+    mG = given.G.nrows;
+    requireSize('G.nrows', n, mG);
+  }
+  if (p.A !== undefined) {
+    given.A = validateCsc('A', p.A, undefined, n);
+    mA = given.A.nrows;
+    requireSize('A.nrows', n, mG + mA);
+  }
+  if (given.G) {
     h = requireFloat64Array('h', p.h, mG);
     requireNoNaN('h', h);
     for (let i = 0; i < mG; i++) if (h[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'h', 'must not be -Infinity', i, h[i]);
   }
-  if (p.A !== undefined || p.b !== undefined) {
-    if (p.A === undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'A', 'is missing but b is given');
-    if (typeof p.A !== 'object' || p.A === null) throw problemError(ErrorCode.INVALID_TYPE, 'A', 'must be a CscMatrix', undefined, p.A);
-    mA = requireDimension('A.nrows', (p.A as CscMatrix).nrows);
-    blocks.push(validateCsc('A', p.A, mA, n));
+  if (given.A) {
     b = requireFloat64Array('b', p.b, mA);
     requireFinite('b', b);
   }
   const m = mG + mA;
+  const blocks = [given.G, given.A].filter((M): M is CscMatrix => M !== undefined);
   const A = blocks.length === 0 ? CscMatrix.zeros(0, n) : blocks.length === 1 ? blocks[0]! : CscMatrix.vstack(blocks);
   const l = new Float64Array(m);
   const u = new Float64Array(m);
@@ -179,5 +203,5 @@ export function toCanonical(problem: Problem): Canonical {
   u.set(h, 0);
   l.set(b, mG);
   u.set(b, mG);
-  return { n, m, P, q, A, l, u, lb, ub, constant, rowsFrom: { form: 'standard', mG, mA } };
+  return { n, m, P: lowerP(), q, A, l, u, lb, ub, constant, rowsFrom: { form: 'standard', mG, mA }, given };
 }

@@ -36,7 +36,13 @@
  *   stats.negativeUpperBounds); UP 0 keeps lb = 0. LO, FX, FR, MI (lb = −∞, ub kept), PL, BV
  *   (0..1), LI, UI. Integer markers and BV/LI/UI are read as continuous (the QP relaxation;
  *   counted in stats.integerColumns).
- * - Bound, RHS and range values with |v| ≥ options.infinity (default 1e20) are ±Infinity.
+ * - Bound, RHS and range values with |v| ≥ options.infinity (default 1e20), and the words inf and
+ *   infinity, are ±Infinity, but only where an infinite value means a missing bound: UP, UI, PL
+ *   +∞; LO, LI, MI −∞; an RHS or range whose row bounds stay l < +∞, u > −∞. An LO of +1e30, an
+ *   UP or FX of ±1e30, an E row's RHS of 1e30 are parse errors naming the line (they would make
+ *   the problem infeasible by a convention, not by the data). Coefficients (COLUMNS, QUADOBJ,
+ *   QMATRIX, the objective's RHS) must be finite; a number beyond the double range (1e999) is
+ *   an error everywhere.
  * - QUADOBJ `c1 c2 v` is Q(c2, c1) = Q(c1, c2) (one triangle listed, mirrored). QMATRIX and
  *   QSECTION (for the objective) list the full matrix: P takes (Q + Qᵀ)/2, i.e. each off-diagonal
  *   entry contributes half to the lower-triangle position (exact for a symmetric listing).
@@ -53,7 +59,7 @@ import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { CscMatrix } from './sparse';
 import type { CanonicalProblem } from './problem';
-import { ErrorCode, QpError } from './errors';
+import { ErrorCode, problemError, QpError } from './errors';
 
 export type QpsFormat = 'auto' | 'fixed' | 'free';
 
@@ -164,7 +170,7 @@ function tokenize(line: string, out: string[]): number {
   return count;
 }
 
-/** A number, or NaN. Accepts Fortran D exponents and inf/infinity; rejects hex and the like. */
+/** A number, or NaN. Accepts Fortran D exponents and inf/infinity (±Infinity); rejects hex and the like. */
 function parseNumber(tok: string): number {
   if (tok.length === 0) return NaN;
   const v = Number(tok);
@@ -177,6 +183,13 @@ function parseNumber(tok: string): number {
   if (unsigned === 'inf' || unsigned === 'infinity') return sign === 45 ? -Infinity : Infinity;
   if (/^[+-]?(\d+\.?\d*|\.\d+)d[+-]?\d+$/.test(lower)) return Number(lower.replace('d', 'e'));
   return NaN;
+}
+
+/** Whether a token is the word inf or infinity (any case, signed), not a number that overflowed. */
+function isInfinityWord(tok: string): boolean {
+  const lower = tok.toLowerCase();
+  const unsigned = lower.charCodeAt(0) === 43 || lower.charCodeAt(0) === 45 ? lower.slice(1) : lower;
+  return unsigned === 'inf' || unsigned === 'infinity';
 }
 
 /** Sections whose data lines hold fields (not OBJSENSE / OBJNAME / NAME). */
@@ -365,6 +378,9 @@ class Reader {
   private readonly rowType: number[] = [];
   private readonly rhs: number[] = [];
   private readonly range: number[] = [];
+  /** The line each row's RHS and range came from (0: none), for errors found at assembly. */
+  private readonly rhsLine: number[] = [];
+  private readonly rangeLine: number[] = [];
   private droppedRows = 0;
 
   private readonly colMap = new Map<string, number>();
@@ -655,18 +671,33 @@ class Reader {
     return this.sectionWord;
   }
 
-  /** A number; `what` and `name` describe it in an error message (built only on error). */
+  /** A finite number; `what` and `name` describe it in an error message (built only on error). */
   private number(tok: string, what: string, name: string): number {
-    const v = parseNumber(tok);
-    if (v === v) return v;
-    const of = name === '' ? what : `${what} ${quote(name)}`;
-    if (tok === '') throw parseError(this.lineNo, `missing ${of}`, tok);
-    throw parseError(this.lineNo, `bad number ${quote(tok)} (${of})`, tok);
+    const v = this.anyNumber(tok, what, name);
+    if (v !== Infinity && v !== -Infinity) return v;
+    throw parseError(this.lineNo, `${quote(tok)} is not finite (${this.describe(what, name)} must be)`, tok);
   }
 
-  /** A bound-like value: beyond ±infinity it is ±Infinity. */
+  /** A number or the word inf/infinity; a number beyond the double range is an error. */
+  private anyNumber(tok: string, what: string, name: string): number {
+    const v = parseNumber(tok);
+    if (v === v) {
+      if ((v === Infinity || v === -Infinity) && !isInfinityWord(tok)) {
+        throw parseError(this.lineNo, `number ${quote(tok)} is beyond the double range (${this.describe(what, name)})`, tok);
+      }
+      return v;
+    }
+    if (tok === '') throw parseError(this.lineNo, `missing ${this.describe(what, name)}`, tok);
+    throw parseError(this.lineNo, `bad number ${quote(tok)} (${this.describe(what, name)})`, tok);
+  }
+
+  private describe(what: string, name: string): string {
+    return name === '' ? what : `${what} ${quote(name)}`;
+  }
+
+  /** A bound-like value: beyond ±infinity (or inf) it is ±Infinity; callers decide where that is allowed. */
   private bigNumber(tok: string, what: string, name: string): number {
-    const v = this.number(tok, what, name);
+    const v = this.anyNumber(tok, what, name);
     return v >= this.infinity ? Infinity : v <= -this.infinity ? -Infinity : v;
   }
 
@@ -739,6 +770,8 @@ class Reader {
     this.rowType.push(code);
     this.rhs.push(0);
     this.range.push(NaN);
+    this.rhsLine.push(0);
+    this.rangeLine.push(0);
   }
 
   private marker(line: string): boolean {
@@ -820,7 +853,10 @@ class Reader {
     }
     const v = this.bigNumber(valueTok, 'RHS of row', rowName);
     if (i === DROPPED) this.ignoredEntries++;
-    else this.rhs[i] = v;
+    else {
+      this.rhs[i] = v;
+      this.rhsLine[i] = this.lineNo;
+    }
   }
 
 
@@ -828,7 +864,10 @@ class Reader {
     const i = this.rowIndex(rowName, slot);
     const v = this.bigNumber(valueTok, 'range of row', rowName);
     if (i < 0) this.ignoredEntries++;
-    else this.range[i] = v;
+    else {
+      this.range[i] = v;
+      this.rangeLine[i] = this.lineNo;
+    }
   }
 
   private bound(): void {
@@ -844,6 +883,12 @@ class Reader {
     if (!this.inSet('boundsSet', f[1]!, 1)) return;
     const j = this.colIndex(f[2]!, 0);
     const v = needs ? this.bigNumber(f[3]!, `${type} bound of column`, f[2]!) : 0;
+    // An infinite value stands for a missing bound: +∞ only as an upper one, −∞ only as a lower one.
+    const upper = type === 'UP' || type === 'UI';
+    const lower = type === 'LO' || type === 'LI';
+    if ((v === Infinity && !upper) || (v === -Infinity && !lower)) {
+      throw parseError(this.lineNo, `${type} bound of column ${quote(f[2]!)} is ${quote(f[3]!)}, read as ${v}: an infinite value only stands for a missing bound (+Infinity as UP, -Infinity as LO)`, f[3]!);
+    }
     switch (type) {
       case 'UP':
       case 'UI':
@@ -941,6 +986,12 @@ class Reader {
           hi = b + ar;
         }
       }
+      // lo = hi = ±∞ (an E row's RHS of 1e30), lo = +∞, hi = −∞ or ∞ − ∞: no x satisfies the row.
+      if (!(lo < Infinity && hi > -Infinity)) {
+        const line = Number.isNaN(r) || !Number.isFinite(b) ? this.rhsLine[i]! : this.rangeLine[i]!;
+        const ranged = Number.isNaN(r) ? '' : ` and range ${r}`;
+        throw parseError(line, `row ${quote(this.rowNames[i]!)} (type ${'ELG'[type]}): RHS ${b}${ranged} give the bounds [${lo}, ${hi}]; an infinite value can only stand for a missing bound`, this.rowNames[i]!);
+      }
       l[i] = lo;
       u[i] = hi;
       if (lo === hi) nEq++;
@@ -996,27 +1047,22 @@ class Reader {
 // ---------------------------------------------------------------------------------------------
 // Public API
 
+const qpsOptionKeys = ['format', 'name', 'infinity'];
+
+function optionError(field: string, what: string, value: unknown): QpError {
+  return problemError(ErrorCode.INVALID_OPTION, field, what, undefined, value);
+}
+
 function checkOptions(options: QpsOptions): { format: QpsFormat; infinity: number } {
-  if (typeof options !== 'object' || options === null) {
-    throw new QpError(ErrorCode.INVALID_OPTION, 'QPS options must be an object', { field: 'options', value: options });
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw optionError('options', 'must be an object', options);
+  for (const key of Object.keys(options)) {
+    if (!qpsOptionKeys.includes(key)) throw optionError(`options.${key}`, `is not a QPS option (known: ${qpsOptionKeys.join(', ')})`, (options as Record<string, unknown>)[key]);
   }
-  const format = options.format ?? 'auto';
-  if (format !== 'auto' && format !== 'fixed' && format !== 'free') {
-    throw new QpError(ErrorCode.INVALID_OPTION, `options.format must be 'auto', 'fixed' or 'free' (got ${String(format)})`, {
-      field: 'options.format',
-      value: format,
-    });
-  }
-  const infinity = options.infinity ?? 1e20;
-  if (typeof infinity !== 'number' || !(infinity > 0)) {
-    throw new QpError(ErrorCode.INVALID_OPTION, `options.infinity must be a positive number (got ${String(infinity)})`, {
-      field: 'options.infinity',
-      value: infinity,
-    });
-  }
-  if (options.name !== undefined && typeof options.name !== 'string') {
-    throw new QpError(ErrorCode.INVALID_OPTION, 'options.name must be a string', { field: 'options.name', value: options.name });
-  }
+  const format = options.format === undefined ? 'auto' : options.format;
+  if (format !== 'auto' && format !== 'fixed' && format !== 'free') throw optionError('options.format', "must be 'auto', 'fixed' or 'free'", format);
+  const infinity = options.infinity === undefined ? 1e20 : options.infinity;
+  if (typeof infinity !== 'number' || !(infinity > 0)) throw optionError('options.infinity', 'must be a positive number', infinity);
+  if (options.name !== undefined && typeof options.name !== 'string') throw optionError('options.name', 'must be a string', options.name);
   return { format, infinity };
 }
 
@@ -1058,7 +1104,7 @@ function isGzip(data: Buffer): boolean {
 }
 
 function gzipError(file: string, e: unknown): QpError {
-  return new QpError(ErrorCode.QPS_PARSE, `${file}: cannot decompress gzip data (${(e as Error).message})`, { field: 'file', value: file });
+  return fileError(file, `cannot decompress gzip data (${(e as Error).message})`);
 }
 
 function withFile(file: string, e: unknown): unknown {
@@ -1074,10 +1120,52 @@ function withFile(file: string, e: unknown): unknown {
 
 const gunzipAsync = promisify(gunzip);
 
+function fileError(file: string, what: string): QpError {
+  return new QpError(ErrorCode.QPS_PARSE, `${file === '' ? "''" : file}: ${what}`, { field: 'file', value: file });
+}
+
+function checkFile(file: unknown): string {
+  if (typeof file !== 'string') throw problemError(ErrorCode.INVALID_TYPE, 'file', 'must be a path string', undefined, file);
+  return file;
+}
+
+/** Node's ENOENT, EISDIR, EACCES … as a typed error naming the path. */
+function readError(file: string, e: unknown): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || e instanceof QpError) return e;
+  const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a QPS file' : `cannot be read (${code})`;
+  return fileError(file, what);
+}
+
+/** The file's bytes as text, a typed error when they cannot be one string. */
+function decode(file: string, data: Buffer): string {
+  try {
+    return data.toString('utf8');
+  } catch (e) {
+    // Beyond V8's longest string (about 2²⁹ characters).
+    throw fileError(file, `${data.length} bytes are too long to read as text (${(e as Error).message})`);
+  }
+}
+
+function parseFile(file: string, data: Buffer, options: QpsOptions): QpsProblem {
+  const text = decode(file, data);
+  try {
+    return parseQps(text, { ...options, name: options.name ?? qpsNameFromPath(file) });
+  } catch (e) {
+    throw withFile(file, e);
+  }
+}
+
 /** Reads a QPS/MPS file (gzip detected by its magic bytes). The name defaults to the file stem. */
 export async function readQps(file: string, options: QpsOptions = {}): Promise<QpsProblem> {
+  checkFile(file);
   checkOptions(options);
-  let data = await readFile(file);
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (e) {
+    throw readError(file, e);
+  }
   if (isGzip(data)) {
     try {
       data = await gunzipAsync(data);
@@ -1085,17 +1173,19 @@ export async function readQps(file: string, options: QpsOptions = {}): Promise<Q
       throw gzipError(file, e);
     }
   }
-  try {
-    return parseQps(data.toString('utf8'), { ...options, name: options.name ?? qpsNameFromPath(file) });
-  } catch (e) {
-    throw withFile(file, e);
-  }
+  return parseFile(file, data, options);
 }
 
 /** Synchronous readQps. */
 export function readQpsSync(file: string, options: QpsOptions = {}): QpsProblem {
+  checkFile(file);
   checkOptions(options);
-  let data = readFileSync(file);
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw readError(file, e);
+  }
   if (isGzip(data)) {
     try {
       data = gunzipSync(data);
@@ -1103,9 +1193,5 @@ export function readQpsSync(file: string, options: QpsOptions = {}): QpsProblem 
       throw gzipError(file, e);
     }
   }
-  try {
-    return parseQps(data.toString('utf8'), { ...options, name: options.name ?? qpsNameFromPath(file) });
-  } catch (e) {
-    throw withFile(file, e);
-  }
+  return parseFile(file, data, options);
 }

@@ -2,6 +2,7 @@
  * solve / solveSync: validate in JS, convert to the canonical form, hand borrowed typed
  * arrays to the native solver (async on the libuv threadpool), wrap the result.
  */
+import { types } from 'node:util';
 import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError } from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
@@ -103,14 +104,27 @@ function nonNegative(options: SolveOptions, key: 'epsAbs' | 'epsRel' | 'timeLimi
   return v;
 }
 
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+
+/** A real AbortSignal: its own getter accepts it (a Proxy or an object made from its prototype throws). */
+function isAbortSignal(value: unknown): boolean {
+  if (types.isProxy(value)) return false;
+  try {
+    abortedGetter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks options and builds what the addon reads. */
 export function nativeOptions(options: SolveOptions, c: Canonical): NativeOptions {
-  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
     if (!knownOptions.has(key)) throw optionError(key, `is not an option (known: ${[...knownOptions].join(', ')})`, (options as Record<string, unknown>)[key]);
   }
-  const solver = options.solver ?? DEFAULT_SOLVER;
-  if (typeof solver !== 'string') throw optionError('solver', 'must be a string', solver);
+  const solver = options.solver === undefined ? DEFAULT_SOLVER : options.solver;
+  if (typeof solver !== 'string') throw optionError('solver', "must be a string (a solver key or 'auto'; omitted: 'auto')", solver);
   const out: NativeOptions = { solver };
   const epsAbs = nonNegative(options, 'epsAbs');
   const epsRel = nonNegative(options, 'epsRel');
@@ -136,16 +150,19 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
   }
   if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean') throw optionError('differentiable', 'must be a boolean', options.differentiable);
   if (options.differentiable) out.keepFactor = true;
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
   if (options.solverOptions !== undefined) {
     const so = options.solverOptions;
     if (typeof so !== 'object' || so === null || Array.isArray(so)) throw optionError('solverOptions', 'must be an object', so);
+    // A copy of the values checked: the addon reads this object, not the caller's (whose getters could differ).
+    const copy: Record<string, number | boolean | string> = {};
     for (const [k, v] of Object.entries(so)) {
       if (typeof v !== 'boolean' && typeof v !== 'string' && (typeof v !== 'number' || Number.isNaN(v))) {
         throw optionError(`solverOptions.${k}`, 'must be a number, a boolean or a string', v);
       }
+      copy[k] = v;
     }
-    out.solverOptions = so;
+    out.solverOptions = copy;
   }
   return out;
 }

@@ -1,18 +1,94 @@
 /**
  * Input validation before any native call. Each check throws a QpError naming the field,
  * the index and the value; the native layer checks the same things again.
+ *
+ * Typed arrays are recognised by their internal slots (the %TypedArray%.prototype getters),
+ * never by `instanceof` or by their own properties, which Proxies and look-alikes can fake.
+ * An array whose memory can change length or be written by another thread while a solve
+ * reads it (a resizable or growable buffer, a SharedArrayBuffer) is copied into a fresh
+ * fixed-length one; an array on a detached buffer is an error. docs/ERRORS.md lists both.
  */
-import { CscMatrix } from './sparse';
+import { types } from 'node:util';
+import { CscMatrix, Triangle } from './sparse';
 import { ErrorCode, problemError, QpError } from './errors';
 
-export function requireFloat64Array(field: string, value: unknown, length: number): Float64Array {
-  if (!(value instanceof Float64Array)) {
-    throw problemError(ErrorCode.INVALID_TYPE, field, 'must be a Float64Array', undefined, value);
+const typedArrayPrototype = Object.getPrototypeOf(Int32Array.prototype) as object;
+const intrinsicGetter = (target: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(target, key)!.get! as (this: unknown) => unknown;
+/** 'Float64Array', 'Int32Array', … for a real typed array; undefined for anything else (Proxies included). */
+const typedArrayKind = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
+const typedArrayLength = intrinsicGetter(typedArrayPrototype, 'length') as (this: unknown) => number;
+const typedArrayBuffer = intrinsicGetter(typedArrayPrototype, 'buffer') as (this: unknown) => ArrayBufferLike;
+const arrayBufferResizable = intrinsicGetter(ArrayBuffer.prototype, 'resizable');
+const sharedByteLength = intrinsicGetter(SharedArrayBuffer.prototype, 'byteLength');
+
+function isSharedBuffer(buffer: ArrayBufferLike): boolean {
+  try {
+    sharedByteLength.call(buffer);
+    return true;
+  } catch {
+    return false;
   }
-  if (value.length !== length) {
-    throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, value.length);
+}
+
+/** Node 20 has no ArrayBuffer.prototype.detached: a view cannot be constructed on a detached buffer. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
   }
-  return value;
+}
+
+type Kind = 'Float64Array' | 'Int32Array';
+
+/** What a value that is not a typed array of the wanted kind is, for the message. */
+function notKind(kind: Kind, value: unknown): string {
+  const wanted = `must be ${kind === 'Int32Array' ? 'an' : 'a'} ${kind}`;
+  const actual = typedArrayKind.call(value) as string | undefined;
+  if (actual !== undefined) return wanted;
+  if (typeof value === 'object' && value !== null) {
+    let looksLike = false;
+    try {
+      looksLike = value instanceof Float64Array || value instanceof Int32Array;
+    } catch {
+      // a revoked Proxy: not a typed array either
+    }
+    if (looksLike) return `${wanted}, not a Proxy or an object inheriting from a typed array's prototype`;
+  }
+  return wanted;
+}
+
+/**
+ * A typed array of the given kind and length, checked through its internal slots. Returns the
+ * caller's array, or a fixed-length copy when its buffer is resizable, growable or shared.
+ */
+function requireTypedArray<T extends Float64Array | Int32Array>(kind: Kind, field: string, value: unknown, length: number | undefined): T {
+  if (typedArrayKind.call(value) !== kind) throw problemError(ErrorCode.INVALID_TYPE, field, notKind(kind, value), undefined, value);
+  const buffer = typedArrayBuffer.call(value);
+  const shared = isSharedBuffer(buffer);
+  if (!shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
+  const actual = typedArrayLength.call(value);
+  if (length !== undefined && actual !== length) {
+    throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
+  }
+  // SharedArrayBuffer.prototype.growable exists wherever resizable does; a shared buffer is copied whether it grows or not.
+  if (shared || arrayBufferResizable.call(buffer) === true) {
+    const copy = kind === 'Float64Array' ? new Float64Array(actual) : new Int32Array(actual);
+    copy.set(value as T);
+    return copy as T;
+  }
+  return value as T;
+}
+
+/** A Float64Array of that length (any length when omitted): the caller's, or a fixed-length copy. */
+export function requireFloat64Array(field: string, value: unknown, length?: number): Float64Array {
+  return requireTypedArray<Float64Array>('Float64Array', field, value, length);
+}
+
+/** An Int32Array of that length (any length when omitted): the caller's, or a fixed-length copy. */
+export function requireInt32Array(field: string, value: unknown, length?: number): Int32Array {
+  return requireTypedArray<Int32Array>('Int32Array', field, value, length);
 }
 
 export function requireFinite(field: string, values: Float64Array): void {
@@ -48,29 +124,95 @@ export function requireDimension(field: string, value: unknown): number {
 }
 
 /**
+ * The largest n + m diffqp accepts. Every solver and backward method builds a KKT system of at
+ * least n + m rows with 32-bit indices (ipm and admm stop at 2³⁰, with the bounds' rows on top),
+ * and a solve keeps about ten vectors of that length: above 2²⁸ a problem cannot be solved on any
+ * machine diffqp is built for, and default bounds alone would take gigabytes. Checked before
+ * anything of size n or m is allocated.
+ */
+export const MAX_ROWS_PLUS_COLUMNS = 2 ** 28 - 1;
+
+/** n + m within MAX_ROWS_PLUS_COLUMNS; `field` names the size that took it over. */
+export function requireSize(field: string, n: number, m: number): void {
+  if (n + m > MAX_ROWS_PLUS_COLUMNS) {
+    throw new QpError(
+      ErrorCode.TOO_LARGE,
+      `${field}: n + m = ${n + m} exceeds the limit of ${MAX_ROWS_PLUS_COLUMNS} rows plus columns (n = ${n}, m = ${m})`,
+      { field, value: field === 'q.length' ? n : m },
+    );
+  }
+}
+
+const cscFields = ['nrows', 'ncols', 'colPtr', 'rowIdx', 'values', 'triangle'] as const;
+const triangles: readonly Triangle[] = ['full', 'lower', 'upper'];
+
+/** A CscMatrix, or a plain object of its fields (e.g. one that went through structuredClone). */
+function cscFieldsOf(field: string, M: unknown): Record<(typeof cscFields)[number], unknown> {
+  let isInstance = false;
+  try {
+    isInstance = M instanceof CscMatrix;
+  } catch {
+    // a revoked Proxy
+  }
+  const proto = typeof M === 'object' && M !== null && !isInstance ? safePrototype(M) : undefined;
+  const isPlain = proto === Object.prototype || proto === null;
+  if (!isInstance && !isPlain) {
+    throw problemError(ErrorCode.INVALID_TYPE, field, `must be a CscMatrix or a plain object { ${cscFields.join(', ')} }`, undefined, M);
+  }
+  const o = M as Record<string, unknown>;
+  if (isPlain) {
+    for (const key of Object.keys(o)) {
+      if (!(cscFields as readonly string[]).includes(key)) {
+        throw problemError(ErrorCode.INVALID_TYPE, `${field}.${key}`, `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`, undefined, o[key]);
+      }
+    }
+  }
+  // Each field is read once: a getter cannot show the checks one array and the solver another.
+  return { nrows: o.nrows, ncols: o.ncols, colPtr: o.colPtr, rowIdx: o.rowIdx, values: o.values, triangle: o.triangle };
+}
+
+function safePrototype(o: object): object | null | undefined {
+  try {
+    return Object.getPrototypeOf(o) as object | null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether M can be handed on as it is: a CscMatrix whose fields are the values just checked. */
+function isSameMatrix(M: unknown, checked: CscMatrix): boolean {
+  if (types.isProxy(M) || safePrototype(M as object) !== CscMatrix.prototype) return false;
+  for (const key of cscFields) {
+    const d = Object.getOwnPropertyDescriptor(M, key);
+    if (!d || !('value' in d) || d.value !== checked[key]) return false;
+  }
+  return true;
+}
+
+/**
  * Checks a CSC matrix: its type, shape, array types and lengths, column pointers, sorted
  * unique in-range row indices, finite values, and for a symmetric triangle that every
- * entry lies in it.
+ * entry lies in it. `nrows` undefined: any row count (read from the matrix). Returns the
+ * matrix itself when it is a CscMatrix whose arrays need no copy, else a new CscMatrix of the
+ * checked arrays (triangle resolved, buffers copied as requireFloat64Array says).
  */
-export function validateCsc(field: string, M: unknown, nrows: number, ncols: number): CscMatrix {
-  if (!(M instanceof CscMatrix)) {
-    if (typeof M !== 'object' || M === null) throw problemError(ErrorCode.INVALID_TYPE, field, 'must be a CscMatrix', undefined, M);
-  }
-  const m = M as CscMatrix;
-  if (m.nrows !== nrows || m.ncols !== ncols) {
-    throw new QpError(ErrorCode.DIMENSION_MISMATCH, `${field}: shape must be ${nrows}×${ncols} (got ${String(m.nrows)}×${String(m.ncols)})`, {
+export function validateCsc(field: string, M: unknown, nrows: number | undefined, ncols: number): CscMatrix {
+  const f = cscFieldsOf(field, M);
+  const rows = requireDimension(`${field}.nrows`, f.nrows);
+  const cols = requireDimension(`${field}.ncols`, f.ncols);
+  if ((nrows !== undefined && rows !== nrows) || cols !== ncols) {
+    throw new QpError(ErrorCode.DIMENSION_MISMATCH, `${field}: shape must be ${nrows ?? rows}×${ncols} (got ${rows}×${cols})`, {
       field: `${field}.shape`,
-      value: [m.nrows, m.ncols],
+      value: [rows, cols],
     });
   }
-  const triangle = m.triangle ?? 'full';
-  if (triangle !== 'full' && triangle !== 'lower' && triangle !== 'upper') {
-    throw problemError(ErrorCode.INVALID_TYPE, `${field}.triangle`, "must be 'full', 'lower' or 'upper'", undefined, triangle);
+  if (f.triangle !== undefined && !triangles.includes(f.triangle as Triangle)) {
+    throw problemError(ErrorCode.INVALID_TYPE, `${field}.triangle`, "must be 'full', 'lower' or 'upper' (omitted: 'full')", undefined, f.triangle);
   }
-  if (!(m.colPtr instanceof Int32Array)) throw problemError(ErrorCode.INVALID_TYPE, `${field}.colPtr`, 'must be an Int32Array', undefined, m.colPtr);
-  if (!(m.rowIdx instanceof Int32Array)) throw problemError(ErrorCode.INVALID_TYPE, `${field}.rowIdx`, 'must be an Int32Array', undefined, m.rowIdx);
-  if (!(m.values instanceof Float64Array)) throw problemError(ErrorCode.INVALID_TYPE, `${field}.values`, 'must be a Float64Array', undefined, m.values);
-  const { colPtr, rowIdx, values } = m;
+  const triangle = (f.triangle ?? 'full') as Triangle;
+  const colPtr = requireInt32Array(`${field}.colPtr`, f.colPtr);
+  const rowIdx = requireInt32Array(`${field}.rowIdx`, f.rowIdx);
+  const values = requireFloat64Array(`${field}.values`, f.values);
   if (colPtr.length !== ncols + 1) {
     throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must have length ncols + 1 = ${ncols + 1}`, undefined, colPtr.length);
   }
@@ -87,7 +229,7 @@ export function validateCsc(field: string, M: unknown, nrows: number, ncols: num
     let previous = -1;
     for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) {
       const i = rowIdx[k]!;
-      if (i < 0 || i >= nrows) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must be in 0..${nrows - 1}`, k, i);
+      if (i < 0 || i >= rows) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must be in 0..${rows - 1}`, k, i);
       if (i <= previous) {
         const what = i === previous ? `duplicates row ${i} in column ${j}` : `must be sorted within column ${j} (previous ${previous})`;
         throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, what, k, i);
@@ -98,7 +240,8 @@ export function validateCsc(field: string, M: unknown, nrows: number, ncols: num
       previous = i;
     }
   }
-  return m;
+  const checked = new CscMatrix(rows, cols, colPtr, rowIdx, values, triangle);
+  return isSameMatrix(M, checked) ? (M as CscMatrix) : checked;
 }
 
 /** A full symmetric matrix must equal its transpose exactly (same pattern, same values). */
