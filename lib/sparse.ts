@@ -3,6 +3,16 @@
  * Arrays are borrowed, never copied: a CscMatrix is a view over the caller's typed arrays.
  */
 
+import { ErrorCode, problemError, QpError } from './errors';
+
+/** A row or column count a CSC matrix can hold (32-bit indices), else a typed error naming it. */
+function dimension(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw problemError(ErrorCode.INVALID_TYPE, what, 'must be a non-negative 32-bit integer', undefined, value);
+  }
+  return value;
+}
+
 /** How a symmetric matrix is stored: both triangles ('full') or one of them. */
 export type Triangle = 'full' | 'upper' | 'lower';
 
@@ -34,11 +44,14 @@ export class CscMatrix {
 
   /** An all-zero matrix with no stored entries. */
   static zeros(nrows: number, ncols: number, triangle: Triangle = 'full'): CscMatrix {
+    dimension('nrows', nrows);
+    dimension('ncols', ncols);
     return new CscMatrix(nrows, ncols, new Int32Array(ncols + 1), new Int32Array(0), new Float64Array(0), triangle);
   }
 
   /** scale · I (n×n), stored as a diagonal (valid for any triangle). */
   static identity(n: number, scale = 1, triangle: Triangle = 'full'): CscMatrix {
+    dimension('n', n);
     const colPtr = new Int32Array(n + 1);
     const rowIdx = new Int32Array(n);
     for (let j = 0; j < n; j++) {
@@ -86,16 +99,18 @@ export class CscMatrix {
     vals: ArrayLike<number>,
     options: { triangle?: Triangle } = {},
   ): CscMatrix {
+    dimension('nrows', nrows);
+    dimension('ncols', ncols);
     const count = rows.length;
     if (cols.length !== count || vals.length !== count) {
-      throw new RangeError(`fromTriplets: rows, cols and vals differ in length (${count}, ${cols.length}, ${vals.length})`);
+      throw new QpError(ErrorCode.DIMENSION_MISMATCH, `fromTriplets: rows, cols and vals differ in length (${count}, ${cols.length}, ${vals.length})`, { field: 'cols' });
     }
     const colCount = new Int32Array(ncols + 1);
     for (let k = 0; k < count; k++) {
       const i = rows[k]!;
       const j = cols[k]!;
-      if (!Number.isInteger(i) || i < 0 || i >= nrows) throw new RangeError(`fromTriplets: rows[${k}] = ${i} is outside 0..${nrows - 1}`);
-      if (!Number.isInteger(j) || j < 0 || j >= ncols) throw new RangeError(`fromTriplets: cols[${k}] = ${j} is outside 0..${ncols - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= nrows) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: rows[${k}] = ${i} is outside 0..${nrows - 1}`, { field: 'rows', index: k, value: i });
+      if (!Number.isInteger(j) || j < 0 || j >= ncols) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: cols[${k}] = ${j} is outside 0..${ncols - 1}`, { field: 'cols', index: k, value: j });
       colCount[j + 1]!++;
     }
     for (let j = 0; j < ncols; j++) colCount[j + 1]! += colCount[j]!;
@@ -125,12 +140,12 @@ export class CscMatrix {
 
   /** Stacks matrices with equal column counts on top of each other. */
   static vstack(blocks: readonly CscMatrix[]): CscMatrix {
-    if (blocks.length === 0) throw new RangeError('vstack: no blocks');
+    if (blocks.length === 0) throw new QpError(ErrorCode.DIMENSION_MISMATCH, 'vstack: no blocks', { field: 'blocks' });
     const ncols = blocks[0]!.ncols;
     let nrows = 0;
     let nnz = 0;
     for (const [b, block] of blocks.entries()) {
-      if (block.ncols !== ncols) throw new RangeError(`vstack: block ${b} has ${block.ncols} columns, block 0 has ${ncols}`);
+      if (block.ncols !== ncols) throw new QpError(ErrorCode.DIMENSION_MISMATCH, `vstack: block ${b} has ${block.ncols} columns, block 0 has ${ncols}`, { field: 'blocks', index: b, value: block.ncols });
       nrows += block.nrows;
       nnz += block.nnz;
     }

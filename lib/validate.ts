@@ -67,8 +67,9 @@ function requireTypedArray<T extends Float64Array | Int32Array>(kind: Kind, fiel
   if (typedArrayKind.call(value) !== kind) throw problemError(ErrorCode.INVALID_TYPE, field, notKind(kind, value), undefined, value);
   const buffer = typedArrayBuffer.call(value);
   const shared = isSharedBuffer(buffer);
-  if (!shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
   const actual = typedArrayLength.call(value);
+  // Every view of a detached buffer has length 0, so only an empty view needs the test.
+  if (actual === 0 && !shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
   if (length !== undefined && actual !== length) {
     throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
   }

@@ -219,7 +219,8 @@ describe('input checks: sizes before allocation', () => {
   });
 
   it('a row count beyond 32 bits is ERR_QP_INVALID_TYPE naming A.nrows', async () => {
-    await rejects({ q: f64([-2, -4]), A: CscMatrix.zeros(2 ** 31, 2) }, ErrorCode.INVALID_TYPE, 'A.nrows', /non-negative 32-bit integer/);
+    const A = new CscMatrix(2 ** 31, 2, new Int32Array(3), new Int32Array(0), new Float64Array(0));
+    await rejects({ q: f64([-2, -4]), A }, ErrorCode.INVALID_TYPE, 'A.nrows', /non-negative 32-bit integer/);
   });
 
   it('empty rows within the limit solve: 1000 free rows leave x* unchanged', async () => {
@@ -507,5 +508,22 @@ describe('input checks: gradients of extreme but finite data', () => {
     const sol = solveSync(p, { solver: 'ipm', epsAbs: 1e-10, epsRel: 1e-10 });
     const g = differentiateSync(p, sol, { dx: f64([1e150, 0]) });
     assertClose(Array.from(g.dq!, (v) => v / 1e150), [-0.25, 0.25], 1e-6, 'dq / 1e150');
+  });
+});
+
+describe('input checks: CscMatrix builders', () => {
+  it('bad sizes and indices are typed errors naming the argument', () => {
+    expectCode(() => CscMatrix.zeros(-1, 2), ErrorCode.INVALID_TYPE, 'nrows', /got -1/);
+    expectCode(() => CscMatrix.zeros(2, 2 ** 31), ErrorCode.INVALID_TYPE, 'ncols');
+    expectCode(() => CscMatrix.identity(1.5), ErrorCode.INVALID_TYPE, 'n');
+    expectCode(() => CscMatrix.fromTriplets(2, NaN, [0], [0], [1]), ErrorCode.INVALID_TYPE, 'ncols', /got NaN/);
+    const e = expectCode(() => CscMatrix.fromTriplets(2, 2, [0, 5], [0, 1], [1, 1]), ErrorCode.INVALID_MATRIX, 'rows', /rows\[1\] = 5 is outside 0\.\.1/);
+    assert.equal(e.index, 1);
+    expectCode(() => CscMatrix.fromTriplets(2, 2, [0], [0, 1], [1]), ErrorCode.DIMENSION_MISMATCH, 'cols');
+    expectCode(() => CscMatrix.vstack([CscMatrix.zeros(1, 2), CscMatrix.zeros(1, 3)]), ErrorCode.DIMENSION_MISMATCH, 'blocks', /block 1 has 3 columns/);
+    // The builders' output is what the solver is checked against: x* of the reference problem.
+    const A = CscMatrix.vstack([CscMatrix.fromTriplets(1, 2, [0, 0], [0, 1], [1, 1]), CscMatrix.zeros(1, 2)]);
+    const sol = solveSync({ ...problem(), A, u: f64([2, Infinity]), l: f64([-Infinity, -Infinity]) }, { solver: 'ipm' });
+    assertClose(sol.x, xStar, 1e-6, 'x');
   });
 });
