@@ -34,7 +34,7 @@ import { describeValue, ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
-import { requireFloat64Array } from './validate';
+import { ownedArrays, requireFloat64Array } from './validate';
 import { FactorCache, factorCacheOf, hasHandle, problemOf } from './handle';
 
 export type DifferentiateMethod = 'kkt' | 'full' | 'penalty' | 'qp';
@@ -195,6 +195,24 @@ interface Prepared {
   wrt: Set<GradientName>;
 }
 
+function nativeOf(c: Canonical): NativeProblem {
+  const native: NativeProblem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant };
+  if (c.lb) native.lb = c.lb;
+  if (c.ub) native.ub = c.ub;
+  return native;
+}
+
+/**
+ * For an async pass: every array the native side or the assembly after the await reads, copied,
+ * since the caller may transfer its buffers meanwhile (lib/validate.ts, ownedArrays).
+ */
+function owned(prep: Prepared): Prepared {
+  const c = ownedArrays(prep.c);
+  c.given = ownedArrays(prep.c.given);
+  if (prep.c.given.P === prep.c.P) c.given.P = c.P;  // the 'lower' P: the native gradient is already on its pattern
+  return { ...prep, c, native: nativeOf(c), solution: ownedArrays(prep.solution), grads: ownedArrays(prep.grads) };
+}
+
 function nativeBinding(): DifferentiateBinding {
   return binding() as unknown as DifferentiateBinding;
 }
@@ -260,9 +278,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
       wrt.add(name);
     }
   }
-  const native: NativeProblem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant };
-  if (c.lb) native.lb = c.lb;
-  if (c.ub) native.ub = c.ub;
+  const native = nativeOf(c);
   requireNoOverflow({ 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz }, sol, c);
   return { c, problem, native, solution: sol, grads: seeds, options: nativeOptions, wrt };
 }
@@ -462,7 +478,7 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
   const callSite = new Error();
   try {
     const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
-    const prep = prepare(problem, solution, grads, options);
+    const prep = owned(prepare(problem, solution, grads, options));
     return checkedGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
     const err = translateNativeError(e);
@@ -634,8 +650,10 @@ export async function jvp(problem: Problem, solution: DifferentiableSolution, ta
 export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<JvpResult> {
   try {
     const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
-    const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
-    return checkedJvp(prep, nt, await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)));
+    const prepared = prepareJvp(problem, solution, tangents, options);
+    const prep = owned(prepared.prep);
+    const nt = ownedArrays(prepared.nt);
+    return checkedJvp(prep, nt, await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(prepared.active, cache)));
   } catch (e) {
     throw translateNativeError(e);
   }

@@ -7,7 +7,7 @@ import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, tra
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
-import { requireFloat64Array } from './validate';
+import { ownedArrays, requireFloat64Array } from './validate';
 import { Attempt, autoOrder, worstResidual } from './auto';
 import { attachHandle, FactorCache } from './handle';
 
@@ -280,8 +280,9 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
  * reaches (including infeasible and unbounded); rejects with a QpError when it cannot run.
  */
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
-  const c = toCanonical(problem);
-  const opts = nativeOptions(options, c);
+  // Copies: the caller may transfer or resize its buffers while the solve runs (lib/validate.ts).
+  const c = ownedArrays(toCanonical(problem));
+  const opts = ownedArrays(nativeOptions(options, c));
   const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal), options.signal !== undefined) : await solveOne(c, opts, options.signal);
   return options.differentiable ? differentiable(sol, problem) : sol;
 }

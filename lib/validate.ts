@@ -92,6 +92,27 @@ export function requireInt32Array(field: string, value: unknown, length?: number
   return requireTypedArray<Int32Array>('Int32Array', field, value, length);
 }
 
+/**
+ * For native work on the threadpool: a shallow copy of `o` whose typed arrays and CSC matrices
+ * are fresh copies. Any ArrayBuffer can be transferred (structuredClone, postMessage) while an
+ * async call awaits, and a transfer frees the memory a borrowed pointer reads: the process
+ * segfaulted. Sync calls borrow (no JavaScript runs during them); async calls hand these copies
+ * to the addon. The copy is one memcpy of the input, small beside any solve or backward pass.
+ */
+export function ownedArrays<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(o)) out[key] = ownedValue(v);
+  return out as T;
+}
+
+function ownedValue(v: unknown): unknown {
+  const kind = typedArrayKind.call(v);
+  if (kind === 'Float64Array') return new Float64Array(v as Float64Array);
+  if (kind === 'Int32Array') return new Int32Array(v as Int32Array);
+  if (v instanceof CscMatrix) return new CscMatrix(v.nrows, v.ncols, new Int32Array(v.colPtr), new Int32Array(v.rowIdx), new Float64Array(v.values), v.triangle);
+  return v;
+}
+
 export function requireFinite(field: string, values: Float64Array): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) throw problemError(ErrorCode.NOT_FINITE, field, 'must be finite', i, values[i]);

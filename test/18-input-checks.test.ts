@@ -8,15 +8,17 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { differentiateSync, jvpSync, DifferentiateOptions, Grads, Tangents } from '../lib/differentiate';
+import { differentiate, differentiateSync, jvp, jvpSync, DifferentiateOptions, Grads, Tangents } from '../lib/differentiate';
 import { ErrorCode, QpError } from '../lib/errors';
 import { CanonicalProblem, Problem, StandardProblem } from '../lib/problem';
 import { parseQps, QpsOptions, readQps, readQpsSync } from '../lib/qps';
 import { solve, solveSync, SolveOptions } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { MAX_ROWS_PLUS_COLUMNS } from '../lib/validate';
-import { assertClose, f64 } from './helpers';
+import { assertClose, chainQp, f64 } from './helpers';
 
 /**
  * min (x₁ − 1)² + (x₂ − 2)² = ½xᵀ(2I)x − (2, 4)ᵀx + 5  s.t.  x₁ + x₂ ≤ 2: the projection of
@@ -199,6 +201,60 @@ describe('input checks: typed-array arguments', () => {
     const values = f64([5, 1, 1, 5]).subarray(1, 3);
     const bounds = f64([3, 2, 3]).subarray(1, 2);
     await solvesToOptimum({ ...problem(), q, A: new CscMatrix(1, 2, ints.subarray(1, 4), Int32Array.from([0, 0]), values), u: bounds });
+  });
+});
+
+describe('input checks: buffers transferred while async work runs', function () {
+  this.timeout(120000);
+  type Chain = ReturnType<typeof chainQp>;
+  const arraysOf = (p: Chain) => [p.q, p.l, p.u, p.lb, p.ub, p.P.colPtr, p.P.rowIdx, p.P.values, p.A.colPtr, p.A.rowIdx, p.A.values];
+  // The collector, so that the transferred memory is freed (and reused) while the work runs.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  /** Transfers every buffer away and lets the collector free them, then fills the heap. */
+  const transferAll = (arrays: Array<Float64Array | Int32Array>) => {
+    for (const a of arrays) detach(a);
+    gc();
+    const filler: Float64Array[] = [];
+    for (let k = 0; k < 20; k++) filler.push(new Float64Array(50000).fill(1e300));
+    return filler.length;
+  };
+
+  it('solve, differentiate and jvp read copies: the answers equal those of the intact sync calls', async () => {
+    // The reference: the sync calls on an intact copy of the same data (they borrow, no JS runs meanwhile).
+    const n = 3000;
+    const reference = chainQp(n, 1000, 7);
+    const refSol = solveSync(reference, { solver: 'ipm' });
+    assert.equal(refSol.status, 'solved');
+    const dx = new Float64Array(n).map((_, j) => Math.sin(j));
+    const refGrad = differentiateSync(reference, refSol, { dx });
+    const dq = new Float64Array(n).map((_, j) => Math.cos(j));
+    const refJvp = jvpSync(reference, refSol, { dq });
+
+    const p = chainQp(n, 1000, 7);
+    const running = solve(p, { solver: 'ipm' });
+    transferAll(arraysOf(p));
+    const sol = await running;
+    assert.equal(sol.status, 'solved');
+    assertClose(sol.x, refSol.x, 1e-12, 'x');
+
+    const p2 = chainQp(n, 1000, 7);
+    const sol2 = { x: refSol.x.slice(), y: refSol.y.slice(), z: refSol.z.slice(), status: refSol.status };
+    const seeds = { dx: dx.slice() };
+    const backward = differentiate(p2, sol2, seeds);
+    transferAll([...arraysOf(p2), sol2.x, sol2.y, sol2.z, seeds.dx]);
+    const g = await backward;
+    assertClose(g.dq!, refGrad.dq!, 1e-12, 'dq');
+    assertClose(g.dA!, refGrad.dA!, 1e-12, 'dA');
+    assertClose(g.dP!, refGrad.dP!, 1e-12, 'dP');
+
+    const p3 = chainQp(n, 1000, 7);
+    const sol3 = { x: refSol.x.slice(), y: refSol.y.slice(), z: refSol.z.slice(), status: refSol.status };
+    const tangents = { dq: dq.slice() };
+    const forward = jvp(p3, sol3, tangents);
+    transferAll([...arraysOf(p3), sol3.x, sol3.y, sol3.z, tangents.dq]);
+    const t = await forward;
+    assertClose(t.dx, refJvp.dx, 1e-12, 'jvp dx');
   });
 });
 
