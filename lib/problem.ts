@@ -104,20 +104,20 @@ export function problemForm(problem: Problem): 'canonical' | 'standard' {
 }
 
 /**
- * The problem's own enumerable fields, each read once (a getter cannot hand the checks one
- * array and the solver another), after rejecting keys neither form knows: a misspelt `UB` is
- * an error, not a missing bound.
+ * The problem's fields, each read once (a getter cannot hand the checks one array and the
+ * solver another), after rejecting own keys neither form knows: a misspelt `UB` is an error,
+ * not a missing bound.
  */
 function ownFields(problem: object): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  const keys = Object.keys(problem);
-  for (const key of keys) fields[key] = (problem as Record<string, unknown>)[key];
-  for (const key of keys) {
-    if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
-      const known = [...new Set([...canonicalKeys, ...standardKeys])].join(', ');
-      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${known})`, undefined, fields[key]);
+  const known = new Set([...canonicalKeys, ...standardKeys]);
+  for (const key of Object.keys(problem)) {
+    if (!known.has(key)) {
+      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${[...known].join(', ')})`, undefined, (problem as Record<string, unknown>)[key]);
     }
   }
+  // Known fields may be inherited (a problem made with Object.create(base)); each is read once.
+  const fields: Record<string, unknown> = {};
+  for (const key of known) fields[key] = (problem as Record<string, unknown>)[key];
   return fields;
 }
 

@@ -312,6 +312,18 @@ class Triplets {
   }
 }
 
+/** The column holding stored entry k (binary search in colPtr). */
+function columnOf(M: CscMatrix, k: number): number {
+  let lo = 0;
+  let hi = M.ncols - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (M.colPtr[mid]! <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The reader
 
@@ -947,6 +959,13 @@ class Reader {
 
   // --- assembly --------------------------------------------------------------------------
 
+  /** Repeated entries are summed, and two finite values can sum past the double range. */
+  private requireFiniteSums(values: Float64Array, what: (k: number) => string): void {
+    for (let k = 0; k < values.length; k++) {
+      if (!Number.isFinite(values[k])) throw parseError(this.lineNo, `${what(k)}: its repeated entries sum to ${values[k]}`, String(values[k]));
+    }
+  }
+
   private finish(): Omit<QpsProblem, 'name'> {
     const n = this.colNames.length;
     const m = this.rowNames.length;
@@ -957,6 +976,9 @@ class Reader {
     if (this.quadObjEntries === this.P.count) this.duplicateEntries += this.P.count - P.nnz;
 
     const q = Float64Array.from(this.q);
+    this.requireFiniteSums(q, (k) => `the objective coefficient of column ${quote(this.colNames[k]!)}`);
+    this.requireFiniteSums(A.values, (k) => `the entry of column ${quote(this.colNames[columnOf(A, k)]!)} in row ${quote(this.rowNames[A.rowIdx[k]!]!)}`);
+    this.requireFiniteSums(P.values, (k) => `the quadratic entry (${quote(this.colNames[P.rowIdx[k]!]!)}, ${quote(this.colNames[columnOf(P, k)]!)})`);
     const lb = Float64Array.from(this.lb);
     const ub = Float64Array.from(this.ub);
     const l = new Float64Array(m);

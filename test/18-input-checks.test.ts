@@ -373,6 +373,12 @@ describe('input checks: strict options and keys', () => {
     await rejects({ ...problem(), Lb: undefined }, ErrorCode.INVALID_TYPE, 'Lb');
   });
 
+  it('known fields may be inherited (Object.create(base)); unknown own keys are still named', async () => {
+    const inherited = Object.create(problem()) as CanonicalProblem;
+    await solvesToOptimum(inherited);
+    await rejects(Object.assign(Object.create(problem()), { Q: 1 }), ErrorCode.INVALID_TYPE, 'Q');
+  });
+
   it("a QpsProblem's description keys (name, stats, rowNames, …) are known", async () => {
     const p = parseQps(['NAME T', 'ROWS', ' N obj', ' L c', 'COLUMNS', ' x obj -2 c 1', ' y obj -4 c 1', 'RHS', ' rhs c 2', 'BOUNDS', ' FR bnd x', ' FR bnd y', 'QUADOBJ', ' x x 2', ' y y 2', 'ENDATA'].join('\n'));
     await solvesToOptimum(p);
@@ -480,6 +486,13 @@ describe('input checks: QPS numbers and files', () => {
     // A finite RHS with an infinite range is a one-sided row.
     const r = parseQps(qps({ 14: ' rng e -1e30' }));
     assert.deepEqual([r.l[1], r.u[1]], [-Infinity, 0]);
+  });
+
+  it('repeated entries that sum past the double range are an error naming the entry', () => {
+    // x gets three entries in row c (1, 1.7e308, 1.7e308): a column listed again is the same column.
+    parseFails(qps({ 9: ' x c 1.7e308 c 1.7e308' }), 21, 'Infinity', /the entry of column 'x' in row 'c': its repeated entries sum to Infinity/);
+    parseFails(qps({ 20: ' x x 1.7e308', 19: ' x x 1.7e308' }), 21, 'Infinity', /the quadratic entry \('x', 'x'\)/);
+    parseFails(qps({ 9: ' x obj -1.7e308' }).replace(' x obj -2 c 1', ' x obj -1.7e308 c 1'), 21, '-Infinity', /objective coefficient of column 'x'/);
   });
 
   it('readQps of a missing file, a directory or "" is ERR_QP_QPS_PARSE naming the path; a non-string path is ERR_QP_INVALID_TYPE', async () => {
