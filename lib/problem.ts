@@ -108,16 +108,17 @@ export function problemForm(problem: Problem): 'canonical' | 'standard' {
  * solver another), after rejecting own keys neither form knows: a misspelt `UB` is an error,
  * not a missing bound.
  */
+const knownKeys = [...new Set([...canonicalKeys, ...standardKeys])];
+
 function ownFields(problem: object): Record<string, unknown> {
-  const known = new Set([...canonicalKeys, ...standardKeys]);
   for (const key of Object.keys(problem)) {
-    if (!known.has(key)) {
-      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${[...known].join(', ')})`, undefined, (problem as Record<string, unknown>)[key]);
+    if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
+      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${knownKeys.join(', ')})`, undefined, (problem as Record<string, unknown>)[key]);
     }
   }
   // Known fields may be inherited (a problem made with Object.create(base)); each is read once.
   const fields: Record<string, unknown> = {};
-  for (const key of known) fields[key] = (problem as Record<string, unknown>)[key];
+  for (const key of knownKeys) fields[key] = (problem as Record<string, unknown>)[key];
   return fields;
 }
 

@@ -19,16 +19,6 @@ const typedArrayKind = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
 const typedArrayLength = intrinsicGetter(typedArrayPrototype, 'length') as (this: unknown) => number;
 const typedArrayBuffer = intrinsicGetter(typedArrayPrototype, 'buffer') as (this: unknown) => ArrayBufferLike;
 const arrayBufferResizable = intrinsicGetter(ArrayBuffer.prototype, 'resizable');
-const sharedByteLength = intrinsicGetter(SharedArrayBuffer.prototype, 'byteLength');
-
-function isSharedBuffer(buffer: ArrayBufferLike): boolean {
-  try {
-    sharedByteLength.call(buffer);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Node 20 has no ArrayBuffer.prototype.detached: a view cannot be constructed on a detached buffer. */
 function isDetached(buffer: ArrayBufferLike): boolean {
@@ -66,7 +56,7 @@ function notKind(kind: Kind, value: unknown): string {
 function requireTypedArray<T extends Float64Array | Int32Array>(kind: Kind, field: string, value: unknown, length: number | undefined): T {
   if (typedArrayKind.call(value) !== kind) throw problemError(ErrorCode.INVALID_TYPE, field, notKind(kind, value), undefined, value);
   const buffer = typedArrayBuffer.call(value);
-  const shared = isSharedBuffer(buffer);
+  const shared = types.isSharedArrayBuffer(buffer);  // a C++ type test: no exception on the common path
   const actual = typedArrayLength.call(value);
   // Every view of a detached buffer has length 0, so only an empty view needs the test.
   if (actual === 0 && !shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
