@@ -347,10 +347,15 @@ function checkedGradients(prep: Prepared, r: NativeGradients): Gradients {
   return toGradients(prep, r);
 }
 
-function checkedJvp(prep: Prepared, tangents: NativeTangents, r: JvpResult): JvpResult {
+/** The tangents by the names an error gives them (the standard form's are stacked: dA, dl, du). */
+function tangentFields(tangents: NativeTangents): Record<string, Float64Array | undefined> {
   const named: Record<string, Float64Array | undefined> = {};
   for (const [k, v] of Object.entries(tangents)) named[`tangents.${k}`] = v;
-  requireFiniteResult('derivative', { dx: r.dx, dy: r.dy, dz: r.dz }, { ...named, ...passInputs(prep) });
+  return named;
+}
+
+function checkedJvp(prep: Prepared, tangents: NativeTangents, r: JvpResult): JvpResult {
+  requireFiniteResult('derivative', { dx: r.dx, dy: r.dy, dz: r.dz }, { ...tangentFields(tangents), ...passInputs(prep) });
   return r;
 }
 
@@ -620,9 +625,7 @@ function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents
       nt.dl = dl;
     }
   }
-  const named: Record<string, Float64Array | undefined> = {};
-  for (const [k, v] of Object.entries(nt)) named[`tangents.${k}`] = v;
-  requireNoOverflow(named, prep.solution, c);
+  requireNoOverflow(tangentFields(nt), prep.solution, c);
   return { prep, nt, active };
 }
 

@@ -103,13 +103,13 @@ export function problemForm(problem: Problem): 'canonical' | 'standard' {
   return hasStandard ? 'standard' : 'canonical';
 }
 
+const knownKeys = [...new Set([...canonicalKeys, ...standardKeys])];
+
 /**
  * The problem's fields, each read once (a getter cannot hand the checks one array and the
  * solver another), after rejecting own keys neither form knows: a misspelt `UB` is an error,
  * not a missing bound.
  */
-const knownKeys = [...new Set([...canonicalKeys, ...standardKeys])];
-
 function ownFields(problem: object): Record<string, unknown> {
   for (const key of Object.keys(problem)) {
     if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
