@@ -14,7 +14,11 @@
  *    - P = 0 (an LP): highs (simplex, exact vertex duals), clp, ipopt, admm;
  *    - a nearly linear QP (P touches under a quarter of the variables): clp, ipopt, admm, highs;
  *    - otherwise: ipopt, admm, clp, highs.
- * 3. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
+ * 3. Data beyond a solver's limits (ERR_QP_OUT_OF_RANGE: Clp aborts or runs on for good on
+ *    some, HiGHS rejects others) skip that solver; a non-convex P (ERR_QP_NOT_CONVEX) ends the
+ *    search, as every solver would refuse it. An infeasible or unbounded status counts as an
+ *    answer: the native layer keeps it only with a certificate it verified.
+ * 4. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
  *    it on this class of problem is skipped (HiGHS's QP solver and Clp's QP primal poll
  *    nothing); with an AbortSignal, so is one that cannot be cancelled (availableSolvers()
  *    says which, per class, under `honours`).
@@ -30,8 +34,11 @@ import { Canonical } from './problem';
 
 export interface Attempt {
   solver: string;
+  /** A SolveStatus, or 'skipped' when the data exceed the solver's limits (ERR_QP_OUT_OF_RANGE). */
   status: string;
   seconds: number;
+  /** Why it was skipped. */
+  reason?: string;
 }
 
 /** What the caller asked of a time limit and of cancellation. */

@@ -383,6 +383,13 @@ struct ClpOptions {
                       "options.solverOptions." + key);
       }
     }
+    // Clp's C interface takes no option by name: a string can only be a mistake.
+    for (const auto& entry : s.extra_text) {
+      const std::string& key = entry.first;
+      throw QpError(code::kInvalidOption,
+                    "options.solverOptions." + key + ": Clp takes numeric options only (known: scaling, perturbation, presolve)",
+                    "options.solverOptions." + key);
+    }
   }
 };
 
@@ -557,6 +564,13 @@ SolverEntry ClpSolverEntry() {
   // Clp's QP primal can run on, deaf to its limits, on some QPs (see FindUnboundedRay).
   caps.time_limit = {true, false};
   caps.infeasibility_certificate = false;
+  // Measured in child processes (docs/RELIABILITY.md): Clp aborts (SIGABRT in
+  // ClpSimplex::createRim) on |q_j| ≥ 1e25, runs on for good with an |A_ij| of 1e19 or a
+  // P_jj of 1e250 (ClpNonLinearCost::setOne aborts at 1e300), and loses accuracy well
+  // before. Kept an order of magnitude or more inside each.
+  caps.limits.hessian = 1e15;
+  caps.limits.matrix = 1e15;
+  caps.limits.cost = 1e20;
   caps.license = "EPL-2.0";
   caps.version = "1.17.6";
   return {"clp", caps, [] { return std::unique_ptr<Solver>(new ClpSolver()); }};

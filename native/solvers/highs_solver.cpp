@@ -165,6 +165,11 @@ SolverEntry HighsSolverEntry() {
   caps.cancellation = {true, false};
   caps.time_limit = {true, false};
   caps.infeasibility_certificate = false;
+  // HiGHS rejects |A_ij| and |P_ij| ≥ 1e15 (its large_matrix_value) and reads |q_j| ≥ 1e20 as
+  // an infinite cost (infinite_cost): both are stopped before it sees them.
+  caps.limits.hessian = 1e15;
+  caps.limits.matrix = 1e15;
+  caps.limits.cost = 1e20;
   caps.license = "MIT";
   caps.version = "1.10.0";
   return {"highs", caps, [] { return std::unique_ptr<Solver>(new HighsSolver()); }};

@@ -1,6 +1,10 @@
 #include <algorithm>
+#include <cmath>
+#include <string>
 
+#include "../core/convexity.hpp"
 #include "../core/error.hpp"
+#include "../core/limits.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
 #include "solver.hpp"
@@ -39,9 +43,15 @@ const std::vector<SolverEntry>& SolverRegistry() {
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
+    // admm's own adapter says neither (its file belongs to the admm core): its setup
+    // factorises P + σI and rejects a P that is not PSD; |A_ij| ≥ 1e150 makes its KKT
+    // factorisation fail or its iteration stall (1e160: no progress; 1e200: setup fails).
+    e.back().capabilities.checks_convexity = true;
+    e.back().capabilities.limits.matrix = 1e150;
 #endif
 #ifdef DIFFQP_WITH_IPM
     e.push_back(IpmSolverEntry());
+    e.back().capabilities.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
 #endif
     return e;
   }();
@@ -80,22 +90,87 @@ Result SolveWithoutVariables(const ProblemView& p) {
   return r;
 }
 
+namespace {
+
+// ipm and admm report a P that is not PSD as ERR_QP_INVALID_MATRIX (older adapters) or
+// ERR_QP_NOT_CONVEX; either becomes ERR_QP_NOT_CONVEX with a witness from our own check.
+bool IsNotConvexError(const QpError& e) {
+  if (std::string(e.code()) == code::kNotConvex) return true;
+  return std::string(e.code()) == code::kInvalidMatrix && e.field() == "P" &&
+         std::string(e.what()).find("not positive semidefinite") != std::string::npos;
+}
+
+// The ‖·‖∞-largest entry of v, or 0.
+double MaxAbs(const std::vector<double>& v) {
+  double r = 0;
+  for (double e : v) r = std::max(r, std::fabs(e));
+  return r;
+}
+
+// An infeasible or unbounded status stands only with a certificate that holds on the
+// caller's data. A solver without one (Ipopt, HiGHS's QP solver, Clp) often left it in its
+// iterate: a diverging x is an improving ray, multipliers blowing up are a Farkas vector.
+// The same candidates turn a failed or inaccurate answer into a certificate when they hold.
+void DecideByCertificate(const ProblemView& p, Result& r) {
+  const bool claims_infeasible = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
+  if (claims_infeasible && CertificateHolds(p, r.status, r.certificate)) return;
+  if (r.status == Status::kSolved || r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
+  if ((int32_t)r.x.size() == p.n && MaxAbs(r.x) > 0 && CertificateHolds(p, Status::kDualInfeasible, r.x)) {
+    r.status = Status::kDualInfeasible;
+    r.certificate = r.x;
+    r.raw_status_text += " (diffqp: x is an improving ray)";
+    return;
+  }
+  if (r.has_duals && (int32_t)r.y.size() == p.m && (int32_t)r.z.size() == p.n) {
+    std::vector<double> yz(r.y);
+    yz.insert(yz.end(), r.z.begin(), r.z.end());
+    if (CertificateHolds(p, Status::kPrimalInfeasible, yz)) {
+      r.status = Status::kPrimalInfeasible;
+      r.certificate = std::move(yz);
+      r.raw_status_text += " (diffqp: (y, z) is a certificate of primal infeasibility)";
+      return;
+    }
+  }
+  if (claims_infeasible) {
+    r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
+                         " infeasibility holds)";
+    r.status = Status::kSolverFailed;
+    r.certificate.clear();
+  }
+}
+
+}  // namespace
+
 Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel) {
   const SolverEntry& entry = FindSolver(key);
   ValidateProblem(p);
+  RequireWithinLimits(p, entry.capabilities.limits, entry.key);
+  if (!entry.capabilities.checks_convexity) RequireConvex(p.P);
   // The solver's own time includes building and freeing its objects (Ipopt and HiGHS
   // spend real time there); what is left of a call's wall time is diffqp's overhead.
   const Timer clock;
   Result r;
-  {
-    std::unique_ptr<Solver> solver = entry.create();
-    r = solver->Solve(p, s, cancel);
+  if (p.n == 0) {
+    // Nothing to iterate on: one answer for every solver (some fail or refuse n = 0).
+    r = SolveWithoutVariables(p);
+    r.raw_status_text = r.status == Status::kSolved ? "no variables (diffqp: every row holds 0)" : "no variables (diffqp: a row excludes 0)";
+  } else {
+    try {
+      std::unique_ptr<Solver> solver = entry.create();
+      r = solver->Solve(p, s, cancel);
+    } catch (const QpError& e) {
+      if (!IsNotConvexError(e)) throw;
+      const ConvexityVerdict v = CheckConvexity(p.P);
+      if (!v.convex) ThrowNotConvex(v);
+      throw QpError(code::kNotConvex, std::string(e.what()), "P");
+    }
   }
   const double total = clock.Seconds();
   r.setup_seconds = std::max(0.0, total - r.solve_seconds);
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
   MeasureSolution(p, s, r);
+  DecideByCertificate(p, r);
   return r;
 }
 
