@@ -20,7 +20,7 @@ export const ErrorCode = {
   /** An option has the wrong type or value. */
   INVALID_OPTION: 'ERR_QP_INVALID_OPTION',
   /**
-   * P is not positive semidefinite (within 1e-5·max P_jj for HiGHS, Ipopt and Clp, checked by
+   * P is not positive semidefinite (within 1e-4·max P_jj for HiGHS, Ipopt and Clp, checked by
    * one LDLᵀ of P + εI; ipm and admm check in their own factorisation). `index` names a witness
    * variable (a negative pivot, diagonal entry or 2×2 minor).
    */

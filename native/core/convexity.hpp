@@ -11,8 +11,9 @@ namespace diffqp {
 
 // P ⪰ 0 is accepted within this fraction of max_j P_jj: the LDLᵀ of P + ε·I with
 // ε = kConvexityTolerance · max_j P_jj must have only positive pivots. Maros–Meszaros
-// VALUES, convex but rounded in its file, has λ_min ≈ −1.2e-6·λ_max.
-constexpr double kConvexityTolerance = 1e-5;
+// VALUES, convex but rounded in its file, needs ε ≥ 3e-5·max P_jj here; 1e-4 is also the
+// tolerance of ipm's own check, so that every solver gives one verdict.
+constexpr double kConvexityTolerance = 1e-4;
 
 struct ConvexityVerdict {
   bool convex = true;

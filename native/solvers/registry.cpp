@@ -7,6 +7,7 @@
 #include "../core/limits.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
+#include "certificate_search.hpp"
 #include "solver.hpp"
 #include "timer.hpp"
 
@@ -111,7 +112,8 @@ double MaxAbs(const std::vector<double>& v) {
 // caller's data. A solver without one (Ipopt, HiGHS's QP solver, Clp) often left it in its
 // iterate: a diverging x is an improving ray, multipliers blowing up are a Farkas vector.
 // The same candidates turn a failed or inaccurate answer into a certificate when they hold.
-void DecideByCertificate(const ProblemView& p, Result& r) {
+// A claim that none of these backs becomes solverFailed.
+void DecideByCertificate(const ProblemView& p, double time_left, Result& r) {
   const bool claims_infeasible = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
   if (claims_infeasible && CertificateHolds(p, r.status, r.certificate)) return;
   if (r.status == Status::kSolved || r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
@@ -131,12 +133,23 @@ void DecideByCertificate(const ProblemView& p, Result& r) {
       return;
     }
   }
-  if (claims_infeasible) {
-    r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
-                         " infeasibility holds)";
-    r.status = Status::kSolverFailed;
-    r.certificate.clear();
+  if (!claims_infeasible) return;
+  // Our own LP for the certificate: of the kind claimed, then of the other (Clp calls some
+  // unbounded problems infeasible).
+  const Status other = r.status == Status::kPrimalInfeasible ? Status::kDualInfeasible : Status::kPrimalInfeasible;
+  for (const Status kind : {r.status, other}) {
+    std::vector<double> found = SearchCertificate(p, kind, time_left);
+    if (!found.empty() && CertificateHolds(p, kind, found)) {
+      r.raw_status_text += kind == r.status ? " (diffqp: certificate found by an LP)" : " (diffqp: an LP found a certificate of the other kind)";
+      r.status = kind;
+      r.certificate = std::move(found);
+      return;
+    }
   }
+  r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
+                       " infeasibility holds)";
+  r.status = Status::kSolverFailed;
+  r.certificate.clear();
 }
 
 }  // namespace
@@ -170,7 +183,7 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
   MeasureSolution(p, s, r);
-  DecideByCertificate(p, r);
+  DecideByCertificate(p, s.time_limit - clock.Seconds(), r);
   return r;
 }
 
