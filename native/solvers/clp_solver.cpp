@@ -474,6 +474,8 @@ class ClpSolver : public Solver {
       r.status = Status::kPrimalInfeasible;
       r.raw_status = 1;
       r.raw_status_text = "primal infeasible (diffqp: row " + std::to_string(row) + " has no entries and excludes 0)";
+      r.certificate.assign(p.m + p.n, 0.0);  // that row alone: Aᵀe_row = 0, support −|bound|
+      r.certificate[row] = p.l[row] > 0 ? -1.0 : 1.0;
       return r;
     }
     // Outcomes found by diffqp's own checks, each after a phase-1 LP says which way.

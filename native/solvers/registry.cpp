@@ -108,44 +108,45 @@ double MaxAbs(const std::vector<double>& v) {
   return r;
 }
 
+// A candidate certificate of `kind` left in the solver's iterate: a diverging x is an
+// improving ray, multipliers blowing up are a Farkas vector (y, z). Empty when there is none.
+std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, Status kind) {
+  if (kind == Status::kDualInfeasible) return (int32_t)r.x.size() == p.n && MaxAbs(r.x) > 0 ? r.x : std::vector<double>{};
+  if (!r.has_duals || (int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n) return {};
+  std::vector<double> yz(r.y);
+  yz.insert(yz.end(), r.z.begin(), r.z.end());
+  return yz;
+}
+
 // An infeasible or unbounded status stands only with a certificate that holds on the
 // caller's data. A solver without one (Ipopt, HiGHS's QP solver, Clp) often left it in its
-// iterate: a diverging x is an improving ray, multipliers blowing up are a Farkas vector.
-// The same candidates turn a failed or inaccurate answer into a certificate when they hold.
-// A claim that none of these backs becomes solverFailed.
+// iterate; failing that, diffqp's own LP looks for it (certificate_search.hpp), for the kind
+// claimed first, then the other (Clp calls some unbounded problems infeasible). A claim that
+// nothing backs becomes solverFailed. A failed or inaccurate answer whose iterate is a
+// certificate becomes that status (HiGHS's QP solver said "Optimal" at x₂ = 1e7 on an
+// unbounded QP); no LP is spent on those.
 void DecideByCertificate(const ProblemView& p, double time_left, Result& r) {
-  const bool claims_infeasible = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
-  if (claims_infeasible && CertificateHolds(p, r.status, r.certificate)) return;
+  const bool claims = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
+  if (claims && CertificateHolds(p, r.status, r.certificate)) return;
   if (r.status == Status::kSolved || r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
-  if ((int32_t)r.x.size() == p.n && MaxAbs(r.x) > 0 && CertificateHolds(p, Status::kDualInfeasible, r.x)) {
-    r.status = Status::kDualInfeasible;
-    r.certificate = r.x;
-    r.raw_status_text += " (diffqp: x is an improving ray)";
+  const Status claimed = claims ? r.status : Status::kDualInfeasible;
+  const Status other = claimed == Status::kPrimalInfeasible ? Status::kDualInfeasible : Status::kPrimalInfeasible;
+  for (const Status kind : {claimed, other}) {
+    const char* what = kind == Status::kDualInfeasible ? "dual" : "primal";
+    std::vector<double> found = CandidateFromIterate(p, r, kind);
+    std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
+    if (found.empty() || !CertificateHolds(p, kind, found)) {
+      if (!claims) continue;
+      found = SearchCertificate(p, kind, time_left);
+      how = std::string("an LP found a certificate of ") + what + " infeasibility";
+      if (found.empty() || !CertificateHolds(p, kind, found)) continue;
+    }
+    r.raw_status_text += " (diffqp: " + how + ")";
+    r.status = kind;
+    r.certificate = std::move(found);
     return;
   }
-  if (r.has_duals && (int32_t)r.y.size() == p.m && (int32_t)r.z.size() == p.n) {
-    std::vector<double> yz(r.y);
-    yz.insert(yz.end(), r.z.begin(), r.z.end());
-    if (CertificateHolds(p, Status::kPrimalInfeasible, yz)) {
-      r.status = Status::kPrimalInfeasible;
-      r.certificate = std::move(yz);
-      r.raw_status_text += " (diffqp: (y, z) is a certificate of primal infeasibility)";
-      return;
-    }
-  }
-  if (!claims_infeasible) return;
-  // Our own LP for the certificate: of the kind claimed, then of the other (Clp calls some
-  // unbounded problems infeasible).
-  const Status other = r.status == Status::kPrimalInfeasible ? Status::kDualInfeasible : Status::kPrimalInfeasible;
-  for (const Status kind : {r.status, other}) {
-    std::vector<double> found = SearchCertificate(p, kind, time_left);
-    if (!found.empty() && CertificateHolds(p, kind, found)) {
-      r.raw_status_text += kind == r.status ? " (diffqp: certificate found by an LP)" : " (diffqp: an LP found a certificate of the other kind)";
-      r.status = kind;
-      r.certificate = std::move(found);
-      return;
-    }
-  }
+  if (!claims) return;
   r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
                        " infeasibility holds)";
   r.status = Status::kSolverFailed;
