@@ -8,7 +8,7 @@
 #include "../core/limits.hpp"
 
 #ifdef DIFFQP_WITH_HIGHS
-#include "highs/interfaces/highs_c_api.h"
+#include "highs_common.hpp"
 #endif
 
 namespace diffqp {
@@ -35,7 +35,7 @@ struct Lp {
   }
 
   // The optimal v, or empty when HiGHS does not report an optimum with objective < bound.
-  std::vector<double> Minimise(double time_limit, double bound) const {
+  std::vector<double> Minimise(double time_limit, const CancelFlag& cancel, double bound) const {
     std::vector<HighsInt> start{0}, index;
     std::vector<double> value;
     for (const auto& col : columns) {
@@ -45,11 +45,9 @@ struct Lp {
       }
       start.push_back((HighsInt)index.size());
     }
-    struct Handle {
-      void* h = Highs_create();
-      ~Handle() { Highs_destroy(h); }
-    } handle;
+    HighsHandle handle;
     void* h = handle.h;
+    InterruptOnCancel(h, cancel);
     Highs_setBoolOptionValue(h, "output_flag", 0);
     Highs_setStringOptionValue(h, "solver", "simplex");
     Highs_setDoubleOptionValue(h, "primal_feasibility_tolerance", 1e-9);
@@ -71,7 +69,7 @@ struct Lp {
 
 // min qᵀd over Pd = 0, Ad in the recession cone of [l, u], d in that of [lb, ub], qᵀd ≥ −1:
 // an optimum below 0 is an improving ray.
-std::vector<double> SearchRay(const ProblemView& p, double time_limit) {
+std::vector<double> SearchRay(const ProblemView& p, double time_limit, const CancelFlag& cancel) {
   const double inf = kInf;
   Lp lp;
   for (int32_t j = 0; j < p.n; j++) {
@@ -103,12 +101,12 @@ std::vector<double> SearchRay(const ProblemView& p, double time_limit) {
   }
   // P's rows were added as met: each column's entries must be sorted by row for HiGHS.
   for (auto& col : lp.columns) std::sort(col.begin(), col.end());
-  return lp.Minimise(time_limit, -0.5);
+  return lp.Minimise(time_limit, cancel, -0.5);
 }
 
 // Farkas: min uᵀy₊ − lᵀy₋ + ubᵀz₊ − lbᵀz₋ over Aᵀ(y₊ − y₋) + z₊ − z₋ = 0, each part in
 // [0, 1] (0 on an infinite side): an optimum below 0 is a certificate (y, z).
-std::vector<double> SearchFarkas(const ProblemView& p, double time_limit) {
+std::vector<double> SearchFarkas(const ProblemView& p, double time_limit, const CancelFlag& cancel) {
   Lp lp;
   for (int32_t j = 0; j < p.n; j++) lp.AddRow(0.0, 0.0);
   auto part = [&](double bound, double sign) {
@@ -131,7 +129,7 @@ std::vector<double> SearchFarkas(const ProblemView& p, double time_limit) {
       lp.columns[y_minus[i]].emplace_back(j, -p.A.Ax[k]);
     }
   }
-  const std::vector<double> v = lp.Minimise(time_limit, -1e-9);
+  const std::vector<double> v = lp.Minimise(time_limit, cancel, -1e-9);
   if (v.empty()) return {};
   std::vector<double> yz(p.m + p.n);
   for (int32_t i = 0; i < p.m; i++) yz[i] = v[y_plus[i]] - v[y_minus[i]];
@@ -141,24 +139,21 @@ std::vector<double> SearchFarkas(const ProblemView& p, double time_limit) {
 
 }  // namespace
 
-std::vector<double> SearchCertificate(const ProblemView& p, Status status, double time_limit) {
+std::vector<double> SearchCertificate(const ProblemView& p, Status status, double time_limit, const CancelFlag& cancel) {
   // The LPs carry P and A as constraints and q or the bounds as costs: within HiGHS's limits.
-  DataLimits highs;
-  highs.hessian = highs.matrix = 1e15;
-  highs.cost = 1e20;
   try {
-    RequireWithinLimits(p, highs, "highs");
+    RequireWithinLimits(p, HighsLimits(), "highs");
   } catch (const QpError&) {
     return {};
   }
-  if (status == Status::kDualInfeasible) return SearchRay(p, time_limit);
-  if (status == Status::kPrimalInfeasible) return SearchFarkas(p, time_limit);
+  if (status == Status::kDualInfeasible) return SearchRay(p, time_limit, cancel);
+  if (status == Status::kPrimalInfeasible) return SearchFarkas(p, time_limit, cancel);
   return {};
 }
 
 #else
 
-std::vector<double> SearchCertificate(const ProblemView&, Status, double) { return {}; }
+std::vector<double> SearchCertificate(const ProblemView&, Status, double, const CancelFlag&) { return {}; }
 
 #endif
 

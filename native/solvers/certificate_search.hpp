@@ -11,7 +11,8 @@ namespace diffqp {
 
 // A candidate certificate of `status` (kPrimalInfeasible: (y, z), length m + n;
 // kDualInfeasible: a ray d, length n), or empty when the LP finds none, cannot run (no
-// HiGHS in this build, data beyond HiGHS's limits) or runs out of `time_limit` seconds.
-std::vector<double> SearchCertificate(const ProblemView& p, Status status, double time_limit);
+// HiGHS in this build, data beyond HiGHS's limits), runs out of `time_limit` seconds or is
+// cancelled.
+std::vector<double> SearchCertificate(const ProblemView& p, Status status, double time_limit, const CancelFlag& cancel);
 
 }  // namespace diffqp

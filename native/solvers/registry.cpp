@@ -125,7 +125,7 @@ std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, 
 // nothing backs becomes solverFailed. A failed or inaccurate answer whose iterate is a
 // certificate becomes that status (HiGHS's QP solver said "Optimal" at x₂ = 1e7 on an
 // unbounded QP); no LP is spent on those.
-void DecideByCertificate(const ProblemView& p, double time_left, Result& r) {
+void DecideByCertificate(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
   const bool claims = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
   if (claims && CertificateHolds(p, r.status, r.certificate)) return;
   if (r.status == Status::kSolved || r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
@@ -137,7 +137,7 @@ void DecideByCertificate(const ProblemView& p, double time_left, Result& r) {
     std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
     if (found.empty() || !CertificateHolds(p, kind, found)) {
       if (!claims) continue;
-      found = SearchCertificate(p, kind, time_left);
+      found = SearchCertificate(p, kind, time_left, cancel);
       how = std::string("an LP found a certificate of ") + what + " infeasibility";
       if (found.empty() || !CertificateHolds(p, kind, found)) continue;
     }
@@ -184,7 +184,7 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
   MeasureSolution(p, s, r);
-  DecideByCertificate(p, s.time_limit - clock.Seconds(), r);
+  DecideByCertificate(p, s.time_limit - clock.Seconds(), cancel, r);
   return r;
 }
 
