@@ -153,6 +153,8 @@ const cases: Case[] = [
   { name: 'unbounded LP: min −x₁ − x₂, x₁ − x₂ ≤ 1, x ≥ 0', d: { n: 2, q: [-1, -1], A: [[1, -1]], l: [-inf], u: [1], lb: [0, 0] }, expect: { status: 'dualInfeasible' } },
   { name: 'unbounded QP: P = diag(1, 0), q = (0, −1), x₁ ≤ 1 (HiGHS said Optimal at x₂ = 1e7)', d: { n: 2, P: [[1, 0], [0, 0]], q: [0, -1], A: [[1, 0]], l: [-inf], u: [1] }, expect: { status: 'dualInfeasible' } },
   { name: 'unbounded QP: P = [[1,−1],[−1,1]], q = (−1, −1), |x₁ − x₂| ≤ 1', d: { n: 2, P: [[1, -1], [-1, 1]], q: [-1, -1], A: [[1, -1]], l: [-1], u: [1] }, expect: { status: 'dualInfeasible' } },
+  { name: 'unbounded QP: rank-one P = [[9,3],[3,1]], q = (1, 0) not in its range (Ipopt said solved at |x| ≈ 1e15)', d: { n: 2, P: [[9, 3], [3, 1]], q: [1, 0] }, expect: { status: 'dualInfeasible' } },
+  { name: 'primal and dual infeasible at once: x free, 0·x = 1, q = 1 (primalInfeasible from every solver)', d: { n: 1, q: [1], A: [[0]], l: [1], u: [1] }, expect: { status: 'primalInfeasible' } },
   // non-convex
   { name: 'non-convex: [[1,0],[0,−1]] on the box [−1,1]² (was solved at the saddle)', d: { n: 2, P: [[1, 0], [0, -1]], q: [0, 0], lb: [-1, -1], ub: [1, 1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [1] } },
   { name: 'non-convex: [[1,2],[2,1]] with x₁ + x₂ = 1 (was solved at a maximum)', d: { n: 2, P: [[1, 2], [2, 1]], q: [0, 0], A: [[1, 1]], l: [1], u: [1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [0, 1] } },

@@ -124,14 +124,18 @@ std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, 
 // claimed first, then the other (Clp calls some unbounded problems infeasible). A claim that
 // nothing backs becomes solverFailed. A failed or inaccurate answer whose iterate is a
 // certificate becomes that status (HiGHS's QP solver said "Optimal" at x₂ = 1e7 on an
-// unbounded QP); no LP is spent on those.
+// unbounded QP), and so does a "solved" whose x is an improving ray; no LP is spent on those.
 void DecideByCertificate(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
   const bool claims = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
   if (claims && CertificateHolds(p, r.status, r.certificate)) return;
-  if (r.status == Status::kSolved || r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
+  if (r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
+  // "Solved" far out along a ray passes the relative residual test (Ipopt on P = [[9,3],[3,1]],
+  // q = (1, 0), unconstrained): its x is checked as a ray as well, at the cost of one P x, A x.
+  const bool solved = r.status == Status::kSolved;
   const Status claimed = claims ? r.status : Status::kDualInfeasible;
   const Status other = claimed == Status::kPrimalInfeasible ? Status::kDualInfeasible : Status::kPrimalInfeasible;
   for (const Status kind : {claimed, other}) {
+    if (solved && kind == Status::kPrimalInfeasible) continue;
     const char* what = kind == Status::kDualInfeasible ? "dual" : "primal";
     std::vector<double> found = CandidateFromIterate(p, r, kind);
     std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
@@ -151,6 +155,19 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
                        " infeasibility holds)";
   r.status = Status::kSolverFailed;
   r.certificate.clear();
+}
+
+// A problem can be primal and dual infeasible at once (x free, 0·x = 1, q = 1): whichever a
+// solver finds first, the answer is primalInfeasible (a ray of descent means nothing without a
+// feasible point), so that every solver gives the same one.
+void PreferPrimalInfeasibility(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
+  if (r.status != Status::kDualInfeasible) return;
+  std::vector<double> yz = CandidateFromIterate(p, r, Status::kPrimalInfeasible);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) yz = SearchCertificate(p, Status::kPrimalInfeasible, time_left, cancel);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) return;
+  r.raw_status_text += " (diffqp: primal infeasible as well; a Farkas certificate holds)";
+  r.status = Status::kPrimalInfeasible;
+  r.certificate = std::move(yz);
 }
 
 }  // namespace
@@ -185,6 +202,7 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   DropMultipliersAtInfiniteBounds(p, r);
   MeasureSolution(p, s, r);
   DecideByCertificate(p, s.time_limit - clock.Seconds(), cancel, r);
+  PreferPrimalInfeasibility(p, s.time_limit - clock.Seconds(), cancel, r);
   return r;
 }
 
