@@ -13,7 +13,7 @@
  * 2. Then, by structure, what solved most of ipm's failures alone:
  *    - P = 0 (an LP): highs (simplex, exact vertex duals), clp, ipopt, admm;
  *    - a QP: ipopt, admm, highs. Never Clp: its QP primal can spin for good inside one
- *      iteration, deaf to its limits and to cancellation, on moderate data (three of 300
+ *      iteration, deaf to its limits and to cancellation, on moderate data (four of 300
  *      random small convex QPs in docs/RELIABILITY.md; it used to take the nearly linear
  *      QPs first, when it answered 30 Maros–Meszaros problems before ipm came first).
  * 3. Data beyond a solver's limits (ERR_QP_OUT_OF_RANGE: Clp aborts or runs on for good on
