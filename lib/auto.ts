@@ -12,9 +12,15 @@
  *    cancellation, and runs concurrently (no lock).
  * 2. Then, by structure, what solved most of ipm's failures alone:
  *    - P = 0 (an LP): highs (simplex, exact vertex duals), clp, ipopt, admm;
- *    - a nearly linear QP (P touches under a quarter of the variables): clp, ipopt, admm, highs;
- *    - otherwise: ipopt, admm, clp, highs.
- * 3. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
+ *    - a QP: ipopt, admm, highs. Never Clp: its QP primal can spin for good inside one
+ *      iteration, deaf to its limits and to cancellation, on moderate data (four of 300
+ *      random small convex QPs in docs/RELIABILITY.md; it used to take the nearly linear
+ *      QPs first, when it answered 30 Maros–Meszaros problems before ipm came first).
+ * 3. Data beyond a solver's limits (ERR_QP_OUT_OF_RANGE: Clp aborts or runs on for good on
+ *    some, HiGHS rejects others) skip that solver; a non-convex P (ERR_QP_NOT_CONVEX) ends the
+ *    search, as every solver would refuse it. An infeasible or unbounded status counts as an
+ *    answer: the native layer keeps it only with a certificate it verified.
+ * 4. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
  *    it on this class of problem is skipped (HiGHS's QP solver and Clp's QP primal poll
  *    nothing); with an AbortSignal, so is one that cannot be cancelled (availableSolvers()
  *    says which, per class, under `honours`).
@@ -30,8 +36,11 @@ import { Canonical } from './problem';
 
 export interface Attempt {
   solver: string;
+  /** A SolveStatus, or 'skipped' when the data exceed the solver's limits (ERR_QP_OUT_OF_RANGE). */
   status: string;
   seconds: number;
+  /** Why it was skipped. */
+  reason?: string;
 }
 
 /** What the caller asked of a time limit and of cancellation. */
@@ -44,20 +53,13 @@ type SolverHonours = Pick<NativeSolverInfo, 'key' | 'honours'>;
 
 export function autoOrder(c: Canonical, available: readonly SolverHonours[], limits: AutoLimits = {}): string[] {
   const lp = c.P.nnz === 0;
-  const rest = lp ? ['highs', 'clp', 'ipopt', 'admm'] : quadraticFraction(c) < 0.25 ? ['clp', 'ipopt', 'admm', 'highs'] : ['ipopt', 'admm', 'clp', 'highs'];
+  // Clp only for LPs: its QP primal can spin for good inside one iteration (docs/RELIABILITY.md).
+  const rest = lp ? ['highs', 'clp', 'ipopt', 'admm'] : ['ipopt', 'admm', 'highs'];
   const cls = lp ? 'lp' : 'qp';
   const usable = (s: SolverHonours) =>
     !(limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && !s.honours.timeLimit[cls]) && !(limits.cancellable && !s.honours.cancellation[cls]);
   const keys = new Set(available.filter(usable).map((s) => s.key));
   return ['ipm', ...rest].filter((k) => keys.has(k));
-}
-
-/** The fraction of variables that appear in P (a column with a stored entry). */
-export function quadraticFraction(c: Canonical): number {
-  if (c.n === 0) return 0;
-  let touched = 0;
-  for (let j = 0; j < c.n; j++) if (c.P.colPtr[j + 1]! > c.P.colPtr[j]!) touched++;
-  return touched / c.n;
 }
 
 /** Of several answers, the one to return when none passed: the smallest worst residual. */

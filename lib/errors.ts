@@ -21,6 +21,18 @@ export const ErrorCode = {
   NOT_SYMMETRIC: 'ERR_QP_NOT_SYMMETRIC',
   /** An option has the wrong type or value. */
   INVALID_OPTION: 'ERR_QP_INVALID_OPTION',
+  /**
+   * P is not positive semidefinite (within 1e-4·max P_jj for HiGHS, Ipopt and Clp, checked by
+   * one LDLᵀ of P + εI; ipm and admm check in their own factorisation). `index` names a witness
+   * variable (a negative pivot, diagonal entry or 2×2 minor).
+   */
+  NOT_CONVEX: 'ERR_QP_NOT_CONVEX',
+  /**
+   * A finite datum beyond what the chosen solver takes (it would abort, hang, or read it as
+   * infinite): the message names field, index, value and the solver's limit. `auto` skips
+   * such a solver.
+   */
+  OUT_OF_RANGE: 'ERR_QP_OUT_OF_RANGE',
   /** The requested solver is unknown or was not built into this binary. */
   SOLVER_UNAVAILABLE: 'ERR_QP_SOLVER_UNAVAILABLE',
   /** The solve was cancelled through an AbortSignal. */

@@ -256,19 +256,48 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
   // An answer passes when the solver claims a solution and the METHODS.md §3 measures are
   // within epsAbs: a solver that only says "acceptable" (Ipopt) but meets them is not retried.
   const tolerance = opts.epsAbs ?? 1e-6;
-  const passes = (s: Solution) => s.status === 'solved' || (s.status === 'solvedInaccurate' && worstResidual(s) <= tolerance);
+  // An infeasible or unbounded status comes with a certificate the native layer verified on
+  // the caller's data (else it is solverFailed): it is an answer, and ends the search.
+  const passes = (s: Solution) =>
+    s.status === 'solved' || s.status === 'primalInfeasible' || s.status === 'dualInfeasible' || (s.status === 'solvedInaccurate' && worstResidual(s) <= tolerance);
   const finish = (s: Solution) => {
     attempts.push({ solver: s.solver, status: s.status, seconds: s.setupTime + s.solveTime });
     if (!best || (passes(s) && !passes(best)) || (passes(s) === passes(best) && worstResidual(s) < worstResidual(best))) best = s;
     best.attempts = attempts;
     return passes(s);
   };
+  // A solver whose data limits the problem exceeds is skipped (ERR_QP_OUT_OF_RANGE); if every
+  // one is, the first such error is thrown.
+  let skipped: QpError | undefined;
+  const skip = (solver: string, e: unknown) => {
+    if (!(e instanceof QpError) || e.code !== ErrorCode.OUT_OF_RANGE) throw e;
+    skipped ??= e;
+    attempts.push({ solver, status: 'skipped', seconds: 0, reason: e.message });
+    if (best) best.attempts = attempts;
+  };
+  const outcome = () => {
+    if (!best) throw skipped!;
+    return best;
+  };
   // The same loop for the sync and async paths: a Promise result continues in .then.
   const step = (k: number): R => {
-    const r = run(attemptOptions(order[k]!, k === 0)!);
+    const solver = order[k]!;
     const last = (done: boolean) => done || k + 1 === order.length || attemptOptions(order[k + 1]!, false) === undefined;
+    let r: R;
+    try {
+      r = run(attemptOptions(solver, k === 0)!);
+    } catch (e) {
+      skip(solver, e);
+      return (last(false) ? outcome() : step(k + 1)) as R;
+    }
     if (r instanceof Promise) {
-      return r.then((s) => (last(finish(s)) ? best! : step(k + 1))) as R;
+      return r.then(
+        (s) => (last(finish(s)) ? best! : step(k + 1)),
+        (e) => {
+          skip(solver, e);
+          return last(false) ? outcome() : step(k + 1);
+        },
+      ) as R;
     }
     return (last(finish(r as Solution)) ? best! : step(k + 1)) as R;
   };

@@ -28,14 +28,14 @@ describe("solver 'auto'", () => {
     assertClose(sol.x, [0.5, 0.5], 1e-7, 'x');
   });
 
-  it('orders the fallbacks by structure: LP, nearly linear QP, QP', () => {
+  it('orders the fallbacks by structure: LP, or QP (never Clp for a QP, nearly linear or not)', () => {
     const all = availableSolvers().map((s) => ({ ...s, honours: { timeLimit: { lp: true, qp: true }, cancellation: { lp: true, qp: true } } }));
     const n = 10;
     const nearlyLinear = toCanonical({ P: denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0)))), q: new Float64Array(n) });
     const expect = (order: string[]) => order.filter((k) => keys.includes(k));
     assert.deepEqual(autoOrder(toCanonical(lp), all), expect(['ipm', 'highs', 'clp', 'ipopt', 'admm']));
-    assert.deepEqual(autoOrder(nearlyLinear, all), expect(['ipm', 'clp', 'ipopt', 'admm', 'highs']));
-    assert.deepEqual(autoOrder(toCanonical(qp), all), expect(['ipm', 'ipopt', 'admm', 'clp', 'highs']));
+    assert.deepEqual(autoOrder(nearlyLinear, all), expect(['ipm', 'ipopt', 'admm', 'highs']));
+    assert.deepEqual(autoOrder(toCanonical(qp), all), expect(['ipm', 'ipopt', 'admm', 'highs']));
   });
 
   it('skips solvers that cannot stop at a time limit or be cancelled on this class of problem', () => {

@@ -298,11 +298,11 @@ const cases: Case[] = [
 
   describe('errors, cancellation, concurrency', () => {
     for (const [name, P] of [['[[1,0],[0,−1]]', denseLower([[1, 0], [0, -1]])], ['[[1,2],[2,1]]', denseLower([[1, 2], [2, 1]])], ['[[0,1],[1,0]] given in full', dense([[0, 1], [1, 0]])]] as const) {
-      it(`a non-convex P = ${name} → ERR_QP_INVALID_MATRIX naming P`, async () => {
+      it(`a non-convex P = ${name} → ERR_QP_NOT_CONVEX naming P`, async () => {
         const p = { P, q: f64([0, 0]), lb: f64([-1, -1]), ub: f64([1, 1]) };
         const check = (e: unknown) => {
           assert.ok(e instanceof QpError, String(e));
-          assert.equal(e.code, ErrorCode.INVALID_MATRIX, e.message);
+          assert.equal(e.code, ErrorCode.NOT_CONVEX, e.message);
           assert.equal(e.field, 'P');
           assert.match(e.message, /not positive semidefinite/);
           return true;
@@ -420,7 +420,7 @@ const cases: Case[] = [
     // because the cost scaling shrinks P before the test adds 1e-4·max(1, max P_jj)·I.
     it('the convexity verdict on P does not depend on q (was accepted with q = (100, 100))', () => {
       for (const q of [[0, 0], [100, 100]]) {
-        assert.throws(() => solveSync({ P: denseLower([[1, 1], [1, 0.999]]), q: f64(q) }, { solver: 'ipm' }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_MATRIX && e.field === 'P', `q = ${q}`);
+        assert.throws(() => solveSync({ P: denseLower([[1, 1], [1, 0.999]]), q: f64(q) }, { solver: 'ipm' }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX && e.field === 'P', `q = ${q}`);
       }
     });
   });

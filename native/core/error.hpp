@@ -15,6 +15,8 @@ constexpr const char* kInvalidBounds = "ERR_QP_INVALID_BOUNDS";
 constexpr const char* kInvalidMatrix = "ERR_QP_INVALID_MATRIX";
 constexpr const char* kInvalidOption = "ERR_QP_INVALID_OPTION";
 constexpr const char* kSolverUnavailable = "ERR_QP_SOLVER_UNAVAILABLE";
+constexpr const char* kNotConvex = "ERR_QP_NOT_CONVEX";
+constexpr const char* kOutOfRange = "ERR_QP_OUT_OF_RANGE";
 constexpr const char* kNative = "ERR_QP_NATIVE";
 }  // namespace code
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/residuals.hpp"
 #include "coin/Clp_C_Interface.h"
 #include "solver.hpp"
 #include "timer.hpp"
@@ -103,12 +104,10 @@ bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& cloc
   for (int32_t j = 0; j < p.n; j++) movable[j] = !(std::isfinite(p.LowerBound(j)) && std::isfinite(p.UpperBound(j)));
   std::vector<int32_t> others(p.n);  // nonzero off-diagonal entries in row j among movable columns
   std::vector<double> diag(p.n, 0.0);
-  double p_norm = 0;
   for (int32_t j = 0; j < p.n; j++) {
     for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
       const int32_t i = p.P.Ai[k];
       const double v = p.P.Ax[k];
-      p_norm = std::max(p_norm, std::fabs(v));
       if (i == j) {
         diag[j] += v;
       } else if (v != 0) {
@@ -150,14 +149,14 @@ bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& cloc
     for (int32_t t = row_start[j]; t < row_start[j + 1]; t++) drop(row_col[t], row_val[t]);
   }
   std::vector<int32_t> col_of(p.n, -1), cols;
-  double q_norm = 0;
+  bool descent = false;
   for (int32_t j = 0; j < p.n; j++) {
     if (!movable[j]) continue;
     col_of[j] = (int32_t)cols.size();
     cols.push_back(j);
-    q_norm = std::max(q_norm, std::fabs(p.q[j]));
+    descent = descent || p.q[j] != 0;
   }
-  if (cols.empty() || q_norm == 0) return false;
+  if (cols.empty() || !descent) return false;
 
   // The LP, column-wise over the movable columns. Rows: (Pd)_i = 0 for every i (full
   // symmetric P from its lower triangle), the recession cone of each row of A with a finite
@@ -232,29 +231,8 @@ bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& cloc
   if (!(d_norm > 0) || !std::isfinite(d_norm)) return false;
   d.assign(p.n, 0.0);
   for (int32_t c = 0; c < nc; c++) d[cols[c]] = dc[c] / d_norm;
-  std::vector<double> Pd(p.n, 0.0), Ad(p.m, 0.0);
-  double descent = 0, a_norm = 0;
-  for (int32_t j = 0; j < p.n; j++) {
-    descent += p.q[j] * d[j];
-    for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
-      const int32_t i = p.P.Ai[k];
-      Pd[i] += p.P.Ax[k] * d[j];
-      if (i != j) Pd[j] += p.P.Ax[k] * d[i];
-    }
-    for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
-      Ad[p.A.Ai[k]] += p.A.Ax[k] * d[j];
-      a_norm = std::max(a_norm, std::fabs(p.A.Ax[k]));
-    }
-  }
-  constexpr double kTol = 1e-7;
-  for (int32_t j = 0; j < p.n; j++) {
-    if (std::fabs(Pd[j]) > kTol * std::max(1.0, p_norm)) return false;
-  }
-  for (int32_t i = 0; i < p.m; i++) {
-    const double t = kTol * std::max(1.0, a_norm);
-    if ((std::isfinite(p.u[i]) && Ad[i] > t) || (std::isfinite(p.l[i]) && Ad[i] < -t)) return false;
-  }
-  return descent < -1e-6 * q_norm;
+  // The same test the registry applies to every certificate: a ray it would refuse is no ray.
+  return CertificateHolds(p, Status::kDualInfeasible, d);
 }
 
 // Where the constraints of a QP went in Clp's model. Clp 1.17's QP primal flips a variable
@@ -383,6 +361,13 @@ struct ClpOptions {
                       "options.solverOptions." + key);
       }
     }
+    // Clp's C interface takes no option by name: a string can only be a mistake.
+    for (const auto& entry : s.extra_text) {
+      const std::string& key = entry.first;
+      throw QpError(code::kInvalidOption,
+                    "options.solverOptions." + key + ": Clp takes numeric options only (known: scaling, perturbation, presolve)",
+                    "options.solverOptions." + key);
+    }
   }
 };
 
@@ -467,6 +452,8 @@ class ClpSolver : public Solver {
       r.status = Status::kPrimalInfeasible;
       r.raw_status = 1;
       r.raw_status_text = "primal infeasible (diffqp: row " + std::to_string(row) + " has no entries and excludes 0)";
+      r.certificate.assign(p.m + p.n, 0.0);  // that row alone: Aᵀe_row = 0, support −|bound|
+      r.certificate[row] = p.l[row] > 0 ? -1.0 : 1.0;
       return r;
     }
     // Outcomes found by diffqp's own checks, each after a phase-1 LP says which way.
@@ -557,6 +544,13 @@ SolverEntry ClpSolverEntry() {
   // Clp's QP primal can run on, deaf to its limits, on some QPs (see FindUnboundedRay).
   caps.time_limit = {true, false};
   caps.infeasibility_certificate = false;
+  // Measured in child processes (docs/RELIABILITY.md): Clp aborts (SIGABRT in
+  // ClpSimplex::createRim) on |q_j| ≥ 1e25, runs on for good with an |A_ij| of 1e19 or a
+  // P_jj of 1e250 (ClpNonLinearCost::setOne aborts at 1e300), and loses accuracy well
+  // before. Kept an order of magnitude or more inside each.
+  caps.limits.hessian = 1e15;
+  caps.limits.matrix = 1e15;
+  caps.limits.cost = 1e20;
   caps.license = "EPL-2.0";
   caps.version = "1.17.6";
   return {"clp", caps, [] { return std::unique_ptr<Solver>(new ClpSolver()); }};

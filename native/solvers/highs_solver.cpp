@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
-#include "highs/interfaces/highs_c_api.h"
+#include "highs_common.hpp"
 #include "solver.hpp"
 #include "timer.hpp"
 
@@ -50,19 +50,6 @@ Status MapStatus(HighsInt s) {
     default: return Status::kSolverFailed;
   }
 }
-
-// Interrupts the simplex and IPM loops (LPs) when the JS side cancels. HiGHS 1.10's QP
-// solver runs no callback, so a QP is not interruptible once it has started.
-void InterruptCallback(int type, const char*, const HighsCallbackDataOut*, HighsCallbackDataIn* in, void* user) {
-  if ((type == kHighsCallbackSimplexInterrupt || type == kHighsCallbackIpmInterrupt) && in) {
-    in->user_interrupt = static_cast<const CancelFlag*>(user)->load() ? 1 : 0;
-  }
-}
-
-struct HighsHandle {
-  void* h = Highs_create();
-  ~HighsHandle() { Highs_destroy(h); }
-};
 
 class HighsSolver : public Solver {
  public:
@@ -114,9 +101,7 @@ class HighsSolver : public Solver {
         p.constant, p.q, col_lower.data(), col_upper.data(), row_lower.data(), row_upper.data(), a_start, p.A.Ai, p.A.Ax,
         q_nnz > 0 ? p.P.Ap : nullptr, q_nnz > 0 ? p.P.Ai : nullptr, q_nnz > 0 ? p.P.Ax : nullptr, nullptr);
     if (status == kHighsStatusError) throw QpError(code::kNative, "HiGHS rejected the model (Highs_passModel failed)");
-    Highs_setCallback(h, InterruptCallback, const_cast<CancelFlag*>(&cancel));
-    Highs_startCallback(h, kHighsCallbackSimplexInterrupt);
-    Highs_startCallback(h, kHighsCallbackIpmInterrupt);
+    InterruptOnCancel(h, cancel);
     r.setup_seconds = setup.Seconds();
 
     Timer solve;
@@ -165,6 +150,7 @@ SolverEntry HighsSolverEntry() {
   caps.cancellation = {true, false};
   caps.time_limit = {true, false};
   caps.infeasibility_certificate = false;
+  caps.limits = HighsLimits();  // stopped before HiGHS sees them
   caps.license = "MIT";
   caps.version = "1.10.0";
   return {"highs", caps, [] { return std::unique_ptr<Solver>(new HighsSolver()); }};

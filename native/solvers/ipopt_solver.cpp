@@ -270,6 +270,8 @@ SolverEntry IpoptSolverEntry() {
   caps.cancellation = {true, true};
   caps.time_limit = {true, true};
   caps.infeasibility_certificate = false;
+  // Ipopt reads bounds beyond ±1e19 as infinite (nlp_lower/upper_bound_inf).
+  caps.limits.bound = 1e19;
   caps.license = "EPL-2.0";
   caps.version = "3.11.9";
   return {"ipopt", caps, [] { return std::unique_ptr<Solver>(new IpoptSolver()); }};

@@ -1,8 +1,13 @@
 #include <algorithm>
+#include <cmath>
+#include <string>
 
+#include "../core/convexity.hpp"
 #include "../core/error.hpp"
+#include "../core/limits.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
+#include "certificate_search.hpp"
 #include "solver.hpp"
 #include "timer.hpp"
 
@@ -39,9 +44,15 @@ const std::vector<SolverEntry>& SolverRegistry() {
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
+    // admm's own adapter says neither (its file belongs to the admm core): its setup
+    // factorises P + σI and rejects a P that is not PSD; |A_ij| ≥ 1e150 makes its KKT
+    // factorisation fail or its iteration stall (1e160: no progress; 1e200: setup fails).
+    e.back().capabilities.checks_convexity = true;
+    e.back().capabilities.limits.matrix = 1e150;
 #endif
 #ifdef DIFFQP_WITH_IPM
     e.push_back(IpmSolverEntry());
+    e.back().capabilities.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
 #endif
     return e;
   }();
@@ -80,22 +91,118 @@ Result SolveWithoutVariables(const ProblemView& p) {
   return r;
 }
 
+namespace {
+
+// ipm and admm report a P that is not PSD as ERR_QP_INVALID_MATRIX (older adapters) or
+// ERR_QP_NOT_CONVEX; either becomes ERR_QP_NOT_CONVEX with a witness from our own check.
+bool IsNotConvexError(const QpError& e) {
+  if (std::string(e.code()) == code::kNotConvex) return true;
+  return std::string(e.code()) == code::kInvalidMatrix && e.field() == "P" &&
+         std::string(e.what()).find("not positive semidefinite") != std::string::npos;
+}
+
+// The ‖·‖∞-largest entry of v, or 0.
+double MaxAbs(const std::vector<double>& v) {
+  double r = 0;
+  for (double e : v) r = std::max(r, std::fabs(e));
+  return r;
+}
+
+// A candidate certificate of `kind` left in the solver's iterate: a diverging x is an
+// improving ray, multipliers blowing up are a Farkas vector (y, z). Empty when there is none.
+std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, Status kind) {
+  if (kind == Status::kDualInfeasible) return (int32_t)r.x.size() == p.n && MaxAbs(r.x) > 0 ? r.x : std::vector<double>{};
+  if (!r.has_duals || (int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n) return {};
+  std::vector<double> yz(r.y);
+  yz.insert(yz.end(), r.z.begin(), r.z.end());
+  return yz;
+}
+
+// An infeasible or unbounded status stands only with a certificate that holds on the
+// caller's data. A solver without one (Ipopt, HiGHS's QP solver, Clp) often left it in its
+// iterate; failing that, diffqp's own LP looks for it (certificate_search.hpp), for the kind
+// claimed first, then the other (Clp calls some unbounded problems infeasible). A claim that
+// nothing backs becomes solverFailed. A failed or inaccurate answer whose iterate is a
+// certificate becomes that status (HiGHS's QP solver said "Optimal" at x₂ = 1e7 on an
+// unbounded QP), and so does a "solved" whose x is an improving ray; no LP is spent on those.
+void DecideByCertificate(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
+  const bool claims = r.status == Status::kPrimalInfeasible || r.status == Status::kDualInfeasible;
+  if (claims && CertificateHolds(p, r.status, r.certificate)) return;
+  if (r.status == Status::kCancelled || r.status == Status::kTimeLimit) return;
+  // "Solved" far out along a ray passes the relative residual test (Ipopt on P = [[9,3],[3,1]],
+  // q = (1, 0), unconstrained): its x is checked as a ray as well, at the cost of one P x, A x.
+  const bool solved = r.status == Status::kSolved;
+  const Status claimed = claims ? r.status : Status::kDualInfeasible;
+  const Status other = claimed == Status::kPrimalInfeasible ? Status::kDualInfeasible : Status::kPrimalInfeasible;
+  for (const Status kind : {claimed, other}) {
+    if (solved && kind == Status::kPrimalInfeasible) continue;
+    const char* what = kind == Status::kDualInfeasible ? "dual" : "primal";
+    std::vector<double> found = CandidateFromIterate(p, r, kind);
+    std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
+    if (found.empty() || !CertificateHolds(p, kind, found)) {
+      if (!claims) continue;
+      found = SearchCertificate(p, kind, time_left, cancel);
+      how = std::string("an LP found a certificate of ") + what + " infeasibility";
+      if (found.empty() || !CertificateHolds(p, kind, found)) continue;
+    }
+    r.raw_status_text += " (diffqp: " + how + ")";
+    r.status = kind;
+    r.certificate = std::move(found);
+    return;
+  }
+  if (!claims) return;
+  r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
+                       " infeasibility holds)";
+  r.status = Status::kSolverFailed;
+  r.certificate.clear();
+}
+
+// A problem can be primal and dual infeasible at once (x free, 0·x = 1, q = 1): whichever a
+// solver finds first, the answer is primalInfeasible (a ray of descent means nothing without a
+// feasible point), so that every solver gives the same one.
+void PreferPrimalInfeasibility(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
+  if (r.status != Status::kDualInfeasible) return;
+  std::vector<double> yz = CandidateFromIterate(p, r, Status::kPrimalInfeasible);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) yz = SearchCertificate(p, Status::kPrimalInfeasible, time_left, cancel);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) return;
+  r.raw_status_text += " (diffqp: primal infeasible as well; a Farkas certificate holds)";
+  r.status = Status::kPrimalInfeasible;
+  r.certificate = std::move(yz);
+}
+
+}  // namespace
+
 Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel) {
   const SolverEntry& entry = FindSolver(key);
   ValidateProblem(p);
+  RequireWithinLimits(p, entry.capabilities.limits, entry.key);
+  if (!entry.capabilities.checks_convexity) RequireConvex(p.P);
   // The solver's own time includes building and freeing its objects (Ipopt and HiGHS
   // spend real time there); what is left of a call's wall time is diffqp's overhead.
   const Timer clock;
   Result r;
-  {
-    std::unique_ptr<Solver> solver = entry.create();
-    r = solver->Solve(p, s, cancel);
+  if (p.n == 0) {
+    // Nothing to iterate on: one answer for every solver (some fail or refuse n = 0).
+    r = SolveWithoutVariables(p);
+    r.raw_status_text = r.status == Status::kSolved ? "no variables (diffqp: every row holds 0)" : "no variables (diffqp: a row excludes 0)";
+  } else {
+    try {
+      std::unique_ptr<Solver> solver = entry.create();
+      r = solver->Solve(p, s, cancel);
+    } catch (const QpError& e) {
+      if (!IsNotConvexError(e)) throw;
+      const ConvexityVerdict v = CheckConvexity(p.P);
+      if (!v.convex) ThrowNotConvex(v);
+      throw QpError(code::kNotConvex, std::string(e.what()), "P");
+    }
   }
   const double total = clock.Seconds();
   r.setup_seconds = std::max(0.0, total - r.solve_seconds);
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
   DropMultipliersAtInfiniteBounds(p, r);
   MeasureSolution(p, s, r);
+  DecideByCertificate(p, s.time_limit - clock.Seconds(), cancel, r);
+  PreferPrimalInfeasibility(p, s.time_limit - clock.Seconds(), cancel, r);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/limits.hpp"
 #include "../core/problem.hpp"
 
 namespace diffqp {
@@ -21,6 +22,10 @@ struct SolverCapabilities {
   ForClasses cancellation;          // polls the CancelFlag during a solve
   ForClasses time_limit;            // stops near Settings::time_limit (checked each iteration)
   bool infeasibility_certificate = false;
+  // The solver rejects a P that is not PSD in its own setup (ipm, admm: the factorisation it
+  // needs anyway); for the others SolveProblem runs one LDLᵀ of P + εI first (core/convexity).
+  bool checks_convexity = false;
+  DataLimits limits;                // data beyond these never reach the solver (core/limits)
   const char* license = "";
   const char* version = "";
 };
@@ -52,7 +57,9 @@ int PollCancelFlag(void* flag);
 // status and its text in its own solver's terms.
 Result SolveWithoutVariables(const ProblemView& p);
 
-// Validates, runs the solver, computes residuals and checks a "solved" claim.
+// Validates, checks the solver's data limits and convexity, runs the solver, computes
+// residuals, checks a "solved" claim and keeps an infeasible/unbounded status only with a
+// certificate that holds on the caller's data (core/residuals: CertificateHolds).
 Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel);
 
 }  // namespace diffqp
