@@ -21,6 +21,9 @@ struct SolverCapabilities {
   ForClasses cancellation;          // polls the CancelFlag during a solve
   ForClasses time_limit;            // stops near Settings::time_limit (checked each iteration)
   bool infeasibility_certificate = false;
+  // Solves are serialised by a process-wide lock (library state that is not thread-safe): the
+  // JS side queues them, so that a solve waiting for the lock holds no libuv thread.
+  bool serialised = false;
   const char* license = "";
   const char* version = "";
 };

@@ -1,0 +1,29 @@
+// Giving the memory of a big solve back to the system. Header-only: used by addon.cpp and
+// differentiate_addon.cpp, on the thread that did the work.
+#pragma once
+#include <cstdint>
+
+#include "../core/problem.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace diffqp {
+
+// Above this size (n + m + nnz(P) + nnz(A)) a solve's working memory runs to tens of MB.
+constexpr int64_t kTrimAboveSize = int64_t(1) << 17;
+
+// glibc keeps what a thread freed in that thread's arena: after big solves on several
+// threadpool threads, RSS holds one solve's peak per thread (docs/RUNTIME.md measures it).
+// malloc_trim(0) returns the free pages of every arena; it walks the arenas, so small solves
+// skip it.
+inline void ReleaseFreedMemory(const ProblemView& p) {
+#if defined(__GLIBC__)
+  if (int64_t(p.n) + p.m + p.P.nnz() + p.A.nnz() >= kTrimAboveSize) malloc_trim(0);
+#else
+  (void)p;
+#endif
+}
+
+}  // namespace diffqp
