@@ -58,11 +58,13 @@ constexpr napi_type_tag kFactorCacheTag = {0x6469666671706663ULL, 0x3a4b4b542076
 
 // Tells V8 how much native memory the cache holds now, so that GC pressure counts it: a
 // factorization of K is invisible to V8 otherwise, and unreleased solutions would pile up.
-void ReportExternalMemory(Napi::BasicEnv env, FactorCache& cache) {
+// Returns the change.
+int64_t ReportExternalMemory(Napi::BasicEnv env, FactorCache& cache) {
   const int64_t now = cache.finalised ? 0 : cache.held_bytes.load();
-  if (now == cache.reported_bytes) return;
-  Napi::MemoryManagement::AdjustExternalMemory(env, now - cache.reported_bytes);
+  const int64_t change = now - cache.reported_bytes;
+  if (change != 0) Napi::MemoryManagement::AdjustExternalMemory(env, change);
   cache.reported_bytes = now;
+  return change;
 }
 
 // The cache behind a value made by newFactorCache(), or null for any other value.
@@ -268,13 +270,13 @@ Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
     const FactorCacheRef& ref = RequireFactorCache(info.Length() > 0 ? info[0] : env.Undefined(), "cache");
-    std::shared_ptr<const ReducedKkt> dropped;  // freed after the lock is released
     {
+      std::shared_ptr<const ReducedKkt> dropped;  // freed after the lock is released
       std::lock_guard<std::mutex> lock(ref->mutex);
       dropped = std::move(ref->kkt);
       ref->Set(nullptr);
     }
-    ReportExternalMemory(env, *ref);
+    CountFreedCacheBytes(-ReportExternalMemory(env, *ref));
     return env.Undefined();
   } catch (const std::exception& e) {
     throw ToJsError(env, e);
@@ -422,8 +424,9 @@ Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> fac
   // when the JS object goes, which is when V8 can no longer free any of it.
   auto ext = Napi::External<FactorCacheRef>::New(env, new FactorCacheRef(std::move(cache)), [](Napi::Env fenv, FactorCacheRef* ref) {
     (*ref)->finalised = true;
-    ReportExternalMemory(fenv, **ref);
+    const int64_t change = ReportExternalMemory(fenv, **ref);
     delete ref;
+    CountFreedCacheBytes(-change);
   });
   ext.TypeTag(&kFactorCacheTag);
   return ext;

@@ -1,6 +1,7 @@
 // Giving the memory of a big solve back to the system. Header-only: used by addon.cpp and
 // differentiate_addon.cpp, on the thread that did the work.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "../core/problem.hpp"
@@ -23,6 +24,19 @@ inline void ReleaseFreedMemory(const ProblemView& p) {
   if (int64_t(p.n) + p.m + p.P.nnz() + p.A.nnz() >= kTrimAboveSize) malloc_trim(0);
 #else
   (void)p;
+#endif
+}
+
+// Factor caches are built on threadpool threads and, without dispose(), freed in batches on the
+// JS thread after a GC: what they held stays in the builders' arenas, and RSS follows the largest
+// batch. Called after freeing `bytes` of them; every kTrimAfterFreed bytes, the pages go back.
+constexpr int64_t kTrimAfterFreed = int64_t(32) << 20;
+inline void CountFreedCacheBytes(int64_t bytes) {
+  static std::atomic<int64_t> freed{0};
+  if (bytes <= 0 || freed.fetch_add(bytes) + bytes < kTrimAfterFreed) return;
+  freed.store(0);
+#if defined(__GLIBC__)
+  malloc_trim(0);
 #endif
 }
 
