@@ -30,7 +30,7 @@ inline void ReleaseFreedMemory(const ProblemView& p) {
 // Factor caches are built on threadpool threads and, without dispose(), freed in batches on the
 // JS thread after a GC: what they held stays in the builders' arenas, and RSS follows the largest
 // batch. Called after freeing `bytes` of them; every kTrimAfterFreed bytes, the pages go back.
-constexpr int64_t kTrimAfterFreed = int64_t(32) << 20;
+constexpr int64_t kTrimAfterFreed = int64_t(2) << 20;
 inline void CountFreedCacheBytes(int64_t bytes) {
   static std::atomic<int64_t> freed{0};
   if (bytes <= 0 || freed.fetch_add(bytes) + bytes < kTrimAfterFreed) return;
