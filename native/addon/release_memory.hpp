@@ -29,8 +29,10 @@ inline void ReleaseFreedMemory(const ProblemView& p) {
 
 // Factor caches are built on threadpool threads and, without dispose(), freed in batches on the
 // JS thread after a GC: what they held stays in the builders' arenas, and RSS follows the largest
-// batch. Called after freeing `bytes` of them; every kTrimAfterFreed bytes, the pages go back.
-constexpr int64_t kTrimAfterFreed = int64_t(2) << 20;
+// batch seen so far. Called after freeing `bytes` of them; every kTrimAfterFreed bytes, the pages
+// go back. A trim costs ~4.5 ms at 100 MB of RSS: 4 MB keeps that near 2% of a loop of tiny
+// solves, and RSS within ±10 MB (docs/RUNTIME.md; 2 MB: ±6 MB and 5%, 16 MB: ±23 MB).
+constexpr int64_t kTrimAfterFreed = int64_t(4) << 20;
 inline void CountFreedCacheBytes(int64_t bytes) {
   static std::atomic<int64_t> freed{0};
   if (bytes <= 0 || freed.fetch_add(bytes) + bytes < kTrimAfterFreed) return;
