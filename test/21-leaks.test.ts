@@ -37,6 +37,15 @@ function assertNoLeak(r: LeakReport): void {
 describe('leaks (child processes, 10⁴ cycles each)', function () {
   this.timeout(180000);
 
+  it('factor caches are reported to V8 as external memory: unreferenced ones get collected for their size alone', async () => {
+    // 40 caches of megabytes each and almost no JS garbage: without the report none is
+    // collected during the loop (measured: 0 of 100 before the report, 81 of 100 after).
+    const created = 40;
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'leak-child.js'), 'external', String(created)], { timeout: 120000 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { finalised: number };
+    assert.ok(r.finalised >= created / 4, `${r.finalised} of ${created} caches collected`);
+  });
+
   for (const scenario of ['dispose', 'no-dispose', 'readqps']) {
     const what = { dispose: 'solve + differentiate with dispose()', 'no-dispose': 'solve + differentiate without dispose() (the GC frees the handles)', readqps: 'readQps' }[scenario];
     it(`${what}: RSS after warm-up grows less than half a leak of one problem per cycle`, async () => {

@@ -10,11 +10,13 @@
  * per cycle would add), RSS after warm-up and at the end (each after a forced collection).
  */
 import * as path from 'node:path';
+import { binding } from '../lib/binding';
 import { differentiate } from '../lib/differentiate';
-import { CanonicalProblem } from '../lib/problem';
+import { CanonicalProblem, toCanonical } from '../lib/problem';
 import { readQps } from '../lib/qps';
 import { solve } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
+import { canonicalOf, generate } from './complementary-qp';
 import { chainQp, mmDir } from './helpers';
 
 const copyOf = (M: CscMatrix) => new CscMatrix(M.nrows, M.ncols, M.colPtr.slice(), M.rowIdx.slice(), M.values.slice(), M.triangle);
@@ -41,8 +43,32 @@ async function settledRss(): Promise<number> {
   return process.memoryUsage().rss;
 }
 
+/**
+ * 'external': factor caches that V8 must collect on the strength of their reported size alone.
+ * Each jvp leaves a cache of megabytes (K of a QP with fill-in) and a few kB of JS garbage:
+ * without the report V8 sees no reason to collect, and none of them is freed.
+ */
+async function externalMemory(count: number): Promise<void> {
+  const n = 1000;
+  const problem = canonicalOf(generate({ n, seed: 3, pDensity: 0.01, rowNnz: 3, counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 }, boundsUp: n / 10, boundsLow: n / 10, boxFraction: 0.5 }));
+  const sol = await solve(problem, { solver: 'ipm', epsAbs: 1e-9, polish: false });
+  let finalised = 0;
+  const registry = new FinalizationRegistry(() => finalised++);
+  const c = toCanonical(problem);
+  const native = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, ...(c.lb ? { lb: c.lb } : {}), ...(c.ub ? { ub: c.ub } : {}) };
+  const b = binding() as unknown as { newFactorCache(): object; jvpAsync(...args: unknown[]): Promise<unknown> };
+  for (let k = 0; k < count; k++) {
+    const factorCache = b.newFactorCache();
+    registry.register(factorCache, k);
+    await b.jvpAsync(native, sol, { dq: sol.x }, { factorCache });
+  }
+  await new Promise((r) => setTimeout(r, 10));
+  process.stdout.write(`${JSON.stringify({ scenario: 'external', created: count, finalised })}\n`);
+}
+
 async function main(): Promise<void> {
   const [scenario, cyclesText, warmupText] = process.argv.slice(2);
+  if (scenario === 'external') return externalMemory(Number(cyclesText));
   const cycles = Number(cyclesText);
   const warmup = Number(warmupText);
   const problem = chainQp(200, 60, 4);
