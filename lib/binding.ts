@@ -76,6 +76,8 @@ export interface NativeSolverInfo {
   /** Stops near options.timeLimit on every problem (LPs and QPs alike). */
   timeLimit: boolean;
   infeasibilityCertificate: boolean;
+  /** One solve at a time in the process (a native lock): solve() queues them in JS (lib/queue.ts). */
+  serialised: boolean;
   /** The two promises above per problem class: an LP is a problem with P = 0. */
   honours: { timeLimit: { lp: boolean; qp: boolean }; cancellation: { lp: boolean; qp: boolean } };
 }
@@ -88,7 +90,10 @@ export interface Binding {
   solveSync(problem: NativeProblem, options: NativeOptions): NativeResult;
   solveAsync(problem: NativeProblem, options: NativeOptions, token?: NativeCancelToken): Promise<NativeResult>;
   createCancelToken(): NativeCancelToken;
+  /** Throws ERR_QP_INVALID_TYPE for anything but a token made by createCancelToken(). */
   cancel(token: NativeCancelToken): void;
+  /** The result of a solve whose time limit ran out while it was queued (status timeLimit, never ran). */
+  timeLimitWhileQueued(problem: NativeProblem, options: NativeOptions): NativeResult;
   solvers(): NativeSolverInfo[];
   /** Test hook: throws an ERR_QP_NATIVE error from native code. */
   throwNativeForTest(): never;

@@ -10,6 +10,7 @@ import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
 import { Attempt, autoOrder, worstResidual } from './auto';
 import { attachHandle, FactorCache } from './handle';
+import { runSerialised } from './queue';
 
 export interface SolveOptions {
   /** Solver key: 'auto' (default: ipm first, then fallbacks; see lib/auto.ts), 'ipm', 'highs', 'ipopt', 'clp' or 'admm'; see availableSolvers(). */
@@ -316,14 +317,35 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   return options.differentiable ? differentiable(sol, problem) : sol;
 }
 
+/** Keys of the solvers that run one solve at a time (a native lock), known after the first call. */
+let serialisedKeys: Set<string> | undefined;
+function isSerialised(solver: string): boolean {
+  serialisedKeys ??= new Set(availableSolvers().filter((s) => s.serialised).map((s) => s.key));
+  return serialisedKeys.has(solver);
+}
+
+/**
+ * One native solve. A serialised solver's solve waits in lib/queue.ts rather than on a libuv
+ * thread; its time limit counts from this call, so it runs with what is left (or, when the
+ * limit passes while it waits, never runs and resolves with status timeLimit).
+ */
 async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {
   const callSite = new Error();  // the caller's stack, kept across the await
   if (signal?.aborted) throw abortError(signal);
+  const calledAt = performance.now();
   const native = binding();
   const token = native.createCancelToken();
+  const start = (o: NativeOptions) => native.solveAsync(nativeProblem(c), o, token);
   let onAbort: (() => void) | undefined;
   try {
-    const work = native.solveAsync(nativeProblem(c), opts, token);
+    const work = !isSerialised(opts.solver)
+      ? start(opts)
+      : runSerialised(opts.solver, () => start(opts.timeLimit === undefined ? opts : { ...opts, timeLimit: Math.max(0, opts.timeLimit - (performance.now() - calledAt) / 1000) }), {
+          signal,
+          aborted: () => abortError(signal!),
+          deadline: opts.timeLimit === undefined ? undefined : calledAt + opts.timeLimit * 1000,
+          expired: () => native.timeLimitWhileQueued(nativeProblem(c), opts),
+        });
     const raced = signal
       ? Promise.race([
           work,

@@ -8,20 +8,33 @@
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/residuals.hpp"
+#include "../core/validate.hpp"
 #include "../backward/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
+#include "release_memory.hpp"
 
 namespace diffqp {
 namespace {
 
 using CancelToken = std::shared_ptr<CancelFlag>;
+// Marks our tokens: any other External (a factor cache) read as one would be written over.
+constexpr napi_type_tag kCancelTokenTag = {0x6469666671706374ULL, 0x63616e63656c3100ULL};
 
-// Reads the optional cancellation token (an External made by createCancelToken).
+// The flag behind a value made by createCancelToken(); anything else is a typed error.
+const CancelToken& RequireToken(const Napi::Value& v, const std::string& field) {
+  if (!v.IsExternal() || !v.As<Napi::External<CancelToken>>().CheckTypeTag(&kCancelTokenTag)) {
+    throw QpError(code::kInvalidType, field + ": must be a cancel token made by createCancelToken()", field);
+  }
+  return *v.As<Napi::External<CancelToken>>().Data();
+}
+
+// The optional token of solveAsync; undefined gets one nobody can set.
 CancelToken ReadToken(const Napi::Value& v) {
-  if (v.IsExternal()) return *v.As<Napi::External<CancelToken>>().Data();
-  return std::make_shared<CancelFlag>(false);
+  if (v.IsUndefined()) return std::make_shared<CancelFlag>(false);
+  return RequireToken(v, "token");
 }
 
 // Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
@@ -32,6 +45,8 @@ Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settin
   const double spent = r.setup_seconds + r.solve_seconds;
   const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
   if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r);
+  // A cancelled solve gives its thread back at once; the next big solve's trim takes its pages.
+  if (!cancel.load()) ReleaseFreedMemory(p);
   return r;
 }
 
@@ -160,8 +175,8 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
     std::vector<Napi::ObjectReference> refs;
     ReadSettings(info[1].As<Napi::Object>(), problem->view, settings, key, refs);
     FindSolver(key);  // fail fast, before queueing
-    auto* worker = new SolveWorker(env, std::move(problem), std::move(settings), std::move(key),
-                                   ReadToken(info.Length() > 2 ? info[2] : env.Undefined()), std::move(refs),
+    CancelToken token = ReadToken(info.Length() > 2 ? info[2] : env.Undefined());
+    auto* worker = new SolveWorker(env, std::move(problem), std::move(settings), std::move(key), std::move(token), std::move(refs),
                                    ReadKeepFactor(info[1].As<Napi::Object>()));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
@@ -173,14 +188,51 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   }
 }
 
+// timeLimitWhileQueued(problem, options): the answer for a solve whose time limit ran out while
+// it waited in lib/queue.ts for a serialised solver. It never ran: status timeLimit at the warm
+// start (or 0), no duals, measured like any other result.
+Napi::Value TimeLimitWhileQueued(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    CheckArgs(info);
+    BorrowedProblem problem;
+    ReadProblem(info[0].As<Napi::Object>(), problem);
+    Settings settings;
+    std::string key;
+    std::vector<Napi::ObjectReference> refs;
+    ReadSettings(info[1].As<Napi::Object>(), problem.view, settings, key, refs);
+    const ProblemView& p = problem.view;
+    ValidateProblem(p);
+    Result r;
+    r.status = Status::kTimeLimit;
+    r.raw_status_text = "time limit reached while waiting for the solver's lock";
+    r.x = settings.x0 ? std::vector<double>(settings.x0, settings.x0 + p.n) : std::vector<double>(p.n, 0.0);
+    r.y.assign(p.m, 0.0);
+    r.z.assign(p.n, 0.0);
+    MeasureSolution(p, settings, r);
+    return ResultToJs(env, r);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
 Napi::Value CreateCancelToken(const Napi::CallbackInfo& info) {
-  return Napi::External<CancelToken>::New(info.Env(), new CancelToken(std::make_shared<CancelFlag>(false)),
-                                          [](Napi::Env, CancelToken* t) { delete t; });
+  auto token = Napi::External<CancelToken>::New(info.Env(), new CancelToken(std::make_shared<CancelFlag>(false)),
+                                                [](Napi::Env, CancelToken* t) { delete t; });
+  token.TypeTag(&kCancelTokenTag);
+  return token;
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsExternal()) (*info[0].As<Napi::External<CancelToken>>().Data())->store(true);
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  try {
+    RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token")->store(true);
+    return env.Undefined();
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
 }
 
 // Test hook: throws a non-QpError exception through the same path every entry point uses,
@@ -217,6 +269,7 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
     }
     o.Set("honours", honours);
     o.Set("infeasibilityCertificate", entry.capabilities.infeasibility_certificate);
+    o.Set("serialised", entry.capabilities.serialised);
     list.Set(k++, o);
   }
   return list;
@@ -230,6 +283,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("solveAsync", Napi::Function::New(env, SolveAsync, "solveAsync"));
   exports.Set("createCancelToken", Napi::Function::New(env, CreateCancelToken, "createCancelToken"));
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
+  exports.Set("timeLimitWhileQueued", Napi::Function::New(env, TimeLimitWhileQueued, "timeLimitWhileQueued"));
   exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
   RegisterDifferentiate(env, exports);

@@ -18,6 +18,7 @@
 //   collector frees it otherwise. A pass already running keeps its own reference.
 #include <napi.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -30,6 +31,7 @@
 #include "../core/validate.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
+#include "release_memory.hpp"
 
 namespace diffqp {
 namespace {
@@ -38,16 +40,44 @@ enum class Method { kKkt, kFull, kPenalty, kQp };
 
 struct FactorCache {
   std::mutex mutex;
-  std::shared_ptr<const ReducedKkt> kkt;
+  std::shared_ptr<const ReducedKkt> kkt;  // under `mutex`
+  // Bytes `kkt` holds, set with it on whichever thread builds it; read without the lock by the
+  // JS thread, which must not wait for a build to report memory.
+  std::atomic<int64_t> held_bytes{0};
+  int64_t reported_bytes = 0;  // told to V8 so far (JS thread only)
+  bool finalised = false;      // its JS object is gone: a pass still running reports nothing
+
+  void Set(std::shared_ptr<const ReducedKkt> factor) {
+    held_bytes.store(factor ? (int64_t)factor->Bytes() : 0);
+    kkt = std::move(factor);
+  }
 };
 using FactorCacheRef = std::shared_ptr<FactorCache>;
 // Marks our externals, so that no other object passes for a cache.
 constexpr napi_type_tag kFactorCacheTag = {0x6469666671706663ULL, 0x3a4b4b5420763100ULL};
 
+// Tells V8 how much native memory the cache holds now, so that GC pressure counts it: a
+// factorization of K is invisible to V8 otherwise, and unreleased solutions would pile up.
+// Returns the change.
+int64_t ReportExternalMemory(Napi::BasicEnv env, FactorCache& cache) {
+  const int64_t now = cache.finalised ? 0 : cache.held_bytes.load();
+  const int64_t change = now - cache.reported_bytes;
+  if (change != 0) Napi::MemoryManagement::AdjustExternalMemory(env, change);
+  cache.reported_bytes = now;
+  return change;
+}
+
 // The cache behind a value made by newFactorCache(), or null for any other value.
 const FactorCacheRef* AsFactorCache(const Napi::Value& v) {
   if (!v.IsExternal() || !v.As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) return nullptr;
   return v.As<Napi::External<FactorCacheRef>>().Data();
+}
+
+// The same, for an entry point whose argument must be a cache: anything else is a typed error.
+const FactorCacheRef& RequireFactorCache(const Napi::Value& v, const std::string& field) {
+  const FactorCacheRef* ref = AsFactorCache(v);
+  if (!ref) throw QpError(code::kInvalidType, field + ": must be a factor cache made by newFactorCache()", field);
+  return *ref;
 }
 
 struct DiffInputs {
@@ -163,11 +193,7 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
       }
     }
     Napi::Value cache = o.Get("factorCache");
-    if (!cache.IsUndefined()) {
-      const FactorCacheRef* ref = AsFactorCache(cache);
-      if (!ref) throw QpError(code::kInvalidOption, "options.factorCache: must come from newFactorCache()", "options.factorCache");
-      in.cache = *ref;
-    }
+    if (!cache.IsUndefined()) in.cache = RequireFactorCache(cache, "options.factorCache");
     auto flag = [&](const char* key, bool& target) {
       Napi::Value v = o.Get(key);
       if (v.IsUndefined()) return;
@@ -200,7 +226,7 @@ std::shared_ptr<const ReducedKkt> CachedFactor(const DiffInputs& in, bool& built
   const ProblemView& p = in.problem->view;
   std::lock_guard<std::mutex> lock(in.cache->mutex);
   if (!in.cache->kkt || !in.cache->kkt->Matches(p, in.options)) {
-    in.cache->kkt = ReducedKkt::Build(p, in.x, in.y, in.z, in.options);
+    in.cache->Set(ReducedKkt::Build(p, in.x, in.y, in.z, in.options));
     built = true;
   }
   return in.cache->kkt;
@@ -232,18 +258,29 @@ Output Run(const DiffInputs& in) {
         break;
     }
   }
+  ReleaseFreedMemory(p);
   return out;
 }
 
 Napi::Value NewFactorCache(const Napi::CallbackInfo& info) { return MakeFactorCache(info.Env(), nullptr); }
 
+// A pass already running keeps its own reference to the factorization; waiting for the lock
+// here waits at most for a build in progress (the lock is never held across a solve with K).
 Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
-  const FactorCacheRef* ref = info.Length() > 0 ? AsFactorCache(info[0]) : nullptr;
-  if (ref) {
-    std::lock_guard<std::mutex> lock((*ref)->mutex);
-    (*ref)->kkt.reset();
+  Napi::Env env = info.Env();
+  try {
+    const FactorCacheRef& ref = RequireFactorCache(info.Length() > 0 ? info[0] : env.Undefined(), "cache");
+    {
+      std::shared_ptr<const ReducedKkt> dropped;  // freed after the lock is released
+      std::lock_guard<std::mutex> lock(ref->mutex);
+      dropped = std::move(ref->kkt);
+      ref->Set(nullptr);
+    }
+    CountFreedCacheBytes(-ReportExternalMemory(env, *ref));
+    return env.Undefined();
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
   }
-  return info.Env().Undefined();
 }
 
 Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
@@ -316,6 +353,7 @@ class DifferentiateWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    if (in_->cache) ReportExternalMemory(env, *in_->cache);
     if (error_) {
       deferred_.Reject(ToJsError(env, *error_).Value());
     } else {
@@ -338,6 +376,14 @@ Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
     DiffInputs in;
     in.forward = forward;
     ReadInputs(info, in);
+    // reported also when Run throws, since a build may have replaced the cache's factor first
+    struct Report {
+      Napi::Env env;
+      const FactorCacheRef& cache;
+      ~Report() {
+        if (cache) ReportExternalMemory(env, *cache);
+      }
+    } report{env, in.cache};
     return OutputToJs(env, in, Run(in));
   } catch (const Napi::Error&) {
     throw;
@@ -372,8 +418,16 @@ Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, tru
 
 Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {
   auto cache = std::make_shared<FactorCache>();
-  cache->kkt = std::move(factor);
-  auto ext = Napi::External<FactorCacheRef>::New(env, new FactorCacheRef(std::move(cache)), [](Napi::Env, FactorCacheRef* ref) { delete ref; });
+  cache->Set(std::move(factor));
+  ReportExternalMemory(env, *cache);
+  // A pass still running holds its own reference to the cache; V8 is told the memory is gone
+  // when the JS object goes, which is when V8 can no longer free any of it.
+  auto ext = Napi::External<FactorCacheRef>::New(env, new FactorCacheRef(std::move(cache)), [](Napi::Env fenv, FactorCacheRef* ref) {
+    (*ref)->finalised = true;
+    const int64_t change = ReportExternalMemory(fenv, **ref);
+    delete ref;
+    CountFreedCacheBytes(-change);
+  });
   ext.TypeTag(&kFactorCacheTag);
   return ext;
 }

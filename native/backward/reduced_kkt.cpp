@@ -47,6 +47,16 @@ bool ReducedKkt::Matches(const ProblemView& p, const BackwardOptions& opt) const
          opt.refine_max_steps == options_.refine_max_steps;
 }
 
+size_t ReducedKkt::Bytes() const {
+  const size_t N = (size_t)std::max(0, n + nJ);
+  const size_t factor = (size_t)std::max(0, ldl_.FactorNnz()) * (sizeof(int32_t) + sizeof(double));
+  // LDL's per-column work arrays: pattern, parent, counts, D, permutations and workspace
+  const size_t ldl_columns = N * (6 * sizeof(int32_t) + 2 * sizeof(double));
+  const size_t pattern = (Kp_.size() + Ki_.size() + diag_.size()) * sizeof(int32_t) + Kx_.size() * sizeof(double);
+  const size_t active = (row_k.size() + bound_k.size()) * sizeof(int32_t) + (as.row_side.size() + as.bound_side.size()) * 2;
+  return sizeof(ReducedKkt) + factor + ldl_columns + pattern + active;
+}
+
 // K's full symmetric pattern, column by column (true values; every diagonal present, so that
 // the regularisation has a place to go).
 void ReducedKkt::Assemble(const ProblemView& p) {

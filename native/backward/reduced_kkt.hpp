@@ -47,6 +47,10 @@ class ReducedKkt {
   // The caller vouches that x, y, z and the values of p are those it was built from.
   bool Matches(const ProblemView& p, const BackwardOptions& opt) const;
 
+  // Heap bytes held (K, its LDLᵀ factor, the active set), for the addon to report to V8 as
+  // external memory. An estimate: the lazily built QR is not counted.
+  size_t Bytes() const;
+
   int32_t n = 0, m = 0, nJ = 0, active_rows = 0, active_bounds = 0;
   int32_t N() const { return n + nJ; }
   ActiveSet as;

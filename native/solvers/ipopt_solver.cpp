@@ -164,9 +164,9 @@ void Option(IpoptProblem h, const char* key, int value) { AddIpoptIntOption(h, c
 class IpoptSolver : public Solver {
  public:
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
-    // One Ipopt solve at a time (Ipopt 3.11 with MUMPS is not thread-safe). The time limit
-    // starts once this solve holds the lock: a solve queued behind another one is not charged
-    // for the wait (the registry's wall time still shows it, as setup time).
+    // One Ipopt solve at a time (Ipopt 3.11 with MUMPS is not thread-safe). solve() queues
+    // them in JS (lib/queue.ts), counting the time limit from the call; this clock starts at
+    // the lock, which only solveSync and other worker_threads can find taken.
     std::lock_guard<std::mutex> lock(IpoptMutex());
     Timer clock;
     Result r;
@@ -272,6 +272,7 @@ SolverEntry IpoptSolverEntry() {
   caps.infeasibility_certificate = false;
   // Ipopt reads bounds beyond ±1e19 as infinite (nlp_lower/upper_bound_inf).
   caps.limits.bound = 1e19;
+  caps.serialised = true;  // IpoptMutex(): MUMPS keeps global state
   caps.license = "EPL-2.0";
   caps.version = "3.11.9";
   return {"ipopt", caps, [] { return std::unique_ptr<Solver>(new IpoptSolver()); }};
