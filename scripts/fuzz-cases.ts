@@ -21,10 +21,18 @@ import { parseQps, readQps, readQpsSync } from '../lib/qps';
 import { ErrorCode, QpError } from '../lib/errors';
 import { inspect } from 'node:util';
 
-/** Set by --replay in the child: each case prints its input to stderr before the call, so even a crash or hang shows it. */
-export const trace = { on: false };
+/**
+ * In a child (scripts/fuzz.ts), each case names itself on stderr just before its call (a
+ * synchronous write on Linux pipes, so it is there when the call crashes or hangs); with
+ * --replay (`on`) it prints its input too.
+ */
+export const trace = { child: false, on: false };
 
-function record(what: string, ...input: unknown[]): void {
+/** The stderr line that names the case in flight. */
+export const kindMarker = '@@fuzz-kind ';
+
+function record(kind: string, what: string, ...input: unknown[]): void {
+  if (trace.child) process.stderr.write(`${kindMarker}${kind}\n`);
   if (trace.on) process.stderr.write(`${what}: ${inspect(input, { depth: 8, maxArrayLength: 400, breakLength: 160 })}\n`);
 }
 
@@ -142,7 +150,8 @@ function infeasible(r: Rand, n: number, m: number): Built {
   const base = feasible(r, n, m);
   const a = Array.from({ length: n }, (_, j) => (j === 0 || r.chance(0.5) ? r.pick([1, -2, 0.5]) : 0));
   const c = r.uniform(-1, 1);
-  const gap = r.pick([1, 1e-2, 10]);
+  // Gaps far above any tolerance a case asks for (epsAbs ≤ 1e-3).
+  const gap = r.pick([1, 0.1, 10]);
   const rows = [...base.Arows, a, a];
   const ax = times(base.Arows, base.x0);
   const l = Float64Array.from([...(base.problem.l ?? ax.map(() => -Infinity)), -Infinity, c + gap]);
@@ -152,7 +161,7 @@ function infeasible(r: Rand, n: number, m: number): Built {
   if (r.chance(0.3)) {
     // Or empty rows whose bounds exclude 0.
     const empty = CscMatrix.zeros(1, n);
-    return { problem: { ...problem, A: empty, l: Float64Array.of(r.pick([1, 1e-3])), u: Float64Array.of(Infinity) }, expect: 'infeasible', kind: 'infeasible-empty-row' };
+    return { problem: { ...problem, A: empty, l: Float64Array.of(r.pick([1, 0.1])), u: Float64Array.of(Infinity) }, expect: 'infeasible', kind: 'infeasible-empty-row' };
   }
   return { problem, expect: 'infeasible', kind: 'infeasible' };
 }
@@ -286,11 +295,12 @@ function mutateValue(r: Rand, b: Built): Mutated {
     if (other && (lower ? v > other[i]! : v < other[i]!)) validity = 'invalid';
   }
   // A finite q changes neither the constraints nor P. A bound loosened to a finite value keeps a
-  // feasible problem feasible and its box a box; loosened at all, it keeps a ray a ray.
+  // feasible problem feasible and its box a box (|v| ≥ 1e20 is infinite to the solvers, as
+  // documented); loosened at all, it keeps a ray a ray.
   const loosens = lower ? v <= old : field !== 'q' && v >= old;
   const keeps =
     (field === 'q' && b.expect !== 'unbounded') ||
-    (loosens && Number.isFinite(v) && b.expect === 'optimal') ||
+    (loosens && Math.abs(v) < 1e20 && b.expect === 'optimal') ||
     (loosens && (b.expect === 'unbounded' || b.expect === 'nonconvex'));
   return { problem: p, validity, expect: keeps && validity === 'valid' ? b.expect : 'unknown', what };
 }
@@ -316,7 +326,8 @@ function mutateType(r: Rand, b: Built): Mutated {
       ['colPtrFloat64', () => new CscMatrix(value.nrows, value.ncols, Float64Array.from(value.colPtr) as unknown as Int32Array, value.rowIdx, value.values, value.triangle), 'invalid'],
       ['rowIdxArray', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, Array.from(value.rowIdx) as unknown as Int32Array, value.values, value.triangle), 'invalid'],
       ['valuesNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, null as unknown as Float64Array, value.triangle), 'invalid'],
-      ['triangleNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, null as unknown as Triangle), 'invalid'],
+      // A's triangle means nothing; P's null triangle must not skip the symmetry check.
+      ['triangleNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, null as unknown as Triangle), field === 'P' ? 'invalid' : 'either'],
       ['triangleBogus', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, 'diagonal' as Triangle), 'invalid'],
     );
   } else {
@@ -566,7 +577,7 @@ export function judgeError(e: unknown): Verdict {
 }
 
 /** A returned Solution, judged against the class the data was built in. */
-function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect: Expect): Verdict {
+function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect: Expect, epsAbs = 1e-6): Verdict {
   const claimed = s.status === 'solved' || s.status === 'solvedInaccurate';
   if (validity === 'invalid') return fail('acceptedInvalid', `status ${s.status}`);
   const p = problem as CanonicalProblem;
@@ -582,7 +593,7 @@ function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect
   }
   if (s.status === 'solved' && expect === 'optimal' && validity === 'valid') {
     const v = kktViolation(p, s);
-    if (v !== undefined && v > 1e-4) return fail('badSolved', `${s.solver}: solved, but the relative KKT violation is ${v.toExponential(2)}`);
+    if (v !== undefined && v > Math.max(1e-4, 10 * epsAbs)) return fail('badSolved', `${s.solver}: solved, but the relative KKT violation is ${v.toExponential(2)}`);
   }
   return ok(s.status, s.solver);
 }
@@ -724,7 +735,7 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     const q = new Float64Array(buf);
     q.set(c.base.problem.q);
     problem = { ...(c.problem as object), q };
-    record(`${call} (q's buffer shrunk to 0 after the call)`, problem, o.options);
+    record(`${kind}|shrink`, `${call} (q's buffer shrunk to 0 after the call)`, problem, o.options);
     try {
       const pending = solve(problem as Problem, o.options as SolveOptions);
       buf.resize(0);
@@ -734,10 +745,11 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
       return [`${kind}|shrink`, judgeError(e)];
     }
   }
-  record(call, problem, o.options);
+  record(kind, call, problem, o.options);
   try {
     const s = call === 'solve' ? await solve(problem as Problem, o.options as SolveOptions) : solveSync(problem as Problem, o.options as SolveOptions);
-    return [kind, judgeSolution(s, problem, validity, c.expect)];
+    const eps = o.options.epsAbs;
+    return [kind, judgeSolution(s, problem, validity, c.expect, typeof eps === 'number' ? eps : undefined)];
   } catch (e) {
     return [kind, judgeError(e)];
   }
@@ -752,7 +764,7 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
   const m = base.problem.A?.nrows ?? 0;
   const solver = r.pick(gradientSolvers);
   let sol: Solution;
-  record('solveSync', base.problem, { solver, timeLimit: 1 });
+  record(`${base.kind}|${solver}|solve`, 'solveSync', base.problem, { solver, timeLimit: 1 });
   try {
     sol = solveSync(base.problem, { solver, timeLimit: 1, differentiable: r.chance(0.5) });
   } catch (e) {
@@ -808,7 +820,7 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
       const grads: Record<string, unknown> = { dx: r.chance(0.15) ? brokenSeed(n) : seed(n) };
       if (r.chance(0.3)) grads.dy = r.chance(0.2) ? brokenSeed(m) : seed(m);
       const fn = (sync ? differentiateSync : differentiate) as (...a: unknown[]) => unknown;
-      record(sync ? 'differentiateSync' : 'differentiate', ...args(grads));
+      record(label(), sync ? 'differentiateSync' : 'differentiate', ...args(grads));
       const g = (await fn(...args(grads))) as Record<string, unknown>;
       if (validity === 'invalid' || (!differentiableStatus && validity === 'valid')) return [label(), fail('acceptedInvalid', `gradients returned (solution status ${sol.status})`)];
       return [label(), judgeFinite('differentiate', g)];
@@ -818,7 +830,7 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
     if (r.chance(0.1)) tangents.dBogus = seed(n);
     if (tangents.dBogus) use('invalid');
     const fn = (sync ? jvpSync : jvp) as (...a: unknown[]) => unknown;
-    record(sync ? 'jvpSync' : 'jvp', ...args(tangents));
+    record(label(), sync ? 'jvpSync' : 'jvp', ...args(tangents));
     const t = (await fn(...args(tangents))) as Record<string, unknown>;
     if (validity === 'invalid' || (!differentiableStatus && validity === 'valid')) return [label(), fail('acceptedInvalid', `tangents returned (solution status ${sol.status})`)];
     return [label(), judgeFinite('jvp', t)];
@@ -841,7 +853,7 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
   let parsed: unknown;
   try {
     if (call === 'parseQps') {
-      record('parseQps', text, options);
+      record(kind, 'parseQps', text, options);
       parsed = parseQps(r.chance(0.02) ? (r.pick([null, 5, Buffer.from(text)]) as unknown as string) : text, options);
     } else {
       const file = path.join(scratchDir(), `${fx.name}.QPS${r.chance(0.5) ? '' : '.gz'}`);
@@ -856,7 +868,7 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
           kind += `|gzip${['Truncated', 'Bytes', 'BodyBytes'][how]}`;
         }
         writeFileSync(file, bytes);
-        record(`readQps of ${file}`, file.endsWith('.gz') ? bytes.toString('base64') : text, options);
+        record(kind, `readQps of ${file}`, file.endsWith('.gz') ? bytes.toString('base64') : text, options);
       } else {
         kind += `|path=${special === '' ? "''" : path.basename(special)}`;
       }
@@ -870,7 +882,7 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
   if (v.failed || !r.chance(0.25)) return [kind, v];
   // Solve some of what parses: real structure, mutated.
   const solver = r.pick(solverKeys);
-  record('solve', parsed, { solver, timeLimit: 1 });
+  record(`${kind}|${solver}`, 'solve', parsed, { solver, timeLimit: 1 });
   try {
     const s = await solve(parsed as Problem, { solver, timeLimit: 1 });
     // The Maros–Meszaros problems all have an optimum; a mutated one may not.
@@ -893,8 +905,23 @@ function pickCall(r: Rand): Call {
 /** The call a seed makes (its first draw). */
 export const callOf = (seed: number): Call => pickCall(new Rand(random(seed)));
 
+/**
+ * Seeds below 0 are the runner's own checks (test/22): −1 dies by SIGSEGV, −2 never answers,
+ * −3 throws a plain Error. Only in a child: in the parent they would take it down.
+ */
+function runnerCheck(seed: number): Promise<CaseResult> | undefined {
+  if (seed >= 0 || !trace.child) return undefined;
+  record(`runner-check${seed}`, 'runner check');
+  if (seed === -1) process.kill(process.pid, 'SIGSEGV');
+  if (seed === -2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  const [kind, v] = ['runner-check', judgeError(new Error('a plain Error'))];
+  return Promise.resolve({ seed, call: 'solve', kind, ...v });
+}
+
 /** Runs the case of one seed in this process. */
 export async function runCase(seed: number): Promise<CaseResult> {
+  const check = runnerCheck(seed);
+  if (check) return check;
   const r = new Rand(random(seed));
   const call = pickCall(r);
   const [kind, v] =
