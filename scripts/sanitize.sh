@@ -7,7 +7,7 @@
 #                                      (npm run build:native first): zero errors, no definitely
 #                                      lost byte
 #   bash scripts/sanitize.sh           both
-# Exits non-zero on the first finding. FUZZ_CASES (default 400) sizes the fuzz slice under ASan.
+# Exits non-zero on the first finding. FUZZ_CASES (default 1000) sizes the fuzz slice under ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -39,11 +39,12 @@ asan() {
   (
     cd "$asan_root"
     export LD_PRELOAD=$libasan
-    export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1
+    # allow_user_segv_handler=0: node's own SIGSEGV handler would hide where a segfault happened.
+    export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0
     node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js
     # --memory 0: no ulimit on the children (ASan's shadow memory needs the address space).
     # A sanitizer report ends its child: a crash. Other failing outcomes are test/22's to report.
-    node dist/scripts/fuzz.js --cases "${FUZZ_CASES:-400}" --seed 1 --jobs 2 --timeout 60 --memory 0 --fail-on crash | tee fuzz-asan.log
+    node dist/scripts/fuzz.js --cases "${FUZZ_CASES:-1000}" --seed 1 --jobs 2 --timeout 60 --memory 0 --fail-on crash | tee fuzz-asan.log
   ) || {
     echo "ASan/UBSan: a finding (see above)"
     return 1
