@@ -745,11 +745,33 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
       return [`${kind}|shrink`, judgeError(e)];
     }
   }
+  const eps = typeof o.options.epsAbs === 'number' ? o.options.epsAbs : undefined;
+  const judge = (s: Solution) => judgeSolution(s, problem, validity, c.expect, eps);
+  if (call === 'solve' && o.validity === 'valid' && r.chance(0.1)) {
+    // Three solves of the same data at once, one with another solver: each answer judged alone.
+    const other = { ...o.options, solver: r.pick(solverKeys) };
+    record(`${kind}|concurrent`, 'solve ×3 at once', problem, o.options, other);
+    const settled = await Promise.allSettled([o.options, other, o.options].map((opts) => solve(problem as Problem, opts as SolveOptions)));
+    const verdicts = settled.map((x) => (x.status === 'fulfilled' ? judge(x.value) : judgeError(x.reason)));
+    return [`${kind}|concurrent`, verdicts.find((v) => v.failed) ?? verdicts[0]!];
+  }
+  if (call === 'solve' && o.validity === 'valid' && r.chance(0.05)) {
+    // Cancelled at a random moment: ERR_QP_ABORTED, or the answer if it came first.
+    const controller = new AbortController();
+    const delay = r.pick([0, 1, 5, 20]);
+    record(`${kind}|abort${delay}ms`, `solve, aborted after ${delay} ms`, problem, o.options);
+    const timer = setTimeout(() => controller.abort(), delay);
+    try {
+      return [`${kind}|abort${delay}ms`, judge(await solve(problem as Problem, { ...(o.options as SolveOptions), signal: controller.signal }))];
+    } catch (e) {
+      return [`${kind}|abort${delay}ms`, judgeError(e)];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   record(kind, call, problem, o.options);
   try {
-    const s = call === 'solve' ? await solve(problem as Problem, o.options as SolveOptions) : solveSync(problem as Problem, o.options as SolveOptions);
-    const eps = o.options.epsAbs;
-    return [kind, judgeSolution(s, problem, validity, c.expect, typeof eps === 'number' ? eps : undefined)];
+    return [kind, judge(call === 'solve' ? await solve(problem as Problem, o.options as SolveOptions) : solveSync(problem as Problem, o.options as SolveOptions))];
   } catch (e) {
     return [kind, judgeError(e)];
   }
