@@ -692,9 +692,12 @@ function mutateText(r: Rand, text: string): { text: string; what: string } {
   }
 }
 
+/** The environment variable by which the runner gives its children one folder for readQps files. */
+export const scratchVariable = 'DIFFQP_FUZZ_TMP';
+
 let scratch: string | undefined;
 function scratchDir(): string {
-  scratch ??= mkdtempSync(path.join(tmpdir(), 'diffqp-fuzz-'));
+  scratch ??= process.env[scratchVariable] || mkdtempSync(path.join(tmpdir(), 'diffqp-fuzz-'));
   return scratch;
 }
 

@@ -10,9 +10,10 @@
  * of pressing on the machine. Prints counts per outcome and per call, and the seeds that failed.
  */
 import { spawn, ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CaseResult, callOf, kindMarker, runCase, trace } from './fuzz-cases';
+import { CaseResult, callOf, kindMarker, runCase, scratchVariable, trace } from './fuzz-cases';
 
 export interface FuzzOptions {
   first: number;
@@ -62,7 +63,12 @@ class Worker {
   private served = 0;
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly options: FuzzOptions) {}
+  constructor(
+    private readonly options: FuzzOptions,
+    private readonly scratch: string,
+  ) {
+    mkdirSync(scratch);
+  }
 
   private start(): Promise<void> {
     // ulimit -v caps the child's address space; exec keeps the IPC channel (fd 3).
@@ -70,6 +76,7 @@ class Worker {
     const limit = kib > 0 ? `ulimit -v ${kib} && ` : '';
     const child = spawn('/bin/sh', ['-c', `${limit}exec "$0" "$1" --child ${this.options.trace ? '--trace' : ''}`, process.execPath, childScript], {
       stdio: ['ignore', 'ignore', this.options.trace ? 'inherit' : 'pipe', 'ipc'],
+      env: { ...process.env, [scratchVariable]: this.scratch },
     });
     this.child = child;
     this.stderr = '';
@@ -142,7 +149,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const results: CaseResult[] = [];
   let next = options.first;
   const end = options.first + options.cases;
-  const workers = Array.from({ length: Math.max(1, options.jobs) }, () => new Worker(options));
+  // One folder for the readQps files of every child, removed at the end (a crashed child cannot clean up).
+  const scratch = mkdtempSync(path.join(tmpdir(), 'diffqp-fuzz-'));
+  const workers = Array.from({ length: Math.max(1, options.jobs) }, (_, k) => new Worker(options, path.join(scratch, String(k))));
   await Promise.all(
     workers.map(async (w) => {
       while (next < end) {
@@ -154,6 +163,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       w.stop();
     }),
   );
+  rmSync(scratch, { recursive: true, force: true });
   results.sort((a, b) => a.seed - b.seed);
   const byOutcome = new Map<string, number>();
   const byCall = new Map<string, Map<string, number>>();

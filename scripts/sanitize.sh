@@ -53,6 +53,10 @@ asan() {
 
 memcheck() {
   echo "== valgrind memcheck of the native ctest programs (build/)"
+  command -v valgrind > /dev/null || {
+    echo "memcheck: valgrind is not installed (Debian: apt-get install valgrind)"
+    return 1
+  }
   local t status=0
   for t in "${native_tests[@]}"; do
     # No suppressions: the three programs link only our code, SuiteSparse and libc/libm, and
