@@ -139,8 +139,16 @@ class Worker {
   }
 }
 
+/** The end of a child's stderr; for a sanitizer report, its first line, summary and first frames instead. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ').slice(-600);
+  const lines = text.trim().split('\n');
+  const report = lines.findIndex((l) => /ERROR: \w+Sanitizer|runtime error:/.test(l));
+  if (report >= 0) {
+    const frames = lines.slice(report + 1).filter((l) => /^\s+#\d+ /.test(l)).slice(0, 5).map((l) => l.trim().replace(/^#\d+ 0x[0-9a-f]+ in /, ''));
+    const summary = lines.find((l) => l.startsWith('SUMMARY:')) ?? '';
+    return [lines[report]!.replace(/^==\d+==/, ''), summary, ...frames].join(' | ').slice(0, 1200);
+  }
+  return lines.slice(-3).join(' | ').slice(-600);
 }
 
 /** Runs seeds first … first + cases − 1 on `jobs` children. */
