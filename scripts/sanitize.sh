@@ -35,12 +35,14 @@ asan() {
   local libasan
   libasan=$(gcc -print-file-name=libasan.so)
   # node itself is not instrumented: its own allocations at exit are not our leaks (detect_leaks=0).
-  # A huge allocation returns NULL (the addon's bad_alloc path) instead of ASan's abort.
+  # ASan's shadow memory rules out ulimit -v, so ASan itself bounds memory: a malloc over 4 GiB
+  # returns NULL (the addon's bad_alloc path, a RangeError in V8) and a process whose RSS passes
+  # 6 GiB is stopped (a crash) before the kernel's OOM killer picks a victim on a shared machine.
   (
     cd "$asan_root"
     export LD_PRELOAD=$libasan
     # allow_user_segv_handler=0: node's own SIGSEGV handler would hide where a segfault happened.
-    export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0
+    export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0:max_allocation_size_mb=4096:hard_rss_limit_mb=6144
     node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js
     # --memory 0: no ulimit on the children (ASan's shadow memory needs the address space).
     # A sanitizer report ends its child: a crash. Other failing outcomes are test/22's to report.
