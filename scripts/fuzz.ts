@@ -88,6 +88,8 @@ class Worker {
       this.stderr = (this.stderr + rest).slice(-4000);
     });
     this.ready = new Promise((resolve) => {
+      // A child that dies before it is ready (the addon does not load) ends the wait too.
+      child.on('exit', () => resolve());
       child.on('message', (msg: CaseResult | { ready: true }) => {
         if ('ready' in msg) return resolve();
         const c = this.current;
@@ -115,6 +117,9 @@ class Worker {
     if (!this.child || this.served >= casesPerChild) {
       this.stop();
       await this.start();
+      if (!this.child) {
+        return { seed, call: callOf(seed), kind: 'runner', outcome: 'crash', failed: true, detail: `the child died before it was ready; stderr: ${lastLines(this.stderr)}` };
+      }
     }
     this.served++;
     this.kind = '?';
