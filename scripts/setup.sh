@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ make cmake ninja-build pkg-config ca-certificates curl xz-utils dpkg-dev
   libsuitesparse-dev coinor-libipopt-dev coinor-libclp-dev
+  valgrind  # CI only: scripts/sanitize.sh memcheck
 )
 
 missing=()
