@@ -14,11 +14,10 @@ struct IpmWorkspace {
     IpmInfo info;
     int n, m;
 
-    /* scaled data: P (lower CSC), q, A (CSC and its transpose At), bounds */
+    /* scaled data: P (lower CSC), q, A (CSC), bounds */
     int *Pp, *Pi; double *Px;
     double *q;
     int *Ap, *Ai; double *Ax;
-    int *Atp, *Ati, *At_src;      /* At = A' in CSC (rows of A); At_src: index into Ax */
     double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
     double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
 
@@ -28,11 +27,11 @@ struct IpmWorkspace {
     unsigned char *con_kind;      /* IPM_SIDE_* / IPM_EQUALITY                           */
     int nsides;                   /* finite inequality sides (for mu)                     */
 
-    /* KKT: upper triangle of [P + rho I + B, A_K'; A_K, -D_K], order n + mr */
+    /* KKT: [P + rho I + B, A_K'; A_K, -D_K], order n + mr, held once: in the matrix
+       the factorisation reads (linsys_ldl_values).  Its off-diagonal entries (those of P
+       and of the rows of A in K) change only with the data; the diagonal every iteration. */
     int N;
-    int *Kp, *Ki; double *Kx;
-    int *Kdiag;                   /* position of each diagonal entry                      */
-    int *KP_src;                  /* for P's part of K: index into Px, or -1 (diagonal)   */
+    int *P_at, *A_at;             /* place of each entry of Px / Ax there, -1: none       */
     LinsysLdl *ldl;
 
     /* iterates (scaled) */
@@ -43,12 +42,11 @@ struct IpmWorkspace {
 
     /* per-iteration work */
     double *t;                    /* constraint values                                   */
-    double *rd, *rhs, *sol;       /* dual residual (n), KKT right-hand side and solution */
+    double *rd, *rhs;             /* dual residual (n); KKT right-hand side in, solution out
+                                     (its first n entries: the last step dx) */
     double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
     double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
-    double *dx, *work_n, *work_m;
-    double *kr, *kd, *kshift;     /* refinement: residual, correction; kshift (rows, mr):
-                                     what delta added to the row diagonal               */
+    double *work_n, *work_m;
     double *cl2, *cu2;            /* complementarity residuals before a corrector        */
 
     /* outputs (unscaled) */
@@ -64,6 +62,7 @@ static inline double ipm_accmax(double r, double v) { return (v > r || v != v) ?
 
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);
+void ipm_load_offdiagonal(IpmWorkspace *w);
 void ipm_free_workspace(IpmWorkspace *w);
 
 /* ipm_linalg.c: small kernels on the scaled data */

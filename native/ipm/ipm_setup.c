@@ -142,11 +142,11 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
-    void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->Atp, w->Ati, w->At_src, w->l, w->u, w->lb, w->ub,
-                      w->Dx, w->Er, w->con_index, w->con_kind, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
-                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->rd, w->rhs, w->sol, w->Dc,
-                      w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
-                      w->work_m, w->kr, w->kd, w->kshift, w->cl2, w->cu2, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+    void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->l, w->u, w->lb, w->ub,
+                      w->Dx, w->Er, w->con_index, w->con_kind, w->P_at, w->A_at,
+                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->rd, w->rhs, w->Dc,
+                      w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->work_n,
+                      w->work_m, w->cl2, w->cu2, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     linsys_ldl_free(w->ldl);
     free(w);
@@ -374,92 +374,115 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
     const int n = w->n, N = n + w->mr;
     w->N = N;
     /* rows of A as columns of A' (At), with the index of each entry in Ax */
-    const int m = w->m, annz = w->Ap[n];
-    w->Atp = (int *)calloc((size_t)m + 1, sizeof(int));
-    w->Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
-    w->At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
-    if (!w->Atp || !w->Ati || !w->At_src) return IPM_ERR_OUT_OF_MEMORY;
-    for (int k = 0; k < annz; k++) w->Atp[w->Ai[k] + 1]++;
-    for (int i = 0; i < m; i++) w->Atp[i + 1] += w->Atp[i];
+    const int m = w->m, annz = w->Ap[n], pnnz = w->Pp[n];
+    int *Atp = (int *)calloc((size_t)m + 1, sizeof(int));
+    int *Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
+    int *At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
     int *next = (int *)malloc(((size_t)(m > n ? m : n) + 1) * sizeof(int));
-    if (!next) return IPM_ERR_OUT_OF_MEMORY;
-    memcpy(next, w->Atp, (size_t)m * sizeof(int));
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = IPM_ERR_OUT_OF_MEMORY;
+    if (!Atp || !Ati || !At_src || !next) goto done;
+    for (int k = 0; k < annz; k++) Atp[w->Ai[k] + 1]++;
+    for (int i = 0; i < m; i++) Atp[i + 1] += Atp[i];
+    memcpy(next, Atp, (size_t)m * sizeof(int));
     for (int j = 0; j < n; j++) {
         for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
             const int at = next[w->Ai[k]]++;
-            w->Ati[at] = j;
-            w->At_src[at] = k;
+            Ati[at] = j;
+            At_src[at] = k;
         }
     }
     /* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r
-       holds row con_index[r] of A and the diagonal */
+       holds row con_index[r] of A and the diagonal.  K_src: the entry of Px (columns
+       < n) or Ax (columns >= n) each entry comes from, -1 for a diagonal. */
     long nnz = (long)N;
     for (int j = 0; j < n; j++)
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) nnz += w->Pi[k] != j;
-    for (int r = 0; r < w->mr; r++) nnz += w->Atp[w->con_index[r] + 1] - w->Atp[w->con_index[r]];
+    for (int r = 0; r < w->mr; r++) nnz += Atp[w->con_index[r] + 1] - Atp[w->con_index[r]];
     if (nnz > INT_MAX - 1) {
-        free(next);
-        return IPM_ERR_FACTORIZATION;
+        err = IPM_ERR_FACTORIZATION;
+        goto done;
     }
-    w->Kp = (int *)calloc((size_t)N + 1, sizeof(int));
-    w->Ki = (int *)malloc((size_t)nnz * sizeof(int));
-    w->Kx = (double *)malloc((size_t)nnz * sizeof(double));
-    w->KP_src = (int *)malloc((size_t)nnz * sizeof(int));
-    w->Kdiag = (int *)malloc(((size_t)N + 1) * sizeof(int));
-    if (!w->Kp || !w->Ki || !w->Kx || !w->KP_src || !w->Kdiag) {
-        free(next);
-        return IPM_ERR_OUT_OF_MEMORY;
-    }
+    Kp = (int *)calloc((size_t)N + 1, sizeof(int));
+    Ki = (int *)malloc((size_t)nnz * sizeof(int));
+    K_src = (int *)malloc((size_t)nnz * sizeof(int));
+    w->P_at = (int *)malloc(((size_t)pnnz + 1) * sizeof(int));
+    w->A_at = (int *)malloc(((size_t)annz + 1) * sizeof(int));
+    if (!Kp || !Ki || !K_src || !w->P_at || !w->A_at) goto done;
     for (int j = 0; j < n; j++) {
-        w->Kp[j + 1]++;
+        Kp[j + 1]++;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] != j) w->Kp[w->Pi[k] + 1]++;
+            if (w->Pi[k] != j) Kp[w->Pi[k] + 1]++;
     }
     for (int r = 0; r < w->mr; r++) {
         const int i = w->con_index[r];
-        w->Kp[n + r + 1] = w->Atp[i + 1] - w->Atp[i] + 1;
+        Kp[n + r + 1] = Atp[i + 1] - Atp[i] + 1;
     }
-    for (int c = 0; c < N; c++) w->Kp[c + 1] += w->Kp[c];
-    memcpy(next, w->Kp, (size_t)n * sizeof(int));
+    for (int c = 0; c < N; c++) Kp[c + 1] += Kp[c];
+    memcpy(next, Kp, (size_t)n * sizeof(int));
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
             if (w->Pi[k] == j) continue;
             const int at = next[w->Pi[k]]++;
-            w->Ki[at] = j;
-            w->KP_src[at] = k;
+            Ki[at] = j;
+            K_src[at] = k;
         }
     }
     for (int j = 0; j < n; j++) {
-        int src = -1;
-        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] == j) src = k;
-        const int at = next[j];
-        w->Ki[at] = j;
-        w->KP_src[at] = src;
-        w->Kdiag[j] = at;
+        Ki[next[j]] = j;
+        K_src[next[j]] = -1;
     }
     for (int r = 0; r < w->mr; r++) {
         const int i = w->con_index[r];
-        int at = w->Kp[n + r];
-        for (int k = w->Atp[i]; k < w->Atp[i + 1]; k++, at++) {
-            w->Ki[at] = w->Ati[k];
-            w->KP_src[at] = w->At_src[k];
+        int at = Kp[n + r];
+        for (int k = Atp[i]; k < Atp[i + 1]; k++, at++) {
+            Ki[at] = Ati[k];
+            K_src[at] = At_src[k];
         }
-        w->Ki[at] = n + r;
-        w->KP_src[at] = -1;
-        w->Kdiag[n + r] = at;
+        Ki[at] = n + r;
+        K_src[at] = -1;
     }
-    free(next);
     /* A's transpose only served the pattern: give its memory back before the analysis */
-    free(w->Atp);
-    free(w->Ati);
-    free(w->At_src);
-    w->Atp = w->Ati = w->At_src = NULL;
-    const int status = linsys_ldl_analyze(&w->ldl, N, w->Kp, w->Ki);
-    if (status == LINSYS_ERR_OUT_OF_MEMORY) return IPM_ERR_OUT_OF_MEMORY;
-    if (status != LINSYS_OK) return IPM_ERR_FACTORIZATION;
+    free(Atp);
+    free(Ati);
+    free(At_src);
+    Atp = Ati = At_src = NULL;
+    const int status = linsys_ldl_analyze(&w->ldl, N, Kp, Ki);
+    if (status != LINSYS_OK) {
+        err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
+        goto done;
+    }
+    for (int k = 0; k < pnnz; k++) w->P_at[k] = -1; /* the diagonal: set per iteration */
+    for (int k = 0; k < annz; k++) w->A_at[k] = -1; /* rows without a finite side      */
+    for (int c = 0; c < N; c++) {
+        for (int p = Kp[c]; p < Kp[c + 1]; p++) {
+            if (K_src[p] < 0) continue;
+            (c < n ? w->P_at : w->A_at)[K_src[p]] = linsys_ldl_value_index(w->ldl, p);
+        }
+    }
+    /* from here on K lives only in the factorisation's own matrix */
+    linsys_ldl_drop_pattern(w->ldl);
+    if (linsys_ldl_set_shift(w->ldl, NULL, N) != LINSYS_OK) goto done; /* allocated once, here */
     w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
-    return IPM_OK;
+    err = IPM_OK;
+done:
+    free(Atp);
+    free(Ati);
+    free(At_src);
+    free(next);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
+}
+
+/* The off-diagonal entries of K from the scaled P and A (after setup and each update). */
+void ipm_load_offdiagonal(IpmWorkspace *w) {
+    double *Cx = linsys_ldl_values(w->ldl);
+    for (int k = 0; k < w->Pp[w->n]; k++)
+        if (w->P_at[k] >= 0) Cx[w->P_at[k]] = w->Px[k];
+    for (int k = 0; k < w->Ap[w->n]; k++)
+        if (w->A_at[k] >= 0) Cx[w->A_at[k]] = w->Ax[k];
 }
 
 /* ---- setup, update ------------------------------------------------------- */
@@ -520,18 +543,14 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
 
     if (settings.check_convexity && (err = check_convexity(w))) goto fail;
     if ((err = ipm_build_kkt_pattern(w))) goto fail;
+    ipm_load_offdiagonal(w);
 
     const int mc = w->mc, N = w->N;
     IPM_ALLOC(w->x, n, double);
     IPM_ALLOC(w->y, m, double);
     IPM_ALLOC(w->zb, n, double);
-    IPM_ALLOC(w->dx, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
-    IPM_ALLOC(w->sol, N, double);
-    IPM_ALLOC(w->kr, N, double);
-    IPM_ALLOC(w->kd, N, double);
-    IPM_ALLOC(w->kshift, w->mr, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->Dc, &w->rt, &w->gl, &w->gu,
                           &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->cl2, &w->cu2};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
@@ -582,6 +601,7 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
     equilibrate(w);
     build_constraints(w, 1);
+    ipm_load_offdiagonal(w);
     if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
     w->info.status = IPM_UNSOLVED;
     return IPM_OK;

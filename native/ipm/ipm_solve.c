@@ -99,22 +99,18 @@ static double merit(const IpmWorkspace *w, const Measures *ms) {
     return v == v ? v : INFINITY;
 }
 
-/* Values of K for the current D (Dc) and regularisation. */
+/* The diagonal of K for the current D (Dc) and regularisation (its off-diagonal
+ * entries are in place since setup), built in rhs, which is free until the solve. */
 static void assemble(IpmWorkspace *w) {
     const int n = w->n;
+    double *d = w->rhs;
     for (int j = 0; j < n; j++) {
-        for (int p = w->Kp[j]; p < w->Kp[j + 1]; p++) {
-            const int src = w->KP_src[p];
-            w->Kx[p] = src >= 0 ? w->Px[src] : 0;
-        }
-        w->Kx[w->Kdiag[j]] += w->rho;
+        const int k = w->Pp[j];
+        d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? w->Px[k] : 0) + w->rho; /* rows sorted: P_jj first */
     }
-    for (int k = w->mr; k < w->mc; k++) w->Kx[w->Kdiag[w->con_index[k]]] += 1 / w->Dc[k];
-    for (int r = 0; r < w->mr; r++) {
-        const int c = w->n + r;
-        for (int p = w->Kp[c]; p < w->Kdiag[c]; p++) w->Kx[p] = w->Ax[w->KP_src[p]];
-        w->Kx[w->Kdiag[c]] = -w->Dc[r];
-    }
+    for (int k = w->mr; k < w->mc; k++) d[w->con_index[k]] += 1 / w->Dc[k];
+    for (int r = 0; r < w->mr; r++) d[n + r] = -w->Dc[r];
+    linsys_ldl_set_diagonal(w->ldl, d);
 }
 
 /* Factor K, raising rho and delta until it factors with the inertia of a
@@ -125,7 +121,7 @@ static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
         assemble(w);
         set_shift(w);
         const double t0 = ipm_now();
-        const int st = linsys_ldl_factor(w->ldl, w->Kx);
+        const int st = linsys_ldl_factor_held(w->ldl);
         w->info.factor_time += ipm_now() - t0;
         if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) return 0;
         w->rho = fmin(w->rho * 100, 1e2);
@@ -156,39 +152,20 @@ static void set_d_unit(IpmWorkspace *w) {
 
 /* Solve with the factorised (regularised) K, refined towards the Newton matrix
  * K_reg - diag(kshift): the regularisation steadies the factorisation, the
- * refinement removes its bias from the step where it converges. */
+ * refinement removes its bias from the step where it converges.  rhs in, the
+ * solution out (its first n entries are dx until the next solve). */
 static void kkt_solve(IpmWorkspace *w) {
-    const int N = w->N;
-    memcpy(w->sol, w->rhs, (size_t)N * sizeof(double));
-    linsys_ldl_solve(w->ldl, w->sol);
-    double best = INFINITY;
-    for (int it = 0; it <= w->settings.refine_iter; it++) {
-        linsys_sym_multiply(w->ldl, w->Kx, w->sol, w->kr);
-        double rn = 0, bn = 0;
-        for (int i = 0; i < N; i++) {
-            const double shift = i < w->n ? 0 : w->kshift[i - w->n];
-            w->kr[i] = w->rhs[i] - (w->kr[i] - shift * w->sol[i]);
-            rn = ipm_max(rn, fabs(w->kr[i]));
-            bn = ipm_max(bn, fabs(w->rhs[i]));
-        }
-        if (it > 0 && !(rn < best)) {
-            for (int i = 0; i < N; i++) w->sol[i] -= w->kd[i]; /* undo the last correction */
-            break;
-        }
-        best = rn;
-        if (rn <= 1e-13 * (1 + bn) || it == w->settings.refine_iter) break;
-        memcpy(w->kd, w->kr, (size_t)N * sizeof(double));
-        linsys_ldl_solve(w->ldl, w->kd);
-        for (int i = 0; i < N; i++) w->sol[i] += w->kd[i];
-    }
+    linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
 }
 
-/* kshift: what delta added to the row blocks of the Newton matrix (refinement
- * towards the unregularised rows lets the primal residual reach round-off on
- * problems whose duals are huge, e.g. LISWET; the bound and primal blocks keep
- * their regularisation, where refinement would not converge). */
+/* The shift of the refinement: what delta added to the row blocks of the Newton
+ * matrix (refinement towards the unregularised rows lets the primal residual reach
+ * round-off on problems whose duals are huge, e.g. LISWET; the bound and primal
+ * blocks keep their regularisation, where refinement would not converge).  Built in
+ * rhs, free until the solve; setup allocated linsys's copy. */
 static void set_shift(IpmWorkspace *w) {
-    memset(w->kshift, 0, (size_t)w->mr * sizeof(double));
+    double *shift = w->rhs;
+    memset(shift, 0, (size_t)w->mr * sizeof(double));
     if (w->started) {
         for (int k = 0; k < w->mr; k++) {
             const unsigned char kind = w->con_kind[k];
@@ -199,9 +176,10 @@ static void set_shift(IpmWorkspace *w) {
                 if (kind & IPM_SIDE_LOWER) inv += w->zl[k] / w->sl[k];
                 dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
             }
-            w->kshift[k] = -(w->Dc[k] - dtrue);
+            shift[k] = -(w->Dc[k] - dtrue);
         }
     }
+    linsys_ldl_set_shift(w->ldl, shift, w->n);
 }
 
 /* The Newton direction for the complementarity residuals in cl, cu (per side:
@@ -237,15 +215,15 @@ static void direction(IpmWorkspace *w) {
         else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
     }
     kkt_solve(w);
-    memcpy(w->dx, w->sol, (size_t)n * sizeof(double));
+    const double *sol = w->rhs;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
         /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
            KKT row itself) so that they add up to it exactly: computing them from A dx
            instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
-        const double dt = k < w->mr ? w->Dc[k] * w->sol[n + k] - w->rt[k] : w->dx[i];
-        w->dyc[k] = k < w->mr ? w->sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
+        const double dt = k < w->mr ? w->Dc[k] * sol[n + k] - w->rt[k] : sol[i];
+        w->dyc[k] = k < w->mr ? sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
         w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
         if (kind & IPM_EQUALITY) continue;
         if (kind & IPM_SIDE_UPPER) {
@@ -334,7 +312,7 @@ static int start(IpmWorkspace *w) {
         else w->rhs[w->con_index[k]] += target / w->Dc[k];
     }
     kkt_solve(w);
-    memcpy(w->x, w->sol, (size_t)n * sizeof(double));
+    memcpy(w->x, w->rhs, (size_t)n * sizeof(double));
     Measures ms;
     memset(w->y, 0, (size_t)w->m * sizeof(double));
     memset(w->zb, 0, (size_t)n * sizeof(double));
@@ -354,7 +332,7 @@ static int start(IpmWorkspace *w) {
         w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
         w->yc[k] = 0;
         if (kind & IPM_EQUALITY) {
-            w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
+            w->yc[k] = k < w->mr ? w->rhs[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
             continue;
         }
         if (kind & IPM_SIDE_UPPER) {
@@ -422,20 +400,21 @@ static int primal_infeasible(IpmWorkspace *w) {
  * dx in the recession cone)? */
 static int dual_infeasible(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
-    const double norm = ipm_norm_inf(w->dx, n);
+    const double *dx = w->rhs; /* the last step's, still there */
+    const double norm = ipm_norm_inf(dx, n);
     if (!(norm > 0) || !isfinite(norm)) return 0;
     const double eps = w->settings.eps_inf * norm;
     double *Pd = w->work_n, *Ad = w->work_m;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->dx, Pd);
+    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, dx, Pd);
     const double pres = ipm_norm_inf(Pd, n);
     double qd = 0;
-    for (int j = 0; j < n; j++) qd += w->q[j] * w->dx[j];
+    for (int j = 0; j < n; j++) qd += w->q[j] * dx[j];
     if (!(pres <= eps && qd < -eps)) return 0;
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->dx, Ad, m);
+    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, dx, Ad, m);
     double viol = 0;
     for (int k = 0; k < w->mc; k++) {
         const int i = w->con_index[k];
-        const double d = k < w->mr ? Ad[i] : w->dx[i];
+        const double d = k < w->mr ? Ad[i] : dx[i];
         if (con_hi(w, k) < INFINITY) viol = fmax(viol, d);
         if (con_lo(w, k) > -INFINITY) viol = fmax(viol, -d);
     }
@@ -451,7 +430,7 @@ static int dual_infeasible(IpmWorkspace *w) {
     for (int i = 0; i < m; i++) y1 += fabs(w->y[i]);
     if (!(qd < -2 * (fabs(xPd) + viol * y1))) return 0;
     double cn = 0;
-    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = w->dx[j] * w->Dx[j]));
+    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = dx[j] * w->Dx[j]));
     for (int j = 0; j < n; j++) w->dual_cert[j] /= cn;
     w->certs_written = 1;
     return 1;
@@ -625,7 +604,7 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         const double tau = fmin(fmax(0.99, 1 - mu), 0.9999);
         ap = fmin(1, tau * ap);
         ad = fmin(1, tau * ad);
-        for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
+        for (int j = 0; j < w->n; j++) w->x[j] += ap * w->rhs[j]; /* dx */
         for (int k = 0; k < w->mc; k++) {
             w->su[k] += ap * w->dsu[k];
             w->sl[k] += ap * w->dsl[k];

@@ -27,8 +27,12 @@ struct LinsysLdl {
     double *Cx;
     int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern;
     double *Lx, *D, *Y;
-    double *w, *r, *d, *xt; /* solve and refinement workspace                */
+    double *shift;       /* permuted: subtracted from C's diagonal in the held
+                            refinement (NULL: none)                        */
+    double *r, *d, *xt;  /* refinement workspace (Y is the solve's: a solve never
+                            overlaps a factorisation of the same object)   */
     int full;            /* Kp, Ki hold both triangles                       */
+    int diagonal;        /* every column of C has its diagonal, stored last  */
     int positive;        /* of the last factorisation: positive pivots,     */
     int nonfinite;       /* NaN or infinite pivots,                         */
     int zero;            /* permuted column of a zero pivot or -1           */
@@ -41,7 +45,7 @@ void linsys_ldl_free(LinsysLdl *s) {
     free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
     free(s->Lp); free(s->Parent); free(s->Lnz); free(s->Li); free(s->Flag); free(s->Pattern);
     free(s->Lx); free(s->D); free(s->Y);
-    free(s->w); free(s->r); free(s->d); free(s->xt);
+    free(s->shift); free(s->r); free(s->d); free(s->xt);
     free(s);
 }
 
@@ -154,12 +158,11 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     s->Pattern = (int *)alloc((size_t)N, sizeof(int));
     s->D = (double *)alloc0((size_t)N, sizeof(double)); /* pivot queries before a factorisation read 0 */
     s->Y = (double *)alloc((size_t)N, sizeof(double));
-    s->w = (double *)alloc((size_t)N, sizeof(double));
     s->r = (double *)alloc((size_t)N, sizeof(double));
     s->d = (double *)alloc((size_t)N, sizeof(double));
     s->xt = (double *)alloc((size_t)N, sizeof(double));
     if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
-        !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->w || !s->r || !s->d || !s->xt) {
+        !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->r || !s->d || !s->xt) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
@@ -199,6 +202,8 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
             return LINSYS_ERR_OUT_OF_MEMORY;
         }
     } else {
+        /* the diagonal goes last in its column (where it is with sorted rows too): its
+           place changes nothing in ldl_numeric, and callers find it without a map */
         memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
         for (int j = 0; j < N; j++) {
             for (int p = Kp[j]; p < Kp[j + 1]; p++) {
@@ -208,12 +213,14 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
                     continue;
                 }
                 const int col = a > b ? a : b, row = a > b ? b : a;
-                const int at = s->Flag[col]++;
+                const int at = a == b ? s->Cp[col + 1] - 1 : s->Flag[col]++;
                 s->Ci[at] = row;
                 s->map[p] = at;
             }
         }
     }
+    s->diagonal = 1;
+    for (int k = 0; k < N && s->diagonal; k++) s->diagonal = s->Cp[k + 1] > s->Cp[k] && s->Ci[s->Cp[k + 1] - 1] == k;
 
     ldl_symbolic(N, s->Cp, s->Ci, s->Lp, s->Parent, s->Lnz, s->Flag, NULL, NULL);
     long total = 0;
@@ -248,6 +255,11 @@ int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
     } else {
         for (int p = 0; p < nnz; p++) s->Cx[s->map[p]] = Kx[p];
     }
+    return linsys_ldl_factor_held(s);
+}
+
+int linsys_ldl_factor_held(LinsysLdl *s) {
+    const int N = s->N;
     const int done = ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern,
                                  s->Flag, NULL, NULL);
     s->positive = 0;
@@ -272,7 +284,7 @@ void linsys_ldl_solve_work(const LinsysLdl *s, double *b, double *work) {
     for (int k = 0; k < N; k++) b[s->perm[k]] = work[k];
 }
 
-void linsys_ldl_solve(LinsysLdl *s, double *b) { linsys_ldl_solve_work(s, b, s->w); }
+void linsys_ldl_solve(LinsysLdl *s, double *b) { linsys_ldl_solve_work(s, b, s->Y); }
 
 void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y) {
     const int N = s->N;
@@ -294,6 +306,96 @@ void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, 
         }
         y[j] += acc;
     }
+}
+
+double *linsys_ldl_values(LinsysLdl *s) { return s->Cx; }
+
+int linsys_ldl_value_index(const LinsysLdl *s, int p) { return s->map && p >= 0 && p < s->Kp[s->N] ? s->map[p] : -1; }
+
+int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d) {
+    if (!s->diagonal) return LINSYS_ERR_INVALID;
+    for (int k = 0; k < s->N; k++) s->Cx[s->Cp[k + 1] - 1] = d[s->perm[k]];
+    return LINSYS_OK;
+}
+
+void linsys_ldl_drop_pattern(LinsysLdl *s) {
+    free(s->Kp);
+    free(s->Ki);
+    free(s->map);
+    s->Kp = s->Ki = s->map = NULL;
+}
+
+/* y = C x in the permuted order (C's upper triangle, mirrored). */
+static void permuted_multiply(const LinsysLdl *s, const double *x, double *y) {
+    const int N = s->N;
+    memset(y, 0, (size_t)N * sizeof(double));
+    for (int k = 0; k < N; k++) {
+        const double xk = x[k];
+        double acc = 0;
+        for (int p = s->Cp[k]; p < s->Cp[k + 1]; p++) {
+            const int r = s->Ci[p];
+            y[r] += s->Cx[p] * xk;
+            if (r != k) acc += s->Cx[p] * x[r];
+        }
+        y[k] += acc;
+    }
+}
+
+int linsys_ldl_set_shift(LinsysLdl *s, const double *shift, int first) {
+    if (!s->shift) {
+        s->shift = (double *)alloc((size_t)s->N, sizeof(double));
+        if (!s->shift) return LINSYS_ERR_OUT_OF_MEMORY;
+    }
+    for (int k = 0; k < s->N; k++) {
+        const int i = s->perm[k];
+        s->shift[k] = shift && i >= first ? shift[i - first] : 0;
+    }
+    return LINSYS_OK;
+}
+
+/* r = b - (C - diag(shift)) x, all permuted; returns ||r||_inf. */
+static double permuted_residual(const LinsysLdl *s, const double *b, const double *x, double *r) {
+    permuted_multiply(s, x, r);
+    double rn = 0;
+    for (int k = 0; k < s->N; k++) {
+        r[k] = b[k] - (s->shift ? r[k] - s->shift[k] * x[k] : r[k]);
+        const double a = fabs(r[k]);
+        if (a > rn || a != a) rn = a;
+    }
+    return rn;
+}
+
+double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol) {
+    const int N = s->N;
+    /* in the permuted order throughout: b itself (permuted in place through x), x in Y
+       (free between factorisations), the residual in r, the correction in d */
+    double *x = s->Y, *r = s->r, *d = s->d;
+    double bn = 0;
+    for (int k = 0; k < N; k++) {
+        x[k] = b[s->perm[k]];
+        bn = fmax(bn, fabs(x[k]));
+    }
+    memcpy(b, x, (size_t)N * sizeof(double));
+    ldl_lsolve(N, x, s->Lp, s->Li, s->Lx);
+    ldl_dsolve(N, x, s->D);
+    ldl_ltsolve(N, x, s->Lp, s->Li, s->Lx);
+    double best = INFINITY;
+    for (int it = 0; it <= steps; it++) {
+        const double rn = permuted_residual(s, b, x, r);
+        if (it > 0 && !(rn < best)) {
+            for (int k = 0; k < N; k++) x[k] -= d[k]; /* undo the last correction */
+            break;
+        }
+        best = rn;
+        if (rn <= tol * (1 + bn) || it == steps) break;
+        memcpy(d, r, (size_t)N * sizeof(double));
+        ldl_lsolve(N, d, s->Lp, s->Li, s->Lx);
+        ldl_dsolve(N, d, s->D);
+        ldl_ltsolve(N, d, s->Lp, s->Li, s->Lx);
+        for (int k = 0; k < N; k++) x[k] += d[k];
+    }
+    for (int k = 0; k < N; k++) b[s->perm[k]] = x[k];
+    return best;
 }
 
 static double inf_norm(const double *v, int n) {
