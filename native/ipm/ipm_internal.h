@@ -36,7 +36,8 @@ struct IpmWorkspace {
 
     /* iterates (scaled) */
     double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
-    double *sl, *su, *zl, *zu, *yc; /* per constraint: slacks, side duals, equality dual */
+    double *sl, *su, *zl, *zu;    /* per constraint: slacks, side duals (an equality's
+                                     free dual in zu, its step in dzu)                 */
     double rho, delta;
     int started;                  /* the iterates hold a starting point                 */
 
@@ -44,8 +45,8 @@ struct IpmWorkspace {
     double *t;                    /* constraint values                                   */
     double *rd, *rhs;             /* dual residual (n); KKT right-hand side in, solution out
                                      (its first n entries: the last step dx) */
-    double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
-    double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
+    double *Dc;                   /* D per constraint                                    */
+    double *dsl, *dsu, *dzl, *dzu, *cl, *cu; /* steps; complementarity residuals         */
     double *work_n, *work_m;
     double *cl2, *cu2;            /* complementarity residuals before a corrector        */
 

@@ -182,6 +182,25 @@ static void set_shift(IpmWorkspace *w) {
     linsys_ldl_set_shift(w->ldl, shift, w->n);
 }
 
+/* Constraint k's part of the elimination: per side, g = (linear - complementarity
+ * residual / z) / d, what the residuals add to the side dual's step; returns rt =
+ * D (gu - gl), the right-hand side of its reduced row (t - hi for an equality).
+ * Computed again after the solve rather than stored: three vectors fewer. */
+static double reduced_residual(const IpmWorkspace *w, int k, double *gu, double *gl) {
+    const unsigned char kind = w->con_kind[k];
+    *gu = *gl = 0;
+    if (kind & IPM_EQUALITY) return w->t[k] - con_hi(w, k);
+    if (kind & IPM_SIDE_UPPER) {
+        const double ru = w->t[k] - con_hi(w, k) + w->su[k];
+        *gu = (ru - w->cu[k] / w->zu[k]) / (w->su[k] / w->zu[k] + w->delta);
+    }
+    if (kind & IPM_SIDE_LOWER) {
+        const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
+        *gl = (rl - w->cl[k] / w->zl[k]) / (w->sl[k] / w->zl[k] + w->delta);
+    }
+    return w->Dc[k] * (*gu - *gl);
+}
+
 /* The Newton direction for the complementarity residuals in cl, cu (per side:
  * z ds + s dz = -rc) and the current linear residuals.  The proximal terms
  * rho (x - xi) and delta (z - nu) vanish: the centres are the current iterate. */
@@ -189,28 +208,8 @@ static void direction(IpmWorkspace *w) {
     const int n = w->n;
     for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
     for (int k = 0; k < w->mc; k++) {
-        const unsigned char kind = w->con_kind[k];
-        double rt;
-        w->gu[k] = w->gl[k] = 0;
-        if (kind & IPM_EQUALITY) {
-            rt = w->t[k] - con_hi(w, k);
-        } else {
-            double g = 0;
-            if (kind & IPM_SIDE_UPPER) {
-                const double ru = w->t[k] - con_hi(w, k) + w->su[k];
-                const double d = w->su[k] / w->zu[k] + w->delta;
-                w->gu[k] = (ru - w->cu[k] / w->zu[k]) / d;
-                g += w->gu[k];
-            }
-            if (kind & IPM_SIDE_LOWER) {
-                const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
-                const double d = w->sl[k] / w->zl[k] + w->delta;
-                w->gl[k] = (rl - w->cl[k] / w->zl[k]) / d;
-                g -= w->gl[k];
-            }
-            rt = w->Dc[k] * g;
-        }
-        w->rt[k] = rt;
+        double gu, gl;
+        const double rt = reduced_residual(w, k, &gu, &gl);
         if (k < w->mr) w->rhs[n + k] = -rt;
         else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
     }
@@ -219,21 +218,26 @@ static void direction(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
+        double gu, gl;
+        const double rt = reduced_residual(w, k, &gu, &gl);
         /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
            KKT row itself) so that they add up to it exactly: computing them from A dx
            instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
-        const double dt = k < w->mr ? w->Dc[k] * sol[n + k] - w->rt[k] : sol[i];
-        w->dyc[k] = k < w->mr ? sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
+        const double dt = k < w->mr ? w->Dc[k] * sol[n + k] - rt : sol[i];
         w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
-        if (kind & IPM_EQUALITY) continue;
+        if (kind & IPM_EQUALITY) {
+            /* an equality has no sides: its free dual lives in zu, its step in dzu */
+            w->dzu[k] = k < w->mr ? sol[n + k] : (dt + rt) / w->Dc[k];
+            continue;
+        }
         if (kind & IPM_SIDE_UPPER) {
             const double d = w->su[k] / w->zu[k] + w->delta;
-            w->dzu[k] = dt / d + w->gu[k];
+            w->dzu[k] = dt / d + gu;
             w->dsu[k] = (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k];
         }
         if (kind & IPM_SIDE_LOWER) {
             const double d = w->sl[k] / w->zl[k] + w->delta;
-            w->dzl[k] = -dt / d + w->gl[k];
+            w->dzl[k] = -dt / d + gl;
             w->dsl[k] = (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k];
         }
     }
@@ -272,8 +276,7 @@ static void aggregate(IpmWorkspace *w) {
     memset(w->y, 0, (size_t)w->m * sizeof(double));
     memset(w->zb, 0, (size_t)w->n * sizeof(double));
     for (int k = 0; k < w->mc; k++) {
-        const double v = (w->con_kind[k] & IPM_EQUALITY) ? w->yc[k] : w->zu[k] - w->zl[k];
-        w->yc[k] = v;
+        const double v = w->zu[k] - w->zl[k]; /* an equality's zl is 0 */
         if (k < w->mr) w->y[w->con_index[k]] = v;
         else w->zb[w->con_index[k]] = v;
     }
@@ -330,9 +333,8 @@ static int start(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
-        w->yc[k] = 0;
         if (kind & IPM_EQUALITY) {
-            w->yc[k] = k < w->mr ? w->rhs[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
+            w->zu[k] = k < w->mr ? w->rhs[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
             continue;
         }
         if (kind & IPM_SIDE_UPPER) {
@@ -360,14 +362,14 @@ static int primal_infeasible(IpmWorkspace *w) {
     memset(v, 0, (size_t)n * sizeof(double));
     double norm = 0;
     for (int k = 0; k < w->mc; k++) {
-        const double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        const double d = w->dzu[k] - w->dzl[k];
         norm = fmax(norm, fabs(d));
     }
     if (!(norm > 0) || !isfinite(norm)) return 0;
     const double eps = w->settings.eps_inf * norm;
     double support = 0;
     for (int k = 0; k < w->mc; k++) {
-        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        double d = w->dzu[k] - w->dzl[k];
         if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) {
             if (fabs(d) > eps) return 0;
             d = 0;
@@ -386,7 +388,7 @@ static int primal_infeasible(IpmWorkspace *w) {
     double cn = 0;
     for (int i = 0; i < m; i++) cn = fmax(cn, fabs(w->prim_cert[i] = dy[i] * w->Er[i]));
     for (int k = w->mr; k < w->mc; k++) {
-        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        double d = w->dzu[k] - w->dzl[k];
         if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) d = 0;
         const int j = w->con_index[k];
         cn = fmax(cn, fabs(w->prim_cert[m + j] = d / w->Dx[j]));
@@ -610,7 +612,6 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
             w->sl[k] += ap * w->dsl[k];
             w->zu[k] += ad * w->dzu[k];
             w->zl[k] += ad * w->dzl[k];
-            if (w->con_kind[k] & IPM_EQUALITY) w->yc[k] += ad * w->dyc[k];
         }
         aggregate(w);
     }
