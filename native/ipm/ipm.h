@@ -156,7 +156,14 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
 
 int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s);
 
-/* Results (owned by the workspace, valid until the next ipm_solve / cleanup).
+/* Have ipm_solve write x, y, z into the caller's arrays (sizes n, m, n; y may be NULL
+ * when m == 0) instead of the workspace's own: no second copy of the results.  They
+ * must stay valid while the workspace solves; ipm_x, ipm_y, ipm_z then return them.
+ * Returns IPM_OK or IPM_ERR_INVALID_ARGUMENT. */
+int ipm_set_outputs(IpmWorkspace *w, double *x, double *y, double *z);
+
+/* Results (owned by the workspace unless ipm_set_outputs gave arrays, valid until the
+ * next ipm_solve / cleanup).
  * For MAX_ITER / TIME_LIMIT / CANCELLED / NUMERICAL: the last iterate. */
 const double *ipm_x(const IpmWorkspace *w);
 const double *ipm_y(const IpmWorkspace *w);   /* NULL if m == 0 */

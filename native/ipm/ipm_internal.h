@@ -52,6 +52,7 @@ struct IpmWorkspace {
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;
+    int outputs_borrowed;         /* xo, yo, zo are the caller's (ipm_set_outputs)       */
     int certs_written;            /* a certificate array holds values (cleared lazily)   */
 };
 

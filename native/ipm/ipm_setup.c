@@ -146,8 +146,13 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind, w->P_at, w->A_at,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dsl, w->dsu, w->dzl, w->dzu, w->cl, w->cu, w->work_n,
-                      w->work_m, w->cl2, w->cu2, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+                      w->work_m, w->cl2, w->cu2, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
+    if (!w->outputs_borrowed) {
+        free(w->xo);
+        free(w->yo);
+        free(w->zo);
+    }
     linsys_ldl_free(w->ldl);
     free(w);
 }
@@ -613,6 +618,20 @@ int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s) {
     if (err) return err;
     if (s->scaling != w->settings.scaling) return IPM_ERR_STRUCTURE;
     w->settings = *s;
+    return IPM_OK;
+}
+
+int ipm_set_outputs(IpmWorkspace *w, double *x, double *y, double *z) {
+    if (!w || !x || !z || (w->m > 0 && !y)) return IPM_ERR_INVALID_ARGUMENT;
+    if (!w->outputs_borrowed) {
+        free(w->xo);
+        free(w->yo);
+        free(w->zo);
+    }
+    w->xo = x;
+    w->yo = y; /* m == 0: never written */
+    w->zo = z;
+    w->outputs_borrowed = 1;
     return IPM_OK;
 }
 
