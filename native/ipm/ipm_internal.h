@@ -31,7 +31,6 @@ struct IpmWorkspace {
        the factorisation reads (linsys_ldl_values).  Its off-diagonal entries (those of P
        and of the rows of A in K) change only with the data; the diagonal every iteration. */
     int N;
-    int *P_at, *A_at;             /* place of each entry of Px / Ax there, -1: none       */
     LinsysLdl *ldl;
 
     /* iterates (scaled) */
@@ -64,7 +63,7 @@ static inline double ipm_accmax(double r, double v) { return (v > r || v != v) ?
 
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);
-void ipm_load_offdiagonal(IpmWorkspace *w);
+int ipm_reload_kkt_values(IpmWorkspace *w); /* after an update of the data */
 void ipm_free_workspace(IpmWorkspace *w);
 
 /* ipm_linalg.c: small kernels on the scaled data */

@@ -143,7 +143,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
     void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->l, w->u, w->lb, w->ub,
-                      w->Dx, w->Er, w->con_index, w->con_kind, w->P_at, w->A_at,
+                      w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dsl, w->dsu, w->dzl, w->dzu, w->cl, w->cu, w->work_n,
                       w->work_m, w->cl2, w->cu2, w->prim_cert, w->dual_cert};
@@ -375,11 +375,13 @@ done:
 
 /* ---- the KKT pattern ----------------------------------------------------- */
 
-int ipm_build_kkt_pattern(IpmWorkspace *w) {
-    const int n = w->n, N = n + w->mr;
-    w->N = N;
+/* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r holds
+ * row con_index[r] of A and the diagonal.  K_src: the entry of Px (columns < n) or Ax
+ * (columns >= n) each entry comes from, -1 for a diagonal.  Built when needed (setup,
+ * update) and freed: the workspace keeps K only as the factorisation's values. */
+static int kkt_pattern(const IpmWorkspace *w, int **Kp_out, int **Ki_out, int **K_src_out) {
+    const int n = w->n, N = w->N, m = w->m, annz = w->Ap[n];
     /* rows of A as columns of A' (At), with the index of each entry in Ax */
-    const int m = w->m, annz = w->Ap[n], pnnz = w->Pp[n];
     int *Atp = (int *)calloc((size_t)m + 1, sizeof(int));
     int *Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
     int *At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
@@ -397,9 +399,6 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
             At_src[at] = k;
         }
     }
-    /* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r
-       holds row con_index[r] of A and the diagonal.  K_src: the entry of Px (columns
-       < n) or Ax (columns >= n) each entry comes from, -1 for a diagonal. */
     long nnz = (long)N;
     for (int j = 0; j < n; j++)
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) nnz += w->Pi[k] != j;
@@ -411,9 +410,7 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
     Kp = (int *)calloc((size_t)N + 1, sizeof(int));
     Ki = (int *)malloc((size_t)nnz * sizeof(int));
     K_src = (int *)malloc((size_t)nnz * sizeof(int));
-    w->P_at = (int *)malloc(((size_t)pnnz + 1) * sizeof(int));
-    w->A_at = (int *)malloc(((size_t)annz + 1) * sizeof(int));
-    if (!Kp || !Ki || !K_src || !w->P_at || !w->A_at) goto done;
+    if (!Kp || !Ki || !K_src) goto done;
     for (int j = 0; j < n; j++) {
         Kp[j + 1]++;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
@@ -447,28 +444,10 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
         Ki[at] = n + r;
         K_src[at] = -1;
     }
-    /* A's transpose only served the pattern: give its memory back before the analysis */
-    free(Atp);
-    free(Ati);
-    free(At_src);
-    Atp = Ati = At_src = NULL;
-    const int status = linsys_ldl_analyze(&w->ldl, N, Kp, Ki);
-    if (status != LINSYS_OK) {
-        err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
-        goto done;
-    }
-    for (int k = 0; k < pnnz; k++) w->P_at[k] = -1; /* the diagonal: set per iteration */
-    for (int k = 0; k < annz; k++) w->A_at[k] = -1; /* rows without a finite side      */
-    for (int c = 0; c < N; c++) {
-        for (int p = Kp[c]; p < Kp[c + 1]; p++) {
-            if (K_src[p] < 0) continue;
-            (c < n ? w->P_at : w->A_at)[K_src[p]] = linsys_ldl_value_index(w->ldl, p);
-        }
-    }
-    /* from here on K lives only in the factorisation's own matrix */
-    linsys_ldl_drop_pattern(w->ldl);
-    if (linsys_ldl_set_shift(w->ldl, NULL, N) != LINSYS_OK) goto done; /* allocated once, here */
-    w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
+    *Kp_out = Kp;
+    *Ki_out = Ki;
+    *K_src_out = K_src;
+    Kp = Ki = K_src = NULL;
     err = IPM_OK;
 done:
     free(Atp);
@@ -481,13 +460,50 @@ done:
     return err;
 }
 
-/* The off-diagonal entries of K from the scaled P and A (after setup and each update). */
-void ipm_load_offdiagonal(IpmWorkspace *w) {
+/* The off-diagonal entries of K (scaled P and A) into the factorisation's values; its
+ * diagonal is set each iteration. */
+static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const int *K_src) {
+    int *at = (int *)malloc(((size_t)Kp[w->N] + 1) * sizeof(int));
+    if (!at) return IPM_ERR_OUT_OF_MEMORY;
+    linsys_ldl_map_pattern(w->ldl, Kp, Ki, at);
     double *Cx = linsys_ldl_values(w->ldl);
-    for (int k = 0; k < w->Pp[w->n]; k++)
-        if (w->P_at[k] >= 0) Cx[w->P_at[k]] = w->Px[k];
-    for (int k = 0; k < w->Ap[w->n]; k++)
-        if (w->A_at[k] >= 0) Cx[w->A_at[k]] = w->Ax[k];
+    for (int c = 0; c < w->N; c++) {
+        const double *src = c < w->n ? w->Px : w->Ax;
+        for (int p = Kp[c]; p < Kp[c + 1]; p++)
+            if (K_src[p] >= 0) Cx[at[p]] = src[K_src[p]];
+    }
+    free(at);
+    return IPM_OK;
+}
+
+int ipm_build_kkt_pattern(IpmWorkspace *w) {
+    w->N = w->n + w->mr;
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = kkt_pattern(w, &Kp, &Ki, &K_src);
+    if (err) return err;
+    const int status = linsys_ldl_analyze(&w->ldl, w->N, Kp, Ki);
+    if (status != LINSYS_OK) err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
+    if (!err) {
+        /* from here on K lives only in the factorisation's own matrix */
+        linsys_ldl_drop_pattern(w->ldl);
+        err = load_offdiagonal(w, Kp, Ki, K_src);
+    }
+    if (!err && linsys_ldl_set_shift(w->ldl, NULL, w->N) != LINSYS_OK) err = IPM_ERR_OUT_OF_MEMORY; /* allocated once, here */
+    if (!err) w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
+}
+
+int ipm_reload_kkt_values(IpmWorkspace *w) {
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = kkt_pattern(w, &Kp, &Ki, &K_src);
+    if (!err) err = load_offdiagonal(w, Kp, Ki, K_src);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
 }
 
 /* ---- setup, update ------------------------------------------------------- */
@@ -548,7 +564,6 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
 
     if (settings.check_convexity && (err = check_convexity(w))) goto fail;
     if ((err = ipm_build_kkt_pattern(w))) goto fail;
-    ipm_load_offdiagonal(w);
 
     const int mc = w->mc, N = w->N;
     IPM_ALLOC(w->x, n, double);
@@ -606,7 +621,7 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
     equilibrate(w);
     build_constraints(w, 1);
-    ipm_load_offdiagonal(w);
+    if ((err = ipm_reload_kkt_values(w))) return err;
     if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
     w->info.status = IPM_UNSOLVED;
     return IPM_OK;

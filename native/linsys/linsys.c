@@ -33,6 +33,7 @@ struct LinsysLdl {
                             overlaps a factorisation of the same object)   */
     int full;            /* Kp, Ki hold both triangles                       */
     int diagonal;        /* every column of C has its diagonal, stored last  */
+    int sorted;          /* LINSYS_ROWS_SORTED                               */
     int positive;        /* of the last factorisation: positive pivots,     */
     int nonfinite;       /* NaN or infinite pivots,                         */
     int zero;            /* permuted column of a zero pivot or -1           */
@@ -89,7 +90,7 @@ static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
 /* Places the entries of K in C (Cp counted) with the rows of each column in
  * increasing order: bucket the entries by their row in C, then deal them out to
  * their columns row by row.  Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
-static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
+static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
     const int N = s->N, nnzC = s->Cp[N];
     int *rowptr = (int *)alloc0((size_t)N + 1, sizeof(int));
     int *col = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
@@ -111,7 +112,7 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
         for (int p = Kp[j]; p < Kp[j + 1]; p++) {
             const int a = s->pinv[Ki[p]], b = s->pinv[j];
             if (s->full && a > b) {
-                s->map[p] = -1;
+                map[p] = -1;
                 continue;
             }
             const int at = s->Flag[a < b ? a : b]++;
@@ -124,10 +125,34 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
         for (int q = rowptr[r]; q < rowptr[r + 1]; q++) {
             const int at = s->Flag[col[q]]++;
             s->Ci[at] = r;
-            s->map[src[q]] = at;
+            map[src[q]] = at;
         }
     }
     free(rowptr); free(col); free(src);
+    return LINSYS_OK;
+}
+
+/* Places the entries of K in C (Ci, and map: K entry -> C entry or -1), in the order
+ * the flags of the analysis chose; the same pattern always gets the same places. */
+static int place(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
+    if (s->sorted) return place_sorted(s, Kp, Ki, map);
+    /* the diagonal goes last in its column (where it is with sorted rows too): its place
+       changes nothing in ldl_numeric, and callers find it without a map */
+    const int N = s->N;
+    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) {
+                map[p] = -1;
+                continue;
+            }
+            const int col = a > b ? a : b, row = a > b ? b : a;
+            const int at = a == b ? s->Cp[col + 1] - 1 : s->Flag[col]++;
+            s->Ci[at] = row;
+            map[p] = at;
+        }
+    }
     return LINSYS_OK;
 }
 
@@ -196,28 +221,10 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
-    if (flags & LINSYS_ROWS_SORTED) {
-        if (place_sorted(s, Kp, Ki) != LINSYS_OK) {
-            linsys_ldl_free(s);
-            return LINSYS_ERR_OUT_OF_MEMORY;
-        }
-    } else {
-        /* the diagonal goes last in its column (where it is with sorted rows too): its
-           place changes nothing in ldl_numeric, and callers find it without a map */
-        memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
-        for (int j = 0; j < N; j++) {
-            for (int p = Kp[j]; p < Kp[j + 1]; p++) {
-                const int a = s->pinv[Ki[p]], b = s->pinv[j];
-                if (full && a > b) {
-                    s->map[p] = -1;
-                    continue;
-                }
-                const int col = a > b ? a : b, row = a > b ? b : a;
-                const int at = a == b ? s->Cp[col + 1] - 1 : s->Flag[col]++;
-                s->Ci[at] = row;
-                s->map[p] = at;
-            }
-        }
+    s->sorted = (flags & LINSYS_ROWS_SORTED) != 0;
+    if (place(s, Kp, Ki, s->map) != LINSYS_OK) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_OUT_OF_MEMORY;
     }
     s->diagonal = 1;
     for (int k = 0; k < N && s->diagonal; k++) s->diagonal = s->Cp[k + 1] > s->Cp[k] && s->Ci[s->Cp[k + 1] - 1] == k;
@@ -316,6 +323,10 @@ int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d) {
     if (!s->diagonal) return LINSYS_ERR_INVALID;
     for (int k = 0; k < s->N; k++) s->Cx[s->Cp[k + 1] - 1] = d[s->perm[k]];
     return LINSYS_OK;
+}
+
+int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
+    return place(s, Kp, Ki, map);
 }
 
 void linsys_ldl_drop_pattern(LinsysLdl *s) {

@@ -104,6 +104,10 @@ int linsys_ldl_value_index(const LinsysLdl *s, int p);
 /* Writes the diagonal of K: d[i] for original row/column i (size N).  Returns
  * LINSYS_OK, or LINSYS_ERR_INVALID when the pattern lacks a diagonal entry. */
 int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d);
+/* linsys_ldl_value_index for every entry at once, for the caller's own copy of the
+ * pattern the object was analysed with (also after linsys_ldl_drop_pattern).
+ *   Kp, Ki: [in] that pattern;  map: [out] size Kp[N].  Returns LINSYS_OK. */
+int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map);
 /* Frees the copy of K's pattern and the map into C. */
 void linsys_ldl_drop_pattern(LinsysLdl *s);
 /* linsys_ldl_factor of the values already in linsys_ldl_values. */
