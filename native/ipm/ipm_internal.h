@@ -45,7 +45,8 @@ struct IpmWorkspace {
     double *rd, *rhs;             /* dual residual (n); KKT right-hand side in, solution out
                                      (its first n entries: the last step dx) */
     double *Dc;                   /* D per constraint                                    */
-    double *dsl, *dsu, *dzl, *dzu, *cl, *cu; /* steps; complementarity residuals         */
+    double *dzl, *dzu, *cl, *cu;  /* side dual steps (the slacks' follow from them);
+                                     complementarity residuals                          */
     double *work_n, *work_m;
     double *cl2, *cu2;            /* complementarity residuals before a corrector        */
 

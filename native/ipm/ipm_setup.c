@@ -145,7 +145,7 @@ void ipm_free_workspace(IpmWorkspace *w) {
     void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->l, w->u, w->lb, w->ub,
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
-                      w->dsl, w->dsu, w->dzl, w->dzu, w->cl, w->cu, w->work_n,
+                      w->dzl, w->dzu, w->cl, w->cu, w->work_n,
                       w->work_m, w->cl2, w->cu2, w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     if (!w->outputs_borrowed) {
@@ -571,7 +571,7 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
-    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc, &w->dsl, &w->dsu,
+    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc,
                           &w->dzl, &w->dzu, &w->cl, &w->cu, &w->cl2, &w->cu2};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
     IPM_ALLOC(w->xo, n, double);

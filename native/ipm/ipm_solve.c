@@ -224,7 +224,7 @@ static void direction(IpmWorkspace *w) {
            KKT row itself) so that they add up to it exactly: computing them from A dx
            instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
         const double dt = k < w->mr ? w->Dc[k] * sol[n + k] - rt : sol[i];
-        w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
+        w->dzl[k] = w->dzu[k] = 0;
         if (kind & IPM_EQUALITY) {
             /* an equality has no sides: its free dual lives in zu, its step in dzu */
             w->dzu[k] = k < w->mr ? sol[n + k] : (dt + rt) / w->Dc[k];
@@ -233,14 +233,22 @@ static void direction(IpmWorkspace *w) {
         if (kind & IPM_SIDE_UPPER) {
             const double d = w->su[k] / w->zu[k] + w->delta;
             w->dzu[k] = dt / d + gu;
-            w->dsu[k] = (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k];
         }
         if (kind & IPM_SIDE_LOWER) {
             const double d = w->sl[k] / w->zl[k] + w->delta;
             w->dzl[k] = -dt / d + gl;
-            w->dsl[k] = (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k];
         }
     }
+}
+
+/* The slack steps, from z ds + s dz = -rc, when they are needed rather than stored
+ * (cu, su, zu must be those of the direction: so each use takes them before changing
+ * constraint k); 0 for a side the constraint lacks. */
+static inline double step_su(const IpmWorkspace *w, int k) {
+    return (w->con_kind[k] & IPM_SIDE_UPPER) ? (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k] : 0;
+}
+static inline double step_sl(const IpmWorkspace *w, int k) {
+    return (w->con_kind[k] & IPM_SIDE_LOWER) ? (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k] : 0;
 }
 
 /* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
@@ -249,11 +257,13 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         if (kind & IPM_SIDE_UPPER) {
-            if (w->dsu[k] < 0) p = ipm_min(p, -w->su[k] / w->dsu[k]);
+            const double dsu = step_su(w, k);
+            if (dsu < 0) p = ipm_min(p, -w->su[k] / dsu);
             if (w->dzu[k] < 0) d = ipm_min(d, -w->zu[k] / w->dzu[k]);
         }
         if (kind & IPM_SIDE_LOWER) {
-            if (w->dsl[k] < 0) p = ipm_min(p, -w->sl[k] / w->dsl[k]);
+            const double dsl = step_sl(w, k);
+            if (dsl < 0) p = ipm_min(p, -w->sl[k] / dsl);
             if (w->dzl[k] < 0) d = ipm_min(d, -w->zl[k] / w->dzl[k]);
         }
     }
@@ -265,8 +275,8 @@ static double complementarity(const IpmWorkspace *w, double ap, double ad) {
     double sum = 0;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
-        if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * w->dsu[k]) * (w->zu[k] + ad * w->dzu[k]);
-        if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * w->dsl[k]) * (w->zl[k] + ad * w->dzl[k]);
+        if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * step_su(w, k)) * (w->zu[k] + ad * w->dzu[k]);
+        if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * step_sl(w, k)) * (w->zl[k] + ad * w->dzl[k]);
     }
     return w->nsides > 0 ? sum / w->nsides : 0;
 }
@@ -561,8 +571,9 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         const double target = fmin(mu, fmax(sigma * mu, mu_floor));
         /* Mehrotra's corrector */
         for (int k = 0; k < w->mc; k++) {
-            w->cu[k] += w->dsu[k] * w->dzu[k] - target;
-            w->cl[k] += w->dsl[k] * w->dzl[k] - target;
+            const double dsu = step_su(w, k), dsl = step_sl(w, k);
+            w->cu[k] += dsu * w->dzu[k] - target;
+            w->cl[k] += dsl * w->dzl[k] - target;
         }
         direction(w);
         max_steps(w, &ap, &ad);
@@ -575,11 +586,11 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
                 w->cu2[k] = w->cu[k];
                 w->cl2[k] = w->cl[k];
                 if (w->con_kind[k] & IPM_SIDE_UPPER) {
-                    const double v = (w->su[k] + ap_try * w->dsu[k]) * (w->zu[k] + ad_try * w->dzu[k]);
+                    const double v = (w->su[k] + ap_try * step_su(w, k)) * (w->zu[k] + ad_try * w->dzu[k]);
                     w->cu[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
                 }
                 if (w->con_kind[k] & IPM_SIDE_LOWER) {
-                    const double v = (w->sl[k] + ap_try * w->dsl[k]) * (w->zl[k] + ad_try * w->dzl[k]);
+                    const double v = (w->sl[k] + ap_try * step_sl(w, k)) * (w->zl[k] + ad_try * w->dzl[k]);
                     w->cl[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
                 }
             }
@@ -608,8 +619,8 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         ad = fmin(1, tau * ad);
         for (int j = 0; j < w->n; j++) w->x[j] += ap * w->rhs[j]; /* dx */
         for (int k = 0; k < w->mc; k++) {
-            w->su[k] += ap * w->dsu[k];
-            w->sl[k] += ap * w->dsl[k];
+            w->su[k] += ap * step_su(w, k); /* before zu, zl move */
+            w->sl[k] += ap * step_sl(w, k);
             w->zu[k] += ad * w->dzu[k];
             w->zl[k] += ad * w->dzl[k];
         }
