@@ -28,7 +28,8 @@
  *  - Infinite bounds: +-INFINITY, or any |v| >= IPM_INFTY (1e20).
  *  - Duals follow METHODS.md §2:  P x + q + A'y + z = 0, y_i > 0 only at u_i,
  *    y_i < 0 only at l_i, z_j > 0 only at ub_j, z_j < 0 only at lb_j.
- *  - Problem arrays are borrowed during the call that receives them only.
+ *  - Problem arrays are borrowed during the call that receives them only (but see
+ *    IPM_BORROW_PATTERNS).
  *  - No global or static mutable state: distinct workspaces may run in
  *    distinct threads at once; one workspace is used by one thread at a time.
  *
@@ -140,6 +141,16 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int msg_len);
 /* Validate, copy and scale the data, check convexity, order and analyse the
  * KKT pattern.  *work = new workspace or NULL on error. */
 int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s);
+
+/* Flags of ipm_setup_ex. */
+enum {
+    /* The patterns of P and A (Pp, Pi, Ap, Ai) are borrowed, not copied: the caller keeps
+     * them alive and unchanged until ipm_cleanup.  Saves their copy on large problems. */
+    IPM_BORROW_PATTERNS = 1
+};
+
+/* ipm_setup with flags (a bitwise or of the above, or 0: the same as ipm_setup). */
+int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s, int flags);
 
 /* Callback polled once per iteration; non-zero stops the solve (IPM_CANCELLED). */
 typedef int (*IpmStopCallback)(void *data);

@@ -15,9 +15,10 @@ struct IpmWorkspace {
     int n, m;
 
     /* scaled data: P (lower CSC), q, A (CSC), bounds */
-    int *Pp, *Pi; double *Px;
+    const int *Pp, *Pi; double *Px; /* patterns: copies, or the caller's (IPM_BORROW_PATTERNS) */
     double *q;
-    int *Ap, *Ai; double *Ax;
+    const int *Ap, *Ai; double *Ax;
+    int *own_pattern[4];          /* what of Pp, Pi, Ap, Ai the workspace allocated      */
     double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
     double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
 

@@ -142,7 +142,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
-    void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->l, w->u, w->lb, w->ub,
+    void *arrays[] = {w->own_pattern[0], w->own_pattern[1], w->own_pattern[2], w->own_pattern[3], w->Px, w->q, w->Ax, w->l, w->u, w->lb, w->ub,
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dzl, w->dzu, w->cl, w->cu, w->work_n,
@@ -514,8 +514,11 @@ int ipm_reload_kkt_values(IpmWorkspace *w) {
         if (!(ptr)) goto oom;                                                      \
     } while (0)
 
-int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) {
+int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) { return ipm_setup_ex(work, prob, s, 0); }
+
+int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s, int flags) {
     if (!work) return IPM_ERR_INVALID_ARGUMENT;
+    if (flags & ~IPM_BORROW_PATTERNS) return IPM_ERR_INVALID_ARGUMENT;
     *work = NULL;
     const double start = ipm_now();
     int err = ipm_check_problem(prob, NULL, 0);
@@ -532,19 +535,21 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     w->n = n;
     w->m = m;
     const int pnnz = prob->Pp ? prob->Pp[n] : 0, annz = prob->Ap ? prob->Ap[n] : 0;
-    IPM_ALLOC(w->Pp, n + 1, int);
-    IPM_ALLOC(w->Pi, pnnz, int);
     IPM_ALLOC(w->Px, pnnz, double);
-    IPM_ALLOC(w->Ap, n + 1, int);
-    IPM_ALLOC(w->Ai, annz, int);
     IPM_ALLOC(w->Ax, annz, double);
-    if (prob->Pp) {
-        memcpy(w->Pp, prob->Pp, ((size_t)n + 1) * sizeof(int));
-        if (pnnz) memcpy(w->Pi, prob->Pi, (size_t)pnnz * sizeof(int));
-    }
-    if (prob->Ap) {
-        memcpy(w->Ap, prob->Ap, ((size_t)n + 1) * sizeof(int));
-        if (annz) memcpy(w->Ai, prob->Ai, (size_t)annz * sizeof(int));
+    /* a missing P or A is an all-zero pattern of the workspace's own */
+    const int borrow = (flags & IPM_BORROW_PATTERNS) != 0;
+    const int *given[4] = {prob->Pp, prob->Pp ? prob->Pi : NULL, prob->Ap, prob->Ap ? prob->Ai : NULL};
+    const long sizes[4] = {(long)n + 1, pnnz, (long)n + 1, annz};
+    const int **patterns[4] = {&w->Pp, &w->Pi, &w->Ap, &w->Ai};
+    for (int k = 0; k < 4; k++) {
+        if (borrow && given[k]) {
+            *patterns[k] = given[k];
+            continue;
+        }
+        IPM_ALLOC(w->own_pattern[k], sizes[k], int);
+        if (given[k] && sizes[k] > 0) memcpy(w->own_pattern[k], given[k], (size_t)sizes[k] * sizeof(int));
+        *patterns[k] = w->own_pattern[k];
     }
     IPM_ALLOC(w->q, n, double);
     IPM_ALLOC(w->l, m, double);
