@@ -2,6 +2,8 @@
 #ifndef DIFFQP_IPM_INTERNAL_H
 #define DIFFQP_IPM_INTERNAL_H
 
+#include <math.h>
+
 #include "ipm.h"
 #include "linsys.h"
 
@@ -56,6 +58,12 @@ struct IpmWorkspace {
     int outputs_borrowed;         /* xo, yo, zo are the caller's (ipm_set_outputs)       */
     int certs_written;            /* a certificate array holds values (cleared lazily)   */
 };
+
+/* Variable bounds and their aggregated duals: lb, ub, zb are NULL when no variable
+ * has a finite bound (a chain of rows needs none of the three n-vectors). */
+static inline double ipm_lb(const IpmWorkspace *w, int j) { return w->lb ? w->lb[j] : -INFINITY; }
+static inline double ipm_ub(const IpmWorkspace *w, int j) { return w->ub ? w->ub[j] : INFINITY; }
+static inline double ipm_zb(const IpmWorkspace *w, int j) { return w->zb ? w->zb[j] : 0; }
 
 /* fmax/fmin without the library call (NaN handling is not needed on these paths) */
 static inline double ipm_max(double a, double b) { return a > b ? a : b; }

@@ -222,6 +222,7 @@ static void equilibrate(IpmWorkspace *w) {
     for (int k = 0; k < w->Pp[n]; k++) w->Px[k] *= w->cost;
     for (int j = 0; j < n; j++) {
         w->q[j] *= w->cost * w->Dx[j];
+        if (!w->lb) continue;
         w->lb[j] /= w->Dx[j];
         w->ub[j] /= w->Dx[j];
     }
@@ -238,6 +239,7 @@ static void unscale(IpmWorkspace *w) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] /= w->cost * w->Dx[j] * w->Dx[w->Pi[k]];
         for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] /= w->Dx[j] * w->Er[w->Ai[k]];
         w->q[j] /= w->cost * w->Dx[j];
+        if (!w->lb) continue;
         w->lb[j] *= w->Dx[j];
         w->ub[j] *= w->Dx[j];
     }
@@ -258,10 +260,17 @@ static void copy_values(IpmWorkspace *w, const double *Px, const double *q, cons
         if (l || first) w->l[i] = l ? infinite_as_inf(l[i]) : -INFINITY;
         if (u || first) w->u[i] = u ? infinite_as_inf(u[i]) : INFINITY;
     }
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && w->lb; j++) {
         if (lb || first) w->lb[j] = lb ? infinite_as_inf(lb[j]) : -INFINITY;
         if (ub || first) w->ub[j] = ub ? infinite_as_inf(ub[j]) : INFINITY;
     }
+}
+
+/* Has v (size count, NULL: none) a finite entry? */
+static int any_finite(const double *v, int count) {
+    for (int k = 0; v && k < count; k++)
+        if (isfinite(infinite_as_inf(v[k]))) return 1;
+    return 0;
 }
 
 static unsigned char kind_of(double lo, double hi) {
@@ -273,7 +282,7 @@ static unsigned char kind_of(double lo, double hi) {
 static int build_constraints(IpmWorkspace *w, int check) {
     int k = 0, sides = 0;
     for (int pass = 0; pass < 2; pass++) {
-        const int count = pass == 0 ? w->m : w->n;
+        const int count = pass == 0 ? w->m : w->lb ? w->n : 0;
         const double *lo = pass == 0 ? w->l : w->lb, *hi = pass == 0 ? w->u : w->ub;
         for (int i = 0; i < count; i++) {
             const unsigned char kind = kind_of(lo[i], hi[i]);
@@ -554,8 +563,10 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     IPM_ALLOC(w->q, n, double);
     IPM_ALLOC(w->l, m, double);
     IPM_ALLOC(w->u, m, double);
-    IPM_ALLOC(w->lb, n, double);
-    IPM_ALLOC(w->ub, n, double);
+    if (any_finite(prob->lb, n) || any_finite(prob->ub, n)) {
+        IPM_ALLOC(w->lb, n, double);
+        IPM_ALLOC(w->ub, n, double);
+    }
     IPM_ALLOC(w->Dx, n, double);
     IPM_ALLOC(w->Er, m, double);
     IPM_ALLOC(w->work_n, n, double);
@@ -573,7 +584,7 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     const int mc = w->mc, N = w->N;
     IPM_ALLOC(w->x, n, double);
     IPM_ALLOC(w->y, m, double);
-    IPM_ALLOC(w->zb, n, double);
+    if (w->lb) IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc,
@@ -608,7 +619,7 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
         if (a > b) return IPM_ERR_INVALID_BOUNDS;
     }
     for (int j = 0; j < w->n && (lb || ub); j++) {
-        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j] * w->Dx[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j] * w->Dx[j];
+        const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j) * w->Dx[j], b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j) * w->Dx[j];
         if (a > b) return IPM_ERR_INVALID_BOUNDS;
     }
     /* Structure: the finite sides must not change. */
@@ -619,8 +630,8 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
             return IPM_ERR_STRUCTURE;
     }
     for (int j = 0; j < w->n; j++) {
-        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j];
-        if (kind_of(a, b) != kind_of(w->lb[j], w->ub[j])) return IPM_ERR_STRUCTURE;
+        const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j), b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j);
+        if (kind_of(a, b) != kind_of(ipm_lb(w, j), ipm_ub(w, j))) return IPM_ERR_STRUCTURE;
     }
     unscale(w);
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);

@@ -51,17 +51,17 @@ static void residuals(IpmWorkspace *w, Measures *ms) {
     for (int j = 0; j < n; j++) {
         xPx += w->x[j] * Px[j];
         qx += w->q[j] * w->x[j];
-        w->rd[j] = Px[j] + w->q[j] + w->zb[j];
+        w->rd[j] = Px[j] + w->q[j] + ipm_zb(w, j);
     }
     ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, w->y, w->rd);
     for (int j = 0; j < n; j++) {
         const double un = 1 / (w->cost * w->Dx[j]);
         rd = ipm_accmax(rd, fabs(w->rd[j]) * un);
-        sd = ipm_accmax(ipm_accmax(ipm_accmax(sd, fabs(Px[j]) * un), fabs(w->q[j]) * un), fabs(w->zb[j]) * un);
+        sd = ipm_accmax(ipm_accmax(ipm_accmax(sd, fabs(Px[j]) * un), fabs(w->q[j]) * un), fabs(ipm_zb(w, j)) * un);
         const double xj = w->x[j] * w->Dx[j];
         sp = ipm_accmax(sp, fabs(xj));
-        rp = ipm_accmax(ipm_accmax(rp, xj - w->ub[j] * w->Dx[j]), w->lb[j] * w->Dx[j] - xj);
-        bt += bound_term(w->lb[j], w->ub[j], w->zb[j]);
+        rp = ipm_accmax(ipm_accmax(rp, xj - ipm_ub(w, j) * w->Dx[j]), ipm_lb(w, j) * w->Dx[j] - xj);
+        bt += bound_term(ipm_lb(w, j), ipm_ub(w, j), ipm_zb(w, j));
     }
     for (int i = 0; i < m; i++) {
         const double ax = Ax[i] / w->Er[i];
@@ -284,7 +284,7 @@ static double complementarity(const IpmWorkspace *w, double ap, double ad) {
 /* Aggregated duals y (rows) and zb (bounds) from the constraint duals. */
 static void aggregate(IpmWorkspace *w) {
     memset(w->y, 0, (size_t)w->m * sizeof(double));
-    memset(w->zb, 0, (size_t)w->n * sizeof(double));
+    if (w->zb) memset(w->zb, 0, (size_t)w->n * sizeof(double));
     for (int k = 0; k < w->mc; k++) {
         const double v = w->zu[k] - w->zl[k]; /* an equality's zl is 0 */
         if (k < w->mr) w->y[w->con_index[k]] = v;
@@ -328,7 +328,7 @@ static int start(IpmWorkspace *w) {
     memcpy(w->x, w->rhs, (size_t)n * sizeof(double));
     Measures ms;
     memset(w->y, 0, (size_t)w->m * sizeof(double));
-    memset(w->zb, 0, (size_t)n * sizeof(double));
+    if (w->zb) memset(w->zb, 0, (size_t)n * sizeof(double));
     residuals(w, &ms); /* t, and rd at zero duals */
     /* Slacks and duals are sized by the residuals they must absorb (a Newton step
        from z = 1 towards a dual residual of 1e6 is cut to a step of 1e-6); the
@@ -437,7 +437,7 @@ static int dual_infeasible(IpmWorkspace *w) {
     double xPd = 0, y1 = 0;
     for (int j = 0; j < n; j++) {
         xPd += w->x[j] * Pd[j];
-        y1 += fabs(w->zb[j]);
+        y1 += fabs(ipm_zb(w, j));
     }
     for (int i = 0; i < m; i++) y1 += fabs(w->y[i]);
     if (!(qd < -2 * (fabs(xPd) + viol * y1))) return 0;
@@ -454,7 +454,7 @@ static void write_outputs(IpmWorkspace *w, const Measures *ms) {
     const int n = w->n, m = w->m;
     for (int j = 0; j < n; j++) {
         w->xo[j] = w->x[j] * w->Dx[j];
-        w->zo[j] = w->zb[j] / (w->Dx[j] * w->cost);
+        w->zo[j] = ipm_zb(w, j) / (w->Dx[j] * w->cost);
     }
     for (int i = 0; i < m; i++) w->yo[i] = w->y[i] * w->Er[i] / w->cost;
     double *Px = w->work_n, obj = 0;
