@@ -474,7 +474,10 @@ done:
 static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const int *K_src) {
     int *at = (int *)malloc(((size_t)Kp[w->N] + 1) * sizeof(int));
     if (!at) return IPM_ERR_OUT_OF_MEMORY;
-    linsys_ldl_map_pattern(w->ldl, Kp, Ki, at);
+    if (linsys_ldl_map_pattern(w->ldl, Kp, Ki, at) != LINSYS_OK) {
+        free(at);
+        return IPM_ERR_OUT_OF_MEMORY;
+    }
     double *Cx = linsys_ldl_values(w->ldl);
     for (int c = 0; c < w->N; c++) {
         const double *src = c < w->n ? w->Px : w->Ax;

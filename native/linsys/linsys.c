@@ -25,11 +25,11 @@ struct LinsysLdl {
     int *perm, *pinv;    /* AMD ordering: perm[k] = original index at place k */
     int *Cp, *Ci, *map;  /* triu(P K P') and K entry -> C entry              */
     double *Cx;
-    int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern;
+    int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern; /* Lnz: in r; Pattern: Flag + N */
     double *Lx, *D, *Y;
     double *shift;       /* permuted: subtracted from C's diagonal in the held
                             refinement (NULL: none)                        */
-    double *r, *d, *xt;  /* refinement workspace (Y is the solve's: a solve never
+    double *r, *d, *xt;  /* refinement workspace (d: in Flag's block) (Y is the solve's: a solve never
                             overlaps a factorisation of the same object)   */
     int full;            /* Kp, Ki hold both triangles                       */
     int diagonal;        /* every column of C has its diagonal, stored last  */
@@ -44,9 +44,9 @@ void linsys_ldl_free(LinsysLdl *s) {
     if (!s) return;
     free(s->Kp); free(s->Ki); free(s->perm); free(s->pinv);
     free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
-    free(s->Lp); free(s->Parent); free(s->Lnz); free(s->Li); free(s->Flag); free(s->Pattern);
+    free(s->Lp); free(s->Parent); free(s->Li); free(s->Flag); /* Lnz in r, Pattern and d in Flag */
     free(s->Lx); free(s->D); free(s->Y);
-    free(s->shift); free(s->r); free(s->d); free(s->xt);
+    free(s->shift); free(s->r); free(s->xt);
     free(s);
 }
 
@@ -178,19 +178,21 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     s->map = (int *)alloc((size_t)nnz, sizeof(int));
     s->Lp = (int *)alloc((size_t)N + 1, sizeof(int));
     s->Parent = (int *)alloc((size_t)N, sizeof(int));
-    s->Lnz = (int *)alloc((size_t)N, sizeof(int));
-    s->Flag = (int *)alloc((size_t)N, sizeof(int));
-    s->Pattern = (int *)alloc((size_t)N, sizeof(int));
+    /* LDL's integer workspace (Flag, Pattern, Lnz) is idle while a solve refines, and
+       the refinement's doubles (d, r) are idle while LDL factorises: they share memory */
+    s->Flag = (int *)alloc((size_t)N, sizeof(double));
     s->D = (double *)alloc0((size_t)N, sizeof(double)); /* pivot queries before a factorisation read 0 */
     s->Y = (double *)alloc((size_t)N, sizeof(double));
     s->r = (double *)alloc((size_t)N, sizeof(double));
-    s->d = (double *)alloc((size_t)N, sizeof(double));
     s->xt = (double *)alloc((size_t)N, sizeof(double));
     if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
-        !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->r || !s->d || !s->xt) {
+        !s->Flag || !s->D || !s->Y || !s->r || !s->xt) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
+    s->Pattern = s->Flag + N;
+    s->d = (double *)s->Flag;
+    s->Lnz = (int *)s->r;
     memcpy(s->Kp, Kp, ((size_t)N + 1) * sizeof(int));
     if (nnz > 0) memcpy(s->Ki, Ki, (size_t)nnz * sizeof(int));
 
@@ -326,14 +328,23 @@ int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d) {
 }
 
 int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
-    return place(s, Kp, Ki, map);
+    if (s->pinv) return place(s, Kp, Ki, map);
+    /* dropped with the pattern: rebuilt for the while */
+    s->pinv = (int *)alloc((size_t)s->N, sizeof(int));
+    if (!s->pinv) return LINSYS_ERR_OUT_OF_MEMORY;
+    for (int k = 0; k < s->N; k++) s->pinv[s->perm[k]] = k;
+    const int status = place(s, Kp, Ki, map);
+    free(s->pinv);
+    s->pinv = NULL;
+    return status;
 }
 
 void linsys_ldl_drop_pattern(LinsysLdl *s) {
     free(s->Kp);
     free(s->Ki);
     free(s->map);
-    s->Kp = s->Ki = s->map = NULL;
+    free(s->pinv);
+    s->Kp = s->Ki = s->map = s->pinv = NULL;
 }
 
 /* y = C x in the permuted order (C's upper triangle, mirrored). */
@@ -461,7 +472,12 @@ double linsys_ldl_max_abs_pivot(const LinsysLdl *s) {
     return r;
 }
 
-double linsys_ldl_pivot_of(const LinsysLdl *s, int i) { return s->D[s->pinv[i]]; }
+double linsys_ldl_pivot_of(const LinsysLdl *s, int i) {
+    if (s->pinv) return s->D[s->pinv[i]];
+    for (int k = 0; k < s->N; k++) /* after linsys_ldl_drop_pattern */
+        if (s->perm[k] == i) return s->D[k];
+    return NAN;
+}
 int linsys_ldl_zero_pivot(const LinsysLdl *s) { return s->zero < 0 ? -1 : s->perm[s->zero]; }
 int linsys_ldl_nonfinite_pivots(const LinsysLdl *s) { return s->nonfinite; }
 double linsys_ldl_factor_flops(const LinsysLdl *s) { return s->fflops; }

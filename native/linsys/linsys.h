@@ -106,9 +106,11 @@ int linsys_ldl_value_index(const LinsysLdl *s, int p);
 int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d);
 /* linsys_ldl_value_index for every entry at once, for the caller's own copy of the
  * pattern the object was analysed with (also after linsys_ldl_drop_pattern).
- *   Kp, Ki: [in] that pattern;  map: [out] size Kp[N].  Returns LINSYS_OK. */
+ *   Kp, Ki: [in] that pattern;  map: [out] size Kp[N].
+ * Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
 int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map);
-/* Frees the copy of K's pattern and the map into C. */
+/* Frees the copy of K's pattern, the map into C and the inverse ordering
+ * (linsys_ldl_pivot_of then searches). */
 void linsys_ldl_drop_pattern(LinsysLdl *s);
 /* linsys_ldl_factor of the values already in linsys_ldl_values. */
 int linsys_ldl_factor_held(LinsysLdl *s);
