@@ -51,7 +51,10 @@ struct IpmWorkspace {
     double *dzl, *dzu, *cl, *cu;  /* side dual steps (the slacks' follow from them);
                                      complementarity residuals                          */
     double *work_n, *work_m;
-    double *cl2, *cu2;            /* complementarity residuals before a corrector        */
+    double *cl2, *cu2;            /* complementarity residuals before a corrector: in
+                                     work_n / work_m when they fit (those are free from
+                                     an iteration's residuals to its step), else own    */
+    double *own_backup[2];
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;

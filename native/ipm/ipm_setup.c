@@ -146,7 +146,7 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dzl, w->dzu, w->cl, w->cu, w->work_n,
-                      w->work_m, w->cl2, w->cu2, w->prim_cert, w->dual_cert};
+                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     if (!w->outputs_borrowed) {
         free(w->xo);
@@ -591,8 +591,12 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
     double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc,
-                          &w->dzl, &w->dzu, &w->cl, &w->cu, &w->cl2, &w->cu2};
+                          &w->dzl, &w->dzu, &w->cl, &w->cu};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
+    if (mc > n) IPM_ALLOC(w->own_backup[0], mc, double);
+    if (mc > m) IPM_ALLOC(w->own_backup[1], mc, double);
+    w->cl2 = mc > n ? w->own_backup[0] : w->work_n;
+    w->cu2 = mc > m ? w->own_backup[1] : w->work_m;
     IPM_ALLOC(w->xo, n, double);
     IPM_ALLOC(w->yo, m, double);
     IPM_ALLOC(w->zo, n, double);
