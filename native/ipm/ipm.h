@@ -29,7 +29,7 @@
  *  - Duals follow METHODS.md §2:  P x + q + A'y + z = 0, y_i > 0 only at u_i,
  *    y_i < 0 only at l_i, z_j > 0 only at ub_j, z_j < 0 only at lb_j.
  *  - Problem arrays are borrowed during the call that receives them only (but see
- *    IPM_BORROW_PATTERNS).
+ *    IPM_BORROW_MATRICES).
  *  - No global or static mutable state: distinct workspaces may run in
  *    distinct threads at once; one workspace is used by one thread at a time.
  *
@@ -144,9 +144,10 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
 
 /* Flags of ipm_setup_ex. */
 enum {
-    /* The patterns of P and A (Pp, Pi, Ap, Ai) are borrowed, not copied: the caller keeps
-     * them alive and unchanged until ipm_cleanup.  Saves their copy on large problems. */
-    IPM_BORROW_PATTERNS = 1
+    /* P and A (Pp, Pi, Px, Ap, Ai, Ax) are borrowed, not copied: the caller keeps them
+     * alive and unchanged until ipm_cleanup (and the Px, Ax of an ipm_update, which are
+     * borrowed in turn).  The workspace never writes them: it scales on the fly. */
+    IPM_BORROW_MATRICES = 1
 };
 
 /* ipm_setup with flags (a bitwise or of the above, or 0: the same as ipm_setup). */

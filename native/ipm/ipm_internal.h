@@ -16,11 +16,15 @@ struct IpmWorkspace {
     IpmInfo info;
     int n, m;
 
-    /* scaled data: P (lower CSC), q, A (CSC), bounds */
-    const int *Pp, *Pi; double *Px; /* patterns: copies, or the caller's (IPM_BORROW_PATTERNS) */
+    /* data: P (lower CSC), A (CSC); q and the sides scaled */
+    /* P and A unscaled: copies, or the caller's (IPM_BORROW_MATRICES); their scaled
+       entries are formed where used (ipm_p_scaled, ipm_a_scaled) */
+    const int *Pp, *Pi; const double *Px;
     double *q;
-    const int *Ap, *Ai; double *Ax;
+    const int *Ap, *Ai; const double *Ax;
     int *own_pattern[4];          /* what of Pp, Pi, Ap, Ai the workspace allocated      */
+    double *own_Px, *own_Ax;      /* and of Px, Ax                                       */
+    int borrowed;                 /* IPM_BORROW_MATRICES                                 */
     double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
     double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
 
@@ -68,6 +72,12 @@ static inline double ipm_lb(const IpmWorkspace *w, int j) { return w->lb ? w->lb
 static inline double ipm_ub(const IpmWorkspace *w, int j) { return w->ub ? w->ub[j] : INFINITY; }
 static inline double ipm_zb(const IpmWorkspace *w, int j) { return w->zb ? w->zb[j] : 0; }
 
+/* Entry k of P (row i, column j) and of A, equilibrated: cost Dx P Dx and Er A Dx. */
+static inline double ipm_p_scaled(const IpmWorkspace *w, int k, int i, int j) {
+    return w->cost * (w->Dx[i] * w->Px[k] * w->Dx[j]);
+}
+static inline double ipm_a_scaled(const IpmWorkspace *w, int k, int i, int j) { return w->Er[i] * w->Ax[k] * w->Dx[j]; }
+
 /* fmax/fmin without the library call (NaN handling is not needed on these paths) */
 static inline double ipm_max(double a, double b) { return a > b ? a : b; }
 static inline double ipm_min(double a, double b) { return a < b ? a : b; }
@@ -79,10 +89,10 @@ int ipm_build_kkt_pattern(IpmWorkspace *w);
 int ipm_reload_kkt_values(IpmWorkspace *w); /* after an update of the data */
 void ipm_free_workspace(IpmWorkspace *w);
 
-/* ipm_linalg.c: small kernels on the scaled data */
-void ipm_sym_lower_mul(int n, const int *Pp, const int *Pi, const double *Px, const double *x, double *y); /* y = P x */
-void ipm_csc_mul(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y, int m); /* y = A x */
-void ipm_csc_tmul_add(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y); /* y += A'x */
+/* ipm_linalg.c: products with the equilibrated P and A */
+void ipm_p_mul(const IpmWorkspace *w, const double *x, double *y);      /* y = P x  (size n) */
+void ipm_a_mul(const IpmWorkspace *w, const double *x, double *y);      /* y = A x  (size m) */
+void ipm_at_mul_add(const IpmWorkspace *w, const double *x, double *y); /* y += A'x (size n) */
 double ipm_norm_inf(const double *v, int n);
 double ipm_now(void);
 

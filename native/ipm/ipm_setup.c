@@ -142,7 +142,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
-    void *arrays[] = {w->own_pattern[0], w->own_pattern[1], w->own_pattern[2], w->own_pattern[3], w->Px, w->q, w->Ax, w->l, w->u, w->lb, w->ub,
+    void *arrays[] = {w->own_pattern[0], w->own_pattern[1], w->own_pattern[2], w->own_pattern[3], w->own_Px, w->q, w->own_Ax, w->l, w->u, w->lb, w->ub,
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dzl, w->dzu, w->cl, w->cu, w->work_n,
@@ -166,52 +166,49 @@ static double clamp_norm(double v) {
     return v > 1e4 ? 1e4 : v;
 }
 
-/* The unscaled data are copied into the workspace (values only; patterns were
- * copied at setup), then equilibrated in place (Ruiz on [P A'; A 0], then the cost). */
+/* Equilibration of the data as given (Ruiz on [P A'; A 0], then the cost): the factors
+ * Dx, Er and cost, applied to q and the sides in place and to P and A where used. */
 static void equilibrate(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
     double *cn = w->work_n, *rn = w->work_m;
-    for (int j = 0; j < n; j++) w->Dx[j] = 1;
-    for (int i = 0; i < m; i++) w->Er[i] = 1;
+    double *Dx = w->Dx, *Er = w->Er;
+    for (int j = 0; j < n; j++) Dx[j] = 1;
+    for (int i = 0; i < m; i++) Er[i] = 1;
     w->cost = 1;
     for (int pass = 0; pass < w->settings.scaling; pass++) {
         for (int j = 0; j < n; j++) cn[j] = 0;
         for (int i = 0; i < m; i++) rn[i] = 0;
         for (int j = 0; j < n; j++) {
             for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-                const double a = fabs(w->Px[k]);
                 const int i = w->Pi[k];
+                const double a = fabs(Dx[i] * w->Px[k] * Dx[j]);
                 if (a > cn[j]) cn[j] = a;
                 if (a > cn[i]) cn[i] = a;
             }
             for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
-                const double a = fabs(w->Ax[k]);
+                const int i = w->Ai[k];
+                const double a = fabs(Er[i] * w->Ax[k] * Dx[j]);
                 if (a > cn[j]) cn[j] = a;
-                if (a > rn[w->Ai[k]]) rn[w->Ai[k]] = a;
+                if (a > rn[i]) rn[i] = a;
             }
         }
-        for (int j = 0; j < n; j++) cn[j] = 1 / sqrt(clamp_norm(cn[j]));
-        for (int i = 0; i < m; i++) rn[i] = 1 / sqrt(clamp_norm(rn[i]));
-        for (int j = 0; j < n; j++) {
-            for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] *= cn[j] * cn[w->Pi[k]];
-            for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] *= cn[j] * rn[w->Ai[k]];
-            w->Dx[j] *= cn[j];
-        }
-        for (int i = 0; i < m; i++) w->Er[i] *= rn[i];
+        for (int j = 0; j < n; j++) Dx[j] *= 1 / sqrt(clamp_norm(cn[j]));
+        for (int i = 0; i < m; i++) Er[i] *= 1 / sqrt(clamp_norm(rn[i]));
     }
     /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
     double pmean = 0, qmax = 0;
     for (int j = 0; j < n; j++) cn[j] = 0;
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-            const double a = fabs(w->Px[k]); /* already equilibrated */
+            const int i = w->Pi[k];
+            const double a = fabs(Dx[i] * w->Px[k] * Dx[j]);
             if (a > cn[j]) cn[j] = a;
-            if (a > cn[w->Pi[k]]) cn[w->Pi[k]] = a;
+            if (a > cn[i]) cn[i] = a;
         }
     }
     for (int j = 0; j < n; j++) {
         pmean += cn[j] / n;
-        const double a = fabs(w->q[j] * w->Dx[j]);
+        const double a = fabs(w->q[j] * Dx[j]);
         if (a > qmax) qmax = a;
     }
     if (w->settings.scaling > 0) {
@@ -219,25 +216,22 @@ static void equilibrate(IpmWorkspace *w) {
         c = clamp_norm(c);
         w->cost = 1 / c;
     }
-    for (int k = 0; k < w->Pp[n]; k++) w->Px[k] *= w->cost;
     for (int j = 0; j < n; j++) {
-        w->q[j] *= w->cost * w->Dx[j];
+        w->q[j] *= w->cost * Dx[j];
         if (!w->lb) continue;
-        w->lb[j] /= w->Dx[j];
-        w->ub[j] /= w->Dx[j];
+        w->lb[j] /= Dx[j];
+        w->ub[j] /= Dx[j];
     }
     for (int i = 0; i < m; i++) {
-        w->l[i] *= w->Er[i];
-        w->u[i] *= w->Er[i];
+        w->l[i] *= Er[i];
+        w->u[i] *= Er[i];
     }
 }
 
-/* Copy the user's values (NULL: keep what the workspace holds, unscaled first). */
+/* Back to the values as given (before an update keeps some of them). */
 static void unscale(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
     for (int j = 0; j < n; j++) {
-        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] /= w->cost * w->Dx[j] * w->Dx[w->Pi[k]];
-        for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] /= w->Dx[j] * w->Er[w->Ai[k]];
         w->q[j] /= w->cost * w->Dx[j];
         if (!w->lb) continue;
         w->lb[j] *= w->Dx[j];
@@ -249,11 +243,15 @@ static void unscale(IpmWorkspace *w) {
     }
 }
 
+/* The user's values (NULL: keep what the workspace holds, unscaled first); P and A
+ * copied, or borrowed with IPM_BORROW_MATRICES. */
 static void copy_values(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l,
                         const double *u, const double *lb, const double *ub, int first) {
     const int n = w->n, m = w->m;
-    if (Px) memcpy(w->Px, Px, (size_t)w->Pp[n] * sizeof(double));
-    if (Ax) memcpy(w->Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
+    if (Px && w->borrowed) w->Px = Px;
+    else if (Px) memcpy(w->own_Px, Px, (size_t)w->Pp[n] * sizeof(double));
+    if (Ax && w->borrowed) w->Ax = Ax;
+    else if (Ax) memcpy(w->own_Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
     if (q) memcpy(w->q, q, (size_t)n * sizeof(double));
     else if (first) memset(w->q, 0, (size_t)n * sizeof(double));
     for (int i = 0; i < m; i++) {
@@ -319,8 +317,9 @@ static int check_convexity(IpmWorkspace *w) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
             if (w->Pi[k] != j) offdiag = 1;
             else {
-                if (w->Px[k] < 0) return IPM_ERR_NONCVX;
-                if (w->Px[k] > dmax) dmax = w->Px[k];
+                const double v = ipm_p_scaled(w, k, j, j);
+                if (v < 0) return IPM_ERR_NONCVX;
+                if (v > dmax) dmax = v;
             }
         }
     }
@@ -355,12 +354,12 @@ static int check_convexity(IpmWorkspace *w) {
             if (w->Pi[k] != j) {
                 const int at = next[w->Pi[k]]++;
                 Ui[at] = j;
-                Ux[at] = w->Px[k];
+                Ux[at] = ipm_p_scaled(w, k, w->Pi[k], j);
             }
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] == j) diag += w->Px[k];
+            if (w->Pi[k] == j) diag += ipm_p_scaled(w, k, j, j);
         Ui[next[j]] = j;
         Ux[next[j]] = diag;
     }
@@ -480,9 +479,12 @@ static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const
     }
     double *Cx = linsys_ldl_values(w->ldl);
     for (int c = 0; c < w->N; c++) {
-        const double *src = c < w->n ? w->Px : w->Ax;
-        for (int p = Kp[c]; p < Kp[c + 1]; p++)
-            if (K_src[p] >= 0) Cx[at[p]] = src[K_src[p]];
+        /* column j < n holds P's row j (its entries lie in columns Ki of P); column n + r
+           holds A's row con_index[r] (entries in columns Ki of A) */
+        for (int p = Kp[c]; p < Kp[c + 1]; p++) {
+            if (K_src[p] < 0) continue;
+            Cx[at[p]] = c < w->n ? ipm_p_scaled(w, K_src[p], c, Ki[p]) : ipm_a_scaled(w, K_src[p], w->con_index[c - w->n], Ki[p]);
+        }
     }
     free(at);
     return IPM_OK;
@@ -530,7 +532,7 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
 
 int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s, int flags) {
     if (!work) return IPM_ERR_INVALID_ARGUMENT;
-    if (flags & ~IPM_BORROW_PATTERNS) return IPM_ERR_INVALID_ARGUMENT;
+    if (flags & ~IPM_BORROW_MATRICES) return IPM_ERR_INVALID_ARGUMENT;
     *work = NULL;
     const double start = ipm_now();
     int err = ipm_check_problem(prob, NULL, 0);
@@ -547,10 +549,15 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     w->n = n;
     w->m = m;
     const int pnnz = prob->Pp ? prob->Pp[n] : 0, annz = prob->Ap ? prob->Ap[n] : 0;
-    IPM_ALLOC(w->Px, pnnz, double);
-    IPM_ALLOC(w->Ax, annz, double);
     /* a missing P or A is an all-zero pattern of the workspace's own */
-    const int borrow = (flags & IPM_BORROW_PATTERNS) != 0;
+    const int borrow = (flags & IPM_BORROW_MATRICES) != 0;
+    w->borrowed = borrow;
+    if (borrow && prob->Pp) w->Px = prob->Px;
+    else IPM_ALLOC(w->own_Px, pnnz, double);
+    if (borrow && prob->Ap) w->Ax = prob->Ax;
+    else IPM_ALLOC(w->own_Ax, annz, double);
+    if (w->own_Px) w->Px = w->own_Px;
+    if (w->own_Ax) w->Ax = w->own_Ax;
     const int *given[4] = {prob->Pp, prob->Pp ? prob->Pi : NULL, prob->Ap, prob->Ap ? prob->Ai : NULL};
     const long sizes[4] = {(long)n + 1, pnnz, (long)n + 1, annz};
     const int **patterns[4] = {&w->Pp, &w->Pi, &w->Ap, &w->Ai};

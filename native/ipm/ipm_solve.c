@@ -45,15 +45,15 @@ static double fmax3(double a, double b, double c) { return fmax(a, fmax(b, c)); 
 static void residuals(IpmWorkspace *w, Measures *ms) {
     const int n = w->n, m = w->m;
     double *Px = w->work_n, *Ax = w->work_m;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->x, Ax, m);
+    ipm_p_mul(w, w->x, Px);
+    ipm_a_mul(w, w->x, Ax);
     double xPx = 0, qx = 0, bt = 0, rp = 0, rd = 0, sp = 0, sd = 0;
     for (int j = 0; j < n; j++) {
         xPx += w->x[j] * Px[j];
         qx += w->q[j] * w->x[j];
         w->rd[j] = Px[j] + w->q[j] + ipm_zb(w, j);
     }
-    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, w->y, w->rd);
+    ipm_at_mul_add(w, w->y, w->rd);
     for (int j = 0; j < n; j++) {
         const double un = 1 / (w->cost * w->Dx[j]);
         rd = ipm_accmax(rd, fabs(w->rd[j]) * un);
@@ -106,7 +106,7 @@ static void assemble(IpmWorkspace *w) {
     double *d = w->rhs;
     for (int j = 0; j < n; j++) {
         const int k = w->Pp[j];
-        d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? w->Px[k] : 0) + w->rho; /* rows sorted: P_jj first */
+        d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? ipm_p_scaled(w, k, j, j) : 0) + w->rho; /* rows sorted: P_jj first */
     }
     for (int k = w->mr; k < w->mc; k++) d[w->con_index[k]] += 1 / w->Dc[k];
     for (int r = 0; r < w->mr; r++) d[n + r] = -w->Dc[r];
@@ -388,7 +388,7 @@ static int primal_infeasible(IpmWorkspace *w) {
         if (k < w->mr) dy[w->con_index[k]] = d;
         else v[w->con_index[k]] = d;
     }
-    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, dy, v); /* v = A'dy + dz */
+    ipm_at_mul_add(w, dy, v); /* v = A'dy + dz */
     const double res = ipm_norm_inf(v, n);
     double x1 = 0;
     for (int j = 0; j < n; j++) x1 += fabs(w->x[j]);
@@ -417,12 +417,12 @@ static int dual_infeasible(IpmWorkspace *w) {
     if (!(norm > 0) || !isfinite(norm)) return 0;
     const double eps = w->settings.eps_inf * norm;
     double *Pd = w->work_n, *Ad = w->work_m;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, dx, Pd);
+    ipm_p_mul(w, dx, Pd);
     const double pres = ipm_norm_inf(Pd, n);
     double qd = 0;
     for (int j = 0; j < n; j++) qd += w->q[j] * dx[j];
     if (!(pres <= eps && qd < -eps)) return 0;
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, dx, Ad, m);
+    ipm_a_mul(w, dx, Ad);
     double viol = 0;
     for (int k = 0; k < w->mc; k++) {
         const int i = w->con_index[k];
@@ -458,7 +458,7 @@ static void write_outputs(IpmWorkspace *w, const Measures *ms) {
     }
     for (int i = 0; i < m; i++) w->yo[i] = w->y[i] * w->Er[i] / w->cost;
     double *Px = w->work_n, obj = 0;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
+    ipm_p_mul(w, w->x, Px);
     for (int j = 0; j < n; j++) obj += w->x[j] * (0.5 * Px[j] + w->q[j]);
     w->info.obj_val = obj / w->cost;
     w->info.prim_res = ms->rp;

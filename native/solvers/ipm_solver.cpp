@@ -175,8 +175,8 @@ class IpmSolver : public Solver {
                        p.l, p.u, p.lb, p.ub};
     if (p.m == 0) problem.Ap = nullptr;
     Workspace work;
-    // The caller's typed arrays outlive the solve: ipm reads their patterns in place.
-    const int err = ipm_setup_ex(&work.w, &problem, &settings, IPM_BORROW_PATTERNS);
+    // The caller's typed arrays outlive the solve: ipm reads P and A in place.
+    const int err = ipm_setup_ex(&work.w, &problem, &settings, IPM_BORROW_MATRICES);
     if (err == IPM_ERR_NONCVX) {
       throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
     }
