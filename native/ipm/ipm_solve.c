@@ -182,23 +182,29 @@ static void set_shift(IpmWorkspace *w) {
     linsys_ldl_set_shift(w->ldl, shift, w->n);
 }
 
-/* Constraint k's part of the elimination: per side, g = (linear - complementarity
- * residual / z) / d, what the residuals add to the side dual's step; returns rt =
- * D (gu - gl), the right-hand side of its reduced row (t - hi for an equality).
- * Computed again after the solve rather than stored: three vectors fewer. */
-static double reduced_residual(const IpmWorkspace *w, int k, double *gu, double *gl) {
+/* Constraint k's part of the elimination: per side, d = s/z + delta and g = (linear -
+ * complementarity residual / z) / d, what the residuals add to the side dual's step;
+ * returns rt = D (gu - gl), the right-hand side of its reduced row (t - hi for an
+ * equality).  Computed again after the solve rather than stored: five vectors fewer. */
+typedef struct {
+    double gu, gl, du, dl;
+} SideTerms;
+
+static double reduced_residual(const IpmWorkspace *w, int k, SideTerms *st) {
     const unsigned char kind = w->con_kind[k];
-    *gu = *gl = 0;
+    st->gu = st->gl = 0;
     if (kind & IPM_EQUALITY) return w->t[k] - con_hi(w, k);
     if (kind & IPM_SIDE_UPPER) {
         const double ru = w->t[k] - con_hi(w, k) + w->su[k];
-        *gu = (ru - w->cu[k] / w->zu[k]) / (w->su[k] / w->zu[k] + w->delta);
+        st->du = w->su[k] / w->zu[k] + w->delta;
+        st->gu = (ru - w->cu[k] / w->zu[k]) / st->du;
     }
     if (kind & IPM_SIDE_LOWER) {
         const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
-        *gl = (rl - w->cl[k] / w->zl[k]) / (w->sl[k] / w->zl[k] + w->delta);
+        st->dl = w->sl[k] / w->zl[k] + w->delta;
+        st->gl = (rl - w->cl[k] / w->zl[k]) / st->dl;
     }
-    return w->Dc[k] * (*gu - *gl);
+    return w->Dc[k] * (st->gu - st->gl);
 }
 
 /* The Newton direction for the complementarity residuals in cl, cu (per side:
@@ -208,8 +214,8 @@ static void direction(IpmWorkspace *w) {
     const int n = w->n;
     for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
     for (int k = 0; k < w->mc; k++) {
-        double gu, gl;
-        const double rt = reduced_residual(w, k, &gu, &gl);
+        SideTerms st;
+        const double rt = reduced_residual(w, k, &st);
         if (k < w->mr) w->rhs[n + k] = -rt;
         else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
     }
@@ -218,8 +224,8 @@ static void direction(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
-        double gu, gl;
-        const double rt = reduced_residual(w, k, &gu, &gl);
+        SideTerms st;
+        const double rt = reduced_residual(w, k, &st);
         /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
            KKT row itself) so that they add up to it exactly: computing them from A dx
            instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
@@ -230,14 +236,8 @@ static void direction(IpmWorkspace *w) {
             w->dzu[k] = k < w->mr ? sol[n + k] : (dt + rt) / w->Dc[k];
             continue;
         }
-        if (kind & IPM_SIDE_UPPER) {
-            const double d = w->su[k] / w->zu[k] + w->delta;
-            w->dzu[k] = dt / d + gu;
-        }
-        if (kind & IPM_SIDE_LOWER) {
-            const double d = w->sl[k] / w->zl[k] + w->delta;
-            w->dzl[k] = -dt / d + gl;
-        }
+        if (kind & IPM_SIDE_UPPER) w->dzu[k] = dt / st.du + st.gu;
+        if (kind & IPM_SIDE_LOWER) w->dzl[k] = -dt / st.dl + st.gl;
     }
 }
 
@@ -256,14 +256,13 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
     double p = 1, d = 1;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
+        /* a slack step has its numerator's sign (z > 0): divide only when it limits */
         if (kind & IPM_SIDE_UPPER) {
-            const double dsu = step_su(w, k);
-            if (dsu < 0) p = ipm_min(p, -w->su[k] / dsu);
+            if (-w->cu[k] - w->su[k] * w->dzu[k] < 0) p = ipm_min(p, -w->su[k] / step_su(w, k));
             if (w->dzu[k] < 0) d = ipm_min(d, -w->zu[k] / w->dzu[k]);
         }
         if (kind & IPM_SIDE_LOWER) {
-            const double dsl = step_sl(w, k);
-            if (dsl < 0) p = ipm_min(p, -w->sl[k] / dsl);
+            if (-w->cl[k] - w->sl[k] * w->dzl[k] < 0) p = ipm_min(p, -w->sl[k] / step_sl(w, k));
             if (w->dzl[k] < 0) d = ipm_min(d, -w->zl[k] / w->dzl[k]);
         }
     }
@@ -273,10 +272,18 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
 
 static double complementarity(const IpmWorkspace *w, double ap, double ad) {
     double sum = 0;
-    for (int k = 0; k < w->mc; k++) {
-        const unsigned char kind = w->con_kind[k];
-        if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * step_su(w, k)) * (w->zu[k] + ad * w->dzu[k]);
-        if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * step_sl(w, k)) * (w->zl[k] + ad * w->dzl[k]);
+    if (ap == 0 && ad == 0) { /* at the iterate itself: no step to form */
+        for (int k = 0; k < w->mc; k++) {
+            const unsigned char kind = w->con_kind[k];
+            if (kind & IPM_SIDE_UPPER) sum += w->su[k] * w->zu[k];
+            if (kind & IPM_SIDE_LOWER) sum += w->sl[k] * w->zl[k];
+        }
+    } else {
+        for (int k = 0; k < w->mc; k++) {
+            const unsigned char kind = w->con_kind[k];
+            if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * step_su(w, k)) * (w->zu[k] + ad * w->dzu[k]);
+            if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * step_sl(w, k)) * (w->zl[k] + ad * w->dzl[k]);
+        }
     }
     return w->nsides > 0 ? sum / w->nsides : 0;
 }

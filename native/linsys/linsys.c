@@ -375,16 +375,23 @@ int linsys_ldl_set_shift(LinsysLdl *s, const double *shift, int first) {
     return LINSYS_OK;
 }
 
-/* r = b - (C - diag(shift)) x, all permuted; returns ||r||_inf. */
+/* r = b - (C - diag(shift)) x, all permuted; returns ||r||_inf (NaN if r has one). */
 static double permuted_residual(const LinsysLdl *s, const double *b, const double *x, double *r) {
     permuted_multiply(s, x, r);
     double rn = 0;
-    for (int k = 0; k < s->N; k++) {
-        r[k] = b[k] - (s->shift ? r[k] - s->shift[k] * x[k] : r[k]);
-        const double a = fabs(r[k]);
-        if (a > rn || a != a) rn = a;
+    int nan = 0; /* counted apart: the running maximum stays branch-free */
+    const double *shift = s->shift;
+    if (shift) {
+        for (int k = 0; k < s->N; k++) r[k] = b[k] - (r[k] - shift[k] * x[k]);
+    } else {
+        for (int k = 0; k < s->N; k++) r[k] = b[k] - r[k];
     }
-    return rn;
+    for (int k = 0; k < s->N; k++) {
+        const double a = fabs(r[k]);
+        rn = a > rn ? a : rn;
+        nan |= a != a;
+    }
+    return nan ? NAN : rn;
 }
 
 double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol) {
@@ -395,7 +402,8 @@ double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double 
     double bn = 0;
     for (int k = 0; k < N; k++) {
         x[k] = b[s->perm[k]];
-        bn = fmax(bn, fabs(x[k]));
+        const double a = fabs(x[k]);
+        bn = a > bn ? a : bn;
     }
     memcpy(b, x, (size_t)N * sizeof(double));
     ldl_lsolve(N, x, s->Lp, s->Li, s->Lx);
