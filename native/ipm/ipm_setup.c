@@ -192,8 +192,18 @@ static void equilibrate(IpmWorkspace *w) {
                 if (a > rn[i]) rn[i] = a;
             }
         }
-        for (int j = 0; j < n; j++) Dx[j] *= 1 / sqrt(clamp_norm(cn[j]));
-        for (int i = 0; i < m; i++) Er[i] *= 1 / sqrt(clamp_norm(rn[i]));
+        int unit = 1; /* every factor exactly 1: the later passes would change nothing */
+        for (int j = 0; j < n; j++) {
+            const double f = 1 / sqrt(clamp_norm(cn[j]));
+            unit &= f == 1;
+            Dx[j] *= f;
+        }
+        for (int i = 0; i < m; i++) {
+            const double f = 1 / sqrt(clamp_norm(rn[i]));
+            unit &= f == 1;
+            Er[i] *= f;
+        }
+        if (unit) break;
     }
     /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
     double pmean = 0, qmax = 0;
