@@ -512,7 +512,6 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
         linsys_ldl_drop_pattern(w->ldl);
         err = load_offdiagonal(w, Kp, Ki, K_src);
     }
-    if (!err && linsys_ldl_set_shift(w->ldl, NULL, w->N) != LINSYS_OK) err = IPM_ERR_OUT_OF_MEMORY; /* allocated once, here */
     if (!err) w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
     free(Kp);
     free(Ki);

@@ -90,8 +90,6 @@ static int converged(const IpmWorkspace *w, const Measures *ms) {
     return ms->rp <= ea + er * ms->sp && ms->rd <= ea + er * ms->sd && ms->gap <= ea + er * ms->sg;
 }
 
-static void set_shift(IpmWorkspace *w);
-
 /* The worst measure over its tolerance (<= 1: converged): ranks iterates. */
 static double merit(const IpmWorkspace *w, const Measures *ms) {
     const double ea = 0.5 * w->settings.eps_abs, er = 0.05 * w->settings.eps_rel;
@@ -100,8 +98,14 @@ static double merit(const IpmWorkspace *w, const Measures *ms) {
 }
 
 /* The diagonal of K for the current D (Dc) and regularisation (its off-diagonal
- * entries are in place since setup), built in rhs, which is free until the solve. */
-static void assemble(IpmWorkspace *w) {
+ * entries are in place since setup), built in rhs, which is free until the solve.
+ * With `newton`, the rows get what the Newton matrix has there instead: -1 / (z/s
+ * summed over the sides), 0 for an equality, in place of -D.  Set after the
+ * factorisation (which keeps the regularised rows: they steady it), the refinement
+ * then corrects the solve towards the unregularised rows, which lets the primal
+ * residual reach round-off on problems whose duals are huge (e.g. LISWET); the bound
+ * and primal blocks keep their regularisation, where refinement would not converge. */
+static void assemble(IpmWorkspace *w, int newton) {
     const int n = w->n;
     double *d = w->rhs;
     for (int j = 0; j < n; j++) {
@@ -109,7 +113,17 @@ static void assemble(IpmWorkspace *w) {
         d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? ipm_p_scaled(w, k, j, j) : 0) + w->rho; /* rows sorted: P_jj first */
     }
     for (int k = w->mr; k < w->mc; k++) d[w->con_index[k]] += 1 / w->Dc[k];
-    for (int r = 0; r < w->mr; r++) d[n + r] = -w->Dc[r];
+    for (int r = 0; r < w->mr; r++) {
+        const unsigned char kind = w->con_kind[r];
+        double dtrue = 0;
+        if (newton && !(kind & IPM_EQUALITY)) {
+            double inv = 0;
+            if (kind & IPM_SIDE_UPPER) inv += w->zu[r] / w->su[r];
+            if (kind & IPM_SIDE_LOWER) inv += w->zl[r] / w->sl[r];
+            dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
+        }
+        d[n + r] = newton ? -dtrue : -w->Dc[r];
+    }
     linsys_ldl_set_diagonal(w->ldl, d);
 }
 
@@ -118,12 +132,14 @@ static void assemble(IpmWorkspace *w) {
 static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
     for (int attempt = 0; attempt < 12; attempt++) {
         set_d(w);
-        assemble(w);
-        set_shift(w);
+        assemble(w, 0);
         const double t0 = ipm_now();
         const int st = linsys_ldl_factor_held(w->ldl);
         w->info.factor_time += ipm_now() - t0;
-        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) return 0;
+        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) {
+            if (w->started) assemble(w, 1); /* the values refined against */
+            return 0;
+        }
         w->rho = fmin(w->rho * 100, 1e2);
         w->delta = fmin(w->delta * 100, 1e2);
         w->info.refactorizations++;
@@ -150,36 +166,12 @@ static void set_d_unit(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) w->Dc[k] = 1;
 }
 
-/* Solve with the factorised (regularised) K, refined towards the Newton matrix
- * K_reg - diag(kshift): the regularisation steadies the factorisation, the
- * refinement removes its bias from the step where it converges.  rhs in, the
+/* Solve with the factorised (regularised) K, refined towards the values now held
+ * (the Newton rows, see assemble): the regularisation steadies the factorisation,
+ * the refinement removes its bias from the step where it converges.  rhs in, the
  * solution out (its first n entries are dx until the next solve). */
 static void kkt_solve(IpmWorkspace *w) {
     linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
-}
-
-/* The shift of the refinement: what delta added to the row blocks of the Newton
- * matrix (refinement towards the unregularised rows lets the primal residual reach
- * round-off on problems whose duals are huge, e.g. LISWET; the bound and primal
- * blocks keep their regularisation, where refinement would not converge).  Built in
- * rhs, free until the solve; setup allocated linsys's copy. */
-static void set_shift(IpmWorkspace *w) {
-    double *shift = w->rhs;
-    memset(shift, 0, (size_t)w->mr * sizeof(double));
-    if (w->started) {
-        for (int k = 0; k < w->mr; k++) {
-            const unsigned char kind = w->con_kind[k];
-            double dtrue = 0;
-            if (!(kind & IPM_EQUALITY)) {
-                double inv = 0;
-                if (kind & IPM_SIDE_UPPER) inv += w->zu[k] / w->su[k];
-                if (kind & IPM_SIDE_LOWER) inv += w->zl[k] / w->sl[k];
-                dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
-            }
-            shift[k] = -(w->Dc[k] - dtrue);
-        }
-    }
-    linsys_ldl_set_shift(w->ldl, shift, w->n);
 }
 
 /* Constraint k's part of the elimination: per side, d = s/z + delta and g = (linear -

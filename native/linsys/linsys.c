@@ -27,8 +27,6 @@ struct LinsysLdl {
     double *Cx;
     int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern; /* Lnz: in r; Pattern: Flag + N */
     double *Lx, *D, *Y;
-    double *shift;       /* permuted: subtracted from C's diagonal in the held
-                            refinement (NULL: none)                        */
     double *r, *d, *xt;  /* refinement workspace (d: in Flag's block) (Y is the solve's: a solve never
                             overlaps a factorisation of the same object)   */
     int full;            /* Kp, Ki hold both triangles                       */
@@ -46,7 +44,7 @@ void linsys_ldl_free(LinsysLdl *s) {
     free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
     free(s->Lp); free(s->Parent); free(s->Li); free(s->Flag); /* Lnz in r, Pattern and d in Flag */
     free(s->Lx); free(s->D); free(s->Y);
-    free(s->shift); free(s->r); free(s->xt);
+    free(s->r); free(s->xt);
     free(s);
 }
 
@@ -363,30 +361,13 @@ static void permuted_multiply(const LinsysLdl *s, const double *x, double *y) {
     }
 }
 
-int linsys_ldl_set_shift(LinsysLdl *s, const double *shift, int first) {
-    if (!s->shift) {
-        s->shift = (double *)alloc((size_t)s->N, sizeof(double));
-        if (!s->shift) return LINSYS_ERR_OUT_OF_MEMORY;
-    }
-    for (int k = 0; k < s->N; k++) {
-        const int i = s->perm[k];
-        s->shift[k] = shift && i >= first ? shift[i - first] : 0;
-    }
-    return LINSYS_OK;
-}
-
-/* r = b - (C - diag(shift)) x, all permuted; returns ||r||_inf (NaN if r has one). */
+/* r = b - C x, all permuted; returns ||r||_inf (NaN if r has one). */
 static double permuted_residual(const LinsysLdl *s, const double *b, const double *x, double *r) {
     permuted_multiply(s, x, r);
     double rn = 0;
     int nan = 0; /* counted apart: the running maximum stays branch-free */
-    const double *shift = s->shift;
-    if (shift) {
-        for (int k = 0; k < s->N; k++) r[k] = b[k] - (r[k] - shift[k] * x[k]);
-    } else {
-        for (int k = 0; k < s->N; k++) r[k] = b[k] - r[k];
-    }
     for (int k = 0; k < s->N; k++) {
+        r[k] = b[k] - r[k];
         const double a = fabs(r[k]);
         rn = a > rn ? a : rn;
         nan |= a != a;

@@ -114,17 +114,14 @@ int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map)
 void linsys_ldl_drop_pattern(LinsysLdl *s);
 /* linsys_ldl_factor of the values already in linsys_ldl_values. */
 int linsys_ldl_factor_held(LinsysLdl *s);
-/* Sets the diagonal shift of linsys_ldl_solve_refined_held: shift[i - first] for the
- * rows/columns i >= first, 0 before (the first call allocates N doubles).
- *   shift: [in] size N - first, or NULL: all 0.  Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
-int linsys_ldl_set_shift(LinsysLdl *s, const double *shift, int first);
-/* Solves (K - diag(shift)) x = b, K the held values of the last factorisation and the
- * shift the last linsys_ldl_set_shift (none before): x = solve(b), then up to `steps`
- * corrections x += solve(b - (K - diag(shift)) x) while the residual falls, stopping
- * once ||residual||_inf <= tol (1 + ||b||_inf); a correction that does not lower it is
+/* Solves K x = b, K the values held now, starting from the last factorisation (of
+ * the values held then: a caller may change them between the two, e.g. factor a
+ * regularised matrix and refine towards the unregularised one): x = solve(b), then up
+ * to `steps` corrections x += solve(b - K x) while the residual falls, stopping once
+ * ||b - K x||_inf <= tol (1 + ||b||_inf); a correction that does not lower it is
  * undone.  Works in the permuted order in the object's workspace (one at a time).
  *   b: [in/out] size N: the right-hand side in, x out.
- * Returns the last ||residual||_inf. */
+ * Returns the last ||b - K x||_inf. */
 double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol);
 
 int linsys_ldl_order(const LinsysLdl *s);
