@@ -46,11 +46,13 @@ void ipm_at_mul_add(const IpmWorkspace *w, const double *x, double *y) {
 
 double ipm_norm_inf(const double *v, int n) {
     double r = 0;
+    int nan = 0; /* apart from the maximum, which then stays branch-free */
     for (int i = 0; i < n; i++) {
         const double a = fabs(v[i]);
-        if (a > r || a != a) r = a;
+        r = a > r ? a : r;
+        nan |= a != a;
     }
-    return r;
+    return nan ? NAN : r;
 }
 
 double ipm_now(void) {

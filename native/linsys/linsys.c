@@ -375,6 +375,24 @@ static double permuted_residual(const LinsysLdl *s, const double *b, const doubl
     return nan ? NAN : rn;
 }
 
+/* x = (L D L')^{-1} x in the permuted order: LDL's forward, diagonal and backward solves
+ * with the first two in one pass (x_j is final once column j is reached). */
+static void permuted_solve(const LinsysLdl *s, double *x) {
+    const int N = s->N;
+    const int *Lp = s->Lp, *Li = s->Li;
+    const double *Lx = s->Lx;
+    for (int j = 0; j < N; j++) {
+        const double xj = x[j];
+        for (int p = Lp[j]; p < Lp[j + 1]; p++) x[Li[p]] -= Lx[p] * xj;
+        x[j] = xj / s->D[j];
+    }
+    for (int j = N - 1; j >= 0; j--) {
+        double xj = x[j];
+        for (int p = Lp[j]; p < Lp[j + 1]; p++) xj -= Lx[p] * x[Li[p]];
+        x[j] = xj;
+    }
+}
+
 double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol) {
     const int N = s->N;
     /* in the permuted order throughout: b itself (permuted in place through x), x in Y
@@ -387,9 +405,7 @@ double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double 
         bn = a > bn ? a : bn;
     }
     memcpy(b, x, (size_t)N * sizeof(double));
-    ldl_lsolve(N, x, s->Lp, s->Li, s->Lx);
-    ldl_dsolve(N, x, s->D);
-    ldl_ltsolve(N, x, s->Lp, s->Li, s->Lx);
+    permuted_solve(s, x);
     double best = INFINITY;
     for (int it = 0; it <= steps; it++) {
         const double rn = permuted_residual(s, b, x, r);
@@ -400,9 +416,7 @@ double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double 
         best = rn;
         if (rn <= tol * (1 + bn) || it == steps) break;
         memcpy(d, r, (size_t)N * sizeof(double));
-        ldl_lsolve(N, d, s->Lp, s->Li, s->Lx);
-        ldl_dsolve(N, d, s->D);
-        ldl_ltsolve(N, d, s->Lp, s->Li, s->Lx);
+        permuted_solve(s, d);
         for (int k = 0; k < N; k++) x[k] += d[k];
     }
     for (int k = 0; k < N; k++) b[s->perm[k]] = x[k];
