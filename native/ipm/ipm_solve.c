@@ -108,11 +108,11 @@ static double merit(const IpmWorkspace *w, const Measures *ms) {
 static void assemble(IpmWorkspace *w, int newton) {
     const int n = w->n;
     double *d = w->rhs;
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && !newton; j++) { /* newton: rhs still holds these */
         const int k = w->Pp[j];
         d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? ipm_p_scaled(w, k, j, j) : 0) + w->rho; /* rows sorted: P_jj first */
     }
-    for (int k = w->mr; k < w->mc; k++) d[w->con_index[k]] += 1 / w->Dc[k];
+    for (int k = w->mr; k < w->mc && !newton; k++) d[w->con_index[k]] += 1 / w->Dc[k];
     for (int r = 0; r < w->mr; r++) {
         const unsigned char kind = w->con_kind[r];
         double dtrue = 0;
@@ -137,7 +137,7 @@ static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
         const int st = linsys_ldl_factor_held(w->ldl);
         w->info.factor_time += ipm_now() - t0;
         if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) {
-            if (w->started) assemble(w, 1); /* the values refined against */
+            if (w->started) assemble(w, 1); /* the values refined against (rhs is untouched since) */
             return 0;
         }
         w->rho = fmin(w->rho * 100, 1e2);
