@@ -28,7 +28,8 @@
  *  - Infinite bounds: +-INFINITY, or any |v| >= IPM_INFTY (1e20).
  *  - Duals follow METHODS.md §2:  P x + q + A'y + z = 0, y_i > 0 only at u_i,
  *    y_i < 0 only at l_i, z_j > 0 only at ub_j, z_j < 0 only at lb_j.
- *  - Problem arrays are borrowed during the call that receives them only.
+ *  - Problem arrays are borrowed during the call that receives them only (but see
+ *    IPM_BORROW_MATRICES).
  *  - No global or static mutable state: distinct workspaces may run in
  *    distinct threads at once; one workspace is used by one thread at a time.
  *
@@ -141,6 +142,17 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int msg_len);
  * KKT pattern.  *work = new workspace or NULL on error. */
 int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s);
 
+/* Flags of ipm_setup_ex. */
+enum {
+    /* P and A (Pp, Pi, Px, Ap, Ai, Ax) are borrowed, not copied: the caller keeps them
+     * alive and unchanged until ipm_cleanup (and the Px, Ax of an ipm_update, which are
+     * borrowed in turn).  The workspace never writes them: it scales on the fly. */
+    IPM_BORROW_MATRICES = 1
+};
+
+/* ipm_setup with flags (a bitwise or of the above, or 0: the same as ipm_setup). */
+int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s, int flags);
+
 /* Callback polled once per iteration; non-zero stops the solve (IPM_CANCELLED). */
 typedef int (*IpmStopCallback)(void *data);
 
@@ -156,7 +168,14 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
 
 int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s);
 
-/* Results (owned by the workspace, valid until the next ipm_solve / cleanup).
+/* Have ipm_solve write x, y, z into the caller's arrays (sizes n, m, n; y may be NULL
+ * when m == 0) instead of the workspace's own: no second copy of the results.  They
+ * must stay valid while the workspace solves; ipm_x, ipm_y, ipm_z then return them.
+ * Returns IPM_OK or IPM_ERR_INVALID_ARGUMENT. */
+int ipm_set_outputs(IpmWorkspace *w, double *x, double *y, double *z);
+
+/* Results (owned by the workspace unless ipm_set_outputs gave arrays, valid until the
+ * next ipm_solve / cleanup).
  * For MAX_ITER / TIME_LIMIT / CANCELLED / NUMERICAL: the last iterate. */
 const double *ipm_x(const IpmWorkspace *w);
 const double *ipm_y(const IpmWorkspace *w);   /* NULL if m == 0 */

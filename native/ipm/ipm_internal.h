@@ -2,6 +2,8 @@
 #ifndef DIFFQP_IPM_INTERNAL_H
 #define DIFFQP_IPM_INTERNAL_H
 
+#include <math.h>
+
 #include "ipm.h"
 #include "linsys.h"
 
@@ -14,11 +16,15 @@ struct IpmWorkspace {
     IpmInfo info;
     int n, m;
 
-    /* scaled data: P (lower CSC), q, A (CSC and its transpose At), bounds */
-    int *Pp, *Pi; double *Px;
+    /* data: P (lower CSC), A (CSC); q and the sides scaled */
+    /* P and A unscaled: copies, or the caller's (IPM_BORROW_MATRICES); their scaled
+       entries are formed where used (ipm_p_scaled, ipm_a_scaled) */
+    const int *Pp, *Pi; const double *Px;
     double *q;
-    int *Ap, *Ai; double *Ax;
-    int *Atp, *Ati, *At_src;      /* At = A' in CSC (rows of A); At_src: index into Ax */
+    const int *Ap, *Ai; const double *Ax;
+    int *own_pattern[4];          /* what of Pp, Pi, Ap, Ai the workspace allocated      */
+    double *own_Px, *own_Ax;      /* and of Px, Ax                                       */
+    int borrowed;                 /* IPM_BORROW_MATRICES                                 */
     double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
     double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
 
@@ -28,33 +34,49 @@ struct IpmWorkspace {
     unsigned char *con_kind;      /* IPM_SIDE_* / IPM_EQUALITY                           */
     int nsides;                   /* finite inequality sides (for mu)                     */
 
-    /* KKT: upper triangle of [P + rho I + B, A_K'; A_K, -D_K], order n + mr */
+    /* KKT: [P + rho I + B, A_K'; A_K, -D_K], order n + mr, held once: in the matrix
+       the factorisation reads (linsys_ldl_values).  Its off-diagonal entries (those of P
+       and of the rows of A in K) change only with the data; the diagonal every iteration. */
     int N;
-    int *Kp, *Ki; double *Kx;
-    int *Kdiag;                   /* position of each diagonal entry                      */
-    int *KP_src;                  /* for P's part of K: index into Px, or -1 (diagonal)   */
     LinsysLdl *ldl;
 
     /* iterates (scaled) */
     double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
-    double *sl, *su, *zl, *zu, *yc; /* per constraint: slacks, side duals, equality dual */
+    double *sl, *su, *zl, *zu;    /* per constraint: slacks, side duals (an equality's
+                                     free dual in zu, its step in dzu)                 */
     double rho, delta;
     int started;                  /* the iterates hold a starting point                 */
 
     /* per-iteration work */
     double *t;                    /* constraint values                                   */
-    double *rd, *rhs, *sol;       /* dual residual (n), KKT right-hand side and solution */
-    double *Dc, *rt, *gl, *gu;    /* D, r-tilde, rho_l/d_l, rho_u/d_u per constraint      */
-    double *dsl, *dsu, *dzl, *dzu, *dyc, *cl, *cu; /* steps; corrector products          */
-    double *dx, *work_n, *work_m;
-    double *kr, *kd, *kshift;     /* refinement: residual, correction; kshift (rows, mr):
-                                     what delta added to the row diagonal               */
-    double *cl2, *cu2;            /* complementarity residuals before a corrector        */
+    double *rd, *rhs;             /* dual residual (n); KKT right-hand side in, solution out
+                                     (its first n entries: the last step dx) */
+    double *Dc;                   /* D per constraint                                    */
+    double *dzl, *dzu, *cl, *cu;  /* side dual steps (the slacks' follow from them);
+                                     complementarity residuals                          */
+    double *work_n, *work_m;
+    double *cl2, *cu2;            /* complementarity residuals before a corrector: in
+                                     work_n / work_m when they fit (those are free from
+                                     an iteration's residuals to its step), else own    */
+    double *own_backup[2];
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;
+    int outputs_borrowed;         /* xo, yo, zo are the caller's (ipm_set_outputs)       */
     int certs_written;            /* a certificate array holds values (cleared lazily)   */
 };
+
+/* Variable bounds and their aggregated duals: lb, ub, zb are NULL when no variable
+ * has a finite bound (a chain of rows needs none of the three n-vectors). */
+static inline double ipm_lb(const IpmWorkspace *w, int j) { return w->lb ? w->lb[j] : -INFINITY; }
+static inline double ipm_ub(const IpmWorkspace *w, int j) { return w->ub ? w->ub[j] : INFINITY; }
+static inline double ipm_zb(const IpmWorkspace *w, int j) { return w->zb ? w->zb[j] : 0; }
+
+/* Entry k of P (row i, column j) and of A, equilibrated: cost Dx P Dx and Er A Dx. */
+static inline double ipm_p_scaled(const IpmWorkspace *w, int k, int i, int j) {
+    return w->cost * (w->Dx[i] * w->Px[k] * w->Dx[j]);
+}
+static inline double ipm_a_scaled(const IpmWorkspace *w, int k, int i, int j) { return w->Er[i] * w->Ax[k] * w->Dx[j]; }
 
 /* fmax/fmin without the library call (NaN handling is not needed on these paths) */
 static inline double ipm_max(double a, double b) { return a > b ? a : b; }
@@ -64,12 +86,13 @@ static inline double ipm_accmax(double r, double v) { return (v > r || v != v) ?
 
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);
+int ipm_reload_kkt_values(IpmWorkspace *w); /* after an update of the data */
 void ipm_free_workspace(IpmWorkspace *w);
 
-/* ipm_linalg.c: small kernels on the scaled data */
-void ipm_sym_lower_mul(int n, const int *Pp, const int *Pi, const double *Px, const double *x, double *y); /* y = P x */
-void ipm_csc_mul(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y, int m); /* y = A x */
-void ipm_csc_tmul_add(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y); /* y += A'x */
+/* ipm_linalg.c: products with the equilibrated P and A */
+void ipm_p_mul(const IpmWorkspace *w, const double *x, double *y);      /* y = P x  (size n) */
+void ipm_a_mul(const IpmWorkspace *w, const double *x, double *y);      /* y = A x  (size m) */
+void ipm_at_mul_add(const IpmWorkspace *w, const double *x, double *y); /* y += A'x (size n) */
 double ipm_norm_inf(const double *v, int n);
 double ipm_now(void);
 

@@ -142,12 +142,17 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
-    void *arrays[] = {w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->Atp, w->Ati, w->At_src, w->l, w->u, w->lb, w->ub,
-                      w->Dx, w->Er, w->con_index, w->con_kind, w->Kp, w->Ki, w->Kx, w->Kdiag, w->KP_src,
-                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->yc, w->t, w->rd, w->rhs, w->sol, w->Dc,
-                      w->rt, w->gl, w->gu, w->dsl, w->dsu, w->dzl, w->dzu, w->dyc, w->cl, w->cu, w->dx, w->work_n,
-                      w->work_m, w->kr, w->kd, w->kshift, w->cl2, w->cu2, w->xo, w->yo, w->zo, w->prim_cert, w->dual_cert};
+    void *arrays[] = {w->own_pattern[0], w->own_pattern[1], w->own_pattern[2], w->own_pattern[3], w->own_Px, w->q, w->own_Ax, w->l, w->u, w->lb, w->ub,
+                      w->Dx, w->Er, w->con_index, w->con_kind,
+                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
+                      w->dzl, w->dzu, w->cl, w->cu, w->work_n,
+                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
+    if (!w->outputs_borrowed) {
+        free(w->xo);
+        free(w->yo);
+        free(w->zo);
+    }
     linsys_ldl_free(w->ldl);
     free(w);
 }
@@ -161,52 +166,59 @@ static double clamp_norm(double v) {
     return v > 1e4 ? 1e4 : v;
 }
 
-/* The unscaled data are copied into the workspace (values only; patterns were
- * copied at setup), then equilibrated in place (Ruiz on [P A'; A 0], then the cost). */
+/* Equilibration of the data as given (Ruiz on [P A'; A 0], then the cost): the factors
+ * Dx, Er and cost, applied to q and the sides in place and to P and A where used. */
 static void equilibrate(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
     double *cn = w->work_n, *rn = w->work_m;
-    for (int j = 0; j < n; j++) w->Dx[j] = 1;
-    for (int i = 0; i < m; i++) w->Er[i] = 1;
+    double *Dx = w->Dx, *Er = w->Er;
+    for (int j = 0; j < n; j++) Dx[j] = 1;
+    for (int i = 0; i < m; i++) Er[i] = 1;
     w->cost = 1;
     for (int pass = 0; pass < w->settings.scaling; pass++) {
         for (int j = 0; j < n; j++) cn[j] = 0;
         for (int i = 0; i < m; i++) rn[i] = 0;
         for (int j = 0; j < n; j++) {
             for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-                const double a = fabs(w->Px[k]);
                 const int i = w->Pi[k];
+                const double a = fabs(Dx[i] * w->Px[k] * Dx[j]);
                 if (a > cn[j]) cn[j] = a;
                 if (a > cn[i]) cn[i] = a;
             }
             for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
-                const double a = fabs(w->Ax[k]);
+                const int i = w->Ai[k];
+                const double a = fabs(Er[i] * w->Ax[k] * Dx[j]);
                 if (a > cn[j]) cn[j] = a;
-                if (a > rn[w->Ai[k]]) rn[w->Ai[k]] = a;
+                if (a > rn[i]) rn[i] = a;
             }
         }
-        for (int j = 0; j < n; j++) cn[j] = 1 / sqrt(clamp_norm(cn[j]));
-        for (int i = 0; i < m; i++) rn[i] = 1 / sqrt(clamp_norm(rn[i]));
+        int unit = 1; /* every factor exactly 1: the later passes would change nothing */
         for (int j = 0; j < n; j++) {
-            for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] *= cn[j] * cn[w->Pi[k]];
-            for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] *= cn[j] * rn[w->Ai[k]];
-            w->Dx[j] *= cn[j];
+            const double f = 1 / sqrt(clamp_norm(cn[j]));
+            unit &= f == 1;
+            Dx[j] *= f;
         }
-        for (int i = 0; i < m; i++) w->Er[i] *= rn[i];
+        for (int i = 0; i < m; i++) {
+            const double f = 1 / sqrt(clamp_norm(rn[i]));
+            unit &= f == 1;
+            Er[i] *= f;
+        }
+        if (unit) break;
     }
     /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
     double pmean = 0, qmax = 0;
     for (int j = 0; j < n; j++) cn[j] = 0;
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-            const double a = fabs(w->Px[k]); /* already equilibrated */
+            const int i = w->Pi[k];
+            const double a = fabs(Dx[i] * w->Px[k] * Dx[j]);
             if (a > cn[j]) cn[j] = a;
-            if (a > cn[w->Pi[k]]) cn[w->Pi[k]] = a;
+            if (a > cn[i]) cn[i] = a;
         }
     }
     for (int j = 0; j < n; j++) {
         pmean += cn[j] / n;
-        const double a = fabs(w->q[j] * w->Dx[j]);
+        const double a = fabs(w->q[j] * Dx[j]);
         if (a > qmax) qmax = a;
     }
     if (w->settings.scaling > 0) {
@@ -214,25 +226,24 @@ static void equilibrate(IpmWorkspace *w) {
         c = clamp_norm(c);
         w->cost = 1 / c;
     }
-    for (int k = 0; k < w->Pp[n]; k++) w->Px[k] *= w->cost;
     for (int j = 0; j < n; j++) {
-        w->q[j] *= w->cost * w->Dx[j];
-        w->lb[j] /= w->Dx[j];
-        w->ub[j] /= w->Dx[j];
+        w->q[j] *= w->cost * Dx[j];
+        if (!w->lb) continue;
+        w->lb[j] /= Dx[j];
+        w->ub[j] /= Dx[j];
     }
     for (int i = 0; i < m; i++) {
-        w->l[i] *= w->Er[i];
-        w->u[i] *= w->Er[i];
+        w->l[i] *= Er[i];
+        w->u[i] *= Er[i];
     }
 }
 
-/* Copy the user's values (NULL: keep what the workspace holds, unscaled first). */
+/* Back to the values as given (before an update keeps some of them). */
 static void unscale(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
     for (int j = 0; j < n; j++) {
-        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) w->Px[k] /= w->cost * w->Dx[j] * w->Dx[w->Pi[k]];
-        for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) w->Ax[k] /= w->Dx[j] * w->Er[w->Ai[k]];
         w->q[j] /= w->cost * w->Dx[j];
+        if (!w->lb) continue;
         w->lb[j] *= w->Dx[j];
         w->ub[j] *= w->Dx[j];
     }
@@ -242,21 +253,32 @@ static void unscale(IpmWorkspace *w) {
     }
 }
 
+/* The user's values (NULL: keep what the workspace holds, unscaled first); P and A
+ * copied, or borrowed with IPM_BORROW_MATRICES. */
 static void copy_values(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l,
                         const double *u, const double *lb, const double *ub, int first) {
     const int n = w->n, m = w->m;
-    if (Px) memcpy(w->Px, Px, (size_t)w->Pp[n] * sizeof(double));
-    if (Ax) memcpy(w->Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
+    if (Px && w->borrowed) w->Px = Px;
+    else if (Px) memcpy(w->own_Px, Px, (size_t)w->Pp[n] * sizeof(double));
+    if (Ax && w->borrowed) w->Ax = Ax;
+    else if (Ax) memcpy(w->own_Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
     if (q) memcpy(w->q, q, (size_t)n * sizeof(double));
     else if (first) memset(w->q, 0, (size_t)n * sizeof(double));
     for (int i = 0; i < m; i++) {
         if (l || first) w->l[i] = l ? infinite_as_inf(l[i]) : -INFINITY;
         if (u || first) w->u[i] = u ? infinite_as_inf(u[i]) : INFINITY;
     }
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && w->lb; j++) {
         if (lb || first) w->lb[j] = lb ? infinite_as_inf(lb[j]) : -INFINITY;
         if (ub || first) w->ub[j] = ub ? infinite_as_inf(ub[j]) : INFINITY;
     }
+}
+
+/* Has v (size count, NULL: none) a finite entry? */
+static int any_finite(const double *v, int count) {
+    for (int k = 0; v && k < count; k++)
+        if (isfinite(infinite_as_inf(v[k]))) return 1;
+    return 0;
 }
 
 static unsigned char kind_of(double lo, double hi) {
@@ -268,7 +290,7 @@ static unsigned char kind_of(double lo, double hi) {
 static int build_constraints(IpmWorkspace *w, int check) {
     int k = 0, sides = 0;
     for (int pass = 0; pass < 2; pass++) {
-        const int count = pass == 0 ? w->m : w->n;
+        const int count = pass == 0 ? w->m : w->lb ? w->n : 0;
         const double *lo = pass == 0 ? w->l : w->lb, *hi = pass == 0 ? w->u : w->ub;
         for (int i = 0; i < count; i++) {
             const unsigned char kind = kind_of(lo[i], hi[i]);
@@ -305,8 +327,9 @@ static int check_convexity(IpmWorkspace *w) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
             if (w->Pi[k] != j) offdiag = 1;
             else {
-                if (w->Px[k] < 0) return IPM_ERR_NONCVX;
-                if (w->Px[k] > dmax) dmax = w->Px[k];
+                const double v = ipm_p_scaled(w, k, j, j);
+                if (v < 0) return IPM_ERR_NONCVX;
+                if (v > dmax) dmax = v;
             }
         }
     }
@@ -341,12 +364,12 @@ static int check_convexity(IpmWorkspace *w) {
             if (w->Pi[k] != j) {
                 const int at = next[w->Pi[k]]++;
                 Ui[at] = j;
-                Ux[at] = w->Px[k];
+                Ux[at] = ipm_p_scaled(w, k, w->Pi[k], j);
             }
     for (int j = 0; j < n; j++) {
         double diag = eps;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] == j) diag += w->Px[k];
+            if (w->Pi[k] == j) diag += ipm_p_scaled(w, k, j, j);
         Ui[next[j]] = j;
         Ux[next[j]] = diag;
     }
@@ -370,96 +393,140 @@ done:
 
 /* ---- the KKT pattern ----------------------------------------------------- */
 
-int ipm_build_kkt_pattern(IpmWorkspace *w) {
-    const int n = w->n, N = n + w->mr;
-    w->N = N;
+/* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r holds
+ * row con_index[r] of A and the diagonal.  K_src: the entry of Px (columns < n) or Ax
+ * (columns >= n) each entry comes from, -1 for a diagonal.  Built when needed (setup,
+ * update) and freed: the workspace keeps K only as the factorisation's values. */
+static int kkt_pattern(const IpmWorkspace *w, int **Kp_out, int **Ki_out, int **K_src_out) {
+    const int n = w->n, N = w->N, m = w->m, annz = w->Ap[n];
     /* rows of A as columns of A' (At), with the index of each entry in Ax */
-    const int m = w->m, annz = w->Ap[n];
-    w->Atp = (int *)calloc((size_t)m + 1, sizeof(int));
-    w->Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
-    w->At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
-    if (!w->Atp || !w->Ati || !w->At_src) return IPM_ERR_OUT_OF_MEMORY;
-    for (int k = 0; k < annz; k++) w->Atp[w->Ai[k] + 1]++;
-    for (int i = 0; i < m; i++) w->Atp[i + 1] += w->Atp[i];
+    int *Atp = (int *)calloc((size_t)m + 1, sizeof(int));
+    int *Ati = (int *)malloc(((size_t)annz + 1) * sizeof(int));
+    int *At_src = (int *)malloc(((size_t)annz + 1) * sizeof(int));
     int *next = (int *)malloc(((size_t)(m > n ? m : n) + 1) * sizeof(int));
-    if (!next) return IPM_ERR_OUT_OF_MEMORY;
-    memcpy(next, w->Atp, (size_t)m * sizeof(int));
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = IPM_ERR_OUT_OF_MEMORY;
+    if (!Atp || !Ati || !At_src || !next) goto done;
+    for (int k = 0; k < annz; k++) Atp[w->Ai[k] + 1]++;
+    for (int i = 0; i < m; i++) Atp[i + 1] += Atp[i];
+    memcpy(next, Atp, (size_t)m * sizeof(int));
     for (int j = 0; j < n; j++) {
         for (int k = w->Ap[j]; k < w->Ap[j + 1]; k++) {
             const int at = next[w->Ai[k]]++;
-            w->Ati[at] = j;
-            w->At_src[at] = k;
+            Ati[at] = j;
+            At_src[at] = k;
         }
     }
-    /* K's upper triangle: columns j < n hold tril(P)' and the diagonal; column n + r
-       holds row con_index[r] of A and the diagonal */
     long nnz = (long)N;
     for (int j = 0; j < n; j++)
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) nnz += w->Pi[k] != j;
-    for (int r = 0; r < w->mr; r++) nnz += w->Atp[w->con_index[r] + 1] - w->Atp[w->con_index[r]];
+    for (int r = 0; r < w->mr; r++) nnz += Atp[w->con_index[r] + 1] - Atp[w->con_index[r]];
     if (nnz > INT_MAX - 1) {
-        free(next);
-        return IPM_ERR_FACTORIZATION;
+        err = IPM_ERR_FACTORIZATION;
+        goto done;
     }
-    w->Kp = (int *)calloc((size_t)N + 1, sizeof(int));
-    w->Ki = (int *)malloc((size_t)nnz * sizeof(int));
-    w->Kx = (double *)malloc((size_t)nnz * sizeof(double));
-    w->KP_src = (int *)malloc((size_t)nnz * sizeof(int));
-    w->Kdiag = (int *)malloc(((size_t)N + 1) * sizeof(int));
-    if (!w->Kp || !w->Ki || !w->Kx || !w->KP_src || !w->Kdiag) {
-        free(next);
-        return IPM_ERR_OUT_OF_MEMORY;
-    }
+    Kp = (int *)calloc((size_t)N + 1, sizeof(int));
+    Ki = (int *)malloc((size_t)nnz * sizeof(int));
+    K_src = (int *)malloc((size_t)nnz * sizeof(int));
+    if (!Kp || !Ki || !K_src) goto done;
     for (int j = 0; j < n; j++) {
-        w->Kp[j + 1]++;
+        Kp[j + 1]++;
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] != j) w->Kp[w->Pi[k] + 1]++;
+            if (w->Pi[k] != j) Kp[w->Pi[k] + 1]++;
     }
     for (int r = 0; r < w->mr; r++) {
         const int i = w->con_index[r];
-        w->Kp[n + r + 1] = w->Atp[i + 1] - w->Atp[i] + 1;
+        Kp[n + r + 1] = Atp[i + 1] - Atp[i] + 1;
     }
-    for (int c = 0; c < N; c++) w->Kp[c + 1] += w->Kp[c];
-    memcpy(next, w->Kp, (size_t)n * sizeof(int));
+    for (int c = 0; c < N; c++) Kp[c + 1] += Kp[c];
+    memcpy(next, Kp, (size_t)n * sizeof(int));
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
             if (w->Pi[k] == j) continue;
             const int at = next[w->Pi[k]]++;
-            w->Ki[at] = j;
-            w->KP_src[at] = k;
+            Ki[at] = j;
+            K_src[at] = k;
         }
     }
     for (int j = 0; j < n; j++) {
-        int src = -1;
-        for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++)
-            if (w->Pi[k] == j) src = k;
-        const int at = next[j];
-        w->Ki[at] = j;
-        w->KP_src[at] = src;
-        w->Kdiag[j] = at;
+        Ki[next[j]] = j;
+        K_src[next[j]] = -1;
     }
     for (int r = 0; r < w->mr; r++) {
         const int i = w->con_index[r];
-        int at = w->Kp[n + r];
-        for (int k = w->Atp[i]; k < w->Atp[i + 1]; k++, at++) {
-            w->Ki[at] = w->Ati[k];
-            w->KP_src[at] = w->At_src[k];
+        int at = Kp[n + r];
+        for (int k = Atp[i]; k < Atp[i + 1]; k++, at++) {
+            Ki[at] = Ati[k];
+            K_src[at] = At_src[k];
         }
-        w->Ki[at] = n + r;
-        w->KP_src[at] = -1;
-        w->Kdiag[n + r] = at;
+        Ki[at] = n + r;
+        K_src[at] = -1;
     }
+    *Kp_out = Kp;
+    *Ki_out = Ki;
+    *K_src_out = K_src;
+    Kp = Ki = K_src = NULL;
+    err = IPM_OK;
+done:
+    free(Atp);
+    free(Ati);
+    free(At_src);
     free(next);
-    /* A's transpose only served the pattern: give its memory back before the analysis */
-    free(w->Atp);
-    free(w->Ati);
-    free(w->At_src);
-    w->Atp = w->Ati = w->At_src = NULL;
-    const int status = linsys_ldl_analyze(&w->ldl, N, w->Kp, w->Ki);
-    if (status == LINSYS_ERR_OUT_OF_MEMORY) return IPM_ERR_OUT_OF_MEMORY;
-    if (status != LINSYS_OK) return IPM_ERR_FACTORIZATION;
-    w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
+}
+
+/* The off-diagonal entries of K (scaled P and A) into the factorisation's values; its
+ * diagonal is set each iteration. */
+static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const int *K_src) {
+    int *at = (int *)malloc(((size_t)Kp[w->N] + 1) * sizeof(int));
+    if (!at) return IPM_ERR_OUT_OF_MEMORY;
+    if (linsys_ldl_map_pattern(w->ldl, Kp, Ki, at) != LINSYS_OK) {
+        free(at);
+        return IPM_ERR_OUT_OF_MEMORY;
+    }
+    double *Cx = linsys_ldl_values(w->ldl);
+    for (int c = 0; c < w->N; c++) {
+        /* column j < n holds P's row j (its entries lie in columns Ki of P); column n + r
+           holds A's row con_index[r] (entries in columns Ki of A) */
+        for (int p = Kp[c]; p < Kp[c + 1]; p++) {
+            if (K_src[p] < 0) continue;
+            Cx[at[p]] = c < w->n ? ipm_p_scaled(w, K_src[p], c, Ki[p]) : ipm_a_scaled(w, K_src[p], w->con_index[c - w->n], Ki[p]);
+        }
+    }
+    free(at);
     return IPM_OK;
+}
+
+int ipm_build_kkt_pattern(IpmWorkspace *w) {
+    w->N = w->n + w->mr;
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = kkt_pattern(w, &Kp, &Ki, &K_src);
+    if (err) return err;
+    const int status = linsys_ldl_analyze(&w->ldl, w->N, Kp, Ki);
+    if (status != LINSYS_OK) err = status == LINSYS_ERR_OUT_OF_MEMORY ? IPM_ERR_OUT_OF_MEMORY : IPM_ERR_FACTORIZATION;
+    if (!err) {
+        /* from here on K lives only in the factorisation's own matrix */
+        linsys_ldl_drop_pattern(w->ldl);
+        err = load_offdiagonal(w, Kp, Ki, K_src);
+    }
+    if (!err) w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
+}
+
+int ipm_reload_kkt_values(IpmWorkspace *w) {
+    int *Kp = NULL, *Ki = NULL, *K_src = NULL;
+    int err = kkt_pattern(w, &Kp, &Ki, &K_src);
+    if (!err) err = load_offdiagonal(w, Kp, Ki, K_src);
+    free(Kp);
+    free(Ki);
+    free(K_src);
+    return err;
 }
 
 /* ---- setup, update ------------------------------------------------------- */
@@ -470,8 +537,11 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
         if (!(ptr)) goto oom;                                                      \
     } while (0)
 
-int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) {
+int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) { return ipm_setup_ex(work, prob, s, 0); }
+
+int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s, int flags) {
     if (!work) return IPM_ERR_INVALID_ARGUMENT;
+    if (flags & ~IPM_BORROW_MATRICES) return IPM_ERR_INVALID_ARGUMENT;
     *work = NULL;
     const double start = ipm_now();
     int err = ipm_check_problem(prob, NULL, 0);
@@ -488,25 +558,34 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     w->n = n;
     w->m = m;
     const int pnnz = prob->Pp ? prob->Pp[n] : 0, annz = prob->Ap ? prob->Ap[n] : 0;
-    IPM_ALLOC(w->Pp, n + 1, int);
-    IPM_ALLOC(w->Pi, pnnz, int);
-    IPM_ALLOC(w->Px, pnnz, double);
-    IPM_ALLOC(w->Ap, n + 1, int);
-    IPM_ALLOC(w->Ai, annz, int);
-    IPM_ALLOC(w->Ax, annz, double);
-    if (prob->Pp) {
-        memcpy(w->Pp, prob->Pp, ((size_t)n + 1) * sizeof(int));
-        if (pnnz) memcpy(w->Pi, prob->Pi, (size_t)pnnz * sizeof(int));
-    }
-    if (prob->Ap) {
-        memcpy(w->Ap, prob->Ap, ((size_t)n + 1) * sizeof(int));
-        if (annz) memcpy(w->Ai, prob->Ai, (size_t)annz * sizeof(int));
+    /* a missing P or A is an all-zero pattern of the workspace's own */
+    const int borrow = (flags & IPM_BORROW_MATRICES) != 0;
+    w->borrowed = borrow;
+    if (borrow && prob->Pp) w->Px = prob->Px;
+    else IPM_ALLOC(w->own_Px, pnnz, double);
+    if (borrow && prob->Ap) w->Ax = prob->Ax;
+    else IPM_ALLOC(w->own_Ax, annz, double);
+    if (w->own_Px) w->Px = w->own_Px;
+    if (w->own_Ax) w->Ax = w->own_Ax;
+    const int *given[4] = {prob->Pp, prob->Pp ? prob->Pi : NULL, prob->Ap, prob->Ap ? prob->Ai : NULL};
+    const long sizes[4] = {(long)n + 1, pnnz, (long)n + 1, annz};
+    const int **patterns[4] = {&w->Pp, &w->Pi, &w->Ap, &w->Ai};
+    for (int k = 0; k < 4; k++) {
+        if (borrow && given[k]) {
+            *patterns[k] = given[k];
+            continue;
+        }
+        IPM_ALLOC(w->own_pattern[k], sizes[k], int);
+        if (given[k] && sizes[k] > 0) memcpy(w->own_pattern[k], given[k], (size_t)sizes[k] * sizeof(int));
+        *patterns[k] = w->own_pattern[k];
     }
     IPM_ALLOC(w->q, n, double);
     IPM_ALLOC(w->l, m, double);
     IPM_ALLOC(w->u, m, double);
-    IPM_ALLOC(w->lb, n, double);
-    IPM_ALLOC(w->ub, n, double);
+    if (any_finite(prob->lb, n) || any_finite(prob->ub, n)) {
+        IPM_ALLOC(w->lb, n, double);
+        IPM_ALLOC(w->ub, n, double);
+    }
     IPM_ALLOC(w->Dx, n, double);
     IPM_ALLOC(w->Er, m, double);
     IPM_ALLOC(w->work_n, n, double);
@@ -524,17 +603,16 @@ int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s)
     const int mc = w->mc, N = w->N;
     IPM_ALLOC(w->x, n, double);
     IPM_ALLOC(w->y, m, double);
-    IPM_ALLOC(w->zb, n, double);
-    IPM_ALLOC(w->dx, n, double);
+    if (w->lb) IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
-    IPM_ALLOC(w->sol, N, double);
-    IPM_ALLOC(w->kr, N, double);
-    IPM_ALLOC(w->kd, N, double);
-    IPM_ALLOC(w->kshift, w->mr, double);
-    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->yc, &w->t, &w->Dc, &w->rt, &w->gl, &w->gu,
-                          &w->dsl, &w->dsu, &w->dzl, &w->dzu, &w->dyc, &w->cl, &w->cu, &w->cl2, &w->cu2};
+    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc,
+                          &w->dzl, &w->dzu, &w->cl, &w->cu};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
+    if (mc > n) IPM_ALLOC(w->own_backup[0], mc, double);
+    if (mc > m) IPM_ALLOC(w->own_backup[1], mc, double);
+    w->cl2 = mc > n ? w->own_backup[0] : w->work_n;
+    w->cu2 = mc > m ? w->own_backup[1] : w->work_m;
     IPM_ALLOC(w->xo, n, double);
     IPM_ALLOC(w->yo, m, double);
     IPM_ALLOC(w->zo, n, double);
@@ -564,7 +642,7 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
         if (a > b) return IPM_ERR_INVALID_BOUNDS;
     }
     for (int j = 0; j < w->n && (lb || ub); j++) {
-        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j] * w->Dx[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j] * w->Dx[j];
+        const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j) * w->Dx[j], b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j) * w->Dx[j];
         if (a > b) return IPM_ERR_INVALID_BOUNDS;
     }
     /* Structure: the finite sides must not change. */
@@ -575,13 +653,14 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
             return IPM_ERR_STRUCTURE;
     }
     for (int j = 0; j < w->n; j++) {
-        const double a = lb ? infinite_as_inf(lb[j]) : w->lb[j], b = ub ? infinite_as_inf(ub[j]) : w->ub[j];
-        if (kind_of(a, b) != kind_of(w->lb[j], w->ub[j])) return IPM_ERR_STRUCTURE;
+        const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j), b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j);
+        if (kind_of(a, b) != kind_of(ipm_lb(w, j), ipm_ub(w, j))) return IPM_ERR_STRUCTURE;
     }
     unscale(w);
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
     equilibrate(w);
     build_constraints(w, 1);
+    if ((err = ipm_reload_kkt_values(w))) return err;
     if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
     w->info.status = IPM_UNSOLVED;
     return IPM_OK;
@@ -593,6 +672,20 @@ int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s) {
     if (err) return err;
     if (s->scaling != w->settings.scaling) return IPM_ERR_STRUCTURE;
     w->settings = *s;
+    return IPM_OK;
+}
+
+int ipm_set_outputs(IpmWorkspace *w, double *x, double *y, double *z) {
+    if (!w || !x || !z || (w->m > 0 && !y)) return IPM_ERR_INVALID_ARGUMENT;
+    if (!w->outputs_borrowed) {
+        free(w->xo);
+        free(w->yo);
+        free(w->zo);
+    }
+    w->xo = x;
+    w->yo = y; /* m == 0: never written */
+    w->zo = z;
+    w->outputs_borrowed = 1;
     return IPM_OK;
 }
 

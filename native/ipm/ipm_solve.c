@@ -45,23 +45,23 @@ static double fmax3(double a, double b, double c) { return fmax(a, fmax(b, c)); 
 static void residuals(IpmWorkspace *w, Measures *ms) {
     const int n = w->n, m = w->m;
     double *Px = w->work_n, *Ax = w->work_m;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->x, Ax, m);
+    ipm_p_mul(w, w->x, Px);
+    ipm_a_mul(w, w->x, Ax);
     double xPx = 0, qx = 0, bt = 0, rp = 0, rd = 0, sp = 0, sd = 0;
     for (int j = 0; j < n; j++) {
         xPx += w->x[j] * Px[j];
         qx += w->q[j] * w->x[j];
-        w->rd[j] = Px[j] + w->q[j] + w->zb[j];
+        w->rd[j] = Px[j] + w->q[j] + ipm_zb(w, j);
     }
-    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, w->y, w->rd);
+    ipm_at_mul_add(w, w->y, w->rd);
     for (int j = 0; j < n; j++) {
         const double un = 1 / (w->cost * w->Dx[j]);
         rd = ipm_accmax(rd, fabs(w->rd[j]) * un);
-        sd = ipm_accmax(ipm_accmax(ipm_accmax(sd, fabs(Px[j]) * un), fabs(w->q[j]) * un), fabs(w->zb[j]) * un);
+        sd = ipm_accmax(ipm_accmax(ipm_accmax(sd, fabs(Px[j]) * un), fabs(w->q[j]) * un), fabs(ipm_zb(w, j)) * un);
         const double xj = w->x[j] * w->Dx[j];
         sp = ipm_accmax(sp, fabs(xj));
-        rp = ipm_accmax(ipm_accmax(rp, xj - w->ub[j] * w->Dx[j]), w->lb[j] * w->Dx[j] - xj);
-        bt += bound_term(w->lb[j], w->ub[j], w->zb[j]);
+        rp = ipm_accmax(ipm_accmax(rp, xj - ipm_ub(w, j) * w->Dx[j]), ipm_lb(w, j) * w->Dx[j] - xj);
+        bt += bound_term(ipm_lb(w, j), ipm_ub(w, j), ipm_zb(w, j));
     }
     for (int i = 0; i < m; i++) {
         const double ax = Ax[i] / w->Er[i];
@@ -90,8 +90,6 @@ static int converged(const IpmWorkspace *w, const Measures *ms) {
     return ms->rp <= ea + er * ms->sp && ms->rd <= ea + er * ms->sd && ms->gap <= ea + er * ms->sg;
 }
 
-static void set_shift(IpmWorkspace *w);
-
 /* The worst measure over its tolerance (<= 1: converged): ranks iterates. */
 static double merit(const IpmWorkspace *w, const Measures *ms) {
     const double ea = 0.5 * w->settings.eps_abs, er = 0.05 * w->settings.eps_rel;
@@ -99,22 +97,34 @@ static double merit(const IpmWorkspace *w, const Measures *ms) {
     return v == v ? v : INFINITY;
 }
 
-/* Values of K for the current D (Dc) and regularisation. */
-static void assemble(IpmWorkspace *w) {
+/* The diagonal of K for the current D (Dc) and regularisation (its off-diagonal
+ * entries are in place since setup), built in rhs, which is free until the solve.
+ * With `newton`, the rows get what the Newton matrix has there instead: -1 / (z/s
+ * summed over the sides), 0 for an equality, in place of -D.  Set after the
+ * factorisation (which keeps the regularised rows: they steady it), the refinement
+ * then corrects the solve towards the unregularised rows, which lets the primal
+ * residual reach round-off on problems whose duals are huge (e.g. LISWET); the bound
+ * and primal blocks keep their regularisation, where refinement would not converge. */
+static void assemble(IpmWorkspace *w, int newton) {
     const int n = w->n;
-    for (int j = 0; j < n; j++) {
-        for (int p = w->Kp[j]; p < w->Kp[j + 1]; p++) {
-            const int src = w->KP_src[p];
-            w->Kx[p] = src >= 0 ? w->Px[src] : 0;
-        }
-        w->Kx[w->Kdiag[j]] += w->rho;
+    double *d = w->rhs;
+    for (int j = 0; j < n && !newton; j++) { /* newton: rhs still holds these */
+        const int k = w->Pp[j];
+        d[j] = (k < w->Pp[j + 1] && w->Pi[k] == j ? ipm_p_scaled(w, k, j, j) : 0) + w->rho; /* rows sorted: P_jj first */
     }
-    for (int k = w->mr; k < w->mc; k++) w->Kx[w->Kdiag[w->con_index[k]]] += 1 / w->Dc[k];
+    for (int k = w->mr; k < w->mc && !newton; k++) d[w->con_index[k]] += 1 / w->Dc[k];
     for (int r = 0; r < w->mr; r++) {
-        const int c = w->n + r;
-        for (int p = w->Kp[c]; p < w->Kdiag[c]; p++) w->Kx[p] = w->Ax[w->KP_src[p]];
-        w->Kx[w->Kdiag[c]] = -w->Dc[r];
+        const unsigned char kind = w->con_kind[r];
+        double dtrue = 0;
+        if (newton && !(kind & IPM_EQUALITY)) {
+            double inv = 0;
+            if (kind & IPM_SIDE_UPPER) inv += w->zu[r] / w->su[r];
+            if (kind & IPM_SIDE_LOWER) inv += w->zl[r] / w->sl[r];
+            dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
+        }
+        d[n + r] = newton ? -dtrue : -w->Dc[r];
     }
+    linsys_ldl_set_diagonal(w->ldl, d);
 }
 
 /* Factor K, raising rho and delta until it factors with the inertia of a
@@ -122,12 +132,14 @@ static void assemble(IpmWorkspace *w) {
 static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
     for (int attempt = 0; attempt < 12; attempt++) {
         set_d(w);
-        assemble(w);
-        set_shift(w);
+        assemble(w, 0);
         const double t0 = ipm_now();
-        const int st = linsys_ldl_factor(w->ldl, w->Kx);
+        const int st = linsys_ldl_factor_held(w->ldl);
         w->info.factor_time += ipm_now() - t0;
-        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) return 0;
+        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) {
+            if (w->started) assemble(w, 1); /* the values refined against (rhs is untouched since) */
+            return 0;
+        }
         w->rho = fmin(w->rho * 100, 1e2);
         w->delta = fmin(w->delta * 100, 1e2);
         w->info.refactorizations++;
@@ -154,54 +166,37 @@ static void set_d_unit(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) w->Dc[k] = 1;
 }
 
-/* Solve with the factorised (regularised) K, refined towards the Newton matrix
- * K_reg - diag(kshift): the regularisation steadies the factorisation, the
- * refinement removes its bias from the step where it converges. */
+/* Solve with the factorised (regularised) K, refined towards the values now held
+ * (the Newton rows, see assemble): the regularisation steadies the factorisation,
+ * the refinement removes its bias from the step where it converges.  rhs in, the
+ * solution out (its first n entries are dx until the next solve). */
 static void kkt_solve(IpmWorkspace *w) {
-    const int N = w->N;
-    memcpy(w->sol, w->rhs, (size_t)N * sizeof(double));
-    linsys_ldl_solve(w->ldl, w->sol);
-    double best = INFINITY;
-    for (int it = 0; it <= w->settings.refine_iter; it++) {
-        linsys_sym_multiply(w->ldl, w->Kx, w->sol, w->kr);
-        double rn = 0, bn = 0;
-        for (int i = 0; i < N; i++) {
-            const double shift = i < w->n ? 0 : w->kshift[i - w->n];
-            w->kr[i] = w->rhs[i] - (w->kr[i] - shift * w->sol[i]);
-            rn = ipm_max(rn, fabs(w->kr[i]));
-            bn = ipm_max(bn, fabs(w->rhs[i]));
-        }
-        if (it > 0 && !(rn < best)) {
-            for (int i = 0; i < N; i++) w->sol[i] -= w->kd[i]; /* undo the last correction */
-            break;
-        }
-        best = rn;
-        if (rn <= 1e-13 * (1 + bn) || it == w->settings.refine_iter) break;
-        memcpy(w->kd, w->kr, (size_t)N * sizeof(double));
-        linsys_ldl_solve(w->ldl, w->kd);
-        for (int i = 0; i < N; i++) w->sol[i] += w->kd[i];
-    }
+    linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
 }
 
-/* kshift: what delta added to the row blocks of the Newton matrix (refinement
- * towards the unregularised rows lets the primal residual reach round-off on
- * problems whose duals are huge, e.g. LISWET; the bound and primal blocks keep
- * their regularisation, where refinement would not converge). */
-static void set_shift(IpmWorkspace *w) {
-    memset(w->kshift, 0, (size_t)w->mr * sizeof(double));
-    if (w->started) {
-        for (int k = 0; k < w->mr; k++) {
-            const unsigned char kind = w->con_kind[k];
-            double dtrue = 0;
-            if (!(kind & IPM_EQUALITY)) {
-                double inv = 0;
-                if (kind & IPM_SIDE_UPPER) inv += w->zu[k] / w->su[k];
-                if (kind & IPM_SIDE_LOWER) inv += w->zl[k] / w->sl[k];
-                dtrue = inv > 0 && inv < INFINITY ? 1 / inv : 0;
-            }
-            w->kshift[k] = -(w->Dc[k] - dtrue);
-        }
+/* Constraint k's part of the elimination: per side, d = s/z + delta and g = (linear -
+ * complementarity residual / z) / d, what the residuals add to the side dual's step;
+ * returns rt = D (gu - gl), the right-hand side of its reduced row (t - hi for an
+ * equality).  Computed again after the solve rather than stored: five vectors fewer. */
+typedef struct {
+    double gu, gl, du, dl;
+} SideTerms;
+
+static double reduced_residual(const IpmWorkspace *w, int k, SideTerms *st) {
+    const unsigned char kind = w->con_kind[k];
+    st->gu = st->gl = 0;
+    if (kind & IPM_EQUALITY) return w->t[k] - con_hi(w, k);
+    if (kind & IPM_SIDE_UPPER) {
+        const double ru = w->t[k] - con_hi(w, k) + w->su[k];
+        st->du = w->su[k] / w->zu[k] + w->delta;
+        st->gu = (ru - w->cu[k] / w->zu[k]) / st->du;
     }
+    if (kind & IPM_SIDE_LOWER) {
+        const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
+        st->dl = w->sl[k] / w->zl[k] + w->delta;
+        st->gl = (rl - w->cl[k] / w->zl[k]) / st->dl;
+    }
+    return w->Dc[k] * (st->gu - st->gl);
 }
 
 /* The Newton direction for the complementarity residuals in cl, cu (per side:
@@ -211,54 +206,41 @@ static void direction(IpmWorkspace *w) {
     const int n = w->n;
     for (int j = 0; j < n; j++) w->rhs[j] = -w->rd[j];
     for (int k = 0; k < w->mc; k++) {
-        const unsigned char kind = w->con_kind[k];
-        double rt;
-        w->gu[k] = w->gl[k] = 0;
-        if (kind & IPM_EQUALITY) {
-            rt = w->t[k] - con_hi(w, k);
-        } else {
-            double g = 0;
-            if (kind & IPM_SIDE_UPPER) {
-                const double ru = w->t[k] - con_hi(w, k) + w->su[k];
-                const double d = w->su[k] / w->zu[k] + w->delta;
-                w->gu[k] = (ru - w->cu[k] / w->zu[k]) / d;
-                g += w->gu[k];
-            }
-            if (kind & IPM_SIDE_LOWER) {
-                const double rl = -w->t[k] + con_lo(w, k) + w->sl[k];
-                const double d = w->sl[k] / w->zl[k] + w->delta;
-                w->gl[k] = (rl - w->cl[k] / w->zl[k]) / d;
-                g -= w->gl[k];
-            }
-            rt = w->Dc[k] * g;
-        }
-        w->rt[k] = rt;
+        SideTerms st;
+        const double rt = reduced_residual(w, k, &st);
         if (k < w->mr) w->rhs[n + k] = -rt;
         else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
     }
     kkt_solve(w);
-    memcpy(w->dx, w->sol, (size_t)n * sizeof(double));
+    const double *sol = w->rhs;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         const int i = w->con_index[k];
+        SideTerms st;
+        const double rt = reduced_residual(w, k, &st);
         /* For a row, the side duals are taken from the solved dy (dt = D dy - rt, the
            KKT row itself) so that they add up to it exactly: computing them from A dx
            instead would carry the row's solve error times 1/D (up to 1/delta) into y. */
-        const double dt = k < w->mr ? w->Dc[k] * w->sol[n + k] - w->rt[k] : w->dx[i];
-        w->dyc[k] = k < w->mr ? w->sol[n + k] : (dt + w->rt[k]) / w->Dc[k];
-        w->dsl[k] = w->dsu[k] = w->dzl[k] = w->dzu[k] = 0;
-        if (kind & IPM_EQUALITY) continue;
-        if (kind & IPM_SIDE_UPPER) {
-            const double d = w->su[k] / w->zu[k] + w->delta;
-            w->dzu[k] = dt / d + w->gu[k];
-            w->dsu[k] = (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k];
+        const double dt = k < w->mr ? w->Dc[k] * sol[n + k] - rt : sol[i];
+        w->dzl[k] = w->dzu[k] = 0;
+        if (kind & IPM_EQUALITY) {
+            /* an equality has no sides: its free dual lives in zu, its step in dzu */
+            w->dzu[k] = k < w->mr ? sol[n + k] : (dt + rt) / w->Dc[k];
+            continue;
         }
-        if (kind & IPM_SIDE_LOWER) {
-            const double d = w->sl[k] / w->zl[k] + w->delta;
-            w->dzl[k] = -dt / d + w->gl[k];
-            w->dsl[k] = (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k];
-        }
+        if (kind & IPM_SIDE_UPPER) w->dzu[k] = dt / st.du + st.gu;
+        if (kind & IPM_SIDE_LOWER) w->dzl[k] = -dt / st.dl + st.gl;
     }
+}
+
+/* The slack steps, from z ds + s dz = -rc, when they are needed rather than stored
+ * (cu, su, zu must be those of the direction: so each use takes them before changing
+ * constraint k); 0 for a side the constraint lacks. */
+static inline double step_su(const IpmWorkspace *w, int k) {
+    return (w->con_kind[k] & IPM_SIDE_UPPER) ? (-w->cu[k] - w->su[k] * w->dzu[k]) / w->zu[k] : 0;
+}
+static inline double step_sl(const IpmWorkspace *w, int k) {
+    return (w->con_kind[k] & IPM_SIDE_LOWER) ? (-w->cl[k] - w->sl[k] * w->dzl[k]) / w->zl[k] : 0;
 }
 
 /* Largest steps in (0, 1] keeping slacks (primal) and side duals (dual) >= 0. */
@@ -266,12 +248,13 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
     double p = 1, d = 1;
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
+        /* a slack step has its numerator's sign (z > 0): divide only when it limits */
         if (kind & IPM_SIDE_UPPER) {
-            if (w->dsu[k] < 0) p = ipm_min(p, -w->su[k] / w->dsu[k]);
+            if (-w->cu[k] - w->su[k] * w->dzu[k] < 0) p = ipm_min(p, -w->su[k] / step_su(w, k));
             if (w->dzu[k] < 0) d = ipm_min(d, -w->zu[k] / w->dzu[k]);
         }
         if (kind & IPM_SIDE_LOWER) {
-            if (w->dsl[k] < 0) p = ipm_min(p, -w->sl[k] / w->dsl[k]);
+            if (-w->cl[k] - w->sl[k] * w->dzl[k] < 0) p = ipm_min(p, -w->sl[k] / step_sl(w, k));
             if (w->dzl[k] < 0) d = ipm_min(d, -w->zl[k] / w->dzl[k]);
         }
     }
@@ -281,10 +264,18 @@ static void max_steps(const IpmWorkspace *w, double *ap, double *ad) {
 
 static double complementarity(const IpmWorkspace *w, double ap, double ad) {
     double sum = 0;
-    for (int k = 0; k < w->mc; k++) {
-        const unsigned char kind = w->con_kind[k];
-        if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * w->dsu[k]) * (w->zu[k] + ad * w->dzu[k]);
-        if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * w->dsl[k]) * (w->zl[k] + ad * w->dzl[k]);
+    if (ap == 0 && ad == 0) { /* at the iterate itself: no step to form */
+        for (int k = 0; k < w->mc; k++) {
+            const unsigned char kind = w->con_kind[k];
+            if (kind & IPM_SIDE_UPPER) sum += w->su[k] * w->zu[k];
+            if (kind & IPM_SIDE_LOWER) sum += w->sl[k] * w->zl[k];
+        }
+    } else {
+        for (int k = 0; k < w->mc; k++) {
+            const unsigned char kind = w->con_kind[k];
+            if (kind & IPM_SIDE_UPPER) sum += (w->su[k] + ap * step_su(w, k)) * (w->zu[k] + ad * w->dzu[k]);
+            if (kind & IPM_SIDE_LOWER) sum += (w->sl[k] + ap * step_sl(w, k)) * (w->zl[k] + ad * w->dzl[k]);
+        }
     }
     return w->nsides > 0 ? sum / w->nsides : 0;
 }
@@ -292,10 +283,9 @@ static double complementarity(const IpmWorkspace *w, double ap, double ad) {
 /* Aggregated duals y (rows) and zb (bounds) from the constraint duals. */
 static void aggregate(IpmWorkspace *w) {
     memset(w->y, 0, (size_t)w->m * sizeof(double));
-    memset(w->zb, 0, (size_t)w->n * sizeof(double));
+    if (w->zb) memset(w->zb, 0, (size_t)w->n * sizeof(double));
     for (int k = 0; k < w->mc; k++) {
-        const double v = (w->con_kind[k] & IPM_EQUALITY) ? w->yc[k] : w->zu[k] - w->zl[k];
-        w->yc[k] = v;
+        const double v = w->zu[k] - w->zl[k]; /* an equality's zl is 0 */
         if (k < w->mr) w->y[w->con_index[k]] = v;
         else w->zb[w->con_index[k]] = v;
     }
@@ -334,10 +324,10 @@ static int start(IpmWorkspace *w) {
         else w->rhs[w->con_index[k]] += target / w->Dc[k];
     }
     kkt_solve(w);
-    memcpy(w->x, w->sol, (size_t)n * sizeof(double));
+    memcpy(w->x, w->rhs, (size_t)n * sizeof(double));
     Measures ms;
     memset(w->y, 0, (size_t)w->m * sizeof(double));
-    memset(w->zb, 0, (size_t)n * sizeof(double));
+    if (w->zb) memset(w->zb, 0, (size_t)n * sizeof(double));
     residuals(w, &ms); /* t, and rd at zero duals */
     /* Slacks and duals are sized by the residuals they must absorb (a Newton step
        from z = 1 towards a dual residual of 1e6 is cut to a step of 1e-6); the
@@ -352,9 +342,8 @@ static int start(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const unsigned char kind = w->con_kind[k];
         w->su[k] = w->sl[k] = w->zu[k] = w->zl[k] = 0;
-        w->yc[k] = 0;
         if (kind & IPM_EQUALITY) {
-            w->yc[k] = k < w->mr ? w->sol[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
+            w->zu[k] = k < w->mr ? w->rhs[n + k] : w->x[w->con_index[k]] - con_hi(w, k);
             continue;
         }
         if (kind & IPM_SIDE_UPPER) {
@@ -382,14 +371,14 @@ static int primal_infeasible(IpmWorkspace *w) {
     memset(v, 0, (size_t)n * sizeof(double));
     double norm = 0;
     for (int k = 0; k < w->mc; k++) {
-        const double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        const double d = w->dzu[k] - w->dzl[k];
         norm = fmax(norm, fabs(d));
     }
     if (!(norm > 0) || !isfinite(norm)) return 0;
     const double eps = w->settings.eps_inf * norm;
     double support = 0;
     for (int k = 0; k < w->mc; k++) {
-        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        double d = w->dzu[k] - w->dzl[k];
         if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) {
             if (fabs(d) > eps) return 0;
             d = 0;
@@ -398,7 +387,7 @@ static int primal_infeasible(IpmWorkspace *w) {
         if (k < w->mr) dy[w->con_index[k]] = d;
         else v[w->con_index[k]] = d;
     }
-    ipm_csc_tmul_add(n, w->Ap, w->Ai, w->Ax, dy, v); /* v = A'dy + dz */
+    ipm_at_mul_add(w, dy, v); /* v = A'dy + dz */
     const double res = ipm_norm_inf(v, n);
     double x1 = 0;
     for (int j = 0; j < n; j++) x1 += fabs(w->x[j]);
@@ -408,7 +397,7 @@ static int primal_infeasible(IpmWorkspace *w) {
     double cn = 0;
     for (int i = 0; i < m; i++) cn = fmax(cn, fabs(w->prim_cert[i] = dy[i] * w->Er[i]));
     for (int k = w->mr; k < w->mc; k++) {
-        double d = (w->con_kind[k] & IPM_EQUALITY) ? w->dyc[k] : w->dzu[k] - w->dzl[k];
+        double d = w->dzu[k] - w->dzl[k];
         if ((d > 0 && con_hi(w, k) == INFINITY) || (d < 0 && con_lo(w, k) == -INFINITY)) d = 0;
         const int j = w->con_index[k];
         cn = fmax(cn, fabs(w->prim_cert[m + j] = d / w->Dx[j]));
@@ -422,20 +411,21 @@ static int primal_infeasible(IpmWorkspace *w) {
  * dx in the recession cone)? */
 static int dual_infeasible(IpmWorkspace *w) {
     const int n = w->n, m = w->m;
-    const double norm = ipm_norm_inf(w->dx, n);
+    const double *dx = w->rhs; /* the last step's, still there */
+    const double norm = ipm_norm_inf(dx, n);
     if (!(norm > 0) || !isfinite(norm)) return 0;
     const double eps = w->settings.eps_inf * norm;
     double *Pd = w->work_n, *Ad = w->work_m;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->dx, Pd);
+    ipm_p_mul(w, dx, Pd);
     const double pres = ipm_norm_inf(Pd, n);
     double qd = 0;
-    for (int j = 0; j < n; j++) qd += w->q[j] * w->dx[j];
+    for (int j = 0; j < n; j++) qd += w->q[j] * dx[j];
     if (!(pres <= eps && qd < -eps)) return 0;
-    ipm_csc_mul(n, w->Ap, w->Ai, w->Ax, w->dx, Ad, m);
+    ipm_a_mul(w, dx, Ad);
     double viol = 0;
     for (int k = 0; k < w->mc; k++) {
         const int i = w->con_index[k];
-        const double d = k < w->mr ? Ad[i] : w->dx[i];
+        const double d = k < w->mr ? Ad[i] : dx[i];
         if (con_hi(w, k) < INFINITY) viol = fmax(viol, d);
         if (con_lo(w, k) > -INFINITY) viol = fmax(viol, -d);
     }
@@ -446,12 +436,12 @@ static int dual_infeasible(IpmWorkspace *w) {
     double xPd = 0, y1 = 0;
     for (int j = 0; j < n; j++) {
         xPd += w->x[j] * Pd[j];
-        y1 += fabs(w->zb[j]);
+        y1 += fabs(ipm_zb(w, j));
     }
     for (int i = 0; i < m; i++) y1 += fabs(w->y[i]);
     if (!(qd < -2 * (fabs(xPd) + viol * y1))) return 0;
     double cn = 0;
-    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = w->dx[j] * w->Dx[j]));
+    for (int j = 0; j < n; j++) cn = fmax(cn, fabs(w->dual_cert[j] = dx[j] * w->Dx[j]));
     for (int j = 0; j < n; j++) w->dual_cert[j] /= cn;
     w->certs_written = 1;
     return 1;
@@ -463,11 +453,11 @@ static void write_outputs(IpmWorkspace *w, const Measures *ms) {
     const int n = w->n, m = w->m;
     for (int j = 0; j < n; j++) {
         w->xo[j] = w->x[j] * w->Dx[j];
-        w->zo[j] = w->zb[j] / (w->Dx[j] * w->cost);
+        w->zo[j] = ipm_zb(w, j) / (w->Dx[j] * w->cost);
     }
     for (int i = 0; i < m; i++) w->yo[i] = w->y[i] * w->Er[i] / w->cost;
     double *Px = w->work_n, obj = 0;
-    ipm_sym_lower_mul(n, w->Pp, w->Pi, w->Px, w->x, Px);
+    ipm_p_mul(w, w->x, Px);
     for (int j = 0; j < n; j++) obj += w->x[j] * (0.5 * Px[j] + w->q[j]);
     w->info.obj_val = obj / w->cost;
     w->info.prim_res = ms->rp;
@@ -580,8 +570,9 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         const double target = fmin(mu, fmax(sigma * mu, mu_floor));
         /* Mehrotra's corrector */
         for (int k = 0; k < w->mc; k++) {
-            w->cu[k] += w->dsu[k] * w->dzu[k] - target;
-            w->cl[k] += w->dsl[k] * w->dzl[k] - target;
+            const double dsu = step_su(w, k), dsl = step_sl(w, k);
+            w->cu[k] += dsu * w->dzu[k] - target;
+            w->cl[k] += dsl * w->dzl[k] - target;
         }
         direction(w);
         max_steps(w, &ap, &ad);
@@ -594,11 +585,11 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
                 w->cu2[k] = w->cu[k];
                 w->cl2[k] = w->cl[k];
                 if (w->con_kind[k] & IPM_SIDE_UPPER) {
-                    const double v = (w->su[k] + ap_try * w->dsu[k]) * (w->zu[k] + ad_try * w->dzu[k]);
+                    const double v = (w->su[k] + ap_try * step_su(w, k)) * (w->zu[k] + ad_try * w->dzu[k]);
                     w->cu[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
                 }
                 if (w->con_kind[k] & IPM_SIDE_LOWER) {
-                    const double v = (w->sl[k] + ap_try * w->dsl[k]) * (w->zl[k] + ad_try * w->dzl[k]);
+                    const double v = (w->sl[k] + ap_try * step_sl(w, k)) * (w->zl[k] + ad_try * w->dzl[k]);
                     w->cl[k] += v < lo ? v - lo : v > hi ? fmax(v - hi, -hi) : 0;
                 }
             }
@@ -625,13 +616,12 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
         const double tau = fmin(fmax(0.99, 1 - mu), 0.9999);
         ap = fmin(1, tau * ap);
         ad = fmin(1, tau * ad);
-        for (int j = 0; j < w->n; j++) w->x[j] += ap * w->dx[j];
+        for (int j = 0; j < w->n; j++) w->x[j] += ap * w->rhs[j]; /* dx */
         for (int k = 0; k < w->mc; k++) {
-            w->su[k] += ap * w->dsu[k];
-            w->sl[k] += ap * w->dsl[k];
+            w->su[k] += ap * step_su(w, k); /* before zu, zl move */
+            w->sl[k] += ap * step_sl(w, k);
             w->zu[k] += ad * w->dzu[k];
             w->zl[k] += ad * w->dzl[k];
-            if (w->con_kind[k] & IPM_EQUALITY) w->yc[k] += ad * w->dyc[k];
         }
         aggregate(w);
     }

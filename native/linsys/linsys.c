@@ -25,10 +25,13 @@ struct LinsysLdl {
     int *perm, *pinv;    /* AMD ordering: perm[k] = original index at place k */
     int *Cp, *Ci, *map;  /* triu(P K P') and K entry -> C entry              */
     double *Cx;
-    int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern;
+    int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern; /* Lnz: in r; Pattern: Flag + N */
     double *Lx, *D, *Y;
-    double *w, *r, *d, *xt; /* solve and refinement workspace                */
+    double *r, *d, *xt;  /* refinement workspace (d: in Flag's block) (Y is the solve's: a solve never
+                            overlaps a factorisation of the same object)   */
     int full;            /* Kp, Ki hold both triangles                       */
+    int diagonal;        /* every column of C has its diagonal, stored last  */
+    int sorted;          /* LINSYS_ROWS_SORTED                               */
     int positive;        /* of the last factorisation: positive pivots,     */
     int nonfinite;       /* NaN or infinite pivots,                         */
     int zero;            /* permuted column of a zero pivot or -1           */
@@ -39,9 +42,9 @@ void linsys_ldl_free(LinsysLdl *s) {
     if (!s) return;
     free(s->Kp); free(s->Ki); free(s->perm); free(s->pinv);
     free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
-    free(s->Lp); free(s->Parent); free(s->Lnz); free(s->Li); free(s->Flag); free(s->Pattern);
+    free(s->Lp); free(s->Parent); free(s->Li); free(s->Flag); /* Lnz in r, Pattern and d in Flag */
     free(s->Lx); free(s->D); free(s->Y);
-    free(s->w); free(s->r); free(s->d); free(s->xt);
+    free(s->r); free(s->xt);
     free(s);
 }
 
@@ -85,7 +88,7 @@ static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
 /* Places the entries of K in C (Cp counted) with the rows of each column in
  * increasing order: bucket the entries by their row in C, then deal them out to
  * their columns row by row.  Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
-static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
+static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
     const int N = s->N, nnzC = s->Cp[N];
     int *rowptr = (int *)alloc0((size_t)N + 1, sizeof(int));
     int *col = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
@@ -107,7 +110,7 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
         for (int p = Kp[j]; p < Kp[j + 1]; p++) {
             const int a = s->pinv[Ki[p]], b = s->pinv[j];
             if (s->full && a > b) {
-                s->map[p] = -1;
+                map[p] = -1;
                 continue;
             }
             const int at = s->Flag[a < b ? a : b]++;
@@ -120,10 +123,34 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki) {
         for (int q = rowptr[r]; q < rowptr[r + 1]; q++) {
             const int at = s->Flag[col[q]]++;
             s->Ci[at] = r;
-            s->map[src[q]] = at;
+            map[src[q]] = at;
         }
     }
     free(rowptr); free(col); free(src);
+    return LINSYS_OK;
+}
+
+/* Places the entries of K in C (Ci, and map: K entry -> C entry or -1), in the order
+ * the flags of the analysis chose; the same pattern always gets the same places. */
+static int place(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
+    if (s->sorted) return place_sorted(s, Kp, Ki, map);
+    /* the diagonal goes last in its column (where it is with sorted rows too): its place
+       changes nothing in ldl_numeric, and callers find it without a map */
+    const int N = s->N;
+    memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
+    for (int j = 0; j < N; j++) {
+        for (int p = Kp[j]; p < Kp[j + 1]; p++) {
+            const int a = s->pinv[Ki[p]], b = s->pinv[j];
+            if (s->full && a > b) {
+                map[p] = -1;
+                continue;
+            }
+            const int col = a > b ? a : b, row = a > b ? b : a;
+            const int at = a == b ? s->Cp[col + 1] - 1 : s->Flag[col]++;
+            s->Ci[at] = row;
+            map[p] = at;
+        }
+    }
     return LINSYS_OK;
 }
 
@@ -149,20 +176,21 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     s->map = (int *)alloc((size_t)nnz, sizeof(int));
     s->Lp = (int *)alloc((size_t)N + 1, sizeof(int));
     s->Parent = (int *)alloc((size_t)N, sizeof(int));
-    s->Lnz = (int *)alloc((size_t)N, sizeof(int));
-    s->Flag = (int *)alloc((size_t)N, sizeof(int));
-    s->Pattern = (int *)alloc((size_t)N, sizeof(int));
+    /* LDL's integer workspace (Flag, Pattern, Lnz) is idle while a solve refines, and
+       the refinement's doubles (d, r) are idle while LDL factorises: they share memory */
+    s->Flag = (int *)alloc((size_t)N, sizeof(double));
     s->D = (double *)alloc0((size_t)N, sizeof(double)); /* pivot queries before a factorisation read 0 */
     s->Y = (double *)alloc((size_t)N, sizeof(double));
-    s->w = (double *)alloc((size_t)N, sizeof(double));
     s->r = (double *)alloc((size_t)N, sizeof(double));
-    s->d = (double *)alloc((size_t)N, sizeof(double));
     s->xt = (double *)alloc((size_t)N, sizeof(double));
     if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
-        !s->Lnz || !s->Flag || !s->Pattern || !s->D || !s->Y || !s->w || !s->r || !s->d || !s->xt) {
+        !s->Flag || !s->D || !s->Y || !s->r || !s->xt) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
+    s->Pattern = s->Flag + N;
+    s->d = (double *)s->Flag;
+    s->Lnz = (int *)s->r;
     memcpy(s->Kp, Kp, ((size_t)N + 1) * sizeof(int));
     if (nnz > 0) memcpy(s->Ki, Ki, (size_t)nnz * sizeof(int));
 
@@ -193,27 +221,13 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
-    if (flags & LINSYS_ROWS_SORTED) {
-        if (place_sorted(s, Kp, Ki) != LINSYS_OK) {
-            linsys_ldl_free(s);
-            return LINSYS_ERR_OUT_OF_MEMORY;
-        }
-    } else {
-        memcpy(s->Flag, s->Cp, (size_t)N * sizeof(int));
-        for (int j = 0; j < N; j++) {
-            for (int p = Kp[j]; p < Kp[j + 1]; p++) {
-                const int a = s->pinv[Ki[p]], b = s->pinv[j];
-                if (full && a > b) {
-                    s->map[p] = -1;
-                    continue;
-                }
-                const int col = a > b ? a : b, row = a > b ? b : a;
-                const int at = s->Flag[col]++;
-                s->Ci[at] = row;
-                s->map[p] = at;
-            }
-        }
+    s->sorted = (flags & LINSYS_ROWS_SORTED) != 0;
+    if (place(s, Kp, Ki, s->map) != LINSYS_OK) {
+        linsys_ldl_free(s);
+        return LINSYS_ERR_OUT_OF_MEMORY;
     }
+    s->diagonal = 1;
+    for (int k = 0; k < N && s->diagonal; k++) s->diagonal = s->Cp[k + 1] > s->Cp[k] && s->Ci[s->Cp[k + 1] - 1] == k;
 
     ldl_symbolic(N, s->Cp, s->Ci, s->Lp, s->Parent, s->Lnz, s->Flag, NULL, NULL);
     long total = 0;
@@ -248,6 +262,11 @@ int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
     } else {
         for (int p = 0; p < nnz; p++) s->Cx[s->map[p]] = Kx[p];
     }
+    return linsys_ldl_factor_held(s);
+}
+
+int linsys_ldl_factor_held(LinsysLdl *s) {
+    const int N = s->N;
     const int done = ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern,
                                  s->Flag, NULL, NULL);
     s->positive = 0;
@@ -272,7 +291,7 @@ void linsys_ldl_solve_work(const LinsysLdl *s, double *b, double *work) {
     for (int k = 0; k < N; k++) b[s->perm[k]] = work[k];
 }
 
-void linsys_ldl_solve(LinsysLdl *s, double *b) { linsys_ldl_solve_work(s, b, s->w); }
+void linsys_ldl_solve(LinsysLdl *s, double *b) { linsys_ldl_solve_work(s, b, s->Y); }
 
 void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y) {
     const int N = s->N;
@@ -294,6 +313,114 @@ void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, 
         }
         y[j] += acc;
     }
+}
+
+double *linsys_ldl_values(LinsysLdl *s) { return s->Cx; }
+
+int linsys_ldl_value_index(const LinsysLdl *s, int p) { return s->map && p >= 0 && p < s->Kp[s->N] ? s->map[p] : -1; }
+
+int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d) {
+    if (!s->diagonal) return LINSYS_ERR_INVALID;
+    for (int k = 0; k < s->N; k++) s->Cx[s->Cp[k + 1] - 1] = d[s->perm[k]];
+    return LINSYS_OK;
+}
+
+int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
+    if (s->pinv) return place(s, Kp, Ki, map);
+    /* dropped with the pattern: rebuilt for the while */
+    s->pinv = (int *)alloc((size_t)s->N, sizeof(int));
+    if (!s->pinv) return LINSYS_ERR_OUT_OF_MEMORY;
+    for (int k = 0; k < s->N; k++) s->pinv[s->perm[k]] = k;
+    const int status = place(s, Kp, Ki, map);
+    free(s->pinv);
+    s->pinv = NULL;
+    return status;
+}
+
+void linsys_ldl_drop_pattern(LinsysLdl *s) {
+    free(s->Kp);
+    free(s->Ki);
+    free(s->map);
+    free(s->pinv);
+    s->Kp = s->Ki = s->map = s->pinv = NULL;
+}
+
+/* y = C x in the permuted order (C's upper triangle, mirrored). */
+static void permuted_multiply(const LinsysLdl *s, const double *x, double *y) {
+    const int N = s->N;
+    memset(y, 0, (size_t)N * sizeof(double));
+    for (int k = 0; k < N; k++) {
+        const double xk = x[k];
+        double acc = 0;
+        for (int p = s->Cp[k]; p < s->Cp[k + 1]; p++) {
+            const int r = s->Ci[p];
+            y[r] += s->Cx[p] * xk;
+            if (r != k) acc += s->Cx[p] * x[r];
+        }
+        y[k] += acc;
+    }
+}
+
+/* r = b - C x, all permuted; returns ||r||_inf (NaN if r has one). */
+static double permuted_residual(const LinsysLdl *s, const double *b, const double *x, double *r) {
+    permuted_multiply(s, x, r);
+    double rn = 0;
+    int nan = 0; /* counted apart: the running maximum stays branch-free */
+    for (int k = 0; k < s->N; k++) {
+        r[k] = b[k] - r[k];
+        const double a = fabs(r[k]);
+        rn = a > rn ? a : rn;
+        nan |= a != a;
+    }
+    return nan ? NAN : rn;
+}
+
+/* x = (L D L')^{-1} x in the permuted order: LDL's forward, diagonal and backward solves
+ * with the first two in one pass (x_j is final once column j is reached). */
+static void permuted_solve(const LinsysLdl *s, double *x) {
+    const int N = s->N;
+    const int *Lp = s->Lp, *Li = s->Li;
+    const double *Lx = s->Lx;
+    for (int j = 0; j < N; j++) {
+        const double xj = x[j];
+        for (int p = Lp[j]; p < Lp[j + 1]; p++) x[Li[p]] -= Lx[p] * xj;
+        x[j] = xj / s->D[j];
+    }
+    for (int j = N - 1; j >= 0; j--) {
+        double xj = x[j];
+        for (int p = Lp[j]; p < Lp[j + 1]; p++) xj -= Lx[p] * x[Li[p]];
+        x[j] = xj;
+    }
+}
+
+double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol) {
+    const int N = s->N;
+    /* in the permuted order throughout: b itself (permuted in place through x), x in Y
+       (free between factorisations), the residual in r, the correction in d */
+    double *x = s->Y, *r = s->r, *d = s->d;
+    double bn = 0;
+    for (int k = 0; k < N; k++) {
+        x[k] = b[s->perm[k]];
+        const double a = fabs(x[k]);
+        bn = a > bn ? a : bn;
+    }
+    memcpy(b, x, (size_t)N * sizeof(double));
+    permuted_solve(s, x);
+    double best = INFINITY;
+    for (int it = 0; it <= steps; it++) {
+        const double rn = permuted_residual(s, b, x, r);
+        if (it > 0 && !(rn < best)) {
+            for (int k = 0; k < N; k++) x[k] -= d[k]; /* undo the last correction */
+            break;
+        }
+        best = rn;
+        if (rn <= tol * (1 + bn) || it == steps) break;
+        memcpy(d, r, (size_t)N * sizeof(double));
+        permuted_solve(s, d);
+        for (int k = 0; k < N; k++) x[k] += d[k];
+    }
+    for (int k = 0; k < N; k++) b[s->perm[k]] = x[k];
+    return best;
 }
 
 static double inf_norm(const double *v, int n) {
@@ -348,7 +475,12 @@ double linsys_ldl_max_abs_pivot(const LinsysLdl *s) {
     return r;
 }
 
-double linsys_ldl_pivot_of(const LinsysLdl *s, int i) { return s->D[s->pinv[i]]; }
+double linsys_ldl_pivot_of(const LinsysLdl *s, int i) {
+    if (s->pinv) return s->D[s->pinv[i]];
+    for (int k = 0; k < s->N; k++) /* after linsys_ldl_drop_pattern */
+        if (s->perm[k] == i) return s->D[k];
+    return NAN;
+}
 int linsys_ldl_zero_pivot(const LinsysLdl *s) { return s->zero < 0 ? -1 : s->perm[s->zero]; }
 int linsys_ldl_nonfinite_pivots(const LinsysLdl *s) { return s->nonfinite; }
 double linsys_ldl_factor_flops(const LinsysLdl *s) { return s->fflops; }

@@ -90,6 +90,40 @@ double linsys_ldl_solve_refined(LinsysLdl *s, const double *Kx_true, const doubl
  *   Kx: [in] size Kp[N];  x: [in] size N;  y: [out] size N. */
 void linsys_sym_multiply(const LinsysLdl *s, const double *Kx, const double *x, double *y);
 
+/* ---- Values held in the factorisation's own matrix -------------------------
+ * A caller that owns no copy of K writes its values straight into C = triu(P K P'),
+ * the matrix LDL reads, and lets the object drop its copy of K's pattern: then K is
+ * held once.  After linsys_ldl_drop_pattern only these functions (with the solves and
+ * queries) apply; linsys_ldl_factor and linsys_sym_multiply need the pattern. */
+
+/* The values of C (size: entries of triu(P K P')), for the caller to write. */
+double *linsys_ldl_values(LinsysLdl *s);
+/* Where entry p of the analysed pattern (0 <= p < Kp[N]) sits in linsys_ldl_values,
+ * or -1 (a full pattern's mirror entry, or after linsys_ldl_drop_pattern). */
+int linsys_ldl_value_index(const LinsysLdl *s, int p);
+/* Writes the diagonal of K: d[i] for original row/column i (size N).  Returns
+ * LINSYS_OK, or LINSYS_ERR_INVALID when the pattern lacks a diagonal entry. */
+int linsys_ldl_set_diagonal(LinsysLdl *s, const double *d);
+/* linsys_ldl_value_index for every entry at once, for the caller's own copy of the
+ * pattern the object was analysed with (also after linsys_ldl_drop_pattern).
+ *   Kp, Ki: [in] that pattern;  map: [out] size Kp[N].
+ * Returns LINSYS_OK or LINSYS_ERR_OUT_OF_MEMORY. */
+int linsys_ldl_map_pattern(LinsysLdl *s, const int *Kp, const int *Ki, int *map);
+/* Frees the copy of K's pattern, the map into C and the inverse ordering
+ * (linsys_ldl_pivot_of then searches). */
+void linsys_ldl_drop_pattern(LinsysLdl *s);
+/* linsys_ldl_factor of the values already in linsys_ldl_values. */
+int linsys_ldl_factor_held(LinsysLdl *s);
+/* Solves K x = b, K the values held now, starting from the last factorisation (of
+ * the values held then: a caller may change them between the two, e.g. factor a
+ * regularised matrix and refine towards the unregularised one): x = solve(b), then up
+ * to `steps` corrections x += solve(b - K x) while the residual falls, stopping once
+ * ||b - K x||_inf <= tol (1 + ||b||_inf); a correction that does not lower it is
+ * undone.  Works in the permuted order in the object's workspace (one at a time).
+ *   b: [in/out] size N: the right-hand side in, x out.
+ * Returns the last ||b - K x||_inf. */
+double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol);
+
 int linsys_ldl_order(const LinsysLdl *s);
 long linsys_ldl_factor_nnz(const LinsysLdl *s);         /* nonzeros of L (strictly lower) */
 int linsys_ldl_positive_pivots(const LinsysLdl *s);     /* of the last factorisation       */

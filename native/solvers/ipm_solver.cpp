@@ -175,7 +175,8 @@ class IpmSolver : public Solver {
                        p.l, p.u, p.lb, p.ub};
     if (p.m == 0) problem.Ap = nullptr;
     Workspace work;
-    const int err = ipm_setup(&work.w, &problem, &settings);
+    // The caller's typed arrays outlive the solve: ipm reads P and A in place.
+    const int err = ipm_setup_ex(&work.w, &problem, &settings, IPM_BORROW_MATRICES);
     if (err == IPM_ERR_NONCVX) {
       throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
     }
@@ -199,10 +200,14 @@ class IpmSolver : public Solver {
       settings.time_limit = left;
       if (ipm_update_settings(work.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
     }
+    // ipm writes its answer straight into the result: no second copy at the peak.
+    if (ipm_set_outputs(work.w, r.x.data(), p.m > 0 ? r.y.data() : nullptr, r.z.data()) != IPM_OK) {
+      throw QpError(code::kNative, "ipm_set_outputs failed");
+    }
     Timer solve;
     if (ipm_solve(work.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
     r.solve_seconds = solve.Seconds();
-    const IpmInfo& info = *ipm_info(work.w);
+    const IpmInfo info = *ipm_info(work.w);
     r.raw_status = info.status;
     r.raw_status_text = ipm_status_message(info.status);
     r.status = MapStatus(info.status);
@@ -221,13 +226,14 @@ class IpmSolver : public Solver {
       r.raw_status_text += " (certificate rejected on the unscaled data)";
       r.certificate.clear();
     }
-    if (info.status != IPM_PRIMAL_INFEASIBLE && info.status != IPM_DUAL_INFEASIBLE) {
-      const double* x = ipm_x(work.w);
-      const double* y = ipm_y(work.w);
-      const double* z = ipm_z(work.w);
-      std::copy(x, x + p.n, r.x.begin());
-      if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
-      std::copy(z, z + p.n, r.z.begin());
+    // The workspace's memory goes back before the crossover, which builds its own.
+    ipm_cleanup(work.w);
+    work.w = nullptr;
+    if (info.status == IPM_PRIMAL_INFEASIBLE || info.status == IPM_DUAL_INFEASIBLE) {
+      std::fill(r.x.begin(), r.x.end(), 0.0);  // a certificate, not a point
+      std::fill(r.y.begin(), r.y.end(), 0.0);
+      std::fill(r.z.begin(), r.z.end(), 0.0);
+    } else {
       r.has_duals = std::all_of(r.x.begin(), r.x.end(), [](double v) { return std::isfinite(v); });
       // The crossover's reduced KKT matrix may be singular (a least-squares QR then): allow it
       // as much time as ipm took, and at least four of ipm's factorisations.

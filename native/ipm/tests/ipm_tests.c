@@ -867,6 +867,68 @@ static void sides_around(Random *r, const double *x) {
     }
 }
 
+/* IPM_BORROW_MATRICES and ipm_set_outputs change where data and results live, not the
+ * answer: the same bits as copies and the workspace's own outputs, with the caller's P
+ * and A untouched, and after an update that lends new values. */
+static void test_borrowed_matrices_and_outputs(void) {
+    Random r = random_qp(30, 20, 0);
+    const int n = 30;
+    for (int j = 0; j < n; j++) r.P[j * n + j] += 1;
+    Built b = build(&r.d);
+    const int pnnz = b.Pp[n], annz = b.Ap[n];
+    double *Px0 = (double *)malloc((size_t)pnnz * sizeof(double)), *Ax0 = (double *)malloc((size_t)annz * sizeof(double));
+    memcpy(Px0, b.Px, (size_t)pnnz * sizeof(double));
+    memcpy(Ax0, b.Ax, (size_t)annz * sizeof(double));
+    IpmWorkspace *copy = run(&r.d, NULL), *lent = NULL;
+    double x[30], y[20], z[30];
+    CHECK(ipm_setup_ex(&lent, &b.prob, NULL, 2) == IPM_ERR_INVALID_ARGUMENT && !lent, "an unknown flag is refused");
+    CHECK(ipm_setup_ex(&lent, &b.prob, NULL, IPM_BORROW_MATRICES) == IPM_OK, "setup with borrowed matrices");
+    if (!copy || !lent) goto done;
+    CHECK(ipm_set_outputs(lent, x, NULL, z) == IPM_ERR_INVALID_ARGUMENT, "y missing with m > 0");
+    CHECK(ipm_set_outputs(lent, x, y, z) == IPM_OK, "outputs");
+    CHECK(ipm_solve(lent, NULL, NULL) == IPM_OK, "solve");
+    check_solved(&r.d, lent, RES_TOL);
+    CHECK(ipm_x(lent) == x && ipm_y(lent) == y && ipm_z(lent) == z, "ipm_x/y/z are the caller's arrays");
+    CHECK(memcmp(x, ipm_x(copy), sizeof x) == 0 && memcmp(y, ipm_y(copy), sizeof y) == 0 && memcmp(z, ipm_z(copy), sizeof z) == 0,
+          "borrowed matrices give other bits than copies");
+    CHECK(memcmp(Px0, b.Px, (size_t)pnnz * sizeof(double)) == 0 && memcmp(Ax0, b.Ax, (size_t)annz * sizeof(double)) == 0,
+          "the workspace wrote into the caller's P or A");
+    /* an update lends new values: the answer of a fresh setup on them */
+    for (int k = 0; k < n * n; k++) r.P[k] *= 2;
+    Built b2 = build(&r.d);
+    CHECK(ipm_update(lent, b2.Px, NULL, b2.Ax, NULL, NULL, NULL, NULL) == IPM_OK, "update");
+    expect_same_as_fresh(lent, &r.d, "borrowed Px, Ax");
+    ipm_cleanup(lent); /* before b2, which it borrows */
+    lent = NULL;
+    built_free(&b2);
+done:
+    ipm_cleanup(copy);
+    ipm_cleanup(lent);
+    built_free(&b);
+    free(Px0);
+    free(Ax0);
+    random_free(&r);
+}
+
+/* Rows only, no variable bounds (the workspace then keeps no lb, ub, zb): the projection
+ * onto |x_i - x_{i+1}| <= 1, checked by the residuals of the dense data. */
+static void test_rows_without_bounds(void) {
+    enum { N = 40, M = N - 1 };
+    double P[N * N] = {0}, q[N], A[M * N] = {0}, l[M], u[M];
+    for (int j = 0; j < N; j++) P[j * N + j] = 1, q[j] = -3 * sin(0.7 * j) - (j % 7 == 0 ? 4 : 0);
+    for (int i = 0; i < M; i++) A[i * N + i] = 1, A[i * N + i + 1] = -1, l[i] = -1, u[i] = 1;
+    const Dense d = {N, M, P, q, A, l, u, NULL, NULL};
+    IpmWorkspace *w = run(&d, NULL);
+    if (w) {
+        check_solved(&d, w, RES_TOL);
+        int active = 0;
+        for (int i = 0; i < M; i++) active += fabs(ipm_y(w)[i]) > 1e-5;
+        CHECK(active > 0 && active < M, "%d of %d rows active: the test needs some of each", active, M);
+        for (int j = 0; j < N; j++) CHECK(ipm_z(w)[j] == 0, "z[%d] = %g without bounds", j, ipm_z(w)[j]);
+    }
+    ipm_cleanup(w);
+}
+
 static void test_update(void) {
     Random r = random_qp(25, 15, 0);
     const int n = r.d.n, m = r.d.m;
@@ -1040,6 +1102,8 @@ int main(int argc, char **argv) {
         {"cancellation_and_limits", test_cancellation, NULL},
         {"deterministic", test_deterministic, NULL},
         {"update", test_update, NULL},
+        {"borrowed_matrices_and_outputs", test_borrowed_matrices_and_outputs, NULL},
+        {"rows_without_bounds", test_rows_without_bounds, NULL},
         {"update_crossing_sides", test_bug_update_crossing_sides, NULL},
         {"dual_infeasible_ray_with_growing_x", test_bug_dual_infeasible_missed, NULL},
         {"convexity_independent_of_q", test_bug_convexity_depends_on_q, NULL},

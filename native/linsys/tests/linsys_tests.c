@@ -116,6 +116,57 @@ static void test_pivot_queries(void) {
     linsys_ldl_free(s);
 }
 
+/* The held-values path: K written straight into C by the map (value_index and
+ * map_pattern agree), factorised in place, the pattern dropped; it must factor to the
+ * bits of linsys_ldl_factor, keep the pivot queries, and refine against values changed
+ * after the factorisation (here the (5,5) entry -1 -> -1.25) to that matrix's solution,
+ * checked by multiplying with the dense values outside linsys. */
+static void test_held_values(void) {
+    const double b[N5] = {1, -2, 3, 0.5, -1};
+    LinsysLdl *ref = NULL, *s = NULL;
+    int map[10], map2[10];
+    double x0[N5], x[N5];
+    CHECK(linsys_ldl_analyze(&ref, N5, Up, Ui) == LINSYS_OK && linsys_ldl_factor(ref, Ux) == LINSYS_OK, "reference");
+    CHECK(linsys_ldl_analyze(&s, N5, Up, Ui) == LINSYS_OK, "analyze");
+    if (!ref || !s) goto done;
+    linsys_ldl_solve_refined(ref, Ux, b, x0, 0);
+    CHECK(linsys_ldl_map_pattern(s, Up, Ui, map) == LINSYS_OK, "map_pattern");
+    for (int p = 0; p < 10; p++) CHECK(map[p] == linsys_ldl_value_index(s, p), "entry %d: map %d, value_index %d", p, map[p], linsys_ldl_value_index(s, p));
+    double *Cx = linsys_ldl_values(s);
+    for (int p = 0; p < 10; p++) Cx[map[p]] = 99; /* the diagonal comes from set_diagonal */
+    for (int j = 0; j < N5; j++)
+        for (int p = Up[j]; p < Up[j + 1]; p++)
+            if (Ui[p] != j) Cx[map[p]] = Ux[p];
+    const double diag[N5] = {4, 3, 2, -1, -1};
+    CHECK(linsys_ldl_set_diagonal(s, diag) == LINSYS_OK, "set_diagonal");
+    linsys_ldl_drop_pattern(s);
+    CHECK(linsys_ldl_value_index(s, 0) == -1, "value_index after the pattern is dropped");
+    CHECK(linsys_ldl_map_pattern(s, Up, Ui, map2) == LINSYS_OK && memcmp(map, map2, sizeof map) == 0, "map_pattern after the drop");
+    CHECK(linsys_ldl_factor_held(s) == LINSYS_OK && linsys_ldl_positive_pivots(s) == 3, "factor_held");
+    for (int i = 0; i < N5; i++)
+        CHECK(linsys_ldl_pivot_of(s, i) == linsys_ldl_pivot_of(ref, i), "pivot of %d: %g, reference %g", i, linsys_ldl_pivot_of(s, i), linsys_ldl_pivot_of(ref, i));
+    memcpy(x, b, sizeof b);
+    linsys_ldl_solve_refined_held(s, x, 0, 0);
+    CHECK(memcmp(x, x0, sizeof x) == 0, "held solve differs from linsys_ldl_solve by %g", max_diff(x, x0, N5));
+    /* refine towards K with K_55 = -1.25 (the factorisation keeps -1) */
+    const double diag2[N5] = {4, 3, 2, -1, -1.25};
+    linsys_ldl_set_diagonal(s, diag2);
+    memcpy(x, b, sizeof b);
+    const double res = linsys_ldl_solve_refined_held(s, x, 30, 1e-15);
+    const double K[N5][N5] = {{4, 1, 0, 1, 0}, {1, 3, 0, 1, 1}, {0, 0, 2, 0, 1}, {1, 1, 0, -1, 0}, {0, 1, 1, 0, -1.25}};
+    double worst = 0;
+    for (int i = 0; i < N5; i++) {
+        double r = b[i];
+        for (int j = 0; j < N5; j++) r -= K[i][j] * x[j];
+        worst = fmax(worst, fabs(r));
+    }
+    CHECK(worst < 1e-12 && res < 1e-12, "refined towards the changed values: residual %g (reported %g)", worst, res);
+    CHECK(max_diff(x, x0, N5) > 1e-3, "the refinement did not move the solution");
+done:
+    linsys_ldl_free(ref);
+    linsys_ldl_free(s);
+}
+
 int main(void) {
     struct {
         const char *name;
@@ -125,6 +176,7 @@ int main(void) {
         {"rows_sorted", test_rows_sorted},
         {"full_pattern_checked", test_full_pattern_checked},
         {"pivot_queries", test_pivot_queries},
+        {"held_values", test_held_values},
     };
     int passed = 0, failed = 0;
     for (size_t t = 0; t < sizeof tests / sizeof tests[0]; t++) {
