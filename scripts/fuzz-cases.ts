@@ -458,6 +458,11 @@ const normInf = (v: ArrayLike<number>) => {
 };
 
 /** Full symmetric P·x from any stored triangle. */
+/** The same matrix with |values|. */
+function absValues(M: CscMatrix): CscMatrix {
+  return new CscMatrix(M.nrows, M.ncols, M.colPtr, M.rowIdx, M.values.map(Math.abs), M.triangle);
+}
+
 function symMultiply(P: CscMatrix | undefined, x: Float64Array): Float64Array {
   const n = x.length;
   const y = new Float64Array(n);
@@ -484,6 +489,9 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
   const Px = symMultiply(p.P, s.x);
   const Ax = p.A ? p.A.multiply(s.x) : new Float64Array(0);
   const ATy = p.A ? p.A.multiplyTransposed(s.y) : new Float64Array(n);
+  const abs = (v: Float64Array) => v.map(Math.abs);
+  const absPx = symMultiply(p.P ? absValues(p.P) : undefined, abs(s.x));
+  const absATy = p.A ? absValues(p.A).multiplyTransposed(abs(s.y)) : new Float64Array(n);
   let worst = 0;
   let gap = 0;
   let gapScale = 1;
@@ -498,7 +506,9 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
   for (let j = 0; j < n; j++) {
     bound(s.x[j]!, p.lb ? p.lb[j]! : -Infinity, p.ub ? p.ub[j]! : Infinity, s.z[j]!);
     const r = Px[j]! + p.q[j]! + ATy[j]! + s.z[j]!;
-    worst = Math.max(worst, Math.abs(r) / (1 + Math.abs(Px[j]!) + Math.abs(p.q[j]!) + Math.abs(ATy[j]!) + Math.abs(s.z[j]!)));
+    // Scaled by the sizes of the terms before they cancel (|P||x|, |A|ᵀ|y|): a component
+    // whose 1e20-sized products cancel to O(1) cannot be computed better than their round-off.
+    worst = Math.max(worst, Math.abs(r) / (1 + absPx[j]! + Math.abs(p.q[j]!) + absATy[j]! + Math.abs(s.z[j]!)));
     const terms = [s.x[j]! * Px[j]!, p.q[j]! * s.x[j]!];
     for (const t of terms) {
       gap += t;

@@ -44,11 +44,13 @@ const std::vector<SolverEntry>& SolverRegistry() {
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
-    // admm's own adapter says neither (its file belongs to the admm core): its setup
-    // factorises P + σI and rejects a P that is not PSD; |A_ij| ≥ 1e150 makes its KKT
+    // admm's setup factorises the whole KKT matrix [P + σI, Aᵀ; A, −1/ρ], whose inertia sees
+    // P + σI + ρAᵀA, not P: an indefinite P that ρAᵀA covers passes it (the fuzzer found
+    // many), so the shared check runs first. |A_ij| or |P_ij| ≥ 1e150 makes its KKT
     // factorisation fail or its iteration stall (1e160: no progress; 1e200: setup fails).
-    e.back().capabilities.checks_convexity = true;
+    e.back().capabilities.checks_convexity = false;
     e.back().capabilities.limits.matrix = 1e150;
+    e.back().capabilities.limits.hessian = 1e150;
 #endif
 #ifdef DIFFQP_WITH_IPM
     e.push_back(IpmSolverEntry());
@@ -118,6 +120,16 @@ std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, 
   return yz;
 }
 
+// x with the coordinates below 1e-3·‖x‖∞ set to zero.
+std::vector<double> DivergingPart(const std::vector<double>& x) {
+  const double keep = 1e-3 * MaxAbs(x);
+  std::vector<double> d(x);
+  for (double& e : d) {
+    if (std::fabs(e) < keep) e = 0;
+  }
+  return d;
+}
+
 // An infeasible or unbounded status stands only with a certificate that holds on the
 // caller's data. A solver without one (Ipopt, HiGHS's QP solver, Clp) often left it in its
 // iterate; failing that, diffqp's own LP looks for it (certificate_search.hpp), for the kind
@@ -139,6 +151,15 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
     const char* what = kind == Status::kDualInfeasible ? "dual" : "primal";
     std::vector<double> found = CandidateFromIterate(p, r, kind);
     std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
+    if (kind == Status::kDualInfeasible && !found.empty() && !CertificateHolds(p, kind, found)) {
+      // x may diverge along a few coordinates only, its other ones at finite values (HiGHS's
+      // QP solver: "Optimal" with one free, unpenalised x_j at 1e4): those coordinates alone.
+      std::vector<double> large = DivergingPart(found);
+      if (CertificateHolds(p, kind, large)) {
+        found = std::move(large);
+        how = "the diverging coordinates of x are an improving ray";
+      }
+    }
     if (found.empty() || !CertificateHolds(p, kind, found)) {
       if (!claims) continue;
       found = SearchCertificate(p, kind, time_left, cancel);
