@@ -140,9 +140,12 @@ std::vector<double> SearchFarkas(const ProblemView& p, double time_limit, const 
 }  // namespace
 
 std::vector<double> SearchCertificate(const ProblemView& p, Status status, double time_limit, const CancelFlag& cancel) {
-  // The LPs carry P and A as constraints and q or the bounds as costs: within HiGHS's limits.
+  // The LPs carry P and A as constraints and q or the bounds as costs: within HiGHS's limits
+  // (the Farkas LP reads neither P nor q: a q of 1e20 must not stop it).
+  DataLimits limits = HighsLimits();
+  if (status == Status::kPrimalInfeasible) limits.hessian = limits.cost = kInf;
   try {
-    RequireWithinLimits(p, HighsLimits(), "highs");
+    RequireWithinLimits(p, limits, "highs");
   } catch (const QpError&) {
     return {};
   }

@@ -120,14 +120,37 @@ std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, 
   return yz;
 }
 
-// x with the coordinates below 1e-3·‖x‖∞ set to zero.
-std::vector<double> DivergingPart(const std::vector<double>& x) {
-  const double keep = 1e-3 * MaxAbs(x);
+// x with the coordinates below share·‖x‖∞ set to zero (share 1: the largest alone).
+std::vector<double> DivergingPart(const std::vector<double>& x, double share) {
+  const double keep = share * MaxAbs(x);
   std::vector<double> d(x);
   for (double& e : d) {
     if (std::fabs(e) < keep) e = 0;
   }
   return d;
+}
+
+// An answer with x ~1e20 (q of 1e20 drives it there) passes a relative primal test however
+// far a row of O(1) data is violated: there the round-off of Ax alone exceeds the violation.
+// Such an answer (‖x‖∞ beyond 1e12 times the largest finite bound) is accepted only after
+// an LP finds no Farkas certificate; a usual answer costs nothing.
+void CheckFarOutAnswer(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
+  if (r.status != Status::kSolved && r.status != Status::kSolvedInaccurate) return;
+  double bounds = 1;
+  for (int32_t i = 0; i < p.m; i++) {
+    if (std::isfinite(p.l[i])) bounds = std::max(bounds, std::fabs(p.l[i]));
+    if (std::isfinite(p.u[i])) bounds = std::max(bounds, std::fabs(p.u[i]));
+  }
+  for (int32_t j = 0; j < p.n; j++) {
+    if (std::isfinite(p.LowerBound(j))) bounds = std::max(bounds, std::fabs(p.LowerBound(j)));
+    if (std::isfinite(p.UpperBound(j))) bounds = std::max(bounds, std::fabs(p.UpperBound(j)));
+  }
+  if (!(MaxAbs(r.x) > 1e12 * bounds)) return;
+  std::vector<double> yz = SearchCertificate(p, Status::kPrimalInfeasible, time_left, cancel);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) return;
+  r.raw_status_text += " (diffqp: far out, and an LP found a certificate of primal infeasibility)";
+  r.status = Status::kPrimalInfeasible;
+  r.certificate = std::move(yz);
 }
 
 // An infeasible or unbounded status stands only with a certificate that holds on the
@@ -154,10 +177,13 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
     if (kind == Status::kDualInfeasible && !found.empty() && !CertificateHolds(p, kind, found)) {
       // x may diverge along a few coordinates only, its other ones at finite values (HiGHS's
       // QP solver: "Optimal" with one free, unpenalised x_j at 1e4): those coordinates alone.
-      std::vector<double> large = DivergingPart(found);
-      if (CertificateHolds(p, kind, large)) {
-        found = std::move(large);
-        how = "the diverging coordinates of x are an improving ray";
+      for (const double share : {1e-3, 1.0}) {
+        std::vector<double> large = DivergingPart(found, share);
+        if (CertificateHolds(p, kind, large)) {
+          found = std::move(large);
+          how = "the diverging coordinates of x are an improving ray";
+          break;
+        }
       }
     }
     if (found.empty() || !CertificateHolds(p, kind, found)) {
@@ -171,7 +197,10 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
     r.certificate = std::move(found);
     return;
   }
-  if (!claims) return;
+  if (!claims) {
+    CheckFarOutAnswer(p, time_left, cancel, r);
+    return;
+  }
   r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
                        " infeasibility holds)";
   r.status = Status::kSolverFailed;
