@@ -160,7 +160,11 @@ void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, dou
       r.raw_status_text += " (finished on its active set)";
       return;
     }
-    seconds_left -= clock.Seconds();
+    // The next attempt costs about what this one did (its reduced KKT system can cost far
+    // more than ipm's factorisation: BOYD2 overran a 60 s limit by 140 s on three attempts).
+    const double attempt = clock.Seconds();
+    seconds_left -= attempt;
+    seconds_per_factor = std::max(seconds_per_factor, attempt / 2);
   }
   r.status = own == Status::kSolved ? Status::kSolvedInaccurate : own;
 }
