@@ -24,6 +24,8 @@
  * worse in that sense, i.e. if it would count as solved at every tolerance at
  * which the ADMM iterate counts as solved; a candidate that is no worse in each
  * of the three separately is accepted as well. */
+
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,14 +80,17 @@ static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *b
         int r = rows[i];
         rhs[n + i] = side[r] == SIDE_UPPER ? w->u[r] : w->l[r];
     }
-    memcpy(sol, rhs, (size_t)N * sizeof(double));
-    admm_kkt_solve(kkt, sol);
+    /* proximal steps from the ADMM iterate: where the exact system is singular
+     * (degenerate vertex, dependent active rows) they keep the part of (x, y) it
+     * leaves free at the iterate's value, whose multipliers have the right signs */
+    memcpy(sol, w->x, (size_t)n * sizeof(double));
+    for (i = 0; i < nr; i++) sol[n + i] = w->y[rows[i]];
     rn = admm_norm_inf(N, rhs);
     for (it = 0;; it++) {
         admm_kkt_matvec_exact(kkt, sol, kx);
         for (i = 0; i < N; i++) res[i] = rhs[i] - kx[i];
         *relres = admm_norm_inf(N, res) / (1.0 + rn);
-        if (it >= w->set.polish_refine_iter || *relres <= 1e-15) break;
+        if (it > w->set.polish_refine_iter || *relres <= 1e-15) break;
         admm_kkt_solve(kkt, res);
         for (i = 0; i < N; i++) sol[i] += res[i];
     }
@@ -96,7 +101,7 @@ static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *b
     return 0;
 }
 
-int admm_polish(AdmmWorkspace *w)
+int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
 {
     int n = w->n, mt = w->mt, i, pass, ok = -1;
     size_t zm = (size_t)(mt > 0 ? mt : 1), zN = (size_t)n + zm;
@@ -137,6 +142,7 @@ int admm_polish(AdmmWorkspace *w)
     for (pass = 0; pass < POLISH_PASSES; pass++) {
         int changes = 0;
         double ynorm, rp1, rd1, g1, gfloor, relres;
+        if (admm_stop_reason(st)) break;
         if (solve_reduced(w, side, rows, bd, sol, rhs, res, kx, xc, yc, &relres)) break;
 
         /* multipliers of the wrong sign: drop them (and the row, if clearly wrong) */
@@ -177,6 +183,13 @@ int admm_polish(AdmmWorkspace *w)
         if (changes == 0) break;
     }
 
+    if (ok == 1 && must_converge) {
+        AdmmResiduals r;
+        admm_csc_matvec(mt, n, w->Ap, w->Ai, w->Ax, xbest, ax);
+        for (i = 0; i < mt; i++) ax[i] = admm_clip(ax[i], w->l[i], w->u[i]);
+        admm_compute_residuals(w, xbest, ax, ybest, &r);
+        if (!admm_converged(w, &r, 1.0)) ok = -1;
+    }
     if (ok == 1) {
         memcpy(w->x, xbest, (size_t)n * sizeof(double));
         if (mt > 0) {
