@@ -120,7 +120,8 @@ typedef struct {
                                                 upgrades the status to SOLVED)          */
     int polish_early;              /* [1]     with polish: also try it during the iteration,
                                                 once the residuals are within 1000x the
-                                                tolerances (then after 2x as many
+                                                tolerances or 1e-3 of the sizes they are
+                                                measured against (again after 25% more
                                                 iterations each time); a polished point
                                                 that meets the tolerances ends the solve */
     double delta;                  /* [1e-6]  regularisation of the polishing KKT, > 0    */

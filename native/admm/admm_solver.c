@@ -19,11 +19,17 @@
 #include "admm_internal.h"
 
 #define DIV_TINY 1e-30
-/* early polishing (settings.polish_early): tried once the residuals are within
- * this factor of the tolerances, and at least this many factorisations' worth of
- * iterations apart (docs/ADMM.md) */
+/* early polishing (settings.polish_early, docs/ADMM.md): tried once the residuals
+ * are within POLISH_TRIAL_FACTOR of the tolerances or POLISH_TRIAL_RELATIVE of
+ * the sizes they are measured against; after a failed try, again after
+ * POLISH_TRIAL_GROWTH times as many iterations more, and at least
+ * POLISH_TRIAL_SPACING factorisations' worth of iterations later */
 #define POLISH_TRIAL_FACTOR 1e3
+#define POLISH_TRIAL_RELATIVE 1e-3
+#define POLISH_TRIAL_GROWTH 0.25
 #define POLISH_TRIAL_SPACING 4.0
+/* relative round-off of the duality gap (a sum of products of size gap_norm) */
+#define GAP_ROUNDOFF 1e-15
 
 /* ------------------------------------------------------------------------- */
 /* Messages                                                                   */
@@ -565,9 +571,12 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
 int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double f)
 {
     const AdmmSettings *s = &w->set;
+    /* a gap below what double precision resolves at this size counts as closed:
+     * |objective| 1e12 cannot show a gap of 1e-6 (METHODS.md §3) */
+    double gap_tol = fmax(s->eps_abs + s->eps_rel * r->gap_norm, GAP_ROUNDOFF * r->gap_norm);
     return r->rp <= f * (s->eps_abs + s->eps_rel * r->rp_norm) &&
            r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm) &&
-           (!s->gap_termination || r->gap <= f * (s->eps_abs + s->eps_rel * r->gap_norm));
+           (!s->gap_termination || r->gap <= f * gap_tol);
 }
 
 /* Test dy = y - yp as a certificate of primal infeasibility (in unscaled terms
@@ -721,6 +730,15 @@ void admm_solution_measures(const AdmmWorkspace *w, const double *x, const doubl
     *gap = fabs(g) * w->cinv;
 }
 
+/* Close enough to a solution for the active set to be worth a guess: the
+ * residuals within POLISH_TRIAL_FACTOR of the tolerances, or small relative to
+ * the sizes they are measured against (large data: absolute 1e-3 may be far off). */
+static int near_solution(const AdmmWorkspace *w, const AdmmResiduals *r)
+{
+    if (admm_converged(w, r, POLISH_TRIAL_FACTOR)) return 1;
+    return r->rp <= POLISH_TRIAL_RELATIVE * r->rp_norm && r->rd <= POLISH_TRIAL_RELATIVE * r->rd_norm;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Solve                                                                      */
 /* ------------------------------------------------------------------------- */
@@ -782,9 +800,8 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
     w->warm_pending = 0;
     w->reset_next = 0;
     if (s->verbose) print_header(w);
-    /* early polishing: first try once near the answer, then after twice as many
-     * iterations each time, and never before ADMM has spent about POLISH_PASSES
-     * factorisations' worth of iterations since the last try */
+    /* early polishing: its cost (a few factorisations of the reduced KKT matrix)
+     * stays a fraction of the iteration's */
     next_trial = 0;
     trial_spacing = POLISH_TRIAL_SPACING * factor_in_iterations(w);
 
@@ -809,13 +826,13 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
             if (admm_converged(w, &res, 1.0)) { status = ADMM_SOLVED; break; }
             if (primal_infeasible(w)) { status = ADMM_PRIMAL_INFEASIBLE; break; }
             if (dual_infeasible(w)) { status = ADMM_DUAL_INFEASIBLE; break; }
-            if (s->polish && s->polish_early && k >= next_trial && admm_converged(w, &res, POLISH_TRIAL_FACTOR)) {
+            if (s->polish && s->polish_early && k >= next_trial && near_solution(w, &res)) {
                 double tp = admm_now();
                 int ok = admm_polish(w, &st, 1);
                 w->info.polish_time += admm_now() - tp;
                 if (s->verbose) printf("%6d polish tried: %s\n", k, ok == 1 ? "solved" : "not yet");
                 if (ok == 1) { status = ADMM_SOLVED; polished = 1; break; }
-                next_trial = k + (int)fmin(fmax((double)k, trial_spacing), (double)INT_MAX / 2);
+                next_trial = k + (int)fmin(fmax(POLISH_TRIAL_GROWTH * k, trial_spacing), (double)INT_MAX / 2);
             }
         }
         if (adapt) {
