@@ -240,6 +240,15 @@ function infeasibleChain(n: number): CanonicalProblem {
       assert.equal(sol.iterations, 0);
     });
 
+    it('without maxIter, a timeLimit is the only limit: KSIP needs over 4000 iterations (the core default)', async () => {
+      const p = readQpsSync(path.join(mmDir, 'KSIP.QPS.gz'));
+      const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, timeLimit: 120 });
+      assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
+      assert.ok(sol.iterations > 4000, `${sol.iterations} iterations`);
+      const js = kktResiduals(sol, p);
+      assert.ok(js.rp <= 1e-6 && js.rd <= 1e-6 && js.rg <= 1e-6, `residuals ${js.rp} ${js.rd} ${js.rg}`);
+    });
+
     it('maxIter → status maxIterations with exactly that many iterations', () => {
       const p = chainQp(2000, 500, 9);
       const sol = solveSync(p, { solver: 'admm', maxIter: 10, solverOptions: { polish: false } });

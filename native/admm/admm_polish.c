@@ -9,8 +9,13 @@
  *     [ A_J   0    ] [w] = [ b_J ]
  *
  * by factorising the regularised matrix [P + delta I, A_J'; A_J, -delta I] (AMD +
- * LDL, like the ADMM system) and correcting for the regularisation with a few
- * steps of iterative refinement against the exact matrix.
+ * LDL, like the ADMM system) and taking polish_refine_iter + 1 proximal steps
+ * from the ADMM iterate (x, y_J): each solves the regularised system for the
+ * residual of the exact one.  Where the exact system is singular (a degenerate
+ * vertex: more active rows than the solution needs, common in LPs) the steps
+ * leave the undetermined part of the multipliers at the iterate's values, which
+ * have the right signs; started from zero, that part came out with arbitrary
+ * signs and the polish failed (Maros–Meszaros QSHIP*, docs/ADMM.md).
  *
  * A guess made from a low-accuracy iterate is often slightly wrong.  So the
  * guess is corrected a few times, primal-dual active-set style: a row whose
@@ -23,9 +28,10 @@
  * residual, dual residual, duality gap) replaces the iterate only if it is not
  * worse in that sense, i.e. if it would count as solved at every tolerance at
  * which the ADMM iterate counts as solved; a candidate that is no worse in each
- * of the three separately is accepted as well. */
-
-
+ * of the three separately is accepted as well.  Where the caller asks
+ * (must_converge: a try during the iteration, or after SOLVED), the candidate
+ * must also meet the termination test, so a solved iterate is never replaced by
+ * one that is not. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
