@@ -125,7 +125,8 @@ typedef struct {
                                                 iterations each time); a polished point
                                                 that meets the tolerances ends the solve */
     double delta;                  /* [1e-6]  regularisation of the polishing KKT, > 0    */
-    int polish_refine_iter;        /* [3]     iterative refinement steps of polishing, >= 0 */
+    int polish_refine_iter;        /* [3]     proximal refinement steps of polishing (one
+                                                more is always taken), >= 0 */
     int verbose;                   /* [0]     print progress to stdout                   */
     int warm_start;                /* [1]     start each solve from the previous iterates
                                                 (0: from zero, unless admm_warm_start was
@@ -251,30 +252,36 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSetti
 
 /* Run ADMM (and polishing if enabled).
  *   w:      [in/out] workspace;
- *   cancel: [in] polled once per iteration (e.g. set from another thread on
- *           abort); non-zero stops with ADMM_CANCELLED; may be NULL.
+ *   cancel: [in] polled once per iteration and before each polishing
+ *           factorisation (e.g. set from another thread on abort); non-zero
+ *           stops with ADMM_CANCELLED; may be NULL.  The time limit is checked
+ *           at the same points.
  * Convergence (tested every check_termination iterations, on the user's
  * unscaled data unless scaled_termination):
  *   |A x - z|_inf           <= eps_abs + eps_rel max(|A x|_inf, |z|_inf)
  *   |P x + q + A'y|_inf     <= eps_abs + eps_rel max(|P x|_inf, |A'y|_inf, |q|_inf)
  *   |x'Px + q'x + s(y)|     <= eps_abs + eps_rel max(|x'Px|, |q'x|, |s(y)|)
- *                              (gap_termination; s(y) = u'max(y,0) + l'min(y,0))
+ *                              (gap_termination; s(y) = u'max(y,0) + l'min(y,0);
+ *                              a gap below 1e-15 max(...) counts as met: double
+ *                              precision cannot resolve it)
  * (A, y include the bound rows), where z = clip(.., l, u) is ADMM's slack.
  * These are the METHODS.md §3 measures (the primal one bounds the bound
  * violation of A x from above), so "solved" means what diffqp's residual check
  * means by it.
  * Polishing (settings.polish): solves the reduced KKT system of the guessed
- * active set (regularised by delta, refined polish_refine_iter times), corrects
- * the guess up to 3 times (rows with wrongly signed multipliers leave, violated
- * rows enter), and keeps the result only if its worst METHODS.md §3 measure
- * is not worse than that of the ADMM iterate.
+ * active set (regularised by delta; polish_refine_iter + 1 proximal steps from
+ * the ADMM iterate), corrects the guess up to 3 times (rows with wrongly signed
+ * multipliers leave, violated rows enter), and keeps the result only if its
+ * worst METHODS.md §3 measure is not worse than that of the ADMM iterate and,
+ * after SOLVED, only if it meets the tolerances too.  With polish_early it is
+ * also tried during the iteration (see AdmmSettings).
  * Returns ADMM_OK if the solve ran (the outcome is admm_info(w)->status), an
  * ADMM_ERR_* code otherwise. */
 int admm_solve(AdmmWorkspace *w, volatile const int *cancel);
 
 /* admm_solve with the cancellation test done by a callback instead of an int
  * flag, for callers whose flag is not an int (e.g. a C++ std::atomic<bool>):
- *   should_stop: [in] called once per iteration, where admm_solve reads
+ *   should_stop: [in] called wherever admm_solve reads
  *                *cancel (from the solving thread); a non-zero return
  *                stops with ADMM_CANCELLED; may be NULL (never stops);
  *   data:        [in] passed to should_stop unchanged.
