@@ -4,11 +4,13 @@
  * through an AbortSignal, solverOptions validation, and the iteration and time limits.
  */
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
 import { ErrorCode, QpError } from '../lib/errors';
 import { CanonicalProblem } from '../lib/problem';
 import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
-import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, rng } from './helpers';
+import { readQpsSync } from '../lib/qps';
+import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, mmDir, rng } from './helpers';
 import { checkDualCertificate as checkDual, checkPrimalCertificate as checkPrimal, normInf } from './certificates';
 
 // admm's certificates come from the divergence of its iterates: checked to 1e-5 relative.
@@ -143,7 +145,7 @@ function infeasibleChain(n: number): CanonicalProblem {
         solver: 'admm',
         solverOptions: {
           rho: 0.5, sigma: 1e-6, alpha: 1.5, adaptiveRho: true, adaptiveRhoInterval: 50, adaptiveRhoTolerance: 4,
-          scaling: 5, scaledTermination: false, polish: true, polishRefineIter: 2, delta: 1e-7,
+          scaling: 5, scaledTermination: false, gapTermination: true, polish: true, polishEarly: true, polishRefineIter: 2, delta: 1e-7,
           epsPrimInf: 1e-6, epsDualInf: 1e-6, checkTermination: 10,
         },
       });
@@ -184,6 +186,28 @@ function infeasibleChain(n: number): CanonicalProblem {
     }
   });
 
+  describe('termination: solved means the METHODS.md §3 measures, duality gap included', () => {
+    // Maros–Meszaros problems where the paper's test (primal and dual residuals only) stopped
+    // with a duality gap of 1e-6 to 3e-2 (npm run bench:mm, docs/ADMM.md)
+    for (const name of ['HS268', 'LOTSCHD', 'CVXQP1_M', 'QSCSD8', 'QSHIP04S']) {
+      it(`${name}: r_p, r_d, r_g ≤ 1e-6, recomputed here`, async () => {
+        const p = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+        const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, timeLimit: 60 });
+        assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
+        const js = kktResiduals(sol, p);
+        assert.ok(js.rp <= 1e-6 && js.rd <= 1e-6 && js.rg <= 1e-6, `residuals ${js.rp} ${js.rd} ${js.rg}`);
+      });
+    }
+
+    it('without the gap test (gapTermination: false) LOTSCHD stops with a gap above the tolerance', async () => {
+      const p = readQpsSync(path.join(mmDir, 'LOTSCHD.QPS.gz'));
+      const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, solverOptions: { gapTermination: false, polish: false } });
+      const js = kktResiduals(sol, p);
+      assert.ok(js.rp <= 1e-5 && js.rd <= 1e-5, `residuals ${js.rp} ${js.rd}`);
+      assert.ok(js.rg > 1e-6, `gap ${js.rg}`);
+    });
+  });
+
   describe('limits', () => {
     it('timeLimit → status timeLimit, soon after the limit', async () => {
       const p = chainQp(50000, 15000, 7);
@@ -194,10 +218,35 @@ function infeasibleChain(n: number): CanonicalProblem {
       assert.ok(sol.x.every(Number.isFinite), 'the last iterate is returned');
     });
 
+    it('setup honours the time limit: a factorisation that cannot end in time is not started', () => {
+      // P = 2I + 11ᵀ, dense (n = 1500): about n³/3 ≈ 1e9 flops to factorise the KKT matrix,
+      // which no machine does in 10 ms (admm.h, ADMM_FLOPS_CEILING)
+      const n = 1500;
+      const rows = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 3 : 1)));
+      const r = rng(17);
+      const p = { P: denseLower(rows), q: f64(Array.from({ length: n }, () => r() - 0.5)), lb: f64(new Array(n).fill(0)), ub: f64(new Array(n).fill(1)) };
+      const stopped = solveSync(p, { solver: 'admm', timeLimit: 0.01 });
+      assert.equal(stopped.status, 'timeLimit', `${stopped.status} (${stopped.rawStatusText})`);
+      assert.equal(stopped.iterations, 0);
+      const solved = solveSync(p, { solver: 'admm', timeLimit: 600 });
+      assert.equal(solved.status, 'solved', `${solved.status} (${solved.rawStatusText})`);
+      const js = kktResiduals(solved, p);
+      assert.ok(js.rp <= 1e-6 && js.rd <= 1e-6 && js.rg <= 1e-6, `residuals ${js.rp} ${js.rd} ${js.rg}`);
+    });
+
     it('a time limit used up by setup → timeLimit without iterating', () => {
       const sol = solveSync(chainQp(50, 10, 3), { solver: 'admm', timeLimit: 0 });
       assert.equal(sol.status, 'timeLimit');
       assert.equal(sol.iterations, 0);
+    });
+
+    it('without maxIter, a timeLimit is the only limit: KSIP needs over 4000 iterations (the core default)', async () => {
+      const p = readQpsSync(path.join(mmDir, 'KSIP.QPS.gz'));
+      const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, timeLimit: 120 });
+      assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
+      assert.ok(sol.iterations > 4000, `${sol.iterations} iterations`);
+      const js = kktResiduals(sol, p);
+      assert.ok(js.rp <= 1e-6 && js.rd <= 1e-6 && js.rg <= 1e-6, `residuals ${js.rp} ${js.rd} ${js.rg}`);
     });
 
     it('maxIter → status maxIterations with exactly that many iterations', () => {

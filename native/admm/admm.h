@@ -57,6 +57,11 @@ extern "C" {
 /* Values at or beyond +-ADMM_INFTY are infinite bounds. */
 #define ADMM_INFTY 1e20
 
+/* A sparse LDL' factorisation rate (flops per second) well above any this code
+ * reaches (about 1e9 measured, docs/ADMM.md): admm_setup_cb does not start a
+ * factorisation that would overrun its time limit even at this rate. */
+#define ADMM_FLOPS_CEILING 1e10
+
 /* -------------------------------------------------------------------------- */
 /* Problem: borrowed views (nothing is copied by the struct itself)            */
 /* -------------------------------------------------------------------------- */
@@ -92,6 +97,8 @@ typedef struct {
                                                 multiple of check_termination)           */
     int scaling;                   /* [10]    Ruiz equilibration passes, >= 0 (0: none)   */
     int scaled_termination;        /* [0]     1: measure tolerances on the scaled problem */
+    int gap_termination;           /* [1]     1: the duality gap must meet the tolerances too
+                                                (0: the paper's test on the two residuals) */
     double eps_abs;                /* [1e-3]  absolute tolerance, >= 0                    */
     double eps_rel;                /* [1e-3]  relative tolerance, >= 0                    */
     double eps_prim_inf;           /* [1e-4]  primal infeasibility tolerance, > 0         */
@@ -111,8 +118,15 @@ typedef struct {
                                                 SOLVED, SOLVED_INACCURATE or MAX_ITER; a
                                                 polished point that meets the tolerances
                                                 upgrades the status to SOLVED)          */
+    int polish_early;              /* [1]     with polish: also try it during the iteration,
+                                                once the residuals are within 1000x the
+                                                tolerances or 1e-3 of the sizes they are
+                                                measured against (again after 25% more
+                                                iterations each time); a polished point
+                                                that meets the tolerances ends the solve */
     double delta;                  /* [1e-6]  regularisation of the polishing KKT, > 0    */
-    int polish_refine_iter;        /* [3]     iterative refinement steps of polishing, >= 0 */
+    int polish_refine_iter;        /* [3]     proximal refinement steps of polishing (one
+                                                more is always taken), >= 0 */
     int verbose;                   /* [0]     print progress to stdout                   */
     int warm_start;                /* [1]     start each solve from the previous iterates
                                                 (0: from zero, unless admm_warm_start was
@@ -176,7 +190,9 @@ enum {
     ADMM_ERR_STRUCTURE = 11,        /* update would change the problem's structure
                                        (a variable without bound rows gets a bound,
                                        or settings.scaling changed)                  */
-    ADMM_ERR_COUNT_ = 12
+    ADMM_ERR_TIME_LIMIT = 12,       /* admm_setup_cb: stopped at its time limit      */
+    ADMM_ERR_CANCELLED = 13,        /* admm_setup_cb: stopped by its callback        */
+    ADMM_ERR_COUNT_ = 14
 };
 
 /* Static text for an error code ("unknown error code" if out of range). */
@@ -216,30 +232,56 @@ int admm_setup(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSettings
  * nothing is changed then). */
 int admm_warm_start(AdmmWorkspace *w, const double *x0, const double *y0, const double *z0);
 
+/* Callback that admm_setup_cb and admm_solve_cb poll: return non-zero to stop. */
+typedef int (*AdmmStopCallback)(void *data);
+
+/* admm_setup that can be stopped: setup on a large problem (scaling, KKT
+ * assembly, ordering, symbolic and numeric factorisation) can take longer than
+ * the whole budget of the solve.
+ *   time_limit:  [in] seconds; <= 0 or +inf: none.  Checked between the phases
+ *                of setup and between Ruiz passes; the numeric factorisation is
+ *                not started when its flop count (known after the symbolic
+ *                analysis) could not be done in the time left even at
+ *                ADMM_FLOPS_CEILING flops per second;
+ *   should_stop: [in] polled at the same points; non-zero stops; may be NULL;
+ *   data:        [in] passed to should_stop unchanged.
+ * Returns what admm_setup returns, or ADMM_ERR_TIME_LIMIT / ADMM_ERR_CANCELLED
+ * (then *work is NULL and everything allocated so far is freed). */
+int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSettings *s,
+                  double time_limit, AdmmStopCallback should_stop, void *data);
+
 /* Run ADMM (and polishing if enabled).
  *   w:      [in/out] workspace;
- *   cancel: [in] polled once per iteration (e.g. set from another thread on
- *           abort); non-zero stops with ADMM_CANCELLED; may be NULL.
+ *   cancel: [in] polled once per iteration and before each polishing
+ *           factorisation (e.g. set from another thread on abort); non-zero
+ *           stops with ADMM_CANCELLED; may be NULL.  The time limit is checked
+ *           at the same points.
  * Convergence (tested every check_termination iterations, on the user's
  * unscaled data unless scaled_termination):
  *   |A x - z|_inf           <= eps_abs + eps_rel max(|A x|_inf, |z|_inf)
  *   |P x + q + A'y|_inf     <= eps_abs + eps_rel max(|P x|_inf, |A'y|_inf, |q|_inf)
+ *   |x'Px + q'x + s(y)|     <= eps_abs + eps_rel max(|x'Px|, |q'x|, |s(y)|)
+ *                              (gap_termination; s(y) = u'max(y,0) + l'min(y,0);
+ *                              a gap below 1e-15 max(...) counts as met: double
+ *                              precision cannot resolve it)
  * (A, y include the bound rows), where z = clip(.., l, u) is ADMM's slack.
+ * These are the METHODS.md §3 measures (the primal one bounds the bound
+ * violation of A x from above), so "solved" means what diffqp's residual check
+ * means by it.
  * Polishing (settings.polish): solves the reduced KKT system of the guessed
- * active set (regularised by delta, refined polish_refine_iter times), corrects
- * the guess up to 3 times (rows with wrongly signed multipliers leave, violated
- * rows enter), and keeps the result only if its worst METHODS.md §3 measure
- * is not worse than that of the ADMM iterate.
+ * active set (regularised by delta; polish_refine_iter + 1 proximal steps from
+ * the ADMM iterate), corrects the guess up to 3 times (rows with wrongly signed
+ * multipliers leave, violated rows enter), and keeps the result only if its
+ * worst METHODS.md §3 measure is not worse than that of the ADMM iterate and,
+ * after SOLVED, only if it meets the tolerances too.  With polish_early it is
+ * also tried during the iteration (see AdmmSettings).
  * Returns ADMM_OK if the solve ran (the outcome is admm_info(w)->status), an
  * ADMM_ERR_* code otherwise. */
 int admm_solve(AdmmWorkspace *w, volatile const int *cancel);
 
-/* Callback that admm_solve_cb polls: return non-zero to stop the solve. */
-typedef int (*AdmmStopCallback)(void *data);
-
 /* admm_solve with the cancellation test done by a callback instead of an int
  * flag, for callers whose flag is not an int (e.g. a C++ std::atomic<bool>):
- *   should_stop: [in] called once per iteration, where admm_solve reads
+ *   should_stop: [in] called wherever admm_solve reads
  *                *cancel (from the solving thread); a non-zero return
  *                stops with ADMM_CANCELLED; may be NULL (never stops);
  *   data:        [in] passed to should_stop unchanged.

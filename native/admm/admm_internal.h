@@ -72,10 +72,23 @@ struct AdmmWorkspace {
                            solve starts from zero unless warm-started       */
 };
 
+/* When to stop early (setup or solve): a deadline on admm_now(), an int flag and
+ * a callback, any of which may be absent (+inf, NULL, NULL). */
+typedef struct {
+    double deadline;
+    volatile const int *cancel;
+    AdmmStopCallback should_stop;
+    void *data;
+} AdmmStop;
+
+/* ADMM_TIME_LIMIT or ADMM_CANCELLED if it is time to stop, else 0. */
+int admm_stop_reason(const AdmmStop *st);
+
 /* Residual summary of one check (see admm_solver.c). */
 typedef struct {
     double rp, rp_norm;    /* primal residual and its relative scale (termination norm) */
     double rd, rd_norm;    /* dual residual and its relative scale                     */
+    double gap, gap_norm;  /* duality gap (METHODS.md §3) and its relative scale      */
     double rp_s, rp_norm_s, rd_s, rd_norm_s; /* same, on the scaled problem (for rho) */
 } AdmmResiduals;
 
@@ -103,9 +116,10 @@ double admm_now(void);   /* monotonic seconds */
 /* ---- admm_scaling.c ------------------------------------------------------ */
 /* Ruiz equilibration of (P, q, A) in place; writes D (n), E (mt), *c.
  * work: size n + mt. */
-void admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
-               const int *Ap, const int *Ai, double *Ax, int passes,
-               double *D, double *E, double *c, double *work);
+/* Stops between passes when st says so and returns the reason (0: all passes done). */
+int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
+              const int *Ap, const int *Ai, double *Ax, int passes,
+              double *D, double *E, double *c, double *work, const AdmmStop *st);
 
 /* ---- admm_solver.c (used by admm_polish.c) ------------------------------- */
 /* METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
@@ -118,7 +132,10 @@ int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double factor
 
 /* ---- admm_polish.c ------------------------------------------------------- */
 /* Polish the current scaled iterates w->x, w->z, w->y.  On acceptance they are
- * replaced by the polished ones and 1 is returned; -1 if rejected or failed. */
-int admm_polish(AdmmWorkspace *w);
+ * replaced by the polished ones and 1 is returned; -1 if rejected or failed.
+ * Accepted: a candidate no worse than the iterate that, if must_converge, also
+ * meets the termination test (a try during the iteration, or after SOLVED).
+ * No reduced system is factorised once st says stop (the best so far is kept). */
+int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge);
 
 #endif

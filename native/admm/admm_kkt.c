@@ -78,9 +78,9 @@ static int kkt_factor(AdmmKkt *k)
     return 0;
 }
 
-int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
-                    double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
-                    int nr, const int *rows, const double *bdiag)
+int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
+                     double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
+                     int nr, const int *rows, const double *bdiag)
 {
     AdmmKkt *k;
     int *Up = NULL, *Ui = NULL;
@@ -156,17 +156,26 @@ int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const do
     default: err = ADMM_ERR_FACTORIZATION; goto fail; /* invalid pattern, factor too large */
     }
     free(Up); free(Ui);
-    Up = Ui = NULL;
-
-    /* ---- numeric factorisation ------------------------------------------ */
-    err = kkt_factor(k);
-    if (err) goto fail;
     *out = k;
     return 0;
 
 fail:
     free(Up); free(Ui);
     admm_kkt_free(k);
+    return err;
+}
+
+int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
+                    double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
+                    int nr, const int *rows, const double *bdiag)
+{
+    int err = admm_kkt_analyze(out, n, Pp, Pi, Px, sigma, mt, ATp, ATi, ATx, nr, rows, bdiag);
+    if (err) return err;
+    err = kkt_factor(*out);
+    if (err) {
+        admm_kkt_free(*out);
+        *out = NULL;
+    }
     return err;
 }
 

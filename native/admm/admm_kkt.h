@@ -29,6 +29,13 @@ int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const do
                     double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
                     int nr, const int *rows, const double *bdiag);
 
+/* admm_kkt_create without the numeric factorisation (ordering and symbolic
+ * analysis only: admm_kkt_factor_flops is known after it); admm_kkt_refactor
+ * must run before admm_kkt_solve. */
+int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
+                     double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
+                     int nr, const int *rows, const double *bdiag);
+
 /* Replace sigma and/or the bottom diagonal (NULL: unchanged), re-read Px and ATx,
  * and refactorise numerically.  Same return codes as admm_kkt_create. */
 int admm_kkt_refactor(AdmmKkt *k, double sigma, const double *bdiag);

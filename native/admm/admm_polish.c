@@ -9,8 +9,13 @@
  *     [ A_J   0    ] [w] = [ b_J ]
  *
  * by factorising the regularised matrix [P + delta I, A_J'; A_J, -delta I] (AMD +
- * LDL, like the ADMM system) and correcting for the regularisation with a few
- * steps of iterative refinement against the exact matrix.
+ * LDL, like the ADMM system) and taking polish_refine_iter + 1 proximal steps
+ * from the ADMM iterate (x, y_J): each solves the regularised system for the
+ * residual of the exact one.  Where the exact system is singular (a degenerate
+ * vertex: more active rows than the solution needs, common in LPs) the steps
+ * leave the undetermined part of the multipliers at the iterate's values, which
+ * have the right signs; started from zero, that part came out with arbitrary
+ * signs and the polish failed (Maros–Meszaros QSHIP*, docs/ADMM.md).
  *
  * A guess made from a low-accuracy iterate is often slightly wrong.  So the
  * guess is corrected a few times, primal-dual active-set style: a row whose
@@ -23,7 +28,10 @@
  * residual, dual residual, duality gap) replaces the iterate only if it is not
  * worse in that sense, i.e. if it would count as solved at every tolerance at
  * which the ADMM iterate counts as solved; a candidate that is no worse in each
- * of the three separately is accepted as well. */
+ * of the three separately is accepted as well.  Where the caller asks
+ * (must_converge: a try during the iteration, or after SOLVED), the candidate
+ * must also meet the termination test, so a solved iterate is never replaced by
+ * one that is not. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,14 +86,17 @@ static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *b
         int r = rows[i];
         rhs[n + i] = side[r] == SIDE_UPPER ? w->u[r] : w->l[r];
     }
-    memcpy(sol, rhs, (size_t)N * sizeof(double));
-    admm_kkt_solve(kkt, sol);
+    /* proximal steps from the ADMM iterate: where the exact system is singular
+     * (degenerate vertex, dependent active rows) they keep the part of (x, y) it
+     * leaves free at the iterate's value, whose multipliers have the right signs */
+    memcpy(sol, w->x, (size_t)n * sizeof(double));
+    for (i = 0; i < nr; i++) sol[n + i] = w->y[rows[i]];
     rn = admm_norm_inf(N, rhs);
     for (it = 0;; it++) {
         admm_kkt_matvec_exact(kkt, sol, kx);
         for (i = 0; i < N; i++) res[i] = rhs[i] - kx[i];
         *relres = admm_norm_inf(N, res) / (1.0 + rn);
-        if (it >= w->set.polish_refine_iter || *relres <= 1e-15) break;
+        if (it > w->set.polish_refine_iter || *relres <= 1e-15) break;
         admm_kkt_solve(kkt, res);
         for (i = 0; i < N; i++) sol[i] += res[i];
     }
@@ -96,7 +107,7 @@ static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *b
     return 0;
 }
 
-int admm_polish(AdmmWorkspace *w)
+int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
 {
     int n = w->n, mt = w->mt, i, pass, ok = -1;
     size_t zm = (size_t)(mt > 0 ? mt : 1), zN = (size_t)n + zm;
@@ -137,6 +148,7 @@ int admm_polish(AdmmWorkspace *w)
     for (pass = 0; pass < POLISH_PASSES; pass++) {
         int changes = 0;
         double ynorm, rp1, rd1, g1, gfloor, relres;
+        if (admm_stop_reason(st)) break;
         if (solve_reduced(w, side, rows, bd, sol, rhs, res, kx, xc, yc, &relres)) break;
 
         /* multipliers of the wrong sign: drop them (and the row, if clearly wrong) */
@@ -177,6 +189,13 @@ int admm_polish(AdmmWorkspace *w)
         if (changes == 0) break;
     }
 
+    if (ok == 1 && must_converge) {
+        AdmmResiduals r;
+        admm_csc_matvec(mt, n, w->Ap, w->Ai, w->Ax, xbest, ax);
+        for (i = 0; i < mt; i++) ax[i] = admm_clip(ax[i], w->l[i], w->u[i]);
+        admm_compute_residuals(w, xbest, ax, ybest, &r);
+        if (!admm_converged(w, &r, 1.0)) ok = -1;
+    }
     if (ok == 1) {
         memcpy(w->x, xbest, (size_t)n * sizeof(double));
         if (mt > 0) {

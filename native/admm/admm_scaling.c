@@ -30,10 +30,11 @@ static double limit_norm(double v)
  *  Ap, Ai, Ax:   [in, in, in/out] A, mt-by-n CSC
  *  passes:       [in] number of Ruiz passes (0: identity scaling)
  *  D, E, c:      [out] sizes n, mt, 1: cumulated scaling
- *  work:         [workspace] size n + mt */
-void admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
-               const int *Ap, const int *Ai, double *Ax, int passes,
-               double *D, double *E, double *c, double *work)
+ *  work:         [workspace] size n + mt
+ *  st:           [in] polled before each pass */
+int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
+              const int *Ap, const int *Ai, double *Ax, int passes,
+              double *D, double *E, double *c, double *work, const AdmmStop *st)
 {
     double *dt = work, *et = work + n;
     int it, i, j, p;
@@ -44,6 +45,8 @@ void admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *
 
     for (it = 0; it < passes; it++) {
         double mean, qn, g;
+        int stop = admm_stop_reason(st);
+        if (stop) return stop;
         for (j = 0; j < n; j++) dt[j] = 0.0;
         for (i = 0; i < mt; i++) et[i] = 0.0;
         if (Pp) {
@@ -100,4 +103,5 @@ void admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *
         for (j = 0; j < n; j++) q[j] *= g;
         *c *= g;
     }
+    return 0;
 }

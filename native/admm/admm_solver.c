@@ -19,6 +19,17 @@
 #include "admm_internal.h"
 
 #define DIV_TINY 1e-30
+/* early polishing (settings.polish_early, docs/ADMM.md): tried once the residuals
+ * are within POLISH_TRIAL_FACTOR of the tolerances or POLISH_TRIAL_RELATIVE of
+ * the sizes they are measured against; after a failed try, again after
+ * POLISH_TRIAL_GROWTH times as many iterations more, and at least
+ * POLISH_TRIAL_SPACING factorisations' worth of iterations later */
+#define POLISH_TRIAL_FACTOR 1e3
+#define POLISH_TRIAL_RELATIVE 1e-3
+#define POLISH_TRIAL_GROWTH 0.25
+#define POLISH_TRIAL_SPACING 4.0
+/* relative round-off of the duality gap (a sum of products of size gap_norm) */
+#define GAP_ROUNDOFF 1e-15
 
 /* ------------------------------------------------------------------------- */
 /* Messages                                                                   */
@@ -38,6 +49,8 @@ const char *admm_error_message(int code)
         "KKT factorisation failed",
         "out of memory",
         "update would change the problem structure",
+        "setup stopped at its time limit",
+        "setup cancelled",
     };
     if (code < 0 || code >= ADMM_ERR_COUNT_) return "unknown error code";
     return msgs[code];
@@ -85,6 +98,7 @@ void admm_default_settings(AdmmSettings *s)
     s->adaptive_rho_interval = 0;
     s->scaling = 10;
     s->scaled_termination = 0;
+    s->gap_termination = 1;
     s->eps_abs = 1e-3;
     s->eps_rel = 1e-3;
     s->eps_prim_inf = 1e-4;
@@ -93,6 +107,7 @@ void admm_default_settings(AdmmSettings *s)
     s->time_limit = 0.0;
     s->check_termination = 25;
     s->polish = 0;
+    s->polish_early = 1;
     s->delta = 1e-6;
     s->polish_refine_iter = 3;
     s->verbose = 0;
@@ -251,6 +266,14 @@ static int set_rho_vec(AdmmWorkspace *w)
     return changed;
 }
 
+/* How many ADMM iterations one numeric factorisation of the KKT matrix costs
+ * (flop counts: a deterministic stand-in for measured times). */
+static double factor_in_iterations(const AdmmWorkspace *w)
+{
+    double per_iter = admm_kkt_solve_flops(w->kkt) + 10.0 * (w->n + w->mt);
+    return admm_kkt_factor_flops(w->kkt) / per_iter;
+}
+
 static void compute_interval(AdmmWorkspace *w)
 {
     const AdmmSettings *s = &w->set;
@@ -259,8 +282,7 @@ static void compute_interval(AdmmWorkspace *w)
     {
         /* deterministic stand-in for "iterate for a fraction of the setup time":
          * as many iterations as one numeric factorisation costs */
-        double per_iter = admm_kkt_solve_flops(w->kkt) + 10.0 * (w->n + w->mt);
-        double ratio = admm_kkt_factor_flops(w->kkt) / per_iter;
+        double ratio = factor_in_iterations(w);
         int ct = s->check_termination > 0 ? s->check_termination : 25;
         int it;
         if (ratio < 25) ratio = 25;
@@ -291,17 +313,44 @@ void admm_cleanup(AdmmWorkspace *w)
     free(w);
 }
 
+int admm_stop_reason(const AdmmStop *st)
+{
+    if (!st) return 0;
+    if ((st->cancel && *st->cancel) || (st->should_stop && st->should_stop(st->data))) return ADMM_CANCELLED;
+    if (st->deadline < ADMM_INF && admm_now() > st->deadline) return ADMM_TIME_LIMIT;
+    return 0;
+}
+
+static int stop_error(int reason)
+{
+    return reason == ADMM_TIME_LIMIT ? ADMM_ERR_TIME_LIMIT : ADMM_ERR_CANCELLED;
+}
+
 int admm_setup(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *s_in)
+{
+    return admm_setup_cb(work, pr, s_in, 0.0, NULL, NULL);
+}
+
+int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *s_in,
+                  double time_limit, AdmmStopCallback should_stop, void *data)
 {
     double t0 = admm_now();
     AdmmWorkspace *w;
-    int n, m, nb = 0, mt, j, i, p, err, nnzA, nnzP;
+    AdmmStop st;
+    int n, m, nb = 0, mt, j, i, p, err, nnzA, nnzP, stop;
     size_t zn, zm;
 
     if (!work) return ADMM_ERR_INVALID_ARGUMENT;
     *work = NULL;
+    if (isnan(time_limit)) return ADMM_ERR_INVALID_ARGUMENT;
+    st.deadline = time_limit > 0 ? t0 + time_limit : ADMM_INF;
+    st.cancel = NULL;
+    st.should_stop = should_stop;
+    st.data = data;
+    if ((stop = admm_stop_reason(&st)) != 0) return stop_error(stop);
     err = admm_check_problem(pr, NULL, 0);
     if (err) return err;
+    if ((stop = admm_stop_reason(&st)) != 0) return stop_error(stop);
     w = (AdmmWorkspace *)calloc(1, sizeof(AdmmWorkspace));
     if (!w) return ADMM_ERR_OUT_OF_MEMORY;
     if (s_in) w->set = *s_in;
@@ -402,8 +451,9 @@ int admm_setup(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *
     }
 
     /* scaling */
-    admm_ruiz(n, mt, w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->set.scaling, w->D, w->E,
-              &w->c, w->wn);
+    stop = admm_ruiz(n, mt, w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->set.scaling, w->D, w->E,
+                     &w->c, w->wn, &st);
+    if (stop) goto stopped;
     w->cinv = 1.0 / w->c;
     for (j = 0; j < n; j++) w->Dinv[j] = 1.0 / w->D[j];
     for (i = 0; i < mt; i++) {
@@ -412,14 +462,26 @@ int admm_setup(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *
         w->u[i] *= w->E[i];
     }
     if (admm_csc_transpose(mt, n, w->Ap, w->Ai, w->Ax, &w->ATp, &w->ATi, &w->ATx)) goto fail;
+    if ((stop = admm_stop_reason(&st)) != 0) goto stopped;
 
     /* step sizes and factorisation */
     w->rho = w->set.rho;
     for (i = 0; i < mt; i++) w->rtype[i] = -2;
     set_rho_vec(w);
-    err = admm_kkt_create(&w->kkt, n, w->Pp, w->Pi, w->Px, w->set.sigma, mt, w->ATp, w->ATi,
-                          w->ATx, mt, NULL, w->bdiag);
+    err = admm_kkt_analyze(&w->kkt, n, w->Pp, w->Pi, w->Px, w->set.sigma, mt, w->ATp, w->ATi,
+                           w->ATx, mt, NULL, w->bdiag);
     if (err) goto fail;
+    if ((stop = admm_stop_reason(&st)) != 0) goto stopped;
+    /* a factorisation that cannot end in time even at a rate no machine of today
+     * reaches is not started: it could not be interrupted */
+    if (st.deadline < ADMM_INF &&
+        admm_kkt_factor_flops(w->kkt) > (st.deadline - admm_now()) * ADMM_FLOPS_CEILING) {
+        stop = ADMM_TIME_LIMIT;
+        goto stopped;
+    }
+    err = admm_kkt_refactor(w->kkt, w->set.sigma, NULL);
+    if (err) goto fail;
+    if ((stop = admm_stop_reason(&st)) != 0) goto stopped;
     compute_interval(w);
 
     w->info.status = ADMM_UNSOLVED;
@@ -431,6 +493,8 @@ int admm_setup(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *
     *work = w;
     return ADMM_OK;
 
+stopped:
+    err = stop_error(stop);
 fail:
     admm_cleanup(w);
     return err;
@@ -446,6 +510,7 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
     int st = w->set.scaled_termination;
     double rp_s = 0, rp_u = 0, ax_s = 0, ax_u = 0, zz_s = 0, zz_u = 0;
     double rd_s = 0, rd_u = 0, px_s = 0, px_u = 0, aty_s = 0, aty_u = 0, q_s = 0, q_u = 0;
+    double xpx = 0, qx = 0, supp = 0, gn;
 
     admm_csc_matvec(mt, n, w->Ap, w->Ai, w->Ax, x, w->Axv);
     admm_sym_matvec(n, w->Pp, w->Pi, w->Px, x, w->Pxv);
@@ -454,6 +519,9 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
     for (i = 0; i < mt; i++) {
         double ei = w->Einv[i];
         double a = fabs(w->Axv[i] - z[i]), b = fabs(w->Axv[i]), c = fabs(z[i]);
+        /* y_i is exactly 0 off the bounds (see admm_iterate), so no infinite bound is used */
+        if (y[i] > 0) supp += w->u[i] * y[i];
+        else if (y[i] < 0) supp += w->l[i] * y[i];
         if (a > rp_s) rp_s = a;
         if (b > ax_s) ax_s = b;
         if (c > zz_s) zz_s = c;
@@ -469,6 +537,8 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
         if (b > px_s) px_s = b;
         if (c > aty_s) aty_s = c;
         if (d > q_s) q_s = d;
+        xpx += x[i] * w->Pxv[i];
+        qx += w->q[i] * x[i];
         if (a * di > rd_u) rd_u = a * di;
         if (b * di > px_u) px_u = b * di;
         if (c * di > aty_u) aty_u = c * di;
@@ -479,6 +549,12 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
     r->rd_s = rd_s;
     r->rd_norm_s = px_s > aty_s ? px_s : aty_s;
     if (q_s > r->rd_norm_s) r->rd_norm_s = q_s;
+    /* the gap is a sum of products x'Px, q'x, u'y: the scaled one is c times the user's */
+    gn = fabs(xpx) > fabs(qx) ? fabs(xpx) : fabs(qx);
+    if (fabs(supp) > gn) gn = fabs(supp);
+    r->gap = fabs(xpx + qx + supp);
+    r->gap_norm = gn;
+    if (!st) { r->gap *= w->cinv; r->gap_norm *= w->cinv; }
     if (st) {
         r->rp = r->rp_s; r->rp_norm = r->rp_norm_s;
         r->rd = r->rd_s; r->rd_norm = r->rd_norm_s;
@@ -495,8 +571,12 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
 int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double f)
 {
     const AdmmSettings *s = &w->set;
+    /* a gap below what double precision resolves at this size counts as closed:
+     * |objective| 1e12 cannot show a gap of 1e-6 (METHODS.md §3) */
+    double gap_tol = fmax(s->eps_abs + s->eps_rel * r->gap_norm, GAP_ROUNDOFF * r->gap_norm);
     return r->rp <= f * (s->eps_abs + s->eps_rel * r->rp_norm) &&
-           r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm);
+           r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm) &&
+           (!s->gap_termination || r->gap <= f * gap_tol);
 }
 
 /* Test dy = y - yp as a certificate of primal infeasibility (in unscaled terms
@@ -650,6 +730,15 @@ void admm_solution_measures(const AdmmWorkspace *w, const double *x, const doubl
     *gap = fabs(g) * w->cinv;
 }
 
+/* Close enough to a solution for the active set to be worth a guess: the
+ * residuals within POLISH_TRIAL_FACTOR of the tolerances, or small relative to
+ * the sizes they are measured against (large data: absolute 1e-3 may be far off). */
+static int near_solution(const AdmmWorkspace *w, const AdmmResiduals *r)
+{
+    if (admm_converged(w, r, POLISH_TRIAL_FACTOR)) return 1;
+    return r->rp <= POLISH_TRIAL_RELATIVE * r->rp_norm && r->rd <= POLISH_TRIAL_RELATIVE * r->rd_norm;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Solve                                                                      */
 /* ------------------------------------------------------------------------- */
@@ -660,6 +749,8 @@ static void print_header(const AdmmWorkspace *w)
     printf("  rho = %.2e, sigma = %.2e, alpha = %.2f, eps_abs = %.1e, eps_rel = %.1e, scaling = %d, "
            "rho interval = %d\n",
            w->rho, w->set.sigma, w->set.alpha, w->set.eps_abs, w->set.eps_rel, w->set.scaling, w->interval);
+    printf("  setup %.3es, KKT: n + m = %d, %.2e flops per factorisation, %.2e per solve\n", w->info.setup_time,
+           w->n + w->mt, admm_kkt_factor_flops(w->kkt), admm_kkt_solve_flops(w->kkt));
     printf("%6s %14s %10s %10s %10s %10s\n", "iter", "objective", "prim res", "dual res", "rho", "time");
 }
 
@@ -679,12 +770,18 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
                       void *data)
 {
     double t0 = admm_now();
-    int n, m, mt, k, i, status = ADMM_UNSOLVED;
+    int n, m, mt, k, i, status = ADMM_UNSOLVED, polished = 0, next_trial;
+    double trial_spacing;
     AdmmResiduals res;
+    AdmmStop st;
     const AdmmSettings *s;
 
     if (!w) return ADMM_ERR_INVALID_ARGUMENT;
     s = &w->set;
+    st.deadline = s->time_limit > 0 ? t0 + s->time_limit : ADMM_INF;
+    st.cancel = cancel;
+    st.should_stop = should_stop;
+    st.data = data;
     n = w->n; m = w->m; mt = w->mt;
     w->info.iter = 0;
     w->info.rho_updates = 0;
@@ -703,11 +800,14 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
     w->warm_pending = 0;
     w->reset_next = 0;
     if (s->verbose) print_header(w);
+    /* early polishing: its cost (a few factorisations of the reduced KKT matrix)
+     * stays a fraction of the iteration's */
+    next_trial = 0;
+    trial_spacing = POLISH_TRIAL_SPACING * factor_in_iterations(w);
 
     for (k = 1; k <= s->max_iter; k++) {
         int check, adapt;
-        if ((cancel && *cancel) || (should_stop && should_stop(data))) { status = ADMM_CANCELLED; break; }
-        if (s->time_limit > 0 && admm_now() - t0 > s->time_limit) { status = ADMM_TIME_LIMIT; break; }
+        if ((status = admm_stop_reason(&st)) != 0) break;
         swap_ptr(&w->x, &w->xp);
         swap_ptr(&w->z, &w->zp);
         swap_ptr(&w->y, &w->yp);
@@ -726,6 +826,14 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
             if (admm_converged(w, &res, 1.0)) { status = ADMM_SOLVED; break; }
             if (primal_infeasible(w)) { status = ADMM_PRIMAL_INFEASIBLE; break; }
             if (dual_infeasible(w)) { status = ADMM_DUAL_INFEASIBLE; break; }
+            if (s->polish && s->polish_early && k >= next_trial && near_solution(w, &res)) {
+                double tp = admm_now();
+                int ok = admm_polish(w, &st, 1);
+                w->info.polish_time += admm_now() - tp;
+                if (s->verbose) printf("%6d polish tried: %s\n", k, ok == 1 ? "solved" : "not yet");
+                if (ok == 1) { status = ADMM_SOLVED; polished = 1; break; }
+                next_trial = k + (int)fmin(fmax(POLISH_TRIAL_GROWTH * k, trial_spacing), (double)INT_MAX / 2);
+            }
         }
         if (adapt) {
             int e = adapt_rho(w, w->info.rho_estimate);
@@ -742,15 +850,18 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
 
     /* polishing; also tried after max_iter, where an exact solve on the guessed
      * active set may still meet the tolerances */
-    if (s->polish && (status == ADMM_SOLVED || status == ADMM_SOLVED_INACCURATE || status == ADMM_MAX_ITER)) {
+    if (polished) {
+        w->info.polish_status = 1;
+    } else if (s->polish && (status == ADMM_SOLVED || status == ADMM_SOLVED_INACCURATE || status == ADMM_MAX_ITER)) {
         double tp = admm_now();
-        w->info.polish_status = admm_polish(w);
+        /* a solved iterate is only ever replaced by a solution */
+        w->info.polish_status = admm_polish(w, &st, status == ADMM_SOLVED);
         if (w->info.polish_status == 1 && status != ADMM_SOLVED) {
             admm_compute_residuals(w, w->x, w->z, w->y, &res);
             if (admm_converged(w, &res, 1.0)) status = ADMM_SOLVED;
             else if (admm_converged(w, &res, 10.0)) status = ADMM_SOLVED_INACCURATE;
         }
-        w->info.polish_time = admm_now() - tp;
+        w->info.polish_time += admm_now() - tp;
     }
 
     /* results in the user's units */

@@ -4,9 +4,10 @@
 // global state, so solves run concurrently without a lock.
 //
 // Differences from the core's defaults, chosen for diffqp's 1e-6 measuring rule:
-// tolerances come from Settings (default 1e-6, not 1e-3), polishing is on, and the
+// tolerances come from Settings (default 1e-6, not 1e-3), polishing is on, the
 // infeasibility tolerances are 1e-6 (the paper's 1e-4 declares Maros–Meszaros PRIMALC1/2/8
-// dual and HUES-MOD primal infeasible; see admm.h).
+// dual and HUES-MOD primal infeasible; see admm.h), and the iteration limit is 100,000, or
+// none under a time limit (MakeSettings).
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -23,6 +24,9 @@ namespace diffqp {
 namespace {
 
 static_assert(sizeof(int) == sizeof(int32_t), "the ADMM core takes int indices: int must be 32 bits");
+
+// The iteration limit when the caller sets neither maxIter nor timeLimit.
+constexpr int kDefaultMaxIter = 100000;
 
 // solverOptions accepted by name, and the AdmmSettings member each one sets.
 enum class Kind { kNumber, kInteger, kBoolean };
@@ -43,7 +47,9 @@ const OptionSpec kOptions[] = {
     {"adaptiveRhoTolerance", "adaptive_rho_tolerance", Kind::kNumber, &AdmmSettings::adaptive_rho_tolerance, nullptr},
     {"scaling", "scaling", Kind::kInteger, nullptr, &AdmmSettings::scaling},
     {"scaledTermination", "scaled_termination", Kind::kBoolean, nullptr, &AdmmSettings::scaled_termination},
+    {"gapTermination", "gap_termination", Kind::kBoolean, nullptr, &AdmmSettings::gap_termination},
     {"polish", "polish", Kind::kBoolean, nullptr, &AdmmSettings::polish},
+    {"polishEarly", "polish_early", Kind::kBoolean, nullptr, &AdmmSettings::polish_early},
     {"polishRefineIter", "polish_refine_iter", Kind::kInteger, nullptr, &AdmmSettings::polish_refine_iter},
     {"delta", "delta", Kind::kNumber, &AdmmSettings::delta, nullptr},
     {"epsPrimInf", "eps_prim_inf", Kind::kNumber, &AdmmSettings::eps_prim_inf, nullptr},
@@ -84,7 +90,11 @@ AdmmSettings MakeSettings(const Settings& s) {
   admm_default_settings(&a);
   a.eps_abs = s.eps_abs;
   a.eps_rel = s.eps_rel;
+  // Without maxIter: the core's 4000 suits its own 1e-3 tolerances, not diffqp's 1e-6 (14 of
+  // the 58 Maros–Meszaros problems admm solved at 1e-6 needed more, up to 82,725: docs/ADMM.md).
+  // A caller who set a time limit gave a budget in seconds, and the time limit alone stops.
   if (s.max_iter > 0) a.max_iter = (int)std::min<int64_t>(s.max_iter, INT_MAX);
+  else a.max_iter = std::isfinite(s.time_limit) ? INT_MAX : kDefaultMaxIter;
   a.time_limit = 0;  // none here: the caller sets what setup left of Settings::time_limit
   a.verbose = s.verbose ? 1 : 0;
   a.polish = 1;
@@ -192,6 +202,20 @@ Result SolveEmpty(const ProblemView& p) {
   return r;
 }
 
+// A solve stopped before its first iteration (limit or cancel during setup, maxIter 0): no
+// iterate but the warm start, if any.
+Result Stopped(Status status, const ProblemView& p, const Settings& s) {
+  Result r;
+  r.x.assign(p.n, 0.0);
+  r.y.assign(p.m, 0.0);
+  r.z.assign(p.n, 0.0);
+  r.status = status;
+  r.raw_status = status == Status::kCancelled ? ADMM_CANCELLED : status == Status::kMaxIterations ? ADMM_MAX_ITER : ADMM_TIME_LIMIT;
+  r.raw_status_text = admm_status_message((AdmmStatus)r.raw_status);
+  if (s.x0) std::copy(s.x0, s.x0 + p.n, r.x.begin());
+  return r;
+}
+
 class AdmmSolver : public Solver {
  public:
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
@@ -201,7 +225,12 @@ class AdmmSolver : public Solver {
     const AdmmProblem problem = MakeProblem(p);
 
     Workspace work;
-    const int err = admm_setup(&work.w, &problem, &settings);
+    // Setup (scaling, ordering, factorisation) counts against the time limit and can be
+    // cancelled: on a large problem it may take longer than the whole budget.
+    const double setup_limit = std::isfinite(s.time_limit) ? std::max(s.time_limit, 1e-9) : 0.0;
+    void* flag = const_cast<CancelFlag*>(&cancel);
+    const int err = admm_setup_cb(&work.w, &problem, &settings, setup_limit, PollCancelFlag, flag);
+    if (err == ADMM_ERR_TIME_LIMIT || err == ADMM_ERR_CANCELLED) return Stopped(err == ADMM_ERR_CANCELLED ? Status::kCancelled : Status::kTimeLimit, p, s);
     if (err == ADMM_ERR_NONCVX) NotConvex();
     if (err != ADMM_OK) {
       char msg[256] = "";
@@ -221,20 +250,14 @@ class AdmmSolver : public Solver {
     // Settings::time_limit covers setup too: ADMM gets what is left.
     const double left = s.time_limit - clock.Seconds();
     const bool no_iteration = cancel.load() || s.max_iter == 0 || !(left > 0);
-    if (no_iteration) {
-      r.status = cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit;
-      r.raw_status = r.status == Status::kCancelled ? ADMM_CANCELLED : r.status == Status::kMaxIterations ? ADMM_MAX_ITER : ADMM_TIME_LIMIT;
-      r.raw_status_text = admm_status_message((AdmmStatus)r.raw_status);
-      if (s.x0) std::copy(s.x0, s.x0 + p.n, r.x.begin());
-      return r;
-    }
+    if (no_iteration) return Stopped(cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit, p, s);
     if (std::isfinite(left)) {
       settings.time_limit = left;
       if (admm_update_settings(work.w, &settings) != ADMM_OK) throw QpError(code::kNative, "admm_update_settings failed");
     }
 
     Timer solve;
-    if (admm_solve_cb(work.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != ADMM_OK) {
+    if (admm_solve_cb(work.w, PollCancelFlag, flag) != ADMM_OK) {
       throw QpError(code::kNative, "admm_solve failed to run");
     }
     r.solve_seconds = solve.Seconds();

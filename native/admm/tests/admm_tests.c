@@ -836,6 +836,88 @@ static void test_solve_callback(void)
     qp_free(&p);
 }
 
+/* With gap_termination (the default), SOLVED means all three METHODS.md §3
+ * measures, recomputed here from the returned x, y, z, meet eps_abs (eps_rel 0);
+ * polishing off, so ADMM's own iterate is what is checked. */
+static void test_gap_termination(void)
+{
+    int trial, solved = 0;
+    for (trial = 0; trial < 10; trial++) {
+        Qp p = random_qp(30, 20, 0.3, trial % 2 ? 0.0 : 1e-2, 1);
+        AdmmSettings s;
+        AdmmWorkspace *w;
+        admm_default_settings(&s);
+        s.eps_abs = 1e-6;
+        s.eps_rel = 0;
+        s.max_iter = 200000;
+        w = solve_qp(&p, &s);
+        if (w && admm_info(w)->status == ADMM_SOLVED) {
+            double rp, rd, rg;
+            measures(&p, admm_x(w), admm_y(w), admm_z(w), &rp, &rd, &rg);
+            CHECK(rp <= 1.001e-6 && rd <= 1.001e-6 && rg <= 1.001e-6, "trial %d: rp %.2e rd %.2e gap %.2e", trial, rp,
+                  rd, rg);
+            solved++;
+        }
+        admm_cleanup(w);
+        qp_free(&p);
+    }
+    CHECK(solved >= 8, "only %d of 10 solved", solved);
+}
+
+/* admm_setup_cb stops between the phases of setup: a callback that says stop at
+ * its k-th call gives ADMM_ERR_CANCELLED and no workspace, for every k up to the
+ * number of polls; past it, setup completes and the solve meets the tolerances
+ * (residuals computed here).  A time limit that the KKT factorisation could not
+ * meet even at ADMM_FLOPS_CEILING flops per second gives ADMM_ERR_TIME_LIMIT,
+ * whichever phase notices first. */
+static void test_setup_stops(void)
+{
+    Qp p = random_qp(40, 30, 0.2, 1e-3, 1), big;
+    AdmmProblem pr = qp_view(&p);
+    AdmmSettings s;
+    AdmmWorkspace *w = NULL;
+    StopCounter never = {0, 1 << 30};
+    int k, err = ADMM_ERR_CANCELLED, polls = 0;
+    admm_default_settings(&s);
+    s.eps_abs = s.eps_rel = 1e-7;
+    for (k = 1; k <= 100 && err == ADMM_ERR_CANCELLED; k++) {
+        StopCounter c = {0, k};
+        w = (AdmmWorkspace *)&c; /* setup must set it to NULL */
+        err = admm_setup_cb(&w, &pr, &s, 0.0, stop_after, &c);
+        if (err != ADMM_ERR_CANCELLED) break;
+        CHECK(w == NULL, "stopped at poll %d: workspace not NULL", k);
+        CHECK(c.calls == k, "stopped at poll %d after %d calls", k, c.calls);
+        polls = k;
+    }
+    CHECK(err == ADMM_OK, "setup returned %d (%s)", err, admm_error_message(err));
+    /* before and after validation, each Ruiz pass, transposition, analysis, factorisation */
+    CHECK(polls == 5 + s.scaling, "%d polls, expected %d", polls, 5 + s.scaling);
+    if (w) {
+        double rp, rd, rg;
+        CHECK(admm_solve(w, NULL) == ADMM_OK, "solve");
+        CHECK(admm_info(w)->status == ADMM_SOLVED, "status %s", admm_status_message(admm_info(w)->status));
+        measures(&p, admm_x(w), admm_y(w), admm_z(w), &rp, &rd, &rg);
+        CHECK(rp <= 1e-5 && rd <= 1e-5 && rg <= 1e-5, "rp %.2e rd %.2e gap %.2e", rp, rd, rg);
+        admm_cleanup(w);
+    }
+    w = (AdmmWorkspace *)&never;
+    CHECK(admm_setup_cb(&w, &pr, &s, NAN, NULL, NULL) == ADMM_ERR_INVALID_ARGUMENT, "NaN time limit");
+    CHECK(w == NULL, "workspace not NULL after an invalid argument");
+    qp_free(&p);
+
+    /* dense P, n = 400: about n^3/3 = 2e7 flops per factorisation */
+    big = random_qp(400, 10, 1.0, 1e-3, 0);
+    pr = qp_view(&big);
+    w = (AdmmWorkspace *)&never;
+    err = admm_setup_cb(&w, &pr, &s, 1e-4, stop_after, &never);
+    CHECK(err == ADMM_ERR_TIME_LIMIT, "setup returned %d (%s)", err, admm_error_message(err));
+    CHECK(w == NULL, "workspace not NULL after a time limit");
+    err = admm_setup_cb(&w, &pr, &s, 1e6, NULL, NULL);
+    CHECK(err == ADMM_OK, "setup with time to spare returned %d", err);
+    admm_cleanup(w);
+    qp_free(&big);
+}
+
 static void test_polish_after_max_iter(void)
 {
     /* stopped early with an unreachable tolerance: polishing still lands on the
@@ -1032,7 +1114,8 @@ static void test_loop(void)
 }
 
 /* ------------------------------------------------------------------------- */
-int main(void)
+/* admm_tests [NAME...]: run the named tests only (e.g. under valgrind) */
+int main(int argc, char **argv)
 {
     struct { const char *name; void (*fn)(void); } tests[] = {
         {"equality", test_equality},
@@ -1056,6 +1139,8 @@ int main(void)
         {"settings_variants", test_settings_variants},
         {"limits_and_cancel", test_limits_and_cancel},
         {"solve_callback", test_solve_callback},
+        {"setup_stops", test_setup_stops},
+        {"gap_termination", test_gap_termination},
         {"polish_after_max_iter", test_polish_after_max_iter},
         {"null_views", test_null_views},
         {"errors", test_errors},
@@ -1064,7 +1149,9 @@ int main(void)
     };
     int i, passed = 0, failed = 0, nt = (int)(sizeof tests / sizeof tests[0]);
     for (i = 0; i < nt; i++) {
-        int before = g_failed_checks;
+        int before = g_failed_checks, a, wanted = argc < 2;
+        for (a = 1; a < argc; a++) wanted |= strcmp(argv[a], tests[i].name) == 0;
+        if (!wanted) continue;
         g_test = tests[i].name;
         tests[i].fn();
         if (g_failed_checks == before) { passed++; printf("ok   %s\n", tests[i].name); }
