@@ -18,7 +18,8 @@
  *                the independent reference in the same process (the sort-based simplex
  *                projection; the exact dynamic programme for chain-box), max|x − x_ref|, and for
  *                chain-box a certificate of x computed without any solver (boundedDifferencesKkt).
- *   memory       peak growth of the resident set during one `await solve(…)`: in the child, after
+ *   memory       peak growth of the resident set during one `await solve(…)` (which copies the
+ *                caller's arrays first) and during one `solveSync(…)` (which borrows them): in the child, after
  *                the problem is built, a warm-up solve and two full GCs, the kernel's high-water
  *                mark is reset (echo 5 > /proc/self/clear_refs), VmRSS is read as the baseline,
  *                and after the solve VmHWM − baseline is the solve's peak; divided by the bytes of
@@ -39,7 +40,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CanonicalProblem } from '../lib/problem';
-import { availableSolvers, solve, Solution } from '../lib/solve';
+import { availableSolvers, solve, Solution, solveSync } from '../lib/solve';
 import { fmtE, fmtMB, fmtN, fmtRatio, fmtTime } from './bench';
 import {
   boundedDifferencesKkt, FamilyName, familyNames, generate, isotonicRegression, projectBoundedDifferences, projectSimplex,
@@ -232,7 +233,7 @@ export function parseOptions(argv: string[], built: string[]): Options {
 
 type Request =
   | { kind: 'forward'; family: FamilyName; size: number; solver: string; timeLimit: number; reps: number; repBudget: number }
-  | { kind: 'memory'; family: FamilyName; size: number; solver: string; timeLimit: number }
+  | { kind: 'memory'; family: FamilyName; size: number; solver: string; timeLimit: number; call: MemoryCall }
   | { kind: 'concurrency'; family: FamilyName; size: number; solver: string; timeLimit: number; rounds: number };
 
 interface SolveSummary {
@@ -393,7 +394,8 @@ async function childMemory(r: Extract<Request, { kind: 'memory' }>): Promise<Mem
   const before = procStatus();
   const baseRss = before.rss ?? process.memoryUsage.rss();
   const t0 = now();
-  const sol = await solve(bp.problem, { solver: r.solver, timeLimit: r.timeLimit });
+  const options = { solver: r.solver, timeLimit: r.timeLimit };
+  const sol = r.call === 'solve' ? await solve(bp.problem, options) : solveSync(bp.problem, options);
   const seconds = now() - t0;
   const after = procStatus();
   const peakRss = after.hwm ?? process.resourceUsage().maxRSS * 1024;
@@ -509,10 +511,15 @@ interface ForwardRow {
   ratioRef?: number;
 }
 
+/** `solve` copies the caller's arrays at the call (an async solve must own what it reads);
+ *  `solveSync` borrows them. */
+type MemoryCall = 'solve' | 'solveSync';
+
 interface MemoryRow {
   family: FamilyName;
   size: number;
   solver: string;
+  call: MemoryCall;
   timeLimit: number;
   outcome: string;
   result?: MemoryResult;
@@ -602,11 +609,13 @@ async function main(): Promise<void> {
   }
 
   if (o.parts.has('memory')) {
-    const jobs: Array<{ family: FamilyName; size: number; solver: string; timeLimit: number }> = [];
-    for (const fam of o.families) for (const size of o.sizes) for (const solver of o.memorySolvers) jobs.push({ family: fam, size, solver, timeLimit: o.timeLimit });
-    if (o.memoryLarge) for (const solver of o.memoryLargeSolvers) jobs.push({ ...o.memoryLarge, solver, timeLimit: o.memoryTimeLimit });
+    const jobs: Array<{ family: FamilyName; size: number; solver: string; timeLimit: number; call: MemoryCall }> = [];
+    for (const call of ['solve', 'solveSync'] as const) {
+      for (const fam of o.families) for (const size of o.sizes) for (const solver of o.memorySolvers) jobs.push({ family: fam, size, solver, timeLimit: o.timeLimit, call });
+      if (o.memoryLarge) for (const solver of o.memoryLargeSolvers) jobs.push({ ...o.memoryLarge, solver, timeLimit: o.memoryTimeLimit, call });
+    }
     for (const j of jobs) {
-      log(`memory: ${j.family} n ${fmtSize(j.size)} ${j.solver} (time limit ${j.timeLimit} s) …`);
+      log(`memory: ${j.family} n ${fmtSize(j.size)} ${j.solver} ${j.call} (time limit ${j.timeLimit} s) …`);
       const res = await inChild({ kind: 'memory', ...j }, 120 + 2 * j.timeLimit);
       const row: MemoryRow = { ...j, outcome: res.kind === 'memory' ? res.solve.status : failure(res) };
       if (res.kind === 'memory') {
@@ -675,16 +684,19 @@ function buildGoals(report: Report, o: Options): void {
       report.goals.push({ goal: name, measured, verdict: ok ? verdict(r.seconds, target) : 'not met (not solved)' });
     }
   }
-  const mem = report.memory.filter((r) => r.solver === 'ipm' && r.ratio !== undefined);
-  if (mem.length > 0) {
-    const met = mem.filter((r) => r.ratio! <= goals.memoryRatio).length;
-    report.goals.push({
-      goal: `ipm peak ΔRSS of a solve ≤ ${goals.memoryRatio}× the input arrays`,
-      measured: mem.map((r) => `${r.family} n = ${fmtSize(r.size)}: ${r.ratio!.toFixed(2)}×`).join(', '),
-      verdict: met === mem.length ? 'met' : `met on ${met} of ${mem.length}`,
-    });
-  } else {
-    report.goals.push({ goal: `ipm peak ΔRSS of a solve ≤ ${goals.memoryRatio}× the input arrays`, measured: 'not in this run', verdict: 'not measured' });
+  for (const call of ['solve', 'solveSync'] as const) {
+    const goal = `ipm peak ΔRSS of a solve ≤ ${goals.memoryRatio}× the input arrays, \`${call}\`${call === 'solve' ? ' (the default; copies the input)' : ' (borrows the input)'}`;
+    const mem = report.memory.filter((r) => r.solver === 'ipm' && r.call === call && r.ratio !== undefined);
+    if (mem.length > 0) {
+      const met = mem.filter((r) => r.ratio! <= goals.memoryRatio).length;
+      report.goals.push({
+        goal,
+        measured: mem.map((r) => `${r.family} n = ${fmtSize(r.size)}: ${r.ratio!.toFixed(2)}×`).join(', '),
+        verdict: met === mem.length ? 'met' : `met on ${met} of ${mem.length}`,
+      });
+    } else {
+      report.goals.push({ goal, measured: 'not in this run', verdict: 'not measured' });
+    }
   }
   const conc = report.concurrency.find((r) => r.solver === 'ipm');
   report.goals.push({
@@ -745,16 +757,16 @@ function markdown(report: Report, o: Options): string {
   if (report.memory.length > 0) {
     L.push('## Memory: peak growth of the resident set during one solve');
     L.push('');
-    L.push('| problem | n | m | solver | status | time | time limit | input arrays MB | RSS before MB | peak ΔRSS MB | peak ΔRSS / input |');
-    L.push('|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    L.push('| problem | n | m | solver | call | status | time | time limit | input arrays MB | RSS before MB | peak ΔRSS MB | peak ΔRSS / input |');
+    L.push('|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|');
     for (const r of report.memory) {
       const res = r.result;
       if (!res) {
-        L.push(`| ${r.family} | ${fmtSize(r.size)} | | ${r.solver} | *${r.outcome}* | | ${r.timeLimit} s | | | | |`);
+        L.push(`| ${r.family} | ${fmtSize(r.size)} | | ${r.solver} | ${r.call} | *${r.outcome}* | | ${r.timeLimit} s | | | | |`);
         continue;
       }
       const st = res.solve.status === 'solved' ? 'solved' : `**${res.solve.status}** (${res.solve.rawStatus})`;
-      L.push(`| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${st} | ${fmtTime(res.seconds)} | ${r.timeLimit} s | ${fmtMB(res.inputBytes / 2 ** 20)} | ${fmtMB(res.baseRss / 2 ** 20)} | ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} | ${r.ratio!.toFixed(2)}× |`);
+      L.push(`| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${r.call} | ${st} | ${fmtTime(res.seconds)} | ${r.timeLimit} s | ${fmtMB(res.inputBytes / 2 ** 20)} | ${fmtMB(res.baseRss / 2 ** 20)} | ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} | ${r.ratio!.toFixed(2)}× |`);
     }
     L.push('');
     const methods = [...new Set(report.memory.map((r) => r.result?.method).filter(Boolean))];
