@@ -137,25 +137,32 @@ class SolveWorker : public Napi::AsyncWorker {
   std::unique_ptr<QpErrorCopy> error_;
 };
 
-void CheckArgs(const Napi::CallbackInfo& info) {
+// The (problem, options) arguments of the solve entry points: the problem borrowed, the
+// settings and the solver key (refs keep what the settings borrow alive).
+struct SolveCall {
+  std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
+  Settings settings;
+  std::string key;
+  std::vector<Napi::ObjectReference> refs;
+};
+
+SolveCall ReadCall(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject()) {
     throw QpError(code::kInvalidType, "solve(problem, options): both must be objects", "problem");
   }
+  SolveCall c;
+  ReadProblem(info[0].As<Napi::Object>(), *c.problem);
+  ReadSettings(info[1].As<Napi::Object>(), c.problem->view, c.settings, c.key, c.refs);
+  return c;
 }
 
 Napi::Value SolveSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    CheckArgs(info);
-    BorrowedProblem problem;
-    ReadProblem(info[0].As<Napi::Object>(), problem);
-    Settings settings;
-    std::string key;
-    std::vector<Napi::ObjectReference> refs;
-    ReadSettings(info[1].As<Napi::Object>(), problem.view, settings, key, refs);
+    SolveCall call = ReadCall(info);
     CancelFlag never(false);
     PolishReport report;
-    Result r = SolveAndPolish(key, problem.view, settings, never, report);
+    Result r = SolveAndPolish(call.key, call.problem->view, call.settings, never, report);
     return WithPolish(env, ResultToJs(env, r), report, ReadKeepFactor(info[1].As<Napi::Object>()));
   } catch (const Napi::Error&) {
     throw;
@@ -167,16 +174,10 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
 Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    CheckArgs(info);
-    auto problem = std::make_unique<BorrowedProblem>();
-    ReadProblem(info[0].As<Napi::Object>(), *problem);
-    Settings settings;
-    std::string key;
-    std::vector<Napi::ObjectReference> refs;
-    ReadSettings(info[1].As<Napi::Object>(), problem->view, settings, key, refs);
-    FindSolver(key);  // fail fast, before queueing
+    SolveCall call = ReadCall(info);
+    FindSolver(call.key);  // fail fast, before queueing
     CancelToken token = ReadToken(info.Length() > 2 ? info[2] : env.Undefined());
-    auto* worker = new SolveWorker(env, std::move(problem), std::move(settings), std::move(key), std::move(token), std::move(refs),
+    auto* worker = new SolveWorker(env, std::move(call.problem), std::move(call.settings), std::move(call.key), std::move(token), std::move(call.refs),
                                    ReadKeepFactor(info[1].As<Napi::Object>()));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
@@ -194,22 +195,16 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
 Napi::Value TimeLimitWhileQueued(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    CheckArgs(info);
-    BorrowedProblem problem;
-    ReadProblem(info[0].As<Napi::Object>(), problem);
-    Settings settings;
-    std::string key;
-    std::vector<Napi::ObjectReference> refs;
-    ReadSettings(info[1].As<Napi::Object>(), problem.view, settings, key, refs);
-    const ProblemView& p = problem.view;
+    SolveCall call = ReadCall(info);
+    const ProblemView& p = call.problem->view;
     ValidateProblem(p);
     Result r;
     r.status = Status::kTimeLimit;
     r.raw_status_text = "time limit reached while waiting for the solver's lock";
-    r.x = settings.x0 ? std::vector<double>(settings.x0, settings.x0 + p.n) : std::vector<double>(p.n, 0.0);
+    r.x = call.settings.x0 ? std::vector<double>(call.settings.x0, call.settings.x0 + p.n) : std::vector<double>(p.n, 0.0);
     r.y.assign(p.m, 0.0);
     r.z.assign(p.n, 0.0);
-    MeasureSolution(p, settings, r);
+    MeasureSolution(p, call.settings, r);
     return ResultToJs(env, r);
   } catch (const Napi::Error&) {
     throw;
