@@ -120,6 +120,28 @@ std::vector<double> CandidateFromIterate(const ProblemView& p, const Result& r, 
   return yz;
 }
 
+// Whether the point x shows that (y, z) = yz is no Farkas certificate. For any x,
+//   support(y, z) ≥ (Aᵀy + z)ᵀx − Σ |multiplier|·(what x violates on its side),
+// so a negative support value is explained either by x's violations (a real certificate of an
+// infeasible problem) or by the residual Aᵀy + z against x. When the residual part alone
+// accounts for it, x (nearly feasible) refutes the certificate: Ipopt's optimal duals on QSEBA,
+// ‖y‖ ~1e8, pass CertificateHolds' relative test and made a feasible problem "infeasible".
+bool PointContradicts(const ProblemView& p, const std::vector<double>& x, const std::vector<double>& yz) {
+  if ((int32_t)x.size() != p.n || (int64_t)yz.size() != (int64_t)p.m + p.n) return false;
+  std::vector<double> r(yz.begin() + p.m, yz.end());
+  MultiplyTransposedAdd(p.A, yz.data(), r.data());  // r = Aᵀy + z
+  double support = 0, residual_part = 0;
+  auto side = [&](double lo, double hi, double mult) {
+    if (mult != 0) support += (mult > 0 ? hi : lo) * mult;
+  };
+  for (int32_t i = 0; i < p.m; i++) side(p.l[i], p.u[i], yz[i]);
+  for (int32_t j = 0; j < p.n; j++) {
+    side(p.LowerBound(j), p.UpperBound(j), yz[p.m + j]);
+    residual_part += std::fabs(r[j] * x[j]);
+  }
+  return std::isfinite(support) && std::isfinite(residual_part) && support >= -2 * residual_part;
+}
+
 // x with the coordinates below share·‖x‖∞ set to zero (share 1: the largest alone).
 std::vector<double> DivergingPart(const std::vector<double>& x, double share) {
   const double keep = share * MaxAbs(x);
@@ -173,6 +195,7 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
     if (solved && kind == Status::kPrimalInfeasible) continue;
     const char* what = kind == Status::kDualInfeasible ? "dual" : "primal";
     std::vector<double> found = CandidateFromIterate(p, r, kind);
+    if (kind == Status::kPrimalInfeasible && !claims && PointContradicts(p, r.x, found)) found.clear();
     std::string how = kind == Status::kDualInfeasible ? "x is an improving ray" : "(y, z) is a Farkas certificate";
     if (kind == Status::kDualInfeasible && !found.empty() && !CertificateHolds(p, kind, found)) {
       // x may diverge along a few coordinates only, its other ones at finite values (HiGHS's
