@@ -144,7 +144,8 @@ interface NativeGradients {
   activeSetChanges: number;
 }
 
-interface ActiveSetOptions {
+/** How the active set is found: differentiate's and jvp's shared options (see DifferentiateOptions). */
+export interface ActiveSetOptions {
   epsActive?: number;
   normalizeRows?: boolean;
   refineActiveSet?: boolean;
@@ -451,6 +452,9 @@ export interface Grads {
 function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
   // Omitted options are {}; null is not omitted (a typed error in the options check).
   if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c === undefined ? {} : c) as O, factorCacheOf(a as object)];
+  // A solution (x, no q) in the problem's place: the short form on a solve without a handle,
+  // for which problemOf throws ERR_QP_NOT_DIFFERENTIABLE saying how to fix the call.
+  if (typeof a === 'object' && a !== null && 'x' in a && !('q' in a)) problemOf(a);
   return [a as Problem, b as DifferentiableSolution, c as G, (d === undefined ? {} : d) as O, undefined];
 }
 
@@ -533,7 +537,7 @@ interface NativeTangents {
 }
 
 /** As for differentiate: epsActive (default 1e-5), normalizeRows, refineActiveSet. */
-type JvpOptions = ActiveSetOptions;
+export type JvpOptions = ActiveSetOptions;
 
 interface NativeJvpOptions extends JvpOptions {
   factorCache?: FactorCache;

@@ -51,7 +51,12 @@ export function hasHandle(solution: unknown): boolean {
 function handleOf(solution: object): Handle & { problem: Problem } {
   const handle = handles.get(solution);
   if (!handle) {
-    throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, 'solution: was not made with solve(problem, { differentiable: true }); pass the problem explicitly: differentiate(problem, solution, grads)', { field: 'solution' });
+    throw new QpError(
+      ErrorCode.NOT_DIFFERENTIABLE,
+      'solution: has no handle on its problem (it was not made with solve(problem, { differentiable: true })); ' +
+        'solve with { differentiable: true }, or pass the problem first: differentiate(problem, solution, grads) (jvp(problem, solution, tangents) likewise)',
+      { field: 'solution' },
+    );
   }
   if (!handle.problem) throw new QpError(ErrorCode.DISPOSED, 'solution: its differentiable handle was disposed', { field: 'solution' });
   return handle as Handle & { problem: Problem };

@@ -5,10 +5,32 @@
  *   minimize ½xᵀPx + qᵀx  s.t.  Gx ≤ h,  Ax = b,  lb ≤ x ≤ ub  (standard form)
  *
  * Duals: Px + q + Aᵀy + z = 0, y_i > 0 only at u_i, y_i < 0 only at l_i, z likewise.
+ *
+ * The package's one entry (CommonJS; dist/lib/index.mjs re-exports it as an ES module). Every
+ * type named in a public signature is exported here: test/25-public-api.test.ts checks it.
  */
 export { CscMatrix, Triangle } from './sparse';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
-export { solve, solveSync, availableSolvers, SolveOptions, Solution, SolverInfo } from './solve';
+export { solve, solveSync, availableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
+export { PolishInfo, NativeSolverInfo } from './binding';
+export { Attempt } from './auto';
 export { SolveStatus, solveStatuses } from './status';
-export { differentiate, differentiateSync, jvp, jvpSync, DifferentiateOptions, DifferentiateMethod, Gradients, GradientName, DifferentiableSolution, Grads, Tangents, JvpResult } from './differentiate';
-export { QpError, ErrorCode, ErrorCodeValue } from './errors';
+export {
+  differentiate,
+  differentiateSync,
+  jvp,
+  jvpSync,
+  DifferentiateOptions,
+  DifferentiateMethod,
+  ActiveSetOptions,
+  JvpOptions,
+  DataArrays,
+  Gradients,
+  GradientName,
+  DifferentiableSolution,
+  Grads,
+  Tangents,
+  JvpResult,
+} from './differentiate';
+export { readQps, readQpsSync, parseQps, QpsProblem, QpsOptions, QpsFormat, QpsStats } from './qps';
+export { QpError, QpErrorDetails, ErrorCode, ErrorCodeValue } from './errors';

@@ -87,6 +87,19 @@ export interface Solution {
   readonly disposed?: boolean;
 }
 
+/**
+ * What solve(problem, { differentiable: true }) returns: a Solution with a handle on its
+ * problem and the factorization of K, so differentiate(solution, grads) needs nothing else;
+ * dispose() frees them now (the garbage collector otherwise).
+ */
+export interface DisposableSolution extends Solution {
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+/** SolveOptions asking for a handle: the overloads of solve and solveSync return a DisposableSolution for these. */
+export type DifferentiableSolveOptions = SolveOptions & { differentiable: true };
+
 export interface SolverInfo extends NativeSolverInfo {}
 
 const DEFAULT_SOLVER = 'auto';
@@ -172,7 +185,7 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
 const polishedFactors = new WeakMap<Solution, FactorCache>();
 
 /** The handle of a differentiable solve, seeded with the polish's factorization of K. */
-function differentiable(sol: Solution, problem: Problem): Solution {
+function differentiable(sol: Solution, problem: Problem): DisposableSolution {
   return attachHandle(sol, problem, polishedFactors.get(sol));
 }
 
@@ -219,6 +232,8 @@ function abortError(signal: AbortSignal): QpError {
 }
 
 /** Solves on the calling thread. Fine for small problems; prefer `solve` otherwise. */
+export function solveSync(problem: Problem, options: Omit<DifferentiableSolveOptions, 'signal'>): DisposableSolution;
+export function solveSync(problem: Problem, options?: Omit<SolveOptions, 'signal'>): Solution;
 export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'> = {}): Solution {
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
@@ -309,6 +324,8 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
  * Solves on the libuv threadpool. Resolves with a Solution for every outcome the solver
  * reaches (including infeasible and unbounded); rejects with a QpError when it cannot run.
  */
+export async function solve(problem: Problem, options: DifferentiableSolveOptions): Promise<DisposableSolution>;
+export async function solve(problem: Problem, options?: SolveOptions): Promise<Solution>;
 export async function solve(problem: Problem, options: SolveOptions = {}): Promise<Solution> {
   // Copies: the caller may transfer or resize its buffers while the solve runs (lib/validate.ts).
   const c = ownedArrays(toCanonical(problem));

@@ -11,7 +11,8 @@ try {
 } catch {
   // no usable prebuilt or earlier build: compile below
 }
-const result = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--out', 'build'], {
+// The addon target only: the ctest programs are for this repository's `npm run build:native`.
+const result = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--out', 'build', '--target', 'diffqp'], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# npm run check:consumer — the package as a consumer gets it: `npm pack`, the tarball installed
+# into a fresh project, a CommonJS and an ES module program written against the README's API
+# compiled with `tsc --strict` (module nodenext, so through the `exports` map; the CJS one also
+# with the classic `moduleResolution: node`, through `types`), then both run and check their
+# answers against closed forms.
+#
+# Offline: npm installs from the tarball and its cache only (--offline), TypeScript and
+# @types/node are linked from this repository's node_modules. No native build: install scripts
+# are skipped and this repository's addon (build/Release/diffqp.node, `npm run build:native`) is
+# copied into the installed package, where node-gyp-build finds it as it would a prebuild.
+# DIFFQP_CONSUMER_KEEP=1 keeps the temporary project and prints its path.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+addon="$root/build/Release/diffqp.node"
+[ -f "$addon" ] || { echo "check-consumer: $addon is missing: run npm run build:native first" >&2; exit 1; }
+for dep in typescript @types/node; do
+  [ -d "$root/node_modules/$dep" ] || { echo "check-consumer: $root/node_modules/$dep is missing: run npm install" >&2; exit 1; }
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/diffqp-consumer.XXXXXX")"
+if [ "${DIFFQP_CONSUMER_KEEP:-}" = 1 ]; then echo "check-consumer: keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
+started=$(date +%s.%N)
+step() { printf 'check-consumer: %-44s %6.1f s\n' "$1" "$(echo "$(date +%s.%N) - $started" | bc)"; }
+
+# 1. Pack (prepack runs build:ts, so dist/ is current) and look at what the tarball holds.
+(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
+tarball="$(ls "$work"/diffqp-*.tgz)"
+listing="$(tar -tzf "$tarball")"
+for must in package/LICENSE package/THIRD_PARTY_NOTICES.md package/dist/lib/index.js package/dist/lib/index.mjs package/dist/lib/index.d.ts package/dist/lib/index.d.mts; do
+  grep -qx "$must" <<<"$listing" || { echo "check-consumer: $must is not in the tarball" >&2; exit 1; }
+done
+if grep -E '\.map$|^package/dist/(test|scripts)/' <<<"$listing"; then
+  echo "check-consumer: the tarball ships the files above (source maps without their sources, or tests)" >&2
+  exit 1
+fi
+step "packed $(basename "$tarball") ($(wc -l <<<"$listing") files)"
+
+# 2. A fresh project with the tarball installed.
+project="$work/project"
+mkdir -p "$project/src"
+cat >"$project/package.json" <<'EOF'
+{ "name": "diffqp-consumer", "version": "1.0.0", "private": true }
+EOF
+# The package's own dependencies (cmake-js and its tree, node-addon-api, node-gyp-build) are
+# copied from this repository's node_modules first, so that --offline finds them there.
+modules="$(cd "$root/node_modules" && pwd -P)"
+mkdir -p "$project/node_modules"
+(cd "$root" && npm ls --all --omit=dev --parseable 2>/dev/null) | while read -r dir; do
+  rel="${dir#"$modules"/}"
+  rel="${rel#"$root"/node_modules/}"
+  case "$rel" in /* | */node_modules/*) continue ;; esac  # the root itself; nested ones come with their parent
+  mkdir -p "$(dirname "$project/node_modules/$rel")"
+  cp -R "$modules/$rel" "$project/node_modules/$rel"
+done
+(cd "$project" && npm install --offline --no-audit --no-fund --ignore-scripts --silent "$tarball")
+mkdir -p "$project/node_modules/diffqp/build/Release" "$project/node_modules/@types"
+cp "$addon" "$project/node_modules/diffqp/build/Release/"
+ln -s "$root/node_modules/typescript" "$project/node_modules/typescript"
+ln -s "$root/node_modules/@types/node" "$project/node_modules/@types/node"
+step "installed into a fresh project"
+
+# 3. The README's API, once per module system. Checked against closed forms:
+#    min (x1 − 1)² + (x2 − 2.5)²  s.t.  x1 + x2 ≤ 1   →   x = (−0.25, 1.25), y = 2.5,
+#    and with dL/dx = (1, 0): dL/dq = −(K⁻¹)₁ = (−0.25, 0.25) (a 2×2 KKT system solved by hand).
+body() {
+  cat <<'EOF'
+const P = CscMatrix.fromDense([[2, 0], [0, 2]], { triangle: 'lower' });
+const A = CscMatrix.fromDense([[1, 1]]);
+const problem = { P, q: Float64Array.of(-2, -5), A, l: Float64Array.of(-Infinity), u: Float64Array.of(1) };
+const near = (what: string, got: ArrayLike<number>, want: number[], tol = 1e-6): void => {
+  want.forEach((w, i) => {
+    if (!(Math.abs(got[i]! - w) <= tol)) throw new Error(`${what}[${i}] = ${got[i]}, expected ${w}`);
+  });
+};
+
+async function main(): Promise<void> {
+  const keys: string[] = availableSolvers().map((s: SolverInfo) => s.key);
+  if (!keys.includes('ipm')) throw new Error(`availableSolvers(): ${keys.join(', ')}`);
+
+  const sol = await solve(problem, { differentiable: true });
+  near('x', sol.x, [-0.25, 1.25]);
+  near('y', sol.y, [2.5]);
+  const g: Gradients = await differentiate(sol, { dx: Float64Array.of(1, 0) }, { method: 'kkt' });
+  near('dq', g.dq!, [-0.25, 0.25]);
+  sol.dispose();  // required by the type of a differentiable solution: compiles under --strict
+  if (!sol.disposed) throw new Error('dispose() left the handle');
+
+  const plain: Solution = solveSync(problem, { solver: 'admm', epsAbs: 1e-9, epsRel: 0 });
+  near('admm x', plain.x, [-0.25, 1.25], 1e-5);
+  try {
+    await differentiate(plain, { dx: Float64Array.of(1, 0) });
+    throw new Error('differentiate without a handle resolved');
+  } catch (e) {
+    if (!(e instanceof QpError) || e.code !== ErrorCode.NOT_DIFFERENTIABLE || !e.message.includes('differentiable: true')) throw e;
+  }
+  const explicit = await differentiate(problem, plain, { dx: Float64Array.of(1, 0) });
+  near('dq (problem passed)', explicit.dq!, [-0.25, 0.25], 1e-4);
+
+  // min x1 + 2 x2 + ½(x1² + x2²)  s.t.  x1 + x2 ≥ 1, x ≥ 0   →   x = (1, 0), objective 1.5.
+  const qps = ['NAME QPSTEST', 'ROWS', ' N  obj', ' G  c1', 'COLUMNS', '    x1  obj  1  c1  1', '    x2  obj  2  c1  1',
+    'RHS', '    rhs  c1  1', 'QUADOBJ', '    x1  x1  1', '    x2  x2  1', 'ENDATA', ''].join('\n');
+  const parsed: QpsProblem = parseQps(qps);
+  const file = join(tmpdir(), `diffqp-consumer-${process.pid}.qps`);
+  writeFileSync(file, qps);
+  try {
+    const read: QpsProblem = await readQps(file);
+    for (const p of [parsed, read]) {
+      const s = solveSync(p);
+      near(`${p.name} x`, s.x, [1, 0]);
+      if (Math.abs(s.objective - 1.5) > 1e-6) throw new Error(`${p.name} objective ${s.objective}`);
+    }
+  } finally {
+    unlinkSync(file);
+  }
+}
+EOF
+}
+{
+  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, Gradients, parseQps, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { unlinkSync, writeFileSync } from 'node:fs';"
+  echo "import { tmpdir } from 'node:os';"
+  echo "import { join } from 'node:path';"
+  body
+  echo "main().then(() => console.log('cjs: ok'), (e: unknown) => { console.error(e); process.exitCode = 1; });"
+} >"$project/src/consumer.cts"
+cp "$project/src/consumer.cts" "$project/src/consumer-node10.ts"
+{
+  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, type Gradients, parseQps, QpError, type QpsProblem, readQps, type Solution, type SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { createRequire } from 'node:module';"
+  echo "import { unlinkSync, writeFileSync } from 'node:fs';"
+  echo "import { tmpdir } from 'node:os';"
+  echo "import { join } from 'node:path';"
+  body
+  # One package in one process: the ESM entry re-exports the CJS build (instanceof holds across both).
+  echo "const cjs = createRequire(import.meta.url)('diffqp') as { QpError: unknown; solve: unknown };"
+  echo "if (cjs.QpError !== QpError || cjs.solve !== solve) throw new Error('the ESM and CJS entries are two copies');"
+  echo "await main();"
+  echo "console.log('esm: ok');"
+} >"$project/src/consumer.mts"
+
+tsc=(node "$project/node_modules/typescript/bin/tsc")
+(cd "$project" && "${tsc[@]}" --strict --noEmitOnError --module nodenext --moduleResolution nodenext --target es2022 \
+  --types node --outDir out src/consumer.cts src/consumer.mts)
+(cd "$project" && "${tsc[@]}" --strict --noEmit --module commonjs --moduleResolution node --target es2022 --esModuleInterop \
+  --types node src/consumer-node10.ts)
+step "compiled (tsc --strict: nodenext CJS + ESM, node10 CJS)"
+
+(cd "$project" && node out/consumer.cjs && node out/consumer.mjs)
+step "ran both"
