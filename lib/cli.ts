@@ -76,10 +76,11 @@ function version(): string {
   return pkg.version;
 }
 
-/** An error as one line: its message and code, never a stack. */
-function oneLine(e: unknown): string {
-  const text = e instanceof QpError ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e);
-  return text.replace(/\s*\n\s*/g, ' ');
+/** An error as one line on stderr: its message and code, never a stack. */
+function sayError(e: unknown, context = ''): void {
+  const text = (e instanceof QpError ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+  const line = context && !text.includes(context) ? `${context}: ${text}` : text;
+  console.error(line.startsWith('diffqp: ') ? line : `diffqp: ${line}`);
 }
 
 function solverKeys(text: string): string[] {
@@ -132,8 +133,7 @@ async function solveFiles(argv: string[]): Promise<number> {
       problem = await readQps(file);
     } catch (e) {
       failures++;
-      const line = oneLine(e);
-      console.error(`diffqp: ${line.includes(file) ? line : `${file}: ${line}`}`);
+      sayError(e, file);
       continue;
     }
     for (const solver of solvers) {
@@ -147,7 +147,7 @@ async function solveFiles(argv: string[]): Promise<number> {
         console.log(v.json ? jsonRow(file, problem, solver, sol) : tableRow(problem, solver, sol));
       } catch (e) {
         failures++;
-        console.error(`diffqp: ${file} (${solver}): ${oneLine(e)}`);
+        sayError(e, `${file} (${solver})`);
       }
     }
   }
@@ -167,7 +167,7 @@ async function profile(argv: string[]): Promise<number> {
   try {
     problem = await readQps(file);
   } catch (e) {
-    console.error(`diffqp: ${oneLine(e)}`);
+    sayError(e, file);
     return 1;
   }
   console.log(`# ${problem.name}: n ${problem.q.length}, m ${problem.A.nrows}, nnz(P) ${problem.P.nnz}, nnz(A) ${problem.A.nnz}; success at ${eps}\n`);
@@ -232,7 +232,10 @@ if (require.main === module) {
     (e) => {
       const code = reportUsage(topCommand, e);
       // Not a usage error: the addon did not load, or a bug (then the stack helps).
-      if (code === undefined) console.error(e instanceof QpError ? `diffqp: ${oneLine(e)}` : e);
+      if (code === undefined) {
+        if (e instanceof QpError) sayError(e);
+        else console.error(e);
+      }
       process.exitCode = code ?? 1;
     },
   );
