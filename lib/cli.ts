@@ -27,9 +27,9 @@ const solveCommand = {
   positionals: { min: 1, max: Infinity },
   flags: {
     solver: { type: 'string', arg: 'KEY[,KEY]', default: 'auto', help: "auto, a solver key (see 'diffqp solvers'), a comma-separated list, or all" },
-    eps: { type: 'string', arg: 'TOL', help: 'absolute and relative tolerance (the solvers’ own defaults otherwise)' },
+    eps: { type: 'string', arg: 'TOL', help: "absolute and relative tolerance (the solvers' own defaults otherwise)" },
     'time-limit': { type: 'string', arg: 'SECONDS', help: 'time limit per solve' },
-    polish: { type: 'boolean', help: 'polish each answer (Newton steps on the active set; auto polishes anyway)' },
+    polish: { type: 'boolean', help: 'polish every answer (Newton steps on the reduced KKT system, kept when the residuals improve); auto polishes without it' },
     json: { type: 'boolean', help: 'one JSON object per line, with x, y, z (non-finite numbers as null)' },
   },
 } satisfies Command;
