@@ -197,7 +197,11 @@ async function listSolvers(argv: string[]): Promise<number> {
   const { values: v } = parseCommand(solversCommand, argv);
   const solvers = availableSolvers();
   if (v.json) console.log(JSON.stringify(solvers, null, 1));
-  else console.table(solvers.map(({ honours, ...s }) => ({ ...s, 'timeLimit (lp/qp)': `${honours.timeLimit.lp}/${honours.timeLimit.qp}` })));
+  else {
+    // console.table shows nested objects as [Object]: the per-class promises as lp/qp.
+    const perClass = (h: { lp: boolean; qp: boolean }) => `${h.lp}/${h.qp}`;
+    console.table(solvers.map(({ honours, ...s }) => ({ ...s, 'timeLimit lp/qp': perClass(honours.timeLimit), 'cancellation lp/qp': perClass(honours.cancellation) })));
+  }
   return 0;
 }
 

@@ -210,6 +210,12 @@ describe('24 command line', function () {
     });
   });
 
+  it('solvers --json: the solvers this process sees, with what they honour', () => {
+    const r = diffqp('solvers', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), availableSolvers());
+  });
+
   describe('the parser the scripts share (lib/args.ts)', () => {
     const command = {
       name: 'demo',
