@@ -1,104 +1,175 @@
 #!/usr/bin/env node
 /**
- * diffqp command line: solve QPS/MPS files and print what happened.
+ * diffqp command line (the package's bin; `npx diffqp --help`): solve QPS/MPS files and print
+ * what happened, profile the solvers on one file, list the solvers built in.
  *
- *   diffqp solve <file.QPS[.gz]>... [--solver auto|ipm|highs|ipopt|clp|admm|all] (default auto, as the API) [--eps 1e-6]
- *                [--time-limit s] [--polish] [--json]
- *   diffqp profile <file.QPS[.gz]> [--eps 1e-6] [--time-limit s]
- *   diffqp solvers
+ * Exit status: 0 when every file was read and every solve ran (an infeasible or inaccurate
+ * outcome is a result, not a failure); 1 when a file could not be read or parsed or a solve
+ * threw (each says so in one line on stderr, and the other files are still solved); 2 for a
+ * command line that cannot run (an unknown option or command, a bad value).
  */
-import { readQps } from './qps';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Command, listFlag, numberFlag, parseCommand, reportUsage, UsageError } from './args';
+import { readQps, QpsProblem } from './qps';
 import { availableSolvers, solve, Solution } from './solve';
 import { QpError } from './errors';
 
-interface Args {
-  command: string;
-  files: string[];
-  solvers: string[];
-  eps?: number;
-  timeLimit?: number;
-  json: boolean;
-  polish: boolean;
+const fileArg = '<file.QPS[.gz]|file.MPS[.gz]>';
+
+const solveCommand = {
+  name: 'diffqp solve',
+  synopsis: `${fileArg}... [options]`,
+  about:
+    'Solves each file with each solver and prints one row per (file, solver): a Markdown table, or\n' +
+    'with --json one JSON object per line with the solution (x, y, z). With --solver auto (the\n' +
+    'default) each row says which solver answered and lists every attempt.',
+  positionals: { min: 1, max: Infinity },
+  flags: {
+    solver: { type: 'string', arg: 'KEY[,KEY]', default: 'auto', help: "auto, a solver key (see 'diffqp solvers'), a comma-separated list, or all" },
+    eps: { type: 'string', arg: 'TOL', help: "absolute and relative tolerance (the solvers' own defaults otherwise)" },
+    'time-limit': { type: 'string', arg: 'SECONDS', help: 'time limit per solve' },
+    polish: { type: 'boolean', help: 'polish every answer (Newton steps on the reduced KKT system, kept when the residuals improve); auto polishes without it' },
+    json: { type: 'boolean', help: 'one JSON object per line, with x, y, z (non-finite numbers as null)' },
+  },
+} satisfies Command;
+
+const profileCommand = {
+  name: 'diffqp profile',
+  synopsis: `${fileArg} [options]`,
+  about: 'Runs every solver, with and without polish, on one problem and recommends the fastest whose\nanswer meets the tolerance.',
+  positionals: { min: 1, max: 1 },
+  flags: {
+    eps: { type: 'string', arg: 'TOL', default: '1e-6', help: 'success: r_p, r_d, r_g ≤ TOL' },
+    'time-limit': { type: 'string', arg: 'SECONDS', default: '60', help: 'time limit per solve' },
+  },
+} satisfies Command;
+
+const solversCommand = {
+  name: 'diffqp solvers',
+  synopsis: '[options]',
+  about: 'Lists the solvers built into this binary, their versions, licences and what they honour.',
+  flags: { json: { type: 'boolean', help: 'as JSON' } },
+} satisfies Command;
+
+const commands: Record<string, { command: Command; run: (argv: string[]) => Promise<number> }> = {
+  solve: { command: solveCommand, run: solveFiles },
+  profile: { command: profileCommand, run: profile },
+  solvers: { command: solversCommand, run: listSolvers },
+};
+
+const topCommand = {
+  name: 'diffqp',
+  synopsis: '<command> [options]',
+  about: [
+    'commands:',
+    ...Object.values(commands).map(({ command: c }) => `  ${c.name} ${c.synopsis}`),
+    '',
+    "'diffqp <command> --help' lists a command's options.",
+  ].join('\n'),
+  flags: { version: { type: 'boolean', short: 'v', help: 'print the version and exit' } },
+} satisfies Command;
+
+function version(): string {
+  // dist/lib/cli.js → the package root, in the repository and in node_modules/diffqp alike.
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
-function usage(): never {
-  console.error(
-    'usage: diffqp solve <file.QPS[.gz]>... [--solver KEY|auto|all] [--eps 1e-6] [--time-limit SECONDS] [--polish] [--json]\n' +
-      '       diffqp profile <file.QPS[.gz]> [--eps 1e-6] [--time-limit SECONDS]\n       diffqp solvers',
-  );
-  process.exit(2);
+/** An error as one line on stderr: its message and code, never a stack. */
+function sayError(e: unknown, context = ''): void {
+  const text = (e instanceof QpError ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+  const line = context && !text.includes(context) ? `${context}: ${text}` : text;
+  console.error(line.startsWith('diffqp: ') ? line : `diffqp: ${line}`);
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], solvers: ['auto'], json: false, polish: false };
-  for (let k = 1; k < argv.length; k++) {
-    const a = argv[k]!;
-    const value = () => {
-      const v = argv[++k];
-      if (v === undefined) usage();
-      return v;
-    };
-    if (a === '--solver') args.solvers = value() === 'all' ? availableSolvers().map((s) => s.key) : argv[k]!.split(',');
-    else if (a === '--eps') args.eps = Number(value());
-    else if (a === '--time-limit') args.timeLimit = Number(value());
-    else if (a === '--json') args.json = true;
-    else if (a === '--polish') args.polish = true;
-    else if (a.startsWith('--')) usage();
-    else args.files.push(a);
-  }
-  return args;
+function solverKeys(text: string): string[] {
+  const built = availableSolvers().map((s) => s.key);
+  const keys = listFlag(text);
+  if (keys.length === 0) throw new UsageError('--solver needs at least one solver key');
+  if (keys.includes('all')) return built;
+  for (const k of keys) if (k !== 'auto' && !built.includes(k)) throw new UsageError(`--solver: unknown solver '${k}' (built in: auto, ${built.join(', ')}, all)`);
+  return keys;
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.command === 'solvers') {
-    console.table(availableSolvers());
-    return;
+/** JSON has no Infinity or NaN: they become null (hasDuals and status say why). */
+function finiteOrNull(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+function jsonRow(file: string, problem: QpsProblem, requested: string, sol: Solution): string {
+  const { x, y, z, yIneq, yEq, certificate, ...rest } = sol;
+  void yIneq, yEq; // views of y, for the standard form only
+  const row = {
+    file, problem: problem.name, n: problem.q.length, m: problem.A.nrows, requested, ...rest,
+    x: Array.from(x), y: Array.from(y), z: Array.from(z), ...(certificate ? { certificate: Array.from(certificate) } : {}),
+  };
+  return JSON.stringify(row, finiteOrNull);
+}
+
+const attemptsText = (sol: Solution) => sol.attempts?.map((a) => `${a.solver}: ${a.status} ${a.seconds.toFixed(3)} s`).join('; ') ?? '';
+
+function tableRow(problem: QpsProblem, requested: string, sol: Solution): string {
+  const seconds = sol.setupTime + sol.solveTime;
+  const solver = requested === sol.solver ? sol.solver : `${requested} → ${sol.solver}`;
+  return `| ${problem.name} | ${problem.q.length} | ${problem.A.nrows} | ${solver} | ${sol.status} | ${sol.objective.toPrecision(10)} | ${fmt(sol.primalResidual)} | ${fmt(sol.dualResidual)} | ${fmt(sol.dualityGap)} | ${sol.iterations} | ${seconds.toFixed(3)} | ${attemptsText(sol)} |`;
+}
+
+async function solveFiles(argv: string[]): Promise<number> {
+  const { values: v, positionals: files } = parseCommand(solveCommand, argv);
+  const eps = v.eps === undefined ? undefined : numberFlag('eps', v.eps, { above: 0 });
+  const timeLimit = v['time-limit'] === undefined ? undefined : numberFlag('time-limit', v['time-limit'], { above: 0 });
+  const solvers = solverKeys(v.solver);
+  if (!v.json) {
+    console.log('| problem | n | m | solver | status | objective | r_p | r_d | r_g | iterations | seconds | attempts |');
+    console.log('|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|');
   }
-  if (args.command === 'profile' && args.files.length === 1) return profile(args);
-  if (args.command !== 'solve' || args.files.length === 0) usage();
-  if (!args.json) console.log('| problem | n | m | solver | status | objective | r_p | r_d | r_g | iterations | seconds |\n|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
   let failures = 0;
-  for (const file of args.files) {
-    const problem = await readQps(file);
-    for (const solver of args.solvers) {
-      let sol: Solution;
+  for (const file of files) {
+    let problem: QpsProblem;
+    try {
+      problem = await readQps(file);
+    } catch (e) {
+      failures++;
+      sayError(e, file);
+      continue;
+    }
+    for (const solver of solvers) {
       try {
-        sol = await solve(problem, {
+        const sol = await solve(problem, {
           solver,
-          polish: args.polish,
-          ...(args.eps !== undefined ? { epsAbs: args.eps, epsRel: args.eps } : {}),
-          ...(args.timeLimit !== undefined ? { timeLimit: args.timeLimit } : {}),
+          ...(v.polish ? { polish: true } : {}),
+          ...(eps !== undefined ? { epsAbs: eps, epsRel: eps } : {}),
+          ...(timeLimit !== undefined ? { timeLimit } : {}),
         });
+        console.log(v.json ? jsonRow(file, problem, solver, sol) : tableRow(problem, solver, sol));
       } catch (e) {
         failures++;
-        console.error(`${problem.name} ${solver}: ${e instanceof QpError ? `${e.code}: ${e.message}` : String(e)}`);
-        continue;
-      }
-      const seconds = sol.setupTime + sol.solveTime;
-      if (args.json) {
-        const { x, y, z, yIneq, yEq, certificate, ...rest } = sol;
-        void x, y, z, yIneq, yEq, certificate;
-        console.log(JSON.stringify({ problem: problem.name, n: problem.q.length, m: problem.A.nrows, ...rest }));
-      } else {
-        console.log(`| ${problem.name} | ${problem.q.length} | ${problem.A.nrows} | ${solver} | ${sol.status} | ${sol.objective.toPrecision(10)} | ${fmt(sol.primalResidual)} | ${fmt(sol.dualResidual)} | ${fmt(sol.dualityGap)} | ${sol.iterations} | ${seconds.toFixed(3)} |`);
+        sayError(e, `${file} (${solver})`);
       }
     }
   }
-  // Outcomes (infeasible, inaccurate, …) are results, not failures: only errors set the exit code.
-  process.exitCode = failures > 0 ? 1 : 0;
+  return failures > 0 ? 1 : 0;
 }
 
 /**
  * Runs every solver, with and without polish, on one problem (as the dQP paper's solver
  * profiler) and recommends the fastest one whose answer meets the tolerance.
  */
-async function profile(args: Args): Promise<void> {
-  const problem = await readQps(args.files[0]!);
-  const eps = args.eps ?? 1e-6;
-  const timeLimit = args.timeLimit ?? 60;
+async function profile(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseCommand(profileCommand, argv);
+  const eps = numberFlag('eps', v.eps, { above: 0 });
+  const timeLimit = numberFlag('time-limit', v['time-limit'], { above: 0 });
+  const file = positionals[0]!;
+  let problem: QpsProblem;
+  try {
+    problem = await readQps(file);
+  } catch (e) {
+    sayError(e, file);
+    return 1;
+  }
   console.log(`# ${problem.name}: n ${problem.q.length}, m ${problem.A.nrows}, nnz(P) ${problem.P.nnz}, nnz(A) ${problem.A.nnz}; success at ${eps}\n`);
   console.log('| solver | polish | status | r_p | r_d | r_g | seconds | meets tol |\n|---|---|---|---:|---:|---:|---:|---|');
   let best: { solver: string; polish: boolean; seconds: number } | undefined;
@@ -119,9 +190,57 @@ async function profile(args: Args): Promise<void> {
     }
   }
   console.log(best ? `\nrecommended: { solver: '${best.solver}', polish: ${best.polish} } (${best.seconds.toFixed(3)} s)` : '\nno solver met the tolerance; try a looser --eps or a longer --time-limit');
+  return 0;
 }
 
-main().catch((e) => {
-  console.error(e instanceof QpError ? `${e.code}: ${e.message}` : e);
-  process.exit(1);
-});
+async function listSolvers(argv: string[]): Promise<number> {
+  const { values: v } = parseCommand(solversCommand, argv);
+  const solvers = availableSolvers();
+  if (v.json) console.log(JSON.stringify(solvers, null, 1));
+  else {
+    // console.table shows nested objects as [Object]: the per-class promises as lp/qp.
+    const perClass = (h: { lp: boolean; qp: boolean }) => `${h.lp}/${h.qp}`;
+    console.table(solvers.map(({ honours, ...s }) => ({ ...s, 'timeLimit lp/qp': perClass(honours.timeLimit), 'cancellation lp/qp': perClass(honours.cancellation) })));
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  if (first === undefined) {
+    process.stderr.write(`usage: diffqp ${topCommand.synopsis}\n\n${topCommand.about}\n`);
+    return 2;
+  }
+  if (first.startsWith('-')) {
+    const { values } = parseCommand(topCommand, argv);
+    if (values.version) console.log(version());
+    return 0;
+  }
+  const entry = commands[first];
+  if (!entry) throw new UsageError(`unknown command '${first}' (commands: ${Object.keys(commands).join(', ')})`);
+  try {
+    return await entry.run(argv.slice(1));
+  } catch (e) {
+    // Usage errors of a command point at that command's help.
+    const code = reportUsage(entry.command, e);
+    if (code === undefined) throw e;
+    return code;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      const code = reportUsage(topCommand, e);
+      // Not a usage error: the addon did not load, or a bug (then the stack helps).
+      if (code === undefined) {
+        if (e instanceof QpError) sayError(e);
+        else console.error(e);
+      }
+      process.exitCode = code ?? 1;
+    },
+  );
+}

@@ -1,7 +1,5 @@
 /**
- * npm run bench:backward -- [--dir ../shared/maros-meszaros] [--solver auto] [--time-limit 60]
- *   [--methods kkt,kkt-cached,full,penalty,qp] [--full-max 20000] [--subset NAME,NAME] [--out .bench/backward]
- *   [--from .bench/backward/results.json]   (rebuild the report of a saved run)
+ * npm run bench:backward -- [options]   (the options: `command` below, or --help)
  *
  * For each Maros–Meszaros problem whose forward solve succeeds (r_p, r_d, r_g ≤ 1e-6) and for
  * generated sparse QPs, the backward pass of the loss L = Σx (as in the dQP paper) by each
@@ -18,6 +16,7 @@ import { qpsNameFromPath, readQps } from '../lib/qps';
 import { solve } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { shiftedGeometricMean } from './bench-report';
+import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 
 interface Options {
   dir: string;
@@ -32,22 +31,41 @@ interface Options {
   from?: string;
 }
 
+const methods = ['kkt', 'kkt-cached', 'full', 'penalty', 'qp'];
+
+export const command = {
+  name: 'bench:backward',
+  run: 'npm run bench:backward --',
+  synopsis: '[options]',
+  about: 'Times each backward method against the forward solve on generated QPs and the Maros–Meszaros\nproblems in --dir; writes report.md and results.json to --out.',
+  flags: {
+    dir: { type: 'string', arg: 'DIR', default: path.relative(process.cwd(), path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros')), help: 'folder of .QPS files (skipped when missing)' },
+    solver: { type: 'string', arg: 'KEY', default: 'auto', help: 'the forward solver' },
+    'time-limit': { type: 'string', arg: 'SECONDS', default: '60', help: 'time limit per forward solve' },
+    methods: { type: 'string', arg: 'M,M', default: methods.join(','), help: 'backward methods to time' },
+    'full-max': { type: 'string', arg: 'N', default: '20000', help: "skip 'full' when n + m exceeds N" },
+    subset: { type: 'string', arg: 'NAME,NAME', help: 'only these problems of --dir' },
+    out: { type: 'string', arg: 'DIR', default: '.bench/backward', help: 'where the report goes' },
+    'no-generated': { type: 'boolean', help: 'leave out the generated QPs' },
+    from: { type: 'string', arg: 'results.json', help: 'rebuild the report of a saved run instead of running' },
+  },
+} satisfies Command;
+
 function parse(argv: string[]): Options {
-  const o: Options = { dir: path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros'), solver: 'auto', timeLimit: 60, methods: ['kkt', 'kkt-cached', 'full', 'penalty', 'qp'], fullMax: 20000, out: '.bench/backward', generated: true };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]!;
-    const v = () => argv[++k] ?? '';
-    if (a === '--dir') o.dir = v();
-    else if (a === '--solver') o.solver = v();
-    else if (a === '--time-limit') o.timeLimit = Number(v());
-    else if (a === '--methods') o.methods = v().split(',');
-    else if (a === '--full-max') o.fullMax = Number(v());
-    else if (a === '--subset') o.subset = new Set(v().toUpperCase().split(','));
-    else if (a === '--out') o.out = v();
-    else if (a === '--no-generated') o.generated = false;
-    else if (a === '--from') o.from = v();
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const { values: v } = parseCommand(command, argv);
+  const chosen = listFlag(v.methods);
+  for (const m of chosen) if (!methods.includes(m)) throw new UsageError(`--methods: unknown method '${m}' (known: ${methods.join(', ')})`);
+  const o: Options = {
+    dir: v.dir,
+    solver: v.solver,
+    timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
+    methods: chosen,
+    fullMax: numberFlag('full-max', v['full-max'], { min: 0 }),
+    out: v.out,
+    generated: !v['no-generated'],
+  };
+  if (v.subset !== undefined) o.subset = new Set(listFlag(v.subset.toUpperCase()));
+  if (v.from !== undefined) o.from = v.from;
   return o;
 }
 
@@ -197,7 +215,4 @@ async function main(): Promise<void> {
   console.log(`report: ${path.join(o.out, 'report.md')}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) runScript(command, main);

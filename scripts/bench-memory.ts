@@ -1,5 +1,6 @@
 /**
- * Memory over repeated work (docs/RUNTIME.md). Run with --expose-gc:
+ * Memory over repeated work (docs/RUNTIME.md). Run with --expose-gc (the options: `command`
+ * below, or --help):
  *
  *   node --expose-gc dist/scripts/bench-memory.js big  [--n 2e6] [--solver admm] [--repeats 8] [--max-iter 10]
  *   node --expose-gc dist/scripts/bench-memory.js loop [--iterations 1e5] [--n 50] [--every 2500] [--warmup 5e4] [--dispose]
@@ -16,13 +17,30 @@
  * Prints JSON lines; a timing-free measure, but RSS depends on the allocator's state: run
  * each case in a fresh process.
  */
-import { parseArgs } from 'node:util';
 import { differentiate } from '../lib/differentiate';
 import { solve } from '../lib/solve';
 import { chainProblem } from './bench-families';
+import { Command, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
+
+export const command = {
+  name: 'bench-memory',
+  run: 'node --expose-gc dist/scripts/bench-memory.js',
+  synopsis: 'big|loop [options]',
+  about: 'big: RSS after each of repeated large solves; loop: the RSS trend over many small\nsolve + differentiate cycles. JSON lines on stdout (see scripts/bench-memory.ts).',
+  positionals: { max: 1 },
+  flags: {
+    n: { type: 'string', arg: 'N', help: 'problem size (default: 2e6 for big, 50 for loop)' },
+    solver: { type: 'string', arg: 'KEY', default: 'admm', help: 'big: the solver' },
+    repeats: { type: 'string', arg: 'K', default: '8', help: 'big: solves one after another' },
+    'max-iter': { type: 'string', arg: 'N', default: '10', help: "big: the solver's iteration limit" },
+    iterations: { type: 'string', arg: 'N', default: '1e5', help: 'loop: cycles' },
+    every: { type: 'string', arg: 'N', default: '2500', help: 'loop: cycles between samples' },
+    warmup: { type: 'string', arg: 'N', default: '5e4', help: 'loop: cycles before the trend starts' },
+    dispose: { type: 'boolean', help: 'loop: dispose() each solution' },
+  },
+} satisfies Command;
 
 const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 /** RSS after a full collection (the finalisers of collected factor caches run in a later task). */
@@ -80,26 +98,13 @@ async function loop(iterations: number, n: number, every: number, warmup: number
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      n: { type: 'string' },
-      solver: { type: 'string', default: 'admm' },
-      repeats: { type: 'string', default: '8' },
-      'max-iter': { type: 'string', default: '10' },
-      iterations: { type: 'string', default: '1e5' },
-      every: { type: 'string', default: '2500' },
-      warmup: { type: 'string', default: '5e4' },
-      dispose: { type: 'boolean', default: false },
-    },
-  });
+  const { positionals, values: v } = parseCommand(command, process.argv.slice(2));
+  if (!gc) throw new UsageError('run with node --expose-gc');
+  const count = (flag: keyof typeof command.flags, text: string) => numberFlag(flag, text, { min: 1, integer: true });
   const mode = positionals[0] ?? 'big';
-  if (mode === 'big') await big(Number(values.n ?? 2e6), values.solver!, Number(values.repeats), Number(values['max-iter']));
-  else if (mode === 'loop') await loop(Number(values.iterations), Number(values.n ?? 50), Number(values.every), Number(values.warmup), values.dispose!);
-  else throw new Error(`unknown mode ${mode} (big or loop)`);
+  if (mode === 'big') await big(count('n', v.n ?? '2e6'), v.solver, count('repeats', v.repeats), count('max-iter', v['max-iter']));
+  else if (mode === 'loop') await loop(count('iterations', v.iterations), count('n', v.n ?? '50'), count('every', v.every), numberFlag('warmup', v.warmup, { min: 0, integer: true }), v.dispose);
+  else throw new UsageError(`unknown mode '${mode}' (big or loop)`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runScript(command, main);

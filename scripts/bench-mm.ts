@@ -1,8 +1,5 @@
 /**
- * npm run bench:mm -- --dir <folder of .QPS/.QPS.gz> [--solvers highs,ipopt,clp,admm|all]
- *   [--tol low|mid|high] [--time-limit 1000] [--subset dense|sparse|NAME,NAME] [--jobs 1]
- *   [--out .bench/mm] [--fresh] [--polish] [--repetitions 1] [--backward [kkt|full|penalty|qp]]
- *   [--peers ../shared/benchmarks/peers-mm.csv]  (default: <dir>/../benchmarks/peers-mm.csv when it exists)
+ * npm run bench:mm -- --dir <folder of .QPS/.QPS.gz> [options]   (the options: `command` below, or --help)
  *
  * Runs every problem with every solver, measures the METHODS.md §3 residuals, and writes
  *   <out>/results.jsonl  one row per (problem, solver): status, residuals, times, success at
@@ -33,6 +30,7 @@ import { readQps, qpsNameFromPath, QpsProblem } from '../lib/qps';
 import { availableSolvers, solve, Solution } from '../lib/solve';
 import { differentiate, DifferentiateMethod } from '../lib/differentiate';
 import { QpError } from '../lib/errors';
+import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 import {
   allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median,
   performanceProfile, profileSvg, shiftedGeometricMean, tolerances, ToleranceName, failureCause, parsePeers,
@@ -96,39 +94,48 @@ function resumeKey(r: { problem: string; solver: string; tol: ToleranceName; rep
   return [r.problem, r.solver, r.tol, r.repetitions ?? 1, r.backwardMethod ?? 'none'].join('\t');
 }
 
+export const command = {
+  name: 'bench:mm',
+  run: 'npm run bench:mm --',
+  synopsis: '--dir DIR [options]',
+  about: 'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see scripts/bench-mm.ts).',
+  flags: {
+    dir: { type: 'string', arg: 'DIR', help: 'folder of .QPS/.MPS files, gzipped or not (required)' },
+    solvers: { type: 'string', arg: 'KEY,KEY', default: 'highs', help: 'solver keys, auto (records which answered) or all' },
+    tol: { type: 'string', arg: 'low|mid|high', default: 'mid', help: 'the tolerance solvers are asked for' },
+    'time-limit': { type: 'string', arg: 'SECONDS', default: '1000', help: 'time limit per solve, charged to a failure' },
+    subset: { type: 'string', arg: 'dense|sparse|NAME,NAME', help: 'only the problems with n, m ≤ 1000 (dense), the others (sparse), or these' },
+    jobs: { type: 'string', arg: 'N', default: '1', help: 'problems solved at once' },
+    out: { type: 'string', arg: 'DIR', default: '.bench/mm', help: 'where the results go' },
+    fresh: { type: 'boolean', help: 'start over instead of resuming' },
+    polish: { type: 'boolean', help: 'polish every answer' },
+    repetitions: { type: 'string', arg: 'K', default: '1', help: 'solves per problem; seconds is their median' },
+    backward: { type: 'string', arg: backwardMethods.join('|'), bare: 'kkt', help: 'time a backward pass after each forward solve' },
+    peers: { type: 'string', arg: 'CSV', help: "other solvers' results beside ours (default: DIR/../benchmarks/peers-mm.csv when it exists)" },
+  },
+} satisfies Command;
+
 function parse(argv: string[]): Options {
-  const o: Options = { dir: '', solvers: ['highs'], tol: 'mid', timeLimit: 1000, jobs: 1, out: '.bench/mm', fresh: false, polish: false, repetitions: 1 };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]!;
-    const v = () => {
-      const x = argv[++k];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--dir') o.dir = v();
-    else if (a === '--solvers') o.solvers = v().split(',');
-    else if (a === '--tol') o.tol = v() as ToleranceName;
-    else if (a === '--time-limit') o.timeLimit = Number(v());
-    else if (a === '--subset') o.subset = v();
-    else if (a === '--jobs') o.jobs = Math.max(1, Number(v()));
-    else if (a === '--out') o.out = v();
-    else if (a === '--fresh') o.fresh = true;
-    else if (a === '--polish') o.polish = true;
-    else if (a === '--repetitions') o.repetitions = Number(v());
-    else if (a === '--peers') o.peers = v();
-    else if (a === '--backward') {
-      // The method is optional: take the next word unless it is another flag.
-      const next = argv[k + 1];
-      o.backward = next !== undefined && !next.startsWith('--') ? (argv[++k] as DifferentiateMethod) : 'kkt';
-      if (!backwardMethods.includes(o.backward)) throw new Error(`--backward method must be ${backwardMethods.join(', ')} (got ${o.backward})`);
-    }
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!o.dir) throw new Error('--dir is required');
-  if (!(o.tol in tolerances)) throw new Error(`--tol must be low, mid or high (got ${o.tol})`);
-  if (o.solvers.includes('all')) o.solvers = availableSolvers().map((s) => s.key);
-  if (!(o.timeLimit > 0)) throw new Error('--time-limit must be positive');
-  if (!Number.isInteger(o.repetitions) || o.repetitions < 1) throw new Error('--repetitions must be a positive integer');
+  const { values: v } = parseCommand(command, argv);
+  if (v.dir === undefined) throw new UsageError('--dir is required');
+  if (!fs.existsSync(v.dir)) throw new UsageError(`--dir: no such folder '${v.dir}'`);
+  if (!(v.tol in tolerances)) throw new UsageError(`--tol must be low, mid or high (got '${v.tol}')`);
+  if (v.backward !== undefined && !(backwardMethods as readonly string[]).includes(v.backward)) throw new UsageError(`--backward method must be ${backwardMethods.join(', ')} (got '${v.backward}')`);
+  const solvers = listFlag(v.solvers);
+  const o: Options = {
+    dir: v.dir,
+    solvers: solvers.includes('all') ? availableSolvers().map((s) => s.key) : solvers,
+    tol: v.tol as ToleranceName,
+    timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
+    jobs: numberFlag('jobs', v.jobs, { min: 1, integer: true }),
+    out: v.out,
+    fresh: v.fresh,
+    polish: v.polish,
+    repetitions: numberFlag('repetitions', v.repetitions, { min: 1, integer: true }),
+  };
+  if (v.subset !== undefined) o.subset = v.subset;
+  if (v.backward !== undefined) o.backward = v.backward as DifferentiateMethod;
+  if (v.peers !== undefined) o.peers = v.peers;
   return o;
 }
 
@@ -446,7 +453,4 @@ async function main(): Promise<void> {
   console.log(`\nrows: ${path.join(o.out, 'results.csv')}, report: ${path.join(o.out, 'report.md')}`);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) runScript(command, main);

@@ -13,8 +13,20 @@ import { CscMatrix } from '../lib/sparse';
 import { differentiateSync } from '../lib/differentiate';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { toCanonical } from '../lib/problem';
+import { Command, numberFlag, parseCommand, runScript } from '../lib/args';
 
-const calls = Number(process.env.BENCH_CALLS ?? 5000);
+export const command = {
+  name: 'bench:overhead',
+  run: 'npm run bench:overhead --',
+  synopsis: '[options]',
+  about: 'What diffqp adds to the native solver per call on a tiny QP, the addon load time, and one training\nstep (solve, differentiate, dispose) per solver.',
+  flags: {
+    calls: { type: 'string', arg: 'N', default: process.env.BENCH_CALLS ?? '5000', help: 'calls per row (or BENCH_CALLS)' },
+  },
+} satisfies Command;
+
+/** Set from --calls before anything is measured. */
+let calls = 0;
 
 // min ½(x1² + x2²) − x1 − x2  s.t.  x1 + x2 ≤ 1,  x ≥ 0
 const problem = {
@@ -114,6 +126,7 @@ function loadTimes(): number[] {
 }
 
 async function main(): Promise<void> {
+  calls = numberFlag('calls', parseCommand(command, process.argv.slice(2)).values.calls, { min: 1, integer: true });
   const load = loadTimes();
   console.log(`# diffqp overhead benchmark (${calls} calls per row, medians; node ${process.version}, ${process.platform}-${process.arch})\n`);
   console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
@@ -140,7 +153,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) runScript(command, main);

@@ -1,8 +1,5 @@
 /**
- * npm run bench:projections [-- --families simplex,chain-box] [--sizes 1e5,1e6] [--solvers ipm,admm]
- *   [--time-limit 20] [--reps 3] [--parts forward,memory,concurrency] [--memory-solvers ipm]
- *   [--memory-large chain-box=2e6] [--memory-large-solvers ipm,admm] [--memory-time-limit 60]
- *   [--concurrency chain-box=4e5] [--concurrency-solvers ipm] [--rounds 3] [--out .bench]
+ * npm run bench:projections [-- options]   (the options: `command` below, or --help)
  *
  * Large projections, the memory of a solve and two solves at once: the part of the benchmark
  * that `npm run bench` (scripts/bench.ts, families at n ≤ 10⁴–10⁶ with peers and backward)
@@ -38,7 +35,6 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CanonicalProblem } from '../lib/problem';
 import { availableSolvers, solve, Solution, solveSync } from '../lib/solve';
 import { fmtE, fmtMB, fmtN, fmtRatio, fmtTime } from './bench';
@@ -46,6 +42,7 @@ import {
   boundedDifferencesKkt, FamilyName, familyNames, generate, isotonicRegression, projectBoundedDifferences, projectSimplex,
 } from './bench-families';
 import { median } from './bench-report';
+import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 
 // ---------------------------------------------------------------------------------------------
 // Goals (the issue's targets on the 2-core machine class).
@@ -157,74 +154,69 @@ interface Options {
   out: string;
 }
 
-function list(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
-}
-
-function positive(name: string, s: string): number {
-  const v = Number(s);
-  if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${name} must be a positive number (got ${s})`);
-  return v;
-}
+const positive = (name: string, s: string) => numberFlag(name, s, { above: 0 });
 
 function family(name: string, s: string): FamilyName {
-  if (!(familyNames as readonly string[]).includes(s)) throw new Error(`--${name}: unknown family ${s} (known: ${familyNames.join(', ')})`);
+  if (!(familyNames as readonly string[]).includes(s)) throw new UsageError(`--${name}: unknown family ${s} (known: ${familyNames.join(', ')})`);
   return s as FamilyName;
 }
 
 function problemSpec(name: string, s: string): { family: FamilyName; size: number } {
   const [f, n] = s.split('=');
-  if (!f || !n) throw new Error(`--${name} takes family=size (e.g. chain-box=4e5)`);
+  if (!f || !n) throw new UsageError(`--${name} takes family=size (e.g. chain-box=4e5)`);
   return { family: family(name, f), size: positive(name, n) };
 }
 
+export const command = {
+  name: 'bench:projections',
+  run: 'npm run bench:projections --',
+  synopsis: '[options]',
+  about: 'Large projections against their references, the memory of a solve over its input, and two solves\nat once, each measurement in a fresh child process (see scripts/bench-projections.ts).',
+  flags: {
+    families: { type: 'string', arg: 'F,F', default: 'simplex,chain-box', help: 'forward: the families' },
+    sizes: { type: 'string', arg: 'N,N', default: '1e5,1e6', help: 'forward: the sizes' },
+    solvers: { type: 'string', arg: 'KEY,KEY', help: 'forward: the solvers (default: every one built in, ipm first)' },
+    'time-limit': { type: 'string', arg: 'SECONDS', default: '20', help: 'forward: time limit per solve' },
+    reps: { type: 'string', arg: 'K', default: '3', help: 'forward: runs per measurement (the median)' },
+    parts: { type: 'string', arg: 'P,P', default: 'forward,memory,concurrency', help: 'which parts run' },
+    'memory-solvers': { type: 'string', arg: 'KEY,KEY', default: 'ipm', help: 'memory: the solvers' },
+    'memory-large': { type: 'string', arg: 'FAMILY=N|none', default: 'chain-box=2e6', help: 'memory: the larger problem' },
+    'memory-large-solvers': { type: 'string', arg: 'KEY,KEY', default: 'ipm,admm', help: 'memory: the solvers of the larger problem' },
+    'memory-time-limit': { type: 'string', arg: 'SECONDS', default: '60', help: 'memory: time limit of the larger problem' },
+    concurrency: { type: 'string', arg: 'FAMILY=N', default: 'chain-box=4e5', help: 'concurrency: the problem' },
+    'concurrency-solvers': { type: 'string', arg: 'KEY,KEY', default: 'ipm', help: 'concurrency: the solvers' },
+    rounds: { type: 'string', arg: 'K', default: '3', help: 'concurrency: rounds' },
+    out: { type: 'string', arg: 'DIR', default: '.bench', help: 'where projections.md and projections.json go' },
+  },
+} satisfies Command;
+
 export function parseOptions(argv: string[], built: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      families: { type: 'string', default: 'simplex,chain-box' },
-      sizes: { type: 'string', default: '1e5,1e6' },
-      solvers: { type: 'string' },
-      'time-limit': { type: 'string', default: '20' },
-      reps: { type: 'string', default: '3' },
-      parts: { type: 'string', default: 'forward,memory,concurrency' },
-      'memory-solvers': { type: 'string', default: 'ipm' },
-      'memory-large': { type: 'string', default: 'chain-box=2e6' },
-      'memory-large-solvers': { type: 'string', default: 'ipm,admm' },
-      'memory-time-limit': { type: 'string', default: '60' },
-      concurrency: { type: 'string', default: 'chain-box=4e5' },
-      'concurrency-solvers': { type: 'string', default: 'ipm' },
-      rounds: { type: 'string', default: '3' },
-      out: { type: 'string', default: '.bench' },
-    },
-  });
+  const { values } = parseCommand(command, argv);
   const solverList = (name: string, s: string) => {
-    const l = list(s);
-    for (const k of l) if (!built.includes(k)) throw new Error(`--${name}: solver ${k} is not built in (built: ${built.join(', ')})`);
+    const l = listFlag(s);
+    for (const k of l) if (!built.includes(k)) throw new UsageError(`--${name}: solver ${k} is not built in (built: ${built.join(', ')})`);
     return l;
   };
   // ipm first: the other solvers are there for comparison.
   const defaultSolvers = [...built].sort((a, b) => (a === 'ipm' ? -1 : b === 'ipm' ? 1 : 0));
-  const parts = list(values.parts!);
-  for (const p of parts) if (!['forward', 'memory', 'concurrency'].includes(p)) throw new Error(`--parts: unknown part ${p} (forward, memory, concurrency)`);
+  const parts = listFlag(values.parts);
+  for (const p of parts) if (!['forward', 'memory', 'concurrency'].includes(p)) throw new UsageError(`--parts: unknown part ${p} (forward, memory, concurrency)`);
   const o: Options = {
-    families: list(values.families!).map((f) => family('families', f)),
-    sizes: list(values.sizes!).map((n) => positive('sizes', n)),
+    families: listFlag(values.families).map((f) => family('families', f)),
+    sizes: listFlag(values.sizes).map((n) => positive('sizes', n)),
     solvers: values.solvers !== undefined ? solverList('solvers', values.solvers) : defaultSolvers,
-    timeLimit: positive('time-limit', values['time-limit']!),
-    reps: Math.round(positive('reps', values.reps!)),
+    timeLimit: positive('time-limit', values['time-limit']),
+    reps: Math.round(positive('reps', values.reps)),
     parts: new Set(parts as Array<'forward' | 'memory' | 'concurrency'>),
-    memorySolvers: solverList('memory-solvers', values['memory-solvers']!),
-    memoryLargeSolvers: solverList('memory-large-solvers', values['memory-large-solvers']!),
-    memoryTimeLimit: positive('memory-time-limit', values['memory-time-limit']!),
-    concurrency: problemSpec('concurrency', values.concurrency!),
-    concurrencySolvers: solverList('concurrency-solvers', values['concurrency-solvers']!),
-    rounds: Math.round(positive('rounds', values.rounds!)),
-    out: values.out!,
+    memorySolvers: solverList('memory-solvers', values['memory-solvers']),
+    memoryLargeSolvers: solverList('memory-large-solvers', values['memory-large-solvers']),
+    memoryTimeLimit: positive('memory-time-limit', values['memory-time-limit']),
+    concurrency: problemSpec('concurrency', values.concurrency),
+    concurrencySolvers: solverList('concurrency-solvers', values['concurrency-solvers']),
+    rounds: Math.round(positive('rounds', values.rounds)),
+    out: values.out,
   };
-  if (values['memory-large'] !== 'none') o.memoryLarge = problemSpec('memory-large', values['memory-large']!);
+  if (values['memory-large'] !== 'none') o.memoryLarge = problemSpec('memory-large', values['memory-large']);
   return o;
 }
 
@@ -808,9 +800,6 @@ if (require.main === module) {
   if (process.argv.includes('--child')) {
     child();
   } else {
-    main().catch((e) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    });
+    runScript(command, main);
   }
 }

@@ -1,7 +1,5 @@
 /**
- * npm run bench [-- --quick] [--families simplex,chain,...] [--solvers highs,admm]
- *   [--sizes family=a,b] [--time-limit 30] [--no-caps] [--no-peers] [--no-backward]
- *   [--backward-timeout 20] [--quadprog-max-n 500] [--out .bench]
+ * npm run bench [-- options]   (the options: `command` below, or --help)
  *
  * The embedded benchmark: problem families generated in memory (scripts/bench-families.ts,
  * nothing downloaded), each at a few sizes, solved by every diffqp solver built in, with, on
@@ -30,8 +28,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
+import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
 import { BenchProblem, FamilyName, familyNames, generate, uniform } from './bench-families';
@@ -115,46 +113,48 @@ interface Options {
   out: string;
 }
 
+export const command = {
+  name: 'bench',
+  run: 'npm run bench --',
+  synopsis: '[options]',
+  about: 'Generated problem families solved by every solver built in, beside the npm peers quadprog and highs\n(WebAssembly), and the backward methods; the report to stdout and --out (see scripts/bench.ts).',
+  flags: {
+    quick: { type: 'boolean', help: 'a few small sizes per family' },
+    families: { type: 'string', arg: 'F,F', help: `families to run (default: all of ${familyNames.join(', ')})` },
+    solvers: { type: 'string', arg: 'KEY,KEY', help: 'solvers to run (default: every one built in)' },
+    sizes: { type: 'string', arg: 'FAMILY=a,b', multiple: true, help: "a family's sizes (repeatable)" },
+    'time-limit': { type: 'string', arg: 'SECONDS', default: '30', help: 'time limit per solve' },
+    'backward-timeout': { type: 'string', arg: 'SECONDS', default: '20', help: 'time allowed to each backward child' },
+    'no-caps': { type: 'boolean', help: 'lift the size caps that keep the run under 10 minutes' },
+    'no-peers': { type: 'boolean', help: 'leave out quadprog and highs (WebAssembly)' },
+    'no-backward': { type: 'boolean', help: 'leave out the backward methods' },
+    'quadprog-max-n': { type: 'string', arg: 'N', help: 'run quadprog on every family up to this n' },
+    out: { type: 'string', arg: 'DIR', default: '.bench', help: 'where bench.md and bench.json go' },
+  },
+} satisfies Command;
+
 function parse(argv: string[]): Options {
   const built = availableSolvers().map((s) => s.key);
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      quick: { type: 'boolean', default: false },
-      families: { type: 'string' },
-      solvers: { type: 'string' },
-      sizes: { type: 'string', multiple: true },
-      'time-limit': { type: 'string', default: '30' },
-      'backward-timeout': { type: 'string', default: '20' },
-      'no-caps': { type: 'boolean', default: false },
-      'no-peers': { type: 'boolean', default: false },
-      'no-backward': { type: 'boolean', default: false },
-      'quadprog-max-n': { type: 'string' },
-      out: { type: 'string', default: '.bench' },
-    },
-  });
+  const { values: v } = parseCommand(command, argv);
   const o: Options = {
-    quick: v.quick!, families: [...familyNames], solvers: built, sizes: {}, timeLimit: Number(v['time-limit']),
-    backwardTimeout: Number(v['backward-timeout']), noCaps: v['no-caps']!, peers: !v['no-peers'], backward: !v['no-backward'], out: v.out!,
+    quick: v.quick, families: [...familyNames], solvers: built, sizes: {}, timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
+    backwardTimeout: numberFlag('backward-timeout', v['backward-timeout'], { above: 0 }), noCaps: v['no-caps'], peers: !v['no-peers'], backward: !v['no-backward'], out: v.out,
   };
   if (v.families !== undefined) {
-    const names = v.families.split(',').filter(Boolean);
-    for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new Error(`unknown family ${f} (known: ${familyNames.join(', ')})`);
+    const names = listFlag(v.families);
+    for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new UsageError(`--families: unknown family ${f} (known: ${familyNames.join(', ')})`);
     o.families = names as FamilyName[];
   }
   if (v.solvers !== undefined) {
-    o.solvers = v.solvers.split(',').filter(Boolean);
-    for (const s of o.solvers) if (!built.includes(s)) throw new Error(`solver ${s} is not built in (built: ${built.join(', ')})`);
+    o.solvers = listFlag(v.solvers);
+    for (const s of o.solvers) if (!built.includes(s)) throw new UsageError(`--solvers: solver ${s} is not built in (built: ${built.join(', ')})`);
   }
   for (const spec of v.sizes ?? []) {
     const [fam, list] = spec.split('=');
-    if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new Error('--sizes takes family=a,b,c');
-    o.sizes[fam as FamilyName] = list.split(',').map(Number);
+    if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new UsageError(`--sizes takes family=a,b,c (got '${spec}')`);
+    o.sizes[fam as FamilyName] = listFlag(list).map((n) => numberFlag('sizes', n, { min: 1 }));
   }
-  if (v['quadprog-max-n'] !== undefined) o.quadprogMaxN = Number(v['quadprog-max-n']);
-  if (!(o.timeLimit > 0)) throw new Error('--time-limit must be positive');
+  if (v['quadprog-max-n'] !== undefined) o.quadprogMaxN = numberFlag('quadprog-max-n', v['quadprog-max-n'], { min: 0 });
   return o;
 }
 
@@ -1140,9 +1140,6 @@ if (require.main === module) {
   if (process.argv.includes('--backward-child')) {
     void backwardChild();
   } else {
-    main().catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
+    runScript(command, main);
   }
 }

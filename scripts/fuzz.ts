@@ -1,5 +1,5 @@
 /**
- * npm run fuzz [-- --cases 100000 --seed 1 --jobs 2 --timeout 10 --json out.json]
+ * npm run fuzz [-- options]   (the options: `command` below, or --help)
  * npm run fuzz -- --replay <seed>
  *
  * Seeded fuzzing of the public API (the cases and their oracles: scripts/fuzz-cases.ts). Every
@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CaseResult, callOf, kindMarker, runCase, scratchVariable, trace } from './fuzz-cases';
+import { Command, listFlag, numberFlag, parseCommand, runScript } from '../lib/args';
 
 export interface FuzzOptions {
   first: number;
@@ -205,38 +206,37 @@ export function formatSummary(s: FuzzSummary, maxListed = 40): string {
   return out.join('\n');
 }
 
-function parseArgs(argv: string[]): { options: FuzzOptions; replay?: number; json?: string; failOn?: Set<string> } {
-  const options: FuzzOptions = { first: 1, cases: 100000, jobs: 2, timeout: 10, memory: 6 };
-  let replay: number | undefined;
-  let json: string | undefined;
-  let failOn: Set<string> | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const num = () => {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a non-negative number`);
-      return v;
-    };
-    if (a === '--cases') options.cases = num();
-    else if (a === '--seed') options.first = num();
-    else if (a === '--jobs') options.jobs = num();
-    else if (a === '--timeout') options.timeout = num();
-    else if (a === '--memory') options.memory = num();
-    else if (a === '--replay') replay = num();
-    else if (a === '--json') json = value();
-    else if (a === '--fail-on') failOn = new Set(value().split(','));
-    else throw new Error(`unknown argument ${a} (known: --cases, --seed, --jobs, --timeout, --memory, --replay, --json, --fail-on)`);
-  }
-  return { options, replay, json, failOn };
+export const command = {
+  name: 'fuzz',
+  run: 'npm run fuzz --',
+  synopsis: '[options]',
+  about: 'Seeded fuzzing of the public API, each case in a child process; prints counts per outcome and\nper call, and the seeds that failed. Exit status 1 when a case failed, 2 when the run could not.',
+  flags: {
+    cases: { type: 'string', arg: 'N', default: '100000', help: 'number of cases' },
+    seed: { type: 'string', arg: 'S', default: '1', help: 'seed of the first case (the others follow)' },
+    jobs: { type: 'string', arg: 'N', default: '2', help: 'child processes at once' },
+    timeout: { type: 'string', arg: 'SECONDS', default: '10', help: 'a case running longer is a hang' },
+    memory: { type: 'string', arg: 'GiB', default: '6', help: "a child's address-space limit (0: none, e.g. under ASan)" },
+    replay: { type: 'string', arg: 'SEED', help: 'run this one case, printing its input' },
+    json: { type: 'string', arg: 'FILE', help: 'write every result to FILE' },
+    'fail-on': { type: 'string', arg: 'OUTCOME,OUTCOME', help: 'only these outcomes set the exit status (e.g. crash)' },
+  },
+} satisfies Command;
+
+function parse(argv: string[]): { options: FuzzOptions; replay?: number; json?: string; failOn?: Set<string> } {
+  const { values: v } = parseCommand(command, argv);
+  const count = (flag: 'cases' | 'seed' | 'jobs' | 'timeout' | 'memory', text: string) => numberFlag(flag, text, { min: 0 });
+  const options: FuzzOptions = { first: count('seed', v.seed), cases: count('cases', v.cases), jobs: count('jobs', v.jobs), timeout: count('timeout', v.timeout), memory: count('memory', v.memory) };
+  return {
+    options,
+    ...(v.replay !== undefined ? { replay: numberFlag('replay', v.replay, { min: 0 }) } : {}),
+    ...(v.json !== undefined ? { json: v.json } : {}),
+    ...(v['fail-on'] !== undefined ? { failOn: new Set(listFlag(v['fail-on'])) } : {}),
+  };
 }
 
 async function main(): Promise<void> {
-  const { options, replay, json, failOn } = parseArgs(process.argv.slice(2));
+  const { options, replay, json, failOn } = parse(process.argv.slice(2));
   if (replay !== undefined) {
     // The same child machinery, so a crash or hang shows as one; then the case in this process for its details.
     const s = await runFuzz({ ...options, first: replay, cases: 1, jobs: 1, trace: true });
@@ -263,9 +263,5 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   if (process.argv.includes('--child')) childMain();
-  else
-    main().catch((e) => {
-      console.error(e);
-      process.exit(2);
-    });
+  else runScript(command, main, 2);
 }
