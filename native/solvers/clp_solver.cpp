@@ -551,7 +551,7 @@ SolverEntry ClpSolverEntry() {
   caps.limits.hessian = 1e15;
   caps.limits.matrix = 1e15;
   caps.limits.cost = 1e20;
-  caps.license = "EPL-2.0";
+  caps.license = "EPL-1.0";
   caps.version = "1.17.6";
   return {"clp", caps, [] { return std::unique_ptr<Solver>(new ClpSolver()); }};
 }

@@ -273,7 +273,7 @@ SolverEntry IpoptSolverEntry() {
   // Ipopt reads bounds beyond ±1e19 as infinite (nlp_lower/upper_bound_inf).
   caps.limits.bound = 1e19;
   caps.serialised = true;  // IpoptMutex(): MUMPS keeps global state
-  caps.license = "EPL-2.0";
+  caps.license = "EPL-1.0";
   caps.version = "3.11.9";
   return {"ipopt", caps, [] { return std::unique_ptr<Solver>(new IpoptSolver()); }};
 }
