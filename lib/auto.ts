@@ -22,8 +22,9 @@
  *    answer: the native layer keeps it only with a certificate it verified.
  * 4. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
  *    it on this class of problem is skipped (HiGHS's QP solver and Clp's QP primal poll
- *    nothing); with an AbortSignal, so is one that cannot be cancelled (availableSolvers()
- *    says which, per class, under `honours`).
+ *    nothing), and so is Ipopt from n + m ≥ 10⁵ (it polls once per iteration, and one of its
+ *    iterations on BOYD2 outlasted the budget by 83 s); with an AbortSignal, so is a solver that
+ *    cannot be cancelled (availableSolvers() says which, per class, under `honours`).
  *
  * Only solvers built into the binary are tried. The time limit is one budget for all attempts
  * (each gets what the earlier ones left). Every attempt is polished (Newton steps on the
@@ -51,6 +52,9 @@ export interface AutoLimits {
 
 type SolverHonours = Pick<NativeSolverInfo, 'key' | 'honours'>;
 
+/** n + m from which auto does not start Ipopt under a finite time limit (rule 4). */
+export const IPOPT_LIMITED_SIZE = 100_000;
+
 export function autoOrder(c: Canonical, available: readonly SolverHonours[], limits: AutoLimits = {}): string[] {
   const lp = c.P.nnz === 0;
   // Clp only for LPs: its QP primal can spin for good inside one iteration (docs/RELIABILITY.md).
@@ -59,6 +63,9 @@ export function autoOrder(c: Canonical, available: readonly SolverHonours[], lim
   const usable = (s: SolverHonours) =>
     !(limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && !s.honours.timeLimit[cls]) && !(limits.cancellable && !s.honours.cancellation[cls]);
   const keys = new Set(available.filter(usable).map((s) => s.key));
+  // Ipopt checks its limit once per iteration, and one iteration on a large problem can outlast
+  // the budget: on BOYD2 (n + m = 2.8·10⁵) it ran 83 s past the 53 s a 60 s limit left it.
+  if (limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && c.n + c.m >= IPOPT_LIMITED_SIZE) keys.delete('ipopt');
   return ['ipm', ...rest].filter((k) => keys.has(k));
 }
 

@@ -1,6 +1,7 @@
 /** solver 'auto': the order follows the problem's structure, and it falls back on failure. */
 import { strict as assert } from 'node:assert';
-import { autoOrder } from '../lib/auto';
+import { autoOrder, IPOPT_LIMITED_SIZE } from '../lib/auto';
+import { CscMatrix } from '../lib/sparse';
 import { toCanonical } from '../lib/problem';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import * as path from 'node:path';
@@ -48,6 +49,17 @@ describe("solver 'auto'", () => {
     // HiGHS's QP solver polls nothing: never started under a time limit.
     if (keys.includes('highs')) assert.equal(honours('highs', 'timeLimit', 'qp'), false);
     assert.deepEqual(autoOrder(toCanonical(qp), info, { timeLimit: Infinity }), autoOrder(toCanonical(qp), info));
+  });
+
+  it('does not start Ipopt on a problem of n + m ≥ 10⁵ under a finite time limit', () => {
+    const info = availableSolvers();
+    if (!info.some((s) => s.key === 'ipopt')) return;
+    const n = IPOPT_LIMITED_SIZE;
+    const big = toCanonical({ P: CscMatrix.identity(n), q: new Float64Array(n) });
+    assert.ok(autoOrder(big, info).includes('ipopt'), 'without a time limit');
+    assert.ok(!autoOrder(big, info, { timeLimit: 60 }).includes('ipopt'), 'with a time limit');
+    const small = toCanonical({ P: CscMatrix.identity(n - 1), q: new Float64Array(n - 1) });
+    assert.ok(autoOrder(small, info, { timeLimit: 60 }).includes('ipopt'), 'below the size');
   });
 
   it('tries every usable solver when none succeeds, and returns the best answer with all attempts', async () => {

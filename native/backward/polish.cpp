@@ -17,10 +17,13 @@ double Worst(const Result& r) {
 
 // One Newton step on the active set of r; returns false when the reduced system failed.
 // *factor gets the factorization of K it used.
-bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor) {
+// `least_squares`: whether a singular K may fall back to the QR (not under a time limit).
+bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor,
+                bool least_squares) {
   BackwardOptions opt;
   opt.eps_active = eps_active;
   *factor = ReducedKkt::Build(p, r.x.data(), r.y.data(), r.z.data(), opt);
+  (*factor)->AllowLeastSquares(least_squares);
   const ActiveSet& as = (*factor)->as;
   // Inactive multipliers are zero at the polished point.
   for (int32_t i = 0; i < p.m; i++)
@@ -88,7 +91,11 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
   for (int k = 0; k < steps; k++) {
     std::shared_ptr<const ReducedKkt> factor;
     try {
-      if (!NewtonStep(p, eps_active, trial, &factor)) break;
+      // The QR cannot be interrupted: under a finite time limit a singular K ends the polish
+      // (BOYD2 answered 90 s past a 60 s limit in a polish's QR).
+      const bool stepped = NewtonStep(p, eps_active, trial, &factor, !std::isfinite(s.time_limit));
+      if (factor) factor->AllowLeastSquares(true);  // the backward pass may still use it
+      if (!stepped) break;
     } catch (...) {
       break;  // a factorization failure leaves the solver's answer as it was
     }

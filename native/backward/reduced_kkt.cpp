@@ -328,7 +328,7 @@ std::vector<double> ReducedKkt::Solve(const std::vector<double>& rhs, double* re
   double relative = ldl_relative;  // of the answer returned
   if (how) *how = singular && !(ldl_relative <= 1e-10) ? How::kRegularised : How::kSolved;
   std::unique_lock<std::mutex> lock(qr_mutex_, std::defer_lock);
-  if (singular && !(ldl_relative <= 1e-10)) {
+  if (singular && least_squares_allowed_ && !(ldl_relative <= 1e-10)) {
     lock.lock();
     if (!qr_attempted_) FactorLeastSquares();
   }

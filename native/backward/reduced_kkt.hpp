@@ -42,6 +42,9 @@ class ReducedKkt {
   // answer it is.
   enum class How { kSolved, kLeastSquares, kRegularised };  // kRegularised: inconsistent, no QR
   std::vector<double> Solve(const std::vector<double>& rhs, double* relative_residual, How* how = nullptr) const;
+  // Whether Solve may build the least-squares QR (it cannot be interrupted and can cost far more
+  // than a solve: a polish under a finite time limit turns it off while it owns the factor).
+  void AllowLeastSquares(bool allow) const { least_squares_allowed_ = allow; }
 
   // True when this factorization answers for (p, opt): same shape and active-set tolerance.
   // The caller vouches that x, y, z and the values of p are those it was built from.
@@ -67,6 +70,7 @@ class ReducedKkt {
   std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;  // under qr_mutex_
 
   BackwardOptions options_;  // the active-set rules it was built with
+  mutable bool least_squares_allowed_ = true;
   int64_t nnz_P_ = 0, nnz_A_ = 0;
   std::vector<int32_t> Kp_, Ki_, diag_;
   std::vector<double> Kx_;  // true values, full symmetric pattern
