@@ -46,15 +46,20 @@ function standard(): StandardProblem {
   return { form: 'standard', P, q, G: A, h: f64([2]) };
 }
 
+/** Asserts that e is a QpError with this code and field (and message pattern). */
+function checkError(e: unknown, code: string, field: string | undefined, pattern?: RegExp): QpError {
+  assert.ok(e instanceof QpError, `expected a QpError, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  assert.equal(e.field, field, e.message);
+  if (pattern) assert.match(e.message, pattern);
+  return e;
+}
+
 function expectCode(fn: () => unknown, code: string, field: string | undefined, pattern?: RegExp): QpError {
   try {
     fn();
   } catch (e) {
-    assert.ok(e instanceof QpError, `expected a QpError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.field, field, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
+    return checkError(e, code, field, pattern);
   }
   assert.fail(`expected ${code}, nothing was thrown`);
 }
@@ -63,11 +68,7 @@ async function expectCodeAsync(fn: () => Promise<unknown>, code: string, field: 
   try {
     await fn();
   } catch (e) {
-    assert.ok(e instanceof QpError, `expected a QpError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.field, field, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
+    return checkError(e, code, field, pattern);
   }
   assert.fail(`expected ${code}, nothing was thrown`);
 }
