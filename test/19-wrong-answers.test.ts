@@ -316,3 +316,17 @@ describe('wrong answers: large optimal duals are no Farkas certificate', () => {
     });
   }
 });
+
+describe('wrong answers: Ipopt kept from entries it cannot take', () => {
+  // Fuzz seed 47994: one A entry of −1e200 on a 5-variable QP made Ipopt run on past a 1 s
+  // limit for good (1e150 still failed at once): its limit is 1e150, and auto skips it.
+  it('|A_ij| = 1e200: ERR_QP_OUT_OF_RANGE for ipopt, and auto answers without it', function () {
+    if (!availableSolvers().some((s) => s.key === 'ipopt')) this.skip();
+    const A = new CscMatrix(1, 2, Int32Array.of(0, 1, 2), Int32Array.of(0, 0), Float64Array.of(1, -1e200));
+    const problem = { P: CscMatrix.identity(2), q: Float64Array.of(1, 1), A, l: Float64Array.of(-1), u: Float64Array.of(1) };
+    assert.throws(() => solveSync(problem, { solver: 'ipopt', timeLimit: 1 }), (e: unknown) =>
+      e instanceof QpError && e.code === ErrorCode.OUT_OF_RANGE && e.field === 'A.values' && e.index === 1);
+    const sol = solveSync(problem, { solver: 'auto', timeLimit: 1 });
+    assert.ok(sol.attempts!.some((a) => a.solver === 'ipopt' && a.status === 'skipped'), JSON.stringify(sol.attempts));
+  });
+});

@@ -272,6 +272,10 @@ SolverEntry IpoptSolverEntry() {
   caps.infeasibility_certificate = false;
   // Ipopt reads bounds beyond ±1e19 as infinite (nlp_lower/upper_bound_inf).
   caps.limits.bound = 1e19;
+  // |A_ij| of 1e200 made Ipopt run on past a 1 s limit for good (fuzz seed 47994; 1e150 fails
+  // at once): products of such entries overflow inside it.
+  caps.limits.matrix = 1e150;
+  caps.limits.hessian = 1e150;
   caps.serialised = true;  // IpoptMutex(): MUMPS keeps global state
   caps.license = "EPL-1.0";
   caps.version = "3.11.9";
