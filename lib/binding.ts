@@ -82,6 +82,12 @@ export interface NativeSolverInfo {
   honours: { timeLimit: { lp: boolean; qp: boolean }; cancellation: { lp: boolean; qp: boolean } };
 }
 
+/** A solver built as a plugin whose shared object did not load, and the loader's reason. */
+export interface UnavailableSolver {
+  key: string;
+  reason: string;
+}
+
 export interface NativeCancelToken {
   readonly __brand: 'CancelToken';
 }
@@ -95,6 +101,8 @@ export interface Binding {
   /** The result of a solve whose time limit ran out while it was queued (status timeLimit, never ran). */
   timeLimitWhileQueued(problem: NativeProblem, options: NativeOptions): NativeResult;
   solvers(): NativeSolverInfo[];
+  /** The plugins (ipopt, clp) that could not be loaded: missing from solvers(), with the reason. */
+  unavailableSolvers(): UnavailableSolver[];
   /** Test hook: throws an ERR_QP_NATIVE error from native code. */
   throwNativeForTest(): never;
 }

@@ -11,8 +11,8 @@
  */
 export { CscMatrix, Triangle } from './sparse';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
-export { solve, solveSync, availableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
-export { PolishInfo, NativeSolverInfo } from './binding';
+export { solve, solveSync, availableSolvers, unavailableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
+export { PolishInfo, NativeSolverInfo, UnavailableSolver } from './binding';
 export { Attempt } from './auto';
 export { SolveStatus, solveStatuses } from './status';
 export {

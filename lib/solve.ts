@@ -3,7 +3,7 @@
  * arrays to the native solver (async on the libuv threadpool), wrap the result.
  */
 import { types } from 'node:util';
-import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError } from './binding';
+import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError, UnavailableSolver } from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
@@ -392,4 +392,14 @@ async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal |
 /** The solvers built into this binary, with their capabilities. */
 export function availableSolvers(): SolverInfo[] {
   return binding().solvers();
+}
+
+/**
+ * The solvers this build has as plugins (ipopt, clp) whose shared object could not be loaded
+ * (a library it needs is missing, say), with the loader's reason. They are absent from
+ * availableSolvers(), `auto` never tries them, and asking for one by key throws
+ * ERR_QP_SOLVER_UNAVAILABLE with the reason. Empty when every solver loaded.
+ */
+export function unavailableSolvers(): UnavailableSolver[] {
+  return binding().unavailableSolvers();
 }

@@ -270,6 +270,20 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
   return list;
 }
 
+// The plugins that did not load: [{ key, reason }] (solver.hpp: UnavailableSolvers).
+Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (const auto& missing : UnavailableSolvers()) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("key", missing.key);
+    o.Set("reason", missing.reason);
+    list.Set(k++, o);
+  }
+  return list;
+}
+
 }  // namespace
 
 
@@ -280,6 +294,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("timeLimitWhileQueued", Napi::Function::New(env, TimeLimitWhileQueued, "timeLimitWhileQueued"));
   exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
+  exports.Set("unavailableSolvers", Napi::Function::New(env, UnavailableSolversJs, "unavailableSolvers"));
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
   RegisterDifferentiate(env, exports);
   return exports;

@@ -8,20 +8,17 @@
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
 #include "certificate_search.hpp"
+#include "plugins.hpp"
 #include "solver.hpp"
 #include "timer.hpp"
 
 namespace diffqp {
 
-// Each solver file defines its entry; which ones exist is decided by CMake.
+// Each built-in solver file defines its entry; which ones exist is decided by the build
+// (native/sources.json). Ipopt and Clp are plugins (plugins.cpp), loaded when the registry is
+// first asked for.
 #ifdef DIFFQP_WITH_HIGHS
 SolverEntry HighsSolverEntry();
-#endif
-#ifdef DIFFQP_WITH_IPOPT
-SolverEntry IpoptSolverEntry();
-#endif
-#ifdef DIFFQP_WITH_CLP
-SolverEntry ClpSolverEntry();
 #endif
 #ifdef DIFFQP_WITH_ADMM
 SolverEntry AdmmSolverEntry();
@@ -30,17 +27,35 @@ SolverEntry AdmmSolverEntry();
 SolverEntry IpmSolverEntry();
 #endif
 
-const std::vector<SolverEntry>& SolverRegistry() {
-  static const std::vector<SolverEntry> entries = [] {
-    std::vector<SolverEntry> e;
+namespace {
+
+struct Registry {
+  std::vector<SolverEntry> entries;
+  std::vector<UnavailableSolver> unavailable;
+};
+
+// A plugin that does not load is listed with the loader's reason; the others go on working.
+void AddPlugin(Registry& r, const char* key) {
+  PluginLoad load = LoadSolverPlugin(key);
+  if (load.loaded) {
+    r.entries.push_back(load.entry);
+  } else {
+    r.unavailable.push_back({key, std::move(load.reason)});
+  }
+}
+
+const Registry& TheRegistry() {
+  static const Registry registry = [] {
+    Registry r;
+    std::vector<SolverEntry>& e = r.entries;
 #ifdef DIFFQP_WITH_HIGHS
     e.push_back(HighsSolverEntry());
 #endif
 #ifdef DIFFQP_WITH_IPOPT
-    e.push_back(IpoptSolverEntry());
+    AddPlugin(r, "ipopt");
 #endif
 #ifdef DIFFQP_WITH_CLP
-    e.push_back(ClpSolverEntry());
+    AddPlugin(r, "clp");
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
@@ -56,10 +71,16 @@ const std::vector<SolverEntry>& SolverRegistry() {
     e.push_back(IpmSolverEntry());
     e.back().capabilities.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
 #endif
-    return e;
+    return r;
   }();
-  return entries;
+  return registry;
 }
+
+}  // namespace
+
+const std::vector<SolverEntry>& SolverRegistry() { return TheRegistry().entries; }
+
+const std::vector<UnavailableSolver>& UnavailableSolvers() { return TheRegistry().unavailable; }
 
 const SolverEntry& FindSolver(const std::string& key) {
   std::string known;
@@ -67,6 +88,13 @@ const SolverEntry& FindSolver(const std::string& key) {
     if (key == entry.key) return entry;
     known += known.empty() ? "" : ", ";
     known += entry.key;
+  }
+  for (const auto& missing : UnavailableSolvers()) {
+    if (key == missing.key) {
+      throw QpError(code::kSolverUnavailable,
+                    "options.solver: solver '" + key + "' is unavailable: its plugin did not load (" + missing.reason + "); available: " + known,
+                    "options.solver");
+    }
   }
   throw QpError(code::kSolverUnavailable, "options.solver: unknown or unavailable solver '" + key + "' (available: " + known + ")",
                 "options.solver");

@@ -1,6 +1,8 @@
 // One interface for every forward solver, and the registry of those built into this binary.
-// Adding a solver: one <key>_solver.cpp implementing Solver, one line in registry.cpp.
+// Adding a solver: one <key>_solver.cpp implementing Solver, one line in registry.cpp, its
+// sources in native/sources.json (builtin_solvers, or plugins for one with its own libraries).
 #pragma once
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +50,23 @@ struct SolverEntry {
   std::unique_ptr<Solver> (*create)();
 };
 
+// The solvers that can run: those built into the addon and the plugins that loaded.
 const std::vector<SolverEntry>& SolverRegistry();
+
+// A solver built as a plugin whose shared object could not be loaded (a library it needs is
+// missing, say): it is absent from SolverRegistry(), and `reason` is the loader's message.
+struct UnavailableSolver {
+  std::string key;
+  std::string reason;
+};
+const std::vector<UnavailableSolver>& UnavailableSolvers();
+
+// An optional solver with libraries of its own (Ipopt, Clp) is a shared object diffqp_<key>.so
+// beside the addon that exports one function under this name (plugin_entry.cpp): it returns
+// the solver's entry, or null when the caller's SolverEntry has another size (another build).
+// The entry lives as long as the process (plugins are never unloaded).
+constexpr const char* kPluginSymbol = "diffqp_solver_plugin_v1";
+using PluginEntryFunction = const SolverEntry* (*)(std::size_t entry_size);
 // The entry for `key`; throws QpError(ERR_QP_SOLVER_UNAVAILABLE) naming the known keys.
 const SolverEntry& FindSolver(const std::string& key);
 
