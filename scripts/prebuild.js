@@ -1,17 +1,45 @@
-// Copies the cmake-js build into prebuildify's layout (prebuilds/<platform>-<arch>/),
-// where node-gyp-build looks first. One build system (CMake), one layout for loaders.
+// npm run prebuild: the prebuilt binary for this platform in prebuilds/<platform>-<arch>/, where
+// node-gyp-build finds it. prebuildify (N-API, stripped, tagged glibc) runs node-gyp over
+// binding.gyp, which compiles what native/sources.json lists (as CMake does); then
+// scripts/bundle-libs.js copies the shared libraries it needs beside it and checks with ldd
+// that nothing but the C/C++ runtime is taken from the machine.
+// node-gyp rebuild starts by deleting ./build, where cmake-js builds (npm run build:native):
+// it runs in a staging folder, build-gyp/, instead.
 'use strict';
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const built = path.join(root, 'build', 'Release', 'diffqp.node');
-if (!fs.existsSync(built)) {
-  console.error(`prebuild: ${built} is missing; run npm run build:native first`);
-  process.exit(1);
+const stage = path.join(root, 'build-gyp');
+const tuple = `${process.platform}-${process.arch}`;
+
+function step(what, cmd, args, options = {}) {
+  console.log(`prebuild: ${what}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...options });
+  if (r.status !== 0) {
+    console.error(`prebuild: ${what} failed${r.error ? ` (${r.error.message})` : ''}`);
+    process.exit(1);
+  }
 }
-const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-fs.mkdirSync(dir, { recursive: true });
-const target = path.join(dir, 'diffqp.napi.node');
-fs.copyFileSync(built, target);
-console.log(`prebuild: ${path.relative(root, target)}`);
+
+// The files binding.gyp reads, and the dependencies it runs (node-addon-api, node-gyp).
+fs.rmSync(stage, { recursive: true, force: true });
+fs.mkdirSync(path.join(stage, 'scripts'), { recursive: true });
+for (const f of ['binding.gyp', 'package.json', 'native', 'scripts/sources.js']) fs.cpSync(path.join(root, f), path.join(stage, f), { recursive: true });
+fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'));
+
+// node-gyp would download Node's headers; the ones installed with node serve (N-API only).
+const env = { ...process.env };
+const nodeDir = path.resolve(path.dirname(process.execPath), '..');
+if (!env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'common.gypi'))) env.npm_config_nodedir = nodeDir;
+
+const prebuildify = require.resolve('prebuildify/bin.js');
+step('prebuildify --napi --strip --tag-libc (node-gyp over binding.gyp)', process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc'], { cwd: stage, env });
+
+const out = path.join(root, 'prebuilds', tuple);
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.cpSync(path.join(stage, 'prebuilds', tuple), out, { recursive: true });
+step('bundling the shared libraries', process.execPath, [path.join(__dirname, 'bundle-libs.js'), out], { cwd: root });
+console.log(`prebuild: ${path.relative(root, out)}: ${fs.readdirSync(out).sort().join(' ')}`);
