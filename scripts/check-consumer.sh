@@ -7,8 +7,9 @@
 #
 # Offline: npm installs from the tarball and its cache only (--offline), TypeScript and
 # @types/node are linked from this repository's node_modules. No native build: install scripts
-# are skipped and this repository's addon (build/Release/diffqp.node, `npm run build:native`) is
-# copied into the installed package, where node-gyp-build finds it as it would a prebuild.
+# are skipped and this repository's addon (build/Release/diffqp.node and its solver plugins,
+# `npm run build:native`) is copied into the installed package, where node-gyp-build finds it as
+# it would a prebuild.
 # DIFFQP_CONSUMER_KEEP=1 keeps the temporary project and prints its path.
 set -euo pipefail
 
@@ -56,7 +57,8 @@ mkdir -p "$project/node_modules"
 done
 (cd "$project" && npm install --offline --no-audit --no-fund --ignore-scripts --silent "$tarball")
 mkdir -p "$project/node_modules/diffqp/build/Release" "$project/node_modules/@types"
-cp "$addon" "$project/node_modules/diffqp/build/Release/"
+# The solver plugins (diffqp_ipopt.so, diffqp_clp.so) live beside the addon, which loads them.
+cp "$addon" "$root"/build/Release/diffqp_*.so "$project/node_modules/diffqp/build/Release/"
 ln -s "$root/node_modules/typescript" "$project/node_modules/typescript"
 ln -s "$root/node_modules/@types/node" "$project/node_modules/@types/node"
 step "installed into a fresh project"

@@ -29,7 +29,7 @@ asan() {
   rm -rf "$asan_root"
   mkdir -p "$asan_root/build/Release"
   cp -r dist "$asan_root/dist"
-  cp build-asan/Release/diffqp.node "$asan_root/build/Release/"
+  cp build-asan/Release/diffqp.node build-asan/Release/diffqp_*.so "$asan_root/build/Release/"
   ln -s "$root/node_modules" "$asan_root/node_modules"
   cp package.json "$asan_root/"
   local libasan
