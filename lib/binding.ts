@@ -120,7 +120,7 @@ export function loadBinding(root: string): Binding {
   } catch (e) {
     throw new QpError(
       ErrorCode.ADDON_LOAD,
-      `diffqp: the native addon could not be loaded from ${root} (${(e as Error).message}). Run \`npm run setup\` to build it.`,
+      `diffqp: the native addon could not be loaded from ${root} (${(e as Error).message}). Build it from source: \`npx diffqp setup\` in your project (\`npm run setup\` in a clone of diffqp).`,
     );
   }
 }

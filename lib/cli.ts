@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 /**
  * diffqp command line (the package's bin; `npx diffqp --help`): solve QPS/MPS files and print
- * what happened, profile the solvers on one file, list the solvers built in.
+ * what happened, profile the solvers on one file, list the solvers built in (and those whose
+ * plugin did not load), build the addon from source where no prebuild fits (setup).
  *
  * Exit status: 0 when every file was read and every solve ran (an infeasible or inaccurate
  * outcome is a result, not a failure); 1 when a file could not be read or parsed or a solve
  * threw (each says so in one line on stderr, and the other files are still solved); 2 for a
  * command line that cannot run (an unknown option or command, a bad value).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, listFlag, numberFlag, parseCommand, reportUsage, UsageError } from './args';
 import { readQps, QpsProblem } from './qps';
-import { availableSolvers, solve, Solution } from './solve';
+import { availableSolvers, solve, Solution, unavailableSolvers } from './solve';
 import { QpError } from './errors';
 
 const fileArg = '<file.QPS[.gz]|file.MPS[.gz]>';
@@ -48,14 +50,27 @@ const profileCommand = {
 const solversCommand = {
   name: 'diffqp solvers',
   synopsis: '[options]',
-  about: 'Lists the solvers built into this binary, their versions, licences and what they honour.',
+  about:
+    'Lists the solvers built into this binary, their versions, licences and what they honour, then\n' +
+    'any solver whose plugin did not load, with the reason (--json: the available ones only).',
   flags: { json: { type: 'boolean', help: 'as JSON' } },
+} satisfies Command;
+
+const setupCommand = {
+  name: 'diffqp setup',
+  synopsis: '[--help]',
+  about:
+    'Makes the native addon of this installed package: the Debian packages it links against (as root;\n' +
+    'otherwise it prints the apt-get line to run as root), HiGHS built once into ~/.cache/diffqp, then\n' +
+    'the addon from source (cmake-js). Needed only where no prebuilt binary matches (scripts/setup.sh).',
+  flags: {},
 } satisfies Command;
 
 const commands: Record<string, { command: Command; run: (argv: string[]) => Promise<number> }> = {
   solve: { command: solveCommand, run: solveFiles },
   profile: { command: profileCommand, run: profile },
   solvers: { command: solversCommand, run: listSolvers },
+  setup: { command: setupCommand, run: setup },
 };
 
 const topCommand = {
@@ -201,8 +216,21 @@ async function listSolvers(argv: string[]): Promise<number> {
     // console.table shows nested objects as [Object]: the per-class promises as lp/qp.
     const perClass = (h: { lp: boolean; qp: boolean }) => `${h.lp}/${h.qp}`;
     console.table(solvers.map(({ honours, ...s }) => ({ ...s, 'timeLimit lp/qp': perClass(honours.timeLimit), 'cancellation lp/qp': perClass(honours.cancellation) })));
+    for (const { key, reason } of unavailableSolvers()) console.log(`${key}: unavailable (its plugin did not load: ${reason})`);
   }
   return 0;
+}
+
+/** Runs the package's own scripts/setup.sh (it never loads the addon, which may not exist yet). */
+async function setup(argv: string[]): Promise<number> {
+  parseCommand(setupCommand, argv);
+  const script = path.join(__dirname, '..', '..', 'scripts', 'setup.sh');
+  const r = spawnSync('bash', [script], { stdio: 'inherit' });
+  if (r.error) {
+    process.stderr.write(`diffqp setup: bash could not run ${script} (${r.error.message})\n`);
+    return 1;
+  }
+  return r.status ?? 1;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,8 @@
 # One-command set-up from a fresh Debian 12 machine, idempotent (a second run takes seconds):
 #   1. the Debian packages diffqp links against (only those missing),
 #   2. HiGHS from Debian's source package, built once into a cache outside the clone,
-#   3. npm dependencies, 4. the native addon and the TypeScript build.
+#   3. in a clone (npm run setup): npm dependencies, the native addon and the TypeScript build;
+#      in an installed package (npx diffqp setup, tsconfig.json is not shipped): the addon only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,15 @@ fi
 
 # HiGHS's build needs the Debian signing keyring (present on Debian by default).
 bash scripts/setup-highs.sh
+
+if [[ ! -f tsconfig.json ]]; then
+  # An installed package (node_modules/diffqp): its dependencies and dist/ are there already.
+  echo "setup: building the addon from source (cmake-js)"
+  rm -rf build
+  node scripts/install.js
+  node -e "const d=require('./dist/lib');console.log('setup: ready; solvers:', d.availableSolvers().map(s=>s.key).join(', '))"
+  exit 0
+fi
 
 echo "setup: npm dependencies"
 npm install --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -25,6 +25,7 @@ import type {
   QpsProblem,
   QpsStats,
   Solution,
+  UnavailableSolver,
 } from '../lib';
 import { dense, denseLower, f64 } from './helpers';
 
@@ -82,7 +83,7 @@ describe('public API', () => {
   });
 
   it('the README functions are exported and callable', () => {
-    for (const name of ['solve', 'solveSync', 'differentiate', 'differentiateSync', 'jvp', 'jvpSync', 'readQps', 'readQpsSync', 'parseQps', 'availableSolvers', 'toCanonical', 'problemForm'] as const) {
+    for (const name of ['solve', 'solveSync', 'differentiate', 'differentiateSync', 'jvp', 'jvpSync', 'readQps', 'readQpsSync', 'parseQps', 'availableSolvers', 'unavailableSolvers', 'toCanonical', 'problemForm'] as const) {
       assert.equal(typeof entry[name], 'function', name);
     }
     assert.equal(entry.ErrorCode.NOT_DIFFERENTIABLE, 'ERR_QP_NOT_DIFFERENTIABLE');
@@ -145,4 +146,4 @@ describe('public API', () => {
 });
 
 // Types exported for signatures, named here so that a removed export fails the build of this file.
-export type PublicTypes = [ActiveSetOptions, Attempt, DataArrays, JvpOptions, NativeSolverInfo, PolishInfo, QpErrorDetails, QpsFormat, QpsOptions];
+export type PublicTypes = [ActiveSetOptions, Attempt, DataArrays, JvpOptions, NativeSolverInfo, PolishInfo, QpErrorDetails, QpsFormat, QpsOptions, UnavailableSolver];
