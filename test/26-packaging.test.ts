@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { availableSolvers, unavailableSolvers } from '../lib/solve';
+import { ErrorCode, QpError } from '../lib/errors';
+import { availableSolvers, solveSync, unavailableSolvers } from '../lib/solve';
+import { CscMatrix } from '../lib/sparse';
 
 const root = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -92,6 +94,16 @@ describe('packaging: solvers that degrade', function () {
     const keys = availableSolvers().map((s) => s.key);
     assert.deepEqual(keys, ['highs', 'ipopt', 'clp', 'admm', 'ipm']);
     assert.deepEqual(unavailableSolvers(), []);
+  });
+
+  it('a QpError thrown inside a plugin reaches JavaScript with its code (not as ERR_QP_NATIVE)', () => {
+    // clp_solver.cpp, in diffqp_clp.so, throws it; the addon catches it as a diffqp::QpError.
+    const P = CscMatrix.fromDense([[2, 0], [0, 2]], { triangle: 'lower' });
+    const problem = { P, q: Float64Array.of(-2, -5), A: CscMatrix.fromDense([[1, 1]]), l: Float64Array.of(-Infinity), u: Float64Array.of(1) };
+    assert.throws(
+      () => solveSync(problem, { solver: 'clp', solverOptions: { no_such_option: 1 } }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && /not a Clp option/.test(e.message),
+    );
   });
 
   it('Ipopt library missing: ipopt is unavailable with the loader message, the other four solve', () => {
