@@ -496,15 +496,19 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
   let gap = 0;
   let gapScale = 1;
   const absAx = p.A ? absValues(p.A).multiply(abs(s.x)) : new Float64Array(0);
-  // `size`: of the terms summed into v before they cancel (|A||x| for a row).
-  const bound = (v: number, lo: number, hi: number, w: number, size = Math.abs(v)) => {
-    const scale = 1 + size + (Number.isFinite(lo) ? Math.abs(lo) : 0) + (Number.isFinite(hi) ? Math.abs(hi) : 0);
+  // `size`: of the terms summed into v before they cancel (|A||x| for a row); `floor`: as for
+  // the dual below, 1e-2 of the largest row's size (the solved test is norm-wise over rows:
+  // one row of 3e14 lets another of O(1) miss by 1e-2 at epsRel 1e-6, fuzz seed 84005).
+  let rowFloor = 0;
+  for (let i = 0; i < m; i++) rowFloor = Math.max(rowFloor, 1e-2 * absAx[i]!);
+  const bound = (v: number, lo: number, hi: number, w: number, size = Math.abs(v), floor = 0) => {
+    const scale = 1 + size + floor + (Number.isFinite(lo) ? Math.abs(lo) : 0) + (Number.isFinite(hi) ? Math.abs(hi) : 0);
     worst = Math.max(worst, (v - hi) / scale, (lo - v) / scale);
     const term = w > 0 ? hi * w : w < 0 ? lo * w : 0;
     gap += term;
     gapScale = Math.max(gapScale, Math.abs(term));
   };
-  for (let i = 0; i < m; i++) bound(Ax[i]!, p.l ? p.l[i]! : -Infinity, p.u ? p.u[i]! : Infinity, s.y[i]!, absAx[i]!);
+  for (let i = 0; i < m; i++) bound(Ax[i]!, p.l ? p.l[i]! : -Infinity, p.u ? p.u[i]! : Infinity, s.y[i]!, absAx[i]!, rowFloor);
   let dualScale = 0;
   for (let j = 0; j < n; j++) dualScale = Math.max(dualScale, absPx[j]!, Math.abs(p.q[j]!), absATy[j]!, Math.abs(s.z[j]!));
   for (let j = 0; j < n; j++) {
