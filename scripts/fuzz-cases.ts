@@ -818,11 +818,11 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
   let validity = 'valid' as Validity;
   let what = 'seeds';
   const use = (v: Validity) => (validity = worst(validity, v));
-  /** A seed of the wrong length or type, with a NaN, or extreme but finite (then 'either'). */
+  /** A seed of the wrong length or type, with a NaN, extreme but finite (then 'either'), or a plain array (valid: copied). */
   const brokenSeed = (len: number): unknown => {
     const k = r.int(0, 4);
     // A NaN or an extreme value at index 0 of an empty seed is no change at all.
-    if (len > 0 || k < 2 || k === 3) use(k === 4 ? 'either' : 'invalid');
+    if (k !== 1 && (len > 0 || k === 0 || k === 3)) use(k === 4 ? 'either' : 'invalid');
     what = `brokenSeed${k}`;
     return [new Float64Array(len + 1), Array.from(seed(len)), Float64Array.from(seed(len), (x, i) => (i === 0 ? NaN : x)), null, Float64Array.from(seed(len), (x, i) => (i === 0 ? r.pick([1e308, -1e308, 1e200]) : x))][k];
   };
