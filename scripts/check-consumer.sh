@@ -49,6 +49,14 @@ async function main(): Promise<void> {
   const explicit = await differentiate(problem, plain, { dx: Float64Array.of(1, 0) });
   near('dq (problem passed)', explicit.dq!, [-0.25, 0.25], 1e-4);
 
+  // Plain arrays for vectors and seeds, a structuredClone'd matrix, CscMatrix.from: the same answer.
+  const cloned: CscMatrixLike = structuredClone(A);
+  const like: Problem = { P: CscMatrix.from({ ...P, colPtr: [0, 1, 2], rowIdx: [0, 1], values: [2, 2] }), q: [-2, -5], A: cloned, u: [1] };
+  const fromPlain = solveSync(like, { differentiable: true });
+  near('x (plain arrays)', fromPlain.x, [-0.25, 1.25]);
+  near('dq (plain arrays)', differentiateSync(fromPlain, { dx: [1, 0] }).dq!, [-0.25, 0.25]);
+  fromPlain.dispose();
+
   // min x1 + 2 x2 + ½(x1² + x2²)  s.t.  x1 + x2 ≥ 1, x ≥ 0   →   x = (1, 0), objective 1.5.
   const qps = ['NAME QPSTEST', 'ROWS', ' N  obj', ' G  c1', 'COLUMNS', '    x1  obj  1  c1  1', '    x2  obj  2  c1  1',
     'RHS', '    rhs  c1  1', 'QUADOBJ', '    x1  x1  1', '    x2  x2  1', 'ENDATA', ''].join('\n');
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
 EOF
 }
 {
-  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, Gradients, parseQps, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { availableSolvers, CscMatrix, CscMatrixLike, differentiate, differentiateSync, ErrorCode, Gradients, parseQps, Problem, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
   echo "import { join } from 'node:path';"
@@ -78,7 +86,7 @@ EOF
 } >"$project/src/consumer.cts"
 cp "$project/src/consumer.cts" "$project/src/consumer-node10.ts"
 {
-  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, type Gradients, parseQps, QpError, type QpsProblem, readQps, type Solution, type SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { availableSolvers, CscMatrix, type CscMatrixLike, differentiate, differentiateSync, ErrorCode, type Gradients, parseQps, type Problem, QpError, type QpsProblem, readQps, type Solution, type SolverInfo, solve, solveSync } from 'diffqp';"
   echo "import { createRequire } from 'node:module';"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
