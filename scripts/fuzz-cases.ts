@@ -623,10 +623,12 @@ function judgeFinite(what: string, values: Record<string, unknown>): Verdict {
 
 // ---- QPS text --------------------------------------------------------------------------------------
 
-const mmDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros');
+// From test/fixtures, which every clone has: the cases of a seed do not depend on whether the
+// whole set is on the machine.
+const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures');
 const smallMm = ['HS21', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76', 'HS118', 'HS268', 'GENHS28', 'TAME', 'LOTSCHD', 'QAFIRO', 'DUALC1', 'QADLITTL'];
 
-/** Our own small QPS problem, for when the Maros–Meszaros folder is absent. */
+/** Our own small QPS problem, beside the Maros–Meszaros ones. */
 const ownQps = `NAME          FUZZQP
 ROWS
  N  COST
@@ -663,7 +665,7 @@ function fixtures(): { name: string; text: string }[] {
   if (!qpsTexts) {
     qpsTexts = [{ name: 'FUZZQP', text: ownQps }];
     for (const name of smallMm) {
-      const file = path.join(mmDir, `${name}.QPS.gz`);
+      const file = path.join(fixturesDir, `${name}.QPS.gz`);
       if (existsSync(file)) qpsTexts.push({ name, text: gunzipSync(readFileSync(file)).toString('utf8') });
     }
   }
