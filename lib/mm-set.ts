@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { QpError, ErrorCode } from './errors';
+import { ErrorCode, QpError } from './errors';
 
 /** The environment variable naming a folder with the set's NAME.QPS.gz files and index.csv. */
 export const MM_DIR_ENV = 'DIFFQP_MM_DIR';
