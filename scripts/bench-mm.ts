@@ -1,7 +1,7 @@
 /**
  * npm run bench:mm -- [--dir <folder of .QPS/.QPS.gz>] [options]   (the options: `command` below, or --help)
  *
- * Runs every problem with every solver, measures the METHODS.md §3 residuals, and writes
+ * Runs every problem with every solver, measures the docs/METHODS.md §3 residuals, and writes
  *   <out>/results.jsonl  one row per (problem, solver): status, residuals, times, success at
  *                        each tolerance. The run is resumable: rows already there are kept
  *                        when they were made with the same tolerance, repetitions and
@@ -274,7 +274,7 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   const extras = [o.polish ? 'polish on' : '', o.repetitions > 1 ? `median of ${o.repetitions} forward solves` : '', o.backward ? `backward ${o.backward}` : ''].filter(Boolean);
   lines.push(`# Maros–Meszaros benchmark (${problems.length} problems, solver tolerance ${o.tol} = ${tol}, time limit ${o.timeLimit} s${extras.map((e) => `, ${e}`).join('')})`);
   lines.push('');
-  lines.push('Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.');
+  lines.push('Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (docs/METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.');
   lines.push('');
   lines.push('| solver | problems | success ≤ 1e-3 | success ≤ 1e-6 | success ≤ 1e-9 | shifted GM (s) at 1e-6 |');
   lines.push('|---|---:|---:|---:|---:|---:|');
@@ -356,7 +356,7 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   }
   const summary = lines.join('\n') + '\n';
   lines.push('');
-  lines.push('Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (METHODS.md §3); such failures are marked † below.');
+  lines.push('Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (docs/METHODS.md §3); such failures are marked † below.');
   lines.push('');
   const repeated = o.repetitions > 1;
   lines.push(`| problem | n | m | solver | status | r_p | r_d | r_g | seconds${repeated ? ' (median) | min–max' : ''}${o.backward ? ' | backward s | differentiable' : ''} |`);

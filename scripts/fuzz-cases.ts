@@ -479,7 +479,7 @@ function symMultiply(P: CscMatrix | undefined, x: Float64Array): Float64Array {
 }
 
 /**
- * The METHODS.md §3 residuals recomputed here, each relative to the size of its terms (the
+ * The docs/METHODS.md §3 residuals recomputed here, each relative to the size of its terms (the
  * solver's claim is absolute at epsAbs; relative 1e-4 leaves room for rounding at any scale and
  * still catches an answer that is not a KKT point). Undefined when a term overflows.
  */
@@ -513,7 +513,7 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
     // Scaled by the sizes of the terms before they cancel (|P||x|, |A|ᵀ|y|): a component
     // whose 1e20-sized products cancel to O(1) cannot be computed better than their round-off.
     // Plus 1e-2 of the largest such size: an r_j within 1e-6 of the problem's dual scale is
-    // what the solved test of METHODS.md (norm-wise, epsRel 1e-6) allows, at any q.
+    // what the solved test of docs/METHODS.md (norm-wise, epsRel 1e-6) allows, at any q.
     worst = Math.max(worst, Math.abs(r) / (1 + absPx[j]! + Math.abs(p.q[j]!) + absATy[j]! + Math.abs(s.z[j]!) + 1e-2 * dualScale));
     const terms = [s.x[j]! * Px[j]!, p.q[j]! * s.x[j]!];
     for (const t of terms) {

@@ -187,7 +187,7 @@ function infeasibleChain(n: number): CanonicalProblem {
     }
   });
 
-  describe('termination: solved means the METHODS.md §3 measures, duality gap included', () => {
+  describe('termination: solved means the docs/METHODS.md §3 measures, duality gap included', () => {
     // Maros–Meszaros problems where the paper's test (primal and dual residuals only) stopped
     // with a duality gap of 1e-6 to 3e-2 (npm run bench:mm, docs/ADMM.md)
     for (const name of ['HS268', 'LOTSCHD', 'CVXQP1_M', 'QSCSD8', 'QSHIP04S']) {

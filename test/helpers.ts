@@ -43,7 +43,7 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** The residual check of METHODS.md §3, recomputed independently in JS from the data. */
+/** The residual check of docs/METHODS.md §3, recomputed independently in JS from the data. */
 export function kktResiduals(
   sol: Solution,
   data: { P?: CscMatrix; q: Float64Array; A?: CscMatrix; l?: Float64Array; u?: Float64Array; lb?: Float64Array; ub?: Float64Array },
