@@ -80,7 +80,7 @@ function writeAtomically(file: string, data: Buffer | string): void {
   }
 }
 
-/** True when file exists and holds the QPS text the manifest names (a corrupt file is not present). */
+/** The size of file when it exists and holds the QPS text the manifest names, else undefined (a corrupt file counts as absent). */
 function presentAndRight(file: string, want: string): number | undefined {
   if (!existsSync(file)) return undefined;
   try {
