@@ -29,6 +29,7 @@
  * ill-conditioned system; the gradient is then still finite (a consistent system solved by a
  * regularised, refined LDLᵀ, an inconsistent one by least squares with SuiteSparseQR).
  */
+import { Vector } from './arrays';
 import { binding, translateNativeError, NativeProblem } from './binding';
 import { describeValue, ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
@@ -118,9 +119,9 @@ export interface Gradients extends DataArrays {
 
 /** What differentiate needs from a Solution (a Solution from solve() is one). */
 export interface DifferentiableSolution {
-  x: Float64Array;
-  y: Float64Array;
-  z: Float64Array;
+  x: Vector;
+  y: Vector;
+  z: Vector;
   status?: SolveStatus;
   hasDuals?: boolean;
 }
@@ -160,8 +161,8 @@ interface NativeOptions extends ActiveSetOptions {
 }
 
 interface DifferentiateBinding {
-  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Grads, options: NativeOptions): NativeGradients;
-  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Grads, options: NativeOptions): Promise<NativeGradients>;
+  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Seeds, options: NativeOptions): NativeGradients;
+  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Seeds, options: NativeOptions): Promise<NativeGradients>;
 }
 
 const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
@@ -186,12 +187,19 @@ function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
   return out;
 }
 
+/** Grads as checked: the typed arrays the native side reads. */
+interface Seeds {
+  dx: Float64Array;
+  dy?: Float64Array;
+  dz?: Float64Array;
+}
+
 interface Prepared {
   c: Canonical;
   problem: Problem;
   native: NativeProblem;
   solution: { x: Float64Array; y: Float64Array; z: Float64Array };
-  grads: Grads;
+  grads: Seeds;
   options: NativeOptions;
   wrt: Set<GradientName>;
 }
@@ -244,7 +252,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
     return v;
   };
-  const seeds: Grads = { dx: seed('dx', c.n) };
+  const seeds: Seeds = { dx: seed('dx', c.n) };
   if (grads.dy !== undefined) seeds.dy = seed('dy', c.m);
   if (grads.dz !== undefined) seeds.dz = seed('dz', c.n);
 
@@ -440,9 +448,9 @@ function toGradients(prep: Prepared, r: NativeGradients): Gradients {
  * locally constant at 0.
  */
 export interface Grads {
-  dx: Float64Array;
-  dy?: Float64Array;
-  dz?: Float64Array;
+  dx: Vector;
+  dy?: Vector;
+  dz?: Vector;
 }
 
 /**
@@ -506,7 +514,18 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
  * An equality row's perturbation is read from the side the dual's sign names (du_i when
  * y_i ≥ 0, else dl_i), the convention of the backward pass; in the standard form db moves both.
  */
-export type Tangents = DataArrays;
+export interface Tangents {
+  dP?: Vector;
+  dq?: Vector;
+  dA?: Vector;
+  dl?: Vector;
+  du?: Vector;
+  dG?: Vector;
+  dh?: Vector;
+  db?: Vector;
+  dlb?: Vector;
+  dub?: Vector;
+}
 
 export interface JvpResult {
   /** The directional derivative of x. */

@@ -9,7 +9,8 @@
  * The package's one entry (CommonJS; dist/lib/index.mjs re-exports it as an ES module). Every
  * type named in a public signature is exported here: test/25-public-api.test.ts checks it.
  */
-export { CscMatrix, Triangle } from './sparse';
+export { CscMatrix, CscMatrixLike, Triangle } from './sparse';
+export { Vector, IndexVector } from './arrays';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
 export { solve, solveSync, availableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
 export { PolishInfo, NativeSolverInfo } from './binding';

@@ -3,44 +3,52 @@
  *
  * Canonical:  minimize ½xᵀPx + qᵀx + constant  s.t.  l ≤ Ax ≤ u,  lb ≤ x ≤ ub
  * Standard:   minimize ½xᵀPx + qᵀx + constant  s.t.  Gx ≤ h,  Ax = b,  lb ≤ x ≤ ub
+ *
+ * Vectors are Float64Arrays (read in place) or plain arrays of numbers (checked and copied
+ * once); matrices are CscMatrix objects or CSC-shaped plain objects.
  */
-import { CscMatrix } from './sparse';
+import { Vector } from './arrays';
+import { CscMatrix, CscMatrixLike } from './sparse';
 import { ErrorCode, problemError } from './errors';
 import { requireDimension, requireFinite, requireFloat64Array, requireNoNaN, requireOrdered, requireSize, requireSymmetric, validateCsc } from './validate';
 
-export interface CanonicalProblem {
+/**
+ * V and M are the vector and matrix types: by default anything diffqp accepts (Vector,
+ * CscMatrixLike); CanonicalProblem<Float64Array, CscMatrix> is a problem whose data are all typed.
+ */
+export interface CanonicalProblem<V extends Vector = Vector, M extends CscMatrixLike = CscMatrixLike> {
   form?: 'canonical';
   /** n×n positive semidefinite; say which triangle is stored. Omitted: P = 0 (an LP). */
-  P?: CscMatrix;
-  q: Float64Array;
+  P?: M;
+  q: V;
   /** m×n constraint matrix. Omitted: m = 0. */
-  A?: CscMatrix;
+  A?: M;
   /** Row lower bounds (−Infinity allowed); omitted: all −Infinity. */
-  l?: Float64Array;
+  l?: V;
   /** Row upper bounds (+Infinity allowed); omitted: all +Infinity. */
-  u?: Float64Array;
-  lb?: Float64Array;
-  ub?: Float64Array;
+  u?: V;
+  lb?: V;
+  ub?: V;
   /** Constant term of the objective (e.g. from a QPS file's objective RHS). */
   constant?: number;
   name?: string;
 }
 
-export interface StandardProblem {
+export interface StandardProblem<V extends Vector = Vector, M extends CscMatrixLike = CscMatrixLike> {
   form: 'standard';
-  P?: CscMatrix;
-  q: Float64Array;
-  G?: CscMatrix;
-  h?: Float64Array;
-  A?: CscMatrix;
-  b?: Float64Array;
-  lb?: Float64Array;
-  ub?: Float64Array;
+  P?: M;
+  q: V;
+  G?: M;
+  h?: V;
+  A?: M;
+  b?: V;
+  lb?: V;
+  ub?: V;
   constant?: number;
   name?: string;
 }
 
-export type Problem = CanonicalProblem | StandardProblem;
+export type Problem<V extends Vector = Vector, M extends CscMatrixLike = CscMatrixLike> = CanonicalProblem<V, M> | StandardProblem<V, M>;
 
 /** The validated canonical form that goes to native code: P as a lower triangle. */
 export interface Canonical {

@@ -3,6 +3,7 @@
  * arrays to the native solver (async on the libuv threadpool), wrap the result.
  */
 import { types } from 'node:util';
+import { Vector } from './arrays';
 import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError } from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
@@ -32,9 +33,9 @@ export interface SolveOptions {
    */
   polish?: boolean;
   /** Warm start: primal x (length n), row duals y (length m), bound duals z (length n). */
-  x0?: Float64Array;
-  y0?: Float64Array;
-  z0?: Float64Array;
+  x0?: Vector;
+  y0?: Vector;
+  z0?: Vector;
   /** Cancels the solve: the promise rejects with an AbortError (code ERR_QP_ABORTED). */
   signal?: AbortSignal;
   /**

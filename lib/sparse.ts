@@ -1,20 +1,31 @@
 /**
- * Compressed sparse column matrices, the one matrix format diffqp passes to native code.
- * Arrays are borrowed, never copied: a CscMatrix is a view over the caller's typed arrays.
+ * Compressed sparse column matrices, the one matrix format diffqp passes to native code, and
+ * their structural check. A CscMatrix is a view over typed arrays, never a copy of them; a
+ * CSC-shaped plain object (what structuredClone leaves of one) is accepted wherever a matrix is.
  */
-
+import { types } from 'node:util';
+import { IndexVector, requireDimension, requireFloat64Array, requireInt32Array, Vector } from './arrays';
 import { ErrorCode, problemError, QpError } from './errors';
 
 /** A row or column count a CSC matrix can hold (32-bit indices), else a typed error naming it. */
-function dimension(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-    throw problemError(ErrorCode.INVALID_TYPE, what, 'must be a non-negative 32-bit integer', undefined, value);
-  }
-  return value;
-}
+const dimension = requireDimension;
 
 /** How a symmetric matrix is stored: both triangles ('full') or one of them. */
 export type Triangle = 'full' | 'upper' | 'lower';
+
+/**
+ * What every matrix argument accepts: a CscMatrix, or a plain object of its fields (e.g. a
+ * CscMatrix after structuredClone or postMessage). Typed arrays are read in place; plain arrays
+ * are checked and copied (lib/arrays.ts). `triangle` omitted: 'full'.
+ */
+export interface CscMatrixLike {
+  readonly nrows: number;
+  readonly ncols: number;
+  readonly colPtr: IndexVector;
+  readonly rowIdx: IndexVector;
+  readonly values: Vector;
+  readonly triangle?: Triangle;
+}
 
 export class CscMatrix {
   /**
@@ -40,6 +51,16 @@ export class CscMatrix {
 
   get nnz(): number {
     return this.colPtr[this.ncols] ?? 0;
+  }
+
+  /**
+   * A checked CscMatrix from a CscMatrix or a CSC-shaped plain object: shape, array types and
+   * lengths, column pointers, sorted unique in-range row indices, finite values, the triangle.
+   * Returns `M` itself when it is a CscMatrix whose arrays need no copy. Errors are QpErrors
+   * naming `matrix.<field>` (e.g. `matrix.rowIdx`), the index and the value.
+   */
+  static from(M: CscMatrixLike): CscMatrix {
+    return checkCsc('matrix', M, undefined, undefined);
   }
 
   /** An all-zero matrix with no stored entries. */
@@ -248,3 +269,106 @@ export class CscMatrix {
     return rows;
   }
 }
+
+const cscFields = ['nrows', 'ncols', 'colPtr', 'rowIdx', 'values', 'triangle'] as const;
+const triangles: readonly Triangle[] = ['full', 'lower', 'upper'];
+
+/** A CscMatrix, or a plain object of its fields (e.g. one that went through structuredClone). */
+function cscFieldsOf(field: string, M: unknown): Record<(typeof cscFields)[number], unknown> {
+  let isInstance = false;
+  try {
+    isInstance = M instanceof CscMatrix;
+  } catch {
+    // a revoked Proxy
+  }
+  const proto = typeof M === 'object' && M !== null && !isInstance ? safePrototype(M) : undefined;
+  const isPlain = proto === Object.prototype || proto === null;
+  if (!isInstance && !isPlain) {
+    throw problemError(ErrorCode.INVALID_TYPE, field, `must be a CscMatrix or a plain object { ${cscFields.join(', ')} }`, undefined, M);
+  }
+  const o = M as Record<string, unknown>;
+  if (isPlain) {
+    for (const key of Object.keys(o)) {
+      if (!(cscFields as readonly string[]).includes(key)) {
+        throw problemError(ErrorCode.INVALID_TYPE, `${field}.${key}`, `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`, undefined, o[key]);
+      }
+    }
+  }
+  // Each field is read once: a getter cannot show the checks one array and the solver another.
+  return { nrows: o.nrows, ncols: o.ncols, colPtr: o.colPtr, rowIdx: o.rowIdx, values: o.values, triangle: o.triangle };
+}
+
+function safePrototype(o: object): object | null | undefined {
+  try {
+    return Object.getPrototypeOf(o) as object | null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether M can be handed on as it is: a CscMatrix whose fields are the values just checked. */
+function isSameMatrix(M: unknown, checked: CscMatrix): boolean {
+  if (types.isProxy(M) || safePrototype(M as object) !== CscMatrix.prototype) return false;
+  for (const key of cscFields) {
+    const d = Object.getOwnPropertyDescriptor(M, key);
+    if (!d || !('value' in d) || d.value !== checked[key]) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks a CSC matrix: its type, shape, array types and lengths, column pointers, sorted
+ * unique in-range row indices, finite values, and for a symmetric triangle that every
+ * entry lies in it. `nrows` / `ncols` undefined: any count (read from the matrix). Returns the
+ * matrix itself when it is a CscMatrix whose arrays need no copy, else a new CscMatrix of the
+ * checked arrays (triangle resolved, plain arrays and resizable or shared buffers copied as
+ * lib/arrays.ts says).
+ */
+export function checkCsc(field: string, M: unknown, nrows: number | undefined, ncols: number | undefined): CscMatrix {
+  const f = cscFieldsOf(field, M);
+  const rows = requireDimension(`${field}.nrows`, f.nrows);
+  const cols = requireDimension(`${field}.ncols`, f.ncols);
+  if ((nrows !== undefined && rows !== nrows) || (ncols !== undefined && cols !== ncols)) {
+    throw new QpError(ErrorCode.DIMENSION_MISMATCH, `${field}: shape must be ${nrows ?? rows}×${ncols ?? cols} (got ${rows}×${cols})`, {
+      field: `${field}.shape`,
+      value: [rows, cols],
+    });
+  }
+  if (f.triangle !== undefined && !triangles.includes(f.triangle as Triangle)) {
+    throw problemError(ErrorCode.INVALID_TYPE, `${field}.triangle`, "must be 'full', 'lower' or 'upper' (omitted: 'full')", undefined, f.triangle);
+  }
+  const triangle = (f.triangle ?? 'full') as Triangle;
+  const colPtr = requireInt32Array(`${field}.colPtr`, f.colPtr);
+  const rowIdx = requireInt32Array(`${field}.rowIdx`, f.rowIdx);
+  const values = requireFloat64Array(`${field}.values`, f.values);
+  if (colPtr.length !== cols + 1) {
+    throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must have length ncols + 1 = ${cols + 1}`, undefined, colPtr.length);
+  }
+  if (colPtr[0] !== 0) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, 'must start at 0', 0, colPtr[0]);
+  for (let j = 0; j < cols; j++) {
+    if (colPtr[j + 1]! < colPtr[j]!) {
+      throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must be non-decreasing (previous ${colPtr[j]})`, j + 1, colPtr[j + 1]);
+    }
+  }
+  const nnz = colPtr[cols]!;
+  if (rowIdx.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must have length colPtr[ncols] = ${nnz}`, undefined, rowIdx.length);
+  if (values.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.values`, `must have length colPtr[ncols] = ${nnz}`, undefined, values.length);
+  for (let j = 0; j < cols; j++) {
+    let previous = -1;
+    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) {
+      const i = rowIdx[k]!;
+      if (i < 0 || i >= rows) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must be in 0..${rows - 1}`, k, i);
+      if (i <= previous) {
+        const what = i === previous ? `duplicates row ${i} in column ${j}` : `must be sorted within column ${j} (previous ${previous})`;
+        throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, what, k, i);
+      }
+      if (triangle === 'lower' && i < j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies above the diagonal in column ${j} of a lower triangle`, k, i);
+      if (triangle === 'upper' && i > j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies below the diagonal in column ${j} of an upper triangle`, k, i);
+      if (!Number.isFinite(values[k])) throw problemError(ErrorCode.NOT_FINITE, `${field}.values`, 'must be finite', k, values[k]);
+      previous = i;
+    }
+  }
+  const checked = new CscMatrix(rows, cols, colPtr, rowIdx, values, triangle);
+  return isSameMatrix(M, checked) ? (M as CscMatrix) : checked;
+}
+

@@ -1,86 +1,11 @@
 /**
  * Input validation before any native call. Each check throws a QpError naming the field,
- * the index and the value; the native layer checks the same things again.
- *
- * Typed arrays are recognised by their internal slots (the %TypedArray%.prototype getters),
- * never by `instanceof` or by their own properties, which Proxies and look-alikes can fake.
- * An array whose memory can change length or be written by another thread while a solve
- * reads it (a resizable or growable buffer, a SharedArrayBuffer) is copied into a fresh
- * fixed-length one; an array on a detached buffer is an error. docs/ERRORS.md lists both.
+ * the index and the value; the native layer checks the same things again. The arrays
+ * themselves (typed or plain, borrowed or copied) are checked in lib/arrays.ts.
  */
-import { types } from 'node:util';
-import { CscMatrix, Triangle } from './sparse';
+import { requireDimension, requireFloat64Array, requireInt32Array, typedArrayKind } from './arrays';
+import { checkCsc, CscMatrix } from './sparse';
 import { ErrorCode, problemError, QpError } from './errors';
-
-const typedArrayPrototype = Object.getPrototypeOf(Int32Array.prototype) as object;
-const intrinsicGetter = (target: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(target, key)!.get! as (this: unknown) => unknown;
-/** 'Float64Array', 'Int32Array', … for a real typed array; undefined for anything else (Proxies included). */
-const typedArrayKind = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
-const typedArrayLength = intrinsicGetter(typedArrayPrototype, 'length') as (this: unknown) => number;
-const typedArrayBuffer = intrinsicGetter(typedArrayPrototype, 'buffer') as (this: unknown) => ArrayBufferLike;
-const arrayBufferResizable = intrinsicGetter(ArrayBuffer.prototype, 'resizable');
-
-/** Node 20 has no ArrayBuffer.prototype.detached: a view cannot be constructed on a detached buffer. */
-function isDetached(buffer: ArrayBufferLike): boolean {
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-type Kind = 'Float64Array' | 'Int32Array';
-
-/** What a value that is not a typed array of the wanted kind is, for the message. */
-function notKind(kind: Kind, value: unknown): string {
-  const wanted = `must be ${kind === 'Int32Array' ? 'an' : 'a'} ${kind}`;
-  const actual = typedArrayKind.call(value) as string | undefined;
-  if (actual !== undefined) return wanted;
-  if (typeof value === 'object' && value !== null) {
-    let looksLike = false;
-    try {
-      looksLike = value instanceof Float64Array || value instanceof Int32Array;
-    } catch {
-      // a revoked Proxy: not a typed array either
-    }
-    if (looksLike) return `${wanted}, not a Proxy or an object inheriting from a typed array's prototype`;
-  }
-  return wanted;
-}
-
-/**
- * A typed array of the given kind and length, checked through its internal slots. Returns the
- * caller's array, or a fixed-length copy when its buffer is resizable, growable or shared.
- */
-function requireTypedArray<T extends Float64Array | Int32Array>(kind: Kind, field: string, value: unknown, length: number | undefined): T {
-  if (typedArrayKind.call(value) !== kind) throw problemError(ErrorCode.INVALID_TYPE, field, notKind(kind, value), undefined, value);
-  const buffer = typedArrayBuffer.call(value);
-  const shared = types.isSharedArrayBuffer(buffer);  // a C++ type test: no exception on the common path
-  const actual = typedArrayLength.call(value);
-  // Every view of a detached buffer has length 0, so only an empty view needs the test.
-  if (actual === 0 && !shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
-  if (length !== undefined && actual !== length) {
-    throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
-  }
-  // SharedArrayBuffer.prototype.growable exists wherever resizable does; a shared buffer is copied whether it grows or not.
-  if (shared || arrayBufferResizable.call(buffer) === true) {
-    const copy = kind === 'Float64Array' ? new Float64Array(actual) : new Int32Array(actual);
-    copy.set(value as T);
-    return copy as T;
-  }
-  return value as T;
-}
-
-/** A Float64Array of that length (any length when omitted): the caller's, or a fixed-length copy. */
-export function requireFloat64Array(field: string, value: unknown, length?: number): Float64Array {
-  return requireTypedArray<Float64Array>('Float64Array', field, value, length);
-}
-
-/** An Int32Array of that length (any length when omitted): the caller's, or a fixed-length copy. */
-export function requireInt32Array(field: string, value: unknown, length?: number): Int32Array {
-  return requireTypedArray<Int32Array>('Int32Array', field, value, length);
-}
 
 /**
  * For native work on the threadpool: a shallow copy of `o` whose typed arrays and CSC matrices
@@ -160,13 +85,6 @@ export function requireOrdered(lowerField: string, lower: Float64Array, upperFie
   }
 }
 
-export function requireDimension(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-    throw problemError(ErrorCode.INVALID_TYPE, field, 'must be a non-negative 32-bit integer', undefined, value);
-  }
-  return value;
-}
-
 /**
  * The largest n + m diffqp accepts. Every solver and backward method builds a KKT system of at
  * least n + m rows with 32-bit indices (ipm and admm stop at 2³⁰, with the bounds' rows on top),
@@ -185,107 +103,6 @@ export function requireSize(field: string, n: number, m: number): void {
       { field, value: field === 'q.length' ? n : m },
     );
   }
-}
-
-const cscFields = ['nrows', 'ncols', 'colPtr', 'rowIdx', 'values', 'triangle'] as const;
-const triangles: readonly Triangle[] = ['full', 'lower', 'upper'];
-
-/** A CscMatrix, or a plain object of its fields (e.g. one that went through structuredClone). */
-function cscFieldsOf(field: string, M: unknown): Record<(typeof cscFields)[number], unknown> {
-  let isInstance = false;
-  try {
-    isInstance = M instanceof CscMatrix;
-  } catch {
-    // a revoked Proxy
-  }
-  const proto = typeof M === 'object' && M !== null && !isInstance ? safePrototype(M) : undefined;
-  const isPlain = proto === Object.prototype || proto === null;
-  if (!isInstance && !isPlain) {
-    throw problemError(ErrorCode.INVALID_TYPE, field, `must be a CscMatrix or a plain object { ${cscFields.join(', ')} }`, undefined, M);
-  }
-  const o = M as Record<string, unknown>;
-  if (isPlain) {
-    for (const key of Object.keys(o)) {
-      if (!(cscFields as readonly string[]).includes(key)) {
-        throw problemError(ErrorCode.INVALID_TYPE, `${field}.${key}`, `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`, undefined, o[key]);
-      }
-    }
-  }
-  // Each field is read once: a getter cannot show the checks one array and the solver another.
-  return { nrows: o.nrows, ncols: o.ncols, colPtr: o.colPtr, rowIdx: o.rowIdx, values: o.values, triangle: o.triangle };
-}
-
-function safePrototype(o: object): object | null | undefined {
-  try {
-    return Object.getPrototypeOf(o) as object | null;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether M can be handed on as it is: a CscMatrix whose fields are the values just checked. */
-function isSameMatrix(M: unknown, checked: CscMatrix): boolean {
-  if (types.isProxy(M) || safePrototype(M as object) !== CscMatrix.prototype) return false;
-  for (const key of cscFields) {
-    const d = Object.getOwnPropertyDescriptor(M, key);
-    if (!d || !('value' in d) || d.value !== checked[key]) return false;
-  }
-  return true;
-}
-
-/**
- * Checks a CSC matrix: its type, shape, array types and lengths, column pointers, sorted
- * unique in-range row indices, finite values, and for a symmetric triangle that every
- * entry lies in it. `nrows` undefined: any row count (read from the matrix). Returns the
- * matrix itself when it is a CscMatrix whose arrays need no copy, else a new CscMatrix of the
- * checked arrays (triangle resolved, buffers copied as requireFloat64Array says).
- */
-export function validateCsc(field: string, M: unknown, nrows: number | undefined, ncols: number): CscMatrix {
-  const f = cscFieldsOf(field, M);
-  const rows = requireDimension(`${field}.nrows`, f.nrows);
-  const cols = requireDimension(`${field}.ncols`, f.ncols);
-  if ((nrows !== undefined && rows !== nrows) || cols !== ncols) {
-    throw new QpError(ErrorCode.DIMENSION_MISMATCH, `${field}: shape must be ${nrows ?? rows}×${ncols} (got ${rows}×${cols})`, {
-      field: `${field}.shape`,
-      value: [rows, cols],
-    });
-  }
-  if (f.triangle !== undefined && !triangles.includes(f.triangle as Triangle)) {
-    throw problemError(ErrorCode.INVALID_TYPE, `${field}.triangle`, "must be 'full', 'lower' or 'upper' (omitted: 'full')", undefined, f.triangle);
-  }
-  const triangle = (f.triangle ?? 'full') as Triangle;
-  const colPtr = requireInt32Array(`${field}.colPtr`, f.colPtr);
-  const rowIdx = requireInt32Array(`${field}.rowIdx`, f.rowIdx);
-  const values = requireFloat64Array(`${field}.values`, f.values);
-  if (colPtr.length !== ncols + 1) {
-    throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must have length ncols + 1 = ${ncols + 1}`, undefined, colPtr.length);
-  }
-  if (colPtr[0] !== 0) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, 'must start at 0', 0, colPtr[0]);
-  for (let j = 0; j < ncols; j++) {
-    if (colPtr[j + 1]! < colPtr[j]!) {
-      throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must be non-decreasing (previous ${colPtr[j]})`, j + 1, colPtr[j + 1]);
-    }
-  }
-  const nnz = colPtr[ncols]!;
-  if (rowIdx.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must have length colPtr[ncols] = ${nnz}`, undefined, rowIdx.length);
-  if (values.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.values`, `must have length colPtr[ncols] = ${nnz}`, undefined, values.length);
-  for (let j = 0; j < ncols; j++) {
-    let previous = -1;
-    for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) {
-      const i = rowIdx[k]!;
-      if (i < 0 || i >= rows) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must be in 0..${rows - 1}`, k, i);
-      if (i <= previous) {
-        const what = i === previous ? `duplicates row ${i} in column ${j}` : `must be sorted within column ${j} (previous ${previous})`;
-        throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, what, k, i);
-      }
-      if (triangle === 'lower' && i < j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies above the diagonal in column ${j} of a lower triangle`, k, i);
-      if (triangle === 'upper' && i > j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies below the diagonal in column ${j} of an upper triangle`, k, i);
-      if (!Number.isFinite(values[k])) throw problemError(ErrorCode.NOT_FINITE, `${field}.values`, 'must be finite', k, values[k]);
-      previous = i;
-    }
-  }
-  const checked = new CscMatrix(rows, cols, colPtr, rowIdx, values, triangle);
-  return isSameMatrix(M, checked) ? (M as CscMatrix) : checked;
 }
 
 /** A full symmetric matrix must equal its transpose exactly (same pattern, same values). */
@@ -313,3 +130,7 @@ export function requireSymmetric(field: string, M: CscMatrix): void {
     }
   }
 }
+
+export { requireDimension, requireFloat64Array, requireInt32Array };
+/** Checks a CSC matrix (see checkCsc in lib/sparse.ts). */
+export const validateCsc = checkCsc;

@@ -71,7 +71,7 @@ function parse(argv: string[]): Options {
 }
 
 /** A banded sparse QP of size n with m coupling rows, strictly convex, boxed. */
-function generatedQp(n: number, m: number, seed: number): Problem {
+function generatedQp(n: number, m: number, seed: number): Problem<Float64Array, CscMatrix> {
   let s = seed >>> 0;
   const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
   const pr: number[] = [], pc: number[] = [], pv: number[] = [];
@@ -115,7 +115,7 @@ function kktFactor(rows: Row[], problem: string, solveTime: number): number {
   return kkt ? solveTime / kkt.factor! : NaN;
 }
 
-async function runProblem(name: string, problem: Problem, o: Options, rows: Row[]): Promise<void> {
+async function runProblem(name: string, problem: Problem<Float64Array, CscMatrix>, o: Options, rows: Row[]): Promise<void> {
   const n = problem.q.length;
   const m = (problem as { A?: CscMatrix }).A?.nrows ?? 0;
   const t0 = process.hrtime.bigint();

@@ -39,7 +39,7 @@ export interface BenchProblem {
   name: string;
   n: number;
   m: number;
-  problem: CanonicalProblem;
+  problem: CanonicalProblem<Float64Array, CscMatrix>;
   /** An independently computed solution, where the family has one. */
   reference?: { x: Float64Array; how: string };
   /** P positive definite (quadprog needs it). */
@@ -321,7 +321,7 @@ export function simplexProblem(n: number, seed = 1, withReference = true): Bench
     const colPtr = new Int32Array(n + 1);
     for (let j = 0; j < n; j++) colPtr[j + 1] = j + 1;
     const A = new CscMatrix(1, n, colPtr, new Int32Array(n), ones);
-    const problem: CanonicalProblem = {
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
       P: CscMatrix.identity(n, 1, 'lower'),
       q,
       A,
@@ -360,7 +360,7 @@ export function chainProblem(n: number, seed = 2, withReference = true): BenchPr
       }
       colPtr[j + 1] = p;
     }
-    const problem: CanonicalProblem = {
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
       P: CscMatrix.identity(n, 1, 'lower'),
       q: v.map((x) => -x),
       A: new CscMatrix(m, n, colPtr, rowIdx, values),
@@ -418,7 +418,7 @@ export function chainBoxProblem(n: number, seed = 7, withReference = true): Benc
   return timed(() => {
     const v = chainBoxData(n, seed);
     const m = Math.max(n - 1, 0);
-    const problem: CanonicalProblem = {
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
       P: CscMatrix.identity(n, 1, 'lower'),
       q: v.map((x) => -x),
       A: differenceMatrix(n),
@@ -475,7 +475,7 @@ export function chainDqpProblem(d: number, seed = 3, N = 100, lambda = 1): Bench
     const randn = normal(uniform(seed));
     const q = new Float64Array(n);
     for (let i = 0; i < n; i++) q[i] = -10 * randn();
-    const problem: CanonicalProblem = {
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
       P, q, A,
       l: new Float64Array(n).fill(-1),
       u: new Float64Array(n).fill(1),
@@ -522,7 +522,7 @@ export function denseProblem(n: number, seed = 4): BenchProblem {
         uu[i] = rowSum;
       }
     }
-    const problem: CanonicalProblem = { P: denseLowerCsc(n, S), q, A: denseCsc(m, n, C), l, u: uu, name: `dense-n${n}` };
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: denseLowerCsc(n, S), q, A: denseCsc(m, n, C), l, u: uu, name: `dense-n${n}` };
     return { family: 'dense', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: true };
   });
 }
@@ -690,7 +690,7 @@ export function sparseProblem(n: number, seed = 5): BenchProblem {
       l[mIneq + i] = b[i]!;
       uu[mIneq + i] = b[i]!;
     }
-    const problem: CanonicalProblem = { P, q, A: CscMatrix.vstack([G, E]), l, u: uu, name: `sparse-n${n}` };
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = { P, q, A: CscMatrix.vstack([G, E]), l, u: uu, name: `sparse-n${n}` };
     return { family: 'sparse', name: problem.name!, n, m, problem, positiveDefinite: false, denseP: false };
   });
 }
@@ -718,7 +718,7 @@ export function portfolioProblem(n: number, seed = 6, gamma = 1): BenchProblem {
     }
     const colPtr = new Int32Array(n + 1);
     for (let j = 0; j < n; j++) colPtr[j + 1] = j + 1;
-    const problem: CanonicalProblem = {
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
       P: denseLowerCsc(n, S),
       q: mu.map((v) => -v),
       A: new CscMatrix(1, n, colPtr, new Int32Array(n), new Float64Array(n).fill(1)),

@@ -36,6 +36,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CanonicalProblem } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import { availableSolvers, solve, Solution, solveSync } from '../lib/solve';
 import { fmtE, fmtMB, fmtN, fmtRatio, fmtTime } from './bench';
 import {
@@ -60,7 +61,7 @@ export const goals = {
 // Pure helpers (test/17-projections.test.ts).
 
 /** Bytes of the input typed arrays of a problem: P, q, A (column pointers, row indices, values), l, u, lb, ub. */
-export function inputBytes(p: CanonicalProblem): number {
+export function inputBytes(p: CanonicalProblem<Float64Array, CscMatrix>): number {
   let b = p.q.byteLength;
   for (const M of [p.P, p.A]) if (M) b += M.colPtr.byteLength + M.rowIdx.byteLength + M.values.byteLength;
   for (const v of [p.l, p.u, p.lb, p.ub]) if (v) b += v.byteLength;

@@ -196,7 +196,7 @@ function log(msg: string): void {
 }
 
 /** r_p of docs/METHODS.md §3 for any x (peers return no duals). */
-function primalResidual(p: CanonicalProblem, x: ArrayLike<number>): number {
+function primalResidual(p: CanonicalProblem<Float64Array, CscMatrix>, x: ArrayLike<number>): number {
   let r = 0;
   if (p.A) {
     const Ax = p.A.multiply(x);
@@ -213,7 +213,7 @@ function primalResidual(p: CanonicalProblem, x: ArrayLike<number>): number {
   return r;
 }
 
-function objectiveOf(p: CanonicalProblem, x: ArrayLike<number>): number {
+function objectiveOf(p: CanonicalProblem<Float64Array, CscMatrix>, x: ArrayLike<number>): number {
   const Px = p.P ? p.P.multiply(x) : new Float64Array(p.q.length);
   let s = p.constant ?? 0;
   for (let j = 0; j < p.q.length; j++) s += 0.5 * x[j]! * Px[j]! + p.q[j]! * x[j]!;
@@ -397,7 +397,7 @@ export function loadQuadprog(): { qp?: QuadprogModule; version?: string; why?: s
  * columns of A equalities. Equality rows first, then l ≤ a_i x as a_i x ≥ l, a_i x ≤ u as
  * −a_i x ≥ −u, then the bounds likewise. quadprog overwrites D and d: build afresh per run.
  */
-export function quadprogInput(p: CanonicalProblem): { D: number[][]; d: number[]; A: number[][]; b: number[]; meq: number } {
+export function quadprogInput(p: CanonicalProblem<Float64Array, CscMatrix>): { D: number[][]; d: number[]; A: number[][]; b: number[]; meq: number } {
   const n = p.q.length;
   const D: number[][] = [[]];
   for (let i = 1; i <= n; i++) D.push(new Array<number>(n + 1).fill(0));
@@ -534,10 +534,10 @@ function runWasm(highs: HighsWasm, bp: BenchProblem, timeLimit: number): { secon
 // Backward, in a child process.
 
 interface DifferentiateModule {
-  differentiate(problem: CanonicalProblem, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): Promise<{
+  differentiate(problem: CanonicalProblem<Float64Array, CscMatrix>, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): Promise<{
     dq?: Float64Array; differentiable: boolean; reason: string; activeRows: number; activeBounds: number;
   }>;
-  differentiateSync(problem: CanonicalProblem, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): unknown;
+  differentiateSync(problem: CanonicalProblem<Float64Array, CscMatrix>, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): unknown;
 }
 
 /** lib/differentiate, if this build has it (looked up at run time, so that its absence is no compile error). */

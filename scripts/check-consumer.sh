@@ -5,61 +5,12 @@
 # with the classic `moduleResolution: node`, through `types`), then both run and check their
 # answers against closed forms.
 #
-# Offline: npm installs from the tarball and its cache only (--offline), TypeScript and
-# @types/node are linked from this repository's node_modules. No native build: install scripts
-# are skipped and this repository's addon (build/Release/diffqp.node, `npm run build:native`) is
-# copied into the installed package, where node-gyp-build finds it as it would a prebuild.
-# DIFFQP_CONSUMER_KEEP=1 keeps the temporary project and prints its path.
+# Packing and installing: scripts/consumer-project.sh (offline; DIFFQP_CONSUMER_KEEP=1 keeps the project).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-addon="$root/build/Release/diffqp.node"
-[ -f "$addon" ] || { echo "check-consumer: $addon is missing: run npm run build:native first" >&2; exit 1; }
-for dep in typescript @types/node; do
-  [ -d "$root/node_modules/$dep" ] || { echo "check-consumer: $root/node_modules/$dep is missing: run npm install" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/diffqp-consumer.XXXXXX")"
-if [ "${DIFFQP_CONSUMER_KEEP:-}" = 1 ]; then echo "check-consumer: keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
-started=$(date +%s.%N)
-step() { printf 'check-consumer: %-44s %6.1f s\n' "$1" "$(echo "$(date +%s.%N) - $started" | bc)"; }
-
-# 1. Pack (prepack runs build:ts, so dist/ is current) and look at what the tarball holds.
-(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
-tarball="$(ls "$work"/diffqp-*.tgz)"
-listing="$(tar -tzf "$tarball")"
-for must in package/LICENSE package/THIRD_PARTY_NOTICES.md package/dist/lib/index.js package/dist/lib/index.mjs package/dist/lib/index.d.ts package/dist/lib/index.d.mts; do
-  grep -qx "$must" <<<"$listing" || { echo "check-consumer: $must is not in the tarball" >&2; exit 1; }
-done
-if grep -E '\.map$|^package/dist/(test|scripts)/' <<<"$listing"; then
-  echo "check-consumer: the tarball ships the files above (source maps without their sources, or tests)" >&2
-  exit 1
-fi
-step "packed $(basename "$tarball") ($(wc -l <<<"$listing") files)"
-
-# 2. A fresh project with the tarball installed.
-project="$work/project"
-mkdir -p "$project/src"
-cat >"$project/package.json" <<'EOF'
-{ "name": "diffqp-consumer", "version": "1.0.0", "private": true }
-EOF
-# The package's own dependencies (cmake-js and its tree, node-addon-api, node-gyp-build) are
-# copied from this repository's node_modules first, so that --offline finds them there.
-modules="$(cd "$root/node_modules" && pwd -P)"
-mkdir -p "$project/node_modules"
-(cd "$root" && npm ls --all --omit=dev --parseable 2>/dev/null) | while read -r dir; do
-  rel="${dir#"$modules"/}"
-  rel="${rel#"$root"/node_modules/}"
-  case "$rel" in /* | */node_modules/*) continue ;; esac  # the root itself; nested ones come with their parent
-  mkdir -p "$(dirname "$project/node_modules/$rel")"
-  cp -R "$modules/$rel" "$project/node_modules/$rel"
-done
-(cd "$project" && npm install --offline --no-audit --no-fund --ignore-scripts --silent "$tarball")
-mkdir -p "$project/node_modules/diffqp/build/Release" "$project/node_modules/@types"
-cp "$addon" "$project/node_modules/diffqp/build/Release/"
-ln -s "$root/node_modules/typescript" "$project/node_modules/typescript"
-ln -s "$root/node_modules/@types/node" "$project/node_modules/@types/node"
-step "installed into a fresh project"
+who=check-consumer
+# shellcheck source=scripts/consumer-project.sh
+source "$(dirname "${BASH_SOURCE[0]}")/consumer-project.sh"
 
 # 3. The README's API, once per module system. Checked against closed forms:
 #    min (x1 − 1)² + (x2 − 2.5)²  s.t.  x1 + x2 ≤ 1   →   x = (−0.25, 1.25), y = 2.5,
@@ -98,6 +49,14 @@ async function main(): Promise<void> {
   const explicit = await differentiate(problem, plain, { dx: Float64Array.of(1, 0) });
   near('dq (problem passed)', explicit.dq!, [-0.25, 0.25], 1e-4);
 
+  // Plain arrays for vectors and seeds, a structuredClone'd matrix, CscMatrix.from: the same answer.
+  const cloned: CscMatrixLike = structuredClone(A);
+  const like: Problem = { P: CscMatrix.from({ ...P, colPtr: [0, 1, 2], rowIdx: [0, 1], values: [2, 2] }), q: [-2, -5], A: cloned, u: [1] };
+  const fromPlain = solveSync(like, { differentiable: true });
+  near('x (plain arrays)', fromPlain.x, [-0.25, 1.25]);
+  near('dq (plain arrays)', differentiateSync(fromPlain, { dx: [1, 0] }).dq!, [-0.25, 0.25]);
+  fromPlain.dispose();
+
   // min x1 + 2 x2 + ½(x1² + x2²)  s.t.  x1 + x2 ≥ 1, x ≥ 0   →   x = (1, 0), objective 1.5.
   const qps = ['NAME QPSTEST', 'ROWS', ' N  obj', ' G  c1', 'COLUMNS', '    x1  obj  1  c1  1', '    x2  obj  2  c1  1',
     'RHS', '    rhs  c1  1', 'QUADOBJ', '    x1  x1  1', '    x2  x2  1', 'ENDATA', ''].join('\n');
@@ -118,7 +77,7 @@ async function main(): Promise<void> {
 EOF
 }
 {
-  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, Gradients, parseQps, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { availableSolvers, CscMatrix, CscMatrixLike, differentiate, differentiateSync, ErrorCode, Gradients, parseQps, Problem, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
   echo "import { join } from 'node:path';"
@@ -127,7 +86,7 @@ EOF
 } >"$project/src/consumer.cts"
 cp "$project/src/consumer.cts" "$project/src/consumer-node10.ts"
 {
-  echo "import { availableSolvers, CscMatrix, differentiate, ErrorCode, type Gradients, parseQps, QpError, type QpsProblem, readQps, type Solution, type SolverInfo, solve, solveSync } from 'diffqp';"
+  echo "import { availableSolvers, CscMatrix, type CscMatrixLike, differentiate, differentiateSync, ErrorCode, type Gradients, parseQps, type Problem, QpError, type QpsProblem, readQps, type Solution, type SolverInfo, solve, solveSync } from 'diffqp';"
   echo "import { createRequire } from 'node:module';"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
@@ -140,7 +99,6 @@ cp "$project/src/consumer.cts" "$project/src/consumer-node10.ts"
   echo "console.log('esm: ok');"
 } >"$project/src/consumer.mts"
 
-tsc=(node "$project/node_modules/typescript/bin/tsc")
 (cd "$project" && "${tsc[@]}" --strict --noEmitOnError --module nodenext --moduleResolution nodenext --target es2022 \
   --types node --outDir out src/consumer.cts src/consumer.mts)
 (cd "$project" && "${tsc[@]}" --strict --noEmit --module commonjs --moduleResolution node --target es2022 --esModuleInterop \

@@ -88,7 +88,7 @@ class Rand {
 // ---- problems of known class -------------------------------------------------------------------
 
 interface Built {
-  problem: CanonicalProblem;
+  problem: CanonicalProblem<Float64Array, CscMatrix>;
   expect: Expect;
   kind: string;
 }
@@ -126,7 +126,7 @@ function feasible(r: Rand, n: number, m: number): Built & { x0: Float64Array; Ar
     l[i] = kind === 1 ? -Infinity : ax[i]! - r.uniform(0, 1) * (kind === 0 ? 0 : 1);
     u[i] = kind === 0 ? l[i]! : kind === 2 ? Infinity : ax[i]! + r.uniform(0, 1);
   }
-  const problem: CanonicalProblem = { q: Float64Array.from({ length: n }, () => r.uniform(-2, 2)) };
+  const problem: CanonicalProblem<Float64Array, CscMatrix> = { q: Float64Array.from({ length: n }, () => r.uniform(-2, 2)) };
   if (!lp || r.chance(0.5)) {
     const P = psdRows(r, n, boxed ? (r.chance(0.5) ? 0 : 0.5) : r.uniform(0.1, 1));
     if (lp) for (const row of P) row.fill(0);
@@ -157,7 +157,7 @@ function infeasible(r: Rand, n: number, m: number): Built {
   const l = Float64Array.from([...(base.problem.l ?? ax.map(() => -Infinity)), -Infinity, c + gap]);
   const u = Float64Array.from([...(base.problem.u ?? ax.map(() => Infinity)), c, Infinity]);
   const P = psdRows(r, n, r.uniform(0.1, 1));
-  const problem: CanonicalProblem = { P: dense(P, 'lower'), q: base.problem.q, A: CscMatrix.fromDense(rows, { ncols: n }), l, u };
+  const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: dense(P, 'lower'), q: base.problem.q, A: CscMatrix.fromDense(rows, { ncols: n }), l, u };
   if (r.chance(0.3)) {
     // Or empty rows whose bounds exclude 0.
     const empty = CscMatrix.zeros(1, n);
@@ -175,7 +175,7 @@ function unbounded(r: Rand, n: number, m: number): Built {
   const Arows = base.Arows.map((row) => row.map((v, k) => (k === j ? 0 : v)));
   const q = Float64Array.from(base.problem.q);
   q[j] = r.pick([-1, 1, -1e-3]);
-  const problem: CanonicalProblem = { P: dense(P, r.pick(['lower', 'full'] as const)), q };
+  const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: dense(P, r.pick(['lower', 'full'] as const)), q };
   if (base.problem.A) {
     // Rows were built around x0, which no longer touches column j: recentre them.
     const ax = times(Arows, base.x0);
@@ -241,8 +241,8 @@ interface Mutated {
   what: string;
 }
 
-function copyProblem(p: CanonicalProblem): CanonicalProblem {
-  const c: CanonicalProblem = { ...p };
+function copyProblem(p: CanonicalProblem<Float64Array, CscMatrix>): CanonicalProblem<Float64Array, CscMatrix> {
+  const c: CanonicalProblem<Float64Array, CscMatrix> = { ...p };
   for (const k of ['q', 'l', 'u', 'lb', 'ub'] as const) if (p[k]) c[k] = Float64Array.from(p[k]!);
   for (const k of ['P', 'A'] as const) {
     const M = p[k];
@@ -315,7 +315,8 @@ function mutateType(r: Rand, b: Built): Mutated {
     ['null', () => null, 'invalid'],
     ['string', () => 'abc', 'invalid'],
     ['number', () => 3, 'invalid'],
-    ['plainArray', () => (value instanceof CscMatrix ? [[1]] : Array.from(value)), 'invalid'],
+    // A plain array of numbers is a vector (copied); nested arrays are not a matrix.
+    ['plainArray', () => (value instanceof CscMatrix ? [[1]] : Array.from(value)), value instanceof CscMatrix ? 'invalid' : 'valid'],
     ['Float32Array', () => (value instanceof CscMatrix ? new Float32Array(4) : Float32Array.from(value)), 'invalid'],
     ['emptyObject', () => ({}), 'invalid'],
     ['protoObject', () => Object.create(value instanceof CscMatrix ? CscMatrix.prototype : Float64Array.prototype), 'invalid'],
@@ -324,7 +325,7 @@ function mutateType(r: Rand, b: Built): Mutated {
     variants.push(
       ['cscShapedObject', () => ({ nrows: value.nrows, ncols: value.ncols, colPtr: value.colPtr, rowIdx: value.rowIdx, values: value.values, triangle: value.triangle }), 'either'],
       ['colPtrFloat64', () => new CscMatrix(value.nrows, value.ncols, Float64Array.from(value.colPtr) as unknown as Int32Array, value.rowIdx, value.values, value.triangle), 'invalid'],
-      ['rowIdxArray', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, Array.from(value.rowIdx) as unknown as Int32Array, value.values, value.triangle), 'invalid'],
+      ['rowIdxArray', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, Array.from(value.rowIdx) as unknown as Int32Array, value.values, value.triangle), 'valid'],
       ['valuesNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, null as unknown as Float64Array, value.triangle), 'invalid'],
       // A's triangle means nothing; P's null triangle must not skip the symmetry check.
       ['triangleNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, null as unknown as Triangle), field === 'P' ? 'invalid' : 'either'],
@@ -397,7 +398,7 @@ function mutateSize(r: Rand, b: Built): Mutated {
   const rows = r.pick([0x7fffffff, 2 ** 30, 2 ** 28, 2 ** 31, 2 ** 53, -1, 1.5, NaN]);
   const validInt = Number.isInteger(rows) && rows >= 0 && rows <= 0x7fffffff;
   if (r.chance(0.5)) {
-    const fresh: CanonicalProblem = { q: p.q, A: new CscMatrix(rows, n, new Int32Array(n + 1), new Int32Array(0), new Float64Array(0)) };
+    const fresh: CanonicalProblem<Float64Array, CscMatrix> = { q: p.q, A: new CscMatrix(rows, n, new Int32Array(n + 1), new Int32Array(0), new Float64Array(0)) };
     if (p.P) fresh.P = p.P;
     // With l and u omitted every row is free: valid, if absurd.
     return { problem: fresh, validity: validInt ? 'either' : 'invalid', expect: 'unknown', what: `A.nrows=${rows}` };
@@ -483,7 +484,7 @@ function symMultiply(P: CscMatrix | undefined, x: Float64Array): Float64Array {
  * solver's claim is absolute at epsAbs; relative 1e-4 leaves room for rounding at any scale and
  * still catches an answer that is not a KKT point). Undefined when a term overflows.
  */
-export function kktViolation(p: CanonicalProblem, s: Solution): number | undefined {
+export function kktViolation(p: CanonicalProblem<Float64Array, CscMatrix>, s: Solution): number | undefined {
   const n = p.q.length;
   const m = p.A?.nrows ?? 0;
   const Px = symMultiply(p.P, s.x);
@@ -496,15 +497,19 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
   let gap = 0;
   let gapScale = 1;
   const absAx = p.A ? absValues(p.A).multiply(abs(s.x)) : new Float64Array(0);
-  // `size`: of the terms summed into v before they cancel (|A||x| for a row).
-  const bound = (v: number, lo: number, hi: number, w: number, size = Math.abs(v)) => {
-    const scale = 1 + size + (Number.isFinite(lo) ? Math.abs(lo) : 0) + (Number.isFinite(hi) ? Math.abs(hi) : 0);
+  // `size`: of the terms summed into v before they cancel (|A||x| for a row); `floor`: as for
+  // the dual below, 1e-2 of the largest row's size (the solved test is norm-wise over rows:
+  // one row of 3e14 lets another of O(1) miss by 1e-2 at epsRel 1e-6, fuzz seed 84005).
+  let rowFloor = 0;
+  for (let i = 0; i < m; i++) rowFloor = Math.max(rowFloor, 1e-2 * absAx[i]!);
+  const bound = (v: number, lo: number, hi: number, w: number, size = Math.abs(v), floor = 0) => {
+    const scale = 1 + size + floor + (Number.isFinite(lo) ? Math.abs(lo) : 0) + (Number.isFinite(hi) ? Math.abs(hi) : 0);
     worst = Math.max(worst, (v - hi) / scale, (lo - v) / scale);
     const term = w > 0 ? hi * w : w < 0 ? lo * w : 0;
     gap += term;
     gapScale = Math.max(gapScale, Math.abs(term));
   };
-  for (let i = 0; i < m; i++) bound(Ax[i]!, p.l ? p.l[i]! : -Infinity, p.u ? p.u[i]! : Infinity, s.y[i]!, absAx[i]!);
+  for (let i = 0; i < m; i++) bound(Ax[i]!, p.l ? p.l[i]! : -Infinity, p.u ? p.u[i]! : Infinity, s.y[i]!, absAx[i]!, rowFloor);
   let dualScale = 0;
   for (let j = 0; j < n; j++) dualScale = Math.max(dualScale, absPx[j]!, Math.abs(p.q[j]!), absATy[j]!, Math.abs(s.z[j]!));
   for (let j = 0; j < n; j++) {
@@ -526,7 +531,7 @@ export function kktViolation(p: CanonicalProblem, s: Solution): number | undefin
 }
 
 /** Farkas: Aᵀdy + dz ≈ 0 and a negative support value, zero weight on every infinite side. */
-function primalCertificateHolds(p: CanonicalProblem, cert: Float64Array): boolean {
+function primalCertificateHolds(p: CanonicalProblem<Float64Array, CscMatrix>, cert: Float64Array): boolean {
   const n = p.q.length;
   const m = p.A?.nrows ?? 0;
   if (cert.length !== m + n) return false;
@@ -553,7 +558,7 @@ function primalCertificateHolds(p: CanonicalProblem, cert: Float64Array): boolea
 }
 
 /** An unbounded ray: P dx ≈ 0, qᵀdx < 0, A dx and dx in the recession cones of the bounds. */
-function dualCertificateHolds(p: CanonicalProblem, dx: Float64Array): boolean {
+function dualCertificateHolds(p: CanonicalProblem<Float64Array, CscMatrix>, dx: Float64Array): boolean {
   const n = p.q.length;
   if (dx.length !== n) return false;
   const scale = normInf(dx);
@@ -596,7 +601,7 @@ export function judgeError(e: unknown): Verdict {
 function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect: Expect, epsAbs = 1e-6): Verdict {
   const claimed = s.status === 'solved' || s.status === 'solvedInaccurate';
   if (validity === 'invalid') return fail('acceptedInvalid', `status ${s.status}`);
-  const p = problem as CanonicalProblem;
+  const p = problem as CanonicalProblem<Float64Array, CscMatrix>;
   if (claimed && (expect === 'infeasible' || expect === 'unbounded' || expect === 'nonconvex')) {
     return fail('falseSolved', `${s.solver}: ${s.status} on a ${expect} problem (objective ${s.objective}, ${s.rawStatusText})`);
   }
@@ -722,7 +727,7 @@ function scratchDir(): string {
 /** A parsed problem must be a valid one: lb = +∞ from "1e999" or a NaN is a parse fault. */
 function judgeParsed(problem: unknown): Verdict {
   try {
-    toCanonical(problem as Problem);
+    toCanonical(problem as Problem<Float64Array, CscMatrix>);
   } catch (e) {
     return fail('parsedInvalid', `the parsed problem fails validation: ${(e as Error).message.slice(0, 200)}`);
   }
@@ -758,7 +763,7 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     problem = { ...(c.problem as object), q };
     record(`${kind}|shrink`, `${call} (q's buffer shrunk to 0 after the call)`, problem, o.options);
     try {
-      const pending = solve(problem as Problem, o.options as SolveOptions);
+      const pending = solve(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions);
       buf.resize(0);
       await pending;
       return [`${kind}|shrink`, ok('returned')];
@@ -772,7 +777,7 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     // Three solves of the same data at once, one with another solver: each answer judged alone.
     const other = { ...o.options, solver: r.pick(solverKeys) };
     record(`${kind}|concurrent`, 'solve ×3 at once', problem, o.options, other);
-    const settled = await Promise.allSettled([o.options, other, o.options].map((opts) => solve(problem as Problem, opts as SolveOptions)));
+    const settled = await Promise.allSettled([o.options, other, o.options].map((opts) => solve(problem as Problem<Float64Array, CscMatrix>, opts as SolveOptions)));
     const verdicts = settled.map((x) => (x.status === 'fulfilled' ? judge(x.value) : judgeError(x.reason)));
     return [`${kind}|concurrent`, verdicts.find((v) => v.failed) ?? verdicts[0]!];
   }
@@ -783,7 +788,7 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     record(`${kind}|abort${delay}ms`, `solve, aborted after ${delay} ms`, problem, o.options);
     const timer = setTimeout(() => controller.abort(), delay);
     try {
-      return [`${kind}|abort${delay}ms`, judge(await solve(problem as Problem, { ...(o.options as SolveOptions), signal: controller.signal }))];
+      return [`${kind}|abort${delay}ms`, judge(await solve(problem as Problem<Float64Array, CscMatrix>, { ...(o.options as SolveOptions), signal: controller.signal }))];
     } catch (e) {
       return [`${kind}|abort${delay}ms`, judgeError(e)];
     } finally {
@@ -792,7 +797,7 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
   }
   record(kind, call, problem, o.options);
   try {
-    return [kind, judge(call === 'solve' ? await solve(problem as Problem, o.options as SolveOptions) : solveSync(problem as Problem, o.options as SolveOptions))];
+    return [kind, judge(call === 'solve' ? await solve(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions) : solveSync(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions))];
   } catch (e) {
     return [kind, judgeError(e)];
   }
@@ -819,11 +824,11 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
   let validity = 'valid' as Validity;
   let what = 'seeds';
   const use = (v: Validity) => (validity = worst(validity, v));
-  /** A seed of the wrong length or type, with a NaN, or extreme but finite (then 'either'). */
+  /** A seed of the wrong length or type, with a NaN, extreme but finite (then 'either'), or a plain array (valid: copied). */
   const brokenSeed = (len: number): unknown => {
     const k = r.int(0, 4);
     // A NaN or an extreme value at index 0 of an empty seed is no change at all.
-    if (len > 0 || k < 2 || k === 3) use(k === 4 ? 'either' : 'invalid');
+    if (k !== 1 && (len > 0 || k === 0 || k === 3)) use(k === 4 ? 'either' : 'invalid');
     what = `brokenSeed${k}`;
     return [new Float64Array(len + 1), Array.from(seed(len)), Float64Array.from(seed(len), (x, i) => (i === 0 ? NaN : x)), null, Float64Array.from(seed(len), (x, i) => (i === 0 ? r.pick([1e308, -1e308, 1e200]) : x))][k];
   };
@@ -928,7 +933,7 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
   const solver = r.pick(solverKeys);
   record(`${kind}|${solver}`, 'solve', parsed, { solver, timeLimit: 1 });
   try {
-    const s = await solve(parsed as Problem, { solver, timeLimit: 1 });
+    const s = await solve(parsed as Problem<Float64Array, CscMatrix>, { solver, timeLimit: 1 });
     // The Maros–Meszaros problems all have an optimum; a mutated one may not.
     return [`${kind}|${solver}`, judgeSolution(s, parsed, 'valid', what === 'unchanged' && Object.keys(options).length === 0 ? 'optimal' : 'unknown')];
   } catch (e) {

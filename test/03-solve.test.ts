@@ -13,7 +13,7 @@ const inf = Infinity;
 
 interface Case {
   name: string;
-  problem: Problem;
+  problem: Problem<Float64Array, CscMatrix>;
   x: number[];
   objective: number;
   y?: number[];
@@ -123,7 +123,7 @@ const cases: Case[] = [
       h: f64([1]),
       A: dense([[1, -1]]),
       b: f64([0]),
-    } as StandardProblem,
+    } as StandardProblem<Float64Array, CscMatrix>,
     x: [0.5, 0.5],
     objective: 0.25 - 1.5,
     // 0.5 − 1 + g + e = 0 and 0.5 − 2 + g − e = 0  →  g = 1, e = −0.5
@@ -131,9 +131,9 @@ const cases: Case[] = [
   },
 ];
 
-function canonicalData(p: Problem) {
-  if ((p as StandardProblem).form === 'standard') return undefined;
-  return p as CanonicalProblem;
+function canonicalData(p: Problem<Float64Array, CscMatrix>) {
+  if ((p as StandardProblem<Float64Array, CscMatrix>).form === 'standard') return undefined;
+  return p as CanonicalProblem<Float64Array, CscMatrix>;
 }
 
 const solvers = availableSolvers().map((s) => s.key);

@@ -13,7 +13,7 @@ import { dense, denseLower, f64 } from './helpers';
 
 const allCodes = new Set<string>(Object.values(ErrorCode));
 
-function base(): CanonicalProblem {
+function base(): CanonicalProblem<Float64Array, CscMatrix> {
   return {
     P: denseLower([
       [2, 0, 0],
@@ -68,12 +68,14 @@ describe('errors: one test per code', () => {
   });
 
   it('ERR_QP_INVALID_TYPE names the field and value', () => {
-    const e = expectCode(() => solveSync({ ...base(), q: [1, 2, 3] as unknown as Float64Array }), ErrorCode.INVALID_TYPE, /^q: must be a Float64Array \(got Array\(3\)\)/);
+    const e = expectCode(() => solveSync({ ...base(), q: 'abc' as unknown as Float64Array }), ErrorCode.INVALID_TYPE, /^q: must be a Float64Array or an array of numbers \(got string "abc"\)/);
     assert.equal(e.field, 'q');
+    const element = expectCode(() => solveSync({ ...base(), q: [1, '2', 3] as unknown as number[] }), ErrorCode.INVALID_TYPE, /^q\[1\]: must be a number \(got string "2"\)/);
+    assert.deepEqual([element.field, element.index, element.value], ['q', 1, '2']);
     const P = clone(base().P!);
     (P as unknown as { colPtr: unknown }).colPtr = Float64Array.from(P.colPtr);
     expectCode(() => solveSync({ ...base(), P }), ErrorCode.INVALID_TYPE, /P\.colPtr: must be an Int32Array/);
-    expectCode(() => solveSync(null as unknown as CanonicalProblem), ErrorCode.INVALID_TYPE, /problem: must be an object/);
+    expectCode(() => solveSync(null as unknown as CanonicalProblem<Float64Array, CscMatrix>), ErrorCode.INVALID_TYPE, /problem: must be an object/);
   });
 
   it('ERR_QP_DIMENSION_MISMATCH', () => {
@@ -301,7 +303,7 @@ describe('errors: generated sweep of malformed input', function () {
       };
       let syncThrew = false;
       try {
-        const sol = solveSync(p as unknown as CanonicalProblem, options as SolveOptions);
+        const sol = solveSync(p as unknown as CanonicalProblem<Float64Array, CscMatrix>, options as SolveOptions);
         // A mutation can leave the problem valid (e.g. a value replaced by an equal one).
         assert.ok(typeof sol.status === 'string');
       } catch (e) {
@@ -309,7 +311,7 @@ describe('errors: generated sweep of malformed input', function () {
         syncThrew = true;
       }
       try {
-        await solve(p as unknown as CanonicalProblem, options as SolveOptions);
+        await solve(p as unknown as CanonicalProblem<Float64Array, CscMatrix>, options as SolveOptions);
         assert.ok(!syncThrew, `case ${t}: solve accepted what solveSync rejected`);
       } catch (e) {
         record(e, 'solve');

@@ -13,8 +13,8 @@ import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, fixture, rn
 import { checkDualCertificate as checkDual, checkPrimalCertificate as checkPrimal, normInf } from './certificates';
 
 // admm's certificates come from the divergence of its iterates: checked to 1e-5 relative.
-const checkPrimalCertificate = (p: CanonicalProblem, sol: Solution) => checkPrimal(p, sol, 1e-5);
-const checkDualCertificate = (p: CanonicalProblem, sol: Solution) => checkDual(p, sol, 1e-5);
+const checkPrimalCertificate = (p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution) => checkPrimal(p, sol, 1e-5);
+const checkDualCertificate = (p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution) => checkDual(p, sol, 1e-5);
 
 const inf = Infinity;
 const hasAdmm = availableSolvers().some((s) => s.key === 'admm');
@@ -24,7 +24,7 @@ const hasAdmm = availableSolvers().some((s) => s.key === 'admm');
  * detects infeasibility by the divergence rate of its iterates: with a margin of 1 instead
  * of 100 it takes ~10000 iterations, beyond the default limit of 4000.)
  */
-function infeasibleChain(n: number): CanonicalProblem {
+function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
   const base = chainQp(n, Math.floor(n / 4), 11);
   const row = CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1));
   return {
@@ -49,7 +49,7 @@ function infeasibleChain(n: number): CanonicalProblem {
   });
 
   describe('infeasibility certificates, verified from the data', () => {
-    const primal: [string, CanonicalProblem][] = [
+    const primal: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
       ['a row against the bounds: x1 + x2 ≤ −1, x ≥ 0', { P: denseLower([[1, 0], [0, 1]]), q: f64([1, 1]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([-1]), lb: f64([0, 0]) }],
       ['a row the upper bounds cannot meet: x1 + x2 ≥ 3, x ≤ 1', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([3]), u: f64([inf]), ub: f64([1, 1]) }],
       ['two rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2', { P: denseLower([[1, 0], [0, 1]]), q: f64([0, 0]), A: dense([[1, 1], [1, 1]]), l: f64([-inf, 2]), u: f64([1, inf]) }],
@@ -60,7 +60,7 @@ function infeasibleChain(n: number): CanonicalProblem {
       it(`primalInfeasible: ${name}`, async () => checkPrimalCertificate(p, await solve(p, { solver: 'admm' })));
     }
 
-    const dual: [string, CanonicalProblem][] = [
+    const dual: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
       ['QP: min ½x1² − x2, x2 ≥ 0', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), lb: f64([-inf, 0]) }],
       ['LP: min −x1 − x2, x1 − x2 ≤ 1, x ≥ 0', { q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-inf]), u: f64([1]), lb: f64([0, 0]) }],
       ['LP along an equality: min x1, x1 + x2 = 0, x2 ≥ −5', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([0]), lb: f64([-inf, -5]) }],

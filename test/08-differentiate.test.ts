@@ -13,6 +13,8 @@ import { strict as assert } from 'node:assert';
 import { CscMatrix } from '../lib/sparse';
 import { Solution } from '../lib/solve';
 import { differentiate, differentiateSync, Gradients, DifferentiateMethod, jvp, jvpSync, Tangents } from '../lib/differentiate';
+/** Tangents built here from typed arrays (the public type also takes plain arrays). */
+type TypedTangents = { [K in keyof Tangents]?: Float64Array };
 import { CanonicalProblem, StandardProblem } from '../lib/problem';
 import { ErrorCode, QpError } from '../lib/errors';
 import { f64, rng } from './helpers';
@@ -20,7 +22,7 @@ import { solveChecked, dot, direction, Check, shifted, withValues, checkVector, 
 import { generate, matrixOf, canonicalOf, Generated, GenOptions } from './complementary-qp';
 
 /** Standard form: one-sided rows (only 'up' and 'oneSided' types) become G, equality rows A. */
-function standardOf(g: Generated): StandardProblem {
+function standardOf(g: Generated): StandardProblem<Float64Array, CscMatrix> {
   const ineq = g.rows.filter((row) => row.type !== 'eq');
   const eq = g.rows.filter((row) => row.type === 'eq');
   for (const row of ineq) assert.equal(row.l, -Infinity, 'standardOf: rows must be one-sided');
@@ -184,7 +186,7 @@ describe('08 differentiate', function () {
         const base = canonicalOf(gen);
         const dense = gen.P.toDense();
         const P = CscMatrix.fromDense(dense, { triangle });
-        const problem: CanonicalProblem = { ...base, P };
+        const problem: CanonicalProblem<Float64Array, CscMatrix> = { ...base, P };
         const sol = solveChecked(problem);
         const r = rng(99);
         const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
@@ -234,7 +236,7 @@ describe('08 differentiate', function () {
       const gen = generate({ n: 8, seed: 43, pDensity: 0.5, rowNnz: 3, counts: { up: 2, range: 1 }, boundsUp: 0, boundsLow: 0, boxFraction: 0 });
       // Put an upper bound exactly at x*_0 without changing q: active with z_0 = 0.
       const ub = new Float64Array(gen.n).fill(Infinity);
-      const problem: CanonicalProblem = { ...canonicalOf(gen), ub };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = { ...canonicalOf(gen), ub };
       const sol0 = solveChecked(problem);
       ub[0] = sol0.x[0]!;
       const sol = solveChecked(problem);
@@ -248,7 +250,7 @@ describe('08 differentiate', function () {
       // min −x1 − x2 s.t. x1 + x2 ≤ 1 at x = (½, ½), y = 1. K = [0 0 1; 0 0 1; 1 1 0] is singular
       // and the right-hand side −[1, 0, 0] is not in its range: the least-squares solution has
       // d_w = −½ (the projection of the right-hand side onto K's range) and d_x1 + d_x2 = 0.
-      const problem: CanonicalProblem = { P: CscMatrix.zeros(2, 2, 'lower'), q: f64([-1, -1]), A: CscMatrix.fromDense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: CscMatrix.zeros(2, 2, 'lower'), q: f64([-1, -1]), A: CscMatrix.fromDense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
       const g = differentiateSync(problem, { x: f64([0.5, 0.5]), y: f64([1]), z: f64([0, 0]) }, { dx: f64([1, 0]) });
       console.log(`      LP face: differentiable=${g.differentiable}, du=${g.du![0]}, dq=${[...g.dq!]}, reason: ${g.reason}`);
       assert.equal(g.differentiable, false);
@@ -263,7 +265,7 @@ describe('08 differentiate', function () {
     it('normalizeRows: a tiny row far from its bound is not taken for active', () => {
       // min ½‖x − c‖² s.t. 1e-4·(x1 − x2) ≤ 0 at c = (0, 0.05): the row is 0.035 away from x = c,
       // but its slack 5e-6 is below epsActive = 1e-5. Inactive: x = −q, so ∂L/∂q = −dx.
-      const problem: CanonicalProblem = {
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = {
         P: CscMatrix.fromDense([[1, 0], [0, 1]], { triangle: 'lower' }),
         q: f64([0, -0.05]),
         A: CscMatrix.fromDense([[1e-4, -1e-4]]),
@@ -304,7 +306,7 @@ describe('08 differentiate', function () {
     });
 
     it('validates normalizeRows and refineActiveSet', () => {
-      const problem: CanonicalProblem = { P: CscMatrix.fromDense([[1]], { triangle: 'lower' }), q: f64([1]), A: CscMatrix.fromDense([[1]]), l: f64([0]), u: f64([1]) };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: CscMatrix.fromDense([[1]], { triangle: 'lower' }), q: f64([1]), A: CscMatrix.fromDense([[1]]), l: f64([0]), u: f64([1]) };
       const sol = { x: f64([0]), y: f64([-1]), z: f64([0]) };
       for (const key of ['normalizeRows', 'refineActiveSet']) {
         assert.throws(() => differentiateSync(problem, sol, { dx: f64([1]) }, { [key]: 1 } as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.message.includes(key));
@@ -348,7 +350,8 @@ describe('08 differentiate', function () {
     });
 
     it('validates dx: type, length, finiteness', async () => {
-      rejects(() => differentiateSync(problem, sol, { dx: [1, 2] as unknown as Float64Array }), ErrorCode.INVALID_TYPE);
+      rejects(() => differentiateSync(problem, sol, { dx: Float32Array.from([1, 2]) as unknown as Float64Array }), ErrorCode.INVALID_TYPE);
+      rejects(() => differentiateSync(problem, sol, { dx: [1, 2] }), ErrorCode.DIMENSION_MISMATCH);
       rejects(() => differentiateSync(problem, sol, { dx: new Float64Array(gen.n + 1) }), ErrorCode.DIMENSION_MISMATCH);
       const nan = new Float64Array(gen.n);
       nan[3] = NaN;
@@ -365,7 +368,7 @@ describe('08 differentiate', function () {
   });
 
   describe('forward mode (jvp): adjoint identity ⟨vjp(g), δ⟩ = ⟨g, jvp(δ)⟩', () => {
-    const innerVjp = (g: Gradients, t: Tangents) => {
+    const innerVjp = (g: Gradients, t: TypedTangents) => {
       let s = 0;
       for (const k of ['dP', 'dq', 'dA', 'dl', 'du', 'dG', 'dh', 'db', 'dlb', 'dub'] as const) if (g[k] && t[k]) s += dot(g[k]!, t[k]!);
       return s;
@@ -378,7 +381,7 @@ describe('08 differentiate', function () {
       const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
       const isEq = (i: number) => problem.l![i] === problem.u![i];
       const db = direction(problem.l!, r, isEq);
-      const t: Tangents = {
+      const t: TypedTangents = {
         dP: direction(gen.P.values, r),
         dq: direction(gen.q, r),
         dA: direction(problem.A!.values, r),
@@ -419,7 +422,7 @@ describe('08 differentiate', function () {
       const seeds = { dx: new Float64Array(gen.n).map(() => 2 * r() - 1), dy: new Float64Array(problem.l!.length).map(() => 2 * r() - 1), dz: new Float64Array(gen.n).map(() => 2 * r() - 1) };
       const isEq = (i: number) => problem.l![i] === problem.u![i];
       const db = direction(problem.l!, r, isEq);
-      const t: Tangents = {
+      const t: TypedTangents = {
         dq: direction(gen.q, r),
         dP: direction(gen.P.values, r),
         du: direction(problem.u!, r, (i) => !isEq(i)).map((v, i) => (isEq(i) ? db[i]! : v)),
@@ -461,7 +464,7 @@ describe('08 differentiate', function () {
     it("standard form n=40 and P stored 'full'", () => {
       const gen = generate({ n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true });
       const std = standardOf(gen);
-      const problem: StandardProblem = { ...std, P: CscMatrix.fromDense(gen.P.toDense(), { triangle: 'full' }) };
+      const problem: StandardProblem<Float64Array, CscMatrix> = { ...std, P: CscMatrix.fromDense(gen.P.toDense(), { triangle: 'full' }) };
       const sol = solveChecked(problem);
       const r = rng(602);
       const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
@@ -471,7 +474,7 @@ describe('08 differentiate', function () {
       for (let j = 0; j < gen.n; j++) for (let i = j; i < gen.n; i++) if (P.toDense()[i]![j] !== 0) dense[i]![j] = dense[j]![i] = 2 * r() - 1;
       const dP = new Float64Array(P.nnz);
       for (let j = 0; j < gen.n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) dP[k] = dense[P.rowIdx[k]!]![j]!;
-      const t: Tangents = {
+      const t: TypedTangents = {
         dP,
         dq: direction(problem.q, r),
         dG: direction(problem.G!.values, r),

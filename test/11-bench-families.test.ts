@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { availableSolvers, solveSync } from '../lib/solve';
 import { CanonicalProblem } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import {
   BenchProblem, chainDqpProblem, chainProblem, denseProblem, generate, isotonicRegression, nearestNeighbours,
   normal, portfolioProblem, projectSimplex, simplexProblem, sparseProblem, uniform,
@@ -51,12 +52,12 @@ function isotonicByMinMax(v: number[]): number[] {
   return x;
 }
 
-function rowActivity(p: CanonicalProblem, x: Float64Array): Float64Array {
+function rowActivity(p: CanonicalProblem<Float64Array, CscMatrix>, x: Float64Array): Float64Array {
   return p.A!.multiply(x);
 }
 
 /** Largest violation of l ≤ Ax ≤ u and lb ≤ x ≤ ub, and the smallest slack of the finite sides. */
-function feasibility(p: CanonicalProblem, x: Float64Array): { violation: number; minSlack: number } {
+function feasibility(p: CanonicalProblem<Float64Array, CscMatrix>, x: Float64Array): { violation: number; minSlack: number } {
   const Ax = rowActivity(p, x);
   let violation = 0;
   let minSlack = Infinity;

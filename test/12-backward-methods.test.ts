@@ -15,6 +15,7 @@ import { Solution, solve } from '../lib/solve';
 import { simplexProblem } from '../scripts/bench-families';
 import { differentiate, differentiateSync, Gradients, DifferentiateMethod, DifferentiateOptions } from '../lib/differentiate';
 import { CanonicalProblem } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import { ErrorCode, QpError } from '../lib/errors';
 import { rng } from './helpers';
 import { solveChecked, direction, Check, checkVector, checkMatrix, relErr } from './finite-differences';
@@ -237,7 +238,7 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
     it('penalty and qp: finite gradients, differentiable = false', () => {
       const gen = generate({ n: 8, seed: 43, pDensity: 0.5, rowNnz: 3, counts: { up: 2, range: 1 }, boundsUp: 0, boundsLow: 0, boxFraction: 0 });
       const ub = new Float64Array(gen.n).fill(Infinity);
-      const problem: CanonicalProblem = { ...canonicalOf(gen), ub };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = { ...canonicalOf(gen), ub };
       ub[0] = solveChecked(problem).x[0]!;
       const sol = solveChecked(problem);
       const c = new Float64Array(gen.n).fill(1);

@@ -27,7 +27,7 @@ const tight: SolveOptions = { solver: 'ipm', epsAbs: 1e-8, epsRel: 0 };
 const precise: SolveOptions = { solver: 'ipm', epsAbs: 1e-10, epsRel: 0 };
 
 
-function checkSolved(p: CanonicalProblem, sol: Solution, tol = 1e-7): void {
+function checkSolved(p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution, tol = 1e-7): void {
   assert.equal(sol.status, 'solved', `status ${sol.status} (${sol.rawStatusText})`);
   assert.equal(sol.solver, 'ipm');
   assert.equal(sol.hasDuals, true);
@@ -35,7 +35,7 @@ function checkSolved(p: CanonicalProblem, sol: Solution, tol = 1e-7): void {
   assert.ok(rp <= tol && rd <= tol && rg <= tol, `residuals recomputed here: r_p ${rp}, r_d ${rd}, r_g ${rg} (tol ${tol})`);
 }
 
-function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4): CanonicalProblem {
+function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4): CanonicalProblem<Float64Array, CscMatrix> {
   const r = rng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
   const x0 = Array.from({ length: n }, gauss);
@@ -85,7 +85,7 @@ function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4
 }
 
 /** The same family in standard form: G x ≤ h (mG rows) and A x = b (mA rows) around x0. */
-function randomStandard(n: number, mG: number, mA: number, seed: number): StandardProblem {
+function randomStandard(n: number, mG: number, mA: number, seed: number): StandardProblem<Float64Array, CscMatrix> {
   const base = randomSparse(n, mG + mA, seed);
   const r = rng(seed + 1);
   const x0 = Float64Array.from({ length: n }, (_, j) => {
@@ -103,7 +103,7 @@ function randomStandard(n: number, mG: number, mA: number, seed: number): Standa
 
 interface Case {
   name: string;
-  problem: CanonicalProblem;
+  problem: CanonicalProblem<Float64Array, CscMatrix>;
   x?: number[];
   y?: number[];
   z?: number[];
@@ -112,7 +112,7 @@ interface Case {
 
 // Every optimum below is worked out on paper from the KKT conditions Px + q + Aᵀy + z = 0.
 const I2 = () => denseLower([[1, 0], [0, 1]]);
-const threeVar = (l: number[], u: number[], lb: number[], ub: number[]): CanonicalProblem => ({
+const threeVar = (l: number[], u: number[], lb: number[], ub: number[]): CanonicalProblem<Float64Array, CscMatrix> => ({
   // min x1² + x2² + x3² − 4x1 + 2x2 − 2x3, x3 ≤ .5 (row 0), x1 + x2 free (row 1), x1 ≤ 1, x2 ≥ 0
   P: denseLower([[2, 0, 0], [0, 2, 0], [0, 0, 2]]), q: f64([-4, 2, -2]), A: dense([[0, 0, 1], [1, 1, 0]]), l: f64(l), u: f64(u), lb: f64(lb), ub: f64(ub),
 });
@@ -208,13 +208,13 @@ const cases: Case[] = [
   });
 
   describe('infeasibility certificates, verified from the data', () => {
-    const infeasibleChain = (n: number): CanonicalProblem => {
+    const infeasibleChain = (n: number): CanonicalProblem<Float64Array, CscMatrix> => {
       // chainQp with one more row Σx ≥ n + 1 that −1 ≤ x ≤ 1 cannot meet (by a margin of 1)
       const base = chainQp(n, Math.floor(n / 4), 11);
       const row = CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1));
       return { P: base.P, q: base.q, A: CscMatrix.vstack([base.A, row]), l: f64([...base.l, n + 1]), u: f64([...base.u, inf]), lb: base.lb, ub: base.ub };
     };
-    const primal: [string, CanonicalProblem][] = [
+    const primal: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
       ['LP: x1 + x2 ≥ 3 with x ≤ 1', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([3]), u: f64([inf]), ub: f64([1, 1]) }],
       ['QP: x1 + x2 ≤ −1 with x ≥ 0', { P: I2(), q: f64([1, 1]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([-1]), lb: f64([0, 0]) }],
       ['QP, rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2', { P: I2(), q: f64([0, 0]), A: dense([[1, 1], [1, 1]]), l: f64([-inf, 2]), u: f64([1, inf]) }],
@@ -227,13 +227,13 @@ const cases: Case[] = [
       it(`primalInfeasible: ${name}`, async () => checkPrimalCertificate(p, await solve(p, { solver: 'ipm' })));
     }
 
-    const unboundedChain = (n: number): CanonicalProblem => {
+    const unboundedChain = (n: number): CanonicalProblem<Float64Array, CscMatrix> => {
       // chainQp plus one more variable with cost −1 that no row, bound or P entry holds
       const base = chainQp(n, Math.floor(n / 4), 13);
       const grow = (M: CscMatrix, rows: number) => new CscMatrix(rows, n + 1, Int32Array.from([...M.colPtr, M.nnz]), M.rowIdx, M.values, M.triangle);
       return { P: grow(base.P, n + 1), q: f64([...base.q, -1]), A: grow(base.A, base.A.nrows), l: base.l, u: base.u, lb: f64([...base.lb, -inf]), ub: f64([...base.ub, inf]) };
     };
-    const dual: [string, CanonicalProblem][] = [
+    const dual: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
       ['QP: P = diag(1, 0), q = (0, −1), x1 ≤ 1 (bound)', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), ub: f64([1, inf]) }],
       ['QP: the same with x1 ≤ 1 as a row', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), A: dense([[1, 0]]), l: f64([-inf]), u: f64([1]) }],
       ['LP: min −x1 − x2, x1 − x2 ≤ 1, x ≥ 0', { q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-inf]), u: f64([1]), lb: f64([0, 0]) }],
@@ -271,7 +271,7 @@ const cases: Case[] = [
 
     it('standard form (G, h, A, b): the hand-derived problem, with yIneq and yEq', async () => {
       // min ½|x|² − x1 − 2x2, x1 + x2 ≤ 1, x1 − x2 = 0 → x = (½, ½), y = (1, −½)
-      const p: StandardProblem = { form: 'standard', P: I2(), q: f64([-1, -2]), G: dense([[1, 1]]), h: f64([1]), A: dense([[1, -1]]), b: f64([0]) };
+      const p: StandardProblem<Float64Array, CscMatrix> = { form: 'standard', P: I2(), q: f64([-1, -2]), G: dense([[1, 1]]), h: f64([1]), A: dense([[1, -1]]), b: f64([0]) };
       const sol = await solve(p, tight);
       assert.equal(sol.status, 'solved');
       assertClose(sol.x, [0.5, 0.5], 1e-6, 'x');

@@ -36,12 +36,12 @@ function parts() {
   };
 }
 
-function problem(): CanonicalProblem {
+function problem(): CanonicalProblem<Float64Array, CscMatrix> {
   return parts();
 }
 
 /** The same problem in the standard form (G x ≤ h). */
-function standard(): StandardProblem {
+function standard(): StandardProblem<Float64Array, CscMatrix> {
   const { P, q, A } = parts();
   return { form: 'standard', P, q, G: A, h: f64([2]) };
 }
@@ -75,13 +75,13 @@ async function expectCodeAsync(fn: () => Promise<unknown>, code: string, field: 
 
 /** solveSync and solve both reject the problem with this code and field. */
 async function rejects(p: unknown, code: string, field: string, pattern?: RegExp, options: SolveOptions = { solver: 'ipm' }): Promise<void> {
-  expectCode(() => solveSync(p as Problem, options), code, field, pattern);
-  await expectCodeAsync(() => solve(p as Problem, options), code, field, pattern);
+  expectCode(() => solveSync(p as Problem<Float64Array, CscMatrix>, options), code, field, pattern);
+  await expectCodeAsync(() => solve(p as Problem<Float64Array, CscMatrix>, options), code, field, pattern);
 }
 
 /** solveSync and solve both reach the known optimum. */
 async function solvesToOptimum(p: unknown, options: SolveOptions = { solver: 'ipm' }): Promise<void> {
-  for (const sol of [solveSync(p as Problem, options), await solve(p as Problem, options)]) {
+  for (const sol of [solveSync(p as Problem<Float64Array, CscMatrix>, options), await solve(p as Problem<Float64Array, CscMatrix>, options)]) {
     assert.equal(sol.status, 'solved');
     assertClose(sol.x, xStar, 1e-6, 'x');
   }
@@ -168,7 +168,7 @@ describe('input checks: typed-array arguments', () => {
   it('a Proxy of a Float64Array passes instanceof but is ERR_QP_INVALID_TYPE', async () => {
     const q = new Proxy(f64([-2, -4]), {});
     assert.ok(q instanceof Float64Array);
-    await rejects({ ...problem(), q }, ErrorCode.INVALID_TYPE, 'q', /^q: must be a Float64Array, not a Proxy/);
+    await rejects({ ...problem(), q }, ErrorCode.INVALID_TYPE, 'q', /^q: must be a Float64Array or an array of numbers, not a Proxy/);
     const revocable = Proxy.revocable(f64([2]), {});
     revocable.revoke();
     await rejects({ ...problem(), u: revocable.proxy }, ErrorCode.INVALID_TYPE, 'u', /^u: must be a Float64Array/);
@@ -187,7 +187,7 @@ describe('input checks: typed-array arguments', () => {
 
   it('typed arrays of the wrong kind are ERR_QP_INVALID_TYPE naming the field', async () => {
     const { P, A } = parts();
-    await rejects({ ...problem(), q: Float32Array.from([-2, -4]) }, ErrorCode.INVALID_TYPE, 'q', /^q: must be a Float64Array \(got Float32Array\(2\)\)/);
+    await rejects({ ...problem(), q: Float32Array.from([-2, -4]) }, ErrorCode.INVALID_TYPE, 'q', /^q: must be a Float64Array or an array of numbers \(got Float32Array\(2\)\)/);
     await rejects({ ...problem(), P: new CscMatrix(2, 2, P.colPtr, P.rowIdx, Int32Array.from([2, 2]) as unknown as Float64Array, 'lower') }, ErrorCode.INVALID_TYPE, 'P.values');
     await rejects({ ...problem(), A: new CscMatrix(1, 2, Float64Array.from([0, 1, 2]) as unknown as Int32Array, A.rowIdx, A.values) }, ErrorCode.INVALID_TYPE, 'A.colPtr');
     await rejects({ ...problem(), A: new CscMatrix(1, 2, A.colPtr, Uint32Array.from([0, 0]) as unknown as Int32Array, A.values) }, ErrorCode.INVALID_TYPE, 'A.rowIdx');
@@ -270,7 +270,7 @@ describe('input checks: sizes before allocation', () => {
     // Standard form: G alone, and G and A together (checked before h and b, here far too short).
     const none = new Float64Array(0);
     expectCode(() => solveSync({ form: 'standard', q: f64([1]), G: CscMatrix.zeros(2 ** 28, 1), h: none }), ErrorCode.TOO_LARGE, 'G.nrows');
-    const half: StandardProblem = { form: 'standard', q: f64([1]), G: CscMatrix.zeros(2 ** 27, 1), h: none, A: CscMatrix.zeros(2 ** 27, 1), b: none };
+    const half: StandardProblem<Float64Array, CscMatrix> = { form: 'standard', q: f64([1]), G: CscMatrix.zeros(2 ** 27, 1), h: none, A: CscMatrix.zeros(2 ** 27, 1), b: none };
     const e = expectCode(() => solveSync(half), ErrorCode.TOO_LARGE, 'A.nrows', /n \+ m = 268435457/);
     assert.equal(e.value, 2 ** 28);
   });
@@ -307,7 +307,7 @@ describe('input checks: matrices', () => {
     for (const p of [
       { ...problem(), P: structuredClone(P) },
       { ...standard(), P: structuredClone(P), G: structuredClone(A) },
-    ] as Problem[]) {
+    ] as Problem<Float64Array, CscMatrix>[]) {
       const sol = solveSync(p, { solver: 'ipm', epsAbs: 1e-10, epsRel: 1e-10 });
       const g = differentiateSync(p, sol, { dx: f64([1, 0]) });
       assertClose(g.dq!, [-0.25, 0.25], 1e-6, 'dq');
@@ -375,7 +375,7 @@ describe('input checks: strict options and keys', () => {
   });
 
   it('known fields may be inherited (Object.create(base)); unknown own keys are still named', async () => {
-    const inherited = Object.create(problem()) as CanonicalProblem;
+    const inherited = Object.create(problem()) as CanonicalProblem<Float64Array, CscMatrix>;
     await solvesToOptimum(inherited);
     await rejects(Object.assign(Object.create(problem()), { Q: 1 }), ErrorCode.INVALID_TYPE, 'Q');
   });

@@ -251,6 +251,8 @@ const extremes: Extreme[] = [
   { name: 'P₁₁ = 1e300, one row (Clp: stuck for good, deaf to its limits)', d: { n: 3, P: [[1e300, 1, 0], [1, 3, 0.5], [0, 0.5, 2]], q: [1, -1, 0.5], A: [[1, 1, 1]], l: [-1], u: [1] }, refuse: { clp: 'P.values', highs: 'P.values' } },
   { name: 'A₁₁ = 1e19 (Clp: stuck)', d: { n: 3, P: P3, q: [1, -1, 0.5], A: [[1e19, 1, 1], [1, 0, -1]], l: [-1, -2], u: [1, 2], ...box3 }, refuse: { clp: 'A.values', highs: 'A.values' } },
   { name: 'A = [[1e200, 1]] (admm: KKT factorisation failed; HiGHS: ERR_QP_NATIVE)', d: { n: 2, P: [[1, 0], [0, 1]], q: [1, 1], A: [[1e200, 1]], l: [-1], u: [1] }, refuse: { admm: 'A.values', clp: 'A.values', highs: 'A.values' } },
+  { name: 'q₂ = 1e15 on a 3×3 QP, no rows (Clp: ran on past its time limit; fuzz seed 92799)', d: { n: 3, P: [[2.95, 0.78, 1.74], [0.78, 0.8, 0], [1.74, 0, 2.25]], q: [-0.38, 1e15, 1.46] }, refuse: { clp: 'q' } },
+  { name: 'q₂ = 1e11 with P of 1e-3 (Clp: "solved" at x = −1.8e308)', d: { n: 3, P: [[2.95e-3, 0.78e-3, 1.74e-3], [0.78e-3, 0.8e-3, 0], [1.74e-3, 0, 2.25e-3]], q: [-0.38, 1e11, 1.46] }, refuse: { clp: 'q' } },
   { name: 'lb₁ = 1e300 (admm: "invalid bounds")', d: { n: 2, P: [[1, 0], [0, 1]], q: [1, 1], lb: [1e300, 0] }, refuse: { ipm: 'lb', admm: 'lb', clp: 'lb', highs: 'lb', ipopt: 'lb', auto: 'lb' } },
 ];
 
@@ -327,4 +329,29 @@ describe('wrong answers: Ipopt kept from entries it cannot take', () => {
     const sol = solveSync(problem, { solver: 'auto', timeLimit: 1 });
     assert.ok(sol.attempts!.some((a) => a.solver === 'ipopt' && a.status === 'skipped'), JSON.stringify(sol.attempts));
   });
+});
+
+// ---- bounded problems whose data are tiny: certificates are relative to the data's size -------
+
+describe('wrong answers: tiny P or A is not zero', () => {
+  // An absolute test (‖P d‖∞ ≤ 1e-6) took any direction as an unbounded ray of a P of 1e-6, and
+  // any dy as a Farkas certificate against an A of 1e-9 (fuzz: HiGHS and ipm claimed both).
+  const tiny: Case[] = [
+    // x = −P⁻¹q = (−1e9, 1e9), objective −½ qᵀP⁻¹q = −1e12
+    { name: 'P = 1e-6·[[2,1],[1,2]], q = (1e3, −1e3): bounded, x = (−1e9, 1e9)', d: { n: 2, P: [[2e-6, 1e-6], [1e-6, 2e-6]], q: [1e3, -1e3] }, expect: { status: 'solved', objective: -1e12 } },
+    // min ½‖x‖² with 1e-9·(x₁ + x₂) ∈ [1, 2]: x = (5e8, 5e8), objective 2.5e17
+    { name: 'A = 1e-9·[1, 1], 1 ≤ A x ≤ 2: feasible, x = (5e8, 5e8)', d: { n: 2, P: [[1, 0], [0, 1]], q: [0, 0], A: [[1e-9, 1e-9]], l: [1], u: [2] }, expect: { status: 'solved', objective: 2.5e17 } },
+  ];
+  for (const c of tiny) {
+    describe(c.name, () => {
+      for (const solver of solvers) {
+        it(solver, () => {
+          const sol = solveSync(toProblem(c.d), { solver });
+          assert.ok(!['primalInfeasible', 'dualInfeasible'].includes(sol.status), `${sol.solver}: ${sol.status} (${sol.rawStatusText})`);
+          const e = c.expect;
+          if (sol.status === 'solved' && 'status' in e && e.status === 'solved') checkSolved(c.d, sol, e.objective);
+        });
+      }
+    });
+  }
 });

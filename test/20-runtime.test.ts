@@ -10,6 +10,7 @@ import { binding } from '../lib/binding';
 import { differentiate, differentiateSync } from '../lib/differentiate';
 import { ErrorCode, QpError } from '../lib/errors';
 import { Problem, toCanonical } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import { waitingCount } from '../lib/queue';
 import { solve, solveSync } from '../lib/solve';
 import { canonicalOf, generate } from './complementary-qp';
@@ -30,7 +31,7 @@ interface LooseBinding {
 const native = () => binding() as unknown as LooseBinding;
 
 /** What the addon reads for a problem (lib/solve.ts builds the same). */
-function nativeProblem(p: Problem) {
+function nativeProblem(p: Problem<Float64Array, CscMatrix>) {
   const c = toCanonical(p);
   return { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, ...(c.lb ? { lb: c.lb } : {}), ...(c.ub ? { ub: c.ub } : {}) };
 }

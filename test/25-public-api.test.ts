@@ -7,12 +7,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import * as entry from '../lib';
 import type {
   ActiveSetOptions,
   Attempt,
+  CscMatrixLike,
+  IndexVector,
+  Vector,
   DataArrays,
   DifferentiableSolveOptions,
   DisposableSolution,
@@ -26,6 +30,7 @@ import type {
   QpsStats,
   Solution,
 } from '../lib';
+import { commonJsForm, extractSnippets } from '../scripts/readme-snippets';
 import { dense, denseLower, f64 } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -144,5 +149,25 @@ describe('public API', () => {
   });
 });
 
+describe('README snippets (npm run check:readme compiles and runs them against the packed package)', () => {
+  it('extracts every ```ts block, honours the fragment mark, and wraps the CommonJS form in an async main', () => {
+    const md = ['# t', '```ts', "import { solve } from 'diffqp';", 'await solve({ q: [1] });', '```', '', '<!-- snippet: fragment -->', '```ts', 'partial(', '```', '```js', 'x', '```'].join('\n');
+    const s = extractSnippets(md);
+    assert.deepEqual(s.map((b) => [b.index, b.line, b.fragment]), [[1, 2, false], [2, 8, true]]);
+    const cjs = commonJsForm(s[0]!.code);
+    assert.match(cjs, /^import \{ solve \} from 'diffqp';\n\nasync function main\(\): Promise<void> \{\n  await solve\(\{ q: \[1\] \}\);\n\}/);
+    assert.match(cjs, /main\(\)\.catch/);
+  });
+
+  it("the README's blocks are whole programs: each imports from 'diffqp', none is marked a fragment", () => {
+    const blocks = extractSnippets(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+    assert.ok(blocks.length >= 2, `${blocks.length} blocks`);
+    for (const b of blocks) {
+      assert.equal(b.fragment, false, `README.md:${b.line}`);
+      assert.match(b.code, /from 'diffqp';/, `README.md:${b.line}`);
+    }
+  });
+});
+
 // Types exported for signatures, named here so that a removed export fails the build of this file.
-export type PublicTypes = [ActiveSetOptions, Attempt, DataArrays, JvpOptions, NativeSolverInfo, PolishInfo, QpErrorDetails, QpsFormat, QpsOptions];
+export type PublicTypes = [ActiveSetOptions, Attempt, CscMatrixLike, DataArrays, IndexVector, JvpOptions, NativeSolverInfo, PolishInfo, QpErrorDetails, QpsFormat, QpsOptions, Vector];

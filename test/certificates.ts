@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { CanonicalProblem } from '../lib/problem';
+import { CscMatrix } from '../lib/sparse';
 import { Solution } from '../lib/solve';
 
 const inf = Infinity;
@@ -15,7 +16,7 @@ export const normInf = (v: ArrayLike<number>) => {
   return r;
 };
 
-export function sides(p: CanonicalProblem) {
+export function sides(p: CanonicalProblem<Float64Array, CscMatrix>) {
   const n = p.q.length;
   const m = p.A ? p.A.nrows : 0;
   // The API reads |v| ≥ 1e20 as infinite, as ipm.h does.
@@ -31,7 +32,7 @@ export function sides(p: CanonicalProblem) {
 }
 
 /** [dy; dz]: Aᵀdy + dz ≈ 0, a negative support value, exactly zero on every infinite side. */
-export function checkPrimalCertificate(p: CanonicalProblem, sol: Solution, tol = 1e-6): void {
+export function checkPrimalCertificate(p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution, tol = 1e-6): void {
   const { n, m, l, u, lb, ub } = sides(p);
   assert.equal(sol.status, 'primalInfeasible', `status ${sol.status} (${sol.rawStatusText})`);
   assert.ok(sol.certificate, 'no certificate');
@@ -57,7 +58,7 @@ export function checkPrimalCertificate(p: CanonicalProblem, sol: Solution, tol =
 }
 
 /** dx: P dx ≈ 0, qᵀdx < 0, A dx and dx in the recession cones of [l, u] and [lb, ub]. */
-export function checkDualCertificate(p: CanonicalProblem, sol: Solution, rel = 1e-6): void {
+export function checkDualCertificate(p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution, rel = 1e-6): void {
   const { n, m, l, u, lb, ub } = sides(p);
   assert.equal(sol.status, 'dualInfeasible', `status ${sol.status} (${sol.rawStatusText})`);
   assert.ok(sol.certificate, 'no certificate');

@@ -158,7 +158,7 @@ export function matrixOf(rows: Row[], n: number): CscMatrix {
   return CscMatrix.fromTriplets(rows.length, n, ri, ci, vi);
 }
 
-export function canonicalOf(g: Generated): CanonicalProblem {
+export function canonicalOf(g: Generated): CanonicalProblem<Float64Array, CscMatrix> {
   return {
     P: g.P,
     q: g.q,

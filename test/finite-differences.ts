@@ -10,7 +10,7 @@ import { CscMatrix } from '../lib/sparse';
 
 export const solveOptions = { solver: 'ipopt', epsAbs: 1e-10, epsRel: 1e-10 };
 
-export function solveChecked(problem: Problem): Solution {
+export function solveChecked(problem: Problem<Float64Array, CscMatrix>): Solution {
   const s = solveSync(problem, solveOptions);
   assert.ok(s.status === 'solved' || s.status === 'solvedInaccurate', `ipopt status ${s.status}`);
   assert.ok(s.primalResidual < 1e-8 && s.dualResidual < 1e-8, `ipopt residuals rp=${s.primalResidual} rd=${s.dualResidual}`);
@@ -35,10 +35,10 @@ export interface Check {
 }
 
 /** Replaces the value arrays of the problem named by `set` and returns the loss. */
-export function lossAt(problem: Problem, c: Float64Array, edit: (p: Record<string, unknown>, t: number) => void, t: number): number {
+export function lossAt(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, edit: (p: Record<string, unknown>, t: number) => void, t: number): number {
   const p = { ...(problem as unknown as Record<string, unknown>) };
   edit(p, t);
-  return dot(c, solveChecked(p as unknown as Problem).x);
+  return dot(c, solveChecked(p as unknown as Problem<Float64Array, CscMatrix>).x);
 }
 
 export function shifted(values: Float64Array, dir: Float64Array, t: number): Float64Array {
@@ -50,7 +50,7 @@ export function withValues(M: CscMatrix, values: Float64Array): CscMatrix {
 }
 
 /** Finite-difference check of ⟨grad, δ⟩ for a vector datum (q, l, u, h, b, lb, ub). */
-export function checkVector(problem: Problem, c: Float64Array, key: string, dirs: Record<string, Float64Array>, grads: Record<string, Float64Array>, eps: number): Check {
+export function checkVector(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, key: string, dirs: Record<string, Float64Array>, grads: Record<string, Float64Array>, eps: number): Check {
   const keys = Object.keys(dirs);
   let predicted = 0;
   for (const k of keys) predicted += dot(grads[k]!, dirs[k]!);
@@ -62,7 +62,7 @@ export function checkVector(problem: Problem, c: Float64Array, key: string, dirs
 }
 
 /** Finite-difference check for a matrix datum's stored values (P, A, G). */
-export function checkMatrix(problem: Problem, c: Float64Array, key: string, dir: Float64Array, grad: Float64Array, eps: number): Check {
+export function checkMatrix(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, key: string, dir: Float64Array, grad: Float64Array, eps: number): Check {
   const M = (problem as unknown as Record<string, CscMatrix>)[key]!;
   const edit = (p: Record<string, unknown>, t: number) => {
     p[key] = withValues(M, shifted(M.values, dir, t));

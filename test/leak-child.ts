@@ -23,7 +23,7 @@ const copyOf = (M: CscMatrix) => new CscMatrix(M.nrows, M.ncols, M.colPtr.slice(
 const gc = (globalThis as { gc?: () => void }).gc!;
 
 /** The bytes of a problem's arrays: what keeping one problem alive per cycle costs at least. */
-export function problemBytes(p: CanonicalProblem): number {
+export function problemBytes(p: CanonicalProblem<Float64Array, CscMatrix>): number {
   const arrays: Array<ArrayBufferView | undefined> = [p.q, p.l, p.u, p.lb, p.ub];
   for (const M of [p.P, p.A]) if (M) arrays.push(M.colPtr, M.rowIdx, M.values);
   return arrays.reduce((sum, a) => sum + (a ? a.byteLength : 0), 0);

@@ -44,7 +44,7 @@ Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settin
   Result r = SolveProblem(key, p, s, cancel);
   const double spent = r.setup_seconds + r.solve_seconds;
   const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
-  if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r);
+  if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r, 1e-5, 2, &cancel);
   // A cancelled solve gives its thread back at once; the next big solve's trim takes its pages.
   if (!cancel.load()) ReleaseFreedMemory(p);
   return r;

@@ -70,7 +70,8 @@ bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::s
 
 }  // namespace
 
-PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active, int steps) {
+PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active, int steps,
+                            const CancelFlag* cancel) {
   PolishReport report;
   if (r.status != Status::kSolved && r.status != Status::kSolvedInaccurate) return report;
   if ((int32_t)r.x.size() != p.n || p.n == 0) return report;
@@ -89,6 +90,7 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
   Result trial = r;
   std::shared_ptr<const ReducedKkt> best_factor;
   for (int k = 0; k < steps; k++) {
+    if (cancel && cancel->load()) break;
     std::shared_ptr<const ReducedKkt> factor;
     try {
       // The QR cannot be interrupted: under a finite time limit a singular K ends the polish

@@ -25,6 +25,9 @@ struct PolishReport {
 // multipliers set to zero. Completes or corrects the duals of a solver whose duals are
 // inexact (HiGHS's carry its 1e-7 Hessian regularisation). Keeps the result only if it
 // is better; a solver's success claim is then re-checked against the tolerances.
-PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active = 1e-5, int steps = 2);
+// `cancel`, when given, is polled before each step: a cancel waits for at most the factorisation
+// under way (LDLᵀ polls nothing).
+PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active = 1e-5, int steps = 2,
+                            const CancelFlag* cancel = nullptr);
 
 }  // namespace diffqp

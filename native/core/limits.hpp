@@ -14,6 +14,9 @@ struct DataLimits {
   double hessian = kInf;  // |P_ij|
   double cost = kInf;     // |q_j|
   double matrix = kInf;   // |A_ij|
+  // |q_j| over the largest |P_ij| when P has a nonzero (x grows like that ratio); Clp's QP
+  // primal runs on for good once x nears 1e14.
+  double cost_over_hessian = kInf;
   // A bound at or beyond this on its own side is infinite (the API's ±1e20 rule, which ipm,
   // admm and HiGHS share); on the other side (a lower bound ≥ it, an upper bound ≤ −it) it
   // would become +∞ as a lower bound, so it is rejected.

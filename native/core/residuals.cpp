@@ -160,14 +160,24 @@ void FillResiduals(const ProblemView& p, const Parts& t, Result& r) {
 // Downgrades a "solved" claim whose residuals miss eps_abs + eps_rel · scale.
 void CheckClaim(const ProblemView& p, const Settings& s, const Parts& t, Result& r) {
   if (r.status != Status::kSolved) return;
-  double primal_scale = std::max(InfNorm(t.Ax), InfNorm(r.x));
+  // Rows against the size of Ax, bounds against the size of x: one scale for both let a
+  // variable of 1e20 excuse a row violated by 1e-2 among O(1) data (fuzz seed 79334).
+  double row_residual = 0, bound_residual = 0;
+  for (int32_t i = 0; i < p.m; i++) row_residual = std::max({row_residual, t.Ax[i] - p.u[i], p.l[i] - t.Ax[i]});
+  for (int32_t j = 0; j < p.n; j++) bound_residual = std::max({bound_residual, r.x[j] - p.UpperBound(j), p.LowerBound(j) - r.x[j]});
   double dual_scale = std::max({InfNorm(t.Px), InfNorm(t.ATy), InfNorm(r.z)});
   for (int32_t j = 0; j < p.n; j++) dual_scale = std::max(dual_scale, std::fabs(p.q[j]));
   const double gap_scale = std::max({std::fabs(t.xPx.Value()), std::fabs(t.qx.Value()), std::fabs(t.bound_terms.Value())});
-  const bool ok = r.primal_residual <= s.eps_abs + s.eps_rel * primal_scale &&
+  const bool ok = row_residual <= s.eps_abs + s.eps_rel * InfNorm(t.Ax) && bound_residual <= s.eps_abs + s.eps_rel * InfNorm(r.x) &&
                   r.dual_residual <= s.eps_abs + s.eps_rel * dual_scale &&
                   r.duality_gap <= s.eps_abs + s.eps_rel * gap_scale;
   if (!ok) r.status = Status::kSolvedInaccurate;
+  // Residuals that overflow say nothing, however large the scale beside them (Clp's x of
+  // -1.8e308 on a QP with q = 1e11): no claim of any accuracy stands.
+  if (!std::isfinite(r.primal_residual) || (r.has_duals && !(std::isfinite(r.dual_residual) && std::isfinite(r.duality_gap)))) {
+    r.status = Status::kSolverFailed;
+    r.raw_status_text += " (diffqp: the residuals of this answer overflow)";
+  }
 }
 
 bool Usable(const ProblemView& p, Result& r) {
@@ -195,6 +205,14 @@ void MeasureSolution(const ProblemView& p, const Settings& s, Result& r) {
   CheckClaim(p, s, t, r);
 }
 
+namespace {
+double MaxAbsValue(const CscView& M) {
+  double v = 0;
+  for (int64_t k = 0; k < M.nnz(); k++) v = std::max(v, std::fabs(M.Ax[k]));
+  return v;
+}
+}  // namespace
+
 bool CertificateHolds(const ProblemView& p, Status status, const std::vector<double>& certificate, double tol) {
   if (status == Status::kPrimalInfeasible) {
     if ((int64_t)certificate.size() != (int64_t)p.m + p.n) return false;
@@ -212,10 +230,15 @@ bool CertificateHolds(const ProblemView& p, Status status, const std::vector<dou
     };
     for (int32_t i = 0; i < p.m; i++) support += side(p.l[i], p.u[i], dy[i]);
     for (int32_t j = 0; j < p.n; j++) support += side(p.LowerBound(j), p.UpperBound(j), v[j]);
+    // Relative to the size of Aᵀdy + dz's terms when that is below 1: with A of 1e-9, any dy
+    // would pass an absolute test and "prove" a feasible problem infeasible.
+    double terms = 0;
+    for (double e : v) terms = std::max(terms, std::fabs(e));
+    for (int32_t i = 0; i < p.m && terms < 1; i++) terms = std::max(terms, std::fabs(dy[i]) * MaxAbsValue(p.A));
     MultiplyTransposedAdd(p.A, dy.data(), v.data());  // v = Aᵀdy + dz
     double res = 0;
     for (double e : v) res = std::max(res, std::fabs(e));
-    return res <= tol && support < -std::max(tol, 1e3 * res);
+    return res <= tol * std::min(1.0, terms) && support < -std::max(tol, 1e3 * res);
   }
   if (status == Status::kDualInfeasible) {
     if ((int32_t)certificate.size() != p.n) return false;
@@ -227,16 +250,21 @@ bool CertificateHolds(const ProblemView& p, Status status, const std::vector<dou
     std::vector<double> Pd(p.n, 0.0), Ad(p.m, 0.0);
     MultiplySymmetricLower(p.P, dx.data(), Pd.data());
     MultiplyAdd(p.A, dx.data(), Ad.data());
+    // P d and A d relative to P's and A's size when below 1: P = 1e-6·(positive definite)
+    // with q = 1e9 is bounded (x ~ 1e15), yet every P d is within an absolute 1e-6 of 0.
+    const double p_scale = std::min(1.0, MaxAbsValue(p.P)), a_scale = std::min(1.0, MaxAbsValue(p.A));
     double qd = 0, worst = 0;
     for (int32_t j = 0; j < p.n; j++) {
       qd += p.q[j] * dx[j];
+      if (std::fabs(Pd[j]) > tol * p_scale) return false;
       worst = std::max(worst, std::fabs(Pd[j]));
       if (std::isfinite(p.UpperBound(j))) worst = std::max(worst, dx[j]);
       if (std::isfinite(p.LowerBound(j))) worst = std::max(worst, -dx[j]);
     }
     for (int32_t i = 0; i < p.m; i++) {
-      if (std::isfinite(p.u[i])) worst = std::max(worst, Ad[i]);
-      if (std::isfinite(p.l[i])) worst = std::max(worst, -Ad[i]);
+      const double out = std::max(std::isfinite(p.u[i]) ? Ad[i] : 0.0, std::isfinite(p.l[i]) ? -Ad[i] : 0.0);
+      if (out > tol * a_scale) return false;
+      worst = std::max(worst, out);
     }
     return worst <= tol && qd < -std::max(tol, 1e3 * worst);
   }

@@ -138,7 +138,8 @@ Result SolveEmpty(const ProblemView& p) {
 // with its own status, otherwise. Skipped when the caller polishes anyway.
 // `seconds_left`: what the time limit leaves; skipped without room for four times
 // `seconds_per_factor` (the caller's estimate of one of its factorisations).
-void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, double seconds_left, double seconds_per_factor) {
+void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, double seconds_left, double seconds_per_factor,
+                         const CancelFlag& cancel) {
   if (s.polish || !r.has_duals || !(seconds_left > 4 * seconds_per_factor)) return;
   if (r.status != Status::kSolved && r.status != Status::kMaxIterations && r.status != Status::kSolverFailed) return;
   const Status own = r.status;
@@ -148,11 +149,11 @@ void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, dou
   // The active set is read off the interior point with a threshold: the default first, then
   // a tighter and a looser one (an interior point near round-off can sit either way of 1e-5).
   for (const double eps_active : {1e-5, 1e-7, 1e-3}) {
-    if (!(seconds_left > 4 * seconds_per_factor)) break;
+    if (!(seconds_left > 4 * seconds_per_factor) || cancel.load()) break;
     const Timer clock;
     Result trial = r;
     trial.status = Status::kSolvedInaccurate;
-    PolishSolution(p, s, trial, eps_active);
+    PolishSolution(p, s, trial, eps_active, 2, &cancel);
     trial.status = Status::kSolved;
     CheckSolvedClaim(p, s, trial);
     if (trial.status == Status::kSolved) {
@@ -244,7 +245,7 @@ class IpmSolver : public Solver {
       // it starts only with twice ipm's time left, and at least four of ipm's factorisations.
       const double per_factor = info.factor_time / std::max(1, info.iter + info.refactorizations);
       const double spent = clock.Seconds();
-      FinishWithCrossover(p, s, r, s.time_limit - spent, std::max(per_factor, spent / 2));
+      if (!cancel.load()) FinishWithCrossover(p, s, r, s.time_limit - spent, std::max(per_factor, spent / 2), cancel);
     }
     return r;
   }
