@@ -1,7 +1,7 @@
 /**
  * The 'auto' solver (the default): picks an order of solvers from the problem's structure and
  * falls back to the next one when an answer fails the residual test (the solver claims no
- * solution, or r_p, r_d, r_g of METHODS.md §3 exceed epsAbs: Ipopt's "solved to an acceptable
+ * solution, or r_p, r_d, r_g of docs/METHODS.md §3 exceed epsAbs: Ipopt's "solved to an acceptable
  * level" that meets them passes). The rules come from the per-solver Maros–Meszaros runs
  * (npm run bench:mm, README "Maros–Meszaros"):
  *

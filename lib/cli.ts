@@ -2,7 +2,8 @@
 /**
  * diffqp command line (the package's bin; `npx diffqp --help`): solve QPS/MPS files and print
  * what happened, profile the solvers on one file, list the solvers built in (and those whose
- * plugin did not load), build the addon from source where no prebuild fits (setup).
+ * plugin did not load), download the Maros–Meszaros set (fetch-mm, lib/fetch-mm.ts), build the
+ * addon from source where no prebuild fits (setup).
  *
  * Exit status: 0 when every file was read and every solve ran (an infeasible or inaccurate
  * outcome is a result, not a failure); 1 when a file could not be read or parsed or a solve
@@ -16,6 +17,8 @@ import { Command, listFlag, numberFlag, parseCommand, reportUsage, UsageError } 
 import { readQps, QpsProblem } from './qps';
 import { availableSolvers, solve, Solution, unavailableSolvers } from './solve';
 import { QpError } from './errors';
+import { fetchMm, MM_DEFAULT_BASE_URL, MM_DEFAULT_NAME_PATTERN, MM_MIRROR_NAME_PATTERN } from './fetch-mm';
+import { MM_DIR_ENV } from './mm-set';
 
 const fileArg = '<file.QPS[.gz]|file.MPS[.gz]>';
 
@@ -66,10 +69,26 @@ const setupCommand = {
   flags: {},
 } satisfies Command;
 
+const fetchMmCommand = {
+  name: 'diffqp fetch-mm',
+  synopsis: '--dir DIR [options]',
+  about:
+    'Downloads the Maros–Meszaros set (117 problems) into DIR as NAME.QPS.gz files plus index.csv,\n' +
+    "checks each against the checksums in diffqp's manifest, and skips files already there and right.\n" +
+    `Point ${MM_DIR_ENV} at DIR to run the whole-set tests and benchmarks (docs/MAROS_MESZAROS.md).`,
+  flags: {
+    dir: { type: 'string', arg: 'DIR', help: 'the folder to fill (made if missing; required)' },
+    'base-url': { type: 'string', arg: 'URL', default: MM_DEFAULT_BASE_URL, help: 'where the files are' },
+    'name-pattern': { type: 'string', arg: 'PATTERN', help: `file name under URL, {name} the problem (default: ${MM_DEFAULT_NAME_PATTERN} for the default URL, else ${MM_MIRROR_NAME_PATTERN})` },
+    only: { type: 'string', arg: 'NAME,NAME', help: 'only these problems' },
+  },
+} satisfies Command;
+
 const commands: Record<string, { command: Command; run: (argv: string[]) => Promise<number> }> = {
   solve: { command: solveCommand, run: solveFiles },
   profile: { command: profileCommand, run: profile },
   solvers: { command: solversCommand, run: listSolvers },
+  'fetch-mm': { command: fetchMmCommand, run: fetchMaros },
   setup: { command: setupCommand, run: setup },
 };
 
@@ -231,6 +250,38 @@ async function setup(argv: string[]): Promise<number> {
     return 1;
   }
   return r.status ?? 1;
+}
+
+/** One line per file on stdout; a failure is one line on stderr and exit status 1 (the other files are still fetched). */
+async function fetchMaros(argv: string[]): Promise<number> {
+  const { values: v } = parseCommand(fetchMmCommand, argv);
+  if (v.dir === undefined || v.dir === '') throw new UsageError('--dir is required');
+  const only = v.only === undefined ? undefined : listFlag(v.only.toUpperCase());
+  if (only !== undefined && only.length === 0) throw new UsageError('--only needs at least one problem name');
+  let failed = 0;
+  try {
+    const report = await fetchMm({
+      dir: v.dir,
+      baseUrl: v['base-url'],
+      ...(v['name-pattern'] !== undefined ? { namePattern: v['name-pattern'] } : {}),
+      ...(only !== undefined ? { only } : {}),
+      onFile: (f) => {
+        if (f.outcome === 'failed') {
+          failed++;
+          sayError(f.error);
+        } else console.log(`${f.name}: ${f.outcome === 'present' ? 'already there, checksum right' : `downloaded, ${f.bytes} bytes`}`);
+      },
+    });
+    console.log(`${report.files.length} files and index.csv in ${v.dir}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof QpError)) throw e;
+    // A bad option is a usage error; a failed file has had its line already.
+    if (e.code === 'ERR_QP_INVALID_OPTION') throw new UsageError(e.message.replace(/^fetch-mm: /, ''));
+    if (failed === 0) sayError(e);
+    console.error(`diffqp: fetch-mm: ${failed} file(s) not fetched (see above); rerun to retry them`);
+    return 1;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * differentiate / differentiateSync: vector–Jacobian products of a QP solution
- * (METHODS.md §5 'kkt', the default; §6 'penalty', dXPP; §7 'qp', BPQP; §8 'full', OptNet's full KKT system, the reference).
+ * (docs/METHODS.md §5 'kkt', the default; §6 'penalty', dXPP; §7 'qp', BPQP; §8 'full', OptNet's full KKT system, the reference).
  *
  * Given the Problem passed to `solve`, its Solution and dx = ∂L/∂x for some scalar loss L
  * (and optionally dy = ∂L/∂y, dz = ∂L/∂z), returns ∂L with respect to the problem data, named
@@ -44,8 +44,8 @@ export type GradientName = 'P' | 'q' | 'A' | 'l' | 'u' | 'G' | 'h' | 'b' | 'lb' 
 export interface DifferentiateOptions {
   /**
    * 'kkt' (reduced KKT, dQP; default), 'full' (OptNet's full KKT system, the reference),
-   * 'penalty' (dXPP, METHODS.md §6: SPD system P + C_JᵀWC_J, O(penaltyBeta) error) or
-   * 'qp' (BPQP, METHODS.md §7: the backward QP solved by our ADMM, polished).
+   * 'penalty' (dXPP, docs/METHODS.md §6: SPD system P + C_JᵀWC_J, O(penaltyBeta) error) or
+   * 'qp' (BPQP, docs/METHODS.md §7: the backward QP solved by our ADMM, polished).
    */
   method?: DifferentiateMethod;
   /**
@@ -60,7 +60,7 @@ export interface DifferentiateOptions {
    * rows would make P + C_JᵀWC_J dense, over 10⁷ entries), 'cholmod' or 'cg'.
    */
   penaltySolver?: 'auto' | 'cholmod' | 'cg';
-  /** Active-set tolerance ε of METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
+  /** Active-set tolerance ε of docs/METHODS.md §4 (default 1e-5, relative to max(1, |bound|)). */
   epsActive?: number;
   /**
    * Divide each row by its 2-norm before applying epsActive, so that the tolerance is a distance

@@ -43,6 +43,12 @@ export const ErrorCode = {
   DISPOSED: 'ERR_QP_DISPOSED',
   /** A QPS/MPS file could not be read (missing, a directory, bad gzip) or parsed. */
   QPS_PARSE: 'ERR_QP_QPS_PARSE',
+  /**
+   * `diffqp fetch-mm` (lib/fetch-mm.ts) could not get a file of the Maros–Meszaros set: an HTTP
+   * error, a network failure, or a download whose checksum is not the manifest's. `field` names
+   * the problem, `value` the URL (or the checksum found).
+   */
+  FETCH: 'ERR_QP_FETCH',
   /** The native addon could not be loaded. */
   ADDON_LOAD: 'ERR_QP_ADDON_LOAD',
   /** An unexpected failure inside a native library (a bug: please report it). */

@@ -1,5 +1,5 @@
 /**
- * The two problem forms of METHODS.md §1 and the one conversion between them.
+ * The two problem forms of docs/METHODS.md §1 and the one conversion between them.
  *
  * Canonical:  minimize ½xᵀPx + qᵀx + constant  s.t.  l ≤ Ax ≤ u,  lb ≤ x ≤ ub
  * Standard:   minimize ½xᵀPx + qᵀx + constant  s.t.  Gx ≤ h,  Ax = b,  lb ≤ x ≤ ub

@@ -2,7 +2,7 @@
  * QPS / MPS reader: fixed and free format, QUADOBJ / QMATRIX / QSECTION, gzip.
  *
  * The file describes   minimize c0 + cᵀx + ½ xᵀQx   s.t. rows of type E/L/G (+ RANGES), bounds.
- * It is returned in the canonical form of METHODS.md §1:
+ * It is returned in the canonical form of docs/METHODS.md §1:
  *
  *   P  lower triangle of Q (CscMatrix, triangle 'lower'); explicit zeros kept
  *   q  objective-row coefficients;     constant = c0 = −(RHS of the objective row)

@@ -28,7 +28,7 @@ export interface SolveOptions {
   verbose?: boolean;
   /**
    * Polish x, y, z afterwards on the active set by Newton steps on the reduced KKT system
-   * (METHODS.md §5), kept only when the residuals improve; completes missing duals and fixes
+   * (docs/METHODS.md §5), kept only when the residuals improve; completes missing duals and fixes
    * HiGHS's regularised ones (default false). `solution.polish` reports before and after.
    */
   polish?: boolean;
@@ -64,7 +64,7 @@ export interface Solution {
   hasDuals: boolean;
   /** ½xᵀPx + qᵀx + constant. */
   objective: number;
-  /** METHODS.md §3, absolute and unscaled. */
+  /** docs/METHODS.md §3, absolute and unscaled. */
   primalResidual: number;
   dualResidual: number;
   dualityGap: number;
@@ -270,7 +270,7 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
   }
   const attempts: Attempt[] = [];
   let best: Solution | undefined;
-  // An answer passes when the solver claims a solution and the METHODS.md §3 measures are
+  // An answer passes when the solver claims a solution and the docs/METHODS.md §3 measures are
   // within epsAbs: a solver that only says "acceptable" (Ipopt) but meets them is not retried.
   const tolerance = opts.epsAbs ?? 1e-6;
   // An infeasible or unbounded status comes with a certificate the native layer verified on

@@ -1,6 +1,6 @@
 /**
  * The outcome of a solve that ran (not an error). `solved` means the solver claimed
- * success AND the residuals of METHODS.md §3 meet the requested tolerances.
+ * success AND the residuals of docs/METHODS.md §3 meet the requested tolerances.
  */
 export type SolveStatus =
   | 'solved'

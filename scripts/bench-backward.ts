@@ -17,6 +17,7 @@ import { solve } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { shiftedGeometricMean } from './bench-report';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
+import { MM_DIR_ENV, mmSetDir } from '../lib/mm-set';
 
 interface Options {
   dir: string;
@@ -39,7 +40,7 @@ export const command = {
   synopsis: '[options]',
   about: 'Times each backward method against the forward solve on generated QPs and the Maros–Meszaros\nproblems in --dir; writes report.md and results.json to --out.',
   flags: {
-    dir: { type: 'string', arg: 'DIR', default: path.relative(process.cwd(), path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros')), help: 'folder of .QPS files (skipped when missing)' },
+    dir: { type: 'string', arg: 'DIR', help: `folder of .QPS files (default: $${MM_DIR_ENV} or ../shared/maros-meszaros; none: only generated QPs)` },
     solver: { type: 'string', arg: 'KEY', default: 'auto', help: 'the forward solver' },
     'time-limit': { type: 'string', arg: 'SECONDS', default: '60', help: 'time limit per forward solve' },
     methods: { type: 'string', arg: 'M,M', default: methods.join(','), help: 'backward methods to time' },
@@ -56,7 +57,7 @@ function parse(argv: string[]): Options {
   const chosen = listFlag(v.methods);
   for (const m of chosen) if (!methods.includes(m)) throw new UsageError(`--methods: unknown method '${m}' (known: ${methods.join(', ')})`);
   const o: Options = {
-    dir: v.dir,
+    dir: v.dir ?? mmSetDir() ?? '',
     solver: v.solver,
     timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
     methods: chosen,

@@ -237,7 +237,7 @@ export function projectBoundedDifferences(v: ArrayLike<number>, w = 1): Float64A
  * the row duals are forced by stationarity x − v + Dᵀy = 0 (row i of D is e_iᵀ − e_{i+1}ᵀ), so
  * y_i = Σ_{k≤i} (v_k − x_k), and the last equation leaves Σ_k (v_k − x_k) as a residual. x is
  * optimal iff that residual is 0, |x_i − x_{i+1}| ≤ w, and y_i > 0 only where x_i − x_{i+1} = w,
- * y_i < 0 only where it is −w (METHODS.md §2). Returns the violations, absolute: the stationarity
+ * y_i < 0 only where it is −w (docs/METHODS.md §2). Returns the violations, absolute: the stationarity
  * residual, the largest constraint violation, the duality gap Σ_i |y_i|·(distance of row i from
  * the side y_i's sign names), 0 exactly at the optimum, and the largest single term of that sum
  * (the sum adds n rounding errors of size |y|·ε; the largest term does not).

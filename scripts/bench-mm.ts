@@ -1,7 +1,7 @@
 /**
- * npm run bench:mm -- --dir <folder of .QPS/.QPS.gz> [options]   (the options: `command` below, or --help)
+ * npm run bench:mm -- [--dir <folder of .QPS/.QPS.gz>] [options]   (the options: `command` below, or --help)
  *
- * Runs every problem with every solver, measures the METHODS.md §3 residuals, and writes
+ * Runs every problem with every solver, measures the docs/METHODS.md §3 residuals, and writes
  *   <out>/results.jsonl  one row per (problem, solver): status, residuals, times, success at
  *                        each tolerance. The run is resumable: rows already there are kept
  *                        when they were made with the same tolerance, repetitions and
@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readQps, qpsNameFromPath, QpsProblem } from '../lib/qps';
 import { availableSolvers, solve, Solution } from '../lib/solve';
+import { MM_DIR_ENV, MM_SET_MISSING, mmSetDir } from '../lib/mm-set';
 import { differentiate, DifferentiateMethod } from '../lib/differentiate';
 import { QpError } from '../lib/errors';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
@@ -97,10 +98,10 @@ function resumeKey(r: { problem: string; solver: string; tol: ToleranceName; rep
 export const command = {
   name: 'bench:mm',
   run: 'npm run bench:mm --',
-  synopsis: '--dir DIR [options]',
+  synopsis: '[--dir DIR] [options]',
   about: 'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see scripts/bench-mm.ts).',
   flags: {
-    dir: { type: 'string', arg: 'DIR', help: 'folder of .QPS/.MPS files, gzipped or not (required)' },
+    dir: { type: 'string', arg: 'DIR', help: `folder of .QPS/.MPS files, gzipped or not (default: $${MM_DIR_ENV} or ../shared/maros-meszaros)` },
     solvers: { type: 'string', arg: 'KEY,KEY', default: 'highs', help: 'solver keys, auto (records which answered) or all' },
     tol: { type: 'string', arg: 'low|mid|high', default: 'mid', help: 'the tolerance solvers are asked for' },
     'time-limit': { type: 'string', arg: 'SECONDS', default: '1000', help: 'time limit per solve, charged to a failure' },
@@ -117,13 +118,14 @@ export const command = {
 
 function parse(argv: string[]): Options {
   const { values: v } = parseCommand(command, argv);
-  if (v.dir === undefined) throw new UsageError('--dir is required');
-  if (!fs.existsSync(v.dir)) throw new UsageError(`--dir: no such folder '${v.dir}'`);
+  const dir = v.dir ?? mmSetDir();
+  if (dir === undefined) throw new UsageError(`--dir not given, and ${MM_SET_MISSING}`);
+  if (!fs.existsSync(dir)) throw new UsageError(`--dir: no such folder '${dir}'`);
   if (!(v.tol in tolerances)) throw new UsageError(`--tol must be low, mid or high (got '${v.tol}')`);
   if (v.backward !== undefined && !(backwardMethods as readonly string[]).includes(v.backward)) throw new UsageError(`--backward method must be ${backwardMethods.join(', ')} (got '${v.backward}')`);
   const solvers = listFlag(v.solvers);
   const o: Options = {
-    dir: v.dir,
+    dir,
     solvers: solvers.includes('all') ? availableSolvers().map((s) => s.key) : solvers,
     tol: v.tol as ToleranceName,
     timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
@@ -272,7 +274,7 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   const extras = [o.polish ? 'polish on' : '', o.repetitions > 1 ? `median of ${o.repetitions} forward solves` : '', o.backward ? `backward ${o.backward}` : ''].filter(Boolean);
   lines.push(`# Maros–Meszaros benchmark (${problems.length} problems, solver tolerance ${o.tol} = ${tol}, time limit ${o.timeLimit} s${extras.map((e) => `, ${e}`).join('')})`);
   lines.push('');
-  lines.push('Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.');
+  lines.push('Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (docs/METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.');
   lines.push('');
   lines.push('| solver | problems | success ≤ 1e-3 | success ≤ 1e-6 | success ≤ 1e-9 | shifted GM (s) at 1e-6 |');
   lines.push('|---|---:|---:|---:|---:|---:|');
@@ -354,7 +356,7 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   }
   const summary = lines.join('\n') + '\n';
   lines.push('');
-  lines.push('Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (METHODS.md §3); such failures are marked † below.');
+  lines.push('Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (docs/METHODS.md §3); such failures are marked † below.');
   lines.push('');
   const repeated = o.repetitions > 1;
   lines.push(`| problem | n | m | solver | status | r_p | r_d | r_g | seconds${repeated ? ' (median) | min–max' : ''}${o.backward ? ' | backward s | differentiable' : ''} |`);

@@ -11,7 +11,7 @@ export function shiftedGeometricMean(times: readonly number[], shift = 10): numb
   return Math.exp(s / times.length) - shift;
 }
 
-/** Solved at tol: the solver produced a solution and every METHODS.md §3 measure ≤ tol. */
+/** Solved at tol: the solver produced a solution and every docs/METHODS.md §3 measure ≤ tol. */
 export function isSuccess(r: { status: string; primalResidual: number; dualResidual: number; dualityGap: number }, tol: number): boolean {
   if (r.status !== 'solved' && r.status !== 'solvedInaccurate') return false;
   return r.primalResidual <= tol && r.dualResidual <= tol && r.dualityGap <= tol;
@@ -160,7 +160,7 @@ export function parsePeers(text: string): PeerRow[] {
 
 /**
  * Why a row failed at tolerance tol, in a few words: the time or iteration limit, the precision
- * limit of an absolute gap test (|objective| so large that tol is below its round-off: METHODS.md
+ * limit of an absolute gap test (|objective| so large that tol is below its round-off: docs/METHODS.md
  * §3 puts it at ~4e9 for 1e-6 and ~4e6..8e6 for 1e-9), an infeasibility claim, a numerical failure,
  * or residuals above tol. Empty for a success.
  */

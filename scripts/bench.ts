@@ -7,7 +7,7 @@
  * compiled to WebAssembly), and our backward methods against each other. Per problem:
  *
  *   forward   wall time of the call (median of repetitions when a solve is short), the
- *             solver's status and iterations, the METHODS.md §3 residuals r_p, r_d, r_g,
+ *             solver's status and iterations, the docs/METHODS.md §3 residuals r_p, r_d, r_g,
  *             max |x − x_ref| against an independent reference where the family has one,
  *             and the peak growth of the resident set while solving (sampled every 2 ms
  *             during the asynchronous solve)
@@ -195,7 +195,7 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
-/** r_p of METHODS.md §3 for any x (peers return no duals). */
+/** r_p of docs/METHODS.md §3 for any x (peers return no duals). */
 function primalResidual(p: CanonicalProblem<Float64Array, CscMatrix>, x: ArrayLike<number>): number {
   let r = 0;
   if (p.A) {
@@ -998,7 +998,7 @@ function buildGoals(report: Report, o: Options, elapsed: number): void {
 function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: string): void {
   const n = report.notes;
   n.push('Times are wall-clock seconds of the whole call from JavaScript (diffqp: validation, conversion, the native solve on the libuv threadpool or the calling thread; peers: their own call), the median of up to 7 runs for short solves. The first run of each diffqp solve is asynchronous and its resident set is sampled every 2 ms: "peak ΔRSS" is the peak growth above the level before the call (a lower bound: memory that earlier solves freed to the allocator, but not to the system, is reused without growth).');
-  n.push('"× fastest" is the time over the fastest solver that reached status solved on that problem. r_p, r_d, r_g are METHODS.md §3, absolute and unscaled; max|x − x_ref| is against the independent reference where the family has one.');
+  n.push('"× fastest" is the time over the fastest solver that reached status solved on that problem. r_p, r_d, r_g are docs/METHODS.md §3, absolute and unscaled; max|x − x_ref| is against the independent reference where the family has one.');
   if (!o.noCaps) {
     const capLines: string[] = [];
     for (const [solver, byFamily] of Object.entries(caps)) {
@@ -1015,7 +1015,7 @@ function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: 
   else n.push(`HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`);
   n.push('Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).');
   if (report.meta.backward === 'not available in this build') n.push('backward: not available in this build');
-  else if (o.backward) n.push(`Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, METHODS.md §8) or 'kkt' when 'full' did not run.`);
+  else if (o.backward) n.push(`Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, docs/METHODS.md §8) or 'kkt' when 'full' did not run.`);
 }
 
 function markdown(report: Report, o: Options): string {

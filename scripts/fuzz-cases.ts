@@ -480,7 +480,7 @@ function symMultiply(P: CscMatrix | undefined, x: Float64Array): Float64Array {
 }
 
 /**
- * The METHODS.md §3 residuals recomputed here, each relative to the size of its terms (the
+ * The docs/METHODS.md §3 residuals recomputed here, each relative to the size of its terms (the
  * solver's claim is absolute at epsAbs; relative 1e-4 leaves room for rounding at any scale and
  * still catches an answer that is not a KKT point). Undefined when a term overflows.
  */
@@ -518,7 +518,7 @@ export function kktViolation(p: CanonicalProblem<Float64Array, CscMatrix>, s: So
     // Scaled by the sizes of the terms before they cancel (|P||x|, |A|ᵀ|y|): a component
     // whose 1e20-sized products cancel to O(1) cannot be computed better than their round-off.
     // Plus 1e-2 of the largest such size: an r_j within 1e-6 of the problem's dual scale is
-    // what the solved test of METHODS.md (norm-wise, epsRel 1e-6) allows, at any q.
+    // what the solved test of docs/METHODS.md (norm-wise, epsRel 1e-6) allows, at any q.
     worst = Math.max(worst, Math.abs(r) / (1 + absPx[j]! + Math.abs(p.q[j]!) + absATy[j]! + Math.abs(s.z[j]!) + 1e-2 * dualScale));
     const terms = [s.x[j]! * Px[j]!, p.q[j]! * s.x[j]!];
     for (const t of terms) {
@@ -628,10 +628,12 @@ function judgeFinite(what: string, values: Record<string, unknown>): Verdict {
 
 // ---- QPS text --------------------------------------------------------------------------------------
 
-const mmDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros');
+// From test/fixtures, which every clone has: the cases of a seed do not depend on whether the
+// whole set is on the machine.
+const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures');
 const smallMm = ['HS21', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76', 'HS118', 'HS268', 'GENHS28', 'TAME', 'LOTSCHD', 'QAFIRO', 'DUALC1', 'QADLITTL'];
 
-/** Our own small QPS problem, for when the Maros–Meszaros folder is absent. */
+/** Our own small QPS problem, beside the Maros–Meszaros ones. */
 const ownQps = `NAME          FUZZQP
 ROWS
  N  COST
@@ -668,7 +670,7 @@ function fixtures(): { name: string; text: string }[] {
   if (!qpsTexts) {
     qpsTexts = [{ name: 'FUZZQP', text: ownQps }];
     for (const name of smallMm) {
-      const file = path.join(mmDir, `${name}.QPS.gz`);
+      const file = path.join(fixturesDir, `${name}.QPS.gz`);
       if (existsSync(file)) qpsTexts.push({ name, text: gunzipSync(readFileSync(file)).toString('utf8') });
     }
   }

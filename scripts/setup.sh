@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ make cmake ninja-build pkg-config ca-certificates curl xz-utils dpkg-dev
   libsuitesparse-dev coinor-libipopt-dev coinor-libclp-dev
-  patchelf  # npm run prebuild (RUNPATH $ORIGIN on the bundled libraries), test/27
+  patchelf  # npm run prebuild (RUNPATH $ORIGIN on the bundled libraries), test/29
   valgrind  # CI only: scripts/sanitize.sh memcheck
 )
 

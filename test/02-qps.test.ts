@@ -7,8 +7,7 @@ import { isColumnAligned, parseQps, qpsNameFromPath, readQps, readQpsSync, type 
 import { ErrorCode, QpError } from '../lib/errors';
 import { toCanonical } from '../lib/problem';
 import type { CscMatrix } from '../lib/sparse';
-
-const MM_DIR = path.resolve(__dirname, '../../../shared/maros-meszaros');
+import { describeWholeSet, fixture } from './helpers';
 const INF = Infinity;
 
 /** A fixed-format data line: fields at columns 2–3, 5–12, 15–22, 25–36, 40–47, 50–61. */
@@ -692,8 +691,8 @@ interface IndexRow {
   objConst: number;
 }
 
-function readIndex(): IndexRow[] {
-  const lines = fs.readFileSync(path.join(MM_DIR, 'index.csv'), 'utf8').trim().split('\n');
+function readIndex(dir: string): IndexRow[] {
+  const lines = fs.readFileSync(path.join(dir, 'index.csv'), 'utf8').trim().split('\n');
   const header = lines[0]!.split(',');
   const col = (k: string): number => {
     const i = header.indexOf(k);
@@ -745,20 +744,18 @@ function checkStructure(p: QpsProblem): void {
   toCanonical(p); // validates CSC structure, bounds order, finiteness
 }
 
-describe('qps: the Maros–Meszaros files match index.csv', function () {
+describeWholeSet('qps: the Maros–Meszaros files match index.csv', function (dir) {
   this.timeout(120000);
-  const haveSet = fs.existsSync(path.join(MM_DIR, 'index.csv'));
 
   it('reads every file in the folder and matches n, m, nnzA, nnzP_lower, n_eq, n_ranged, free_vars, obj_const', function () {
-    if (!haveSet) this.skip();
-    const index = readIndex();
-    const files = fs.readdirSync(MM_DIR).filter((f) => /\.(qps|mps|sif)(\.gz)?$/i.test(f));
+    const index = readIndex(dir);
+    const files = fs.readdirSync(dir).filter((f) => /\.(qps|mps|sif)(\.gz)?$/i.test(f));
     assert.deepEqual(files.map(qpsNameFromPath).sort(), index.map((r) => r.name).sort(), 'index.csv lists exactly the files present');
     const byName = new Map(index.map((r) => [r.name, r]));
     const t0 = process.hrtime.bigint();
     const mismatches: string[] = [];
     for (const file of files) {
-      const p = readQpsSync(path.join(MM_DIR, file));
+      const p = readQpsSync(path.join(dir, file));
       const r = byName.get(p.name)!;
       const s = p.stats;
       const got = { n: s.n, m: s.m, nnzA: s.nnzA, nnzP: s.nnzP, nEq: s.nEq, nRanged: s.nRanged, nFree: s.nFree, objConst: p.constant };
@@ -778,9 +775,24 @@ describe('qps: the Maros–Meszaros files match index.csv', function () {
     assert.deepEqual(mismatches, []);
   });
 
-  it('the quirky files: QAFIRO (NAME differs), QFORPLAN (blanks in names), QGFRDXPN/VALUES (empty set names), QSIERRA (UP 0)', function () {
-    if (!haveSet) this.skip();
-    const read = (name: string, format: 'auto' | 'fixed' | 'free' = 'auto'): QpsProblem => readQpsSync(path.join(MM_DIR, `${name}.QPS.gz`), { format });
+  it('free-format reading of the small aligned files agrees with the fixed reading', function () {
+    const small = readIndex(dir).filter((r) => r.name !== 'QFORPLAN' && r.n + r.m < 3000);
+    assert.ok(small.length > 50);
+    for (const r of small) {
+      const file = path.join(dir, `${r.name}.QPS.gz`);
+      const fixed = readQpsSync(file, { format: 'fixed' });
+      const free = readQpsSync(file, { format: 'free' });
+      assert.deepEqual(csc(free.A), csc(fixed.A), r.name);
+      assert.deepEqual(csc(free.P), csc(fixed.P), r.name);
+      for (const k of ['q', 'l', 'u', 'lb', 'ub'] as const) assert.deepEqual(free[k], fixed[k], `${r.name}.${k}`);
+      assert.ok(Object.is(free.constant, fixed.constant), r.name);
+    }
+  });
+});
+
+describe('qps: the quirky Maros–Meszaros files (test/fixtures)', function () {
+  it('QAFIRO (NAME differs), QFORPLAN (blanks in names), QGFRDXPN/VALUES (empty set names), QSIERRA (UP 0)', function () {
+    const read = (name: string, format: 'auto' | 'fixed' | 'free' = 'auto'): QpsProblem => readQpsSync(fixture(name), { format });
 
     const afiro = read('QAFIRO');
     assert.equal(afiro.name, 'QAFIRO');
@@ -815,20 +827,5 @@ describe('qps: the Maros–Meszaros files match index.csv', function () {
     assert.equal(zeroUp, 20);
     for (let j = 0; j < sierra.stats.n; j++) if (sierra.ub[j] === 0) assert.equal(sierra.lb[j], 0);
     assert.equal(sierra.stats.negativeUpperBounds, 0);
-  });
-
-  it('free-format reading of the small aligned files agrees with the fixed reading', function () {
-    if (!haveSet) this.skip();
-    const small = readIndex().filter((r) => r.name !== 'QFORPLAN' && r.n + r.m < 3000);
-    assert.ok(small.length > 50);
-    for (const r of small) {
-      const file = path.join(MM_DIR, `${r.name}.QPS.gz`);
-      const fixed = readQpsSync(file, { format: 'fixed' });
-      const free = readQpsSync(file, { format: 'free' });
-      assert.deepEqual(csc(free.A), csc(fixed.A), r.name);
-      assert.deepEqual(csc(free.P), csc(fixed.P), r.name);
-      for (const k of ['q', 'l', 'u', 'lb', 'ub'] as const) assert.deepEqual(free[k], fixed[k], `${r.name}.${k}`);
-      assert.ok(Object.is(free.constant, fixed.constant), r.name);
-    }
   });
 });

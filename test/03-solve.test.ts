@@ -1,6 +1,6 @@
 /**
  * The per-solver suite: every available solver must solve the same hand-derived QPs
- * (optimum worked out on paper), with its duals in METHODS.md §2's convention checked
+ * (optimum worked out on paper), with its duals in docs/METHODS.md §2's convention checked
  * through an independent KKT residual, and report infeasible / unbounded problems.
  */
 import { strict as assert } from 'node:assert';

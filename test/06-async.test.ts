@@ -2,9 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { QpError } from '../lib/errors';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
-import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
-import { assertClose, chainQp, mmDir } from './helpers';
+import { assertClose, chainQp, fixture } from './helpers';
 
 describe('async solving', function () {
   this.timeout(120000);
@@ -13,7 +12,7 @@ describe('async solving', function () {
     // Ipopt solves one at a time (a lock; lib/queue.ts). The time limit counts from the call
     // (test/20-runtime.test.ts: one that runs out in the queue); one that outlasts the wait
     // leaves the tiny solve enough.
-    const slow = readQpsSync(path.join(mmDir, 'CVXQP1_M.QPS.gz'));
+    const slow = readQpsSync(fixture('CVXQP1_M'));
     const t0 = performance.now();
     await solve(slow, { solver: 'ipopt' });
     const alone = (performance.now() - t0) / 1000;

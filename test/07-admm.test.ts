@@ -4,13 +4,12 @@
  * through an AbortSignal, solverOptions validation, and the iteration and time limits.
  */
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import { ErrorCode, QpError } from '../lib/errors';
 import { CanonicalProblem } from '../lib/problem';
 import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { readQpsSync } from '../lib/qps';
-import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, mmDir, rng } from './helpers';
+import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, fixture, rng } from './helpers';
 import { checkDualCertificate as checkDual, checkPrimalCertificate as checkPrimal, normInf } from './certificates';
 
 // admm's certificates come from the divergence of its iterates: checked to 1e-5 relative.
@@ -188,12 +187,12 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     }
   });
 
-  describe('termination: solved means the METHODS.md §3 measures, duality gap included', () => {
+  describe('termination: solved means the docs/METHODS.md §3 measures, duality gap included', () => {
     // Maros–Meszaros problems where the paper's test (primal and dual residuals only) stopped
     // with a duality gap of 1e-6 to 3e-2 (npm run bench:mm, docs/ADMM.md)
     for (const name of ['HS268', 'LOTSCHD', 'CVXQP1_M', 'QSCSD8', 'QSHIP04S']) {
       it(`${name}: r_p, r_d, r_g ≤ 1e-6, recomputed here`, async () => {
-        const p = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+        const p = readQpsSync(fixture(name));
         const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, timeLimit: 60 });
         assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
         const js = kktResiduals(sol, p);
@@ -202,7 +201,7 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     }
 
     it('without the gap test (gapTermination: false) LOTSCHD stops with a gap above the tolerance', async () => {
-      const p = readQpsSync(path.join(mmDir, 'LOTSCHD.QPS.gz'));
+      const p = readQpsSync(fixture('LOTSCHD'));
       const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, solverOptions: { gapTermination: false, polish: false } });
       const js = kktResiduals(sol, p);
       assert.ok(js.rp <= 1e-5 && js.rd <= 1e-5, `residuals ${js.rp} ${js.rd}`);
@@ -244,7 +243,7 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     });
 
     it('without maxIter, a timeLimit is the only limit: KSIP needs over 4000 iterations (the core default)', async () => {
-      const p = readQpsSync(path.join(mmDir, 'KSIP.QPS.gz'));
+      const p = readQpsSync(fixture('KSIP'));
       const sol = await solve(p, { solver: 'admm', epsAbs: 1e-6, epsRel: 0, timeLimit: 120 });
       assert.equal(sol.status, 'solved', `${sol.status} (${sol.rawStatusText})`);
       assert.ok(sol.iterations > 4000, `${sol.iterations} iterations`);

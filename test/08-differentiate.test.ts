@@ -1,6 +1,6 @@
 /**
  * differentiate: vector–Jacobian products checked against central finite differences of
- * re-solved problems (METHODS.md §9), on random QPs built to be strictly complementary:
+ * re-solved problems (docs/METHODS.md §9), on random QPs built to be strictly complementary:
  * pick x*, an active set and multipliers bounded away from zero, then set the bounds and q so
  * that (x*, y*, z*) satisfies the KKT conditions. Loss L = ⟨c, x⟩, so dx = c.
  *

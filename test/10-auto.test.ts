@@ -4,9 +4,8 @@ import { autoOrder, IPOPT_LIMITED_SIZE } from '../lib/auto';
 import { CscMatrix } from '../lib/sparse';
 import { toCanonical } from '../lib/problem';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
-import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
-import { assertClose, dense, denseLower, f64, mmDir } from './helpers';
+import { assertClose, dense, denseLower, f64, fixture } from './helpers';
 
 const lp = { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-Infinity, -Infinity]), u: f64([4, 6]), lb: f64([0, 0]) };
 const qp = { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, -1]), A: dense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
@@ -84,7 +83,7 @@ describe("solver 'auto'", () => {
   });
 
   it("accepts an answer that meets the residual test though the solver calls it inaccurate (CVXQP3_M)", async () => {
-    const p = readQpsSync(path.join(mmDir, 'CVXQP3_M.QPS.gz'));
+    const p = readQpsSync(fixture('CVXQP3_M'));
     const first = autoOrder(toCanonical(p), availableSolvers())[0]!;
     const alone = await solve(p, { solver: first, epsAbs: 1e-6, epsRel: 0 });
     const auto = await solve(p, { solver: 'auto', epsAbs: 1e-6, epsRel: 0 });

@@ -1,5 +1,5 @@
 /**
- * The four backward methods (METHODS.md §5 kkt, §6 penalty = dXPP, §7 qp = BPQP, §8 full =
+ * The four backward methods (docs/METHODS.md §5 kkt, §6 penalty = dXPP, §7 qp = BPQP, §8 full =
  * OptNet) on random strictly complementary QPs (the generator in test/complementary-qp.ts: pick x*, an
  * active set and multipliers bounded away from zero, then set the bounds and q so that
  * (x*, y*, z*) is a KKT point). Loss L = ⟨c, x⟩, so dx = c.

@@ -1,6 +1,6 @@
 /**
  * differentiate after every forward solver: the gradient at each solver's solution agrees
- * with central finite differences of re-solved problems (METHODS.md §9).
+ * with central finite differences of re-solved problems (docs/METHODS.md §9).
  */
 import { strict as assert } from 'node:assert';
 import { differentiate } from '../lib/differentiate';

@@ -3,17 +3,16 @@
  * differentiable solve hands the factorization of K to the backward pass.
  */
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import { readQpsSync } from '../lib/qps';
 import { CscMatrix } from '../lib/sparse';
 import { solve, solveSync } from '../lib/solve';
 import { differentiate, differentiateSync } from '../lib/differentiate';
-import { mmDir } from './helpers';
+import { fixture } from './helpers';
 
 describe('polish', () => {
   for (const name of ['QAFIRO', 'HS118', 'PRIMALC1']) {
     it(`${name}: HiGHS's residuals drop to ≤ 1e-9, objective matches Ipopt's to 1e-7`, async () => {
-      const p = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+      const p = readQpsSync(fixture(name));
       const plain = await solve(p, { solver: 'highs' });
       const polished = await solve(p, { solver: 'highs', polish: true });
       assert.ok(polished.polish, 'no polish report');
@@ -35,7 +34,7 @@ describe('polish', () => {
 
   for (const name of ['HS118', 'PRIMALC1']) {
     it(`${name}: the polish's factorization of K serves the first backward pass, with the same gradient`, async () => {
-      const p = readQpsSync(path.join(mmDir, `${name}.QPS.gz`));
+      const p = readQpsSync(fixture(name));
       const sol = await solve(p, { solver: 'highs', polish: true, differentiable: true });
       assert.equal(sol.polish!.applied, true);
       const dx = new Float64Array(sol.x.length).map((_, i) => Math.cos(i));
@@ -51,7 +50,7 @@ describe('polish', () => {
   }
 
   it('leaves an accurate solution as it is when Newton steps cannot improve it, and reports it', () => {
-    const p = readQpsSync(path.join(mmDir, 'HS21.QPS.gz'));
+    const p = readQpsSync(fixture('HS21'));
     const sol = solveSync(p, { solver: 'ipopt', polish: true });
     assert.ok(sol.polish);
     assert.ok(sol.polish!.after.every((v, k) => v <= sol.polish!.before[k]! || v <= 1e-12));

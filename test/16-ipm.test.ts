@@ -1,6 +1,6 @@
 /**
  * The ipm solver (our proximal interior-point core, native/ipm) through the public API:
- * hand-derived optima with the METHODS.md §3 residuals recomputed here (kktResiduals),
+ * hand-derived optima with the docs/METHODS.md §3 residuals recomputed here (kktResiduals),
  * shape edge cases, infeasibility certificates verified from the data, agreement with a
  * second solver on seeded random sparse QPs and LPs (canonical and standard form),
  * cancellation through an AbortSignal, non-convex P, concurrency, limits and options.

@@ -156,7 +156,7 @@ describe('projections: the bounded-difference chain reference', () => {
     }
   });
 
-  it('the certificate computes the row duals of METHODS.md §2 (x − v + Aᵀy = 0)', () => {
+  it('the certificate computes the row duals of docs/METHODS.md §2 (x − v + Aᵀy = 0)', () => {
     const v = Float64Array.of(0, 3, 3, -2, 0.5);
     const x = projectBoundedDifferences(v);
     const { y } = boundedDifferencesKkt(v, x);

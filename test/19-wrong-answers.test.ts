@@ -13,7 +13,7 @@ import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { ErrorCode, QpError } from '../lib/errors';
 import { differentiateSync } from '../lib/differentiate';
-import { rng } from './helpers';
+import { fixture, rng } from './helpers';
 import { readQpsSync } from '../lib/qps';
 
 const inf = Infinity;
@@ -304,12 +304,10 @@ describe('wrong answers: large optimal duals are no Farkas certificate', () => {
   // QSEBA and QPCBOEI2 are feasible; Ipopt's duals there reach ~1e8, where Aᵀy + z ≈ −(Px + q)
   // is small against ‖y‖ and the support value is negative: a relative test alone took them for
   // a certificate of infeasibility (at epsAbs 1e-9). The answer's own x must refute it.
-  const mmDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros');
   for (const name of ['QSEBA', 'QPCBOEI2']) {
     it(`${name} with ipopt at 1e-9 is not called infeasible, and its x is feasible`, function () {
-      const file = path.join(mmDir, `${name}.QPS.gz`);
-      if (!availableSolvers().some((s) => s.key === 'ipopt') || !require('node:fs').existsSync(file)) this.skip();
-      const problem = readQpsSync(file);
+      if (!availableSolvers().some((s) => s.key === 'ipopt')) this.skip();
+      const problem = readQpsSync(fixture(name));
       const sol = solveSync(problem, { solver: 'ipopt', epsAbs: 1e-9, epsRel: 0, timeLimit: 60 });
       assert.ok(sol.status !== 'primalInfeasible' && sol.status !== 'dualInfeasible', `${sol.status} (${sol.rawStatusText})`);
       // Feasibility of x, computed here: rows and bounds within 1e-6.

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { HelpRequested, numberFlag, parseCommand, UsageError } from '../lib/args';
 import { readQps } from '../lib/qps';
 import { availableSolvers, solve, Solution } from '../lib/solve';
-import { assertClose, kktResiduals, mmDir } from './helpers';
+import { assertClose, kktResiduals, fixture } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'lib', 'cli.js');
@@ -201,8 +201,7 @@ describe('24 command line', function () {
     });
 
     it('--solver all: one table row per solver built in', function () {
-      const file = path.join(mmDir, 'HS21.QPS.gz');
-      if (!fs.existsSync(file)) this.skip();
+      const file = fixture('HS21');
       const r = diffqp('solve', file, '--solver', 'all');
       assert.equal(r.status, 0, r.stderr);
       const rows = r.stdout.split('\n').filter((l) => l.startsWith('| HS21 |'));
@@ -253,7 +252,7 @@ describe('24 command line', function () {
     });
 
     it('every script: --help to stdout with exit 0, an unknown option named with exit 2', () => {
-      for (const script of ['bench', 'bench-mm', 'bench-backward', 'bench-overhead', 'bench-projections', 'bench-memory', 'fuzz']) {
+      for (const script of ['bench', 'bench-mm', 'bench-backward', 'bench-overhead', 'bench-projections', 'bench-memory', 'fuzz', 'mm-manifest']) {
         const file = path.join(root, 'dist', 'scripts', `${script}.js`);
         const help = run(file, ['--help']);
         assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);

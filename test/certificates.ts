@@ -1,5 +1,5 @@
 /**
- * Infeasibility certificates checked from the data alone (METHODS.md §2 signs): the tests of
+ * Infeasibility certificates checked from the data alone (docs/METHODS.md §2 signs): the tests of
  * every solver that returns one (admm, ipm) share these. |v| ≥ 1e20 counts as infinite, as
  * in the native cores.
  */

@@ -1,5 +1,5 @@
 /**
- * Central finite differences of re-solved problems (METHODS.md §9), shared by the gradient
+ * Central finite differences of re-solved problems (docs/METHODS.md §9), shared by the gradient
  * tests: the loss ⟨c, x⟩ is re-evaluated by Ipopt at 1e-10 with one datum shifted along a
  * direction, and compared with the predicted ⟨∇L, δ⟩.
  */

@@ -1,15 +1,38 @@
 /** Small shared helpers for the tests: problem builders and assertions with tolerances. */
 import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { CscMatrix } from '../lib/sparse';
 import { Solution } from '../lib/solve';
+import { MM_SET_MISSING, mmSetDir } from '../lib/mm-set';
 
 export const f64 = (values: number[]): Float64Array => Float64Array.from(values);
 export const dense = (rows: number[][]): CscMatrix => CscMatrix.fromDense(rows);
 export const denseLower = (rows: number[][]): CscMatrix => CscMatrix.fromDense(rows, { triangle: 'lower' });
 
-/** Folder of the shared Maros–Meszaros files, relative to the project root. */
-export const mmDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'maros-meszaros');
+/** The Maros–Meszaros files the tests read one by one, kept in the repository (test/fixtures/README.md). */
+export const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures');
+
+/** The path of test/fixtures/NAME.QPS.gz; a name not kept there is an error, not a skip. */
+export function fixture(name: string): string {
+  const file = path.join(fixturesDir, `${name}.QPS.gz`);
+  if (!existsSync(file)) throw new Error(`test/fixtures has no ${name}.QPS.gz: copy it there (test/fixtures/README.md) or use the whole set (describeWholeSet)`);
+  return file;
+}
+
+/** The whole set's folder (DIFFQP_MM_DIR, or ../shared/maros-meszaros), or undefined in a bare clone. */
+export const mmSet = mmSetDir();
+
+/**
+ * A suite over the whole set: run when the set is here, else listed as pending under a title
+ * that says how to get it. Its body must not read the set while registering tests (mocha runs
+ * the body of a skipped suite too): read it in before() or in the tests.
+ */
+export function describeWholeSet(title: string, body: (this: Mocha.Suite, dir: string) => void): void {
+  const dir = mmSet;
+  if (dir !== undefined) describe(title, function () { body.call(this, dir); });
+  else describe.skip(`${title} [skipped: ${MM_SET_MISSING}]`, function () { body.call(this, ''); });
+}
 
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = 'value'): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -20,7 +43,7 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** The residual check of METHODS.md §3, recomputed independently in JS from the data. */
+/** The residual check of docs/METHODS.md §3, recomputed independently in JS from the data. */
 export function kktResiduals(
   sol: Solution,
   data: { P?: CscMatrix; q: Float64Array; A?: CscMatrix; l?: Float64Array; u?: Float64Array; lb?: Float64Array; ub?: Float64Array },

@@ -9,7 +9,6 @@
  * Prints one JSON line: the bytes of the problem one cycle makes (what a leak of one problem
  * per cycle would add), RSS after warm-up and at the end (each after a forced collection).
  */
-import * as path from 'node:path';
 import { binding } from '../lib/binding';
 import { differentiate } from '../lib/differentiate';
 import { CanonicalProblem, toCanonical } from '../lib/problem';
@@ -17,7 +16,7 @@ import { readQps } from '../lib/qps';
 import { solve } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { canonicalOf, generate } from './complementary-qp';
-import { chainQp, mmDir } from './helpers';
+import { chainQp, fixture } from './helpers';
 
 const copyOf = (M: CscMatrix) => new CscMatrix(M.nrows, M.ncols, M.colPtr.slice(), M.rowIdx.slice(), M.values.slice(), M.triangle);
 
@@ -31,7 +30,7 @@ export function problemBytes(p: CanonicalProblem<Float64Array, CscMatrix>): numb
 }
 
 /** The QPS file of the readqps scenario (a few ms to parse, tens of kB of arrays). */
-export const leakQpsFile = path.join(mmDir, 'QSHARE1B.QPS.gz');
+export const leakQpsFile = fixture('QSHARE1B');
 
 /** Collections between samples: without them a cycle's garbage waits for V8's own schedule. */
 const GC_EVERY = 250;

@@ -2,7 +2,7 @@
 /* admm.h: public API of diffqp's ADMM solver (the OSQP algorithm, C99)        */
 /* ========================================================================== */
 /*
- * Solves the convex quadratic program (canonical form of docs METHODS.md §1)
+ * Solves the convex quadratic program (canonical form of docs docs/METHODS.md §1)
  *
  *     minimize    1/2 x'P x + q'x
  *     subject to  l  <= A x <= u          (A is m-by-n, l_i == u_i: equality)
@@ -25,7 +25,7 @@
  *    column are rejected).  Pp == NULL means P = 0.
  *  - Infinite bounds: +-INFINITY; any value with |v| >= ADMM_INFTY (1e20) is
  *    treated as infinite as well (QPS files often use 1e20 / 1e30).
- *  - Duals follow METHODS.md §2:  P x + q + A'y + z = 0,
+ *  - Duals follow docs/METHODS.md §2:  P x + q + A'y + z = 0,
  *    y_i > 0 only at the upper side (A_i x = u_i), y_i < 0 only at the lower side;
  *    z_j > 0 only at ub_j, z_j < 0 only at lb_j.
  *  - Problem arrays are borrowed only during the call that receives them
@@ -159,7 +159,7 @@ typedef struct {
     int rho_updates;     /* numeric refactorisations caused by rho changes (this solve)   */
     double obj_val;      /* 1/2 x'Px + q'x of the returned x (+inf if primal infeasible,
                             -inf if dual infeasible)                                      */
-    double prim_res;     /* METHODS.md §3 residuals of the returned (x, y, z), unscaled:   */
+    double prim_res;     /* docs/METHODS.md §3 residuals of the returned (x, y, z), unscaled:   */
     double dual_res;     /*   prim_res = max bound violation of A x and x,                */
     double gap;          /*   dual_res = |P x + q + A'y + z|_inf, gap = duality gap;
                               NaN when the status is an infeasibility                      */
@@ -222,7 +222,7 @@ int admm_check_settings(const AdmmSettings *s, char *msg, int msg_len);
 int admm_setup(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSettings *s);
 
 /* Set the starting point of the next admm_solve (used whatever settings.warm_start).
- * Values are in the user's units and sign convention (METHODS.md §2).
+ * Values are in the user's units and sign convention (docs/METHODS.md §2).
  *   x0: [in] size n or NULL (keep current primal iterate); the ADMM slack
  *       z = clip(A x0, l, u) is derived from it;
  *   y0: [in] size m or NULL (keep current row duals);
@@ -265,14 +265,14 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSetti
  *                              a gap below 1e-15 max(...) counts as met: double
  *                              precision cannot resolve it)
  * (A, y include the bound rows), where z = clip(.., l, u) is ADMM's slack.
- * These are the METHODS.md §3 measures (the primal one bounds the bound
+ * These are the docs/METHODS.md §3 measures (the primal one bounds the bound
  * violation of A x from above), so "solved" means what diffqp's residual check
  * means by it.
  * Polishing (settings.polish): solves the reduced KKT system of the guessed
  * active set (regularised by delta; polish_refine_iter + 1 proximal steps from
  * the ADMM iterate), corrects the guess up to 3 times (rows with wrongly signed
  * multipliers leave, violated rows enter), and keeps the result only if its
- * worst METHODS.md §3 measure is not worse than that of the ADMM iterate and,
+ * worst docs/METHODS.md §3 measure is not worse than that of the ADMM iterate and,
  * after SOLVED, only if it meets the tolerances too.  With polish_early it is
  * also tried during the iteration (see AdmmSettings).
  * Returns ADMM_OK if the solve ran (the outcome is admm_info(w)->status), an

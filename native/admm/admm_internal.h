@@ -88,7 +88,7 @@ int admm_stop_reason(const AdmmStop *st);
 typedef struct {
     double rp, rp_norm;    /* primal residual and its relative scale (termination norm) */
     double rd, rd_norm;    /* dual residual and its relative scale                     */
-    double gap, gap_norm;  /* duality gap (METHODS.md §3) and its relative scale      */
+    double gap, gap_norm;  /* duality gap (docs/METHODS.md §3) and its relative scale      */
     double rp_s, rp_norm_s, rd_s, rd_norm_s; /* same, on the scaled problem (for rho) */
 } AdmmResiduals;
 
@@ -122,7 +122,7 @@ int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q
               double *D, double *E, double *c, double *work, const AdmmStop *st);
 
 /* ---- admm_solver.c (used by admm_polish.c) ------------------------------- */
-/* METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
+/* docs/METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
 void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
                             double *rp, double *rd, double *gap);
 /* Residuals of scaled iterate (x, z, y); fills w->Axv, w->Pxv, w->ATyv. */

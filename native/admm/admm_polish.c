@@ -24,7 +24,7 @@
  * (at most POLISH_PASSES solves).  Multipliers of the wrong sign are set to 0
  * in the candidate (the dual residual then shows what that costs).
  *
- * The best candidate (smallest worst-of-three METHODS.md §3 measure: primal
+ * The best candidate (smallest worst-of-three docs/METHODS.md §3 measure: primal
  * residual, dual residual, duality gap) replaces the iterate only if it is not
  * worse in that sense, i.e. if it would count as solved at every tolerance at
  * which the ADMM iterate counts as solved; a candidate that is no worse in each

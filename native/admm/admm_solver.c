@@ -572,7 +572,7 @@ int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double f)
 {
     const AdmmSettings *s = &w->set;
     /* a gap below what double precision resolves at this size counts as closed:
-     * |objective| 1e12 cannot show a gap of 1e-6 (METHODS.md §3) */
+     * |objective| 1e12 cannot show a gap of 1e-6 (docs/METHODS.md §3) */
     double gap_tol = fmax(s->eps_abs + s->eps_rel * r->gap_norm, GAP_ROUNDOFF * r->gap_norm);
     return r->rp <= f * (s->eps_abs + s->eps_rel * r->rp_norm) &&
            r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm) &&
@@ -700,7 +700,7 @@ static int adapt_rho(AdmmWorkspace *w, double rho_new)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Measures of a solution (METHODS.md §3), unscaled                           */
+/* Measures of a solution (docs/METHODS.md §3), unscaled                           */
 /* ------------------------------------------------------------------------- */
 void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
                             double *rp, double *rd, double *gap)

@@ -1,5 +1,5 @@
 // Shared pieces of the active-set backward methods (penalty_backward.cpp, qp_backward.cpp):
-// the active constraint matrix C_J of METHODS.md §4 as an explicit sparse matrix, a rank
+// the active constraint matrix C_J of docs/METHODS.md §4 as an explicit sparse matrix, a rank
 // check of C_J, the weak-constraint diagnostics and the §5 assembly. Plain C++, no Node.
 //
 // Numbering of J is the one kkt_backward.cpp uses: active rows of A first (in row order),

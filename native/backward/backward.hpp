@@ -1,9 +1,9 @@
-// Backward passes (vector–Jacobian products) of the QP solution map, METHODS.md §5–§8.
+// Backward passes (vector–Jacobian products) of the QP solution map, docs/METHODS.md §5–§8.
 // Plain C++, no Node. One file per method: kkt_backward.cpp (dQP, reduced KKT, the default),
 // penalty_backward.cpp (dXPP), qp_backward.cpp (BPQP; shared active-set pieces in
 // active_set.hpp) and full_backward.cpp (OptNet's full KKT system, the reference).
 //
-// Given the canonical problem, a solution (x, y, z) in the METHODS.md §2 sign convention and
+// Given the canonical problem, a solution (x, y, z) in the docs/METHODS.md §2 sign convention and
 // ḡ = ∂L/∂x, each method returns ∂L with respect to every problem datum:
 //
 //   dq[n]         ∂L/∂q = d_x
@@ -30,7 +30,7 @@ namespace diffqp {
 class ReducedKkt;  // reduced_kkt.hpp
 
 // Optional seeds on the duals: ∂L/∂y [m] and ∂L/∂z [n] (null: zero). Only the active
-// constraints' entries matter (an inactive dual is locally constant at 0): METHODS.md §5
+// constraints' entries matter (an inactive dual is locally constant at 0): docs/METHODS.md §5
 // solves K [d_x; d_w] = −[ḡ; ∂L/∂w_J].
 struct DualSeeds {
   const double* dy = nullptr;
@@ -38,7 +38,7 @@ struct DualSeeds {
 };
 
 struct BackwardOptions {
-  // Active-set tolerance of METHODS.md §4: row i is upper-active when
+  // Active-set tolerance of docs/METHODS.md §4: row i is upper-active when
   // A_i x ≥ u_i − ε·max(1, |u_i|) or y_i > ε·max(1, ‖y‖∞, ‖z‖∞); lower-active symmetrically;
   // equality rows always. Bounds likewise with z. An active inequality whose dual is below
   // that threshold is weakly active (degenerate).
@@ -52,7 +52,7 @@ struct BackwardOptions {
   // refine_max_steps); the J with the smallest KKT violation is kept.
   bool refine_active_set = false;
   int32_t refine_max_steps = 20;
-  // dXPP (penalty_backward.cpp, METHODS.md §6): smoothing width β (raised to the largest
+  // dXPP (penalty_backward.cpp, docs/METHODS.md §6): smoothing width β (raised to the largest
   // |residual| of the active constraints, the forward feasibility actually reached, when
   // that is larger) and ρ = κ‖w_J‖₁.
   double penalty_beta = 1e-4;
@@ -79,7 +79,7 @@ struct Gradients {
   int32_t active_set_changes = 0;  // constraint moves the active-set refinement made
 };
 
-// The active set of METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
+// The active set of docs/METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
 // eq marks equality rows / fixed variables (always active; side from the dual's sign).
 struct ActiveSet {
   std::vector<int8_t> row_side, bound_side;
@@ -99,14 +99,14 @@ ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, 
 // (reduced_kkt.cpp: it solves on K).
 ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt);
 
-// dQP (METHODS.md §5): reduced KKT system on the active set (reduced_kkt.hpp).
+// dQP (docs/METHODS.md §5): reduced KKT system on the active set (reduced_kkt.hpp).
 // x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
 // `cached`: a factorization built for this very (p, x, y, z), reused when it matches opt;
 // null (or not matching) builds one.
 Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                       const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr, const DualSeeds& duals = {});
 
-// OptNet (METHODS.md §8): every finite side of every row and bound, the unsymmetric system
+// OptNet (docs/METHODS.md §8): every finite side of every row and bound, the unsymmetric system
 //   [ P         G̃ᵀ      Eᵀ ]
 //   [ D(λ) G̃    D(G̃x−h̃)  0  ]
 //   [ E         0       0  ]
@@ -118,7 +118,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
 Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                        const BackwardOptions& opt, const DualSeeds& duals = {});
 
-// dXPP (METHODS.md §6): H = P + C_Jᵀ W C_J (SPD, n×n), W from the smoothed exact-ℓ1 penalty,
+// dXPP (docs/METHODS.md §6): H = P + C_Jᵀ W C_J (SPD, n×n), W from the smoothed exact-ℓ1 penalty,
 // CHOLMOD Cholesky (or matrix-free CG for huge n); H v = ḡ, d_x = −v, d_w = −W C_J v, assembled
 // as in §5. The gradient differs from kkt's by O(β). Degenerate points: as kkt (rank check of
 // C_J by a Cholesky of C_J C_Jᵀ, weakly active constraints), plus a diagonal shift when H is
@@ -126,12 +126,12 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
 Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                           const BackwardOptions& opt, const DualSeeds& duals = {});
 
-// BPQP (METHODS.md §7): the equality-constrained backward QP min ½d̃ᵀPd̃ + ḡᵀd̃ s.t. C_J d̃ = 0
+// BPQP (docs/METHODS.md §7): the equality-constrained backward QP min ½d̃ᵀPd̃ + ḡᵀd̃ s.t. C_J d̃ = 0
 // solved by our ADMM core (tolerance 1e-10, polished); d_x = its x, d_w = its multipliers.
 Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                      const BackwardOptions& opt, const DualSeeds& duals = {});
 
-// Forward mode (Jacobian–vector product, METHODS.md §5 last paragraph) on the same reduced
+// Forward mode (Jacobian–vector product, docs/METHODS.md §5 last paragraph) on the same reduced
 // system: K [dx; dw] = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]. Tangents are on the same
 // patterns as the gradients (dP: lower-pattern values, each off-diagonal value perturbing both
 // symmetric entries); any pointer may be null (zero tangent). dc_J takes du_i / dl_i on the

@@ -1,4 +1,4 @@
-// OptNet's full KKT backward (METHODS.md §8), the reference for the other methods.
+// OptNet's full KKT backward (docs/METHODS.md §8), the reference for the other methods.
 //
 // Every finite side of every row and bound is a one-sided inequality s·(a_kᵀx − c_k) ≤ 0
 // (s = +1 for u / ub, −1 for l / lb) with multiplier λ_k ≥ 0 (λ = max(±y, 0)); equality rows

@@ -1,4 +1,4 @@
-// dQP: the reduced KKT backward of METHODS.md §5, and its forward mode (jvp).
+// dQP: the reduced KKT backward of docs/METHODS.md §5, and its forward mode (jvp).
 //
 //   K [d_x; d_w] = −[ḡ; 0]        (backward)
 //   K [dx; dw]  = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]   (forward)
@@ -185,7 +185,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   const std::vector<double> h = SeedsOnActiveSet(duals, k->row_k, k->bound_k, k->nJ);
   for (int32_t t = 0; t < k->nJ; t++) rhs[n + t] = -h[t];
   const std::vector<double> sol = SolveDiagnosed(*k, rhs, g);
-  // Assembly (METHODS.md §5).
+  // Assembly (docs/METHODS.md §5).
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);
   g.dl.assign(m, 0.0);

@@ -1,4 +1,4 @@
-// dXPP: the penalty backward of METHODS.md §6.
+// dXPP: the penalty backward of docs/METHODS.md §6.
 //
 // Eliminate the dual block of a regularised reduced KKT system with a positive diagonal W:
 //

@@ -7,7 +7,7 @@ namespace diffqp {
 
 class ReducedKkt;  // reduced_kkt.hpp
 
-// What a polish did: the METHODS.md §3 measures before and after, and whether the
+// What a polish did: the docs/METHODS.md §3 measures before and after, and whether the
 // polished point was kept (only when its worst measure is smaller).
 struct PolishReport {
   bool attempted = false;
@@ -20,7 +20,7 @@ struct PolishReport {
   std::shared_ptr<const ReducedKkt> factor;
 };
 
-// Polishes x, y, z on the active set of METHODS.md §4 (METHODS.md §5: the reduced KKT
+// Polishes x, y, z on the active set of docs/METHODS.md §4 (docs/METHODS.md §5: the reduced KKT
 // system): Newton steps K [δx; δw] = −[Px + q + C_Jᵀw_J; C_J x − c_J] with inactive
 // multipliers set to zero. Completes or corrects the duals of a solver whose duals are
 // inexact (HiGHS's carry its 1e-7 Hessian regularisation). Keeps the result only if it

@@ -1,10 +1,10 @@
-// BPQP: the backward QP of METHODS.md §7.
+// BPQP: the backward QP of docs/METHODS.md §7.
 //
 // d_x of §5 is the minimiser of the equality-constrained QP
 //
 //   minimize ½ d̃ᵀ P d̃ + ḡᵀ d̃   s.t.  C_J d̃ = 0,
 //
-// whose multipliers (METHODS.md §2 convention: P d̃ + ḡ + C_Jᵀ d_w = 0) are d_w: exactly
+// whose multipliers (docs/METHODS.md §2 convention: P d̃ + ḡ + C_Jᵀ d_w = 0) are d_w: exactly
 // K [d_x; d_w] = −[ḡ; 0]. It is solved by our ADMM core (native/admm) with q = ḡ, A = C_J,
 // l = u = 0, no bounds, eps_abs = eps_rel = 1e-10 and polishing on: every row is an equality,
 // so the polishing step solves the reduced KKT system of J itself (regularised, refined),

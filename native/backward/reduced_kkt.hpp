@@ -1,4 +1,4 @@
-// The reduced KKT matrix of METHODS.md §5 at one solution, factorised once and solved many
+// The reduced KKT matrix of docs/METHODS.md §5 at one solution, factorised once and solved many
 // times: by every backward pass (kkt_backward.cpp), every forward-mode product and every
 // polish step on the same active set. Plain C++, no Node.
 //

@@ -1,4 +1,4 @@
-// Borrowed views of a problem in the canonical form (METHODS.md §1), settings for a solve
+// Borrowed views of a problem in the canonical form (docs/METHODS.md §1), settings for a solve
 // and its result. Plain C++, no Node: everything below addon/ works on these.
 #pragma once
 #include <atomic>
@@ -78,7 +78,7 @@ struct Result {
   Status status = Status::kSolverFailed;
   int raw_status = 0;          // the solver's own status code
   std::string raw_status_text; // and its name
-  std::vector<double> x, y, z; // METHODS.md §2 convention
+  std::vector<double> x, y, z; // docs/METHODS.md §2 convention
   bool has_duals = false;
   double objective = 0;        // ½xᵀPx + qᵀx + constant
   double primal_residual = kInf;

@@ -135,7 +135,7 @@ void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r) {
 
 namespace {
 
-// Fills the residuals from the products in `t` (METHODS.md §3).
+// Fills the residuals from the products in `t` (docs/METHODS.md §3).
 void FillResiduals(const ProblemView& p, const Parts& t, Result& r) {
   r.objective = 0.5 * t.xPx.Value() + t.qx.Value() + p.constant;
   double rp = 0;

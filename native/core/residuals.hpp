@@ -12,11 +12,11 @@ void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
 
 // Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
 // solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
-// gap of METHODS.md §3 would multiply it by infinity.
+// gap of docs/METHODS.md §3 would multiply it by infinity.
 void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r);
 
 // Fills objective, primal_residual, dual_residual and duality_gap of `r` from r.x, r.y, r.z
-// exactly as METHODS.md §3 defines them (absolute, unscaled).
+// exactly as docs/METHODS.md §3 defines them (absolute, unscaled).
 void ComputeResiduals(const ProblemView& p, Result& r);
 
 // After a solver reports success: keeps kSolved only if the residuals meet the requested

@@ -26,7 +26,7 @@
  *  - CSC, 0-based, int32 indices, rows strictly increasing within each column.
  *  - P is given by its LOWER triangle; Pp == NULL means P = 0 (an LP).
  *  - Infinite bounds: +-INFINITY, or any |v| >= IPM_INFTY (1e20).
- *  - Duals follow METHODS.md §2:  P x + q + A'y + z = 0, y_i > 0 only at u_i,
+ *  - Duals follow docs/METHODS.md §2:  P x + q + A'y + z = 0, y_i > 0 only at u_i,
  *    y_i < 0 only at l_i, z_j > 0 only at ub_j, z_j < 0 only at lb_j.
  *  - Problem arrays are borrowed during the call that receives them only (but see
  *    IPM_BORROW_MATRICES).
@@ -68,7 +68,7 @@ typedef struct {
 
 typedef struct {
     double eps_abs;      /* [1e-8]  absolute tolerance on r_p, r_d, r_g (unscaled)     */
-    double eps_rel;      /* [0]     relative tolerance (METHODS.md §3 scale)            */
+    double eps_rel;      /* [0]     relative tolerance (docs/METHODS.md §3 scale)            */
     double eps_inf;      /* [1e-8]  infeasibility certificate tolerance (relative)      */
     int max_iter;        /* [250]   iteration limit, >= 1                               */
     double time_limit;   /* [0]     seconds of ipm_solve; <= 0: none                    */
@@ -100,7 +100,7 @@ typedef struct {
     IpmStatus status;
     int iter;            /* interior-point iterations                                  */
     double obj_val;      /* 1/2 x'Px + q'x of the returned x                           */
-    double prim_res;     /* METHODS.md §3 measures of the returned (x, y, z), unscaled */
+    double prim_res;     /* docs/METHODS.md §3 measures of the returned (x, y, z), unscaled */
     double dual_res;
     double gap;
     double mu;           /* complementarity at the end (scaled)                        */

@@ -3,7 +3,7 @@
  * A constraint k has a value t_k (a row of A x, or a variable x_j), sides
  * lo_k <= t_k <= hi_k, and for each finite side of an inequality a slack and a
  * dual: t - hi + su = 0, -t + lo + sl = 0, su, sl, zu, zl >= 0.  Its aggregated
- * dual is y_k = zu - zl (METHODS.md §2 signs); an equality has a free dual.
+ * dual is y_k = zu - zl (docs/METHODS.md §2 signs); an equality has a free dual.
  *
  * One iteration is one Newton step of the proximal-barrier subproblem centred at
  * the current iterate, so the proximal terms vanish from the residuals and only
@@ -29,7 +29,7 @@ static inline double con_hi(const IpmWorkspace *w, int k) {
 }
 
 typedef struct {
-    double rp, rd, gap;     /* unscaled METHODS.md §3 measures                 */
+    double rp, rd, gap;     /* unscaled docs/METHODS.md §3 measures                 */
     double sp, sd, sg;      /* their scales, for eps_rel                      */
 } Measures;
 

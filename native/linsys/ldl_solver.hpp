@@ -7,7 +7,7 @@
 //   s.Factor(Kx_reg);                // values of K + diag(+δ on primal, −δ on dual), same pattern
 //   s.SolveRefined(Kx_true, b, x);   // x ≈ K⁻¹ b: regularised solve + refinement against K
 //
-// AMD may put a tiny regularisation pivot first (NATIVE_DEPS.md): refinement on the
+// AMD may put a tiny regularisation pivot first (docs/NATIVE_DEPS.md): refinement on the
 // unregularised matrix repairs what the static regularisation δ costs.
 #pragma once
 #include <cstdint>

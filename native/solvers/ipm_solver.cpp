@@ -1,6 +1,6 @@
 // Our proximal interior-point solver (native/ipm, C99) through its C API. Each solve owns
 // its workspace and the core has no global state, so solves run concurrently without a
-// lock. Tolerances come from Settings and are the METHODS.md §3 measures themselves
+// lock. Tolerances come from Settings and are the docs/METHODS.md §3 measures themselves
 // (absolute, unscaled), so "solved" from ipm already passes diffqp's residual test.
 #include <algorithm>
 #include <climits>

@@ -38,7 +38,7 @@ struct SolverCapabilities {
 class Solver {
  public:
   virtual ~Solver() = default;
-  // Solves `p` (already validated). Fills x, y, z (METHODS.md §2), status, raw status,
+  // Solves `p` (already validated). Fills x, y, z (docs/METHODS.md §2), status, raw status,
   // iterations and timings; residuals are computed by the caller. Never throws for an
   // outcome (infeasible, unbounded, failure): only for a failure to run (QpError).
   virtual Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) = 0;

@@ -92,7 +92,7 @@ static AdmmProblem qp_view(const Qp *p)
     return pr;
 }
 
-/* METHODS.md §3 measures computed from the dense original data. */
+/* docs/METHODS.md §3 measures computed from the dense original data. */
 static void measures(const Qp *p, const double *x, const double *y, const double *z, double *rp, double *rd,
                      double *rg)
 {
@@ -836,7 +836,7 @@ static void test_solve_callback(void)
     qp_free(&p);
 }
 
-/* With gap_termination (the default), SOLVED means all three METHODS.md §3
+/* With gap_termination (the default), SOLVED means all three docs/METHODS.md §3
  * measures, recomputed here from the returned x, y, z, meet eps_abs (eps_rel 0);
  * polishing off, so ADMM's own iterate is what is checked. */
 static void test_gap_termination(void)

@@ -1,7 +1,7 @@
 /* ipm_tests.c: unit tests of the interior-point solver core (plain C99, no framework).
  *
  * Every check compares the solver's output with something computed here: a hand-derived
- * optimum, the METHODS.md §3 residuals recomputed from the dense data, a certificate
+ * optimum, the docs/METHODS.md §3 residuals recomputed from the dense data, a certificate
  * verified from the data, or a second run on a fresh workspace.  Prints one line per test
  * and "N passed, N failed, N skipped"; exit status 1 if anything failed. */
 #include <math.h>
@@ -101,7 +101,7 @@ static double objective(const Dense *d, const double *x) {
 /* max that propagates NaN (fmax drops it, which would hide a NaN iterate). */
 static double worst(double a, double b) { return a != a || b != b ? NAN : a > b ? a : b; }
 
-/* METHODS.md §3 from the dense data.  y may be NULL when m == 0. */
+/* docs/METHODS.md §3 from the dense data.  y may be NULL when m == 0. */
 static void measures(const Dense *d, const double *x, const double *y, const double *z, double *rp, double *rd,
                      double *rg) {
     double P = 0, D = 0, G = 0;
@@ -146,7 +146,7 @@ static void check_solved(const Dense *d, const IpmWorkspace *w, double tol) {
     CHECK(rp <= tol, "r_p = %.3e > %.1e", rp, tol);
     CHECK(rd <= tol, "r_d = |Px + q + A'y + z| = %.3e > %.1e", rd, tol);
     CHECK(rg <= tol, "r_g = %.3e > %.1e", rg, tol);
-    /* a multiplier above 1e-5 sits on its own side (METHODS.md §2 signs) */
+    /* a multiplier above 1e-5 sits on its own side (docs/METHODS.md §2 signs) */
     for (int i = 0; i < d->m; i++) {
         const double ax = row_dot(d, i, x);
         if (y[i] > 1e-5) CHECK(fabs(ax - side(d->u, i, INF)) <= 1e-5, "y[%d] = %g > 0 but A x = %g, u = %g", i, y[i], ax, side(d->u, i, INF));
