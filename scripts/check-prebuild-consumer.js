@@ -103,7 +103,7 @@ async function solvers() {
     l: Float64Array.of(-Infinity),
     u: Float64Array.of(1),
   };
-  for (const key of SOLVERS) {
+  for (const key of new Set([...SOLVERS, ...available])) {
     if (expectMissing.includes(key)) {
       await missing(d, key, available, problem);
       continue;
