@@ -31,11 +31,10 @@ bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::s
   for (int32_t j = 0; j < p.n; j++)
     if (as.bound_side.empty() || as.bound_side[j] == 0) r.z[j] = 0;
   // Stationarity residual with those multipliers, and the active constraints' violations.
+  // Summed exactly: a Newton step can only remove the residual it is shown.
   std::vector<double> rd(p.n, 0.0), Ax(p.m, 0.0);
-  MultiplySymmetricLower(p.P, r.x.data(), rd.data());
-  MultiplyTransposedAdd(p.A, r.y.data(), rd.data());
-  for (int32_t j = 0; j < p.n; j++) rd[j] += p.q[j] + r.z[j];
-  MultiplyAdd(p.A, r.x.data(), Ax.data());
+  StationarityExactly(p, r.x.data(), r.y.data(), r.z.data(), rd.data());
+  MultiplyExactly(p.A, r.x.data(), Ax.data());
   std::vector<double> dl(p.m, 0.0), du(p.m, 0.0), dlb(p.n, 0.0), dub(p.n, 0.0);
   for (int32_t i = 0; i < p.m; i++) {
     if (as.row_side[i] > 0) du[i] = p.u[i] - Ax[i];
@@ -106,6 +105,8 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
     if (Worst(trial) < Worst(best)) {
       best = trial;
       best_factor = factor;
+    } else if (k > 0) {
+      break;  // a step that gains nothing: the residuals are at what the data allow
     }
   }
   if (best_factor) {

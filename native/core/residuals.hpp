@@ -10,6 +10,11 @@ void MultiplyAdd(const CscView& A, const double* x, double* y);
 // y += Aᵀ x
 void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
 
+// y = A x and rd = P x + q + Aᵀy + z (P as its lower triangle; y, z may be null), each
+// component summed exactly and rounded once.
+void MultiplyExactly(const CscView& A, const double* x, double* y);
+void StationarityExactly(const ProblemView& p, const double* x, const double* y, const double* z, double* rd);
+
 // Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
 // solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
 // gap of docs/METHODS.md §3 would multiply it by infinity.
