@@ -70,4 +70,41 @@ describe('measuring a solution', () => {
     assert.ok(Math.abs(sol.dualityGap - reference) <= 1e-6 * reference + 1e-20 * magnitude,
       `reported gap ${sol.dualityGap} against exact ${reference} (Σ|terms| ${magnitude.toExponential(2)})`);
   });
+
+  it('primalResidual and dualResidual are those of x, y, z summed exactly (BOYD1-like rows)', async () => {
+    // One row of 5,000 products near 1e6 (Σ about 1e10) whose naive sum carries round-off of ~1e-5, far
+    // above a 1e-6 test: the reported r_p must be the exact |Ax − u|, and r_d the exact
+    // |Px + q + Aᵀy + z|, both computed here in BigInt from the returned vectors.
+    const n = 5000;
+    const next = rng(23);
+    const a = Array.from({ length: n }, () => 1e4 * (1 + next()));
+    const A = CscMatrix.fromDense([a]);
+    const q = new Float64Array(n).map(() => -100 * (1 + next()));
+    // half of what x = −q would give: y ≠ 0, x_j of about 10², products of about 10⁶
+    let full = 0;
+    for (let j = 0; j < n; j++) full += a[j]! * -q[j]!;
+    const target = Math.round(full / 2);
+    const problem = { P: CscMatrix.identity(n), q, A, l: f64([target]), u: f64([target]) };
+    const sol = await solve(problem, { solver: 'ipm', epsAbs: 1e-6, epsRel: 0 });
+    let ax = exact(-target);
+    let magnitude = 0;
+    for (let j = 0; j < n; j++) {
+      const t = mul(exact(a[j]!), exact(sol.x[j]!));
+      ax = add(ax, t);
+      magnitude += Math.abs(toNumber(t));
+    }
+    const rp = Math.abs(toNumber(ax));
+    // whatever the status: the measure must be exact for any x, y, z returned
+    assert.ok(magnitude > 1e9, `the terms are large (Σ|terms| = ${magnitude})`);
+    assert.ok(Math.abs(sol.primalResidual - rp) <= 1e-12 * Math.max(rp, 1e-300) + 1e-28 * magnitude,
+      `reported r_p ${sol.primalResidual} against exact ${rp}`);
+    let rd = 0;
+    for (let j = 0; j < n; j++) {
+      // P = I: x_j + q_j + a_j·y + z_j (z = 0: no bounds)
+      const r = add(add(exact(sol.x[j]!), exact(q[j]!)), add(mul(exact(a[j]!), exact(sol.y[0]!)), exact(sol.z[j]!)));
+      rd = Math.max(rd, Math.abs(toNumber(r)));
+    }
+    assert.ok(Math.abs(sol.dualResidual - rd) <= 1e-12 * Math.max(rd, 1e-300) + 1e-30,
+      `reported r_d ${sol.dualResidual} against exact ${rd}`);
+  });
 });

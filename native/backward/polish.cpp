@@ -32,13 +32,13 @@ bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::s
     if (as.bound_side.empty() || as.bound_side[j] == 0) r.z[j] = 0;
   // Stationarity residual with those multipliers, and the active constraints' violations.
   // Summed exactly: a Newton step can only remove the residual it is shown.
-  std::vector<double> rd(p.n, 0.0), Ax(p.m, 0.0);
+  std::vector<double> rd(p.n, 0.0), to_upper(p.m), to_lower(p.m);
   StationarityExactly(p, r.x.data(), r.y.data(), r.z.data(), rd.data());
-  MultiplyExactly(p.A, r.x.data(), Ax.data());
+  DistancesToSides(p, r.x.data(), to_upper.data(), to_lower.data());
   std::vector<double> dl(p.m, 0.0), du(p.m, 0.0), dlb(p.n, 0.0), dub(p.n, 0.0);
   for (int32_t i = 0; i < p.m; i++) {
-    if (as.row_side[i] > 0) du[i] = p.u[i] - Ax[i];
-    if (as.row_side[i] < 0) dl[i] = p.l[i] - Ax[i];
+    if (as.row_side[i] > 0) du[i] = to_upper[i];
+    if (as.row_side[i] < 0) dl[i] = to_lower[i];
   }
   for (int32_t j = 0; j < p.n && !as.bound_side.empty(); j++) {
     if (as.bound_side[j] > 0) dub[j] = p.UpperBound(j) - r.x[j];

@@ -14,6 +14,8 @@ void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
 // component summed exactly and rounded once.
 void MultiplyExactly(const CscView& A, const double* x, double* y);
 void StationarityExactly(const ProblemView& p, const double* x, const double* y, const double* z, double* rd);
+// u − Ax and l − Ax per row, each summed exactly and rounded once (±∞ where the side is).
+void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, double* to_lower);
 
 // Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
 // solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
