@@ -2,7 +2,8 @@
 // the plugins, the Clp plugin's worker executable) need (from ldd, transitively) that is not
 // part of the C/C++ runtime into the folder, strips the copies, sets RUNPATH $ORIGIN on every
 // file (Debian's patchelf), adds each library's Debian copyright file under licenses/, and checks
-// with ldd that nothing resolves outside the folder but the runtime. Exits 1 when something does (or is not found).
+// with ldd that nothing resolves outside the folder but the runtime. Exits 1 when something does
+// (or is not found).
 //   node scripts/bundle-libs.js prebuilds/linux-x64
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
