@@ -1,6 +1,7 @@
 # The prebuild's build (npm run prebuild: prebuildify runs node-gyp over this file). It compiles
 # what native/sources.json lists, the list CMakeLists.txt (npm run build:native) reads too, into
-# the same files: build/Release/diffqp.node and one plugin per optional solver, diffqp_KEY.so.
+# the same files: build/Release/diffqp.node, one plugin per optional solver, diffqp_KEY.so, and
+# the Clp plugin's worker executable (diffqp_clp_qp), where Clp's QP solves run.
 # scripts/sources.js turns the list into what gyp needs.
 {
   'variables': {
@@ -67,6 +68,16 @@
       'cflags': ['<!@(pkg-config --cflags <!(node scripts/sources.js pkg-config clp))'],
       'libraries': ['<!@(pkg-config --libs <!(node scripts/sources.js pkg-config clp))'],
       'ldflags': ['-Wl,--exclude-libs,ALL', '-Wl,--no-undefined'],
+      'dependencies': ['diffqp_clp_qp'],
+    },
+    {
+      # The name native/sources.json gives plugins.clp.worker (clp_process.cpp looks for it).
+      'target_name': 'diffqp_clp_qp',
+      'type': 'executable',
+      'product_dir': '<(PRODUCT_DIR)',
+      'sources': ['<!@(node scripts/sources.js worker clp)'],
+      'cflags': ['<!@(pkg-config --cflags <!(node scripts/sources.js pkg-config clp))'],
+      'libraries': ['<!@(pkg-config --libs <!(node scripts/sources.js pkg-config clp))'],
     },
   ],
 }

@@ -12,19 +12,24 @@
  *    cancellation, and runs concurrently (no lock).
  * 2. Then, by structure, what solved most of ipm's failures alone:
  *    - P = 0 (an LP): highs (simplex, exact vertex duals), clp, ipopt, admm;
- *    - a QP: ipopt, admm, highs. Never Clp: its QP primal can spin for good inside one
- *      iteration, deaf to its limits and to cancellation, on moderate data (four of 300
- *      random small convex QPs in docs/RELIABILITY.md; it used to take the nearly linear
- *      QPs first, when it answered 30 Maros–Meszaros problems before ipm came first).
+ *    - a QP: ipopt, admm, highs. Never Clp, for what a spin costs, not for want of a way to
+ *      stop it: its QP primal can spin for good inside one iteration on moderate data (four
+ *      of 300 random small convex QPs in docs/RELIABILITY.md). Its QP solves now run in a
+ *      child process that is killed at the time limit or on cancellation, but a spin still
+ *      takes the whole budget that the solvers after it would have had (all of it without a
+ *      timeLimit: for good), and each QP solve pays ~3 ms to start that process. It used to
+ *      take the nearly linear QPs first, when it answered 30 Maros–Meszaros problems before
+ *      ipm came first.
  * 3. Data beyond a solver's limits (ERR_QP_OUT_OF_RANGE: Clp aborts or runs on for good on
  *    some, HiGHS rejects others) skip that solver; a non-convex P (ERR_QP_NOT_CONVEX) ends the
  *    search, as every solver would refuse it. An infeasible or unbounded status counts as an
  *    answer: the native layer keeps it only with a certificate it verified.
  * 4. A time limit means what it says: with a finite timeLimit, a solver that cannot stop near
- *    it on this class of problem is skipped (HiGHS's QP solver and Clp's QP primal poll
- *    nothing), and so is Ipopt from n + m ≥ 10⁵ (it polls once per iteration, and one of its
- *    iterations on BOYD2 outlasted the budget by 83 s); with an AbortSignal, so is a solver that
- *    cannot be cancelled (availableSolvers() says which, per class, under `honours`).
+ *    it on this class of problem is skipped (HiGHS's QP solver polls nothing), and so is
+ *    Ipopt from n + m ≥ 10⁵ (it polls once per iteration, and one of its iterations on BOYD2
+ *    outlasted the budget by 83 s); with an AbortSignal, so is a solver that cannot be
+ *    cancelled (HiGHS on QPs, Clp on LPs; availableSolvers() says which, per class, under
+ *    `honours`).
  *
  * Only solvers built into the binary are tried. The time limit is one budget for all attempts
  * (each gets what the earlier ones left). Every attempt is polished (Newton steps on the
@@ -57,7 +62,8 @@ export const IPOPT_LIMITED_SIZE = 100_000;
 
 export function autoOrder(c: Canonical, available: readonly SolverHonours[], limits: AutoLimits = {}): string[] {
   const lp = c.P.nnz === 0;
-  // Clp only for LPs: its QP primal can spin for good inside one iteration (docs/RELIABILITY.md).
+  // Clp only for LPs: its QP primal can spin inside one iteration (docs/RELIABILITY.md), and
+  // though its child process is then killed at the limit, the spin takes the whole budget.
   const rest = lp ? ['highs', 'clp', 'ipopt', 'admm'] : ['ipopt', 'admm', 'highs'];
   const cls = lp ? 'lp' : 'qp';
   const usable = (s: SolverHonours) =>

@@ -13,7 +13,7 @@ import { CscMatrix } from '../lib/sparse';
 import { differentiateSync } from '../lib/differentiate';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { toCanonical } from '../lib/problem';
-import { Command, numberFlag, parseCommand, runScript } from '../lib/args';
+import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 
 export const command = {
   name: 'bench:overhead',
@@ -22,6 +22,7 @@ export const command = {
   about: 'What diffqp adds to the native solver per call on a tiny QP, the addon load time, and one training\nstep (solve, differentiate, dispose) per solver.',
   flags: {
     calls: { type: 'string', arg: 'N', default: process.env.BENCH_CALLS ?? '5000', help: 'calls per row (or BENCH_CALLS)' },
+    solvers: { type: 'string', arg: 'KEY,KEY', help: 'only these solvers (and no auto, addon load time or admm ratio)' },
   },
 } satisfies Command;
 
@@ -126,14 +127,20 @@ function loadTimes(): number[] {
 }
 
 async function main(): Promise<void> {
-  calls = numberFlag('calls', parseCommand(command, process.argv.slice(2)).values.calls, { min: 1, integer: true });
-  const load = loadTimes();
+  const values = parseCommand(command, process.argv.slice(2)).values;
+  calls = numberFlag('calls', values.calls, { min: 1, integer: true });
+  const known = availableSolvers().map((s) => s.key);
+  const only = values.solvers === undefined ? undefined : listFlag(values.solvers);
+  for (const k of only ?? []) if (!known.includes(k)) throw new UsageError(`--solvers: '${k}' is not an available solver (available: ${known.join(', ')})`);
   console.log(`# diffqp overhead benchmark (${calls} calls per row, medians; node ${process.version}, ${process.platform}-${process.arch})\n`);
-  console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
+  if (!only) {
+    const load = loadTimes();
+    console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
+  }
   console.log('| solver | path | wall µs/call | solver time µs | overhead µs | overhead / solver |');
   console.log('|---|---|---:|---:|---:|---:|');
-  for (const { key } of availableSolvers()) {
-    if (!['highs', 'ipopt', 'clp', 'admm', 'ipm'].includes(key)) continue;
+  for (const key of known) {
+    if (!(only ?? ['highs', 'ipopt', 'clp', 'admm', 'ipm']).includes(key)) continue;
     for (const row of await measure(key)) {
       const overhead = row.overhead;
       console.log(`| ${row.solver} | ${row.path} | ${row.wall.toFixed(1)} | ${row.native.toFixed(1)} | ${overhead.toFixed(1)} | ${(overhead / row.native).toFixed(2)} |`);
@@ -143,11 +150,11 @@ async function main(): Promise<void> {
   console.log('\n## One training step on a 5-variable QP: solveSync(differentiable) + differentiateSync + dispose\n');
   console.log('| solver | µs per step (median) | / admm |');
   console.log('|---|---:|---:|');
-  const keys = [...availableSolvers().map((s) => s.key), 'auto'];
+  const keys = only ?? [...known, 'auto'];
   const steps = new Map(keys.map((k) => [k, trainingStep(k)] as const));
   const admm = steps.get('admm');
   for (const [k, t] of steps) console.log(`| ${k} | ${t.toFixed(1)} | ${admm ? (t / admm).toFixed(2) : '—'} |`);
-  if (admm) {
+  if (admm && steps.has('auto')) {
     const ratio = steps.get('auto')! / admm;
     console.log(`\nGoal: auto within 2× of admm per step: ${ratio.toFixed(2)}× (${ratio <= 2 ? 'met' : 'not met'}).`);
   }

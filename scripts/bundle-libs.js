@@ -1,8 +1,9 @@
-// Makes a prebuild folder self-contained: copies every shared library its ELF files need (from
-// ldd, transitively) that is not part of the C/C++ runtime into the folder, strips the copies,
-// sets RUNPATH $ORIGIN on every file (Debian's patchelf), adds each library's Debian copyright
-// file under licenses/, and checks with ldd that nothing resolves outside the folder but the
-// runtime. Exits 1 when something does (or is not found).
+// Makes a prebuild folder self-contained: copies every shared library its ELF files (the addon,
+// the plugins, the Clp plugin's worker executable) need (from ldd, transitively) that is not
+// part of the C/C++ runtime into the folder, strips the copies, sets RUNPATH $ORIGIN on every
+// file (Debian's patchelf), adds each library's Debian copyright file under licenses/, and checks
+// with ldd that nothing resolves outside the folder but the runtime. Exits 1 when something does
+// (or is not found).
 //   node scripts/bundle-libs.js prebuilds/linux-x64
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -36,11 +37,13 @@ function dependencies(file) {
   return deps;
 }
 
-const isElf = (name) => /\.node$|\.so(\.[\d.]+)?$|\.so$/.test(name) || /\.so\./.test(name);
+// Ours: the addon, the plugins (diffqp_KEY.so) and their worker executables (diffqp_clp_qp).
+const isOurs = (name) => /\.node$/.test(name) || /^diffqp_\w+\.so$/.test(name) || /^diffqp_\w+_qp$/.test(name);
+const isElf = (name) => isOurs(name) || /\.so(\.[\d.]+)?$|\.so$/.test(name) || /\.so\./.test(name);
 
 const dir = path.resolve(process.argv[2] || '');
 if (!process.argv[2] || !fs.existsSync(dir)) fail('usage: node scripts/bundle-libs.js PREBUILD_FOLDER');
-const ours = fs.readdirSync(dir).filter((f) => /\.node$/.test(f) || /^diffqp_\w+\.so$/.test(f));
+const ours = fs.readdirSync(dir).filter(isOurs);
 if (!ours.some((f) => f.endsWith('.node'))) fail(`${dir} holds no .node file`);
 
 // 1. Copy what is needed, breadth first over the copies themselves.

@@ -16,7 +16,8 @@ const path = require('node:path');
 const SOLVERS = ['ipm', 'admm', 'highs', 'ipopt', 'clp'];
 // The C/C++ runtime a bare Debian root has anyway (libc6, libstdc++6, libgcc-s1).
 const RUNTIME = /^(libc|libm|libstdc\+\+|libgcc_s|ld-linux(-[a-z0-9_-]+)?|libpthread|libdl|librt)\.so(\.[0-9]+)*$/;
-const SHARED = /(\.so(\.[0-9]+)*|\.node)$/;
+// The shared objects, and the Clp plugin's worker executable (diffqp_clp_qp).
+const SHARED = /(\.so(\.[0-9]+)*|\.node)$|^diffqp_\w+_qp$/;
 
 const expectMissing = (process.env.DIFFQP_EXPECT_MISSING || '').split(',').filter(Boolean);
 const failures = [];
@@ -38,7 +39,7 @@ const inPackage = (file) => {
 };
 const allowed = (file) => inPackage(file) || RUNTIME.test(path.basename(file));
 
-// 1. ldd of every shared object the package ships (prebuilds/, and build/ if a local build ran).
+// 1. ldd of every shared object (and worker executable) the package ships (prebuilds/, and build/ if a local build ran).
 function sharedFiles(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -1,8 +1,9 @@
 // npm run prebuild: the prebuilt binary for this platform in prebuilds/<platform>-<arch>/, where
 // node-gyp-build finds it. prebuildify (N-API, stripped, tagged glibc) runs node-gyp over
 // binding.gyp, which compiles what native/sources.json lists (as CMake does); then
-// scripts/bundle-libs.js copies the shared libraries it needs beside it and checks with ldd
-// that nothing but the C/C++ runtime is taken from the machine.
+// the Clp plugin's worker executable is copied beside it; scripts/bundle-libs.js copies the shared
+// libraries they need beside them and checks with ldd that nothing but the C/C++ runtime is
+// taken from the machine.
 // node-gyp rebuild starts by deleting ./build, where cmake-js builds (npm run build:native):
 // it runs in a staging folder, build-gyp/, instead.
 'use strict';
@@ -41,5 +42,14 @@ const out = path.join(root, 'prebuilds', tuple);
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.cpSync(path.join(stage, 'prebuilds', tuple), out, { recursive: true });
+// prebuildify copies the addon and the .so plugins; the plugins' worker executables (the Clp
+// plugin's diffqp_clp_qp, listed in native/sources.json) are copied and stripped here.
+const sources = JSON.parse(fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8'));
+for (const plugin of Object.values(sources.plugins)) {
+  if (!plugin.worker) continue;
+  const file = path.join(out, plugin.worker.name);
+  fs.copyFileSync(path.join(stage, 'build', 'Release', plugin.worker.name), file);
+  step(`strip ${plugin.worker.name}`, 'strip', ['--strip-all', file]);
+}
 step('bundling the shared libraries', process.execPath, [path.join(__dirname, 'bundle-libs.js'), out], { cwd: root });
 console.log(`prebuild: ${path.relative(root, out)}: ${fs.readdirSync(out).sort().join(' ')}`);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The memory-safety jobs of CI (.ci/run), one or both:
 #   bash scripts/sanitize.sh asan      ASan + UBSan build in build-asan (CMake option DIFFQP_SANITIZE):
-#                                      the native ctest suites, then a short addon run (mocha files
-#                                      and a fuzz slice) in node with the gcc libasan preloaded
+#                                      the native ctest suites, then a short addon run (mocha files,
+#                                      the Clp worker's among them, and a fuzz slice) in node with
+#                                      the gcc libasan preloaded
 #   bash scripts/sanitize.sh memcheck  valgrind memcheck of the native ctest programs of build/
 #                                      (npm run build:native first): zero errors, no definitely
 #                                      lost byte
@@ -29,7 +30,8 @@ asan() {
   rm -rf "$asan_root"
   mkdir -p "$asan_root/build/Release"
   cp -r dist "$asan_root/dist"
-  cp build-asan/Release/diffqp.node build-asan/Release/diffqp_*.so "$asan_root/build/Release/"
+  # With the Clp plugin's worker executable (instrumented too), where Clp's QP solves run.
+  cp build-asan/Release/diffqp.node build-asan/Release/diffqp_*.so build-asan/Release/diffqp_clp_qp "$asan_root/build/Release/"
   ln -s "$root/node_modules" "$asan_root/node_modules"
   cp package.json "$asan_root/"
   local libasan
@@ -43,7 +45,7 @@ asan() {
     export LD_PRELOAD=$libasan
     # allow_user_segv_handler=0: node's own SIGSEGV handler would hide where a segfault happened.
     export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0:max_allocation_size_mb=4096:hard_rss_limit_mb=6144
-    node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js
+    node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js dist/test/30-clp-process.test.js
     # --memory 0: no ulimit on the children (ASan's shadow memory needs the address space).
     # A sanitizer report ends its child: a crash. Other failing outcomes are test/22's to report.
     node dist/scripts/fuzz.js --cases "${FUZZ_CASES:-1000}" --seed 1 --jobs 2 --timeout 60 --memory 0 --fail-on crash | tee fuzz-asan.log

@@ -5,6 +5,8 @@
 //   node scripts/sources.js entry KEY      the entry function of plugin KEY
 //   node scripts/sources.js pkg-config KEY the pkg-config module of plugin KEY
 //   node scripts/sources.js plugins        the plugin keys
+//   node scripts/sources.js worker KEY     the sources of plugin KEY's worker executable
+//   node scripts/sources.js worker-name KEY  its file name (diffqp_clp_qp)
 //   node scripts/sources.js builtin-defines | include-dirs
 //   node scripts/sources.js suitesparse-include | suitesparse-libs | highs
 'use strict';
@@ -49,6 +51,13 @@ switch (what) {
   case 'pkg-config':
     out = [plugin(key).pkg_config];
     break;
+  case 'worker':
+  case 'worker-name': {
+    const w = plugin(key).worker;
+    if (!w) fail(`plugin '${key}' has no worker in native/sources.json`);
+    out = what === 'worker' ? w.sources : [w.name];
+    break;
+  }
   case 'plugins':
     out = Object.keys(list.plugins);
     break;

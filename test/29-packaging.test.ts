@@ -4,7 +4,8 @@
  * copied, one plugin is made unloadable in the copy, and a child process loads the copy
  * (node-gyp-build's DIFFQP_PREBUILD override): that solver is missing with the loader's reason,
  * asking for it is ERR_QP_SOLVER_UNAVAILABLE naming the reason, and every other solver still
- * solves a QP whose optimum is known in closed form.
+ * solves a QP whose optimum is known in closed form. The Clp plugin's worker executable
+ * (diffqp_clp_qp, where its QPs run) missing costs Clp's QPs only.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,7 @@ const addonPath: string = require('node-gyp-build').resolve(root);
 interface Report {
   available: string[];
   unavailable: { key: string; reason: string }[];
-  results: Record<string, { x?: number[]; status?: string; code?: string; message?: string }>;
+  results: Record<string, { x?: number[]; status?: string; rawStatusText?: string; code?: string; message?: string }>;
   auto: { solver: string; x: number[]; attempts: string[] };
 }
 
@@ -37,10 +38,18 @@ const results = {};
 for (const key of ['ipm', 'admm', 'highs', 'ipopt', 'clp']) {
   try {
     const s = d.solveSync(problem, { solver: key, epsAbs: 1e-9, epsRel: 1e-9 });
-    results[key] = { x: Array.from(s.x), status: s.status };
+    results[key] = { x: Array.from(s.x), status: s.status, rawStatusText: s.rawStatusText };
   } catch (e) {
     results[key] = { code: e.code, message: e.message };
   }
+}
+// An LP for Clp (in process, unlike its QPs): min −x1 − 2x2, x1 + x2 ≤ 1, x ≥ 0 → x = (0, 1).
+try {
+  const lp = { P: d.CscMatrix.zeros(2, 2, 'lower'), q: Float64Array.of(-1, -2), A, l: Float64Array.of(-Infinity), u: Float64Array.of(1), lb: Float64Array.of(0, 0) };
+  const s = d.solveSync(lp, { solver: 'clp' });
+  results['clp-lp'] = { x: Array.from(s.x), status: s.status };
+} catch (e) {
+  results['clp-lp'] = { code: e.code, message: e.message };
 }
 const a = d.solveSync(problem);
 process.stdout.write(JSON.stringify({
@@ -59,7 +68,8 @@ function runWithCopy(spoil: (dir: string) => void): Report {
     fs.mkdirSync(dir, { recursive: true });
     const from = path.dirname(addonPath);
     for (const f of fs.readdirSync(from)) {
-      if (/\.node$|\.so(\.|$)/.test(f)) fs.copyFileSync(path.join(from, f), path.join(dir, f));
+      // The addon, the plugins, bundled libraries, and the Clp plugin's worker executable.
+      if (/\.node$|\.so(\.|$)|^diffqp_\w+_qp$/.test(f)) fs.copyFileSync(path.join(from, f), path.join(dir, f));
     }
     spoil(dir);
     const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DIFFQP_PREBUILD: tmp } });
@@ -129,6 +139,18 @@ describe('packaging: solvers that degrade', function () {
     assert.deepEqual(report.unavailable.map((u) => u.key), ['clp']);
     assert.match(report.unavailable[0]!.reason, /diffqp_clp\.so: invalid ELF header/);
     assert.equal(report.results['clp']!.code, 'ERR_QP_SOLVER_UNAVAILABLE');
+    assertOthersWork(report, 'clp');
+  });
+
+  it('a Clp worker that is missing: clp still solves LPs, its QPs are solverFailed naming the file, the others solve', () => {
+    const report = runWithCopy((dir) => fs.rmSync(path.join(dir, 'diffqp_clp_qp')));
+    assert.deepEqual(report.available, ['highs', 'ipopt', 'clp', 'admm', 'ipm']);
+    const clp = report.results['clp']!;
+    assert.equal(clp.status, 'solverFailed');
+    assert.match(clp.rawStatusText!, /cannot start .*diffqp_clp_qp: No such file or directory/);
+    const lp = report.results['clp-lp']!;
+    assert.equal(lp.status, 'solved', `${lp.code} ${lp.message}`);
+    assert.ok(Math.abs(lp.x![0]!) < 1e-9 && Math.abs(lp.x![1]! - 1) < 1e-9, `clp LP: x = ${lp.x}`);
     assertOthersWork(report, 'clp');
   });
 });
