@@ -157,16 +157,26 @@ class SolveWorker : public Napi::AsyncWorker {
     hold_.Release();  // on this thread: the next waiter need not wait for OnOK
   }
 
+  // A thread torn down while the solve ran (a terminated worker) can no longer settle the
+  // promise; nobody waits for it, and an exception here would abort the process.
   void OnOK() override {
-    Napi::Env env = Env();
-    if (error_) {
-      deferred_.Reject(error_->ToJs(env).Value());
-    } else {
-      deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
+    try {
+      Napi::Env env = Env();
+      if (error_) {
+        deferred_.Reject(error_->ToJs(env).Value());
+      } else {
+        deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
+      }
+    } catch (...) {
     }
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
 
  private:
   // An exception captured on the worker thread, rethrown as a JS error on the main one.
@@ -244,11 +254,28 @@ void Start(Napi::Env env, QueuedSolve& q, LaneHold hold) {
 
 // The wake-up, on the waiter's JS thread. The grant may have been taken back since (this
 // thread blocked in a sync take, which went first): then it waits on and is woken again.
+// Whether this thread can still run JS: not when it is being torn down (a terminated worker
+// drains its loop first, and its wake-ups still arrive then). napi_create_promise refuses then.
+bool CanRunJs(napi_env env) {
+  napi_deferred deferred;
+  napi_value promise, undefined;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return false;
+  napi_get_undefined(env, &undefined);
+  napi_resolve_deferred(env, deferred, undefined);
+  return true;
+}
+
 void OnWake(napi_env env, napi_value, void* context, void*) {
   if (env == nullptr) return;  // its thread is being torn down; context may already be freed
   try {
     auto& q = **static_cast<std::shared_ptr<QueuedSolve>*>(context);
-    if (!q.waiting || !SerialLanes::Process().Claim(q.id)) return;
+    if (!q.waiting) return;
+    if (!CanRunJs(env)) {
+      // Nobody will wait for the answer: the lane passes on instead of running the solve.
+      SerialLanes::Process().Leave(q.id);
+      return;
+    }
+    if (!SerialLanes::Process().Claim(q.id)) return;
     Start(Napi::Env(env), q, LaneHold(q.call.key));
   } catch (...) {
     // A thread that can no longer run JS: the lane was passed on by the hold's destructor.
