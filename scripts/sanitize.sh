@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 job=${1:-all}
-native_tests=(native/linsys/linsys_tests native/admm/admm_tests native/ipm/ipm_tests)
+native_tests=(native/linsys/linsys_tests native/admm/admm_tests native/ipm/ipm_tests serial_lane_tests)
 
 # halt_on_error: the first report ends the process with an error; UBSan prints where.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -61,7 +61,7 @@ memcheck() {
   }
   local t status=0
   for t in "${native_tests[@]}"; do
-    # No suppressions: the three programs link only our code, SuiteSparse and libc/libm, and
+    # No suppressions: the programs link only our code, SuiteSparse and the C/C++ runtime, and
     # memcheck is clean on them as they stand.
     if ! valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
       "build/$t" >"build/memcheck-$(basename "$t").log" 2>&1; then

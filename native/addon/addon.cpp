@@ -157,25 +157,23 @@ class SolveWorker : public Napi::AsyncWorker {
     hold_.Release();  // on this thread: the next waiter need not wait for OnOK
   }
 
-  // A thread torn down while the solve ran (a terminated worker) can no longer settle the
-  // promise; nobody waits for it, and an exception here would abort the process.
   void OnOK() override {
+    Napi::Env env = Env();
     try {
-      Napi::Env env = Env();
       if (error_) {
         deferred_.Reject(error_->ToJs(env).Value());
       } else {
         deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
       }
-    } catch (...) {
+    } catch (const Napi::Error& e) {
+      RejectOrDrop([&] { deferred_.Reject(e.Value()); });
+    } catch (const std::exception& e) {
+      RejectOrDrop([&] { deferred_.Reject(ToJsError(env, e).Value()); });
     }
   }
 
   void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
+    RejectOrDrop([&] { deferred_.Reject(e.Value()); });
   }
 
  private:
@@ -191,6 +189,16 @@ class SolveWorker : public Napi::AsyncWorker {
     Napi::Error ToJs(Napi::Env env) const { return ToJsError(env, *error); }
     std::unique_ptr<QpError> error;
   };
+
+  // A thread torn down while the solve ran (a terminated worker) can no longer settle the
+  // promise: nobody waits for it there, and an exception out of here would abort the process.
+  template <typename F>
+  static void RejectOrDrop(F reject) {
+    try {
+      reject();
+    } catch (...) {
+    }
+  }
 
   bool keep_factor_;
   Napi::Promise::Deferred deferred_;

@@ -5,8 +5,10 @@
 namespace diffqp {
 
 SerialLanes& SerialLanes::Process() {
-  static SerialLanes lanes;
-  return lanes;
+  // Never destroyed: a solve still on a pool thread at process exit releases its lane after
+  // static destructors have run.
+  static SerialLanes* lanes = new SerialLanes();
+  return *lanes;
 }
 
 SerialLanes::Lane& SerialLanes::LaneOf(const std::string& key) { return lanes_[key]; }
