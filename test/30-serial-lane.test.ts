@@ -33,7 +33,7 @@ describe('serial lane: Ipopt solves from worker_threads', function () {
   it('2 workers × 4 queued Ipopt solves: the main thread\'s fs.readFile and admm solve finish before any Ipopt solve ends', async () => {
     const r = await scenario<Outcome & { endedAt: { readFile: number; admm: number } }>('fair');
     // Counted by the workers in shared memory as each answer arrived: 0 means the main
-    // thread's work finished while the first Ipopt solve (0.75 s) still ran. Under the per-thread
+    // thread's work finished while the first Ipopt solve (about 1 s) still ran. Under the per-thread
     // JS queue both threads of the pool were held until that solve ended: 1 or more.
     assert.deepEqual(r.endedAt, { readFile: 0, admm: 0 }, r.events.join(' '));
     assert.equal(r.events.filter((e) => e.endsWith(':done')).length, 8, r.events.join(' '));
