@@ -76,7 +76,7 @@ export interface NativeSolverInfo {
   /** Stops near options.timeLimit on every problem (LPs and QPs alike). */
   timeLimit: boolean;
   infeasibilityCertificate: boolean;
-  /** One solve at a time in the process (a native lock): solve() queues them in JS (lib/queue.ts). */
+  /** One solve at a time in the process: async solves wait in the addon's process-wide lane, holding no libuv thread. */
   serialised: boolean;
   /** The two promises above per problem class: an LP is a problem with P = 0. */
   honours: { timeLimit: { lp: boolean; qp: boolean }; cancellation: { lp: boolean; qp: boolean } };
@@ -96,10 +96,19 @@ export interface Binding {
   solveSync(problem: NativeProblem, options: NativeOptions): NativeResult;
   solveAsync(problem: NativeProblem, options: NativeOptions, token?: NativeCancelToken): Promise<NativeResult>;
   createCancelToken(): NativeCancelToken;
-  /** Throws ERR_QP_INVALID_TYPE for anything but a token made by createCancelToken(). */
+  /**
+   * Sets the flag the running solve polls; a solve still waiting for its lane leaves it and
+   * resolves at once (status cancelled). Throws ERR_QP_INVALID_TYPE for anything but a token
+   * made by createCancelToken().
+   */
   cancel(token: NativeCancelToken): void;
-  /** The result of a solve whose time limit ran out while it was queued (status timeLimit, never ran). */
-  timeLimitWhileQueued(problem: NativeProblem, options: NativeOptions): NativeResult;
+  /**
+   * The token's time limit (counted from its solveAsync call) has passed: if the solve still
+   * waits for its lane it leaves it and resolves with status timeLimit (never ran). Whether it did.
+   */
+  expireQueued(token: NativeCancelToken): boolean;
+  /** Solves of a serialised solver waiting for its lane in the whole process (all threads); for tests. */
+  laneWaiting(key: string): number;
   solvers(): NativeSolverInfo[];
   /** The plugins (ipopt, clp) that could not be loaded: missing from solvers(), with the reason. */
   unavailableSolvers(): UnavailableSolver[];

@@ -11,7 +11,6 @@ import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
 import { Attempt, autoOrder, worstResidual } from './auto';
 import { attachHandle, FactorCache } from './handle';
-import { runSerialised } from './queue';
 
 export interface SolveOptions {
   /** Solver key: 'auto' (default: ipm first, then fallbacks; see lib/auto.ts), 'ipm', 'highs', 'ipopt', 'clp' or 'admm'; see availableSolvers(). */
@@ -342,28 +341,27 @@ function isSerialised(solver: string): boolean {
   return serialisedKeys.has(solver);
 }
 
+/** Longest delay setTimeout takes; a longer time limit is no deadline in practice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * One native solve. A serialised solver's solve waits in lib/queue.ts rather than on a libuv
- * thread; its time limit counts from this call, so it runs with what is left (or, when the
- * limit passes while it waits, never runs and resolves with status timeLimit).
+ * One native solve. A serialised solver's solve waits in the addon's process-wide lane rather
+ * than on a libuv thread; its time limit counts from the call, so it runs with what is left
+ * (or, when the limit passes while it waits, never runs and resolves with status timeLimit:
+ * the timer below takes it out of the lane).
  */
 async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {
   const callSite = new Error();  // the caller's stack, kept across the await
   if (signal?.aborted) throw abortError(signal);
-  const calledAt = performance.now();
   const native = binding();
   const token = native.createCancelToken();
-  const start = (o: NativeOptions) => native.solveAsync(nativeProblem(c), o, token);
   let onAbort: (() => void) | undefined;
+  let deadline: NodeJS.Timeout | undefined;
   try {
-    const work = !isSerialised(opts.solver)
-      ? start(opts)
-      : runSerialised(opts.solver, () => start(opts.timeLimit === undefined ? opts : { ...opts, timeLimit: Math.max(0, opts.timeLimit - (performance.now() - calledAt) / 1000) }), {
-          signal,
-          aborted: () => abortError(signal!),
-          deadline: opts.timeLimit === undefined ? undefined : calledAt + opts.timeLimit * 1000,
-          expired: () => native.timeLimitWhileQueued(nativeProblem(c), opts),
-        });
+    const work = native.solveAsync(nativeProblem(c), opts, token);
+    if (opts.timeLimit !== undefined && opts.timeLimit * 1000 <= MAX_TIMER_MS && isSerialised(opts.solver)) {
+      deadline = setTimeout(() => native.expireQueued(token), opts.timeLimit * 1000);
+    }
     const raced = signal
       ? Promise.race([
           work,
@@ -387,6 +385,7 @@ async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal |
     throw err;
   } finally {
     if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+    if (deadline) clearTimeout(deadline);
   }
 }
 

@@ -5,7 +5,7 @@
  *   dist/lib/index.d.mts  its types: those of index.d.ts
  *
  * A re-export rather than a second build, so an ESM and a CJS import in one process share one
- * addon, one QpError class (instanceof holds across both) and one Ipopt queue. The names are
+ * addon, one QpError class (instanceof holds across both) and one solver list. The names are
  * read from the built module, so the two entries cannot drift.
  */
 import * as fs from 'node:fs';

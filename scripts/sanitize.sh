@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 job=${1:-all}
-native_tests=(native/linsys/linsys_tests native/admm/admm_tests native/ipm/ipm_tests)
+native_tests=(native/linsys/linsys_tests native/admm/admm_tests native/ipm/ipm_tests serial_lane_tests)
 
 # halt_on_error: the first report ends the process with an error; UBSan prints where.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -45,7 +45,9 @@ asan() {
     export LD_PRELOAD=$libasan
     # allow_user_segv_handler=0: node's own SIGSEGV handler would hide where a segfault happened.
     export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0:max_allocation_size_mb=4096:hard_rss_limit_mb=6144
-    node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js dist/test/30-clp-process.test.js
+    # test/31: the Ipopt lane across worker_threads, terminated workers included (its child
+    # processes inherit LD_PRELOAD and ASAN_OPTIONS; about 45 s here).
+    node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js dist/test/30-clp-process.test.js dist/test/31-serial-lane.test.js
     # --memory 0: no ulimit on the children (ASan's shadow memory needs the address space).
     # A sanitizer report ends its child: a crash. Other failing outcomes are test/22's to report.
     node dist/scripts/fuzz.js --cases "${FUZZ_CASES:-1000}" --seed 1 --jobs 2 --timeout 60 --memory 0 --fail-on crash | tee fuzz-asan.log
@@ -63,7 +65,7 @@ memcheck() {
   }
   local t status=0
   for t in "${native_tests[@]}"; do
-    # No suppressions: the three programs link only our code, SuiteSparse and libc/libm, and
+    # No suppressions: the programs link only our code, SuiteSparse and the C/C++ runtime, and
     # memcheck is clean on them as they stand.
     if ! valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
       "build/$t" >"build/memcheck-$(basename "$t").log" 2>&1; then

@@ -11,7 +11,6 @@ import { differentiate, differentiateSync } from '../lib/differentiate';
 import { ErrorCode, QpError } from '../lib/errors';
 import { Problem, toCanonical } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
-import { waitingCount } from '../lib/queue';
 import { solve, solveSync } from '../lib/solve';
 import { canonicalOf, generate } from './complementary-qp';
 import { assertClose, chainQp, kktResiduals } from './helpers';
@@ -29,6 +28,8 @@ interface LooseBinding {
   jvpAsync(...args: unknown[]): Promise<unknown>;
 }
 const native = () => binding() as unknown as LooseBinding;
+/** Solves waiting for the Ipopt lane, in the whole process. */
+const waitingCount = (key: string) => binding().laneWaiting(key);
 
 /** What the addon reads for a problem (lib/solve.ts builds the same). */
 function nativeProblem(p: Problem<Float64Array, CscMatrix>) {

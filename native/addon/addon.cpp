@@ -1,9 +1,12 @@
 // Module entry: solveSync, solveAsync (libuv threadpool), cancellation tokens and the
-// solver list. The only translation unit besides convert.cpp that touches N-API.
+// solver list; async solves of a serialised solver wait in its process-wide lane
+// (serial_lane.hpp) on their JS thread, holding no libuv thread.
 #include <napi.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
-
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -15,27 +18,43 @@
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
 #include "release_memory.hpp"
+#include "serial_lane.hpp"
 
 namespace diffqp {
 namespace {
 
 using CancelToken = std::shared_ptr<CancelFlag>;
+using Clock = std::chrono::steady_clock;
+struct QueuedSolve;
+
+// What a value made by createCancelToken() holds: the flag the solver polls and, while the
+// solve waits in a lane, that waiting solve (cancel() takes it out of the lane).
+struct TokenBox {
+  CancelToken flag = std::make_shared<CancelFlag>(false);
+  std::shared_ptr<QueuedSolve> queued;
+};
 // Marks our tokens: any other External (a factor cache) read as one would be written over.
 constexpr napi_type_tag kCancelTokenTag = {0x6469666671706374ULL, 0x63616e63656c3100ULL};
 
-// The flag behind a value made by createCancelToken(); anything else is a typed error.
-const CancelToken& RequireToken(const Napi::Value& v, const std::string& field) {
-  if (!v.IsExternal() || !v.As<Napi::External<CancelToken>>().CheckTypeTag(&kCancelTokenTag)) {
+// The box behind a value made by createCancelToken(); anything else is a typed error.
+TokenBox& RequireToken(const Napi::Value& v, const std::string& field) {
+  if (!v.IsExternal() || !v.As<Napi::External<TokenBox>>().CheckTypeTag(&kCancelTokenTag)) {
     throw QpError(code::kInvalidType, field + ": must be a cancel token made by createCancelToken()", field);
   }
-  return *v.As<Napi::External<CancelToken>>().Data();
+  return *v.As<Napi::External<TokenBox>>().Data();
 }
 
-// The optional token of solveAsync; undefined gets one nobody can set.
-CancelToken ReadToken(const Napi::Value& v) {
-  if (v.IsUndefined()) return std::make_shared<CancelFlag>(false);
-  return RequireToken(v, "token");
+// The optional token of solveAsync; undefined gets none (nobody can cancel the solve).
+TokenBox* ReadToken(const Napi::Value& v) {
+  if (v.IsUndefined()) return nullptr;
+  return &RequireToken(v, "token");
 }
+
+// This JS thread's group in the process-wide lanes (set by Init, one per env).
+struct EnvLanes {
+  SerialLanes::Group group;
+};
+SerialLanes::Group GroupOf(Napi::Env env) { return env.GetInstanceData<EnvLanes>()->group; }
 
 // Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
 // Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
@@ -73,70 +92,6 @@ Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, 
   return o;
 }
 
-// sharp's pattern: gather everything in the constructor, compute in Execute() without
-// N-API, build the JS result in OnOK(). The input arrays stay referenced until then.
-class SolveWorker : public Napi::AsyncWorker {
- public:
-  SolveWorker(Napi::Env env, std::unique_ptr<BorrowedProblem> problem, Settings settings, std::string key, CancelToken token,
-              std::vector<Napi::ObjectReference> settings_refs, bool keep_factor)
-      : Napi::AsyncWorker(env, "diffqp:solve"),
-        keep_factor_(keep_factor),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        problem_(std::move(problem)),
-        settings_(std::move(settings)),
-        key_(std::move(key)),
-        token_(std::move(token)),
-        settings_refs_(std::move(settings_refs)) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      result_ = SolveAndPolish(key_, problem_->view, settings_, *token_, polish_);
-    } catch (const std::exception& e) {
-      error_ = std::make_unique<QpErrorCopy>(e);
-    } catch (...) {
-      error_ = std::make_unique<QpErrorCopy>(std::runtime_error("unknown native exception"));
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_) {
-      deferred_.Reject(error_->ToJs(env).Value());
-    } else {
-      deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  // An exception captured on the worker thread, rethrown as a JS error on the main one.
-  struct QpErrorCopy {
-    explicit QpErrorCopy(const std::exception& e) {
-      if (auto* qp = dynamic_cast<const QpError*>(&e)) {
-        error = std::make_unique<QpError>(*qp);
-      } else {
-        error = std::make_unique<QpError>(code::kNative, e.what());
-      }
-    }
-    Napi::Error ToJs(Napi::Env env) const { return ToJsError(env, *error); }
-    std::unique_ptr<QpError> error;
-  };
-
-  bool keep_factor_;
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<BorrowedProblem> problem_;
-  Settings settings_;
-  std::string key_;
-  CancelToken token_;
-  std::vector<Napi::ObjectReference> settings_refs_;
-  Result result_;
-  PolishReport polish_;
-  std::unique_ptr<QpErrorCopy> error_;
-};
-
 // The (problem, options) arguments of the solve entry points: the problem borrowed, the
 // settings and the solver key (refs keep what the settings borrow alive).
 struct SolveCall {
@@ -156,14 +111,239 @@ SolveCall ReadCall(const Napi::CallbackInfo& info) {
   return c;
 }
 
+// The answer for a solve that never ran (its time limit passed, or it was cancelled, while it
+// waited in its lane): x at the warm start (or 0), no duals, measured like any other result.
+Result NeverRan(const SolveCall& call, Status status, const char* why) {
+  const ProblemView& p = call.problem->view;
+  ValidateProblem(p);
+  Result r;
+  r.status = status;
+  r.raw_status_text = why;
+  r.x = call.settings.x0 ? std::vector<double>(call.settings.x0, call.settings.x0 + p.n) : std::vector<double>(p.n, 0.0);
+  r.y.assign(p.m, 0.0);
+  r.z.assign(p.n, 0.0);
+  MeasureSolution(p, call.settings, r);
+  return r;
+}
+constexpr const char* kExpiredText = "time limit reached while waiting for the solver's lane";
+
+// The time limit counts from the call: what is left of it after waiting `since`.
+double TimeLeft(double time_limit, Clock::time_point since) {
+  if (!std::isfinite(time_limit)) return time_limit;
+  return time_limit - std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// sharp's pattern: gather everything in the constructor, compute in Execute() without
+// N-API, build the JS result in OnOK(). The input arrays stay referenced until then. A solve
+// of a serialised solver holds its lane and hands it on when Execute() ends.
+class SolveWorker : public Napi::AsyncWorker {
+ public:
+  SolveWorker(Napi::Env env, Napi::Promise::Deferred deferred, SolveCall call, CancelToken token, bool keep_factor, LaneHold hold)
+      : Napi::AsyncWorker(env, "diffqp:solve"),
+        keep_factor_(keep_factor),
+        deferred_(std::move(deferred)),
+        call_(std::move(call)),
+        token_(std::move(token)),
+        hold_(std::move(hold)) {}
+
+  void Execute() override {
+    try {
+      result_ = SolveAndPolish(call_.key, call_.problem->view, call_.settings, *token_, polish_);
+    } catch (const std::exception& e) {
+      error_ = std::make_unique<QpErrorCopy>(e);
+    } catch (...) {
+      error_ = std::make_unique<QpErrorCopy>(std::runtime_error("unknown native exception"));
+    }
+    hold_.Release();  // on this thread: the next waiter need not wait for OnOK
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      if (error_) {
+        deferred_.Reject(error_->ToJs(env).Value());
+      } else {
+        deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
+      }
+    } catch (const Napi::Error& e) {
+      RejectOrDrop([&] { deferred_.Reject(e.Value()); });
+    } catch (const std::exception& e) {
+      RejectOrDrop([&] { deferred_.Reject(ToJsError(env, e).Value()); });
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    RejectOrDrop([&] { deferred_.Reject(e.Value()); });
+  }
+
+ private:
+  // An exception captured on the worker thread, rethrown as a JS error on the main one.
+  struct QpErrorCopy {
+    explicit QpErrorCopy(const std::exception& e) {
+      if (auto* qp = dynamic_cast<const QpError*>(&e)) {
+        error = std::make_unique<QpError>(*qp);
+      } else {
+        error = std::make_unique<QpError>(code::kNative, e.what());
+      }
+    }
+    Napi::Error ToJs(Napi::Env env) const { return ToJsError(env, *error); }
+    std::unique_ptr<QpError> error;
+  };
+
+  // A thread torn down while the solve ran (a terminated worker) can no longer settle the
+  // promise: nobody waits for it there, and an exception out of here would abort the process.
+  template <typename F>
+  static void RejectOrDrop(F reject) {
+    try {
+      reject();
+    } catch (...) {
+    }
+  }
+
+  bool keep_factor_;
+  Napi::Promise::Deferred deferred_;
+  SolveCall call_;
+  CancelToken token_;
+  LaneHold hold_;  // released at the end of Execute, or by the destructor if it never ran
+  Result result_;
+  PolishReport polish_;
+  std::unique_ptr<QpErrorCopy> error_;
+};
+
+// An async solve of a serialised solver between its call and its start. Lives on its JS
+// thread only: the lane and other threads see its waiter id and its wake-up, a thread-safe
+// function to this thread (ref'd, so the thread's loop stays alive while it waits).
+struct QueuedSolve {
+  SolveCall call;
+  CancelToken cancel;
+  bool keep_factor = false;
+  Napi::Promise::Deferred deferred;
+  Clock::time_point called_at;
+  SerialLanes::WaiterId id = 0;
+  napi_threadsafe_function tsfn = nullptr;
+  bool waiting = true;  // false once it started, was cancelled or expired
+
+  QueuedSolve(Napi::Env env, SolveCall c, CancelToken t, bool keep, Clock::time_point at)
+      : call(std::move(c)), cancel(std::move(t)), keep_factor(keep), deferred(Napi::Promise::Deferred::New(env)), called_at(at) {}
+};
+
+// Stops waiting (on its JS thread): the wake-up is released, the borrowed inputs let go when
+// the solve did not move them into a worker.
+void EndWait(QueuedSolve& q) {
+  q.waiting = false;
+  if (q.tsfn) napi_release_threadsafe_function(q.tsfn, napi_tsfn_release);
+  q.tsfn = nullptr;
+}
+
+// The lane is the solve's: it starts on the threadpool with what is left of its time limit, or
+// resolves at once if none is left (the hold then passes the lane on).
+void Start(Napi::Env env, QueuedSolve& q, LaneHold hold) {
+  EndWait(q);
+  const double left = TimeLeft(q.call.settings.time_limit, q.called_at);
+  try {
+    if (left <= 0) {
+      q.deferred.Resolve(ResultToJs(env, NeverRan(q.call, Status::kTimeLimit, kExpiredText)));
+      return;
+    }
+    q.call.settings.time_limit = left;
+    auto* worker = new SolveWorker(env, q.deferred, std::move(q.call), q.cancel, q.keep_factor, std::move(hold));
+    try {
+      worker->Queue();
+    } catch (...) {
+      delete worker;  // its hold passes the lane on
+      throw;
+    }
+  } catch (const Napi::Error& e) {
+    q.deferred.Reject(e.Value());
+  } catch (const std::exception& e) {
+    q.deferred.Reject(ToJsError(env, e).Value());
+  }
+}
+
+// The wake-up, on the waiter's JS thread. The grant may have been taken back since (this
+// thread blocked in a sync take, which went first): then it waits on and is woken again.
+// Whether this thread can still run JS: not when it is being torn down (a terminated worker
+// drains its loop first, and its wake-ups still arrive then). napi_create_promise refuses then.
+bool CanRunJs(napi_env env) {
+  napi_deferred deferred;
+  napi_value promise, undefined;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return false;
+  napi_get_undefined(env, &undefined);
+  napi_resolve_deferred(env, deferred, undefined);
+  return true;
+}
+
+void OnWake(napi_env env, napi_value, void* context, void*) {
+  if (env == nullptr) return;  // its thread is being torn down; context may already be freed
+  try {
+    auto& q = **static_cast<std::shared_ptr<QueuedSolve>*>(context);
+    if (!q.waiting) return;
+    if (!CanRunJs(env)) {
+      // Nobody will wait for the answer: the lane passes on instead of running the solve.
+      SerialLanes::Process().Leave(q.id);
+      return;
+    }
+    if (!SerialLanes::Process().Claim(q.id)) return;
+    Start(Napi::Env(env), q, LaneHold(q.call.key));
+  } catch (...) {
+    // A thread that can no longer run JS: the lane was passed on by the hold's destructor.
+  }
+}
+
+// The wake-up's finalizer (after its release, or when its thread is torn down first): a waiter
+// still in the lane leaves it, a grant it had not claimed passes on.
+void OnWakeFinalize(napi_env, void* data, void*) {
+  auto* q = static_cast<std::shared_ptr<QueuedSolve>*>(data);
+  try {
+    SerialLanes::Process().Leave((*q)->id);
+    delete q;
+  } catch (...) {
+  }
+}
+
+// Queues a serialised solve in its lane: started at once when the lane is free, else when the
+// lane is handed to it. Nothing here blocks.
+Napi::Promise QueueSerialised(Napi::Env env, SolveCall call, TokenBox* box, bool keep_factor, Clock::time_point called_at) {
+  CancelToken flag = box ? box->flag : std::make_shared<CancelFlag>(false);
+  auto q = std::make_shared<QueuedSolve>(env, std::move(call), flag, keep_factor, called_at);
+  Napi::Promise promise = q->deferred.Promise();
+  const std::string key = q->call.key;
+  auto* context = new std::shared_ptr<QueuedSolve>(q);
+  napi_status st = napi_create_threadsafe_function(env, nullptr, nullptr, Napi::String::New(env, "diffqp:lane"), 0, 1, context, OnWakeFinalize, context,
+                                                   OnWake, &q->tsfn);
+  if (st != napi_ok) {
+    delete context;
+    throw QpError(code::kNative, "could not create the wake-up of a queued solve (napi_create_threadsafe_function)");
+  }
+  napi_threadsafe_function tsfn = q->tsfn;
+  auto wake = [tsfn]() { return napi_call_threadsafe_function(tsfn, nullptr, napi_tsfn_nonblocking) == napi_ok; };
+  if (SerialLanes::Process().TakeOrWait(key, GroupOf(env), wake, &q->id)) {
+    Start(env, *q, LaneHold(key));
+  } else if (box) {
+    box->queued = q;
+  }
+  return promise;
+}
+
 Napi::Value SolveSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
+    const Clock::time_point called_at = Clock::now();
     SolveCall call = ReadCall(info);
+    const bool keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
+    LaneHold hold;
+    if (FindSolver(call.key).capabilities.serialised) {
+      // Blocks this thread only; async solves wait in the lane, never on the solver's lock.
+      SerialLanes::Process().TakeBlocking(call.key, GroupOf(env));
+      hold = LaneHold(call.key);
+      call.settings.time_limit = TimeLeft(call.settings.time_limit, called_at);
+      if (call.settings.time_limit <= 0) return ResultToJs(env, NeverRan(call, Status::kTimeLimit, kExpiredText));
+    }
     CancelFlag never(false);
     PolishReport report;
     Result r = SolveAndPolish(call.key, call.problem->view, call.settings, never, report);
-    return WithPolish(env, ResultToJs(env, r), report, ReadKeepFactor(info[1].As<Napi::Object>()));
+    hold.Release();
+    return WithPolish(env, ResultToJs(env, r), report, keep_factor);
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -174,14 +354,16 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
 Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
+    const Clock::time_point called_at = Clock::now();
     SolveCall call = ReadCall(info);
-    FindSolver(call.key);  // fail fast, before queueing
-    CancelToken token = ReadToken(info.Length() > 2 ? info[2] : env.Undefined());
-    auto* worker = new SolveWorker(env, std::move(call.problem), std::move(call.settings), std::move(call.key), std::move(token), std::move(call.refs),
-                                   ReadKeepFactor(info[1].As<Napi::Object>()));
-    Napi::Promise promise = worker->Promise();
+    const SolverEntry& entry = FindSolver(call.key);  // fail fast, before queueing
+    TokenBox* box = ReadToken(info.Length() > 2 ? info[2] : env.Undefined());
+    const bool keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
+    if (entry.capabilities.serialised) return QueueSerialised(env, std::move(call), box, keep_factor, called_at);
+    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+    auto* worker = new SolveWorker(env, deferred, std::move(call), box ? box->flag : std::make_shared<CancelFlag>(false), keep_factor, LaneHold());
     worker->Queue();
-    return promise;
+    return deferred.Promise();
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -189,42 +371,60 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   }
 }
 
-// timeLimitWhileQueued(problem, options): the answer for a solve whose time limit ran out while
-// it waited in lib/queue.ts for a serialised solver. It never ran: status timeLimit at the warm
-// start (or 0), no duals, measured like any other result.
-Napi::Value TimeLimitWhileQueued(const Napi::CallbackInfo& info) {
+// Takes the token's solve out of its lane if it is still waiting there: it resolves at once
+// with a result that says it never ran (status `status`). true if it was waiting.
+bool LeaveLane(Napi::Env env, TokenBox& box, Status status, const char* why) {
+  std::shared_ptr<QueuedSolve> q = std::move(box.queued);
+  if (!q || !q->waiting || !SerialLanes::Process().Leave(q->id)) return false;
+  EndWait(*q);
+  try {
+    q->deferred.Resolve(ResultToJs(env, NeverRan(q->call, status, why)));
+  } catch (const Napi::Error& e) {
+    q->deferred.Reject(e.Value());
+  } catch (const std::exception& e) {
+    q->deferred.Reject(ToJsError(env, e).Value());
+  }
+  return true;
+}
+
+// expireQueued(token): the solve's time limit (counted from its call) has passed; if it still
+// waits in its lane it leaves it and resolves with status timeLimit. Returns whether it did.
+Napi::Value ExpireQueued(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    SolveCall call = ReadCall(info);
-    const ProblemView& p = call.problem->view;
-    ValidateProblem(p);
-    Result r;
-    r.status = Status::kTimeLimit;
-    r.raw_status_text = "time limit reached while waiting for the solver's lock";
-    r.x = call.settings.x0 ? std::vector<double>(call.settings.x0, call.settings.x0 + p.n) : std::vector<double>(p.n, 0.0);
-    r.y.assign(p.m, 0.0);
-    r.z.assign(p.n, 0.0);
-    MeasureSolution(p, call.settings, r);
-    return ResultToJs(env, r);
+    TokenBox& box = RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token");
+    return Napi::Boolean::New(env, LeaveLane(env, box, Status::kTimeLimit, kExpiredText));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
     throw ToJsError(env, e);
   }
+}
+
+// laneWaiting(key): how many solves of `key` in the process wait for its lane; for tests.
+Napi::Value LaneWaiting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw ToJsError(env, QpError(code::kInvalidType, "key: must be a string", "key"));
+  return Napi::Number::New(env, static_cast<double>(SerialLanes::Process().Waiting(info[0].As<Napi::String>().Utf8Value())));
 }
 
 Napi::Value CreateCancelToken(const Napi::CallbackInfo& info) {
-  auto token = Napi::External<CancelToken>::New(info.Env(), new CancelToken(std::make_shared<CancelFlag>(false)),
-                                                [](Napi::Env, CancelToken* t) { delete t; });
+  auto token = Napi::External<TokenBox>::New(info.Env(), new TokenBox(), [](Napi::Env, TokenBox* t) { delete t; });
   token.TypeTag(&kCancelTokenTag);
   return token;
 }
 
+// cancel(token): sets the flag the running solve polls; a solve still waiting in its lane
+// leaves it and resolves at once (status cancelled).
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token")->store(true);
+    TokenBox& box = RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token");
+    box.flag->store(true);
+    LeaveLane(env, box, Status::kCancelled, "cancelled while waiting for the solver's lane");
     return env.Undefined();
+  } catch (const Napi::Error&) {
+    throw;
   } catch (const std::exception& e) {
     throw ToJsError(env, e);
   }
@@ -288,11 +488,18 @@ Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
 
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // One group per JS thread (env); when the thread ends its waiters leave every lane.
+  static std::atomic<SerialLanes::Group> next_group{1};
+  const SerialLanes::Group group = next_group++;
+  env.SetInstanceData(new EnvLanes{group});
+  napi_add_env_cleanup_hook(
+      env, [](void* arg) { SerialLanes::Process().DropGroup(reinterpret_cast<uintptr_t>(arg)); }, reinterpret_cast<void*>(static_cast<uintptr_t>(group)));
   exports.Set("solveSync", Napi::Function::New(env, SolveSync, "solveSync"));
   exports.Set("solveAsync", Napi::Function::New(env, SolveAsync, "solveAsync"));
   exports.Set("createCancelToken", Napi::Function::New(env, CreateCancelToken, "createCancelToken"));
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
-  exports.Set("timeLimitWhileQueued", Napi::Function::New(env, TimeLimitWhileQueued, "timeLimitWhileQueued"));
+  exports.Set("expireQueued", Napi::Function::New(env, ExpireQueued, "expireQueued"));
+  exports.Set("laneWaiting", Napi::Function::New(env, LaneWaiting, "laneWaiting"));
   exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
   exports.Set("unavailableSolvers", Napi::Function::New(env, UnavailableSolversJs, "unavailableSolvers"));
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));

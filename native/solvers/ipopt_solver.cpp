@@ -164,9 +164,10 @@ void Option(IpoptProblem h, const char* key, int value) { AddIpoptIntOption(h, c
 class IpoptSolver : public Solver {
  public:
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
-    // One Ipopt solve at a time (Ipopt 3.11 with MUMPS is not thread-safe). solve() queues
-    // them in JS (lib/queue.ts), counting the time limit from the call; this clock starts at
-    // the lock, which only solveSync and other worker_threads can find taken.
+    // One Ipopt solve at a time (Ipopt 3.11 with MUMPS is not thread-safe). The addon lets
+    // one solve at a time in (the process-wide lane, native/addon/serial_lane.hpp), which
+    // counts the time limit from the call; this lock is the last guard and is never contended
+    // through the addon.
     std::lock_guard<std::mutex> lock(IpoptMutex());
     Timer clock;
     Result r;

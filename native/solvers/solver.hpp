@@ -28,8 +28,9 @@ struct SolverCapabilities {
   // needs anyway); for the others SolveProblem runs one LDLᵀ of P + εI first (core/convexity).
   bool checks_convexity = false;
   DataLimits limits;                // data beyond these never reach the solver (core/limits)
-  // Solves are serialised by a process-wide lock (library state that is not thread-safe): the
-  // JS side queues them, so that a solve waiting for the lock holds no libuv thread.
+  // Solves are serialised (library state that is not thread-safe): the addon runs them one at
+  // a time through a process-wide lane (addon/serial_lane.hpp), so that a waiting async solve
+  // holds no libuv thread; the solver's own lock is the last guard.
   bool serialised = false;
   const char* license = "";
   const char* version = "";
