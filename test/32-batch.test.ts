@@ -5,10 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { solveBatch, solveBatchSync } from '../lib/batch';
+import { binding } from '../lib/binding';
 import { differentiateSync } from '../lib/differentiate';
 import { ErrorCode, QpError } from '../lib/errors';
 import { CanonicalProblem } from '../lib/problem';
-import { Solution, solveSync } from '../lib/solve';
+import { nativeProblem, Solution, solveSync } from '../lib/solve';
+import { toCanonical } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
 import { checkDualCertificate, checkPrimalCertificate } from './certificates';
 import { chainQp, rng } from './helpers';
@@ -148,5 +150,19 @@ describe('solveBatch', function () {
     const aborted = new AbortController();
     aborted.abort();
     await assert.rejects(solveBatch(big, { solver: 'ipm', signal: aborted.signal }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED);
+  });
+
+  it('the binding: solveBatchAsync takes a cancel token or nothing, solveBatch* a solver key per problem', async () => {
+    const native = binding() as ReturnType<typeof binding> & { newFactorCache(): object };
+    const one = [nativeProblem(toCanonical(problems[0]!))];
+    const isType = (field: string) => (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_TYPE && (e as { field?: string }).field === field;
+    for (const bad of [native.newFactorCache(), {}, 7, null]) {
+      assert.throws(() => native.solveBatchAsync(one, [{ solver: 'ipm' }], 1, bad as never), isType('token'), typeof bad);
+    }
+    const [sol] = await native.solveBatchAsync(one, [{ solver: 'ipm' }], 1, native.createCancelToken());
+    assert.equal(sol!.status, 'solved');
+    assert.throws(() => native.solveBatchSync(one, [], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.DIMENSION_MISMATCH);
+    assert.throws(() => native.solveBatchSync(one, [{ solver: 'ipopt' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_OPTION);
+    assert.throws(() => native.solveBatchSync(one, [{ solver: 'nope' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.SOLVER_UNAVAILABLE);
   });
 });
