@@ -2,11 +2,12 @@
  * solveBatch / solveBatchSync: the answers of one native call over a thread pool are the bits
  * of one-by-one solveSync calls (x, y, z, status, objective, certificates), in order, for any
  * thread count; a bad problem is named by its index; an abort rejects the whole batch.
+ * differentiateBatch's gradients are the bits of one-by-one differentiateSync calls.
  */
 import { strict as assert } from 'node:assert';
-import { solveBatch, solveBatchSync } from '../lib/batch';
+import { differentiateBatch, differentiateBatchSync, solveBatch, solveBatchSync } from '../lib/batch';
 import { binding } from '../lib/binding';
-import { differentiateSync } from '../lib/differentiate';
+import { differentiateSync, Gradients } from '../lib/differentiate';
 import { ErrorCode, QpError } from '../lib/errors';
 import { CanonicalProblem } from '../lib/problem';
 import { nativeProblem, Solution, solveSync } from '../lib/solve';
@@ -164,5 +165,58 @@ describe('solveBatch', function () {
     assert.throws(() => native.solveBatchSync(one, [], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.DIMENSION_MISMATCH);
     assert.throws(() => native.solveBatchSync(one, [{ solver: 'ipopt' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_OPTION);
     assert.throws(() => native.solveBatchSync(one, [{ solver: 'nope' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.SOLVER_UNAVAILABLE);
+  });
+
+  describe('differentiateBatch', () => {
+    const names = ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'] as const;
+    const batch = problems.slice(0, 24);
+    const seedsOf = (k: number) => ({ dx: Float64Array.from(batch[k]!.q, (_, j) => Math.cos(3 * j + k)), dy: Float64Array.from(batch[k]!.l!, (_, i) => 0.1 * (i - k)) });
+
+    for (const method of ['kkt', 'full', 'penalty', 'qp'] as const) {
+      it(`${method}: the gradients of a batch are the bits of differentiateSync, 1 and 2 threads, sync and async`, async () => {
+        const sols = solveBatchSync(batch, { solver: 'ipm', differentiable: true, threads: 2 });
+        const solved = sols.filter((s) => s.status === 'solved').length;
+        assert.ok(solved >= 22, `${solved} of 24 solved`);
+        const usable = sols.map((s, k) => ({ s, k })).filter(({ s }) => s.status === 'solved');
+        const seeds = usable.map(({ k }) => seedsOf(k));
+        const reference = usable.map(({ s }, i) => differentiateSync(s, seeds[i]!, { method }));
+        const runs: Array<[string, Gradients[]]> = [
+          ['sync, 1 thread', differentiateBatchSync(usable.map(({ s }) => s), seeds, { method, threads: 1 })],
+          ['sync, 2 threads', differentiateBatchSync(usable.map(({ s }) => s), seeds, { method, threads: 2 })],
+          ['async, default threads', await differentiateBatch(usable.map(({ s }) => s), seeds, { method })],
+        ];
+        for (const [what, grads] of runs) {
+          assert.equal(grads.length, usable.length, what);
+          grads.forEach((g, i) => {
+            for (const name of names) {
+              assert.ok(reference[i]![name], `${name} computed`);
+              assert.deepEqual(g[name], reference[i]![name], `${what}, pass ${i}: ${name}`);
+            }
+            assert.equal(g.differentiable, reference[i]!.differentiable);
+          });
+        }
+        for (const s of sols) s.dispose();
+      });
+    }
+
+    it('a bad seed or solution at index k is a QpError naming seeds[k] or solutions[k]', async () => {
+      const sols = solveBatchSync(batch.slice(0, 4), { solver: 'ipm', differentiable: true });
+      const seeds = [0, 1, 2, 3].map(seedsOf);
+      seeds[2] = { ...seeds[2]!, dx: Float64Array.from(seeds[2]!.dx, (v, j) => (j === 0 ? Infinity : v)) };
+      for (const run of [() => differentiateBatchSync(sols, seeds), () => differentiateBatch(sols, seeds)]) {
+        await assert.rejects(async () => run(), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.field === 'seeds[2].dx' && e.index === 0);
+      }
+      const plain = solveSync(batch[0]!, { solver: 'ipm' });
+      assert.throws(
+        () => differentiateBatchSync([sols[0]!, plain], [seedsOf(0), seedsOf(1)]),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_DIFFERENTIABLE && e.field === 'solutions[1].solution',
+      );
+      sols[3]!.dispose();
+      assert.throws(() => differentiateBatchSync(sols, [0, 1, 2, 3].map(seedsOf)), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED && e.field === 'solutions[3].solution');
+      assert.throws(() => differentiateBatchSync(sols, [seedsOf(0)]), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && e.field === 'seeds');
+      assert.throws(() => differentiateBatchSync(sols.slice(0, 3), [0, 1, 2].map(seedsOf), { threads: 0 }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.field === 'options.threads');
+      assert.deepEqual(differentiateBatchSync([], []), []);
+      for (const s of sols.slice(0, 3)) s.dispose();
+    });
   });
 });

@@ -1,5 +1,5 @@
 // solveBatchSync / solveBatchAsync: many solves in one call, spread over a pool of native
-// threads (the calling thread, or one libuv thread, plus threads − 1 std::threads). Each
+// threads (thread_pool.hpp: the calling thread, or one libuv thread, plus threads − 1). Each
 // solve is exactly SolveAndPolish, as solve/solveSync run it, so answers are the same bits.
 #include "batch_addon.hpp"
 
@@ -7,19 +7,16 @@
 #include <exception>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "../core/error.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 #include "solve_one.hpp"
+#include "thread_pool.hpp"
 
 namespace diffqp {
 namespace {
-
-// More threads than this is a caller's mistake, not a wish for speed.
-constexpr uint32_t kMaxThreads = 1024;
 
 struct BatchItem {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
@@ -42,18 +39,18 @@ std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threa
   if (problems.Length() != options.Length()) {
     throw QpError(code::kDimensionMismatch, "options: one per problem", "options");
   }
-  const double t = info[2].As<Napi::Number>().DoubleValue();
-  if (!(t >= 1 && t <= kMaxThreads) || t != static_cast<double>(static_cast<uint32_t>(t))) {
-    throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxThreads), "options.threads");
-  }
-  threads = static_cast<uint32_t>(t);
+  threads = CheckThreads(info[2].As<Napi::Number>().DoubleValue(), problems.Length());
   std::vector<BatchItem> items(problems.Length());
   for (uint32_t k = 0; k < items.size(); k++) {
     const std::string at = "problems[" + std::to_string(k) + "]";
     Napi::Value p = problems.Get(k), o = options.Get(k);
     if (!p.IsObject() || !o.IsObject()) throw QpError(code::kInvalidType, at + ": problem and options must be objects", at);
     BatchItem& item = items[k];
-    ReadProblem(p.As<Napi::Object>(), *item.problem);
+    try {
+      ReadProblem(p.As<Napi::Object>(), *item.problem);
+    } catch (const QpError&) {
+      RethrowAt(at, std::current_exception());
+    }
     ReadSettings(o.As<Napi::Object>(), item.problem->view, item.settings, item.key, item.refs);
     item.keep_factor = ReadKeepFactor(o.As<Napi::Object>());
     // A serialised solver runs one solve at a time in the process (serial_lane.hpp): a pool
@@ -62,52 +59,28 @@ std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threa
       throw QpError(code::kInvalidOption, "options.solver: " + item.key + " is serialised (one solve at a time in the process); solveBatch does not run it, use solve", "options.solver");
     }
   }
-  if (threads > items.size()) threads = items.empty() ? 1 : static_cast<uint32_t>(items.size());
   return items;
 }
 
-// Runs every item on `threads` threads (this one included), taking the next index in turn.
-// After a failure or a cancel the items not yet started are left alone.
+// Runs every item on the pool; after a failure or a cancel the items not yet started are left alone.
 void RunBatch(std::vector<BatchItem>& items, uint32_t threads, const CancelFlag& cancel) {
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  auto work = [&]() {
-    for (size_t k = next++; k < items.size(); k = next++) {
-      if (cancel.load() || failed.load()) continue;
-      BatchItem& item = items[k];
-      try {
-        item.result = SolveAndPolish(item.key, item.problem->view, item.settings, cancel, item.polish);
-        item.ran = true;
-      } catch (...) {
-        item.error = std::current_exception();
-        failed.store(true);
-      }
+  RunOnThreads(items.size(), threads, cancel, [&](size_t k) {
+    BatchItem& item = items[k];
+    try {
+      item.result = SolveAndPolish(item.key, item.problem->view, item.settings, cancel, item.polish);
+      item.ran = true;
+      return true;
+    } catch (...) {
+      item.error = std::current_exception();
+      return false;
     }
-  };
-  std::vector<std::thread> pool;
-  try {
-    for (uint32_t t = 1; t < threads; t++) pool.emplace_back(work);
-  } catch (const std::system_error&) {
-    // No more threads to be had: the ones started and this one share the work.
-  }
-  work();
-  for (auto& th : pool) th.join();
+  });
 }
 
 // The first failure by index, its field and message prefixed with problems[k].
 void ThrowFirstError(const std::vector<BatchItem>& items) {
   for (size_t k = 0; k < items.size(); k++) {
-    if (!items[k].error) continue;
-    const std::string at = "problems[" + std::to_string(k) + "]";
-    try {
-      std::rethrow_exception(items[k].error);
-    } catch (const QpError& e) {
-      throw QpError(e.code(), at + ": " + e.what(), e.field().empty() ? at : at + "." + e.field(), e.index());
-    } catch (const std::exception& e) {
-      throw QpError(code::kNative, at + ": " + e.what(), at);
-    } catch (...) {
-      throw QpError(code::kNative, at + ": unknown native exception", at);
-    }
+    if (items[k].error) RethrowAt("problems[" + std::to_string(k) + "]", items[k].error);
   }
 }
 
