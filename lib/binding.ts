@@ -96,6 +96,9 @@ export interface Binding {
   solveSync(problem: NativeProblem, options: NativeOptions): NativeResult;
   solveAsync(problem: NativeProblem, options: NativeOptions, token?: NativeCancelToken): Promise<NativeResult>;
   createCancelToken(): NativeCancelToken;
+  /** options[k] goes with problems[k]; the solves run on `threads` native threads; results in order. */
+  solveBatchSync(problems: NativeProblem[], options: NativeOptions[], threads: number): NativeResult[];
+  solveBatchAsync(problems: NativeProblem[], options: NativeOptions[], threads: number, token?: NativeCancelToken): Promise<NativeResult[]>;
   /**
    * Sets the flag the running solve polls; a solve still waiting for its lane leaves it and
    * resolves at once (status cancelled). Throws ERR_QP_INVALID_TYPE for anything but a token

@@ -471,6 +471,28 @@ function withCache<T extends { method?: DifferentiateMethod; factorCache?: Facto
   return cache && (options.method ?? 'kkt') === 'kkt' ? { ...options, factorCache: cache } : options;
 }
 
+/**
+ * One pass of a batch (lib/batch.ts): a solution with a handle, its seeds and the options,
+ * checked as differentiate checks them (copied with `own`), and what the native call takes.
+ */
+export interface BatchPass {
+  prep: Prepared;
+  native: [NativeProblem, { x: Float64Array; y: Float64Array; z: Float64Array }, Seeds, NativeOptions];
+}
+
+export function prepareBatchPass(solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions, own: boolean): BatchPass {
+  if (!hasHandle(solution)) problemOf(solution as object);  // ERR_QP_NOT_DIFFERENTIABLE, saying how to fix it
+  const [problem, sol, g, o, cache] = resolveArgs<Grads, DifferentiateOptions>(solution, grads, options, undefined);
+  const checked = prepare(problem, sol, g, o);
+  const prep = own ? owned(checked) : checked;
+  return { prep, native: [prep.native, prep.solution, prep.grads, withCache(prep.options, cache)] };
+}
+
+/** The gradients of a batch pass, checked and named as differentiate returns them. */
+export function finishBatchPass(pass: BatchPass, r: unknown): Gradients {
+  return checkedGradients(pass.prep, r as NativeGradients);
+}
+
 /** Vector–Jacobian product on the calling thread. */
 export function differentiateSync(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
 export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;

@@ -105,7 +105,7 @@ export interface SolverInfo extends NativeSolverInfo {}
 const DEFAULT_SOLVER = 'auto';
 const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable', 'polish']);
 
-function optionError(field: string, what: string, value: unknown): QpError {
+export function optionError(field: string, what: string, value: unknown): QpError {
   return problemError(ErrorCode.INVALID_OPTION, `options.${field}`, what, undefined, value);
 }
 
@@ -185,11 +185,11 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
 const polishedFactors = new WeakMap<Solution, FactorCache>();
 
 /** The handle of a differentiable solve, seeded with the polish's factorization of K. */
-function differentiable(sol: Solution, problem: Problem): DisposableSolution {
+export function differentiable(sol: Solution, problem: Problem): DisposableSolution {
   return attachHandle(sol, problem, polishedFactors.get(sol));
 }
 
-function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
+export function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
   const s: Solution = {
     status: r.status as SolveStatus,
     x: r.x,
@@ -217,7 +217,7 @@ function toSolution(r: NativeResult, solver: string, c: Canonical): Solution {
   return s;
 }
 
-function nativeProblem(c: Canonical) {
+export function nativeProblem(c: Canonical) {
   const problem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant } as {
     n: number; m: number; P: Canonical['P']; q: Float64Array; A: Canonical['A']; l: Float64Array; u: Float64Array; constant: number; lb?: Float64Array; ub?: Float64Array;
   };
@@ -226,7 +226,7 @@ function nativeProblem(c: Canonical) {
   return problem;
 }
 
-function abortError(signal: AbortSignal): QpError {
+export function abortError(signal: AbortSignal): QpError {
   const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
   return new QpError(ErrorCode.ABORTED, `the solve was aborted${reason}`);
 }
@@ -336,7 +336,7 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
 
 /** Keys of the solvers that run one solve at a time (a native lock), known after the first call. */
 let serialisedKeys: Set<string> | undefined;
-function isSerialised(solver: string): boolean {
+export function isSerialised(solver: string): boolean {
   serialisedKeys ??= new Set(availableSolvers().filter((s) => s.serialised).map((s) => s.key));
   return serialisedKeys.has(solver);
 }

@@ -19,6 +19,8 @@
 #include "differentiate_addon.hpp"
 #include "release_memory.hpp"
 #include "serial_lane.hpp"
+#include "solve_one.hpp"
+#include "batch_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -55,42 +57,6 @@ struct EnvLanes {
   SerialLanes::Group group;
 };
 SerialLanes::Group GroupOf(Napi::Env env) { return env.GetInstanceData<EnvLanes>()->group; }
-
-// Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
-// Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
-// allowed as much time as the solve took, so a solve near its limit is not polished past it.
-Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {
-  Result r = SolveProblem(key, p, s, cancel);
-  const double spent = r.setup_seconds + r.solve_seconds;
-  const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
-  if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r, 1e-5, 2, &cancel);
-  // A cancelled solve gives its thread back at once; the next big solve's trim takes its pages.
-  if (!cancel.load()) ReleaseFreedMemory(p);
-  return r;
-}
-
-// options.keepFactor (a differentiable solve): the polish's factorization of K goes back as
-// result.factorCache for the backward pass.
-bool ReadKeepFactor(const Napi::Object& options) {
-  Napi::Value v = options.Get("keepFactor");
-  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
-}
-
-Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, bool keep_factor) {
-  if (!rep.attempted) return o;
-  if (keep_factor && rep.factor) o.Set("factorCache", MakeFactorCache(env, rep.factor));
-  Napi::Object po = Napi::Object::New(env);
-  po.Set("applied", rep.applied);
-  Napi::Array before = Napi::Array::New(env, 3), after = Napi::Array::New(env, 3);
-  for (uint32_t k = 0; k < 3; k++) {
-    before.Set(k, rep.before[k]);
-    after.Set(k, rep.after[k]);
-  }
-  po.Set("before", before);
-  po.Set("after", after);
-  o.Set("polish", po);
-  return o;
-}
 
 // The (problem, options) arguments of the solve entry points: the problem borrowed, the
 // settings and the solver key (refs keep what the settings borrow alive).
@@ -486,6 +452,44 @@ Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
+// Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
+// allowed as much time as the solve took, so a solve near its limit is not polished past it.
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {
+  Result r = SolveProblem(key, p, s, cancel);
+  const double spent = r.setup_seconds + r.solve_seconds;
+  const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
+  if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r, 1e-5, 2, &cancel);
+  // A cancelled solve gives its thread back at once; the next big solve's trim takes its pages.
+  if (!cancel.load()) ReleaseFreedMemory(p);
+  return r;
+}
+
+// options.keepFactor (a differentiable solve): the polish's factorization of K goes back as
+// result.factorCache for the backward pass.
+bool ReadKeepFactor(const Napi::Object& options) {
+  Napi::Value v = options.Get("keepFactor");
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, bool keep_factor) {
+  if (!rep.attempted) return o;
+  if (keep_factor && rep.factor) o.Set("factorCache", MakeFactorCache(env, rep.factor));
+  Napi::Object po = Napi::Object::New(env);
+  po.Set("applied", rep.applied);
+  Napi::Array before = Napi::Array::New(env, 3), after = Napi::Array::New(env, 3);
+  for (uint32_t k = 0; k < 3; k++) {
+    before.Set(k, rep.before[k]);
+    after.Set(k, rep.after[k]);
+  }
+  po.Set("before", before);
+  po.Set("after", after);
+  o.Set("polish", po);
+  return o;
+}
+
+std::shared_ptr<CancelFlag> TokenFlag(const Napi::Value& v, const std::string& field) { return RequireToken(v, field).flag; }
+
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // One group per JS thread (env); when the thread ends its waiters leave every lane.
@@ -504,6 +508,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unavailableSolvers", Napi::Function::New(env, UnavailableSolversJs, "unavailableSolvers"));
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
   RegisterDifferentiate(env, exports);
+  RegisterBatch(env, exports);
   return exports;
 }
 

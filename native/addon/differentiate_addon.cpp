@@ -11,6 +11,8 @@
 //           refineActiveSet, factorCache})   (kkt only)
 //   → {dx, dy, dz, differentiable, reason, activeRows, activeBounds, factorTime, solveTime}
 // (and the async variants differentiateAsync / jvpAsync, which return promises)
+//   differentiateBatchSync/Async(problems[], solutions[], seeds[], options[], threads): the
+//   same passes on a pool of native threads, gradients in order.
 //
 //   newFactorCache() → an opaque object; pass it as options.factorCache and kkt passes (and
 //   jvp) on the same solution share one factorization of K, built by the first of them.
@@ -32,6 +34,7 @@
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
 #include "release_memory.hpp"
+#include "thread_pool.hpp"
 
 namespace diffqp {
 namespace {
@@ -125,19 +128,20 @@ const double* ReadOptionalVector(const Napi::Object& o, const char* key, const s
   return ReadVector(o, key, field, length, true, keep_alive);
 }
 
-void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
-  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject()) {
+// (problem, solution, seeds, options) of one pass; options may be undefined.
+void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
+  if (!problem.IsObject() || !solution.IsObject() || !seeds.IsObject()) {
     throw QpError(code::kInvalidType, "differentiate(problem, solution, {dx}, options): the first three must be objects", "problem");
   }
-  ReadProblem(info[0].As<Napi::Object>(), *in.problem);
+  ReadProblem(problem.As<Napi::Object>(), *in.problem);
   const ProblemView& p = in.problem->view;
   ValidateProblem(p);
-  Napi::Object sol = info[1].As<Napi::Object>();
+  Napi::Object sol = solution.As<Napi::Object>();
   in.x = ReadVector(sol, "x", "solution.x", p.n, true, in.keep_alive);
   in.y = ReadVector(sol, "y", "solution.y", p.m, true, in.keep_alive);
   in.z = ReadVector(sol, "z", "solution.z", p.n, true, in.keep_alive);
   if (in.forward) {
-    Napi::Object t = info[2].As<Napi::Object>();
+    Napi::Object t = seeds.As<Napi::Object>();
     in.tangents.dP = ReadOptionalVector(t, "dP", "tangents.dP", p.P.nnz(), in.keep_alive);
     in.tangents.dq = ReadOptionalVector(t, "dq", "tangents.dq", p.n, in.keep_alive);
     in.tangents.dA = ReadOptionalVector(t, "dA", "tangents.dA", p.A.nnz(), in.keep_alive);
@@ -146,13 +150,13 @@ void ReadInputs(const Napi::CallbackInfo& info, DiffInputs& in) {
     in.tangents.dlb = ReadOptionalVector(t, "dlb", "tangents.dlb", p.n, in.keep_alive);
     in.tangents.dub = ReadOptionalVector(t, "dub", "tangents.dub", p.n, in.keep_alive);
   } else {
-    Napi::Object grads = info[2].As<Napi::Object>();
+    Napi::Object grads = seeds.As<Napi::Object>();
     in.dx = ReadVector(grads, "dx", "grads.dx", p.n, true, in.keep_alive);
     in.duals.dy = ReadOptionalVector(grads, "dy", "grads.dy", p.m, in.keep_alive);
     in.duals.dz = ReadOptionalVector(grads, "dz", "grads.dz", p.n, in.keep_alive);
   }
-  if (info.Length() > 3 && info[3].IsObject()) {
-    Napi::Object o = info[3].As<Napi::Object>();
+  if (options.IsObject()) {
+    Napi::Object o = options.As<Napi::Object>();
     Napi::Value method = o.Get("method");
     if (!method.IsUndefined()) {
       const std::string key = method.IsString() ? method.As<Napi::String>().Utf8Value() : std::string();
@@ -375,7 +379,7 @@ Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
   try {
     DiffInputs in;
     in.forward = forward;
-    ReadInputs(info, in);
+    ReadInputs(info[0], info[1], info[2], info[3], in);
     // reported also when Run throws, since a build may have replaced the cache's factor first
     struct Report {
       Napi::Env env;
@@ -397,8 +401,123 @@ Napi::Value RunAsync(const Napi::CallbackInfo& info, bool forward) {
   try {
     auto in = std::make_unique<DiffInputs>();
     in->forward = forward;
-    ReadInputs(info, *in);
+    ReadInputs(info[0], info[1], info[2], info[3], *in);
     auto* worker = new DifferentiateWorker(env, std::move(in));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+// differentiateBatchSync/Async(problems, solutions, seeds, options, threads): the passes of
+// differentiateSync on a pool of native threads (thread_pool.hpp), gradients in order; the
+// first failure by index rejects the batch, named solutions[k].
+struct DiffBatch {
+  std::vector<DiffInputs> items;
+  std::vector<Output> outputs;
+  std::vector<std::exception_ptr> errors;
+  uint32_t threads = 1;
+};
+
+void ReadDiffBatch(const Napi::CallbackInfo& info, DiffBatch& b) {
+  for (size_t a = 0; a < 4; a++) {
+    if (!info[a].IsArray()) throw QpError(code::kInvalidType, "differentiateBatch(problems, solutions, seeds, options, threads): four arrays and a thread count", "solutions");
+  }
+  const uint32_t count = info[0].As<Napi::Array>().Length();
+  for (size_t a = 1; a < 4; a++) {
+    if (info[a].As<Napi::Array>().Length() != count) throw QpError(code::kDimensionMismatch, "differentiateBatch: problems, solutions, seeds and options must have one entry each", "seeds");
+  }
+  if (!info[4].IsNumber()) throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxBatchThreads), "options.threads");
+  b.threads = CheckThreads(info[4].As<Napi::Number>().DoubleValue(), count);
+  b.items = std::vector<DiffInputs>(count);
+  b.outputs.resize(count);
+  b.errors.resize(count);
+  for (uint32_t k = 0; k < count; k++) {
+    try {
+      ReadInputs(info[0].As<Napi::Array>().Get(k), info[1].As<Napi::Array>().Get(k), info[2].As<Napi::Array>().Get(k), info[3].As<Napi::Array>().Get(k), b.items[k]);
+    } catch (const QpError&) {
+      RethrowAt("solutions[" + std::to_string(k) + "]", std::current_exception());
+    }
+  }
+}
+
+void RunDiffBatch(DiffBatch& b) {
+  const std::atomic<bool> never{false};
+  RunOnThreads(b.items.size(), b.threads, never, [&](size_t k) {
+    try {
+      b.outputs[k] = Run(b.items[k]);
+      return true;
+    } catch (...) {
+      b.errors[k] = std::current_exception();
+      return false;
+    }
+  });
+}
+
+// On the JS thread: the caches' memory told to V8 (a build may have replaced a factor even in a
+// failed pass), then the first failure or the gradients.
+Napi::Array FinishDiffBatch(Napi::Env env, const DiffBatch& b) {
+  for (const auto& in : b.items) {
+    if (in.cache) ReportExternalMemory(env, *in.cache);
+  }
+  for (size_t k = 0; k < b.errors.size(); k++) {
+    if (b.errors[k]) RethrowAt("solutions[" + std::to_string(k) + "]", b.errors[k]);
+  }
+  Napi::Array out = Napi::Array::New(env, b.items.size());
+  for (uint32_t k = 0; k < b.items.size(); k++) out.Set(k, OutputToJs(env, b.items[k], b.outputs[k]));
+  return out;
+}
+
+class DiffBatchWorker : public Napi::AsyncWorker {
+ public:
+  DiffBatchWorker(Napi::Env env, std::unique_ptr<DiffBatch> batch)
+      : Napi::AsyncWorker(env, "diffqp:differentiateBatch"), deferred_(Napi::Promise::Deferred::New(env)), batch_(std::move(batch)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { RunDiffBatch(*batch_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(FinishDiffBatch(env, *batch_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (const std::exception& e) {
+      deferred_.Reject(ToJsError(env, e).Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<DiffBatch> batch_;
+};
+
+Napi::Value DifferentiateBatchSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    DiffBatch b;
+    ReadDiffBatch(info, b);
+    RunDiffBatch(b);
+    return FinishDiffBatch(env, b);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
+Napi::Value DifferentiateBatchAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    auto b = std::make_unique<DiffBatch>();
+    ReadDiffBatch(info, *b);
+    auto* worker = new DiffBatchWorker(env, std::move(b));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -437,6 +556,8 @@ void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("differentiateAsync", Napi::Function::New(env, DifferentiateAsync, "differentiateAsync"));
   exports.Set("jvpSync", Napi::Function::New(env, JvpSync, "jvpSync"));
   exports.Set("jvpAsync", Napi::Function::New(env, JvpAsync, "jvpAsync"));
+  exports.Set("differentiateBatchSync", Napi::Function::New(env, DifferentiateBatchSync, "differentiateBatchSync"));
+  exports.Set("differentiateBatchAsync", Napi::Function::New(env, DifferentiateBatchAsync, "differentiateBatchAsync"));
   exports.Set("newFactorCache", Napi::Function::New(env, NewFactorCache, "newFactorCache"));
   exports.Set("releaseFactorCache", Napi::Function::New(env, ReleaseFactorCache, "releaseFactorCache"));
 }

@@ -8,7 +8,8 @@ namespace diffqp {
 
 class ReducedKkt;  // backward/reduced_kkt.hpp
 
-// Adds differentiateSync/Async, jvpSync/Async, newFactorCache and releaseFactorCache.
+// Adds differentiateSync/Async, jvpSync/Async, differentiateBatchSync/Async, newFactorCache
+// and releaseFactorCache.
 void RegisterDifferentiate(Napi::Env env, Napi::Object exports);
 
 // A factor cache (the opaque object newFactorCache returns) holding `factor` (may be null):

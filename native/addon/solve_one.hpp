@@ -1,0 +1,26 @@
+// What batch_addon.cpp shares with addon.cpp: one solve exactly as solve/solveSync run it,
+// its JS result, and the flag behind a cancel token.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "../backward/polish.hpp"
+#include "../core/problem.hpp"
+
+namespace diffqp {
+
+// Solve, then polish when asked (backward/polish.hpp); memory of a big solve goes back after.
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report);
+
+// options.keepFactor: a differentiable solve returns the polish's factorization of K.
+bool ReadKeepFactor(const Napi::Object& options);
+
+// Adds `polish` (and `factorCache` when keep_factor) to a result object.
+Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, bool keep_factor);
+
+// The flag a value made by createCancelToken() holds; anything else is a typed error.
+std::shared_ptr<CancelFlag> TokenFlag(const Napi::Value& v, const std::string& field);
+
+}  // namespace diffqp
