@@ -106,21 +106,14 @@ void AddBoundTerm(ExactSum& sum, double lower, double upper, double mult) {
 
 // Each row's products summed exactly (TwoProduct and a compensated sum), rounded once: a
 // row of 93,261 terms of 1e12 (BOYD1) otherwise carries round-off of several ulps, and an
-// absolute r_p of 1e-6 is read off noise. Measuring and polishing share these.
-void MultiplyExactly(const CscView& A, const double* x, double* y) {
-  std::vector<ExactSum> rows(A.nrows);
-  for (int32_t j = 0; j < A.ncols; j++) {
-    for (int32_t k = A.Ap[j]; k < A.Ap[j + 1]; k++) rows[A.Ai[k]].AddProduct(A.Ax[k], x[j]);
-  }
-  for (int32_t i = 0; i < A.nrows; i++) y[i] = rows[i].Value();
-}
-
-void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, double* to_lower) {
+// absolute r_p of 1e-6 is read off noise. Measuring and polishing share this one pass.
+void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, double* to_lower, double* Ax) {
   std::vector<ExactSum> rows(p.m);
   for (int32_t j = 0; j < p.A.ncols; j++) {
     for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) rows[p.A.Ai[k]].AddProduct(p.A.Ax[k], x[j]);
   }
   for (int32_t i = 0; i < p.m; i++) {
+    if (Ax) Ax[i] = rows[i].Value();
     // u − Ax and l − Ax before rounding: Ax rounded first loses what lies below its ulp
     // (an ulp of 5e-7 at 4e9 is half of a 1e-6 test).
     ExactSum up, low;
@@ -163,10 +156,9 @@ Parts Compute(const ProblemView& p, const Result& r) {
   t.ATy.assign(p.n, 0.0);
   const double* x = r.x.data();
   if (p.n > 0) MultiplySymmetricLower(p.P, x, t.Px.data());
-  MultiplyExactly(p.A, x, t.Ax.data());
   {
     std::vector<double> to_upper(p.m), to_lower(p.m);
-    DistancesToSides(p, x, to_upper.data(), to_lower.data());
+    DistancesToSides(p, x, to_upper.data(), to_lower.data(), t.Ax.data());
     t.row_violation.resize(p.m);
     for (int32_t i = 0; i < p.m; i++) t.row_violation[i] = std::max({0.0, -to_upper[i], to_lower[i]});
   }

@@ -10,12 +10,12 @@ void MultiplyAdd(const CscView& A, const double* x, double* y);
 // y += Aᵀ x
 void MultiplyTransposedAdd(const CscView& A, const double* x, double* y);
 
-// y = A x and rd = P x + q + Aᵀy + z (P as its lower triangle; y, z may be null), each
-// component summed exactly and rounded once.
-void MultiplyExactly(const CscView& A, const double* x, double* y);
+// rd = P x + q + Aᵀy + z (P as its lower triangle; y, z may be null), each component summed
+// exactly and rounded once.
 void StationarityExactly(const ProblemView& p, const double* x, const double* y, const double* z, double* rd);
-// u − Ax and l − Ax per row, each summed exactly and rounded once (±∞ where the side is).
-void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, double* to_lower);
+// u − Ax and l − Ax per row, each summed exactly and rounded once (±∞ where the side is), and,
+// when Ax is not null, Ax itself from the same sums.
+void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, double* to_lower, double* Ax = nullptr);
 
 // Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
 // solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
