@@ -5,11 +5,11 @@
  * differentiateBatch / differentiateBatchSync: the same for differentiate's passes.
  */
 import { availableParallelism } from 'node:os';
-import { binding, NativeOptions, NativeProblem, NativeResult, translateNativeError } from './binding';
+import { binding, NativeOptions, NativeProblem, NativeResult, translateAtCallSite, translateNativeError } from './binding';
 import { BatchPass, DifferentiableSolution, DifferentiateOptions, finishBatchPass, Gradients, Grads, prepareBatchPass } from './differentiate';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
-import { abortError, differentiable, DisposableSolution, isSerialised, nativeOptions, nativeProblem, optionError, Solution, SolveOptions, toSolution } from './solve';
+import { abortError, differentiable, raceAbort, DisposableSolution, isSerialised, nativeOptions, nativeProblem, optionError, Solution, SolveOptions, toSolution } from './solve';
 import { ownedArrays } from './validate';
 
 export interface BatchOptions extends SolveOptions {
@@ -109,29 +109,18 @@ export async function solveBatch(problems: readonly Problem[], options: BatchOpt
   if (problems.length === 0) return [];
   const native = binding();
   const token = native.createCancelToken();
-  let onAbort: (() => void) | undefined;
+  let detach = () => {};
   try {
     const work = native.solveBatchAsync(p.natives, p.natives.map(() => p.opts), p.threads, token);
-    const results = await (signal
-      ? Promise.race([
-          work,
-          new Promise<never>((_, reject) => {
-            onAbort = () => {
-              native.cancel(token);
-              reject(abortError(signal));
-            };
-            signal.addEventListener('abort', onAbort, { once: true });
-          }),
-        ])
-      : work);
+    const raced = raceAbort(work, signal, () => native.cancel(token));
+    detach = raced.detach;
+    const results = await raced.settled;
     if (signal?.aborted) throw abortError(signal);
     return toSolutions(results, p, problems, options);
   } catch (e) {
-    const err = translateNativeError(e);
-    if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-    throw err;
+    throw translateAtCallSite(e, callSite);
   } finally {
-    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+    detach();
   }
 }
 
@@ -211,8 +200,6 @@ export async function differentiateBatch(solutions: readonly DifferentiableSolut
     if (passes.length === 0) return [];
     return finishPasses(passes, await (binding() as unknown as DifferentiateBatchBinding).differentiateBatchAsync(...args, threads));
   } catch (e) {
-    const err = translateNativeError(e);
-    if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-    throw err;
+    throw translateAtCallSite(e, callSite);
   }
 }

@@ -145,6 +145,16 @@ export function binding(): Binding {
   return cached;
 }
 
+/**
+ * translateNativeError for an async call: the error carries the stack of `callSite` (an Error
+ * made before the first await), which names the caller rather than the addon's callback.
+ */
+export function translateAtCallSite(e: unknown, callSite: Error): unknown {
+  const err = translateNativeError(e);
+  if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
+  return err;
+}
+
 /** Turns an error thrown by the addon into a QpError (same code, field and index). */
 export function translateNativeError(e: unknown): unknown {
   if (e instanceof QpError) return e;

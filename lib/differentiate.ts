@@ -30,7 +30,7 @@
  * regularised, refined LDLᵀ, an inconsistent one by least squares with SuiteSparseQR).
  */
 import { Vector } from './arrays';
-import { binding, translateNativeError, NativeProblem } from './binding';
+import { binding, translateAtCallSite, translateNativeError, NativeProblem } from './binding';
 import { describeValue, ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
@@ -520,9 +520,7 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
     const prep = owned(prepare(problem, solution, grads, options));
     return checkedGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
   } catch (e) {
-    const err = translateNativeError(e);
-    if (err instanceof Error && callSite.stack) err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-    throw err;
+    throw translateAtCallSite(e, callSite);
   }
 }
 

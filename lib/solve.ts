@@ -4,7 +4,7 @@
  */
 import { types } from 'node:util';
 import { Vector } from './arrays';
-import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateNativeError, UnavailableSolver } from './binding';
+import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateAtCallSite, translateNativeError, UnavailableSolver } from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
@@ -231,6 +231,23 @@ export function abortError(signal: AbortSignal): QpError {
   return new QpError(ErrorCode.ABORTED, `the solve was aborted${reason}`);
 }
 
+/**
+ * `work` raced against `signal`: an abort sets the native cancel flag (`cancel`) and rejects
+ * at once with abortError. `detach()` removes the listener once the call has settled.
+ */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, cancel: () => void): { settled: Promise<T>; detach: () => void } {
+  if (!signal) return { settled: work, detach: () => {} };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      cancel();
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { settled: Promise.race([work, aborted]), detach: () => signal.removeEventListener('abort', onAbort!) };
+}
+
 /** Solves on the calling thread. Fine for small problems; prefer `solve` otherwise. */
 export function solveSync(problem: Problem, options: Omit<DifferentiableSolveOptions, 'signal'>): DisposableSolution;
 export function solveSync(problem: Problem, options?: Omit<SolveOptions, 'signal'>): Solution;
@@ -355,36 +372,22 @@ async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal |
   if (signal?.aborted) throw abortError(signal);
   const native = binding();
   const token = native.createCancelToken();
-  let onAbort: (() => void) | undefined;
+  let detach = () => {};
   let deadline: NodeJS.Timeout | undefined;
   try {
     const work = native.solveAsync(nativeProblem(c), opts, token);
     if (opts.timeLimit !== undefined && opts.timeLimit * 1000 <= MAX_TIMER_MS && isSerialised(opts.solver)) {
       deadline = setTimeout(() => native.expireQueued(token), opts.timeLimit * 1000);
     }
-    const raced = signal
-      ? Promise.race([
-          work,
-          new Promise<never>((_, reject) => {
-            onAbort = () => {
-              native.cancel(token);
-              reject(abortError(signal));
-            };
-            signal.addEventListener('abort', onAbort, { once: true });
-          }),
-        ])
-      : work;
-    const r = await raced;
+    const raced = raceAbort(work, signal, () => native.cancel(token));
+    detach = raced.detach;
+    const r = await raced.settled;
     if (r.status === 'cancelled' && signal?.aborted) throw abortError(signal);
     return toSolution(r, opts.solver, c);
   } catch (e) {
-    const err = translateNativeError(e);
-    if (err instanceof Error && callSite.stack) {
-      err.stack = `${err.name}: ${err.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-    }
-    throw err;
+    throw translateAtCallSite(e, callSite);
   } finally {
-    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+    detach();
     if (deadline) clearTimeout(deadline);
   }
 }
