@@ -293,7 +293,7 @@ Napi::Promise QueueSerialised(Napi::Env env, SolveCall call, TokenBox* box, bool
 
 Napi::Value SolveSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     const Clock::time_point called_at = Clock::now();
     SolveCall call = ReadCall(info);
     const bool keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
@@ -310,16 +310,12 @@ Napi::Value SolveSync(const Napi::CallbackInfo& info) {
     Result r = SolveAndPolish(call.key, call.problem->view, call.settings, never, report);
     hold.Release();
     return WithPolish(env, ResultToJs(env, r), report, keep_factor);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     const Clock::time_point called_at = Clock::now();
     SolveCall call = ReadCall(info);
     const SolverEntry& entry = FindSolver(call.key);  // fail fast, before queueing
@@ -330,11 +326,7 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
     auto* worker = new SolveWorker(env, deferred, std::move(call), box ? box->flag : std::make_shared<CancelFlag>(false), keep_factor, LaneHold());
     worker->Queue();
     return deferred.Promise();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 // Takes the token's solve out of its lane if it is still waiting there: it resolves at once
@@ -357,14 +349,10 @@ bool LeaveLane(Napi::Env env, TokenBox& box, Status status, const char* why) {
 // waits in its lane it leaves it and resolves with status timeLimit. Returns whether it did.
 Napi::Value ExpireQueued(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     TokenBox& box = RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token");
     return Napi::Boolean::New(env, LeaveLane(env, box, Status::kTimeLimit, kExpiredText));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 // laneWaiting(key): how many solves of `key` in the process wait for its lane; for tests.
@@ -384,16 +372,12 @@ Napi::Value CreateCancelToken(const Napi::CallbackInfo& info) {
 // leaves it and resolves at once (status cancelled).
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     TokenBox& box = RequireToken(info.Length() > 0 ? info[0] : env.Undefined(), "token");
     box.flag->store(true);
     LeaveLane(env, box, Status::kCancelled, "cancelled while waiting for the solver's lane");
     return env.Undefined();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 // Test hook: throws a non-QpError exception through the same path every entry point uses,

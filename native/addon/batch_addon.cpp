@@ -148,23 +148,19 @@ class BatchWorker : public Napi::AsyncWorker {
 
 Napi::Value SolveBatchSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     uint32_t threads = 1;
     std::vector<BatchItem> items = ReadBatch(info, threads);
     CancelFlag never(false);
     RunBatch(items, threads, never);
     ThrowFirstError(items);
     return ResultsToJs(env, items);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     uint32_t threads = 1;
     std::vector<BatchItem> items = ReadBatch(info, threads);
     std::shared_ptr<CancelFlag> cancel = info.Length() > 3 && !info[3].IsUndefined() ? TokenFlag(info[3], "token") : std::make_shared<CancelFlag>(false);
@@ -172,11 +168,7 @@ Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
     auto* worker = new BatchWorker(env, deferred, std::move(items), threads, std::move(cancel));
     worker->Queue();
     return deferred.Promise();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 }  // namespace

@@ -30,4 +30,17 @@ Napi::Object ResultToJs(Napi::Env env, const Result& r);
 // Throws a JS Error carrying code, field and index for a QpError or any other exception.
 Napi::Error ToJsError(Napi::Env env, const std::exception& e);
 
+// An entry point's body, run so that any C++ exception leaves as a JS error (ToJsError keeps
+// a QpError's code, field and index); a Napi::Error passes through as it is.
+template <class Body>
+Napi::Value Translated(Napi::Env env, Body&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ToJsError(env, e);
+  }
+}
+
 }  // namespace diffqp

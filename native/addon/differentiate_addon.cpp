@@ -376,7 +376,7 @@ class DifferentiateWorker : public Napi::AsyncWorker {
 
 Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     DiffInputs in;
     in.forward = forward;
     ReadInputs(info[0], info[1], info[2], info[3], in);
@@ -389,16 +389,12 @@ Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
       }
     } report{env, in.cache};
     return OutputToJs(env, in, Run(in));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 Napi::Value RunAsync(const Napi::CallbackInfo& info, bool forward) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     auto in = std::make_unique<DiffInputs>();
     in->forward = forward;
     ReadInputs(info[0], info[1], info[2], info[3], *in);
@@ -406,11 +402,7 @@ Napi::Value RunAsync(const Napi::CallbackInfo& info, bool forward) {
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 // differentiateBatchSync/Async(problems, solutions, seeds, options, threads): the passes of
@@ -500,32 +492,24 @@ class DiffBatchWorker : public Napi::AsyncWorker {
 
 Napi::Value DifferentiateBatchSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     DiffBatch b;
     ReadDiffBatch(info, b);
     RunDiffBatch(b);
     return FinishDiffBatch(env, b);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 Napi::Value DifferentiateBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return Translated(env, [&]() -> Napi::Value {
     auto b = std::make_unique<DiffBatch>();
     ReadDiffBatch(info, *b);
     auto* worker = new DiffBatchWorker(env, std::move(b));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
+  });
 }
 
 Napi::Value DifferentiateSync(const Napi::CallbackInfo& info) { return RunSync(info, false); }
