@@ -23,6 +23,7 @@ void ipm_default_settings(IpmSettings *s) {
     s->refine_iter = 4;
     s->check_convexity = 1;
     s->centrality_correctors = 1;
+    s->normal_equations = -1;
     s->verbose = 0;
 }
 
@@ -135,6 +136,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
     IPM_CHECK(s->delta_init > 0 && s->delta_init <= 1e6, "delta_init", s->delta_init);
     IPM_CHECK(s->reg_min > 0 && s->reg_min <= s->rho_init && s->reg_min <= s->delta_init, "reg_min", s->reg_min);
     IPM_CHECK(s->refine_iter >= 0 && s->refine_iter <= 100, "refine_iter", (double)s->refine_iter);
+    IPM_CHECK(s->normal_equations >= -1 && s->normal_equations <= 1, "normal_equations", (double)s->normal_equations);
     IPM_CHECK(s->centrality_correctors >= 0 && s->centrality_correctors <= 10, "centrality_correctors", (double)s->centrality_correctors);
 #undef IPM_CHECK
     return IPM_OK;
@@ -146,7 +148,8 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dzl, w->dzu, w->cl, w->cu, w->work_n,
-                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert};
+                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert,
+                      w->H, w->rpos, w->pair_at};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     if (!w->outputs_borrowed) {
         free(w->xo);
@@ -502,6 +505,8 @@ static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const
 
 int ipm_build_kkt_pattern(IpmWorkspace *w) {
     w->N = w->n + w->mr;
+    const int normal = ipm_normal_setup(w);
+    if (normal) return normal < 0 ? -normal : IPM_OK;
     int *Kp = NULL, *Ki = NULL, *K_src = NULL;
     int err = kkt_pattern(w, &Kp, &Ki, &K_src);
     if (err) return err;
@@ -520,6 +525,7 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
 }
 
 int ipm_reload_kkt_values(IpmWorkspace *w) {
+    if (w->normal) return IPM_OK; /* S is assembled from the data at every factorisation */
     int *Kp = NULL, *Ki = NULL, *K_src = NULL;
     int err = kkt_pattern(w, &Kp, &Ki, &K_src);
     if (!err) err = load_offdiagonal(w, Kp, Ki, K_src);
@@ -670,7 +676,7 @@ int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s) {
     if (!w || !s) return IPM_ERR_INVALID_ARGUMENT;
     const int err = ipm_check_settings(s, NULL, 0);
     if (err) return err;
-    if (s->scaling != w->settings.scaling) return IPM_ERR_STRUCTURE;
+    if (s->scaling != w->settings.scaling || s->normal_equations != w->settings.normal_equations) return IPM_ERR_STRUCTURE;
     w->settings = *s;
     return IPM_OK;
 }

@@ -38,6 +38,7 @@ const OptionSpec kOptions[] = {
     {"refineIter", Kind::kInteger, nullptr, &IpmSettings::refine_iter},
     {"checkConvexity", Kind::kBoolean, nullptr, &IpmSettings::check_convexity},
     {"centralityCorrectors", Kind::kInteger, nullptr, &IpmSettings::centrality_correctors},
+    {"normalEquations", Kind::kInteger, nullptr, &IpmSettings::normal_equations},
 };
 
 std::string KnownOptions() {
@@ -91,7 +92,8 @@ IpmSettings MakeSettings(const Settings& s) {
         {"scaling", "options.solverOptions.scaling"}, {"rho_init", "options.solverOptions.rhoInit"},
         {"delta_init", "options.solverOptions.deltaInit"}, {"reg_min", "options.solverOptions.regMin"},
         {"refine_iter", "options.solverOptions.refineIter"},
-        {"centrality_correctors", "options.solverOptions.centralityCorrectors"}};
+        {"centrality_correctors", "options.solverOptions.centralityCorrectors"},
+        {"normal_equations", "options.solverOptions.normalEquations"}};
     const std::string text(msg), prefix = "settings.";
     std::string field = "options.solverOptions", rest = text;
     if (text.compare(0, prefix.size(), prefix) == 0) {
