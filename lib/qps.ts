@@ -57,7 +57,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { CscMatrix } from './sparse';
+import { compressTriplets, CscMatrix } from './sparse';
 import type { CanonicalProblem } from './problem';
 import { ErrorCode, problemError, QpError } from './errors';
 
@@ -270,44 +270,9 @@ class Triplets {
     this.vals[this.count++] = v;
   }
 
-  /** CSC with rows sorted in each column and duplicates summed (two stable counting sorts). */
+  /** CSC with rows sorted in each column and duplicates summed (sparse.ts compressTriplets). */
   toCsc(nrows: number, ncols: number, triangle: 'full' | 'lower'): CscMatrix {
-    const { rows, cols, vals, count } = this;
-    const rowStart = new Int32Array(nrows + 1);
-    for (let k = 0; k < count; k++) rowStart[rows[k]! + 1]!++;
-    for (let i = 0; i < nrows; i++) rowStart[i + 1]! += rowStart[i]!;
-    const byRow = new Int32Array(count);
-    for (let k = 0; k < count; k++) byRow[rowStart[rows[k]!]!++] = k;
-    const colStart = new Int32Array(ncols + 1);
-    for (let k = 0; k < count; k++) colStart[cols[k]! + 1]!++;
-    for (let j = 0; j < ncols; j++) colStart[j + 1]! += colStart[j]!;
-    const next = colStart.slice(0, ncols);
-    const order = new Int32Array(count);
-    for (let t = 0; t < count; t++) {
-      const k = byRow[t]!;
-      order[next[cols[k]!]!++] = k;
-    }
-    const colPtr = new Int32Array(ncols + 1);
-    let rowIdx = new Int32Array(count);
-    let values = new Float64Array(count);
-    let p = 0;
-    for (let j = 0; j < ncols; j++) {
-      const first = p;
-      for (let t = colStart[j]!; t < colStart[j + 1]!; t++) {
-        const k = order[t]!;
-        const i = rows[k]!;
-        if (p > first && rowIdx[p - 1] === i) values[p - 1]! += vals[k]!;
-        else {
-          rowIdx[p] = i;
-          values[p++] = vals[k]!;
-        }
-      }
-      colPtr[j + 1] = p;
-    }
-    if (p < count) {
-      rowIdx = rowIdx.slice(0, p);
-      values = values.slice(0, p);
-    }
+    const { colPtr, rowIdx, values } = compressTriplets(nrows, ncols, this.rows, this.cols, this.vals, this.count);
     return new CscMatrix(nrows, ncols, colPtr, rowIdx, values, triangle);
   }
 }
