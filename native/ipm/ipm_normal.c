@@ -61,7 +61,7 @@ static int build(IpmWorkspace *w, long pairs) {
     const int n = w->n, mr = w->mr;
     int err = IPM_ERR_OUT_OF_MEMORY;
     int *Sp = (int *)calloc((size_t)mr + 1, sizeof(int));
-    int *Si = (int *)malloc(((size_t)pairs + mr + 1) * sizeof(int));
+    int *Si = (int *)calloc((size_t)pairs + mr + 1, sizeof(int)); /* calloc: GCC cannot see the fill */
     int *next = (int *)malloc(((size_t)mr + 1) * sizeof(int));
     w->pair_at = (int *)malloc(((size_t)pairs + 1) * sizeof(int));
     if (!Sp || !Si || !next || !w->pair_at) goto done;
@@ -93,8 +93,9 @@ static int build(IpmWorkspace *w, long pairs) {
         const int lo = Sp[b], hi = next[b];
         qsort(Si + lo, (size_t)(hi - lo), sizeof(int), compare_int);
         const int start = out;
+        int last = -1;
         for (int p = lo; p < hi; p++)
-            if (out == start || Si[out - 1] != Si[p]) Si[out++] = Si[p];
+            if (Si[p] != last) Si[out++] = last = Si[p];
         Si[out++] = b;
         Sp[b] = start;
     }
