@@ -13,6 +13,7 @@
 
 /* ---- harness ------------------------------------------------------------- */
 
+#define CHECK_DEFINE_GLOBALS
 #include "../../testing/check.h"
 
 #define INF INFINITY
