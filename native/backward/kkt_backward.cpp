@@ -7,20 +7,17 @@
 // keeps a ReducedKkt (the differentiable handle of a Solution) passes it in and every pass
 // after the first is a solve only. Also the active set (FindActiveSet) and the §5 assembly.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <string>
 #include <utility>
 
+#include "../core/timer.hpp"
 #include "backward.hpp"
 #include "reduced_kkt.hpp"
 
 namespace diffqp {
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
 
 double NormInf(const double* v, int32_t len) {
   double s = 0;
@@ -179,7 +176,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
   const int32_t n = p.n, m = p.m;
   Gradients g;
   auto k = FactorFor(p, x, y, z, opt, std::move(cached), g);
-  const auto t_solve = std::chrono::steady_clock::now();
+  const Timer t_solve;
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t i = 0; i < n; i++) rhs[i] = -gx[i];
   const std::vector<double> h = SeedsOnActiveSet(duals, k->row_k, k->bound_k, k->nJ);
@@ -202,7 +199,7 @@ Gradients KktBackward(const ProblemView& p, const double* x, const double* y, co
     if (k->bound_k[j] < 0) continue;
     (k->as.bound_side[j] > 0 ? g.dub : g.dlb)[j] = -sol[n + k->bound_k[j]];
   }
-  g.solve_seconds = Seconds(t_solve);
+  g.solve_seconds = t_solve.Seconds();
   return g;
 }
 
@@ -211,7 +208,7 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
   const int32_t n = p.n, m = p.m;
   ForwardResult f;
   auto k = FactorFor(p, x, y, z, opt, std::move(cached), f);
-  const auto t_solve = std::chrono::steady_clock::now();
+  const Timer t_solve;
   // Top: −(dP x + dq + dA_Jᵀ y_J). Bottom: −(dA_J x − dc_J).
   std::vector<double> rhs(k->N(), 0.0);
   for (int32_t j = 0; j < n; j++) {
@@ -250,7 +247,7 @@ ForwardResult KktForward(const ProblemView& p, const double* x, const double* y,
     if (k->row_k[i] >= 0) f.dy[i] = sol[n + k->row_k[i]];
   for (int32_t j = 0; j < n; j++)
     if (k->bound_k[j] >= 0) f.dz[j] = sol[n + k->bound_k[j]];
-  f.solve_seconds = Seconds(t_solve);
+  f.solve_seconds = t_solve.Seconds();
   return f;
 }
 

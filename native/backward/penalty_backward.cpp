@@ -30,11 +30,11 @@
 // `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
 // of C_J C_Jᵀ) is skipped in that mode.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include "../core/timer.hpp"
 #include "active_set.hpp"
 #include "backward.hpp"
 
@@ -45,9 +45,7 @@ extern "C" {
 namespace diffqp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 std::string Format(double v) {
   char buf[32];
@@ -148,7 +146,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
                           const BackwardOptions& opt, const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
-  const auto t_factor = Clock::now();
+  const Timer t_factor;
   ActiveSystem s = BuildActiveSystem(p, x, y, z, opt);
   const int32_t nJ = s.nJ;
 
@@ -267,7 +265,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
         ok = c->status == CHOLMOD_OK && cm.L->minor >= (size_t)n;
       }
     }
-    g.factor_seconds = Seconds(t_factor);
+    g.factor_seconds = t_factor.Seconds();
     if (ok) {
       ok = cm.Solve(gx, v.data(), n);
       // Refinement against the true H.
@@ -305,7 +303,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
       for (int32_t t = s.Cp[j]; t < s.Cp[j + 1]; t++) dinv[j] += W[s.Ci[t]] * s.Cx[t] * s.Cx[t];
     }
     for (double& d : dinv) d = d > 0 ? 1 / d : 1;
-    g.factor_seconds = Seconds(t_factor);
+    g.factor_seconds = t_factor.Seconds();
     std::vector<double> r(gvec), zv(n), pd(n);
     for (int32_t j = 0; j < n; j++) zv[j] = dinv[j] * r[j];
     pd = zv;
@@ -365,7 +363,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   g.differentiable = differentiable;
   NoteWeakConstraints(s, p.m, g);
   AssembleActive(p, x, y, s, dx.data(), dw.data(), g);
-  g.solve_seconds = Seconds(t_factor) - g.factor_seconds;
+  g.solve_seconds = t_factor.Seconds() - g.factor_seconds;
   return g;
 }
 

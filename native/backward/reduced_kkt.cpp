@@ -1,11 +1,11 @@
 #include "reduced_kkt.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/timer.hpp"
 
 #include <SuiteSparseQR_C.h>  // declares its own C linkage
 
@@ -27,9 +27,6 @@ struct ReducedKkt::Qr {
 
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
 
 double NormInf(const std::vector<double>& v) {
   double s = 0;
@@ -104,16 +101,16 @@ void ReducedKkt::Assemble(const ProblemView& p) {
 
 std::shared_ptr<const ReducedKkt> ReducedKkt::Build(const ProblemView& p, const double* x, const double* y, const double* z,
                                                     const BackwardOptions& opt) {
-  const auto started = std::chrono::steady_clock::now();
+  const Timer started;
   ActiveSet as = ChooseActiveSet(p, x, y, z, opt);
-  const double choose_seconds = Seconds(started);
+  const double choose_seconds = started.Seconds();
   auto k = BuildOn(p, std::move(as), opt);
   std::const_pointer_cast<ReducedKkt>(k)->factor_seconds += choose_seconds;
   return k;
 }
 
 std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, ActiveSet as, const BackwardOptions& opt) {
-  const auto started = std::chrono::steady_clock::now();
+  const Timer started;
   std::shared_ptr<ReducedKkt> k(new ReducedKkt());
   k->n = p.n;
   k->m = p.m;
@@ -170,7 +167,7 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     k->weak_reason = std::to_string(k->as.weak_rows + k->as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
                      ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
   }
-  k->factor_seconds = Seconds(started);
+  k->factor_seconds = started.Seconds();
   return k;
 }
 

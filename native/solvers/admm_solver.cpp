@@ -18,7 +18,7 @@
 #include "../core/error.hpp"
 #include "admm.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {

@@ -9,7 +9,7 @@
 #include "../core/error.hpp"
 #include "highs_common.hpp"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {

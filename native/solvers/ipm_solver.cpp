@@ -14,7 +14,7 @@
 #include "../core/residuals.hpp"
 #include "ipm.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {

@@ -10,7 +10,7 @@
 #include "certificate_search.hpp"
 #include "plugins.hpp"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 
