@@ -13,7 +13,7 @@
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
@@ -436,7 +436,7 @@ Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
+// Solve, then polish when asked (kkt/polish.hpp). Shared by the sync and async paths.
 // Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
 // allowed as much time as the solve took, so a solve near its limit is not polished past it.
 Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {

@@ -28,7 +28,7 @@
 #include <string>
 
 #include "../backward/backward.hpp"
-#include "../backward/reduced_kkt.hpp"
+#include "../kkt/reduced_kkt.hpp"
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
 #include "convert.hpp"

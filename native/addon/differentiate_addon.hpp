@@ -6,7 +6,7 @@
 
 namespace diffqp {
 
-class ReducedKkt;  // backward/reduced_kkt.hpp
+class ReducedKkt;  // kkt/reduced_kkt.hpp
 
 // Adds differentiateSync/Async, jvpSync/Async, differentiateBatchSync/Async, newFactorCache
 // and releaseFactorCache.

@@ -6,12 +6,12 @@
 #include <memory>
 #include <string>
 
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../core/problem.hpp"
 
 namespace diffqp {
 
-// Solve, then polish when asked (backward/polish.hpp); memory of a big solve goes back after.
+// Solve, then polish when asked (kkt/polish.hpp); memory of a big solve goes back after.
 Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report);
 
 // options.keepFactor: a differentiable solve returns the polish's factorization of K.

@@ -34,8 +34,8 @@
 #include <cstdio>
 #include <string>
 
+#include "../core/residuals.hpp"
 #include "../core/timer.hpp"
-#include "active_set.hpp"
 #include "backward.hpp"
 
 extern "C" {
@@ -73,7 +73,7 @@ void AppendReason(Gradients& g, const std::string& text) {
 // out = H v = P v + C_Jᵀ W C_J v (matrix-free). tmp [nJ] scratch.
 void ApplyH(const ProblemView& p, const ActiveSystem& s, const std::vector<double>& W, const double* v, double* out,
             std::vector<double>& tmp) {
-  LowerSymMultiply(p.P, v, out);
+  MultiplySymmetricLower(p.P, v, out);
   ActiveMultiply(s, p.n, v, tmp.data());
   for (int32_t k = 0; k < s.nJ; k++) tmp[k] *= W[k];
   ActiveMultiplyTransposedAdd(s, p.n, tmp.data(), out);

@@ -21,7 +21,6 @@
 #include <string>
 
 #include "../core/timer.hpp"
-#include "active_set.hpp"
 #include "backward.hpp"
 
 extern "C" {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
 #include "ipm.h"
@@ -135,7 +135,7 @@ Result SolveEmpty(const ProblemView& p) {
 
 // An interior point stops strictly inside: where its answer falls short of the caller's
 // tolerance on diffqp's own measure (round-off in large products at 1e-9, an iteration limit
-// or a stall near the end), Newton steps on the active set (backward/polish) land on the
+// or a stall near the end), Newton steps on the active set (kkt/polish) land on the
 // face it identified. Kept only when the result meets the tolerance; the interior answer,
 // with its own status, otherwise. Skipped when the caller polishes anyway.
 // `seconds_left`: what the time limit leaves; skipped without room for four times
