@@ -111,10 +111,16 @@ void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& s, std
   number("maxIter", max_iter, 0, 9.0e15);
   s.max_iter = max_iter < 0 ? -1 : static_cast<int64_t>(max_iter);
   number("timeLimit", s.time_limit, 0, kInf);
-  Napi::Value verbose = js.Get("verbose");
-  s.verbose = verbose.IsBoolean() && verbose.As<Napi::Boolean>().Value();
-  Napi::Value polish = js.Get("polish");
-  s.polish = polish.IsBoolean() && polish.As<Napi::Boolean>().Value();
+  // As strict as lib/solve.ts: a flag is a boolean or absent (false), never coerced.
+  auto flag = [&](const char* key) {
+    Napi::Value v = js.Get(key);
+    if (v.IsUndefined()) return false;
+    const std::string f = std::string("options.") + key;
+    if (!v.IsBoolean()) throw QpError(code::kInvalidOption, f + ": must be a boolean", f);
+    return v.As<Napi::Boolean>().Value();
+  };
+  s.verbose = flag("verbose");
+  s.polish = flag("polish");
   s.x0 = ReadDoubles(js, "x0", "options.x0", p.n, true, keep_alive);
   s.y0 = ReadDoubles(js, "y0", "options.y0", p.m, true, keep_alive);
   s.z0 = ReadDoubles(js, "z0", "options.z0", p.n, true, keep_alive);
