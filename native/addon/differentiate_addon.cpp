@@ -187,11 +187,11 @@ void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const N
     if (!psolver.IsUndefined()) {
       const std::string key = psolver.IsString() ? psolver.As<Napi::String>().Utf8Value() : std::string();
       if (key == "auto") {
-        in.options.penalty_solver = 0;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kAuto;
       } else if (key == "cholmod") {
-        in.options.penalty_solver = 1;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kCholmod;
       } else if (key == "cg") {
-        in.options.penalty_solver = 2;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kCg;
       } else {
         throw QpError(code::kInvalidOption, "options.penaltySolver: must be 'auto', 'cholmod' or 'cg'", "options.penaltySolver");
       }

@@ -47,9 +47,10 @@ struct BackwardOptions : ActiveSetOptions {
   // that is larger) and ρ = κ‖w_J‖₁.
   double penalty_beta = 1e-4;
   double penalty_kappa = 10;
-  // 0: CHOLMOD, unless n > penalty_cg_threshold (then CG); 1: CHOLMOD; 2: CG (matrix-free,
+  // kAuto: CHOLMOD, unless n > penalty_cg_threshold (then CG); kCholmod; kCg (matrix-free,
   // Jacobi preconditioner).
-  int penalty_solver = 0;
+  enum class PenaltySolver { kAuto, kCholmod, kCg };
+  PenaltySolver penalty_solver = PenaltySolver::kAuto;
   int32_t penalty_cg_threshold = 200000;
 };
 

@@ -24,7 +24,7 @@
 // diagonal shift (cholmod_factorize_p) and the result says differentiable = false. The solve
 // is refined (up to 3 steps) against the true H, applied matrix-free.
 //
-// For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver = 2, or 0 with n >
+// For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver kCg, or kAuto with n >
 // penalty_cg_threshold or a product of more than 10⁷ entries) no matrix is formed:
 // preconditioned conjugate gradients with H applied matrix-free and a Jacobi preconditioner;
 // `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
@@ -191,7 +191,9 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   }
   const double data_entries = (double)n + (double)p.P.nnz() + (double)s.Ci.size();
   const bool dense_product = product_entries > 1e7 && product_entries > 20 * data_entries;
-  const bool use_cg = opt.penalty_solver == 2 || (opt.penalty_solver == 0 && (n > opt.penalty_cg_threshold || dense_product));
+  using PenaltySolver = BackwardOptions::PenaltySolver;
+  const bool use_cg = opt.penalty_solver == PenaltySolver::kCg ||
+                      (opt.penalty_solver == PenaltySolver::kAuto && (n > opt.penalty_cg_threshold || dense_product));
   std::vector<double> v(n, 0.0), res(n), tmp(nJ), Hv(n);
   const std::vector<double> gvec(gx, gx + n);
   const double gnorm = std::max(Norm2(gvec), 1e-300);
