@@ -204,6 +204,20 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
     });
   });
 
+  it("the exports map gives require('diffqp/tfjs') and import('diffqp/tfjs') one module", () => {
+    // A package may import itself by name through its own exports map: run from the repository root.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const esm = await import('diffqp/tfjs');",
+      "const cjs = createRequire(process.cwd() + '/')('diffqp/tfjs');",
+      "console.log(JSON.stringify({ names: Object.keys(esm).filter((k) => k !== 'default').sort(), same: esm.qpLayer === cjs.qpLayer, entry: import.meta.resolve('diffqp/tfjs') }));",
+    ].join('\n');
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' })) as { names: string[]; same: boolean; entry: string };
+    assert.deepEqual(out.names, ['qpLayer']);
+    assert.ok(out.same, 'the ESM entry re-exports the CJS function');
+    assert.ok(out.entry.endsWith('/dist/lib/tfjs.mjs'), out.entry);
+  });
+
   it('the main entry does not load @tensorflow/tfjs-core', () => {
     const index = path.resolve(__dirname, '..', 'lib', 'index.js');
     const out = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(index)}); console.log(Object.keys(require.cache).filter((k) => k.includes('@tensorflow')).length)`], { encoding: 'utf8' });
