@@ -11,6 +11,7 @@
  * dependency): the main entry never loads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { performance } from 'node:perf_hooks';
 import { Vector } from './arrays';
 import { differentiateBatchSync, solveBatchSync } from './batch';
 import { DifferentiateMethod, DifferentiateOptions, GradientName, Gradients } from './differentiate';
@@ -67,6 +68,15 @@ export interface QpLayer {
   readonly inputs: readonly QpLayerInput[];
   /** Each input's length k (the last dimension of its tensor). */
   readonly sizes: Readonly<Record<QpLayerInput, number>>;
+  /** Seconds spent in the batch solves and the batch differentiations so far, and their counts. */
+  readonly stats: QpLayerStats;
+}
+
+export interface QpLayerStats {
+  forwardCalls: number;
+  forwardSeconds: number;
+  backwardCalls: number;
+  backwardSeconds: number;
 }
 
 const inputNames: readonly QpLayerInput[] = ['q', 'P', 'A', 'l', 'u', 'lb', 'ub'];
@@ -168,6 +178,7 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
   const s = checkStructure(structure, inputs);
   const accepted: readonly SolveStatus[] = options.allowInaccurate ? ['solved', 'solvedInaccurate'] : ['solved'];
   const wrt = inputs as readonly GradientName[];
+  const stats: QpLayerStats = { forwardCalls: 0, forwardSeconds: 0, backwardCalls: 0, backwardSeconds: 0 };
 
   const forward = (tensors: tf.Tensor[], batch: number) => {
     const data = new Map<QpLayerInput, Batched>();
@@ -193,7 +204,10 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
       problems.push(p);
     }
     const threads = options.threads === undefined ? {} : { threads: options.threads };
+    const t0 = performance.now();
     const solutions = solveBatchSync(problems, { ...options.solveOptions, ...threads, solver, differentiable: true });
+    stats.forwardSeconds += (performance.now() - t0) / 1000;
+    stats.forwardCalls++;
     const bad = solutions.findIndex((sol) => !accepted.includes(sol.status));
     if (bad >= 0) {
       const status = solutions[bad]!.status;
@@ -242,6 +256,7 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
         if (done) throw new QpError(ErrorCode.DISPOSED, 'qpLayer: this forward pass was already differentiated (its solutions are freed): run the layer again', { field: 'batch' });
         done = true;
         const seeds = dy.dataSync() as Float32Array;
+        const t0 = performance.now();
         const grads = (() => {
           try {
             return differentiateBatchSync(
@@ -253,11 +268,13 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
             solutions.forEach((sol) => sol.dispose());
           }
         })();
+        stats.backwardSeconds += (performance.now() - t0) / 1000;
+        stats.backwardCalls++;
         return inputs.map((name, i) => gradientTensor(name, grads, s.sizes[name], ts[i]!.shape));
       };
       return { value: tf.tensor2d(x, [B, s.n], 'float32'), gradFunc };
     });
     return run(...ordered) as tf.Tensor2D;
   };
-  return Object.assign(layer, { inputs: [...inputs] as readonly QpLayerInput[], sizes: { ...s.sizes } });
+  return Object.assign(layer, { inputs: [...inputs] as readonly QpLayerInput[], sizes: { ...s.sizes }, stats });
 }

@@ -140,11 +140,18 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
     }
   });
 
-  it('the backward methods agree: penalty and qp within their error of kkt', () => {
+  it('the backward methods agree: penalty and qp within their error of kkt; the layer counts its calls and time', () => {
     const s = structure(3405);
     const q = values(rng(3406), s.n, B);
     const c = values(rng(3407), s.n, B);
-    const grad = (method: 'kkt' | 'penalty' | 'qp') => tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(c, qpLayer(s, { method, solveOptions: tight })({ q: qq }))))(q).dataSync();
+    const grad = (method: 'kkt' | 'penalty' | 'qp') => {
+      const layer = qpLayer(s, { method, solveOptions: tight });
+      const g = tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(c, layer({ q: qq }))))(q).dataSync();
+      assert.equal(layer.stats.forwardCalls, 1);
+      assert.equal(layer.stats.backwardCalls, 1);
+      assert.ok(layer.stats.forwardSeconds > 0 && layer.stats.backwardSeconds > 0);
+      return g;
+    };
     const kkt = grad('kkt');
     for (const method of ['penalty', 'qp'] as const) {
       const other = grad(method);

@@ -59,8 +59,8 @@ describe('35 examples at CI size (npm run example -- NAME --small)', function ()
     for (const method of ['kkt', 'penalty', 'qp']) {
       const final = r.metrics[`${method}Final`]!;
       assert.ok(final <= r.initialLoss / 10, `${method}: regret ${r.initialLoss} → ${final}`);
-      assert.ok(r.metrics[`${method}MsPerStep`]! > 0);
-      assert.ok(lines.some((l) => l.startsWith(`portfolio: ${method}`) && l.includes('ms per step')), `${method} prints its time`);
+      assert.ok(r.metrics[`${method}BackwardMs`]! > 0);
+      assert.ok(lines.some((l) => l.startsWith(`portfolio: ${method}`) && l.includes('backward') && l.includes('ms per batch')), `${method} prints its time`);
     }
     r.svgs.forEach(assertSvg);
   });
