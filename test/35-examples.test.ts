@@ -9,6 +9,7 @@
  */
 import '@tensorflow/tfjs';  // the CPU backend and the gradients of tf's ops
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -75,5 +76,17 @@ describe('35 examples at CI size (npm run example -- NAME --small)', function ()
     assert.equal(r.metrics.vertices, 169);
     r.svgs.forEach(assertSvg);
     for (let k = 1; k < r.losses.length; k += 10) assert.ok(r.losses[k]! < r.losses[0]!, `step ${k} is below the start`);
+  });
+
+  it('npm run example -- geometry --small --out DIR: the command writes its SVGs; an unknown example exits 2', () => {
+    const script = path.resolve(__dirname, '..', 'scripts', 'example.js');
+    const dir = path.join(out, 'cli');
+    const ok = spawnSync(process.execPath, [script, 'geometry', '--small', '--out', dir], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /geometry: ½‖X − X\*‖² .* lower\) in 150 steps/);
+    for (const f of ['geometry-mesh.svg', 'geometry-loss.svg']) assertSvg(path.join(dir, f));
+    const bad = spawnSync(process.execPath, [script, 'chess'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown example 'chess' \(known: sudoku, portfolio, geometry\)/);
   });
 });
