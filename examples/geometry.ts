@@ -1,5 +1,5 @@
 /**
- * Bi-level geometry (dQP, Magoon et al. 2024, §6): a triangle-mesh embedding solved as a QP,
+ * Bi-level geometry (after dQP's geometry experiment): a triangle-mesh embedding solved as a QP,
  * its edge weights optimised through the QP's gradient until the embedding meets a target.
  *
  * Inner problem (Tutte's embedding with weights): a disc-topology mesh (a g×g grid of squares,

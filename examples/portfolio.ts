@@ -1,5 +1,5 @@
 /**
- * Portfolio (BPQP, Pan et al. 2024; dXPP): learn expected returns end to end through a
+ * Portfolio (as in BPQP and dXPP): learn expected returns end to end through a
  * mean-variance QP, and compare the backward methods.
  *
  * Generated market: n assets, d features per period, f_t ~ N(0, I); expected returns

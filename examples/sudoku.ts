@@ -1,6 +1,6 @@
 /**
- * Sudoku (OptNet, Amos & Kolter 2017, §5.3; dQP): learn the equality constraints of 4×4 Sudoku
- * from solved puzzles alone.
+ * Sudoku (OptNet, Amos & Kolter 2017; repeated by dQP): learn the equality constraints of 4×4
+ * Sudoku from solved puzzles alone.
  *
  * A board is x ∈ R⁶⁴, x[16r + 4c + d] = 1 when cell (r, c) holds digit d. The layer solves
  *
@@ -8,9 +8,9 @@
  *
  * where p is the puzzle one-hot (its givens), A (k × 64, dense) is learned from a random start,
  * and x̄ = ¼·1 (every digit equally likely in every cell) satisfies the true constraints with
- * right-hand side 1; b = A x̄ keeps every A feasible during training (OptNet fixes b = 1 and
- * must hope). k is the rank of the true constraint matrix (one digit per cell, row, column and
- * box). The loss is the mean squared error between x and the solution's one-hot.
+ * right-hand side 1; b = A x̄ keeps every A feasible during training (OptNet fixes b = 1).
+ * k is the rank of the true constraint matrix (one digit per cell, row, column and box). The
+ * loss is the mean squared error between x and the solution's one-hot.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CscMatrix } from '../lib/sparse';
@@ -178,7 +178,7 @@ export function runSudoku(opts: ExampleOptions, tune: Partial<SudokuSize> = {}):
       });
     }
     losses.push(mse(train));
-    log(`sudoku: epoch ${epoch}  train mse ${losses[epoch]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
+    if (epoch % Math.max(1, Math.floor(size.epochs / 10)) === 0 || epoch === size.epochs) log(`sudoku: epoch ${epoch}  train mse ${losses[epoch]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
   }
   const testMse = mse(test);
   const accuracy = tf.tidy(() => boardAccuracy(forward(stack(test, 'puzzle')), test));
