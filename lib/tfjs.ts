@@ -121,6 +121,12 @@ function checkStructure(s: QpLayerStructure, inputs: readonly QpLayerInput[]) {
   if (inputs.includes('A') && !A) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', "has 'A': give structure.A (its pattern)", undefined, 'A');
   if (!inputs.includes('q') && s.q === undefined) throw problemError(ErrorCode.INVALID_OPTION, 'structure.q', "is needed when 'q' is not an input", undefined, undefined);
   const sizes: Record<QpLayerInput, number> = { q: n, P: P?.nnz ?? 0, A: A?.nnz ?? 0, l: m, u: m, lb: n, ub: n };
+  for (const name of ['q', 'l', 'u', 'lb', 'ub'] as const) {
+    const v = s[name];
+    if (v === undefined || inputs.includes(name)) continue;
+    const length = (v as { length?: unknown }).length;
+    if (length !== sizes[name]) throw problemError(ErrorCode.DIMENSION_MISMATCH, `structure.${name}`, `must have length ${sizes[name]}`, undefined, v);
+  }
   return { n, m, P, A, sizes };
 }
 
@@ -150,6 +156,13 @@ function widen(data: Float32Array, batch: number, k: number, shared: boolean): B
 
 function withValues(M: CscMatrix, values: Float64Array): CscMatrixLike {
   return { nrows: M.nrows, ncols: M.ncols, colPtr: M.colPtr, rowIdx: M.rowIdx, values, triangle: M.triangle };
+}
+
+/** solveBatchSync's error about problems[k] renamed to the layer's batch[k] (the rest as it was). */
+function atBatch(e: unknown): unknown {
+  if (!(e instanceof QpError) || !e.field?.startsWith('problems[')) return e;
+  const field = e.field.replace(/^problems\[/, 'batch[');
+  return new QpError(e.code, `qpLayer: ${e.message.replace(/^problems\[/, 'batch[')}`, { field, ...(e.index !== undefined ? { index: e.index } : {}), ...('value' in e ? { value: e.value } : {}) });
 }
 
 /** The gradient of one input from the batch's gradients: [B, k], or summed over the batch for a shared [k] input. */
@@ -205,7 +218,13 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
     }
     const threads = options.threads === undefined ? {} : { threads: options.threads };
     const t0 = performance.now();
-    const solutions = solveBatchSync(problems, { ...options.solveOptions, ...threads, solver, differentiable: true });
+    const solutions = (() => {
+      try {
+        return solveBatchSync(problems, { ...options.solveOptions, ...threads, solver, differentiable: true });
+      } catch (e) {
+        throw atBatch(e);
+      }
+    })();
     stats.forwardSeconds += (performance.now() - t0) / 1000;
     stats.forwardCalls++;
     const bad = solutions.findIndex((sol) => !accepted.includes(sol.status));

@@ -189,11 +189,14 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       rejects(() => layer({ q: [[0]] as unknown as tf.Tensor, u }), ErrorCode.INVALID_TYPE, 'tensors.q', 'tf.Tensor');
       rejects(() => qpLayer(s, { inputs: ['q', 'x' as QpLayerInput] }), ErrorCode.INVALID_OPTION, 'options.inputs', 'x');
       rejects(() => qpLayer({ n: 2 }, { inputs: ['q', 'A'] }), ErrorCode.INVALID_OPTION, 'options.inputs', 'structure.A');
+      rejects(() => qpLayer({ ...s, l: [0, 0] }, { inputs: ['q'] }), ErrorCode.DIMENSION_MISMATCH, 'structure.l', 'length 3');
     });
     it('an infeasible batch member is an error naming its index and status, not a NaN gradient', () => {
       // Member 1: the equality row asks A₂x = 0.1 with u₂ = −5 < l₂: rejected before solving (l > u) …
       const bad = tf.tensor2d([...s.u, 0, 0, -5], [2, 3]);
-      assert.throws(() => layer({ q, u: bad }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_BOUNDS && e.message.includes('problems[1]'));
+      rejects(() => layer({ q, u: bad }), ErrorCode.INVALID_BOUNDS, 'batch[1].l', 'batch[1]', 'exceeds u[2] = -5');
+      // … as is a NaN, named by member and index …
+      rejects(() => layer({ q: tf.tensor2d([0, 0, 0, 0, 0, 0, 0, NaN, 0, 0, 0, 0], [2, s.n]), u }), ErrorCode.NOT_FINITE, 'batch[1].q', 'q[1]', 'NaN');
       // … and one that is valid but infeasible: x within the box ±0.5 cannot reach A₁x ≥ 100.
       const far = qpLayer({ ...s, u: Float64Array.of(Infinity, Infinity, Infinity) }, { inputs: ['q', 'l'] });
       const l = tf.tensor2d([-0.3, -Infinity, 0.1, 100, -Infinity, -Infinity], [2, 3]);
