@@ -118,17 +118,18 @@ export function runPortfolio(opts: ExampleOptions, tune: Partial<PortfolioSize> 
       values.push(regret());
     }
     const took = seconds(t0);
-    // The layer's own clock: its batch solves (every forward, the regret evaluations included)
-    // and its batch differentiations (one per training step).
-    const backwardMs = (1000 * layer.stats.backwardSeconds) / layer.stats.backwardCalls;
-    const forwardMs = (1000 * layer.stats.forwardSeconds) / layer.stats.forwardCalls;
+    // The layer's own clock: the seconds inside its batch solves (training steps and regret
+    // evaluations) and inside its batch differentiations (one per training step), per QP.
+    const st = layer.stats;
+    const backwardUs = (1e6 * st.backwardSeconds) / st.backwardProblems;
+    const forwardUs = (1e6 * st.forwardSeconds) / st.forwardProblems;
     log(
       `portfolio: ${method.padEnd(7)} expected regret ${values[0]!.toExponential(3)} → ${values[values.length - 1]!.toExponential(3)} in ${size.epochs} epochs, ${took.toFixed(2)} s; ` +
-        `backward ${backwardMs.toFixed(2)} ms per batch of ${size.batch} (forward ${forwardMs.toFixed(2)} ms per call)`,
+        `backward ${backwardUs.toFixed(0)} µs per QP (forward ${forwardUs.toFixed(0)} µs per QP)`,
     );
     curves.push({ name: method, values });
     metrics[`${method}Seconds`] = took;
-    metrics[`${method}BackwardMs`] = backwardMs;
+    metrics[`${method}BackwardUs`] = backwardUs;
     metrics[`${method}Final`] = values[values.length - 1]!;
     W.dispose();
     optimizer.dispose();

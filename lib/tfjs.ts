@@ -73,9 +73,13 @@ export interface QpLayer {
 }
 
 export interface QpLayerStats {
+  /** Layer calls (batch solves), the QPs they solved and the seconds inside solveBatchSync. */
   forwardCalls: number;
+  forwardProblems: number;
   forwardSeconds: number;
+  /** Backward passes (batch differentiations), their QPs and the seconds inside differentiateBatchSync. */
   backwardCalls: number;
+  backwardProblems: number;
   backwardSeconds: number;
 }
 
@@ -191,7 +195,7 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
   const s = checkStructure(structure, inputs);
   const accepted: readonly SolveStatus[] = options.allowInaccurate ? ['solved', 'solvedInaccurate'] : ['solved'];
   const wrt = inputs as readonly GradientName[];
-  const stats: QpLayerStats = { forwardCalls: 0, forwardSeconds: 0, backwardCalls: 0, backwardSeconds: 0 };
+  const stats: QpLayerStats = { forwardCalls: 0, forwardProblems: 0, forwardSeconds: 0, backwardCalls: 0, backwardProblems: 0, backwardSeconds: 0 };
 
   const forward = (tensors: tf.Tensor[], batch: number) => {
     const data = new Map<QpLayerInput, Batched>();
@@ -227,6 +231,7 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
     })();
     stats.forwardSeconds += (performance.now() - t0) / 1000;
     stats.forwardCalls++;
+    stats.forwardProblems += batch;
     const bad = solutions.findIndex((sol) => !accepted.includes(sol.status));
     if (bad >= 0) {
       const status = solutions[bad]!.status;
@@ -289,6 +294,7 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
         })();
         stats.backwardSeconds += (performance.now() - t0) / 1000;
         stats.backwardCalls++;
+        stats.backwardProblems += B;
         return inputs.map((name, i) => gradientTensor(name, grads, s.sizes[name], ts[i]!.shape));
       };
       return { value: tf.tensor2d(x, [B, s.n], 'float32'), gradFunc };

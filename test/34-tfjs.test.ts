@@ -149,6 +149,8 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       const g = tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(c, layer({ q: qq }))))(q).dataSync();
       assert.equal(layer.stats.forwardCalls, 1);
       assert.equal(layer.stats.backwardCalls, 1);
+      assert.equal(layer.stats.forwardProblems, B);
+      assert.equal(layer.stats.backwardProblems, B);
       assert.ok(layer.stats.forwardSeconds > 0 && layer.stats.backwardSeconds > 0);
       return g;
     };
