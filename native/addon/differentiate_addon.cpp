@@ -128,6 +128,8 @@ const double* ReadOptionalVector(const Napi::Object& o, const char* key, const s
   return ReadVector(o, key, field, length, true, keep_alive);
 }
 
+void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in);
+
 // (problem, solution, seeds, options) of one pass; options may be undefined.
 void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
   if (!problem.IsObject() || !solution.IsObject() || !seeds.IsObject()) {
@@ -140,6 +142,13 @@ void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const N
   in.x = ReadVector(sol, "x", "solution.x", p.n, true, in.keep_alive);
   in.y = ReadVector(sol, "y", "solution.y", p.m, true, in.keep_alive);
   in.z = ReadVector(sol, "z", "solution.z", p.n, true, in.keep_alive);
+  ReadSeedsAndOptions(seeds, options, in);
+}
+
+// The seeds (or tangents) and options of one pass on in.problem, whose x, y, z are set.
+void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
+  if (!seeds.IsObject()) throw QpError(code::kInvalidType, in.forward ? "tangents: must be an object" : "grads: must be an object", in.forward ? "tangents" : "grads");
+  const ProblemView& p = in.problem->view;
   if (in.forward) {
     Napi::Object t = seeds.As<Napi::Object>();
     in.tangents.dP = ReadOptionalVector(t, "dP", "tangents.dP", p.P.nnz(), in.keep_alive);
@@ -518,6 +527,22 @@ Napi::Value JvpSync(const Napi::CallbackInfo& info) { return RunSync(info, true)
 Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, true); }
 
 }  // namespace
+
+Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor) {
+  DiffInputs in;
+  in.forward = forward;
+  in.problem->view = p;
+  in.x = x;
+  in.y = y;
+  in.z = z;
+  ReadSeedsAndOptions(seeds, options, in);
+  in.cache = std::make_shared<FactorCache>();
+  in.cache->Set(factor);
+  Output out = Run(in);
+  factor = in.cache->kkt;
+  return OutputToJs(env, in, out);
+}
 
 Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {
   auto cache = std::make_shared<FactorCache>();

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "../core/problem.hpp"
+
 namespace diffqp {
 
 class ReducedKkt;  // kkt/reduced_kkt.hpp
@@ -15,5 +17,12 @@ void RegisterDifferentiate(Napi::Env env, Napi::Object exports);
 // A factor cache (the opaque object newFactorCache returns) holding `factor` (may be null):
 // a polished differentiable solve hands the factorization of K to the backward pass with it.
 Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor);
+
+// One pass of differentiateSync (or jvpSync when `forward`) on a problem and solution the
+// caller owns (a parametric problem): seeds and options are read as differentiateSync reads
+// them. kkt passes build the factorization of K into `factor` when it is null or does not
+// match, and reuse it otherwise: the caller clears it whenever the solution changes.
+Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor);
 
 }  // namespace diffqp
