@@ -191,10 +191,12 @@ describe('parametric problems', function () {
       expectCode(() => pq.solveSync({ x: base.q } as never), ErrorCode.INVALID_TYPE, 'values.x');
       const again = pq.solveSync();
       assertClose(again.x, before.x, 1e-6, `${solver}: x after the failed calls`);
-      // P made indefinite: NOT_CONVEX, and the next solve with P's old values works
+      // P made indefinite (with a new q): NOT_CONVEX, and the object keeps the values it had
       const indefinite = base.P.values.map((v) => -v);
-      expectCode(() => pq.solveSync({ Pvalues: indefinite }), ErrorCode.NOT_CONVEX);
-      assertClose(pq.solveSync({ Pvalues: base.P.values }).x, before.x, 1e-6, `${solver}: x after NOT_CONVEX`);
+      const e = expectCode(() => pq.solveSync({ Pvalues: indefinite, q: base.q.map((v) => v + 1) }), ErrorCode.NOT_CONVEX, 'values.Pvalues');
+      assert.match(e.message, /values\.Pvalues/);
+      assertClose(pq.solveSync().x, before.x, 1e-6, `${solver}: x after NOT_CONVEX`);
+      expectCode(() => pq.differentiateSync({ dx: new Float64Array(6) }, { method: 'nope' as 'kkt' }), ErrorCode.INVALID_OPTION, 'options.method');
       pq.dispose();
       assert.equal(pq.disposed, true);
       expectCode(() => pq.solveSync(), ErrorCode.DISPOSED);

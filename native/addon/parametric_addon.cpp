@@ -39,6 +39,7 @@ struct Parametric {
   bool keep_factor = false;
   std::vector<int32_t> Pp, Pi, Ap, Ai;
   std::vector<double> Px, Ax, q, l, u, lb, ub;
+  std::vector<double> previous[7];  // the parts a solve replaced (q, l, u, lb, ub, Px, Ax), until it succeeds
   ProblemView view;  // over the vectors above
   std::unique_ptr<Solver> solver;
   MatrixChanges changed;  // since the solver last solved
@@ -197,7 +198,20 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     if (Px) candidate.P.Ax = Px;
     if (Ax) candidate.A.Ax = Ax;
     ValidateProblem(candidate);
-    Put(s.q, q), Put(s.l, l), Put(s.u, u), Put(s.lb, lb), Put(s.ub, ub), Put(s.Px, Px), Put(s.Ax, Ax);
+    // The parts replaced are kept aside: a solve that throws (P no longer convex, say) puts
+    // them back, so that the object holds the values it held before the call.
+    struct Part {
+      std::vector<double>* to;
+      const double* from;
+    };
+    const Part parts[] = {{&s.q, q}, {&s.l, l}, {&s.u, u}, {&s.lb, lb}, {&s.ub, ub}, {&s.Px, Px}, {&s.Ax, Ax}};
+    size_t k = 0;
+    for (const Part& part : parts) {
+      std::vector<double>& kept = s.previous[k++];
+      if (!part.from) continue;
+      kept.assign(part.to->begin(), part.to->end());  // same size every call: no allocation once warm
+      Put(*part.to, part.from);
+    }
     if (Px) s.changed.P = true;
     if (Ax) s.changed.A = true;
     // The old solution and its K go first: a failed solve leaves none to differentiate.
@@ -206,7 +220,17 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     s.solver->Changed(s.changed);
     CancelFlag never(false);
     PolishReport report;
-    Result r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
+    Result r;
+    try {
+      r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
+    } catch (...) {
+      k = 0;
+      for (const Part& part : parts) {
+        const std::vector<double>& kept = s.previous[k++];
+        if (part.from) Put(*part.to, kept.data());
+      }
+      throw;  // s.changed stays set: the next solve reads the restored values
+    }
     s.changed = MatrixChanges{false, false};
     s.x = r.x;  // same sizes every call: no allocation once warm
     s.y = r.y;
