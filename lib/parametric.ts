@@ -51,11 +51,17 @@ const native = () => binding() as unknown as ParametricBinding;
 const valueKeys = ['q', 'l', 'u', 'lb', 'ub', 'Pvalues', 'Avalues'] as const;
 const parametricSolvers = ['ipm', 'admm'];
 
-/** A native error names the problem's own fields (q, P.values, …): named back as values.… */
-function valuesError(e: unknown): unknown {
+/**
+ * A native error names the problem's own fields (q, P.values, …): those given in this call are
+ * named back as values.…; one the call did not give (a convexity failure of P's earlier values)
+ * keeps the problem's name.
+ */
+function valuesError(e: unknown, given: Record<string, unknown>): unknown {
   const err = translateNativeError(e);
   if (!(err instanceof QpError) || err.field === undefined || err.field.startsWith('values') || err.field.startsWith('options')) return err;
-  const field = err.field === 'P.values' ? 'values.Pvalues' : err.field === 'A.values' ? 'values.Avalues' : err.field === 'P' ? 'values.Pvalues' : `values.${err.field}`;
+  const key = err.field === 'P.values' || err.field === 'P' ? 'Pvalues' : err.field === 'A.values' || err.field === 'A' ? 'Avalues' : err.field;
+  if (!(key in given)) return err;
+  const field = `values.${key}`;
   const details: { field: string; index?: number } = { field };
   if (err.index !== undefined) details.index = err.index;
   return new QpError(err.code, `${field}: ${err.message}`, details);
@@ -115,7 +121,7 @@ export class ParametricQp {
     try {
       r = native().parametricSolveSync(handle, typed);
     } catch (e) {
-      throw valuesError(e);
+      throw valuesError(e, typed);
     }
     const sol = toSolution(r, this.solver, this.#c) as ParametricSolution;
     sol.setups = r.setups;

@@ -174,6 +174,9 @@ describe('parametric problems', function () {
     expectCode(() => parametric(base, { solver: 'auto' as 'ipm' }), ErrorCode.INVALID_OPTION, 'options.solver');
     expectCode(() => parametric({ ...base, P: CscMatrix.fromDense(base.P.toDense()) }, { solver: 'ipm' }), ErrorCode.INVALID_MATRIX, 'structure.P.triangle');
     expectCode(() => parametric(base, { solver: 'ipm', x0: new Float64Array(6) } as never), ErrorCode.INVALID_OPTION, 'options.x0');
+    // a structure whose own P is not convex: its first solve says so, naming P (no values were given)
+    const concave = new CscMatrix(6, 6, base.P.colPtr, base.P.rowIdx, base.P.values.map((v) => -v), 'lower');
+    for (const solver of ['ipm', 'admm'] as const) expectCode(() => parametric({ ...base, P: concave }, { solver }).solveSync(), ErrorCode.NOT_CONVEX, 'P');
     for (const solver of ['ipm', 'admm'] as const) {
       const pq = parametric(base, { solver });
       expectCode(() => pq.differentiateSync({ dx: new Float64Array(6) }), ErrorCode.NOT_DIFFERENTIABLE, 'parametric');
