@@ -170,11 +170,14 @@ static double clamp_norm(double v) {
 }
 
 /* Equilibration of the data as given (Ruiz on [P A'; A 0], then the cost): the factors
- * Dx, Er and cost, applied to q and the sides in place and to P and A where used. */
-static void equilibrate(IpmWorkspace *w) {
+ * Dx, Er and cost, applied to q and the sides in place and to P and A where used.  With
+ * `ruiz` 0 the Ruiz factors are kept (they depend on P and A alone: an update of q or the
+ * sides gives the factors a fresh setup would) and only the cost is found again. */
+static void equilibrate(IpmWorkspace *w, int ruiz) {
     const int n = w->n, m = w->m;
     double *cn = w->work_n, *rn = w->work_m;
     double *Dx = w->Dx, *Er = w->Er;
+    if (!ruiz) goto cost;
     for (int j = 0; j < n; j++) Dx[j] = 1;
     for (int i = 0; i < m; i++) Er[i] = 1;
     w->cost = 1;
@@ -208,6 +211,7 @@ static void equilibrate(IpmWorkspace *w) {
         }
         if (unit) break;
     }
+cost:;
     /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
     double pmean = 0, qmax = 0;
     for (int j = 0; j < n; j++) cn[j] = 0;
@@ -597,7 +601,7 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     IPM_ALLOC(w->work_n, n, double);
     IPM_ALLOC(w->work_m, m, double);
     copy_values(w, prob->Pp ? prob->Px : NULL, prob->q, prob->Ap ? prob->Ax : NULL, prob->l, prob->u, prob->lb, prob->ub, 1);
-    equilibrate(w);
+    equilibrate(w, 1);
 
     IPM_ALLOC(w->con_index, m + n, int);
     IPM_ALLOC(w->con_kind, m + n, unsigned char);
@@ -662,11 +666,14 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
         const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j), b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j);
         if (kind_of(a, b) != kind_of(ipm_lb(w, j), ipm_ub(w, j))) return IPM_ERR_STRUCTURE;
     }
+    const double cost = w->cost;
     unscale(w);
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
-    equilibrate(w);
+    equilibrate(w, Px || Ax);
     build_constraints(w, 1);
-    if ((err = ipm_reload_kkt_values(w))) return err;
+    /* K's off-diagonal entries are cost Dx P Dx and Er A Dx: unchanged unless P, A or the
+       cost (which follows |q|) moved */
+    if ((Px || Ax || w->cost != cost) && (err = ipm_reload_kkt_values(w))) return err;
     if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
     w->info.status = IPM_UNSOLVED;
     return IPM_OK;
