@@ -42,9 +42,12 @@ export interface ParametricSolution extends Solution {
 type Handle = object;
 interface ParametricBinding {
   parametricCreate(problem: ReturnType<typeof nativeProblem>, options: ReturnType<typeof nativeOptions>): Handle;
-  parametricSolveSync(handle: Handle, values: Record<string, Float64Array>): NativeResult & { setups: number };
-  parametricDifferentiateSync(handle: Handle, seeds: Seeds, options: DiffNativeOptions): Record<string, Float64Array> & Omit<Gradients, 'method'>;
+  /** With out = [info, x, y, z]: fills them and returns the raw status text; else (or for a result with a certificate) the result object. */
+  parametricSolveSync(handle: Handle, values: Record<string, Float64Array>, out?: Float64Array[]): (NativeResult & { setups: number }) | string;
+  /** With out = [info, dP, dq, dA, dl, du, dlb, dub]: fills them and returns the reason. */
+  parametricDifferentiateSync(handle: Handle, seeds: Seeds, options: DiffNativeOptions, out: Float64Array[]): string;
   parametricDispose(handle: Handle): void;
+  statusNames: string[];
 }
 const native = () => binding() as unknown as ParametricBinding;
 
@@ -67,6 +70,29 @@ function valuesError(e: unknown, given: Record<string, unknown>): unknown {
   return new QpError(err.code, `${field}: ${err.message}`, details);
 }
 
+/** A solve's result from the numbers the native side put in `info` (layout: parametric_addon.cpp). */
+function filledResult(info: Float64Array, x: Float64Array, y: Float64Array, z: Float64Array, rawStatusText: string): NativeResult & { setups: number } {
+  const r: NativeResult & { setups: number } = {
+    status: native().statusNames[info[0]!]!,
+    rawStatus: info[1]!,
+    rawStatusText,
+    x,
+    y,
+    z,
+    hasDuals: info[2] === 1,
+    objective: info[3]!,
+    primalResidual: info[4]!,
+    dualResidual: info[5]!,
+    dualityGap: info[6]!,
+    iterations: info[7]!,
+    setupTime: info[8]!,
+    solveTime: info[9]!,
+    setups: info[10]!,
+  };
+  if (info[11] === 1) r.polish = { applied: info[12] === 1, before: [info[13]!, info[14]!, info[15]!], after: [info[16]!, info[17]!, info[18]!] };
+  return r;
+}
+
 export class ParametricQp {
   readonly n: number;
   readonly m: number;
@@ -74,6 +100,8 @@ export class ParametricQp {
   #handle: Handle | undefined;
   #c: Canonical;
   #last: ParametricSolution | undefined;
+  /** Scratch for the scalars the native side fills (read back at once, so one serves every call). */
+  #info = new Float64Array(19);
 
   /** Use parametric(structure, options). */
   constructor(structure: CanonicalProblem, options: ParametricOptions) {
@@ -117,12 +145,17 @@ export class ParametricQp {
       if (v !== undefined) typed[key] = requireFloat64Array(`values.${key}`, v, lengths[key as keyof typeof lengths]);
     }
     this.#last = undefined;
-    let r: NativeResult & { setups: number };
+    // The native side fills arrays made here rather than building a result object: at n = 10
+    // the property stores of an N-API object cost a fifth of a solve.
+    const info = this.#info;
+    const x = new Float64Array(this.n), y = new Float64Array(this.m), z = new Float64Array(this.n);
+    let out: (NativeResult & { setups: number }) | string;
     try {
-      r = native().parametricSolveSync(handle, typed);
+      out = native().parametricSolveSync(handle, typed, [info, x, y, z]);
     } catch (e) {
       throw valuesError(e, typed);
     }
+    const r = typeof out === 'string' ? filledResult(info, x, y, z, out) : out;
     const sol = toSolution(r, this.solver, this.#c) as ParametricSolution;
     sol.setups = r.setups;
     this.#last = sol;
@@ -144,27 +177,29 @@ export class ParametricQp {
     if (!sol.hasDuals) throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
     const seeds = checkedSeeds(grads, this.n, this.m);
     const { options: opts, wrt } = checkedOptions(options, 'canonical');
-    let r: ReturnType<ParametricBinding['parametricDifferentiateSync']>;
+    const c = this.#c;
+    const info = this.#info.subarray(0, 8);
+    const dP = new Float64Array(c.P.nnz), dq = new Float64Array(this.n), dA = new Float64Array(c.A.nnz);
+    const dl = new Float64Array(this.m), du = new Float64Array(this.m), dlb = new Float64Array(this.n), dub = new Float64Array(this.n);
+    let reason: string;
     try {
-      r = native().parametricDifferentiateSync(handle, seeds, opts);
+      reason = native().parametricDifferentiateSync(handle, seeds, opts, [info, dP, dq, dA, dl, du, dlb, dub]);
     } catch (e) {
       throw translateNativeError(e);
     }
-    const { dP, dq, dA, dl, du, dlb, dub } = r;
     requireFiniteResult('gradient', { dP, dq, dA, dl, du, dlb, dub }, { 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz, 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z });
     const g: Gradients = {
-      differentiable: r.differentiable,
-      reason: r.reason,
+      differentiable: info[0] === 1,
+      reason,
       method: opts.method,
-      activeRows: r.activeRows,
-      activeBounds: r.activeBounds,
-      factorTime: r.factorTime,
-      solveTime: r.solveTime,
-      iterations: r.iterations,
-      factorReused: r.factorReused,
-      activeSetChanges: r.activeSetChanges,
+      activeRows: info[1]!,
+      activeBounds: info[2]!,
+      factorTime: info[3]!,
+      solveTime: info[4]!,
+      iterations: info[5]!,
+      factorReused: info[6] === 1,
+      activeSetChanges: info[7]!,
     };
-    const c = this.#c;
     if (wrt.has('q')) g.dq = dq;
     if (wrt.has('P') && c.given.P) g.dP = dP;
     if (wrt.has('A') && c.given.A) g.dA = dA;

@@ -175,6 +175,15 @@ Napi::Object ResultToJs(Napi::Env env, const Result& r) {
   return o;
 }
 
+// v into the Float64Array at out[k], which must have its length.
+void FillFloat64(const Napi::Array& out, uint32_t k, const std::vector<double>& v, const char* what) {
+  Napi::Value a = out.Get(k);
+  if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || a.As<Napi::Float64Array>().ElementLength() != v.size()) {
+    throw QpError(code::kInvalidType, std::string("out: ") + what + " must be a Float64Array of length " + std::to_string(v.size()), "out");
+  }
+  if (!v.empty()) std::memcpy(a.As<Napi::Float64Array>().Data(), v.data(), v.size() * sizeof(double));
+}
+
 Napi::Error ToJsError(Napi::Env env, const std::exception& e) {
   Napi::Error err = Napi::Error::New(env, e.what());
   if (auto* qp = dynamic_cast<const QpError*>(&e)) {

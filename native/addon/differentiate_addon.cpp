@@ -528,9 +528,9 @@ Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, tru
 
 }  // namespace
 
-Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
-                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor) {
-  DiffInputs in;
+namespace {
+Output RunOwned(const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds, const Napi::Value& options,
+                bool forward, std::shared_ptr<const ReducedKkt>& factor, DiffInputs& in) {
   in.forward = forward;
   in.problem->view = p;
   in.x = x;
@@ -541,7 +541,28 @@ Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double
   in.cache->Set(factor);
   Output out = Run(in);
   factor = in.cache->kkt;
+  return out;
+}
+}  // namespace
+
+Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor) {
+  DiffInputs in;
+  const Output out = RunOwned(p, x, y, z, seeds, options, forward, factor, in);
   return OutputToJs(env, in, out);
+}
+
+Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                                   const Napi::Value& options, const Napi::Array& out, std::shared_ptr<const ReducedKkt>& factor) {
+  DiffInputs in;
+  const Output o = RunOwned(p, x, y, z, seeds, options, false, factor, in);
+  const Gradients& g = o.backward;
+  const std::vector<double> info = {g.differentiable ? 1.0 : 0.0, (double)g.active_rows, (double)g.active_bounds, g.factor_seconds,
+                                    g.solve_seconds, (double)g.iterations, g.factor_reused ? 1.0 : 0.0, (double)g.active_set_changes};
+  const std::vector<double>* parts[] = {&info, &g.dP, &g.dq, &g.dA, &g.dl, &g.du, &g.dlb, &g.dub};
+  const char* names[] = {"info", "dP", "dq", "dA", "dl", "du", "dlb", "dub"};
+  for (uint32_t k = 0; k < 8; k++) FillFloat64(out, k, *parts[k], names[k]);
+  return Napi::String::New(env, g.reason);
 }
 
 Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {

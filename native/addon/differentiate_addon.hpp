@@ -24,5 +24,11 @@ Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> fac
 // match, and reuse it otherwise: the caller clears it whenever the solution changes.
 Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
                                const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor);
+// The backward pass of DifferentiateOwned written into `out` = [info, dP, dq, dA, dl, du, dlb, dub]
+// (Float64Arrays of their lengths; info: differentiable, activeRows, activeBounds, factorTime,
+// solveTime, iterations, factorReused, activeSetChanges); returns the reason. No JS object is
+// built: the parametric loop's µs go to the solve, not to property stores.
+Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                                   const Napi::Value& options, const Napi::Array& out, std::shared_ptr<const ReducedKkt>& factor);
 
 }  // namespace diffqp

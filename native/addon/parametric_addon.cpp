@@ -4,10 +4,12 @@
 // iterates), the last solution, and the factorization of K its first kkt pass built.
 //
 //   parametricCreate(problem, options) → handle (an External)
-//   parametricSolveSync(handle, {q?, l?, u?, lb?, ub?, Pvalues?, Avalues?}) → result (as solveSync,
-//     plus `setups`: how many times the solver set up from scratch so far)
-//   parametricDifferentiateSync(handle, {dx, dy?, dz?}, options): differentiateSync on the last
-//     solution
+//   parametricSolveSync(handle, {q?, l?, u?, lb?, ub?, Pvalues?, Avalues?}, out?) → result (as
+//     solveSync, plus `setups`: how many times the solver set up from scratch so far); with
+//     out = [info, x, y, z] the numbers go into those Float64Arrays and the raw status text is
+//     returned (lib/parametric.ts reads them back: no JS object built here)
+//   parametricDifferentiateSync(handle, {dx, dy?, dz?}, options, out?): differentiateSync on the
+//     last solution; out = [info, dP, dq, dA, dl, du, dlb, dub] likewise
 //   parametricDispose(handle): frees the solver, the solution and the factor now
 //
 // Every solve is judged as solveSync's is (SolveProblem: residuals measured here, certificates
@@ -237,9 +239,24 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     s.z = r.z;
     s.has_solution = true;
     if (s.keep_factor && report.factor) s.factor = report.factor;
+    s.Report(env);
+    // out = [info, x, y, z] from lib/parametric.ts: filled in place, the raw status text
+    // returned (a result with a certificate takes the object path)
+    if (info.Length() > 2 && info[2].IsArray() && r.certificate.empty()) {
+      Napi::Array out = info[2].As<Napi::Array>();
+      const PolishReport& pr = report;
+      const std::vector<double> scalars = {static_cast<double>(r.status), static_cast<double>(r.raw_status), r.has_duals ? 1.0 : 0.0,
+                                           r.objective, r.primal_residual, r.dual_residual, r.duality_gap, static_cast<double>(r.iterations),
+                                           r.setup_seconds, r.solve_seconds, static_cast<double>(s.solver->Setups()),
+                                           pr.attempted ? 1.0 : 0.0, pr.applied ? 1.0 : 0.0, pr.before[0], pr.before[1], pr.before[2],
+                                           pr.after[0], pr.after[1], pr.after[2]};
+      const std::vector<double>* parts[] = {&scalars, &r.x, &r.y, &r.z};
+      const char* names[] = {"info", "x", "y", "z"};
+      for (uint32_t k = 0; k < 4; k++) FillFloat64(out, k, *parts[k], names[k]);
+      return Napi::String::New(env, r.raw_status_text);
+    }
     Napi::Object o = WithPolish(env, ResultToJs(env, r), report, false);
     o.Set("setups", static_cast<double>(s.solver->Setups()));
-    s.Report(env);
     return o;
   });
 }
@@ -251,8 +268,10 @@ Napi::Value DifferentiateSyncJs(const Napi::CallbackInfo& info) {
     if (!s.has_solution) {
       throw QpError(code::kNotDifferentiable, "parametric problem: has no solution to differentiate (call solveSync first; a solve that threw leaves none)", "parametric");
     }
-    Napi::Value out = DifferentiateOwned(env, s.view, s.x.data(), s.y.data(), s.z.data(), info.Length() > 1 ? info[1] : env.Undefined(),
-                                         info.Length() > 2 ? info[2] : env.Undefined(), false, s.factor);
+    const Napi::Value seeds = info.Length() > 1 ? info[1] : env.Undefined(), options = info.Length() > 2 ? info[2] : env.Undefined();
+    Napi::Value out = info.Length() > 3 && info[3].IsArray()
+                          ? DifferentiateOwnedInto(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, info[3].As<Napi::Array>(), s.factor)
+                          : DifferentiateOwned(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, false, s.factor);
     s.Report(env);
     return out;
   });
@@ -281,6 +300,10 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterParametric(Napi::Env env, Napi::Object exports) {
+  // the Status enum's names in its order: the status code of a filled `info` indexes it
+  Napi::Array names = Napi::Array::New(env);
+  for (int k = 0; k <= static_cast<int>(Status::kSolverFailed); k++) names.Set(k, StatusName(static_cast<Status>(k)));
+  exports.Set("statusNames", names);
   exports.Set("parametricCreate", Napi::Function::New(env, Create, "parametricCreate"));
   exports.Set("parametricSolveSync", Napi::Function::New(env, SolveSyncJs, "parametricSolveSync"));
   exports.Set("parametricDifferentiateSync", Napi::Function::New(env, DifferentiateSyncJs, "parametricDifferentiateSync"));
