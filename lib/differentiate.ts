@@ -28,11 +28,13 @@
  * constraints, a weakly active constraint (zero dual at an active constraint) or an
  * ill-conditioned system; the gradient is then still finite (a consistent system solved by a
  * regularised, refined LDLᵀ, an inconsistent one by least squares with SuiteSparseQR).
+ * The forward mode (jvp) is in lib/jvp.ts; the mappings between the caller's problem form
+ * and the canonical one, in lib/problem.ts beside toCanonical.
  */
 import { Vector } from './arrays';
 import { binding, translateAtCallSite, translateNativeError, NativeProblem } from './binding';
 import { describeValue, ErrorCode, problemError, QpError } from './errors';
-import { Canonical, Problem, toCanonical } from './problem';
+import { Canonical, gradientOnCallerP, Problem, splitStacked, toCanonical } from './problem';
 import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
@@ -171,7 +173,7 @@ const knownOptions = new Set(['method', 'epsActive', 'normalizeRows', 'refineAct
 const methods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
 
 /** The active-set options shared by differentiate and jvp, checked. */
-function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
+export function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
   const out: ActiveSetOptions = {};
   if (options.epsActive !== undefined) {
     const e = options.epsActive;
@@ -194,7 +196,7 @@ export interface Seeds {
   dz?: Float64Array;
 }
 
-interface Prepared {
+export interface Prepared {
   c: Canonical;
   problem: Problem;
   native: NativeProblem;
@@ -215,7 +217,7 @@ function nativeOf(c: Canonical): NativeProblem {
  * For an async pass: every array the native side or the assembly after the await reads, copied,
  * since the caller may transfer its buffers meanwhile (lib/validate.ts, ownedArrays).
  */
-function owned(prep: Prepared): Prepared {
+export function owned(prep: Prepared): Prepared {
   const c = ownedArrays(prep.c);
   c.given = ownedArrays(prep.c.given);
   if (prep.c.given.P === prep.c.P) c.given.P = c.P;  // the 'lower' P: the native gradient is already on its pattern
@@ -280,7 +282,7 @@ export function checkedOptions(options: DifferentiateOptions, form: 'canonical' 
   return { options: nativeOptions, wrt };
 }
 
-function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
+export function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
   const c = toCanonical(problem);
   if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
   if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
@@ -343,7 +345,7 @@ function largestEntry(arrays: Record<string, Float64Array | undefined>): { field
  * an overflowed right-hand side comes back as a wrong finite answer, not as Infinity (jvp with
  * dA = 1e308 returned dx = 0): that is a typed error naming the larger factor.
  */
-function requireNoOverflow(seeds: Record<string, Float64Array | undefined>, sol: { x: Float64Array; y: Float64Array; z: Float64Array }, c: Canonical): void {
+export function requireNoOverflow(seeds: Record<string, Float64Array | undefined>, sol: { x: Float64Array; y: Float64Array; z: Float64Array }, c: Canonical): void {
   const seed = largestEntry(seeds);
   const point = largestEntry({ 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z });
   const scale = Math.abs(seed.value) * Math.max(1, Math.abs(point.value)) * (c.n + c.m + 1);
@@ -357,7 +359,7 @@ function requireNoOverflow(seeds: Record<string, Float64Array | undefined>, sol:
 }
 
 /** The data and the point a pass reads, by the names the caller knows them by. */
-function passInputs(prep: Prepared): Record<string, Float64Array | undefined> {
+export function passInputs(prep: Prepared): Record<string, Float64Array | undefined> {
   const { c, solution } = prep;
   return { 'solution.x': solution.x, 'solution.y': solution.y, 'solution.z': solution.z, q: c.q, 'P.values': c.P.values, 'A.values': c.A.values, l: c.l, u: c.u, lb: c.lb, ub: c.ub };
 }
@@ -368,45 +370,9 @@ function checkedGradients(prep: Prepared, r: NativeGradients): Gradients {
   return toGradients(prep, r);
 }
 
-/** The tangents by the names an error gives them (the standard form's are stacked: dA, dl, du). */
-function tangentFields(tangents: NativeTangents): Record<string, Float64Array | undefined> {
-  const named: Record<string, Float64Array | undefined> = {};
-  for (const [k, v] of Object.entries(tangents)) named[`tangents.${k}`] = v;
-  return named;
-}
 
-function checkedJvp(prep: Prepared, tangents: NativeTangents, r: JvpResult): JvpResult {
-  requireFiniteResult('derivative', { dx: r.dx, dy: r.dy, dz: r.dz }, { ...tangentFields(tangents), ...passInputs(prep) });
-  return r;
-}
 
-/** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
-function gradientOnCallerP(P: CscMatrix, canonical: Canonical, lowerGradient: Float64Array, x: Float64Array, dx: Float64Array): Float64Array {
-  if (P === canonical.P) return lowerGradient;  // 'lower': the native result is already aligned
-  const triangle = P.triangle ?? 'full';
-  const out = new Float64Array(P.values.length);
-  for (let j = 0; j < P.ncols; j++) {
-    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-      const i = P.rowIdx[k]!;
-      if (i === j) out[k] = dx[i]! * x[i]!;
-      else if (triangle === 'full') out[k] = 0.5 * (dx[i]! * x[j]! + dx[j]! * x[i]!);
-      else out[k] = dx[i]! * x[j]! + dx[j]! * x[i]!;
-    }
-  }
-  return out;
-}
 
-/** Splits a gradient on the stacked [G; A] pattern back onto G's and A's patterns. */
-function splitStacked(G: CscMatrix, A: CscMatrix, stacked: Float64Array): [Float64Array, Float64Array] {
-  const dG = new Float64Array(G.nnz);
-  const dA = new Float64Array(A.nnz);
-  let p = 0;
-  for (let j = 0; j < G.ncols; j++) {
-    for (let k = G.colPtr[j]!; k < G.colPtr[j + 1]!; k++) dG[k] = stacked[p++]!;
-    for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) dA[k] = stacked[p++]!;
-  }
-  return [dG, dA];
-}
 
 function toGradients(prep: Prepared, r: NativeGradients): Gradients {
   const { c, wrt } = prep;
@@ -469,7 +435,7 @@ export interface Grads {
  * The two call forms: (problem, solution, grads, options) or, for a solution made with
  * solve(problem, { differentiable: true }), (solution, grads, options).
  */
-function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
+export function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
   // Omitted options are {}; null is not omitted (a typed error in the options check).
   if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c === undefined ? {} : c) as O, factorCacheOf(a as object)];
   // A solution (x, no q) in the problem's place: the short form on a solve without a handle,
@@ -479,7 +445,7 @@ function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Pro
 }
 
 /** The native options, with the handle's factorization cache where the method uses K (kkt, and jvp, which has no method). */
-function withCache<T extends { method?: DifferentiateMethod; factorCache?: FactorCache }>(options: T, cache: FactorCache | undefined): T {
+export function withCache<T extends { method?: DifferentiateMethod; factorCache?: FactorCache }>(options: T, cache: FactorCache | undefined): T {
   return cache && (options.method ?? 'kkt') === 'kkt' ? { ...options, factorCache: cache } : options;
 }
 
@@ -537,182 +503,3 @@ export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unk
 }
 
 // ---- forward mode ---------------------------------------------------------------------------
-
-/**
- * Tangents (perturbation directions) named as the caller named the data, each aligned with the
- * caller's own array; omitted ones are zero. dP follows the dP convention above: with 'lower'
- * or 'upper' storage each stored value perturbs both symmetric entries; with 'full' storage
- * the tangent must be symmetric and its lower half is used (the solver reads only that half).
- * An equality row's perturbation is read from the side the dual's sign names (du_i when
- * y_i ≥ 0, else dl_i), the convention of the backward pass; in the standard form db moves both.
- */
-export interface Tangents {
-  dP?: Vector;
-  dq?: Vector;
-  dA?: Vector;
-  dl?: Vector;
-  du?: Vector;
-  dG?: Vector;
-  dh?: Vector;
-  db?: Vector;
-  dlb?: Vector;
-  dub?: Vector;
-}
-
-export interface JvpResult {
-  /** The directional derivative of x. */
-  dx: Float64Array;
-  /** Of the row duals y (canonical rows; standard form: G's then A's) and the bound duals z; 0 where inactive. */
-  dy: Float64Array;
-  dz: Float64Array;
-  differentiable: boolean;
-  reason: string;
-  activeRows: number;
-  activeBounds: number;
-  factorTime: number;
-  solveTime: number;
-  /** The factorization of K kept on the solution's handle served (factorTime is then 0). */
-  factorReused: boolean;
-  /** Constraint moves the active-set refinement (refineActiveSet) made. */
-  activeSetChanges: number;
-}
-
-interface NativeTangents {
-  dP?: Float64Array;
-  dq?: Float64Array;
-  dA?: Float64Array;
-  dl?: Float64Array;
-  du?: Float64Array;
-  dlb?: Float64Array;
-  dub?: Float64Array;
-}
-
-/** As for differentiate: epsActive (default 1e-5), normalizeRows, refineActiveSet. */
-export type JvpOptions = ActiveSetOptions;
-
-interface NativeJvpOptions extends JvpOptions {
-  factorCache?: FactorCache;
-}
-
-interface JvpBinding {
-  jvpSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): JvpResult;
-  jvpAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): Promise<JvpResult>;
-}
-
-function tangent(t: Record<string, unknown>, key: string, length: number): Float64Array | undefined {
-  const v = t[key];
-  if (v === undefined) return undefined;
-  const a = requireFloat64Array(`tangents.${key}`, v, length);
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw problemError(ErrorCode.NOT_FINITE, `tangents.${key}`, 'must be finite', i, a[i]);
-  return a;
-}
-
-/** Maps a tangent on the caller's P storage onto the canonical lower pattern. */
-function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Float64Array {
-  if (P === lower) return dP;
-  const index = new Map<number, number>();
-  const n = lower.ncols;
-  for (let j = 0; j < n; j++) for (let k = lower.colPtr[j]!; k < lower.colPtr[j + 1]!; k++) index.set(lower.rowIdx[k]! * n + j, k);
-  const out = new Float64Array(lower.nnz);
-  for (let j = 0; j < P.ncols; j++) {
-    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
-      const i = P.rowIdx[k]!;
-      if (P.triangle === 'full' && i < j) continue;  // a symmetric tangent: its lower half
-      const pos = index.get(Math.max(i, j) * n + Math.min(i, j));
-      if (pos !== undefined) out[pos] = dP[k]!;
-    }
-  }
-  return out;
-}
-
-function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
-  for (const key of Object.keys(options)) {
-    if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)', undefined, (options as Record<string, unknown>)[key]);
-  }
-  const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, {});
-  const active = activeSetOptions(options);
-  const { c } = prep;
-  if (typeof tangents !== 'object' || tangents === null || Array.isArray(tangents)) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
-  const t = tangents as Record<string, unknown>;
-  const allowed = c.rowsFrom.form === 'standard' ? ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] : ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'];
-  for (const key of Object.keys(t)) if (t[key] !== undefined && !allowed.includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `tangents.${key}`, `is not a tangent of this ${c.rowsFrom.form}-form problem (${allowed.join(', ')})`);
-  const nt: NativeTangents = {};
-  const set = (k: keyof NativeTangents, v: Float64Array | undefined) => {
-    if (v) nt[k] = v;
-  };
-  set('dq', tangent(t, 'dq', c.n));
-  set('dlb', tangent(t, 'dlb', c.n));
-  set('dub', tangent(t, 'dub', c.n));
-  if (c.given.P) {
-    const dP = tangent(t, 'dP', c.given.P.nnz);
-    if (dP) nt.dP = tangentOnLowerP(c.given.P, c.P, dP);
-  }
-  if (c.rowsFrom.form === 'canonical') {
-    set('dA', tangent(t, 'dA', c.A.nnz));
-    set('dl', tangent(t, 'dl', c.m));
-    set('du', tangent(t, 'du', c.m));
-  } else {
-    const { mG } = c.rowsFrom;
-    const { G, A } = c.given;
-    const dG = G ? tangent(t, 'dG', G.nnz) : undefined;
-    const dA = A ? tangent(t, 'dA', A.nnz) : undefined;
-    if (dG || dA) {
-      const stacked = new Float64Array(c.A.nnz);
-      let q = 0;
-      for (let j = 0; j < c.n; j++) {
-        if (G) for (let k = G.colPtr[j]!; k < G.colPtr[j + 1]!; k++) stacked[q++] = dG ? dG[k]! : 0;
-        if (A) for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) stacked[q++] = dA ? dA[k]! : 0;
-      }
-      nt.dA = stacked;
-    }
-    const dh = G ? tangent(t, 'dh', mG) : undefined;
-    const db = A ? tangent(t, 'db', c.m - mG) : undefined;
-    if (dh || db) {
-      const du = new Float64Array(c.m);
-      const dl = new Float64Array(c.m);
-      if (dh) du.set(dh, 0);
-      if (db) {
-        du.set(db, mG);
-        dl.set(db, mG);
-      }
-      nt.du = du;
-      nt.dl = dl;
-    }
-  }
-  requireNoOverflow(tangentFields(nt), prep.solution, c);
-  return { prep, nt, active };
-}
-
-/** Jacobian–vector product (forward mode, reduced KKT) on the calling thread. */
-export function jvpSync(solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
-export function jvpSync(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): JvpResult;
-export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpResult {
-  const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
-  const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
-  try {
-    return checkedJvp(prep, nt, (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)));
-  } catch (e) {
-    throw translateNativeError(e);
-  }
-}
-
-/**
- * Jacobian–vector product: the directional derivative of (x, y, z) along `tangents`, on the
- * libuv threadpool. jvp(solution, tangents) for a solution made with
- * solve(problem, { differentiable: true }) (sharing its factorization of K with differentiate),
- * or jvp(problem, solution, tangents).
- */
-export async function jvp(solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): Promise<JvpResult>;
-export async function jvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options?: JvpOptions): Promise<JvpResult>;
-export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<JvpResult> {
-  try {
-    const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
-    const prepared = prepareJvp(problem, solution, tangents, options);
-    const prep = owned(prepared.prep);
-    const nt = ownedArrays(prepared.nt);
-    return checkedJvp(prep, nt, await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(prepared.active, cache)));
-  } catch (e) {
-    throw translateNativeError(e);
-  }
-}

@@ -21,19 +21,15 @@ export { SolveStatus, solveStatuses } from './status';
 export {
   differentiate,
   differentiateSync,
-  jvp,
-  jvpSync,
   DifferentiateOptions,
   DifferentiateMethod,
   ActiveSetOptions,
-  JvpOptions,
   DataArrays,
   Gradients,
   GradientName,
   DifferentiableSolution,
   Grads,
-  Tangents,
-  JvpResult,
 } from './differentiate';
+export { jvp, jvpSync, JvpOptions, Tangents, JvpResult } from './jvp';
 export { readQps, readQpsSync, parseQps, QpsProblem, QpsOptions, QpsFormat, QpsStats } from './qps';
 export { QpError, QpErrorDetails, ErrorCode, ErrorCodeValue } from './errors';

@@ -214,3 +214,53 @@ export function toCanonical(problem: Problem): Canonical {
   u.set(b, mG);
   return { n, m, P: lowerP(), q, A, l, u, lb, ub, constant, rowsFrom: { form: 'standard', mG, mA }, given };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gradients and tangents between the caller's form and the canonical one (lib/differentiate.ts,
+// lib/jvp.ts)
+
+/** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
+export function gradientOnCallerP(P: CscMatrix, canonical: Canonical, lowerGradient: Float64Array, x: Float64Array, dx: Float64Array): Float64Array {
+  if (P === canonical.P) return lowerGradient;  // 'lower': the native result is already aligned
+  const triangle = P.triangle ?? 'full';
+  const out = new Float64Array(P.values.length);
+  for (let j = 0; j < P.ncols; j++) {
+    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
+      const i = P.rowIdx[k]!;
+      if (i === j) out[k] = dx[i]! * x[i]!;
+      else if (triangle === 'full') out[k] = 0.5 * (dx[i]! * x[j]! + dx[j]! * x[i]!);
+      else out[k] = dx[i]! * x[j]! + dx[j]! * x[i]!;
+    }
+  }
+  return out;
+}
+
+/** Splits a gradient on the stacked [G; A] pattern back onto G's and A's patterns. */
+export function splitStacked(G: CscMatrix, A: CscMatrix, stacked: Float64Array): [Float64Array, Float64Array] {
+  const dG = new Float64Array(G.nnz);
+  const dA = new Float64Array(A.nnz);
+  let p = 0;
+  for (let j = 0; j < G.ncols; j++) {
+    for (let k = G.colPtr[j]!; k < G.colPtr[j + 1]!; k++) dG[k] = stacked[p++]!;
+    for (let k = A.colPtr[j]!; k < A.colPtr[j + 1]!; k++) dA[k] = stacked[p++]!;
+  }
+  return [dG, dA];
+}
+
+/** Maps a tangent on the caller's P storage onto the canonical lower pattern. */
+export function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array): Float64Array {
+  if (P === lower) return dP;
+  const index = new Map<number, number>();
+  const n = lower.ncols;
+  for (let j = 0; j < n; j++) for (let k = lower.colPtr[j]!; k < lower.colPtr[j + 1]!; k++) index.set(lower.rowIdx[k]! * n + j, k);
+  const out = new Float64Array(lower.nnz);
+  for (let j = 0; j < P.ncols; j++) {
+    for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
+      const i = P.rowIdx[k]!;
+      if (P.triangle === 'full' && i < j) continue;  // a symmetric tangent: its lower half
+      const pos = index.get(Math.max(i, j) * n + Math.min(i, j));
+      if (pos !== undefined) out[pos] = dP[k]!;
+    }
+  }
+  return out;
+}

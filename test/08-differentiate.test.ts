@@ -12,7 +12,8 @@
 import { strict as assert } from 'node:assert';
 import { CscMatrix } from '../lib/sparse';
 import { Solution } from '../lib/solve';
-import { differentiate, differentiateSync, Gradients, DifferentiateMethod, jvp, jvpSync, Tangents } from '../lib/differentiate';
+import { differentiate, differentiateSync, Gradients, DifferentiateMethod } from '../lib/differentiate';
+import { jvp, jvpSync, Tangents } from '../lib/jvp';
 /** Tangents built here from typed arrays (the public type also takes plain arrays). */
 type TypedTangents = { [K in keyof Tangents]?: Float64Array };
 import { CanonicalProblem, StandardProblem } from '../lib/problem';

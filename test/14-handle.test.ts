@@ -3,7 +3,8 @@
  * reduced KKT matrix on the Solution; dispose() drops both.
  */
 import { strict as assert } from 'node:assert';
-import { differentiate, differentiateSync, jvp, jvpSync } from '../lib/differentiate';
+import { differentiate, differentiateSync } from '../lib/differentiate';
+import { jvp, jvpSync } from '../lib/jvp';
 import { binding } from '../lib/binding';
 import { canonicalOf, generate } from './complementary-qp';
 import { ErrorCode, QpError } from '../lib/errors';

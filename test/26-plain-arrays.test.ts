@@ -9,7 +9,8 @@ import { strict as assert } from 'node:assert';
 import { CanonicalProblem, StandardProblem, toCanonical } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
 import { solve, solveSync } from '../lib/solve';
-import { differentiate, differentiateSync, jvp, jvpSync } from '../lib/differentiate';
+import { differentiate, differentiateSync } from '../lib/differentiate';
+import { jvp, jvpSync } from '../lib/jvp';
 import { ErrorCode, QpError } from '../lib/errors';
 import { assertClose, chainQp, f64 } from './helpers';
 
