@@ -36,3 +36,24 @@ export {
 } from './differentiate';
 export { readQps, readQpsSync, parseQps, QpsProblem, QpsOptions, QpsFormat, QpsStats } from './qps';
 export { QpError, QpErrorDetails, ErrorCode, ErrorCodeValue } from './errors';
+export { projectionProblem, projectionSets, differenceMatrix, ProjectionSet, ProjectionSetName, Bound } from './projections';
+export {
+  QpQueue,
+  QpQueueOptions,
+  RunOptions,
+  startWorker,
+  QueueWorker,
+  QueueWorkerOptions,
+  QueueJob,
+  QueueJobKind,
+  JobSolveOptions,
+  JobResult,
+  RedisConnection,
+  encodeJob,
+  decodeJob,
+  encodeResult,
+  decodeResult,
+  runJob,
+  FORMAT_VERSION,
+  WirePayload,
+} from './queue';
