@@ -7,6 +7,7 @@
  * or the timeout running out) removes a job that is still waiting, asks the worker that runs it
  * to abort its solve, and rejects at once with an AbortError (ERR_QP_ABORTED).
  */
+import { setMaxListeners } from 'node:events';
 import { ErrorCode, ErrorCodeValue, QpError } from '../errors';
 import { bullmq, BullMQ, CANCEL_EVENT } from './bullmq';
 import { connectionOptions, RedisConnection } from './connection';
@@ -62,7 +63,8 @@ export class QpQueue {
     this.name = options.queue;
     this.queue = new Queue(options.queue, base);
     this.events = new QueueEvents(options.queue, base);
-    this.events.setMaxListeners(0);  // two listeners per awaited job
+    this.events.setMaxListeners(0);  // two listeners per awaited job (and one on the queue)
+    this.queue.setMaxListeners(0);
     this.publisher = new QueueEventsProducer(options.queue, base);
     // ioredis reconnects by itself; unhandled 'error' events would throw.
     for (const e of [this.queue, this.events, this.publisher]) (e as unknown as { on(ev: string, f: () => void): void }).on('error', () => {});
@@ -131,6 +133,7 @@ export class QpQueue {
     });
     const added = await this.queue.addBulk(data);
     const controller = new AbortController();
+    setMaxListeners(0, controller.signal);  // one listener per job of the batch
     const onAbort = () => controller.abort(options.signal!.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = options.timeout === undefined ? undefined : setTimeout(() => controller.abort(timeoutError(options.timeout!, 'the batch')), options.timeout);
@@ -159,6 +162,11 @@ export class QpQueue {
     const id = job.id!;
     return new Promise<JobResult>((resolve, reject) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        const r = o.signal!.reason;
+        cancelWith(r instanceof QpError ? r : abortError(`job ${id} was cancelled`));
+      };
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
@@ -170,13 +178,12 @@ export class QpQueue {
         this.track(this.cancel(id).catch(() => {}));
         reject(e);
       });
-      const onAbort = () => {
-        const r = o.signal!.reason;
-        cancelWith(r instanceof QpError ? r : abortError(`job ${id} was cancelled`));
-      };
+      if (o.signal?.aborted) {
+        onAbort();
+        return;
+      }
       o.signal?.addEventListener('abort', onAbort, { once: true });
-      if (o.signal?.aborted) onAbort();
-      const timer = o.timeout === undefined ? undefined : setTimeout(() => cancelWith(timeoutError(o.timeout!, `job ${id}`)), o.timeout);
+      if (o.timeout !== undefined) timer = setTimeout(() => cancelWith(timeoutError(o.timeout!, `job ${id}`)), o.timeout);
       job.waitUntilFinished(this.events).then(
         (value: unknown) => finish(() => {
           try {
