@@ -7,6 +7,7 @@
  * or the timeout running out) removes a job that is still waiting, asks the worker that runs it
  * to abort its solve, and rejects at once with an AbortError (ERR_QP_ABORTED).
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { ErrorCode, ErrorCodeValue, QpError } from '../errors';
 import { bullmq, BullMQ, CANCEL_EVENT } from './bullmq';
@@ -48,12 +49,30 @@ function optionError(field: string, what: string, value: unknown): QpError {
   return new QpError(ErrorCode.INVALID_OPTION, `options.${field}: ${what}`, { field: `options.${field}`, value });
 }
 
+interface Waiter {
+  settle(outcome: { value: unknown } | { reason: string }): void;
+}
+
+/** An error of the connection (Redis went away), after which an add may be retried. */
+function transient(e: unknown): boolean {
+  const m = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  return /AbortError|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|connection close|Stream isn't writeable|LOADING/i.test(m);
+}
+
+/** How long an add keeps retrying through a lost connection before it gives up (ERR_QP_QUEUE). */
+const ADD_RETRY_MS = 30_000;
+/** Every this many milliseconds, and after a connection error, the producer asks Redis for the jobs it awaits. */
+const SWEEP_MS = 5_000;
+
 export class QpQueue {
   readonly name: string;
   private readonly queue: BullMQ.Queue;
   private readonly events: BullMQ.QueueEvents;
   private readonly publisher: BullMQ.QueueEventsProducer;
-  private readonly removals = new Set<Promise<unknown>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly sweeper: NodeJS.Timeout;
+  private lostConnection = false;
 
   constructor(options: QpQueueOptions) {
     const { Queue, QueueEvents, QueueEventsProducer } = bullmq();
@@ -63,16 +82,36 @@ export class QpQueue {
     this.name = options.queue;
     this.queue = new Queue(options.queue, base);
     this.events = new QueueEvents(options.queue, base);
-    this.events.setMaxListeners(0);  // two listeners per awaited job (and one on the queue)
-    this.queue.setMaxListeners(0);
     this.publisher = new QueueEventsProducer(options.queue, base);
-    // ioredis reconnects by itself; unhandled 'error' events would throw.
-    for (const e of [this.queue, this.events, this.publisher]) (e as unknown as { on(ev: string, f: () => void): void }).on('error', () => {});
+    // ioredis reconnects by itself; an 'error' means events may have been missed meanwhile.
+    for (const e of [this.queue, this.events, this.publisher]) {
+      (e as unknown as { on(ev: string, f: () => void): void }).on('error', () => {
+        this.lostConnection = true;
+      });
+    }
+    this.events.on('completed', ({ jobId, returnvalue }) => this.waiters.get(jobId)?.settle({ value: returnvalue }));
+    this.events.on('failed', ({ jobId, failedReason }) => this.waiters.get(jobId)?.settle({ reason: failedReason }));
+    // One event can be lost (a Redis restart between a job's end and the read of its event): look it up then, and now and then.
+    let ticks = 0;
+    this.sweeper = setInterval(() => {
+      ticks++;
+      if (this.waiters.size > 0 && (this.lostConnection || ticks % (SWEEP_MS / 500) === 0)) this.track(this.sweep());
+    }, 500);
+    this.sweeper.unref();
   }
 
   /** Resolves once the connections are up (useful before timing anything). */
   async waitUntilReady(): Promise<void> {
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady(), this.publisher.waitUntilReady()]);
+  }
+
+  private async sweep(): Promise<void> {
+    this.lostConnection = false;
+    try {
+      for (const id of [...this.waiters.keys()]) await this.sweepOne(id);
+    } catch {
+      this.lostConnection = true;  // still down: again at the next tick
+    }
   }
 
   private static jobData(job: QueueJob, o: RunOptions): ReturnType<typeof encodeJob> {
@@ -81,8 +120,9 @@ export class QpQueue {
     return encodeJob({ ...job, options: { ...(job.options ?? {}), timeLimit: o.timeLimit } } as QueueJob);
   }
 
+  /** Each job gets its id here, so that an add retried after a lost connection cannot add it twice. */
   private static jobOptions(o: RunOptions): BullMQ.JobsOptions {
-    const opts: BullMQ.JobsOptions = { attempts: 1 };
+    const opts: BullMQ.JobsOptions = { attempts: 1, jobId: randomUUID() };
     if (o.priority !== undefined) opts.priority = o.priority;
     return opts;
   }
@@ -93,27 +133,41 @@ export class QpQueue {
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', o.signal);
   }
 
+  /** Runs an add, again while Redis is unreachable (the same job ids: BullMQ keeps the first). */
+  private async retried<T>(add: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await add();
+      } catch (e) {
+        if (!transient(e) || Date.now() - t0 > ADD_RETRY_MS) {
+          throw new QpError(ErrorCode.QUEUE, `could not add to queue ${this.name}: ${(e as Error).message}`, { field: 'queue', value: this.name });
+        }
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
+      }
+    }
+  }
+
   /** Adds the job; returns its id. The payload is encoded here: a bad matrix or kind throws before anything is sent. */
   async add(job: QueueJob, options: RunOptions = {}): Promise<string> {
     QpQueue.check(options);
-    const j = await this.queue.add(job.kind, QpQueue.jobData(job, options), QpQueue.jobOptions(options));
-    return j.id!;
+    const data = QpQueue.jobData(job, options);
+    const opts = QpQueue.jobOptions(options);
+    await this.retried(() => this.queue.add(job.kind, data, opts));
+    return opts.jobId!;
   }
 
   /** Awaits the result of a job added before (by this producer or another). */
   async result(id: string, options: Pick<RunOptions, 'signal' | 'timeout' | 'keep'> = {}): Promise<JobResult> {
     QpQueue.check(options);
-    const job = await this.queue.getJob(id);
-    if (!job) throw new QpError(ErrorCode.QUEUE, `job ${id} is not in queue ${this.name} (removed, or never added)`, { field: 'id', value: id });
-    return this.await(job, options);
+    return this.await(id, options);
   }
 
   /** Adds the job and awaits its result. */
   async run(job: QueueJob, options: RunOptions = {}): Promise<JobResult> {
     QpQueue.check(options);
     if (options.signal?.aborted) throw abortError('the signal was aborted before the job was added');
-    const j = await this.queue.add(job.kind, QpQueue.jobData(job, options), QpQueue.jobOptions(options));
-    return this.await(j, options);
+    return this.await(await this.add(job, options), options);
   }
 
   /**
@@ -131,14 +185,14 @@ export class QpQueue {
         throw renamed(e, k);
       }
     });
-    const added = await this.queue.addBulk(data);
+    await this.retried(() => this.queue.addBulk(data));
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);  // one listener per job of the batch
     const onAbort = () => controller.abort(options.signal!.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = options.timeout === undefined ? undefined : setTimeout(() => controller.abort(timeoutError(options.timeout!, 'the batch')), options.timeout);
     try {
-      return await Promise.all(added.map((j, k) => this.await(j, { signal: controller.signal, keep: options.keep ?? false }).catch((e) => {
+      return await Promise.all(data.map((d, k) => this.await(d.opts.jobId!, { signal: controller.signal, keep: options.keep ?? false }).catch((e) => {
         controller.abort(renamed(e, k));  // cancel the rest
         throw renamed(e, k);
       })));
@@ -158,8 +212,7 @@ export class QpQueue {
     await this.publisher.publishEvent({ eventName: CANCEL_EVENT, jobId: id }, 10000);
   }
 
-  private await(job: BullMQ.Job, o: Pick<RunOptions, 'signal' | 'timeout' | 'keep'>): Promise<JobResult> {
-    const id = job.id!;
+  private await(id: string, o: Pick<RunOptions, 'signal' | 'timeout' | 'keep'>): Promise<JobResult> {
     return new Promise<JobResult>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -170,6 +223,7 @@ export class QpQueue {
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
+        this.waiters.delete(id);
         clearTimeout(timer);
         o.signal?.removeEventListener('abort', onAbort);
         f();
@@ -184,28 +238,48 @@ export class QpQueue {
       }
       o.signal?.addEventListener('abort', onAbort, { once: true });
       if (o.timeout !== undefined) timer = setTimeout(() => cancelWith(timeoutError(o.timeout!, `job ${id}`)), o.timeout);
-      job.waitUntilFinished(this.events).then(
-        (value: unknown) => finish(() => {
+      this.waiters.set(id, {
+        settle: (outcome) => finish(() => {
+          if ('reason' in outcome) {
+            reject(jobFailure(String(outcome.reason), id));
+            return;
+          }
           try {
-            resolve(decodeResult(value));
+            resolve(decodeResult(outcome.value));
           } catch (e) {
             reject(e);
           }
-          if (!o.keep) this.track(job.remove().catch(() => {}));
+          if (!o.keep) this.track(this.queue.remove(id).catch(() => {}));
         }),
-        (e: Error) => finish(() => reject(jobFailure(e.message, id))),
-      );
+      });
+      // The job may have ended before the listener was in place: ask once the events are being read.
+      this.track(this.events.waitUntilReady().then(() => this.sweepOne(id)).catch(() => {
+        this.lostConnection = true;
+      }));
     });
   }
 
+  private async sweepOne(id: string): Promise<void> {
+    const w = this.waiters.get(id);
+    if (!w) return;
+    const state = await this.queue.getJobState(id);
+    if (state === 'completed' || state === 'failed') {
+      const job = await this.queue.getJob(id);
+      if (job) w.settle(state === 'completed' ? { value: job.returnvalue } : { reason: job.failedReason });
+    } else if (state === 'unknown') {
+      w.settle({ reason: `ERR_QP_QUEUE: job ${id} is not in queue ${this.name} (removed, or never added)` });
+    }
+  }
+
   private track(p: Promise<unknown>): void {
-    this.removals.add(p);
-    void p.finally(() => this.removals.delete(p));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
   }
 
   /** Waits for pending removals and cancellations, then disconnects. */
   async close(): Promise<void> {
-    await Promise.all([...this.removals]);
+    clearInterval(this.sweeper);
+    await Promise.all([...this.background]);
     await this.publisher.close();
     await this.events.close();
     await this.queue.close();

@@ -11,11 +11,14 @@
  *   check puts the job back in the queue and it runs again (maxStalledCount times at most).
  */
 import * as os from 'node:os';
-import { QpError } from '../errors';
+import { ErrorCode, QpError } from '../errors';
 import { bullmq, CANCEL_EVENT } from './bullmq';
 import { connectionOptions, RedisConnection } from './connection';
 import { decodeJob, encodeResult } from './job';
 import { runJob } from './run-job';
+
+/** How long a worker remembers the cancellation of a job it did not hold. */
+const CANCEL_MEMORY_MS = 10 * 60_000;
 
 export interface QueueWorkerOptions {
   /** Where Redis is: a redis:// URL or { host, port }. */
@@ -58,12 +61,15 @@ export async function startWorker(options: QueueWorkerOptions): Promise<QueueWor
   const connection = connectionOptions(options.redis);
   const name = options.name ?? `${os.hostname()}:${process.pid}`;
   const base = options.prefix === undefined ? { connection } : { connection, prefix: options.prefix };
+  // Cancellations of jobs this worker did not hold yet (it may be taking one right now): checked when a job starts.
+  const cancelled = new Map<string, number>();
   let completed = 0;
   let failed = 0;
   const worker = new Worker(
     options.queue,
     async (job, _token, signal) => {
       try {
+        if (cancelled.has(job.id!)) throw new QpError(ErrorCode.ABORTED, `job ${job.id} was cancelled before it started`);
         return encodeResult(await runJob(decodeJob(job.data), signal));
       } catch (e) {
         // diffqp's errors are properties of the job, not of this attempt: retrying cannot help.
@@ -87,7 +93,11 @@ export async function startWorker(options: QueueWorkerOptions): Promise<QueueWor
   const events = new QueueEvents(options.queue, base);
   events.on('error', () => {});
   events.on(CANCEL_EVENT as 'error', ((args: { jobId?: string }) => {
-    if (typeof args?.jobId === 'string') worker.cancelJob(args.jobId, 'cancelled by the producer');
+    if (typeof args?.jobId !== 'string') return;
+    if (worker.cancelJob(args.jobId, 'cancelled by the producer')) return;
+    const now = Date.now();
+    cancelled.set(args.jobId, now);
+    for (const [id, t] of cancelled) if (now - t > CANCEL_MEMORY_MS) cancelled.delete(id);
   }) as never);
   return {
     name,
