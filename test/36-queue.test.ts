@@ -21,7 +21,7 @@ import { solve, solveSync } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { isotonicRegression, normal, projectBoundedDifferences, projectSimplex, uniform } from '../scripts/bench-families';
 import { assertClose, dense, denseLower, f64 } from './helpers';
-import { redisAvailable, RedisServer } from './redis-server';
+import { redisAvailable, RedisServer } from '../scripts/redis-server';
 
 interface QuadprogModule {
   solveQP(D: number[][], d: number[], A: number[][], b: number[], meq: number): { solution: number[]; message: string };

@@ -15,7 +15,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { QpQueue } from '../lib/queue/producer';
 import { QueueJob } from '../lib/queue/job';
 import { normal, projectSimplex, uniform } from '../scripts/bench-families';
-import { redisAvailable, RedisServer } from './redis-server';
+import { redisAvailable, RedisServer } from '../scripts/redis-server';
 
 const cli = path.resolve(__dirname, '..', 'lib', 'cli.js');
 

@@ -1,5 +1,5 @@
 /**
- * A real redis-server for the queue tests (Debian's package, installed by scripts/setup.sh): started
+ * A real redis-server for the queue tests and npm run bench:queue (Debian's package, installed by scripts/setup.sh): started
  * on 127.0.0.1 at a free port, stopped afterwards, restartable on the same port. Never a system
  * service, never a mock.
  */
