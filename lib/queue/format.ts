@@ -40,13 +40,14 @@ function payloadError(field: string, what: string, value?: unknown): QpError {
   return new QpError(ErrorCode.INVALID_PAYLOAD, `${field}: ${what}`, details);
 }
 
-if (os.endianness() !== 'LE') {
-  // Arrays are written as the platform lays them out; every platform diffqp builds for is little-endian.
-  throw new Error('diffqp queue payloads need a little-endian platform');
+/** Arrays are written as the platform lays them out; every platform diffqp builds for is little-endian. */
+function requireLittleEndian(): void {
+  if (os.endianness() !== 'LE') throw new QpError(ErrorCode.QUEUE, 'diffqp queue payloads need a little-endian platform');
 }
 
 /** Encodes a tree as a payload. Plain arrays stay JSON: callers turn vectors into typed arrays first. */
 export function encodePayload(type: PayloadType, tree: Tree): Uint8Array {
+  requireLittleEndian();
   const arrays: Array<Float64Array | Int32Array> = [];
   const json = JSON.stringify(tree, function replacer(this: unknown, key: string, value: unknown) {
     if (typeof value === 'number' && !Number.isFinite(value)) return { $n: String(value) };
@@ -94,6 +95,7 @@ function align8(x: number): number {
 
 /** Decodes and checks a payload; the typed arrays returned are views on one fresh buffer. */
 export function decodePayload(type: PayloadType, bytes: Uint8Array): Tree {
+  requireLittleEndian();
   if (bytes.length < PREFIX) throw payloadError('payload', `is ${bytes.length} bytes, shorter than its 16-byte prefix`);
   // One aligned copy: views need 8-byte alignment, and the caller's buffer may be pooled.
   const buf = new Uint8Array(bytes.length);
