@@ -309,11 +309,11 @@ async function runWorker(argv: string[]): Promise<number> {
   const { values: v } = parseCommand(workerCommand, argv);
   if (v.redis === undefined || v.redis === '') throw new UsageError('--redis is required');
   if (v.queue === undefined || v.queue === '') throw new UsageError('--queue is required');
-  const options: QueueWorkerOptions = { redis: v.redis, queue: v.queue, concurrency: numberFlag('--concurrency', v.concurrency, { min: 1, integer: true }) };
+  const options: QueueWorkerOptions = { redis: v.redis, queue: v.queue, concurrency: numberFlag('concurrency', v.concurrency, { min: 1, integer: true }) };
   if (v.prefix !== undefined) options.prefix = v.prefix;
   if (v.name !== undefined) options.name = v.name;
-  if (v['lock-duration'] !== undefined) options.lockDuration = numberFlag('--lock-duration', v['lock-duration'], { above: 0, integer: true });
-  if (v['stalled-interval'] !== undefined) options.stalledInterval = numberFlag('--stalled-interval', v['stalled-interval'], { above: 0, integer: true });
+  if (v['lock-duration'] !== undefined) options.lockDuration = numberFlag('lock-duration', v['lock-duration'], { above: 0, integer: true });
+  if (v['stalled-interval'] !== undefined) options.stalledInterval = numberFlag('stalled-interval', v['stalled-interval'], { above: 0, integer: true });
   let worker: QueueWorker;
   try {
     worker = await startWorker(options);
@@ -322,9 +322,8 @@ async function runWorker(argv: string[]): Promise<number> {
     sayError(e);
     return 1;
   }
-  await worker.waitUntilReady();
-  console.error(`diffqp worker ${worker.name}: taking jobs from queue ${v.queue} at ${v.redis} (concurrency ${options.concurrency})`);
-  await new Promise<void>((resolve) => {
+  // Signals count from here: a worker still waiting for Redis stops as cleanly as a busy one.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       console.error(`diffqp worker ${worker.name}: ${signal}: finishing the current jobs`);
       resolve();
@@ -332,6 +331,17 @@ async function runWorker(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // ioredis keeps trying an unreachable Redis: say so rather than wait in silence.
+  const slow = setTimeout(() => console.error(`diffqp worker ${worker.name}: waiting for Redis at ${v.redis}`), 5000);
+  const ready = await Promise.race([worker.waitUntilReady().then(() => true), stopped.then(() => false)]);
+  clearTimeout(slow);
+  if (!ready) {
+    // No job taken, nothing to finish; BullMQ's close would wait for the connection first.
+    console.error(`diffqp worker ${worker.name}: never connected to ${v.redis}; exiting`);
+    process.exit(0);
+  }
+  console.error(`diffqp worker ${worker.name}: taking jobs from queue ${v.queue} at ${v.redis} (concurrency ${options.concurrency})`);
+  await stopped;
   await worker.close();
   console.error(`diffqp worker ${worker.name}: closed (${worker.completed} completed, ${worker.failed} failed)`);
   return 0;
