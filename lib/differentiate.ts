@@ -152,7 +152,7 @@ export interface ActiveSetOptions {
   refineActiveSet?: boolean;
 }
 
-interface NativeOptions extends ActiveSetOptions {
+export interface NativeOptions extends ActiveSetOptions {
   method: DifferentiateMethod;
   factorCache?: FactorCache;
   penaltyBeta?: number;
@@ -188,7 +188,7 @@ function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
 }
 
 /** Grads as checked: the typed arrays the native side reads. */
-interface Seeds {
+export interface Seeds {
   dx: Float64Array;
   dy?: Float64Array;
   dz?: Float64Array;
@@ -226,23 +226,8 @@ function nativeBinding(): DifferentiateBinding {
   return binding() as unknown as DifferentiateBinding;
 }
 
-function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
-  const c = toCanonical(problem);
-  if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
-  if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
-    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.status', "must be 'solved' or 'solvedInaccurate' to differentiate", undefined, solution.status);
-  }
-  if (solution.hasDuals === false) {
-    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
-  }
-  const sol = {
-    x: requireFloat64Array('solution.x', solution.x, c.n),
-    y: requireFloat64Array('solution.y', solution.y, c.m),
-    z: requireFloat64Array('solution.z', solution.z, c.n),
-  };
-  for (const [field, v] of Object.entries(sol)) {
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
-  }
+/** The seeds dx (length n), dy (m), dz (n), checked: typed arrays of finite numbers. */
+export function checkedSeeds(grads: Grads, n: number, m: number): Seeds {
   if (typeof grads !== 'object' || grads === null || Array.isArray(grads)) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
   for (const key of Object.keys(grads)) {
     if (!['dx', 'dy', 'dz'].includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `grads.${key}`, 'is not a seed (known: dx, dy, dz)', undefined, (grads as unknown as Record<string, unknown>)[key]);
@@ -252,10 +237,15 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
     return v;
   };
-  const seeds: Seeds = { dx: seed('dx', c.n) };
-  if (grads.dy !== undefined) seeds.dy = seed('dy', c.m);
-  if (grads.dz !== undefined) seeds.dz = seed('dz', c.n);
+  const seeds: Seeds = { dx: seed('dx', n) };
+  if (grads.dy !== undefined) seeds.dy = seed('dy', m);
+  if (grads.dz !== undefined) seeds.dz = seed('dz', n);
 
+  return seeds;
+}
+
+/** differentiate's options checked, and the gradients asked for (names of a `form` problem). */
+export function checkedOptions(options: DifferentiateOptions, form: 'canonical' | 'standard'): { options: NativeOptions; wrt: Set<GradientName> } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
     if (!knownOptions.has(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, `is not an option (known: ${[...knownOptions].join(', ')})`, undefined, (options as Record<string, unknown>)[key]);
@@ -275,7 +265,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
     nativeOptions.penaltySolver = v;
   }
   Object.assign(nativeOptions, activeSetOptions(options));
-  const names = c.rowsFrom.form === 'standard' ? standardNames : canonicalNames;
+  const names = form === 'standard' ? standardNames : canonicalNames;
   let wrt: Set<GradientName>;
   if (options.wrt === undefined) {
     wrt = new Set(names);
@@ -283,10 +273,32 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
     if (!Array.isArray(options.wrt)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', 'must be an array of names', undefined, options.wrt);
     wrt = new Set();
     for (const [i, name] of options.wrt.entries()) {
-      if (!names.includes(name)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', `must name data of this ${c.rowsFrom.form}-form problem (${names.join(', ')})`, i, name);
+      if (!names.includes(name)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', `must name data of this ${form}-form problem (${names.join(', ')})`, i, name);
       wrt.add(name);
     }
   }
+  return { options: nativeOptions, wrt };
+}
+
+function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
+  const c = toCanonical(problem);
+  if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
+  if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
+    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.status', "must be 'solved' or 'solvedInaccurate' to differentiate", undefined, solution.status);
+  }
+  if (solution.hasDuals === false) {
+    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
+  }
+  const sol = {
+    x: requireFloat64Array('solution.x', solution.x, c.n),
+    y: requireFloat64Array('solution.y', solution.y, c.m),
+    z: requireFloat64Array('solution.z', solution.z, c.n),
+  };
+  for (const [field, v] of Object.entries(sol)) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
+  }
+  const seeds = checkedSeeds(grads, c.n, c.m);
+  const { options: nativeOptions, wrt } = checkedOptions(options, c.rowsFrom.form);
   const native = nativeOf(c);
   requireNoOverflow({ 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz }, sol, c);
   return { c, problem, native, solution: sol, grads: seeds, options: nativeOptions, wrt };
@@ -297,7 +309,7 @@ function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grad
  * gradient amplified past the double range by the solve): that is a typed error naming the
  * finite input of largest magnitude, the one to scale down, never an Infinity or NaN returned.
  */
-function requireFiniteResult(what: string, outputs: Record<string, Float64Array | undefined>, inputs: Record<string, Float64Array | undefined>): void {
+export function requireFiniteResult(what: string, outputs: Record<string, Float64Array | undefined>, inputs: Record<string, Float64Array | undefined>): void {
   for (const [name, v] of Object.entries(outputs)) {
     if (!v) continue;
     for (let i = 0; i < v.length; i++) {

@@ -14,6 +14,7 @@ export { Vector, IndexVector } from './arrays';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
 export { solve, solveSync, availableSolvers, unavailableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
 export { solveBatch, solveBatchSync, differentiateBatch, differentiateBatchSync, BatchOptions, DifferentiableBatchOptions, DifferentiateBatchOptions } from './batch';
+export { parametric, ParametricQp, ParametricOptions, ParametricValues, ParametricSolution } from './parametric';
 export { PolishInfo, NativeSolverInfo, UnavailableSolver } from './binding';
 export { Attempt } from './auto';
 export { SolveStatus, solveStatuses } from './status';

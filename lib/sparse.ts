@@ -126,37 +126,14 @@ export class CscMatrix {
     if (cols.length !== count || vals.length !== count) {
       throw new QpError(ErrorCode.DIMENSION_MISMATCH, `fromTriplets: rows, cols and vals differ in length (${count}, ${cols.length}, ${vals.length})`, { field: 'cols' });
     }
-    const colCount = new Int32Array(ncols + 1);
     for (let k = 0; k < count; k++) {
       const i = rows[k]!;
       const j = cols[k]!;
       if (!Number.isInteger(i) || i < 0 || i >= nrows) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: rows[${k}] = ${i} is outside 0..${nrows - 1}`, { field: 'rows', index: k, value: i });
       if (!Number.isInteger(j) || j < 0 || j >= ncols) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: cols[${k}] = ${j} is outside 0..${ncols - 1}`, { field: 'cols', index: k, value: j });
-      colCount[j + 1]!++;
     }
-    for (let j = 0; j < ncols; j++) colCount[j + 1]! += colCount[j]!;
-    // Bucket by column, then sort each column by row and merge duplicates.
-    const order = new Int32Array(count);
-    const next = colCount.slice(0, ncols);
-    for (let k = 0; k < count; k++) order[next[cols[k]!]!++] = k;
-    const colPtr = new Int32Array(ncols + 1);
-    const rowIdx: number[] = [];
-    const values: number[] = [];
-    for (let j = 0; j < ncols; j++) {
-      const slice = Array.from(order.subarray(colCount[j]!, colCount[j + 1]!)).sort((a, b) => rows[a]! - rows[b]!);
-      let last = -1;
-      for (const k of slice) {
-        const i = rows[k]!;
-        if (i === last) values[values.length - 1]! += vals[k]!;
-        else {
-          rowIdx.push(i);
-          values.push(vals[k]!);
-          last = i;
-        }
-      }
-      colPtr[j + 1] = rowIdx.length;
-    }
-    return new CscMatrix(nrows, ncols, colPtr, Int32Array.from(rowIdx), Float64Array.from(values), options.triangle ?? 'full');
+    const { colPtr, rowIdx, values } = compressTriplets(nrows, ncols, rows, cols, vals, count);
+    return new CscMatrix(nrows, ncols, colPtr, rowIdx, values, options.triangle ?? 'full');
   }
 
   /** Stacks matrices with equal column counts on top of each other. */
@@ -372,3 +349,54 @@ export function checkCsc(field: string, M: unknown, nrows: number | undefined, n
   return isSameMatrix(M, checked) ? (M as CscMatrix) : checked;
 }
 
+/**
+ * The first `count` triplets (in range, checked by the caller) as CSC arrays: rows sorted in
+ * each column and duplicates summed in the order given, by two stable counting sorts (by row,
+ * then by column): O(count + nrows + ncols), no comparison sort. Shared by
+ * CscMatrix.fromTriplets and the QPS reader.
+ */
+export function compressTriplets(
+  nrows: number,
+  ncols: number,
+  rows: ArrayLike<number>,
+  cols: ArrayLike<number>,
+  vals: ArrayLike<number>,
+  count: number,
+): { colPtr: Int32Array; rowIdx: Int32Array; values: Float64Array } {
+  const rowStart = new Int32Array(nrows + 1);
+  for (let k = 0; k < count; k++) rowStart[rows[k]! + 1]!++;
+  for (let i = 0; i < nrows; i++) rowStart[i + 1]! += rowStart[i]!;
+  const byRow = new Int32Array(count);
+  for (let k = 0; k < count; k++) byRow[rowStart[rows[k]!]!++] = k;
+  const colStart = new Int32Array(ncols + 1);
+  for (let k = 0; k < count; k++) colStart[cols[k]! + 1]!++;
+  for (let j = 0; j < ncols; j++) colStart[j + 1]! += colStart[j]!;
+  const next = colStart.slice(0, ncols);
+  const order = new Int32Array(count);
+  for (let t = 0; t < count; t++) {
+    const k = byRow[t]!;
+    order[next[cols[k]!]!++] = k;
+  }
+  const colPtr = new Int32Array(ncols + 1);
+  let rowIdx = new Int32Array(count);
+  let values = new Float64Array(count);
+  let p = 0;
+  for (let j = 0; j < ncols; j++) {
+    const first = p;
+    for (let t = colStart[j]!; t < colStart[j + 1]!; t++) {
+      const k = order[t]!;
+      const i = rows[k]!;
+      if (p > first && rowIdx[p - 1] === i) values[p - 1]! += vals[k]!;
+      else {
+        rowIdx[p] = i;
+        values[p++] = vals[k]!;
+      }
+    }
+    colPtr[j + 1] = p;
+  }
+  if (p < count) {
+    rowIdx = rowIdx.slice(0, p);
+    values = values.slice(0, p);
+  }
+  return { colPtr, rowIdx, values };
+}

@@ -6,6 +6,7 @@ set(DIFFQP_ROOT "${CMAKE_CURRENT_LIST_DIR}/..")
 set(DIFFQP_SOURCES_JSON "${CMAKE_CURRENT_LIST_DIR}/sources.json")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${DIFFQP_SOURCES_JSON}")
 file(READ "${DIFFQP_SOURCES_JSON}" DIFFQP_SOURCES)
+string(JSON DIFFQP_HIGHS_VERSION GET "${DIFFQP_SOURCES}" highs_version)
 
 # diffqp_sources(<var> <key>...): the list at that path of sources.json, as absolute paths.
 function(diffqp_sources out)

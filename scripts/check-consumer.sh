@@ -15,6 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/consumer-project.sh"
 # 3. The README's API, once per module system. Checked against closed forms:
 #    min (x1 − 1)² + (x2 − 2.5)²  s.t.  x1 + x2 ≤ 1   →   x = (−0.25, 1.25), y = 2.5,
 #    and with dL/dx = (1, 0): dL/dq = −(K⁻¹)₁ = (−0.25, 0.25) (a 2×2 KKT system solved by hand).
+#    diffqp/tfjs: the same problem with q a tensor gives the same x and dq through tf.grad.
 body() {
   cat <<'EOF'
 const P = CscMatrix.fromDense([[2, 0], [0, 2]], { triangle: 'lower' });
@@ -73,14 +74,30 @@ async function main(): Promise<void> {
   } finally {
     unlinkSync(file);
   }
+  checkTfjs();
+}
+
+function checkTfjs(): void {
+  const layer = qpLayer({ n: 2, P, A, l: [-Infinity], u: [1] });
+  const q = tf.tensor2d([[-2, -5]]);
+  near('tfjs x', layer({ q }).dataSync(), [-0.25, 1.25], 1e-5);
+  // tf.grad with dy = ∂L/∂x: the layer's own gradient only (tfjs-core's CommonJS build has none of tf's ops).
+  const dq = tf.grad((qq: tf.Tensor) => layer({ q: qq }))(q, tf.tensor2d([[1, 0]]));
+  near('tfjs dq', dq.dataSync(), [-0.25, 0.25], 1e-5);
 }
 EOF
+}
+tfjsImports() {
+  echo "import '@tensorflow/tfjs-backend-cpu';"
+  echo "import * as tf from '@tensorflow/tfjs-core';"
+  echo "import { qpLayer } from 'diffqp/tfjs';"
 }
 {
   echo "import { availableSolvers, CscMatrix, CscMatrixLike, differentiate, differentiateSync, ErrorCode, Gradients, parseQps, Problem, QpError, QpsProblem, readQps, Solution, SolverInfo, solve, solveSync } from 'diffqp';"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
   echo "import { join } from 'node:path';"
+  tfjsImports
   body
   echo "main().then(() => console.log('cjs: ok'), (e: unknown) => { console.error(e); process.exitCode = 1; });"
 } >"$project/src/consumer.cts"
@@ -91,18 +108,20 @@ cp "$project/src/consumer.cts" "$project/src/consumer-node10.ts"
   echo "import { unlinkSync, writeFileSync } from 'node:fs';"
   echo "import { tmpdir } from 'node:os';"
   echo "import { join } from 'node:path';"
+  tfjsImports
   body
   # One package in one process: the ESM entry re-exports the CJS build (instanceof holds across both).
   echo "const cjs = createRequire(import.meta.url)('diffqp') as { QpError: unknown; solve: unknown };"
   echo "if (cjs.QpError !== QpError || cjs.solve !== solve) throw new Error('the ESM and CJS entries are two copies');"
+  echo "if ((createRequire(import.meta.url)('diffqp/tfjs') as { qpLayer: unknown }).qpLayer !== qpLayer) throw new Error('the ESM and CJS diffqp/tfjs are two copies');"
   echo "await main();"
   echo "console.log('esm: ok');"
 } >"$project/src/consumer.mts"
 
 (cd "$project" && "${tsc[@]}" --strict --noEmitOnError --module nodenext --moduleResolution nodenext --target es2022 \
-  --types node --outDir out src/consumer.cts src/consumer.mts)
+  --types "$types" --outDir out src/consumer.cts src/consumer.mts)
 (cd "$project" && "${tsc[@]}" --strict --noEmit --module commonjs --moduleResolution node --target es2022 --esModuleInterop \
-  --types node src/consumer-node10.ts)
+  --types "$types" src/consumer-node10.ts)
 step "compiled (tsc --strict: nodenext CJS + ESM, node10 CJS)"
 
 (cd "$project" && node out/consumer.cjs && node out/consumer.mjs)

@@ -21,9 +21,9 @@ esm=("$project"/readme/*.mts)
 cjs=("$project"/readme/*.ts)
 [ ${#esm[@]} -gt 0 ] || { echo "$who: no snippet to compile" >&2; exit 1; }
 (cd "$project" && "${tsc[@]}" --strict --noEmitOnError --module nodenext --moduleResolution nodenext --target es2022 \
-  --types node --outDir out/esm "${esm[@]}")
+  --types "$types" --outDir out/esm "${esm[@]}")
 (cd "$project" && "${tsc[@]}" --strict --noEmitOnError --module commonjs --moduleResolution node --target es2022 --esModuleInterop \
-  --types node --outDir out/cjs "${cjs[@]}")
+  --types "$types" --outDir out/cjs "${cjs[@]}")
 step "compiled ${#esm[@]} snippets (tsc --strict: ESM, CJS)"
 
 for f in "$project"/out/esm/*.mjs "$project"/out/cjs/*.js; do

@@ -1,8 +1,9 @@
 # Sourced by scripts/check-consumer.sh and scripts/check-readme-snippets.sh: packs the package and
-# installs the tarball into a fresh project, as a consumer gets it. Sets root, work, project, tsc
-# and step(); the caller sets `who` (its name in messages) first. Offline: npm installs from the
-# tarball and its cache only (--offline), TypeScript and @types/node are linked from this
-# repository's node_modules. No native build: install scripts are skipped and this repository's
+# installs the tarball into a fresh project, as a consumer gets it. Sets root, work, project, tsc,
+# types (the --types list) and step(); the caller sets `who` (its name in messages) first.
+# Offline: npm installs from the tarball and its cache only (--offline); TypeScript, @types/node
+# and TensorFlow.js (tfjs-core, the optional peer of diffqp/tfjs, tfjs-backend-cpu and
+# @types/long) are linked from this repository's node_modules. No native build: install scripts are skipped and this repository's
 # addon (build/Release/diffqp.node and its solver plugins, `npm run build:native`) is copied into
 # the installed package, where node-gyp-build finds it as it would a prebuild.
 # DIFFQP_CONSUMER_KEEP=1 keeps the temporary project and prints its path.
@@ -11,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 who="${who:-consumer}"
 addon="$root/build/Release/diffqp.node"
 [ -f "$addon" ] || { echo "$who: $addon is missing: run npm run build:native first" >&2; exit 1; }
-for dep in typescript @types/node; do
+for dep in typescript @types/node @types/long @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu; do
   [ -d "$root/node_modules/$dep" ] || { echo "$who: $root/node_modules/$dep is missing: run npm install" >&2; exit 1; }
 done
 
@@ -24,7 +25,8 @@ step() { printf '%s: %-44s %6.1f s\n' "$who" "$1" "$(echo "$(date +%s.%N) - $sta
 (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/diffqp-*.tgz)"
 listing="$(tar -tzf "$tarball")"
-for must in package/LICENSE package/THIRD_PARTY_NOTICES.md package/dist/lib/index.js package/dist/lib/index.mjs package/dist/lib/index.d.ts package/dist/lib/index.d.mts; do
+for must in package/LICENSE package/THIRD_PARTY_NOTICES.md package/dist/lib/index.js package/dist/lib/index.mjs package/dist/lib/index.d.ts package/dist/lib/index.d.mts \
+  package/dist/lib/tfjs.js package/dist/lib/tfjs.mjs package/dist/lib/tfjs.d.ts package/dist/lib/tfjs.d.mts; do
   grep -qx "$must" <<<"$listing" || { echo "$who: $must is not in the tarball" >&2; exit 1; }
 done
 if grep -E '\.map$|^package/dist/(test|scripts)/' <<<"$listing"; then
@@ -56,6 +58,15 @@ mkdir -p "$project/node_modules/diffqp/build/Release" "$project/node_modules/@ty
 cp "$addon" "$root"/build/Release/diffqp_*.so "$project/node_modules/diffqp/build/Release/"
 ln -s "$root/node_modules/typescript" "$project/node_modules/typescript"
 ln -s "$root/node_modules/@types/node" "$project/node_modules/@types/node"
+# One tfjs-core for diffqp/tfjs and the backend: node resolves both links into this repository.
+mkdir -p "$project/node_modules/@tensorflow"
+ln -s "$root/node_modules/@tensorflow/tfjs-core" "$project/node_modules/@tensorflow/tfjs-core"
+ln -s "$root/node_modules/@tensorflow/tfjs-backend-cpu" "$project/node_modules/@tensorflow/tfjs-backend-cpu"
+# tfjs-core's declarations use the global Long of @types/long (its dependency), which a project
+# compiled with an explicit --types list must name.
+ln -s "$root/node_modules/@types/long" "$project/node_modules/@types/long"
+types=node,long
 step "installed into a fresh project"
 
 tsc=(node "$project/node_modules/typescript/bin/tsc")
+export types

@@ -25,7 +25,8 @@ function missing() {
   if (!has('c++', ['--version'])) out.push('a C++ compiler (g++)');
   if (!has('pkg-config', ['--exists', 'ipopt', 'clp'])) out.push('Ipopt and Clp development files (coinor-libipopt-dev, coinor-libclp-dev)');
   if (!['/usr/include/suitesparse/ldl.h', '/usr/include/ldl.h'].some((f) => fs.existsSync(f))) out.push('SuiteSparse (libsuitesparse-dev)');
-  if (!fs.existsSync(path.join(cache, 'highs-1.10.0', 'lib', 'libhighs.a'))) out.push(`HiGHS 1.10 in ${cache}`);
+  const highs = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'native', 'sources.json'), 'utf8')).highs_version;
+  if (!fs.existsSync(path.join(cache, `highs-${highs}`, 'lib', 'libhighs.a'))) out.push(`HiGHS ${highs} in ${cache}`);
   return out;
 }
 

@@ -5,7 +5,7 @@
 # verify the tarball against the sha256 from the signed Sources index.
 set -euo pipefail
 
-HIGHS_VERSION="1.10.0"
+HIGHS_VERSION="$(node "$(dirname "$0")/sources.js" highs-version)"  # native/sources.json
 CACHE="${DIFFQP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/diffqp}"
 PREFIX="$CACHE/highs-$HIGHS_VERSION"
 

@@ -8,7 +8,7 @@
 //   node scripts/sources.js worker KEY     the sources of plugin KEY's worker executable
 //   node scripts/sources.js worker-name KEY  its file name (diffqp_clp_qp)
 //   node scripts/sources.js builtin-defines | include-dirs
-//   node scripts/sources.js suitesparse-include | suitesparse-libs | highs
+//   node scripts/sources.js suitesparse-include | suitesparse-libs | highs | highs-version
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -25,7 +25,7 @@ function fail(message) {
 // The HiGHS install scripts/setup-highs.sh leaves in the cache (same rule as CMakeLists.txt).
 function highsPrefix() {
   const cache = process.env.DIFFQP_CACHE || (process.env.XDG_CACHE_HOME ? path.join(process.env.XDG_CACHE_HOME, 'diffqp') : path.join(os.homedir(), '.cache', 'diffqp'));
-  const prefix = path.join(cache, 'highs-1.10.0');
+  const prefix = path.join(cache, `highs-${list.highs_version}`);
   if (!fs.existsSync(path.join(prefix, 'lib', 'libhighs.a'))) fail(`HiGHS is not built in ${prefix}: run \`npx diffqp setup\` (or \`npm run setup\` in the repository)`);
   return prefix;
 }
@@ -78,6 +78,9 @@ switch (what) {
     break;
   case 'highs':
     out = [highsPrefix()];
+    break;
+  case 'highs-version':
+    out = [list.highs_version];
     break;
   default:
     fail(`unknown request '${what}'`);

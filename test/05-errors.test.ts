@@ -383,4 +383,19 @@ describe('errors: generated sweep of malformed input', function () {
     }
     assert.ok(errors > 400, `only ${errors} errors`);
   });
+
+  it('the raw addon takes the flags as strictly as solve(): a non-boolean verbose or polish is ERR_QP_INVALID_OPTION', () => {
+    const native = binding();
+    const b = base();
+    const p = { n: 3, m: 2, P: b.P, q: b.q, A: b.A, l: b.l, u: b.u, lb: b.lb, ub: b.ub, constant: 0 };
+    for (const [key, value] of [['verbose', 1], ['polish', 'yes'], ['polish', null], ['verbose', 0]] as const) {
+      assert.throws(() => native.solveSync(p as never, { solver: 'ipm', [key]: value } as never), (e: unknown) => {
+        const err = translateNativeError(e);
+        assert.ok(err instanceof QpError && err.code === ErrorCode.INVALID_OPTION && err.field === `options.${key}`, String(e));
+        return true;
+      });
+    }
+    // and a boolean or nothing is taken as given
+    for (const polish of [true, false, undefined]) assert.equal((native.solveSync(p as never, { solver: 'ipm', polish } as never) as { status: string }).status, 'solved');
+  });
 });

@@ -370,10 +370,42 @@ const cases: Case[] = [
     });
 
     it('every documented option is accepted and the answer stays right', () => {
-      const sol = solveSync(p, { ...tight, solverOptions: { epsInf: 1e-7, scaling: 3, rhoInit: 1e-5, deltaInit: 1e-3, regMin: 1e-9, refineIter: 2, checkConvexity: true, centralityCorrectors: 0 } });
+      const sol = solveSync(p, { ...tight, solverOptions: { epsInf: 1e-7, scaling: 3, rhoInit: 1e-5, deltaInit: 1e-3, regMin: 1e-9, refineIter: 2, checkConvexity: true, centralityCorrectors: 0, normalEquations: 1 } });
       checkSolved(p, sol);
       const ref = solveSync(p, tight);
       assertClose(sol.x, ref.x, 1e-6, 'x with options vs defaults');
+    });
+
+    it('normalEquations: x eliminated (P diagonal) gives the answer the KKT matrix gives', () => {
+      // Projections onto a chain with bounds and onto a simplex: P = diag(0.5..1.5), so the
+      // rows' normal equations apply; each answer is checked here and against the other.
+      const n = 300;
+      const r = rng(17);
+      const diag = CscMatrix.fromTriplets(n, n, [...Array(n).keys()], [...Array(n).keys()], Array.from({ length: n }, () => 0.5 + r()));
+      const q = Float64Array.from({ length: n }, () => 4 * r() - 2);
+      const chainRows: number[] = [];
+      const chainCols: number[] = [];
+      const chainVals: number[] = [];
+      for (let i = 0; i + 1 < n; i++) chainRows.push(i, i), chainCols.push(i, i + 1), chainVals.push(1, -1);
+      const problems: Array<CanonicalProblem<Float64Array, CscMatrix>> = [
+        {
+          P: diag, q, A: CscMatrix.fromTriplets(n - 1, n, chainRows, chainCols, chainVals),
+          l: new Float64Array(n - 1).fill(-0.05), u: new Float64Array(n - 1).fill(0.05),
+          lb: new Float64Array(n).fill(-0.8), ub: new Float64Array(n).fill(inf),
+        },
+        {
+          P: diag, q, A: CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1)),
+          l: f64([1]), u: f64([1]), lb: new Float64Array(n), ub: new Float64Array(n).fill(inf),
+        },
+      ];
+      for (const p of problems) {
+        const kkt = solveSync(p, { ...precise, solverOptions: { normalEquations: 0 } });
+        const normal = solveSync(p, { ...precise, solverOptions: { normalEquations: 1 } });
+        const auto = solveSync(p, precise);
+        for (const sol of [kkt, normal, auto]) checkSolved(p, sol, 1e-9);
+        assertClose(normal.x, kkt.x, 1e-7, 'x (normal equations vs KKT)');
+        assertClose(auto.x, kkt.x, 1e-7, 'x (default vs KKT)');
+      }
     });
 
     it('bad options → ERR_QP_INVALID_OPTION naming the option', async () => {
@@ -395,6 +427,7 @@ const cases: Case[] = [
       expectOption({ rhoInit: 0 }, 'options.solverOptions.rhoInit', /^options\.solverOptions\.rhoInit = 0 is out of range/);
       expectOption({ epsInf: 2 }, 'options.solverOptions.epsInf', /^options\.solverOptions\.epsInf = 2 is out of range/);
       expectOption({ centralityCorrectors: 11 }, 'options.solverOptions.centralityCorrectors', /centralityCorrectors = 11/);
+      expectOption({ normalEquations: 2 }, 'options.solverOptions.normalEquations', /normalEquations = 2/);
       await assert.rejects(
         solve(p, { solver: 'ipm', solverOptions: { refineIter: -1 } }),
         (e: QpError) => e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.refineIter' && /refineIter = -1/.test(e.message),

@@ -252,7 +252,7 @@ describe('24 command line', function () {
     });
 
     it('every script: --help to stdout with exit 0, an unknown option named with exit 2', () => {
-      for (const script of ['bench', 'bench-mm', 'bench-backward', 'bench-overhead', 'bench-batch', 'bench-projections', 'bench-memory', 'fuzz', 'mm-manifest']) {
+      for (const script of ['bench', 'bench-mm', 'bench-backward', 'bench-overhead', 'bench-batch', 'bench-train', 'bench-projections', 'bench-memory', 'fuzz', 'mm-manifest', 'example']) {
         const file = path.join(root, 'dist', 'scripts', `${script}.js`);
         const help = run(file, ['--help']);
         assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);

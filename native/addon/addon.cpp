@@ -13,7 +13,7 @@
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
 #include "../core/validate.hpp"
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
@@ -21,6 +21,7 @@
 #include "serial_lane.hpp"
 #include "solve_one.hpp"
 #include "batch_addon.hpp"
+#include "parametric_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -436,11 +437,12 @@ Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// Solve, then polish when asked (backward/polish.hpp). Shared by the sync and async paths.
+// Solve, then polish when asked (kkt/polish.hpp). Shared by the sync and async paths.
 // Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
 // allowed as much time as the solve took, so a solve near its limit is not polished past it.
-Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report) {
-  Result r = SolveProblem(key, p, s, cancel);
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report, Solver* kept,
+                      bool check_convexity) {
+  Result r = SolveProblem(key, p, s, cancel, kept, check_convexity);
   const double spent = r.setup_seconds + r.solve_seconds;
   const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
   if (s.polish && !cancel.load() && room) report = PolishSolution(p, s, r, 1e-5, 2, &cancel);
@@ -493,6 +495,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
   RegisterDifferentiate(env, exports);
   RegisterBatch(env, exports);
+  RegisterParametric(env, exports);
   return exports;
 }
 

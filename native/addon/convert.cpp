@@ -111,10 +111,16 @@ void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& s, std
   number("maxIter", max_iter, 0, 9.0e15);
   s.max_iter = max_iter < 0 ? -1 : static_cast<int64_t>(max_iter);
   number("timeLimit", s.time_limit, 0, kInf);
-  Napi::Value verbose = js.Get("verbose");
-  s.verbose = verbose.IsBoolean() && verbose.As<Napi::Boolean>().Value();
-  Napi::Value polish = js.Get("polish");
-  s.polish = polish.IsBoolean() && polish.As<Napi::Boolean>().Value();
+  // As strict as lib/solve.ts: a flag is a boolean or absent (false), never coerced.
+  auto flag = [&](const char* key) {
+    Napi::Value v = js.Get(key);
+    if (v.IsUndefined()) return false;
+    const std::string f = std::string("options.") + key;
+    if (!v.IsBoolean()) throw QpError(code::kInvalidOption, f + ": must be a boolean", f);
+    return v.As<Napi::Boolean>().Value();
+  };
+  s.verbose = flag("verbose");
+  s.polish = flag("polish");
   s.x0 = ReadDoubles(js, "x0", "options.x0", p.n, true, keep_alive);
   s.y0 = ReadDoubles(js, "y0", "options.y0", p.m, true, keep_alive);
   s.z0 = ReadDoubles(js, "z0", "options.z0", p.n, true, keep_alive);
@@ -167,6 +173,15 @@ Napi::Object ResultToJs(Napi::Env env, const Result& r) {
   o.Set("solveTime", r.solve_seconds);
   if (!r.certificate.empty()) o.Set("certificate", ToFloat64Array(env, r.certificate));
   return o;
+}
+
+// v into the Float64Array at out[k], which must have its length.
+void FillFloat64(const Napi::Array& out, uint32_t k, const std::vector<double>& v, const char* what) {
+  Napi::Value a = out.Get(k);
+  if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || a.As<Napi::Float64Array>().ElementLength() != v.size()) {
+    throw QpError(code::kInvalidType, std::string("out: ") + what + " must be a Float64Array of length " + std::to_string(v.size()), "out");
+  }
+  if (!v.empty()) std::memcpy(a.As<Napi::Float64Array>().Data(), v.data(), v.size() * sizeof(double));
 }
 
 Napi::Error ToJsError(Napi::Env env, const std::exception& e) {

@@ -43,4 +43,8 @@ Napi::Value Translated(Napi::Env env, Body&& body) {
   }
 }
 
+// v into the Float64Array at out[k], which must have its length (QpError naming `what` if not):
+// results written into arrays the caller made, without building a JS object.
+void FillFloat64(const Napi::Array& out, uint32_t k, const std::vector<double>& v, const char* what);
+
 }  // namespace diffqp

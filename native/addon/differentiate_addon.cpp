@@ -28,7 +28,7 @@
 #include <string>
 
 #include "../backward/backward.hpp"
-#include "../backward/reduced_kkt.hpp"
+#include "../kkt/reduced_kkt.hpp"
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
 #include "convert.hpp"
@@ -128,6 +128,8 @@ const double* ReadOptionalVector(const Napi::Object& o, const char* key, const s
   return ReadVector(o, key, field, length, true, keep_alive);
 }
 
+void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in);
+
 // (problem, solution, seeds, options) of one pass; options may be undefined.
 void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
   if (!problem.IsObject() || !solution.IsObject() || !seeds.IsObject()) {
@@ -140,6 +142,13 @@ void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const N
   in.x = ReadVector(sol, "x", "solution.x", p.n, true, in.keep_alive);
   in.y = ReadVector(sol, "y", "solution.y", p.m, true, in.keep_alive);
   in.z = ReadVector(sol, "z", "solution.z", p.n, true, in.keep_alive);
+  ReadSeedsAndOptions(seeds, options, in);
+}
+
+// The seeds (or tangents) and options of one pass on in.problem, whose x, y, z are set.
+void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
+  if (!seeds.IsObject()) throw QpError(code::kInvalidType, in.forward ? "tangents: must be an object" : "grads: must be an object", in.forward ? "tangents" : "grads");
+  const ProblemView& p = in.problem->view;
   if (in.forward) {
     Napi::Object t = seeds.As<Napi::Object>();
     in.tangents.dP = ReadOptionalVector(t, "dP", "tangents.dP", p.P.nnz(), in.keep_alive);
@@ -187,11 +196,11 @@ void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const N
     if (!psolver.IsUndefined()) {
       const std::string key = psolver.IsString() ? psolver.As<Napi::String>().Utf8Value() : std::string();
       if (key == "auto") {
-        in.options.penalty_solver = 0;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kAuto;
       } else if (key == "cholmod") {
-        in.options.penalty_solver = 1;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kCholmod;
       } else if (key == "cg") {
-        in.options.penalty_solver = 2;
+        in.options.penalty_solver = BackwardOptions::PenaltySolver::kCg;
       } else {
         throw QpError(code::kInvalidOption, "options.penaltySolver: must be 'auto', 'cholmod' or 'cg'", "options.penaltySolver");
       }
@@ -518,6 +527,43 @@ Napi::Value JvpSync(const Napi::CallbackInfo& info) { return RunSync(info, true)
 Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, true); }
 
 }  // namespace
+
+namespace {
+Output RunOwned(const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds, const Napi::Value& options,
+                bool forward, std::shared_ptr<const ReducedKkt>& factor, DiffInputs& in) {
+  in.forward = forward;
+  in.problem->view = p;
+  in.x = x;
+  in.y = y;
+  in.z = z;
+  ReadSeedsAndOptions(seeds, options, in);
+  in.cache = std::make_shared<FactorCache>();
+  in.cache->Set(factor);
+  Output out = Run(in);
+  factor = in.cache->kkt;
+  return out;
+}
+}  // namespace
+
+Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor) {
+  DiffInputs in;
+  const Output out = RunOwned(p, x, y, z, seeds, options, forward, factor, in);
+  return OutputToJs(env, in, out);
+}
+
+Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                                   const Napi::Value& options, const Napi::Array& out, std::shared_ptr<const ReducedKkt>& factor) {
+  DiffInputs in;
+  const Output o = RunOwned(p, x, y, z, seeds, options, false, factor, in);
+  const Gradients& g = o.backward;
+  const std::vector<double> info = {g.differentiable ? 1.0 : 0.0, (double)g.active_rows, (double)g.active_bounds, g.factor_seconds,
+                                    g.solve_seconds, (double)g.iterations, g.factor_reused ? 1.0 : 0.0, (double)g.active_set_changes};
+  const std::vector<double>* parts[] = {&info, &g.dP, &g.dq, &g.dA, &g.dl, &g.du, &g.dlb, &g.dub};
+  const char* names[] = {"info", "dP", "dq", "dA", "dl", "du", "dlb", "dub"};
+  for (uint32_t k = 0; k < 8; k++) FillFloat64(out, k, *parts[k], names[k]);
+  return Napi::String::New(env, g.reason);
+}
 
 Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {
   auto cache = std::make_shared<FactorCache>();

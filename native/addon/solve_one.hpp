@@ -6,13 +6,17 @@
 #include <memory>
 #include <string>
 
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../core/problem.hpp"
 
 namespace diffqp {
 
-// Solve, then polish when asked (backward/polish.hpp); memory of a big solve goes back after.
-Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report);
+class Solver;  // solvers/solver.hpp
+
+// Solve, then polish when asked (kkt/polish.hpp); memory of a big solve goes back after.
+// `kept` and `check_convexity`: as SolveProblem (a parametric problem's own solver).
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report,
+                      Solver* kept = nullptr, bool check_convexity = true);
 
 // options.keepFactor: a differentiable solve returns the polish's factorization of K.
 bool ReadKeepFactor(const Napi::Object& options);

@@ -121,14 +121,29 @@ int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q
               const int *Ap, const int *Ai, double *Ax, int passes,
               double *D, double *E, double *c, double *work, const AdmmStop *st);
 
-/* ---- admm_solver.c (used by admm_polish.c) ------------------------------- */
-/* docs/METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
-void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
-                            double *rp, double *rd, double *gap);
+/* ---- admm_residuals.c (called by admm_solver.c and admm_polish.c) -------- */
+/* Row classes (free, equality, inequality) and rho_vec, rho_inv and the KKT's bottom
+ * diagonal from the scalar w->rho.  Returns 1 if a row changed class. */
+int admm_set_rho_vec(AdmmWorkspace *w);
+/* How many iterations one numeric factorisation costs (flop counts). */
+double admm_factor_in_iterations(const AdmmWorkspace *w);
+/* Sets w->interval, the iterations between rho updates. */
+void admm_rho_interval(AdmmWorkspace *w);
 /* Residuals of scaled iterate (x, z, y); fills w->Axv, w->Pxv, w->ATyv. */
 void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
                             const double *y, AdmmResiduals *r);
 int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double factor);
+/* Close enough for a guess of the active set (early polishing). */
+int admm_near_solution(const AdmmWorkspace *w, const AdmmResiduals *r);
+/* Certificates from the last step (y - yp, x - xp); 1 when found, written unscaled. */
+int admm_primal_infeasible(AdmmWorkspace *w);
+int admm_dual_infeasible(AdmmWorkspace *w);
+/* rho from the balance of the scaled residuals; a refactorisation when it moved enough. */
+double admm_estimate_rho(const AdmmWorkspace *w, const AdmmResiduals *r);
+int admm_adapt_rho(AdmmWorkspace *w, double rho_new);
+/* docs/METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
+void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
+                            double *rp, double *rd, double *gap);
 
 /* ---- admm_polish.c ------------------------------------------------------- */
 /* Polish the current scaled iterates w->x, w->z, w->y.  On acceptance they are

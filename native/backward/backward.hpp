@@ -1,7 +1,8 @@
 // Backward passes (vector–Jacobian products) of the QP solution map, docs/METHODS.md §5–§8.
 // Plain C++, no Node. One file per method: kkt_backward.cpp (dQP, reduced KKT, the default),
-// penalty_backward.cpp (dXPP), qp_backward.cpp (BPQP; shared active-set pieces in
-// active_set.hpp) and full_backward.cpp (OptNet's full KKT system, the reference).
+// penalty_backward.cpp (dXPP), qp_backward.cpp (BPQP) and full_backward.cpp (OptNet's full KKT
+// system, the reference); assembly.cpp the §5 assembly they share. The active set, the reduced
+// KKT matrix and its factorisation are the kernel in native/kkt, which polish also uses.
 //
 // Given the canonical problem, a solution (x, y, z) in the docs/METHODS.md §2 sign convention and
 // ḡ = ∂L/∂x, each method returns ∂L with respect to every problem datum:
@@ -24,10 +25,12 @@
 #include <vector>
 
 #include "../core/problem.hpp"
+#include "../kkt/active_set.hpp"
+#include "../kkt/newton_step.hpp"
 
 namespace diffqp {
 
-class ReducedKkt;  // reduced_kkt.hpp
+class ReducedKkt;  // kkt/reduced_kkt.hpp
 
 // Optional seeds on the duals: ∂L/∂y [m] and ∂L/∂z [n] (null: zero). Only the active
 // constraints' entries matter (an inactive dual is locally constant at 0): docs/METHODS.md §5
@@ -37,29 +40,17 @@ struct DualSeeds {
   const double* dz = nullptr;
 };
 
-struct BackwardOptions {
-  // Active-set tolerance of docs/METHODS.md §4: row i is upper-active when
-  // A_i x ≥ u_i − ε·max(1, |u_i|) or y_i > ε·max(1, ‖y‖∞, ‖z‖∞); lower-active symmetrically;
-  // equality rows always. Bounds likewise with z. An active inequality whose dual is below
-  // that threshold is weakly active (degenerate).
-  double eps_active = 1e-5;
-  // Row normalisation: compare slacks and duals of row i after dividing the row by ‖a_i‖₂,
-  // so that ε is a distance to the constraint's hyperplane (rows of very different scales).
-  bool normalize_rows = false;
-  // Refinement (ChooseActiveSet): solve the equality-constrained QP on J; drop every active
-  // inequality whose multiplier has the wrong sign and add every inactive constraint its
-  // optimum violates (primal–dual active-set steps), until J is consistent (or
-  // refine_max_steps); the J with the smallest KKT violation is kept.
-  bool refine_active_set = false;
-  int32_t refine_max_steps = 20;
+// The active-set rules (kkt/active_set.hpp) and the options of the methods that need more.
+struct BackwardOptions : ActiveSetOptions {
   // dXPP (penalty_backward.cpp, docs/METHODS.md §6): smoothing width β (raised to the largest
   // |residual| of the active constraints, the forward feasibility actually reached, when
   // that is larger) and ρ = κ‖w_J‖₁.
   double penalty_beta = 1e-4;
   double penalty_kappa = 10;
-  // 0: CHOLMOD, unless n > penalty_cg_threshold (then CG); 1: CHOLMOD; 2: CG (matrix-free,
+  // kAuto: CHOLMOD, unless n > penalty_cg_threshold (then CG); kCholmod; kCg (matrix-free,
   // Jacobi preconditioner).
-  int penalty_solver = 0;
+  enum class PenaltySolver { kAuto, kCholmod, kCg };
+  PenaltySolver penalty_solver = PenaltySolver::kAuto;
   int32_t penalty_cg_threshold = 200000;
 };
 
@@ -79,27 +70,7 @@ struct Gradients {
   int32_t active_set_changes = 0;  // constraint moves the active-set refinement made
 };
 
-// The active set of docs/METHODS.md §4. side: 0 inactive, +1 upper (u / ub), −1 lower (l / lb).
-// eq marks equality rows / fixed variables (always active; side from the dual's sign).
-struct ActiveSet {
-  std::vector<int8_t> row_side, bound_side;
-  std::vector<uint8_t> row_eq, bound_eq;
-  int32_t weak_rows = 0, weak_bounds = 0;
-  int32_t first_weak = -1;        // index of one weakly active row (or n + bound) for messages
-  double dual_threshold = 0;
-  int32_t refine_changes = 0;     // constraint moves the refinement made (added or dropped)
-  double refine_violation = 0;    // KKT violation of J after refinement (when it ran)
-};
-
-// The tolerance rule of BackwardOptions (normalize_rows: divide each row by ‖a_i‖₂ first).
-ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, double eps_active,
-                        bool normalize_rows = false);
-
-// The active set every method uses: FindActiveSet, then the refinement when asked
-// (reduced_kkt.cpp: it solves on K).
-ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt);
-
-// dQP (docs/METHODS.md §5): reduced KKT system on the active set (reduced_kkt.hpp).
+// dQP (docs/METHODS.md §5): reduced KKT system on the active set (kkt/reduced_kkt.hpp).
 // x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
 // `cached`: a factorization built for this very (p, x, y, z), reused when it matches opt;
 // null (or not matching) builds one.
@@ -131,35 +102,6 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
 Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                      const BackwardOptions& opt, const DualSeeds& duals = {});
 
-// Forward mode (Jacobian–vector product, docs/METHODS.md §5 last paragraph) on the same reduced
-// system: K [dx; dw] = −[dP x + dq + dC_Jᵀ w_J; dC_J x − dc_J]. Tangents are on the same
-// patterns as the gradients (dP: lower-pattern values, each off-diagonal value perturbing both
-// symmetric entries); any pointer may be null (zero tangent). dc_J takes du_i / dl_i on the
-// active side; for an equality row the side the dual's sign names (u when y_i ≥ 0), exactly
-// the convention of the backward pass, so ⟨vjp(ḡ), δ⟩ = ⟨ḡ, jvp(δ)⟩.
-struct Tangents {
-  const double* dP = nullptr;   // [nnz(P)]
-  const double* dq = nullptr;   // [n]
-  const double* dA = nullptr;   // [nnz(A)]
-  const double* dl = nullptr;   // [m]
-  const double* du = nullptr;   // [m]
-  const double* dlb = nullptr;  // [n]
-  const double* dub = nullptr;  // [n]
-};
-
-struct ForwardResult {
-  std::vector<double> dx, dy, dz;  // dy, dz: 0 on inactive rows / bounds
-  bool differentiable = true;
-  std::string reason;
-  int32_t active_rows = 0, active_bounds = 0;
-  double factor_seconds = 0, solve_seconds = 0;
-  bool factor_reused = false;
-  int32_t active_set_changes = 0;
-};
-
-ForwardResult KktForward(const ProblemView& p, const double* x, const double* y, const double* z, const Tangents& t,
-                         const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr);
-
 // The dual seeds on the active set J: h[k] = dy_i for the active row i numbered k (row_k[i]),
 // dz_j for the active bound j numbered k (bound_k[j]); 0 elsewhere. Length nJ.
 std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<int32_t>& row_k, const std::vector<int32_t>& bound_k,
@@ -169,5 +111,13 @@ std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<i
 // w_i = dw_i = 0 get 0). x, dx [n]; w, dw [m]. Writes g.dq, g.dP, g.dA.
 void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,
                              Gradients& g);
+
+// The same from d_x [n] and d_w on J [nJ] of an explicit active system (penalty, qp): dq, dP,
+// dA, du/dl, dub/dlb, as KktBackward.
+void AssembleActive(const ProblemView& p, const double* x, const double* y, const ActiveSystem& s, const double* dx,
+                    const double* dwJ, Gradients& g);
+
+// Appends the weakly-active message of kkt (and sets differentiable = false) if any.
+void NoteWeakConstraints(const ActiveSystem& s, int32_t m, Gradients& g);
 
 }  // namespace diffqp

@@ -15,12 +15,12 @@
 // UMFPACK_At). A singular M (a weakly active constraint gives a zero row) is regularised and
 // reported as not differentiable.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "../core/error.hpp"
+#include "../core/timer.hpp"
 #include "backward.hpp"
 
 extern "C" {
@@ -57,7 +57,6 @@ std::string Format(double v) {
 
 Gradients FullBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
                        const BackwardOptions& /*opt*/, const DualSeeds& duals) {
-  using Clock = std::chrono::steady_clock;
   const int32_t n = p.n, m = p.m;
   Gradients g;
 
@@ -109,7 +108,7 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
   const int32_t nI = (int32_t)sides.size();
   const int32_t N = n + nI + nE;
 
-  const auto t_factor = Clock::now();
+  const Timer t_factor;
   // M as triplets (row, col, value); `diag_slot` keeps an entry on every diagonal so a
   // regularised retry can use the same structure.
   std::vector<int32_t> Ti, Tj;
@@ -204,8 +203,8 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
     }
     st = factor(1e-8 * scale);
   }
-  g.factor_seconds = std::chrono::duration<double>(Clock::now() - t_factor).count();
-  const auto t_solve = Clock::now();
+  g.factor_seconds = t_factor.Seconds();
+  const Timer t_solve;
   if (N > 0 && (st == UMFPACK_OK || st == UMFPACK_WARNING_singular_matrix)) {
     st = umfpack_di_solve(UMFPACK_At, Mp.data(), Mi.data(), Mx.data(), sol.data(), rhs.data(), umf.numeric, control, info);
     if (st != UMFPACK_OK && g.differentiable) {
@@ -254,7 +253,7 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
     if (up_bound[j] >= 0) g.dub[j] = -dlam(up_bound[j]);
     if (low_bound[j] >= 0) g.dlb[j] = dlam(low_bound[j]);
   }
-  g.solve_seconds = std::chrono::duration<double>(Clock::now() - t_solve).count();
+  g.solve_seconds = t_solve.Seconds();
   return g;
 }
 

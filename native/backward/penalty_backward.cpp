@@ -24,18 +24,18 @@
 // diagonal shift (cholmod_factorize_p) and the result says differentiable = false. The solve
 // is refined (up to 3 steps) against the true H, applied matrix-free.
 //
-// For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver = 2, or 0 with n >
+// For very large n or a dense C_Jᵀ W C_J (opt.penalty_solver kCg, or kAuto with n >
 // penalty_cg_threshold or a product of more than 10⁷ entries) no matrix is formed:
 // preconditioned conjugate gradients with H applied matrix-free and a Jacobi preconditioner;
 // `iterations` reports the CG iterations. The rank check of C_J (a Cholesky
 // of C_J C_Jᵀ) is skipped in that mode.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
-#include "active_set.hpp"
+#include "../core/residuals.hpp"
+#include "../core/timer.hpp"
 #include "backward.hpp"
 
 extern "C" {
@@ -45,9 +45,7 @@ extern "C" {
 namespace diffqp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 std::string Format(double v) {
   char buf[32];
@@ -75,7 +73,7 @@ void AppendReason(Gradients& g, const std::string& text) {
 // out = H v = P v + C_Jᵀ W C_J v (matrix-free). tmp [nJ] scratch.
 void ApplyH(const ProblemView& p, const ActiveSystem& s, const std::vector<double>& W, const double* v, double* out,
             std::vector<double>& tmp) {
-  LowerSymMultiply(p.P, v, out);
+  MultiplySymmetricLower(p.P, v, out);
   ActiveMultiply(s, p.n, v, tmp.data());
   for (int32_t k = 0; k < s.nJ; k++) tmp[k] *= W[k];
   ActiveMultiplyTransposedAdd(s, p.n, tmp.data(), out);
@@ -148,7 +146,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
                           const BackwardOptions& opt, const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
-  const auto t_factor = Clock::now();
+  const Timer t_factor;
   ActiveSystem s = BuildActiveSystem(p, x, y, z, opt);
   const int32_t nJ = s.nJ;
 
@@ -193,7 +191,9 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   }
   const double data_entries = (double)n + (double)p.P.nnz() + (double)s.Ci.size();
   const bool dense_product = product_entries > 1e7 && product_entries > 20 * data_entries;
-  const bool use_cg = opt.penalty_solver == 2 || (opt.penalty_solver == 0 && (n > opt.penalty_cg_threshold || dense_product));
+  using PenaltySolver = BackwardOptions::PenaltySolver;
+  const bool use_cg = opt.penalty_solver == PenaltySolver::kCg ||
+                      (opt.penalty_solver == PenaltySolver::kAuto && (n > opt.penalty_cg_threshold || dense_product));
   std::vector<double> v(n, 0.0), res(n), tmp(nJ), Hv(n);
   const std::vector<double> gvec(gx, gx + n);
   const double gnorm = std::max(Norm2(gvec), 1e-300);
@@ -267,7 +267,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
         ok = c->status == CHOLMOD_OK && cm.L->minor >= (size_t)n;
       }
     }
-    g.factor_seconds = Seconds(t_factor);
+    g.factor_seconds = t_factor.Seconds();
     if (ok) {
       ok = cm.Solve(gx, v.data(), n);
       // Refinement against the true H.
@@ -305,7 +305,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
       for (int32_t t = s.Cp[j]; t < s.Cp[j + 1]; t++) dinv[j] += W[s.Ci[t]] * s.Cx[t] * s.Cx[t];
     }
     for (double& d : dinv) d = d > 0 ? 1 / d : 1;
-    g.factor_seconds = Seconds(t_factor);
+    g.factor_seconds = t_factor.Seconds();
     std::vector<double> r(gvec), zv(n), pd(n);
     for (int32_t j = 0; j < n; j++) zv[j] = dinv[j] * r[j];
     pd = zv;
@@ -365,7 +365,7 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
   g.differentiable = differentiable;
   NoteWeakConstraints(s, p.m, g);
   AssembleActive(p, x, y, s, dx.data(), dw.data(), g);
-  g.solve_seconds = Seconds(t_factor) - g.factor_seconds;
+  g.solve_seconds = t_factor.Seconds() - g.factor_seconds;
   return g;
 }
 

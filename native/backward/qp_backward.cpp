@@ -15,13 +15,12 @@
 // of C_J C_Jᵀ, as the penalty method) or weakly active constraints give differentiable =
 // false; the gradient is still finite (ADMM's multipliers split among dependent rows).
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
-#include "active_set.hpp"
+#include "../core/timer.hpp"
 #include "backward.hpp"
 
 extern "C" {
@@ -31,7 +30,6 @@ extern "C" {
 namespace diffqp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 std::string Format(double v) {
   char buf[32];
@@ -50,7 +48,7 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
                      const BackwardOptions& opt, const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
-  const auto t0 = Clock::now();
+  const Timer t0;
   ActiveSystem s = BuildActiveSystem(p, x, y, z, opt);
   const int32_t nJ = s.nJ;
 
@@ -97,7 +95,7 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
   std::vector<double> dx(n, 0.0), dw(nJ, 0.0);
   AdmmWorkspace* work = nullptr;
   const int err = admm_setup(&work, &prob, &set);
-  g.factor_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  g.factor_seconds = t0.Seconds();
   bool differentiable = true;
   if (err != ADMM_OK) {
     differentiable = false;
@@ -131,7 +129,7 @@ Gradients QpBackward(const ProblemView& p, const double* x, const double* y, con
   g.differentiable = differentiable;
   NoteWeakConstraints(s, p.m, g);
   AssembleActive(p, x, y, s, dx.data(), dw.data(), g);
-  g.solve_seconds = std::chrono::duration<double>(Clock::now() - t0).count() - g.factor_seconds;
+  g.solve_seconds = t0.Seconds() - g.factor_seconds;
   return g;
 }
 

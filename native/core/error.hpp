@@ -18,6 +18,8 @@ constexpr const char* kSolverUnavailable = "ERR_QP_SOLVER_UNAVAILABLE";
 constexpr const char* kNotConvex = "ERR_QP_NOT_CONVEX";
 constexpr const char* kOutOfRange = "ERR_QP_OUT_OF_RANGE";
 constexpr const char* kNative = "ERR_QP_NATIVE";
+constexpr const char* kNotDifferentiable = "ERR_QP_NOT_DIFFERENTIABLE";
+constexpr const char* kDisposed = "ERR_QP_DISPOSED";
 }  // namespace code
 
 class QpError : public std::runtime_error {

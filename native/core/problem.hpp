@@ -47,7 +47,7 @@ struct Settings {
   int64_t max_iter = -1;      // < 0: the solver's default
   double time_limit = kInf;   // seconds
   bool verbose = false;
-  bool polish = false;         // polish x, y, z on the active set afterwards (backward/polish.hpp)
+  bool polish = false;         // polish x, y, z on the active set afterwards (kkt/polish.hpp)
   const double* x0 = nullptr;  // warm start, length n (where supported)
   const double* y0 = nullptr;  // length m
   const double* z0 = nullptr;  // length n

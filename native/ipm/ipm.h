@@ -80,6 +80,10 @@ typedef struct {
     int check_convexity; /* [1]     reject a P that is not PSD to 1e-4 relative (an LDL' of
                                     P + 1e-4 max(1, max P_jj) I after equilibration)  */
     int centrality_correctors; /* [1] Gondzio correctors per iteration, 0..10      */
+    int normal_equations; /* [-1] with P diagonal and positive, factorise the rows' normal
+                                    equations A H^-1 A' + D (x eliminated) instead of the KKT
+                                    matrix: -1 when they are the smaller system, 0 never,
+                                    1 whenever P allows                              */
     int verbose;         /* [0]     print one line per iteration to stdout              */
 } IpmSettings;
 
@@ -109,6 +113,7 @@ typedef struct {
     double solve_time;   /* seconds: last ipm_solve                                    */
     double factor_time;  /* seconds of numeric factorisation in the last ipm_solve     */
     long factor_nnz;     /* nonzeros of L                                              */
+    int normal_equations;/* 1: the rows' normal equations were factorised, 0: the KKT matrix */
     int refactorizations;/* extra factorisations after a bad pivot (regularisation up) */
 } IpmInfo;
 

@@ -40,6 +40,15 @@ struct IpmWorkspace {
     int N;
     LinsysLdl *ldl;
 
+    /* Normal equations (settings.normal_equations): with P diagonal, x is eliminated and
+       ldl factorises S = A_K H^-1 A_K' + D_K (order mr), H the primal block's diagonal.
+       Half the memory of K and less work for projections (P = I); see normal_* below. */
+    int normal;
+    double *H;                    /* n: P_jj + rho + the bounds' 1/D, set with S          */
+    int *rpos;                    /* m: row i -> its place among K's rows, or -1          */
+    int *pair_at;                 /* per pair of K rows sharing a column of A (in column
+                                     order): its entry in the factorisation's values      */
+
     /* iterates (scaled) */
     double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
     double *sl, *su, *zl, *zu;    /* per constraint: slacks, side duals (an equality's
@@ -87,6 +96,14 @@ static inline double ipm_accmax(double r, double v) { return (v > r || v != v) ?
 /* ipm_setup.c */
 int ipm_build_kkt_pattern(IpmWorkspace *w);
 int ipm_reload_kkt_values(IpmWorkspace *w); /* after an update of the data */
+
+/* ipm_normal.c: the normal equations.  setup: 1 chosen and built, 0 not chosen, -error.
+   assemble: S from H and d (K's row diagonal, size mr; overwritten with S's), its
+   off-diagonal entries too unless only the rows changed.  solve: K's system through S
+   (rhs in, solution out, as kkt_solve). */
+int ipm_normal_setup(IpmWorkspace *w);
+void ipm_normal_assemble(IpmWorkspace *w, double *d, int offdiagonal);
+void ipm_normal_solve(IpmWorkspace *w, double *rhs, int refine, double tol);
 void ipm_free_workspace(IpmWorkspace *w);
 
 /* ipm_linalg.c: products with the equilibrated P and A */

@@ -23,6 +23,7 @@ void ipm_default_settings(IpmSettings *s) {
     s->refine_iter = 4;
     s->check_convexity = 1;
     s->centrality_correctors = 1;
+    s->normal_equations = -1;
     s->verbose = 0;
 }
 
@@ -135,6 +136,7 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
     IPM_CHECK(s->delta_init > 0 && s->delta_init <= 1e6, "delta_init", s->delta_init);
     IPM_CHECK(s->reg_min > 0 && s->reg_min <= s->rho_init && s->reg_min <= s->delta_init, "reg_min", s->reg_min);
     IPM_CHECK(s->refine_iter >= 0 && s->refine_iter <= 100, "refine_iter", (double)s->refine_iter);
+    IPM_CHECK(s->normal_equations >= -1 && s->normal_equations <= 1, "normal_equations", (double)s->normal_equations);
     IPM_CHECK(s->centrality_correctors >= 0 && s->centrality_correctors <= 10, "centrality_correctors", (double)s->centrality_correctors);
 #undef IPM_CHECK
     return IPM_OK;
@@ -146,7 +148,8 @@ void ipm_free_workspace(IpmWorkspace *w) {
                       w->Dx, w->Er, w->con_index, w->con_kind,
                       w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
                       w->dzl, w->dzu, w->cl, w->cu, w->work_n,
-                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert};
+                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert,
+                      w->H, w->rpos, w->pair_at};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     if (!w->outputs_borrowed) {
         free(w->xo);
@@ -167,11 +170,14 @@ static double clamp_norm(double v) {
 }
 
 /* Equilibration of the data as given (Ruiz on [P A'; A 0], then the cost): the factors
- * Dx, Er and cost, applied to q and the sides in place and to P and A where used. */
-static void equilibrate(IpmWorkspace *w) {
+ * Dx, Er and cost, applied to q and the sides in place and to P and A where used.  With
+ * `ruiz` 0 the Ruiz factors are kept (they depend on P and A alone: an update of q or the
+ * sides gives the factors a fresh setup would) and only the cost is found again. */
+static void equilibrate(IpmWorkspace *w, int ruiz) {
     const int n = w->n, m = w->m;
     double *cn = w->work_n, *rn = w->work_m;
     double *Dx = w->Dx, *Er = w->Er;
+    if (!ruiz) goto cost;
     for (int j = 0; j < n; j++) Dx[j] = 1;
     for (int i = 0; i < m; i++) Er[i] = 1;
     w->cost = 1;
@@ -205,6 +211,7 @@ static void equilibrate(IpmWorkspace *w) {
         }
         if (unit) break;
     }
+cost:;
     /* cost: bring the larger of the mean column norm of P and |q|_inf near 1 */
     double pmean = 0, qmax = 0;
     for (int j = 0; j < n; j++) cn[j] = 0;
@@ -502,6 +509,8 @@ static int load_offdiagonal(IpmWorkspace *w, const int *Kp, const int *Ki, const
 
 int ipm_build_kkt_pattern(IpmWorkspace *w) {
     w->N = w->n + w->mr;
+    const int normal = ipm_normal_setup(w);
+    if (normal) return normal < 0 ? -normal : IPM_OK;
     int *Kp = NULL, *Ki = NULL, *K_src = NULL;
     int err = kkt_pattern(w, &Kp, &Ki, &K_src);
     if (err) return err;
@@ -520,6 +529,7 @@ int ipm_build_kkt_pattern(IpmWorkspace *w) {
 }
 
 int ipm_reload_kkt_values(IpmWorkspace *w) {
+    if (w->normal) return IPM_OK; /* S is assembled from the data at every factorisation */
     int *Kp = NULL, *Ki = NULL, *K_src = NULL;
     int err = kkt_pattern(w, &Kp, &Ki, &K_src);
     if (!err) err = load_offdiagonal(w, Kp, Ki, K_src);
@@ -591,7 +601,7 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     IPM_ALLOC(w->work_n, n, double);
     IPM_ALLOC(w->work_m, m, double);
     copy_values(w, prob->Pp ? prob->Px : NULL, prob->q, prob->Ap ? prob->Ax : NULL, prob->l, prob->u, prob->lb, prob->ub, 1);
-    equilibrate(w);
+    equilibrate(w, 1);
 
     IPM_ALLOC(w->con_index, m + n, int);
     IPM_ALLOC(w->con_kind, m + n, unsigned char);
@@ -656,11 +666,14 @@ int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double 
         const double a = lb ? infinite_as_inf(lb[j]) : ipm_lb(w, j), b = ub ? infinite_as_inf(ub[j]) : ipm_ub(w, j);
         if (kind_of(a, b) != kind_of(ipm_lb(w, j), ipm_ub(w, j))) return IPM_ERR_STRUCTURE;
     }
+    const double cost = w->cost;
     unscale(w);
     copy_values(w, Px, q, Ax, l, u, lb, ub, 0);
-    equilibrate(w);
+    equilibrate(w, Px || Ax);
     build_constraints(w, 1);
-    if ((err = ipm_reload_kkt_values(w))) return err;
+    /* K's off-diagonal entries are cost Dx P Dx and Er A Dx: unchanged unless P, A or the
+       cost (which follows |q|) moved */
+    if ((Px || Ax || w->cost != cost) && (err = ipm_reload_kkt_values(w))) return err;
     if (w->settings.check_convexity && Px && (err = check_convexity(w))) return err;
     w->info.status = IPM_UNSOLVED;
     return IPM_OK;
@@ -670,7 +683,7 @@ int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s) {
     if (!w || !s) return IPM_ERR_INVALID_ARGUMENT;
     const int err = ipm_check_settings(s, NULL, 0);
     if (err) return err;
-    if (s->scaling != w->settings.scaling) return IPM_ERR_STRUCTURE;
+    if (s->scaling != w->settings.scaling || s->normal_equations != w->settings.normal_equations) return IPM_ERR_STRUCTURE;
     w->settings = *s;
     return IPM_OK;
 }

@@ -124,6 +124,11 @@ static void assemble(IpmWorkspace *w, int newton) {
         }
         d[n + r] = newton ? -dtrue : -w->Dc[r];
     }
+    if (w->normal) {
+        if (!newton) memcpy(w->H, d, (size_t)n * sizeof(double));
+        ipm_normal_assemble(w, d + n, !newton);
+        return;
+    }
     linsys_ldl_set_diagonal(w->ldl, d);
 }
 
@@ -136,7 +141,8 @@ static int factor(IpmWorkspace *w, void (*set_d)(IpmWorkspace *)) {
         const double t0 = ipm_now();
         const int st = linsys_ldl_factor_held(w->ldl);
         w->info.factor_time += ipm_now() - t0;
-        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == w->n) {
+        /* K quasi-definite: n positive pivots; S positive definite: all of them */
+        if (st == LINSYS_OK && linsys_ldl_positive_pivots(w->ldl) == (w->normal ? w->mr : w->n)) {
             if (w->started) assemble(w, 1); /* the values refined against (rhs is untouched since) */
             return 0;
         }
@@ -171,7 +177,8 @@ static void set_d_unit(IpmWorkspace *w) {
  * the refinement removes its bias from the step where it converges.  rhs in, the
  * solution out (its first n entries are dx until the next solve). */
 static void kkt_solve(IpmWorkspace *w) {
-    linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
+    if (w->normal) ipm_normal_solve(w, w->rhs, w->settings.refine_iter, 1e-13);
+    else linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
 }
 
 /* Constraint k's part of the elimination: per side, d = s/z + delta and g = (linear -

@@ -18,7 +18,7 @@
 #include "../core/error.hpp"
 #include "admm.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -216,29 +216,47 @@ Result Stopped(Status status, const ProblemView& p, const Settings& s) {
   return r;
 }
 
+// keep: a parametric solver (addon/parametric_addon.cpp) keeps its workspace between solves of
+// one pattern: new q and bounds go in by admm_update_q / admm_update_bounds (the factorisation
+// and the iterates stay: the next solve starts from the last one); new values of P or A need
+// a new factorisation, so it sets up afresh and warm-starts from the last solution.
 class AdmmSolver : public Solver {
  public:
+  explicit AdmmSolver(bool keep = false) : keep_(keep) {}
+
+  void Changed(const MatrixChanges& c) override { changed_ = c; }
+  size_t Bytes() const override { return work_.w ? bytes_ : 0; }
+  int64_t Setups() const override { return setups_; }
+
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
     Timer clock;
     AdmmSettings settings = MakeSettings(s);
     if (p.n == 0) return SolveEmpty(p);
     const AdmmProblem problem = MakeProblem(p);
-
-    Workspace work;
-    // Setup (scaling, ordering, factorisation) counts against the time limit and can be
-    // cancelled: on a large problem it may take longer than the whole budget.
-    const double setup_limit = std::isfinite(s.time_limit) ? std::max(s.time_limit, 1e-9) : 0.0;
     void* flag = const_cast<CancelFlag*>(&cancel);
-    const int err = admm_setup_cb(&work.w, &problem, &settings, setup_limit, PollCancelFlag, flag);
-    if (err == ADMM_ERR_TIME_LIMIT || err == ADMM_ERR_CANCELLED) return Stopped(err == ADMM_ERR_CANCELLED ? Status::kCancelled : Status::kTimeLimit, p, s);
-    if (err == ADMM_ERR_NONCVX) NotConvex();
-    if (err != ADMM_OK) {
-      char msg[256] = "";
-      admm_check_problem(&problem, msg, sizeof msg);  // names the field when the data is at fault
-      throw QpError(code::kNative, std::string("admm_setup failed: ") + admm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+    if (!(work_.w && Update(p))) {
+      // Setup (scaling, ordering, factorisation) counts against the time limit and can be
+      // cancelled: on a large problem it may take longer than the whole budget.
+      admm_cleanup(work_.w);
+      work_.w = nullptr;
+      const double setup_limit = std::isfinite(s.time_limit) ? std::max(s.time_limit, 1e-9) : 0.0;
+      const int err = admm_setup_cb(&work_.w, &problem, &settings, setup_limit, PollCancelFlag, flag);
+      if (err == ADMM_ERR_TIME_LIMIT || err == ADMM_ERR_CANCELLED) return Stopped(err == ADMM_ERR_CANCELLED ? Status::kCancelled : Status::kTimeLimit, p, s);
+      if (err == ADMM_ERR_NONCVX) NotConvex();
+      if (err != ADMM_OK) {
+        char msg[256] = "";
+        admm_check_problem(&problem, msg, sizeof msg);  // names the field when the data is at fault
+        throw QpError(code::kNative, std::string("admm_setup failed: ") + admm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+      }
+      setups_++;
+      // The KKT matrix and its factor (about twice its nonzeros with AMD's fill) and ~20 vectors.
+      bytes_ = (size_t)(p.P.nnz() + p.A.nnz()) * 36 + (size_t)(p.n + p.m) * 8 * 20;
+      // The last solution starts the new one (P or A changed a little between calls).
+      if (keep_ && last_solved_ && !(s.x0 || s.y0 || s.z0)) admm_warm_start(work_.w, last_x_.data(), p.m > 0 ? last_y_.data() : nullptr, last_z_.data());
     }
+    changed_ = MatrixChanges{false, false};
     if (s.x0 || s.y0 || s.z0) {
-      if (admm_warm_start(work.w, s.x0, s.y0, s.z0) != ADMM_OK) {
+      if (admm_warm_start(work_.w, s.x0, s.y0, s.z0) != ADMM_OK) {
         throw QpError(code::kInvalidOption, "options.x0/y0/z0: the warm start must be finite", "options.x0");
       }
     }
@@ -250,18 +268,21 @@ class AdmmSolver : public Solver {
     // Settings::time_limit covers setup too: ADMM gets what is left.
     const double left = s.time_limit - clock.Seconds();
     const bool no_iteration = cancel.load() || s.max_iter == 0 || !(left > 0);
-    if (no_iteration) return Stopped(cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit, p, s);
+    if (no_iteration) {
+      Release();
+      return Stopped(cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit, p, s);
+    }
     if (std::isfinite(left)) {
       settings.time_limit = left;
-      if (admm_update_settings(work.w, &settings) != ADMM_OK) throw QpError(code::kNative, "admm_update_settings failed");
+      if (admm_update_settings(work_.w, &settings) != ADMM_OK) throw QpError(code::kNative, "admm_update_settings failed");
     }
 
     Timer solve;
-    if (admm_solve_cb(work.w, PollCancelFlag, flag) != ADMM_OK) {
+    if (admm_solve_cb(work_.w, PollCancelFlag, flag) != ADMM_OK) {
       throw QpError(code::kNative, "admm_solve failed to run");
     }
     r.solve_seconds = solve.Seconds();
-    const AdmmInfo& info = *admm_info(work.w);
+    const AdmmInfo& info = *admm_info(work_.w);
     if (info.status == ADMM_NON_CVX) NotConvex();
     r.raw_status = info.status;
     r.raw_status_text = admm_status_message(info.status);
@@ -270,25 +291,55 @@ class AdmmSolver : public Solver {
 
     if (info.status == ADMM_PRIMAL_INFEASIBLE) {
       // [dy (m rows); dz (n variables)] with Aᵀdy + dz ≈ 0 and a negative support value.
-      const double* c = admm_prim_inf_cert(work.w);
+      const double* c = admm_prim_inf_cert(work_.w);
       r.certificate.assign(c, c + p.m + p.n);
     } else if (info.status == ADMM_DUAL_INFEASIBLE) {
       // dx with P dx ≈ 0, qᵀdx < 0, A dx in the recession cone of [l, u] and the bounds.
-      const double* c = admm_dual_inf_cert(work.w);
+      const double* c = admm_dual_inf_cert(work_.w);
       r.certificate.assign(c, c + p.n);
     } else if (info.status != ADMM_FAILED && info.status != ADMM_UNSOLVED) {
       // Solved, or the last iterate of a stopped solve (its duals are kept: they warm-start
       // a continuation, but only a solve that converged reports them as duals).
-      const double* x = admm_x(work.w);
-      const double* y = admm_y(work.w);
-      const double* z = admm_z(work.w);
+      const double* x = admm_x(work_.w);
+      const double* y = admm_y(work_.w);
+      const double* z = admm_z(work_.w);
       std::copy(x, x + p.n, r.x.begin());
       if (p.m > 0) std::copy(y, y + p.m, r.y.begin());
       std::copy(z, z + p.n, r.z.begin());
       r.has_duals = info.status == ADMM_SOLVED || info.status == ADMM_SOLVED_INACCURATE;
     }
+    last_solved_ = keep_ && r.has_duals;
+    if (last_solved_) {
+      last_x_ = r.x;  // same sizes every call: no allocation once warm
+      last_y_ = r.y;
+      last_z_ = r.z;
+    }
+    Release();
     return r;
   }
+
+ private:
+  // New q and bounds into the kept workspace; false when P or A changed or the bounds' structure
+  // did (set up afresh).
+  bool Update(const ProblemView& p) {
+    if (changed_.P || changed_.A) return false;
+    if (admm_update_q(work_.w, p.q) != ADMM_OK) return false;
+    return admm_update_bounds(work_.w, p.l, p.u, p.lb, p.ub) == ADMM_OK;
+  }
+
+  void Release() {
+    if (keep_) return;
+    admm_cleanup(work_.w);
+    work_.w = nullptr;
+  }
+
+  bool keep_;
+  Workspace work_;
+  MatrixChanges changed_;
+  int64_t setups_ = 0;
+  size_t bytes_ = 0;
+  bool last_solved_ = false;
+  std::vector<double> last_x_, last_y_, last_z_;
 };
 
 }  // namespace
@@ -302,7 +353,7 @@ SolverEntry AdmmSolverEntry() {
   caps.infeasibility_certificate = true;
   caps.license = "MIT";
   caps.version = "0.1.0";
-  return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); }};
+  return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); }, [] { return std::unique_ptr<Solver>(new AdmmSolver(true)); }};
 }
 
 }  // namespace diffqp

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "clp_wire.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 extern char** environ;
 

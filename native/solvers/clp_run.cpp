@@ -6,11 +6,11 @@
 // one iteration, where neither its iteration limit nor its time limit is checked and nothing
 // in the C interface can interrupt it: that is why QPs run in a child process
 // (clp_process.cpp), which can be killed.
+#include "../core/timer.hpp"
 #include "clp_run.hpp"
 
 #include <algorithm>
 #include <cfloat>
-#include <chrono>
 #include <cmath>
 #include <type_traits>
 
@@ -185,7 +185,7 @@ std::string ClpStatusText(int32_t status, int32_t secondary) {
 }
 
 ClpRun RunClp(const ProblemView& p, const ClpRunSettings& s) {
-  const auto start = std::chrono::steady_clock::now();
+  const Timer start;
   const bool quadratic = s.mode == ClpMode::kQuadratic;
   const bool feasibility = s.mode == ClpMode::kFeasibility;
   ModelHandle handle;
@@ -205,7 +205,7 @@ ClpRun RunClp(const ProblemView& p, const ClpRunSettings& s) {
     Clp_dual(model, 0);  // an LP only: Clp_dual drops the quadratic term of a QP
   }
   ClpRun r;
-  r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.solve_seconds = start.Seconds();
   r.status = Clp_status(model);
   r.secondary = Clp_secondaryStatus(model);
   r.iterations = std::max(0, Clp_numberIterations(model));

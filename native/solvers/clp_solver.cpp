@@ -19,7 +19,7 @@
 #include "clp_run.hpp"
 #include "coin/Clp_C_Interface.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {

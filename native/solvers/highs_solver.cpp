@@ -9,9 +9,18 @@
 #include "../core/error.hpp"
 #include "highs_common.hpp"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
+namespace {
+#define DIFFQP_STR2(x) #x
+#define DIFFQP_STR(x) DIFFQP_STR2(x)
+constexpr const char* kHighsVersion =
+    DIFFQP_STR(HIGHS_VERSION_MAJOR) "." DIFFQP_STR(HIGHS_VERSION_MINOR) "." DIFFQP_STR(HIGHS_VERSION_PATCH);
+#undef DIFFQP_STR
+#undef DIFFQP_STR2
+}  // namespace
+
 namespace {
 
 const char* ModelStatusName(HighsInt s) {
@@ -152,7 +161,7 @@ SolverEntry HighsSolverEntry() {
   caps.infeasibility_certificate = false;
   caps.limits = HighsLimits();  // stopped before HiGHS sees them
   caps.license = "MIT";
-  caps.version = "1.10.0";
+  caps.version = kHighsVersion;  // from the headers it was built against
   return {"highs", caps, [] { return std::unique_ptr<Solver>(new HighsSolver()); }};
 }
 

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "../backward/polish.hpp"
+#include "../kkt/polish.hpp"
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
 #include "ipm.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -38,6 +38,7 @@ const OptionSpec kOptions[] = {
     {"refineIter", Kind::kInteger, nullptr, &IpmSettings::refine_iter},
     {"checkConvexity", Kind::kBoolean, nullptr, &IpmSettings::check_convexity},
     {"centralityCorrectors", Kind::kInteger, nullptr, &IpmSettings::centrality_correctors},
+    {"normalEquations", Kind::kInteger, nullptr, &IpmSettings::normal_equations},
 };
 
 std::string KnownOptions() {
@@ -91,7 +92,8 @@ IpmSettings MakeSettings(const Settings& s) {
         {"scaling", "options.solverOptions.scaling"}, {"rho_init", "options.solverOptions.rhoInit"},
         {"delta_init", "options.solverOptions.deltaInit"}, {"reg_min", "options.solverOptions.regMin"},
         {"refine_iter", "options.solverOptions.refineIter"},
-        {"centrality_correctors", "options.solverOptions.centralityCorrectors"}};
+        {"centrality_correctors", "options.solverOptions.centralityCorrectors"},
+        {"normal_equations", "options.solverOptions.normalEquations"}};
     const std::string text(msg), prefix = "settings.";
     std::string field = "options.solverOptions", rest = text;
     if (text.compare(0, prefix.size(), prefix) == 0) {
@@ -133,7 +135,7 @@ Result SolveEmpty(const ProblemView& p) {
 
 // An interior point stops strictly inside: where its answer falls short of the caller's
 // tolerance on diffqp's own measure (round-off in large products at 1e-9, an iteration limit
-// or a stall near the end), Newton steps on the active set (backward/polish) land on the
+// or a stall near the end), Newton steps on the active set (kkt/polish) land on the
 // face it identified. Kept only when the result meets the tolerance; the interior answer,
 // with its own status, otherwise. Skipped when the caller polishes anyway.
 // `seconds_left`: what the time limit leaves; skipped without room for four times
@@ -175,8 +177,22 @@ void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, dou
   r.status = own == Status::kSolved ? Status::kSolvedInaccurate : own;
 }
 
+// keep: a parametric solver (addon/parametric_addon.cpp) keeps its workspace between solves of
+// one pattern: ipm_update replaces the values and keeps the ordering and symbolic analysis of
+// its KKT matrix; a change of structure (a side turning finite or infinite) sets up afresh.
 class IpmSolver : public Solver {
  public:
+  explicit IpmSolver(bool keep = false) : keep_(keep) {}
+
+  void Changed(const MatrixChanges& c) override { changed_ = c; }
+  size_t Bytes() const override {
+    if (!work_.w) return 0;
+    const IpmInfo& info = *ipm_info(work_.w);
+    // L's values and indices, the KKT matrix and a dozen vectors of n + m (an estimate).
+    return (size_t)info.factor_nnz * 12 + (size_t)(nnz_ * 24) + (size_t)(dims_ * 8 * 24);
+  }
+  int64_t Setups() const override { return setups_; }
+
   Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) override {
     Timer clock;
     IpmSettings settings = MakeSettings(s);
@@ -184,17 +200,8 @@ class IpmSolver : public Solver {
     IpmProblem problem{p.n, p.m, p.P.nnz() > 0 ? p.P.Ap : nullptr, p.P.Ai, p.P.Ax, p.q, p.A.Ap, p.A.Ai, p.A.Ax,
                        p.l, p.u, p.lb, p.ub};
     if (p.m == 0) problem.Ap = nullptr;
-    Workspace work;
-    // The caller's typed arrays outlive the solve: ipm reads P and A in place.
-    const int err = ipm_setup_ex(&work.w, &problem, &settings, IPM_BORROW_MATRICES);
-    if (err == IPM_ERR_NONCVX) {
-      throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
-    }
-    if (err != IPM_OK) {
-      char msg[256] = "";
-      ipm_check_problem(&problem, msg, sizeof msg);
-      throw QpError(code::kNative, std::string("ipm_setup failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
-    }
+    if (!(work_.w && Update(p, problem, settings))) Setup(problem, settings);
+    changed_ = MatrixChanges{false, false};
     Result r;
     r.x.assign(p.n, 0.0);
     r.y.assign(p.m, 0.0);
@@ -204,29 +211,28 @@ class IpmSolver : public Solver {
       r.status = cancel.load() ? Status::kCancelled : s.max_iter == 0 ? Status::kMaxIterations : Status::kTimeLimit;
       r.raw_status = r.status == Status::kCancelled ? IPM_CANCELLED : r.status == Status::kMaxIterations ? IPM_MAX_ITER : IPM_TIME_LIMIT;
       r.raw_status_text = ipm_status_message((IpmStatus)r.raw_status);
+      Release();
       return r;
     }
-    if (std::isfinite(left)) {
-      settings.time_limit = left;
-      if (ipm_update_settings(work.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
-    }
+    if (std::isfinite(left)) settings.time_limit = left;
+    if ((std::isfinite(left) || keep_) && ipm_update_settings(work_.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
     // ipm writes its answer straight into the result: no second copy at the peak.
-    if (ipm_set_outputs(work.w, r.x.data(), p.m > 0 ? r.y.data() : nullptr, r.z.data()) != IPM_OK) {
+    if (ipm_set_outputs(work_.w, r.x.data(), p.m > 0 ? r.y.data() : nullptr, r.z.data()) != IPM_OK) {
       throw QpError(code::kNative, "ipm_set_outputs failed");
     }
     Timer solve;
-    if (ipm_solve(work.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
+    if (ipm_solve(work_.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
     r.solve_seconds = solve.Seconds();
-    const IpmInfo info = *ipm_info(work.w);
+    const IpmInfo info = *ipm_info(work_.w);
     r.raw_status = info.status;
     r.raw_status_text = ipm_status_message(info.status);
     r.status = MapStatus(info.status);
     r.iterations = info.iter;
     if (info.status == IPM_PRIMAL_INFEASIBLE) {
-      const double* c = ipm_prim_inf_cert(work.w);
+      const double* c = ipm_prim_inf_cert(work_.w);
       r.certificate.assign(c, c + p.m + p.n);
     } else if (info.status == IPM_DUAL_INFEASIBLE) {
-      const double* c = ipm_dual_inf_cert(work.w);
+      const double* c = ipm_dual_inf_cert(work_.w);
       r.certificate.assign(c, c + p.n);
     }
     // ipm checked its certificate on its scaled copy; the status stands only if it holds
@@ -236,9 +242,9 @@ class IpmSolver : public Solver {
       r.raw_status_text += " (certificate rejected on the unscaled data)";
       r.certificate.clear();
     }
-    // The workspace's memory goes back before the crossover, which builds its own.
-    ipm_cleanup(work.w);
-    work.w = nullptr;
+    // The workspace's memory goes back before the crossover, which builds its own (a kept
+    // workspace stays for the next solve).
+    Release();
     if (info.status == IPM_PRIMAL_INFEASIBLE || info.status == IPM_DUAL_INFEASIBLE) {
       std::fill(r.x.begin(), r.x.end(), 0.0);  // a certificate, not a point
       std::fill(r.y.begin(), r.y.end(), 0.0);
@@ -254,6 +260,56 @@ class IpmSolver : public Solver {
     }
     return r;
   }
+
+ private:
+  // The caller's typed arrays (or a parametric problem's own) outlive the workspace: ipm reads
+  // P and A in place.
+  void Setup(const IpmProblem& problem, const IpmSettings& settings) {
+    ipm_cleanup(work_.w);
+    work_.w = nullptr;
+    const int err = ipm_setup_ex(&work_.w, &problem, &settings, IPM_BORROW_MATRICES);
+    if (err == IPM_ERR_NONCVX) NotConvex();
+    if (err != IPM_OK) {
+      char msg[256] = "";
+      ipm_check_problem(&problem, msg, sizeof msg);
+      throw QpError(code::kNative, std::string("ipm_setup failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+    }
+    setups_++;
+    nnz_ = (int64_t)(problem.Pp ? problem.Pp[problem.n] : 0) + (problem.Ap ? problem.Ap[problem.n] : 0);
+    dims_ = (int64_t)problem.n + problem.m;
+  }
+
+  // New values into the kept workspace; false when their structure differs (set up afresh).
+  // P's values go in (and through ipm's convexity check) only when they changed.
+  bool Update(const ProblemView& p, const IpmProblem& problem, const IpmSettings& settings) {
+    const int err = ipm_update(work_.w, changed_.P && problem.Pp ? problem.Px : nullptr, p.q, changed_.A && problem.Ap ? problem.Ax : nullptr,
+                               p.l, p.u, p.lb, p.ub);
+    if (err == IPM_OK) return true;
+    // A failed update may have changed part of the workspace: it is set up afresh either way.
+    ipm_cleanup(work_.w);
+    work_.w = nullptr;
+    if (err == IPM_ERR_STRUCTURE) return false;
+    if (err == IPM_ERR_NONCVX) NotConvex();
+    char msg[256] = "";
+    ipm_check_problem(&problem, msg, sizeof msg);
+    (void)settings;
+    throw QpError(code::kNative, std::string("ipm_update failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+  }
+
+  [[noreturn]] static void NotConvex() {
+    throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
+  }
+
+  void Release() {
+    if (keep_) return;
+    ipm_cleanup(work_.w);
+    work_.w = nullptr;
+  }
+
+  bool keep_;
+  Workspace work_;
+  MatrixChanges changed_;
+  int64_t setups_ = 0, nnz_ = 0, dims_ = 0;
 };
 
 }  // namespace
@@ -267,7 +323,7 @@ SolverEntry IpmSolverEntry() {
   caps.infeasibility_certificate = true;
   caps.license = "MIT";
   caps.version = "0.1.0";
-  return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); }};
+  return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); }, [] { return std::unique_ptr<Solver>(new IpmSolver(true)); }};
 }
 
 }  // namespace diffqp

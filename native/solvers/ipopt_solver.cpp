@@ -11,7 +11,7 @@
 #include "../core/residuals.hpp"
 #include "coin/IpStdCInterface.h"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {

@@ -10,7 +10,7 @@
 #include "certificate_search.hpp"
 #include "plugins.hpp"
 #include "solver.hpp"
-#include "timer.hpp"
+#include "../core/timer.hpp"
 
 namespace diffqp {
 
@@ -291,11 +291,11 @@ void PreferPrimalInfeasibility(const ProblemView& p, double time_left, const Can
 
 }  // namespace
 
-Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel) {
+Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, Solver* kept, bool check_convexity) {
   const SolverEntry& entry = FindSolver(key);
   ValidateProblem(p);
   RequireWithinLimits(p, entry.capabilities.limits, entry.key);
-  if (!entry.capabilities.checks_convexity) RequireConvex(p.P);
+  if (!entry.capabilities.checks_convexity && check_convexity) RequireConvex(p.P);
   // The solver's own time includes building and freeing its objects (Ipopt and HiGHS
   // spend real time there); what is left of a call's wall time is diffqp's overhead.
   const Timer clock;
@@ -306,8 +306,8 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
     r.raw_status_text = r.status == Status::kSolved ? "no variables (diffqp: every row holds 0)" : "no variables (diffqp: a row excludes 0)";
   } else {
     try {
-      std::unique_ptr<Solver> solver = entry.create();
-      r = solver->Solve(p, s, cancel);
+      std::unique_ptr<Solver> fresh = kept ? nullptr : entry.create();
+      r = (kept ? kept : fresh.get())->Solve(p, s, cancel);
     } catch (const QpError& e) {
       if (!IsNotConvexError(e)) throw;
       const ConvexityVerdict v = CheckConvexity(p.P);

@@ -36,6 +36,13 @@ struct SolverCapabilities {
   const char* version = "";
 };
 
+// What changed in a parametric problem's matrices since a kept solver's last Solve
+// (addon/parametric_addon.cpp): the patterns never change, the values may.
+struct MatrixChanges {
+  bool P = true;
+  bool A = true;
+};
+
 class Solver {
  public:
   virtual ~Solver() = default;
@@ -43,12 +50,22 @@ class Solver {
   // iterations and timings; residuals are computed by the caller. Never throws for an
   // outcome (infeasible, unbounded, failure): only for a failure to run (QpError).
   virtual Result Solve(const ProblemView& p, const Settings& s, const CancelFlag& cancel) = 0;
+  // A solver made by create_parametric is kept across solves of one pattern: told before each
+  // Solve which matrix values changed, so that it keeps what they do not invalidate.
+  virtual void Changed(const MatrixChanges&) {}
+  // Heap bytes a kept solver holds between solves (reported to V8), and how many times it
+  // had to set up from scratch (the first time, and when an update changed the structure).
+  virtual size_t Bytes() const { return 0; }
+  virtual int64_t Setups() const { return 0; }
 };
 
 struct SolverEntry {
   const char* key;
   SolverCapabilities capabilities;
   std::unique_ptr<Solver> (*create)();
+  // A solver that keeps its workspace between Solve calls on problems of one pattern (ipm,
+  // admm); null when the solver has none.
+  std::unique_ptr<Solver> (*create_parametric)() = nullptr;
 };
 
 // The solvers that can run: those built into the addon and the plugins that loaded.
@@ -82,6 +99,9 @@ Result SolveWithoutVariables(const ProblemView& p);
 // Validates, checks the solver's data limits and convexity, runs the solver, computes
 // residuals, checks a "solved" claim and keeps an infeasible/unbounded status only with a
 // certificate that holds on the caller's data (core/residuals: CertificateHolds).
-Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel);
+// `kept`: a solver from create_parametric to run instead of a fresh one; `check_convexity`
+// false skips the shared convexity check (P's values did not change since it passed).
+Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, Solver* kept = nullptr,
+                    bool check_convexity = true);
 
 }  // namespace diffqp

@@ -1,14 +1,20 @@
 /* check.h: the harness of the C unit tests (native/admm, native/ipm, native/linsys).
  * One test program per core; each test function sets g_test and uses CHECK, which
- * counts and prints a failure without stopping the program. */
+ * counts and prints a failure without stopping the program.  The file holding main()
+ * defines CHECK_DEFINE_GLOBALS before including this (a program may span files). */
 #ifndef DIFFQP_TESTING_CHECK_H
 #define DIFFQP_TESTING_CHECK_H
 
 #include <math.h>
 #include <stdio.h>
 
-static int g_failed_checks = 0;
-static const char *g_test = "";
+#ifdef CHECK_DEFINE_GLOBALS
+int g_failed_checks = 0;
+const char *g_test = "";
+#else
+extern int g_failed_checks;
+extern const char *g_test;
+#endif
 
 #define CHECK(cond, ...)                                                 \
     do {                                                                 \

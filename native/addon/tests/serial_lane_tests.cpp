@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#define CHECK_DEFINE_GLOBALS
 #include "../../testing/check.h"
 #include "../serial_lane.hpp"
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#define CHECK_DEFINE_GLOBALS
 #include "../../testing/check.h"
 #include "../convexity.hpp"
 #include "../error.hpp"

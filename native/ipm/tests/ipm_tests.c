@@ -13,6 +13,7 @@
 
 /* ---- harness ------------------------------------------------------------- */
 
+#define CHECK_DEFINE_GLOBALS
 #include "../../testing/check.h"
 
 #define INF INFINITY
@@ -1077,6 +1078,98 @@ static void test_bug_convexity_depends_on_q(void) {
 
 /* ---- main ------------------------------------------------------------------------ */
 
+/* ---- tests: the normal equations ------------------------------------------ */
+
+/* With P diagonal and positive, the rows' normal equations (x eliminated) must give what
+ * the KKT matrix gives: both solves checked against our residuals and against each other,
+ * on random QPs with every kind of row (free rows too) and bound, with m = 0, with all
+ * rows free, infeasible, and after updates of q, the sides and the values of P and A. */
+static void test_normal_equations(void) {
+    IpmSettings kkt, normal;
+    ipm_default_settings(&kkt);
+    ipm_default_settings(&normal);
+    kkt.normal_equations = 0;
+    normal.normal_equations = 1;
+    const int sizes[][2] = {{1, 1}, {3, 0}, {5, 2}, {10, 10}, {20, 8}, {30, 45}, {60, 30}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        for (int rep = 0; rep < 3; rep++) {
+            Random r = random_qp(sizes[k][0], sizes[k][1], 0);
+            const int n = r.d.n;
+            memset(r.P, 0, (size_t)n * n * sizeof(double));
+            for (int j = 0; j < n; j++) r.P[j * n + j] = 0.01 + 3 * urand();
+            if (rep == 2) /* every row free: no row in K, S of order 0 */
+                for (int i = 0; i < r.d.m; i++) r.l[i] = -INF, r.u[i] = INF;
+            const int before = g_failed_checks;
+            IpmWorkspace *a = run(&r.d, &kkt), *b = run(&r.d, &normal);
+            if (a && b) {
+                CHECK(ipm_info(a)->normal_equations == 0 && ipm_info(b)->normal_equations == 1, "normal_equations %d, %d",
+                      ipm_info(a)->normal_equations, ipm_info(b)->normal_equations);
+                check_solved(&r.d, a, RES_TOL);
+                check_solved(&r.d, b, RES_TOL);
+                for (int j = 0; j < n; j++) CHECK_NEAR(ipm_x(a)[j], ipm_x(b)[j], 1e-6, "x (KKT vs normal equations)");
+            }
+            if (g_failed_checks != before) printf("    (n = %d, m = %d, rep %d)\n", sizes[k][0], sizes[k][1], rep);
+            ipm_cleanup(a);
+            ipm_cleanup(b);
+            random_free(&r);
+        }
+    }
+    { /* a non-diagonal P is never eliminated; the default takes S only when smaller */
+        Random r = random_qp(10, 4, 0);
+        IpmWorkspace *w = run(&r.d, &normal);
+        if (w) CHECK(ipm_info(w)->normal_equations == 0, "non-diagonal P: normal_equations = 1");
+        ipm_cleanup(w);
+        random_free(&r);
+        /* a chain: S tridiagonal of order m, K of order n + m */
+        const int n = 40, m = n - 1;
+        double P[40 * 40] = {0}, q[40], A[39 * 40] = {0}, l[39], u[39];
+        for (int j = 0; j < n; j++) P[j * n + j] = 1, q[j] = 3 * sin(j);
+        for (int i = 0; i < m; i++) A[i * n + i] = 1, A[i * n + i + 1] = -1, l[i] = -0.5, u[i] = 0.5;
+        Dense d = {n, m, P, q, A, l, u, NULL, NULL};
+        w = run(&d, NULL);
+        if (w) {
+            CHECK(ipm_info(w)->normal_equations == 1, "chain: the default did not take S");
+            CHECK(ipm_info(w)->factor_nnz < n, "chain: nnz(L) = %ld, expected < n", ipm_info(w)->factor_nnz);
+            check_solved(&d, w, RES_TOL);
+        }
+        ipm_cleanup(w);
+    }
+    { /* infeasible with x eliminated: x1 + x2 <= -1, x >= 0 */
+        const double P[] = {1, 0, 0, 2}, q[] = {1, 1}, A[] = {1, 1}, l[] = {-INF}, u[] = {-1}, lb[] = {0, 0};
+        Dense d = {2, 1, P, q, A, l, u, lb, NULL};
+        IpmWorkspace *w = run(&d, &normal);
+        if (w) CHECK(ipm_info(w)->status == IPM_PRIMAL_INFEASIBLE && ipm_info(w)->normal_equations == 1, "status %s",
+                     ipm_status_message(ipm_info(w)->status));
+        ipm_cleanup(w);
+    }
+    { /* updates keep S's pattern and give what a fresh KKT solve gives */
+        Random r = random_qp(25, 15, 0);
+        const int n = r.d.n, m = r.d.m;
+        memset(r.P, 0, (size_t)n * n * sizeof(double));
+        for (int j = 0; j < n; j++) r.P[j * n + j] = 0.5 + urand();
+        Built b = build(&r.d);
+        IpmWorkspace *w = NULL;
+        CHECK(ipm_setup(&w, &b.prob, &normal) == IPM_OK && ipm_info(w)->normal_equations == 1, "setup");
+        if (w) {
+            for (int j = 0; j < n; j++) r.q[j] = nrand();
+            CHECK(ipm_update(w, NULL, r.q, NULL, NULL, NULL, NULL, NULL) == IPM_OK, "update q");
+            expect_same_as_fresh(w, &r.d, "q, normal equations");
+            for (int k = 0; k < n * n; k++) r.P[k] *= 1.5;
+            for (int k = 0; k < m * n; k++) r.A[k] *= 0.5 + urand();
+            double xt[25];
+            for (int j = 0; j < n; j++) xt[j] = nrand();
+            sides_around(&r, xt);
+            Built b2 = build(&r.d);
+            CHECK(ipm_update(w, b2.Px, NULL, b2.Ax, r.l, r.u, r.lb, r.ub) == IPM_OK, "update P, A and the sides");
+            expect_same_as_fresh(w, &r.d, "Px, Ax, sides, normal equations");
+            built_free(&b2);
+        }
+        ipm_cleanup(w);
+        built_free(&b);
+        random_free(&r);
+    }
+}
+
 int main(int argc, char **argv) {
     const int run_skipped = argc > 1 && strcmp(argv[1], "--run-skipped") == 0;
     struct {
@@ -1107,6 +1200,7 @@ int main(int argc, char **argv) {
         {"update_crossing_sides", test_bug_update_crossing_sides, NULL},
         {"dual_infeasible_ray_with_growing_x", test_bug_dual_infeasible_missed, NULL},
         {"convexity_independent_of_q", test_bug_convexity_depends_on_q, NULL},
+        {"normal_equations", test_normal_equations, NULL},
     };
     const int count = (int)(sizeof tests / sizeof tests[0]);
     int passed = 0, failed = 0, skipped = 0;

@@ -6,6 +6,7 @@
 
 #include "linsys.h"
 
+#define CHECK_DEFINE_GLOBALS
 #include "../../testing/check.h"
 
 /* The quasi-definite KKT matrix of order 5

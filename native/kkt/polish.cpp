@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "../core/residuals.hpp"
-#include "backward.hpp"
+#include "newton_step.hpp"
 #include "reduced_kkt.hpp"
 
 namespace diffqp {
@@ -20,7 +20,7 @@ double Worst(const Result& r) {
 // `least_squares`: whether a singular K may fall back to the QR (not under a time limit).
 bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor,
                 bool least_squares) {
-  BackwardOptions opt;
+  ActiveSetOptions opt;
   opt.eps_active = eps_active;
   *factor = ReducedKkt::Build(p, r.x.data(), r.y.data(), r.z.data(), opt);
   (*factor)->AllowLeastSquares(least_squares);

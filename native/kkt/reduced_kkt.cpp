@@ -1,11 +1,11 @@
 #include "reduced_kkt.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <utility>
 
 #include "../core/error.hpp"
+#include "../core/timer.hpp"
 
 #include <SuiteSparseQR_C.h>  // declares its own C linkage
 
@@ -27,9 +27,6 @@ struct ReducedKkt::Qr {
 
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
 
 double NormInf(const std::vector<double>& v) {
   double s = 0;
@@ -41,7 +38,7 @@ double NormInf(const std::vector<double>& v) {
 
 ReducedKkt::~ReducedKkt() = default;
 
-bool ReducedKkt::Matches(const ProblemView& p, const BackwardOptions& opt) const {
+bool ReducedKkt::Matches(const ProblemView& p, const ActiveSetOptions& opt) const {
   return p.n == n && p.m == m && p.P.nnz() == nnz_P_ && p.A.nnz() == nnz_A_ && opt.eps_active == options_.eps_active &&
          opt.normalize_rows == options_.normalize_rows && opt.refine_active_set == options_.refine_active_set &&
          opt.refine_max_steps == options_.refine_max_steps;
@@ -103,17 +100,17 @@ void ReducedKkt::Assemble(const ProblemView& p) {
 }
 
 std::shared_ptr<const ReducedKkt> ReducedKkt::Build(const ProblemView& p, const double* x, const double* y, const double* z,
-                                                    const BackwardOptions& opt) {
-  const auto started = std::chrono::steady_clock::now();
+                                                    const ActiveSetOptions& opt) {
+  const Timer started;
   ActiveSet as = ChooseActiveSet(p, x, y, z, opt);
-  const double choose_seconds = Seconds(started);
+  const double choose_seconds = started.Seconds();
   auto k = BuildOn(p, std::move(as), opt);
   std::const_pointer_cast<ReducedKkt>(k)->factor_seconds += choose_seconds;
   return k;
 }
 
-std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, ActiveSet as, const BackwardOptions& opt) {
-  const auto started = std::chrono::steady_clock::now();
+std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, ActiveSet as, const ActiveSetOptions& opt) {
+  const Timer started;
   std::shared_ptr<ReducedKkt> k(new ReducedKkt());
   k->n = p.n;
   k->m = p.m;
@@ -170,112 +167,8 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     k->weak_reason = std::to_string(k->as.weak_rows + k->as.weak_bounds) + " weakly active constraint(s) (e.g. " + which +
                      ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
   }
-  k->factor_seconds = Seconds(started);
+  k->factor_seconds = started.Seconds();
   return k;
-}
-
-namespace {
-
-// One primal–dual active-set step (Hintermüller, Ito, Kunisch) from the optimum (x, w) of the
-// equality-constrained QP on J: an active inequality whose multiplier has the wrong sign
-// leaves J, an inactive constraint that x violates joins J on the violated side. `violation`
-// is the largest such defect (relative, as the tolerance rule): 0 when J is consistent.
-struct Step {
-  double violation = 0;
-  int32_t changes = 0;
-};
-
-Step ActiveSetStep(const ProblemView& p, const ReducedKkt& k, const std::vector<double>& sol, double eps, ActiveSet& next) {
-  const int32_t n = p.n, m = p.m;
-  Step st;
-  double wmax = 1;
-  for (int32_t t = n; t < (int32_t)sol.size(); t++) wmax = std::max(wmax, std::abs(sol[t]));
-  auto update = [&](int8_t& side, int32_t kk, bool eq, double v, double lo, double hi) {
-    if (eq) return;
-    double defect = 0;
-    int8_t want = side;
-    if (kk >= 0) {
-      defect = -side * sol[n + kk] / wmax;
-      if (defect > eps) want = 0;
-    } else if (v > hi) {
-      defect = (v - hi) / std::max(1.0, std::abs(hi));
-      if (defect > eps) want = 1;
-    } else if (v < lo) {
-      defect = (lo - v) / std::max(1.0, std::abs(lo));
-      if (defect > eps) want = -1;
-    }
-    st.violation = std::max(st.violation, defect);
-    if (want != side) {
-      side = want;
-      st.changes++;
-    }
-  };
-  std::vector<double> Ax(m, 0.0);
-  for (int32_t j = 0; j < n; j++)
-    for (int32_t q = p.A.Ap[j]; q < p.A.Ap[j + 1]; q++) Ax[p.A.Ai[q]] += p.A.Ax[q] * sol[j];
-  for (int32_t i = 0; i < m; i++) update(next.row_side[i], k.row_k[i], k.as.row_eq[i], Ax[i], p.l[i], p.u[i]);
-  for (int32_t j = 0; j < n && (p.lb || p.ub); j++)
-    update(next.bound_side[j], k.bound_k[j], k.as.bound_eq[j], sol[j], p.LowerBound(j), p.UpperBound(j));
-  return st;
-}
-
-}  // namespace
-
-ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const BackwardOptions& opt) {
-  ActiveSet as = FindActiveSet(p, x, y, z, opt.eps_active, opt.normalize_rows);
-  if (!opt.refine_active_set) return as;
-  BackwardOptions plain = opt;
-  plain.refine_active_set = false;
-  const int32_t n = p.n, m = p.m;
-  ActiveSet best = as;
-  double best_violation = HUGE_VAL;
-  std::vector<double> best_w;
-  std::vector<int32_t> best_row_k, best_bound_k;
-  int32_t changes = 0;
-  for (int32_t step = 0; step <= opt.refine_max_steps; step++) {
-    auto k = ReducedKkt::BuildOn(p, as, plain);
-    // The equality-constrained QP on J: K [x; w] = [−q; c_J].
-    std::vector<double> rhs(k->N(), 0.0);
-    for (int32_t j = 0; j < n; j++) rhs[j] = -p.q[j];
-    for (int32_t i = 0; i < m; i++)
-      if (k->row_k[i] >= 0) rhs[n + k->row_k[i]] = as.row_side[i] > 0 ? p.u[i] : p.l[i];
-    for (int32_t j = 0; j < n; j++)
-      if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = as.bound_side[j] > 0 ? p.UpperBound(j) : p.LowerBound(j);
-    const std::vector<double> sol = k->Solve(rhs, nullptr);
-    ActiveSet next = as;
-    const Step st = ActiveSetStep(p, *k, sol, opt.eps_active, next);
-    if (st.violation < best_violation) {
-      best = as;
-      best.refine_changes = changes;
-      best_violation = st.violation;
-      best_w.assign(sol.begin() + n, sol.end());
-      best_row_k = k->row_k;
-      best_bound_k = k->bound_k;
-    }
-    if (st.changes == 0) break;
-    changes += st.changes;
-    as = std::move(next);
-  }
-  // Weak constraints of the refined set: its own multipliers decide.
-  best.refine_violation = best_violation;
-  best.weak_rows = best.weak_bounds = 0;
-  best.first_weak = -1;
-  double wmax = 1;
-  for (double w : best_w) wmax = std::max(wmax, std::abs(w));
-  const double thr = opt.eps_active * wmax;
-  for (int32_t i = 0; i < m; i++) {
-    if (best_row_k[i] >= 0 && !best.row_eq[i] && std::abs(best_w[best_row_k[i]]) <= thr) {
-      best.weak_rows++;
-      if (best.first_weak < 0) best.first_weak = i;
-    }
-  }
-  for (int32_t j = 0; j < n; j++) {
-    if (best_bound_k[j] >= 0 && !best.bound_eq[j] && std::abs(best_w[best_bound_k[j]]) <= thr) {
-      best.weak_bounds++;
-      if (best.first_weak < 0) best.first_weak = m + j;
-    }
-  }
-  return best;
 }
 
 void ReducedKkt::FactorLeastSquares() const {

@@ -1,5 +1,6 @@
 /**
- * QPS / MPS reader: fixed and free format, QUADOBJ / QMATRIX / QSECTION, gzip.
+ * The QPS / MPS reader: a state machine over the sections, from text to the canonical problem
+ * (docs/METHODS.md §1):
  *
  * The file describes   minimize c0 + cᵀx + ½ xᵀQx   s.t. rows of type E/L/G (+ RANGES), bounds.
  * It is returned in the canonical form of docs/METHODS.md §1:
@@ -8,19 +9,6 @@
  *   q  objective-row coefficients;     constant = c0 = −(RHS of the objective row)
  *   A  m×n over the non-objective rows in file order (explicit zeros kept, duplicates summed)
  *   l, u from the row type, RHS and RANGES;   lb, ub from BOUNDS with the MPS defaults 0 ≤ x < +∞
- *
- * Format detection ('auto', the default). Every data line of a fixed-format file keeps its
- * fields in columns 2–3, 5–12, 15–22, 25–36, 40–47 and 50–61, so the separator columns 4, 13–14,
- * 23–24, 37–39 and 48–49 are blank and nothing follows column 61. A pre-scan checks exactly that
- * ("the file is column-aligned"; MARKER lines are exempt, a tab in a data line makes the file
- * unaligned). In an aligned file every token lies inside one field, so a
- * fixed-column reading and a whitespace-split reading agree wherever both are possible, and the
- * fixed reading is the only correct one where they are not: names with blanks inside (QFORPLAN)
- * and empty RHS/BOUNDS set-name fields (QGFRDXPN, VALUES). So an aligned file is read as fixed,
- * any other file as free. Should that reading fail, the other one is tried (this catches a
- * free-format file that happens to align, or a fixed file with card sequence numbers after column
- * 61); if both fail, the error of the first choice is thrown. The choice is per file, never per
- * line: a file does not switch format halfway, and per-line guessing could misread a line.
  *
  * The free reader is lenient where the token count is unambiguous: an RHS/RANGES line with an
  * even number of tokens has no set name, a BOUNDS line with one token fewer than usual has none.
@@ -52,19 +40,15 @@
  * - OBJSENSE MAX: the equivalent minimisation is returned (q, P and constant negated);
  *   stats.sense says 'max'.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { gunzip, gunzipSync } from 'node:zlib';
-import { promisify } from 'node:util';
-import { CscMatrix } from './sparse';
-import type { CanonicalProblem } from './problem';
-import { ErrorCode, problemError, QpError } from './errors';
+import { compressTriplets, CscMatrix } from '../sparse';
+import type { CanonicalProblem } from '../problem';
+import { ErrorCode, QpError } from '../errors';
+import { FIELD_END, FIELD_START, FIXED_WIDTH, isBlank, isInfinityWord, parseError, parseNumber, quote, SEPARATORS, SPACE, tokenize } from './format';
 
 export type QpsFormat = 'auto' | 'fixed' | 'free';
 
 export interface QpsOptions {
-  /** 'auto' (default) detects the format, see the comment at the top of lib/qps.ts. */
+  /** 'auto' (default) detects the format, see lib/qps/format.ts. */
   format?: QpsFormat;
   /** The problem name; default: the file name stem (readQps) or the NAME record (parseQps). */
   name?: string;
@@ -128,122 +112,6 @@ export type QpsProblem = CanonicalProblem & {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Errors
-
-function parseError(lineNo: number, message: string, token?: string): QpError {
-  const details: { field: string; index: number; value?: unknown } = { field: `line ${lineNo}`, index: lineNo };
-  if (token !== undefined) details.value = token;
-  return new QpError(ErrorCode.QPS_PARSE, `QPS line ${lineNo}: ${message}`, details);
-}
-
-const quote = (s: string): string => `'${s}'`;
-
-// ---------------------------------------------------------------------------------------------
-// Lexical helpers
-
-const SPACE = 32;
-const TAB = 9;
-
-function isBlank(c: number): boolean {
-  return c === SPACE || c === TAB || c === 13 || c === 11 || c === 12;
-}
-
-/** 0-based separator columns of the fixed format (column 1 is blank on every data line). */
-const SEPARATORS = [3, 12, 13, 22, 23, 36, 37, 38, 47, 48];
-/** 0-based [start, end) of the six fixed-format fields. */
-const FIELD_START = [1, 4, 14, 24, 39, 49];
-const FIELD_END = [3, 12, 22, 36, 47, 61];
-const FIXED_WIDTH = 61;
-
-/** Splits on blanks into out; returns the token count (may exceed out's useful length). */
-function tokenize(line: string, out: string[]): number {
-  const len = line.length;
-  let count = 0;
-  let k = 0;
-  while (k < len) {
-    while (k < len && isBlank(line.charCodeAt(k))) k++;
-    if (k >= len) break;
-    const start = k;
-    while (k < len && !isBlank(line.charCodeAt(k))) k++;
-    out[count++] = line.slice(start, k);
-  }
-  return count;
-}
-
-/** A number, or NaN. Accepts Fortran D exponents and inf/infinity (±Infinity); rejects hex and the like. */
-function parseNumber(tok: string): number {
-  if (tok.length === 0) return NaN;
-  const v = Number(tok);
-  // Number() also reads 0x.., 0b.., 0o.. (second character a letter): those go the slow way.
-  const c1 = tok.charCodeAt(1) | 0x20;
-  if (v === v && c1 !== 0x78 && c1 !== 0x62 && c1 !== 0x6f) return v;
-  const lower = tok.toLowerCase();
-  const sign = lower.charCodeAt(0);
-  const unsigned = sign === 43 || sign === 45 ? lower.slice(1) : lower;
-  if (unsigned === 'inf' || unsigned === 'infinity') return sign === 45 ? -Infinity : Infinity;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)d[+-]?\d+$/.test(lower)) return Number(lower.replace('d', 'e'));
-  return NaN;
-}
-
-/** Whether a token is the word inf or infinity (any case, signed), not a number that overflowed. */
-function isInfinityWord(tok: string): boolean {
-  const lower = tok.toLowerCase();
-  const unsigned = lower.charCodeAt(0) === 43 || lower.charCodeAt(0) === 45 ? lower.slice(1) : lower;
-  return unsigned === 'inf' || unsigned === 'infinity';
-}
-
-/** Sections whose data lines hold fields (not OBJSENSE / OBJNAME / NAME). */
-const FIELD_SECTIONS = new Set(['ROWS', 'COLUMNS', 'RHS', 'RANGES', 'BOUNDS', 'QUADOBJ', 'QMATRIX', 'QSECTION']);
-
-/**
- * Whether the text looks like fixed-format MPS: every data line has blanks in the separator
- * columns and nothing after column 61 (MARKER lines and blank lines excepted; a tab in a data
- * line makes the text free format). See the comment at the top.
- */
-export function isColumnAligned(text: string): boolean {
-  const L = text.length;
-  const hasTab = text.indexOf('\t') >= 0;
-  let pos = 0;
-  let section = '';
-  let fields = false;
-  while (pos < L) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = L;
-    let stop = end;
-    if (stop > pos && text.charCodeAt(stop - 1) === 13) stop--;
-    const first = pos < stop ? text.charCodeAt(pos) : SPACE;
-    if (first === 42 /* * */) {
-      // comment
-    } else if (!isBlank(first)) {
-      let k = pos;
-      while (k < stop && !isBlank(text.charCodeAt(k))) k++;
-      section = text.slice(pos, k).toUpperCase();
-      if (section === 'ENDATA') break;
-      fields = FIELD_SECTIONS.has(section);
-    } else if (fields) {
-      const len = stop - pos;
-      let ok = true;
-      for (let s = 0; s < SEPARATORS.length; s++) {
-        const c = SEPARATORS[s]!;
-        if (c >= len) break;
-        if (text.charCodeAt(pos + c) !== SPACE) {
-          ok = false;
-          break;
-        }
-      }
-      for (let k = pos + FIXED_WIDTH; ok && k < stop; k++) if (text.charCodeAt(k) !== SPACE) ok = false;
-      for (let k = pos; ok && hasTab && k < stop; k++) if (text.charCodeAt(k) === TAB) ok = false;
-      if (!ok) {
-        const line = text.slice(pos, stop);
-        if (line.trim() !== '' && !(section === 'COLUMNS' && line.indexOf("'MARKER'") >= 0)) return false;
-      }
-    }
-    pos = end + 1;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Growable triplet storage
 
 class Triplets {
@@ -270,44 +138,9 @@ class Triplets {
     this.vals[this.count++] = v;
   }
 
-  /** CSC with rows sorted in each column and duplicates summed (two stable counting sorts). */
+  /** CSC with rows sorted in each column and duplicates summed (sparse.ts compressTriplets). */
   toCsc(nrows: number, ncols: number, triangle: 'full' | 'lower'): CscMatrix {
-    const { rows, cols, vals, count } = this;
-    const rowStart = new Int32Array(nrows + 1);
-    for (let k = 0; k < count; k++) rowStart[rows[k]! + 1]!++;
-    for (let i = 0; i < nrows; i++) rowStart[i + 1]! += rowStart[i]!;
-    const byRow = new Int32Array(count);
-    for (let k = 0; k < count; k++) byRow[rowStart[rows[k]!]!++] = k;
-    const colStart = new Int32Array(ncols + 1);
-    for (let k = 0; k < count; k++) colStart[cols[k]! + 1]!++;
-    for (let j = 0; j < ncols; j++) colStart[j + 1]! += colStart[j]!;
-    const next = colStart.slice(0, ncols);
-    const order = new Int32Array(count);
-    for (let t = 0; t < count; t++) {
-      const k = byRow[t]!;
-      order[next[cols[k]!]!++] = k;
-    }
-    const colPtr = new Int32Array(ncols + 1);
-    let rowIdx = new Int32Array(count);
-    let values = new Float64Array(count);
-    let p = 0;
-    for (let j = 0; j < ncols; j++) {
-      const first = p;
-      for (let t = colStart[j]!; t < colStart[j + 1]!; t++) {
-        const k = order[t]!;
-        const i = rows[k]!;
-        if (p > first && rowIdx[p - 1] === i) values[p - 1]! += vals[k]!;
-        else {
-          rowIdx[p] = i;
-          values[p++] = vals[k]!;
-        }
-      }
-      colPtr[j + 1] = p;
-    }
-    if (p < count) {
-      rowIdx = rowIdx.slice(0, p);
-      values = values.slice(0, p);
-    }
+    const { colPtr, rowIdx, values } = compressTriplets(nrows, ncols, this.rows, this.cols, this.vals, this.count);
     return new CscMatrix(nrows, ncols, colPtr, rowIdx, values, triangle);
   }
 }
@@ -371,7 +204,7 @@ const ROW_G = 2;
 /** BOUNDS types: which need a value. */
 const BOUND_NEEDS_VALUE: Record<string, boolean> = { UP: true, LO: true, FX: true, LI: true, UI: true, FR: false, MI: false, PL: false, BV: false };
 
-class Reader {
+export class Reader {
   private readonly fixed: boolean;
   private readonly infinity: number;
 
@@ -1064,156 +897,4 @@ class Reader {
       },
     };
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Public API
-
-const qpsOptionKeys = ['format', 'name', 'infinity'];
-
-function optionError(field: string, what: string, value: unknown): QpError {
-  return problemError(ErrorCode.INVALID_OPTION, field, what, undefined, value);
-}
-
-function checkOptions(options: QpsOptions): { format: QpsFormat; infinity: number } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw optionError('options', 'must be an object', options);
-  for (const key of Object.keys(options)) {
-    if (!qpsOptionKeys.includes(key)) throw optionError(`options.${key}`, `is not a QPS option (known: ${qpsOptionKeys.join(', ')})`, (options as Record<string, unknown>)[key]);
-  }
-  const format = options.format === undefined ? 'auto' : options.format;
-  if (format !== 'auto' && format !== 'fixed' && format !== 'free') throw optionError('options.format', "must be 'auto', 'fixed' or 'free'", format);
-  const infinity = options.infinity === undefined ? 1e20 : options.infinity;
-  if (typeof infinity !== 'number' || !(infinity > 0)) throw optionError('options.infinity', 'must be a positive number', infinity);
-  if (options.name !== undefined && typeof options.name !== 'string') throw optionError('options.name', 'must be a string', options.name);
-  return { format, infinity };
-}
-
-/** Parses QPS/MPS text. Throws QpError (code ERR_QP_QPS_PARSE) naming the line and the token. */
-export function parseQps(text: string, options: QpsOptions = {}): QpsProblem {
-  if (typeof text !== 'string') {
-    throw new QpError(ErrorCode.INVALID_TYPE, 'parseQps: text must be a string', { field: 'text', value: text });
-  }
-  const { format, infinity } = checkOptions(options);
-  let result: Omit<QpsProblem, 'name'>;
-  if (format !== 'auto') {
-    result = new Reader(format, infinity).parse(text);
-  } else {
-    const first = isColumnAligned(text) ? 'fixed' : 'free';
-    try {
-      result = new Reader(first, infinity).parse(text);
-    } catch (e) {
-      if (!(e instanceof QpError) || e.code !== ErrorCode.QPS_PARSE) throw e;
-      try {
-        result = new Reader(first === 'fixed' ? 'free' : 'fixed', infinity).parse(text);
-      } catch {
-        throw e;
-      }
-    }
-  }
-  return { ...result, name: options.name ?? result.nameRecord };
-}
-
-/** The problem name a file stands for: its base name without .gz and one more extension. */
-export function qpsNameFromPath(file: string): string {
-  let base = path.basename(file);
-  if (/\.gz$/i.test(base)) base = base.slice(0, -3);
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
-}
-
-function isGzip(data: Buffer): boolean {
-  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
-}
-
-function gzipError(file: string, e: unknown): QpError {
-  return fileError(file, `cannot decompress gzip data (${(e as Error).message})`);
-}
-
-function withFile(file: string, e: unknown): unknown {
-  if (e instanceof QpError && e.code === ErrorCode.QPS_PARSE && e.field !== 'file') {
-    const details: { field?: string; index?: number; value?: unknown } = {};
-    if (e.field !== undefined) details.field = e.field;
-    if (e.index !== undefined) details.index = e.index;
-    if ('value' in e) details.value = e.value;
-    return new QpError(ErrorCode.QPS_PARSE, `${file}: ${e.message}`, details);
-  }
-  return e;
-}
-
-const gunzipAsync = promisify(gunzip);
-
-function fileError(file: string, what: string): QpError {
-  return new QpError(ErrorCode.QPS_PARSE, `${file === '' ? "''" : file}: ${what}`, { field: 'file', value: file });
-}
-
-function checkFile(file: unknown): string {
-  if (typeof file !== 'string') throw problemError(ErrorCode.INVALID_TYPE, 'file', 'must be a path string', undefined, file);
-  return file;
-}
-
-/** Node's ENOENT, EISDIR, EACCES … as a typed error naming the path. */
-function readError(file: string, e: unknown): unknown {
-  const code = (e as { code?: unknown }).code;
-  if (typeof code !== 'string' || e instanceof QpError) return e;
-  const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a QPS file' : `cannot be read (${code})`;
-  return fileError(file, what);
-}
-
-/** The file's bytes as text, a typed error when they cannot be one string. */
-function decode(file: string, data: Buffer): string {
-  try {
-    return data.toString('utf8');
-  } catch (e) {
-    // Beyond V8's longest string (about 2²⁹ characters).
-    throw fileError(file, `${data.length} bytes are too long to read as text (${(e as Error).message})`);
-  }
-}
-
-function parseFile(file: string, data: Buffer, options: QpsOptions): QpsProblem {
-  const text = decode(file, data);
-  try {
-    return parseQps(text, { ...options, name: options.name ?? qpsNameFromPath(file) });
-  } catch (e) {
-    throw withFile(file, e);
-  }
-}
-
-/** Reads a QPS/MPS file (gzip detected by its magic bytes). The name defaults to the file stem. */
-export async function readQps(file: string, options: QpsOptions = {}): Promise<QpsProblem> {
-  checkFile(file);
-  checkOptions(options);
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (e) {
-    throw readError(file, e);
-  }
-  if (isGzip(data)) {
-    try {
-      data = await gunzipAsync(data);
-    } catch (e) {
-      throw gzipError(file, e);
-    }
-  }
-  return parseFile(file, data, options);
-}
-
-/** Synchronous readQps. */
-export function readQpsSync(file: string, options: QpsOptions = {}): QpsProblem {
-  checkFile(file);
-  checkOptions(options);
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch (e) {
-    throw readError(file, e);
-  }
-  if (isGzip(data)) {
-    try {
-      data = gunzipSync(data);
-    } catch (e) {
-      throw gzipError(file, e);
-    }
-  }
-  return parseFile(file, data, options);
 }

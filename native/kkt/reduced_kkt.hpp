@@ -1,6 +1,6 @@
 // The reduced KKT matrix of docs/METHODS.md §5 at one solution, factorised once and solved many
-// times: by every backward pass (kkt_backward.cpp), every forward-mode product and every
-// polish step on the same active set. Plain C++, no Node.
+// times: by every backward pass (backward/kkt_backward.cpp), every forward-mode product and
+// every polish step on the same active set. Plain C++, no Node.
 //
 //   K = [ P    C_Jᵀ ]      N = n + |J|, unknowns ordered [x; active rows of A (row order);
 //       [ C_J  0    ]                   active bounds (variable order)]
@@ -19,10 +19,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../linsys/ldl_solver.hpp"
-#include "backward.hpp"
+#include "active_set.hpp"
 
 namespace diffqp {
 
@@ -31,9 +32,9 @@ class ReducedKkt {
   // Finds the active set (tolerance opt.eps_active), assembles K, factorises it and probes
   // it for singularity. Never throws for a degenerate point; throws QpError on bad memory.
   static std::shared_ptr<const ReducedKkt> Build(const ProblemView& p, const double* x, const double* y, const double* z,
-                                                 const BackwardOptions& opt);
+                                                 const ActiveSetOptions& opt);
   // The same on a given active set (ChooseActiveSet's refinement tries several).
-  static std::shared_ptr<const ReducedKkt> BuildOn(const ProblemView& p, ActiveSet as, const BackwardOptions& opt);
+  static std::shared_ptr<const ReducedKkt> BuildOn(const ProblemView& p, ActiveSet as, const ActiveSetOptions& opt);
   ~ReducedKkt();
 
   // rhs[N] (read) → K⁻¹ rhs; when K is singular, the exact solution of a consistent system
@@ -48,7 +49,7 @@ class ReducedKkt {
 
   // True when this factorization answers for (p, opt): same shape and active-set tolerance.
   // The caller vouches that x, y, z and the values of p are those it was built from.
-  bool Matches(const ProblemView& p, const BackwardOptions& opt) const;
+  bool Matches(const ProblemView& p, const ActiveSetOptions& opt) const;
 
   // Heap bytes held (K, its LDLᵀ factor, the active set), for the addon to report to V8 as
   // external memory. An estimate: the lazily built QR is not counted.
@@ -69,7 +70,7 @@ class ReducedKkt {
   void FactorLeastSquares() const;  // under qr_mutex_
   std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;  // under qr_mutex_
 
-  BackwardOptions options_;  // the active-set rules it was built with
+  ActiveSetOptions options_;  // the active-set rules it was built with
   mutable bool least_squares_allowed_ = true;
   int64_t nnz_P_ = 0, nnz_A_ = 0;
   std::vector<int32_t> Kp_, Ki_, diag_;
@@ -80,5 +81,45 @@ class ReducedKkt {
   mutable bool qr_attempted_ = false;
   mutable std::mutex qr_mutex_;  // guards the lazy build; SuiteSparseQR's solve is not documented as reentrant
 };
+
+// The factorization to use: the caller's when it answers for (p, opt), else a new one; the
+// result's factorization diagnostics (R: Gradients or ForwardResult).
+template <class R>
+std::shared_ptr<const ReducedKkt> FactorFor(const ProblemView& p, const double* x, const double* y, const double* z,
+                                            const ActiveSetOptions& opt, std::shared_ptr<const ReducedKkt> cached, R& r) {
+  r.factor_reused = cached && cached->Matches(p, opt);
+  auto k = r.factor_reused ? std::move(cached) : ReducedKkt::Build(p, x, y, z, opt);
+  r.factor_seconds = r.factor_reused ? 0 : k->factor_seconds;
+  r.active_rows = k->active_rows;
+  r.active_bounds = k->active_bounds;
+  r.active_set_changes = k->as.refine_changes;
+  return k;
+}
+
+// Solves K sol = rhs and gives the result its diagnostics: the factorization's, how a
+// singular K was solved, and an ill-conditioned solve.
+template <class R>
+std::vector<double> SolveDiagnosed(const ReducedKkt& k, const std::vector<double>& rhs, R& r) {
+  double relative_residual = 0;
+  ReducedKkt::How how = ReducedKkt::How::kSolved;
+  std::vector<double> sol = k.Solve(rhs, &relative_residual, &how);
+  r.differentiable = k.differentiable;
+  r.reason.clear();
+  auto append = [&](const std::string& part) { r.reason += (r.reason.empty() ? "" : "; ") + part; };
+  if (k.singular) {
+    append("the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
+           "the derivative is not unique");
+    append(how == ReducedKkt::How::kLeastSquares ? "result from a least-squares solve (SuiteSparseQR)"
+           : how == ReducedKkt::How::kSolved     ? "the system is consistent: result from the regularised, refined LDL' solve"
+                                                 : "result from the regularised, refined LDL' solve (the system is inconsistent and the "
+                                                   "least-squares QR failed or did no better)");
+  }
+  if (!k.weak_reason.empty()) append(k.weak_reason);
+  if (!k.singular && !(relative_residual <= 1e-8)) {
+    r.differentiable = false;
+    append("the reduced KKT system is ill-conditioned: relative residual " + std::to_string(relative_residual) + " after refinement");
+  }
+  return sol;
+}
 
 }  // namespace diffqp

@@ -1,0 +1,313 @@
+// A parametric problem (lib/parametric.ts): one pattern of P and A, solved many times with new
+// values. The native object owns a copy of the problem and a solver kept between solves
+// (create_parametric: ipm keeps its ordering and symbolic analysis, admm its factorisation and
+// iterates), the last solution, and the factorization of K its first kkt pass built.
+//
+//   parametricCreate(problem, options) → handle (an External)
+//   parametricSolveSync(handle, {q?, l?, u?, lb?, ub?, Pvalues?, Avalues?}, out?) → result (as
+//     solveSync, plus `setups`: how many times the solver set up from scratch so far); with
+//     out = [info, x, y, z] the numbers go into those Float64Arrays and the raw status text is
+//     returned (lib/parametric.ts reads them back: no JS object built here)
+//   parametricDifferentiateSync(handle, {dx, dy?, dz?}, options, out?): differentiateSync on the
+//     last solution; out = [info, dP, dq, dA, dl, du, dlb, dub] likewise
+//   parametricDispose(handle): frees the solver, the solution and the factor now
+//
+// Every solve is judged as solveSync's is (SolveProblem: residuals measured here, certificates
+// checked on the data), whatever the solver says. Sync only: the problems this is for solve in
+// µs, less than a trip through the threadpool costs.
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../kkt/polish.hpp"
+#include "../kkt/reduced_kkt.hpp"
+#include "../core/error.hpp"
+#include "../core/validate.hpp"
+#include "../solvers/solver.hpp"
+#include "convert.hpp"
+#include "differentiate_addon.hpp"
+#include "parametric_addon.hpp"
+#include "solve_one.hpp"
+
+namespace diffqp {
+namespace {
+
+struct Parametric {
+  std::string key;
+  Settings settings;
+  bool keep_factor = false;
+  std::vector<int32_t> Pp, Pi, Ap, Ai;
+  std::vector<double> Px, Ax, q, l, u, lb, ub;
+  std::vector<double> previous[7];  // the parts a solve replaced (q, l, u, lb, ub, Px, Ax), until it succeeds
+  ProblemView view;  // over the vectors above
+  std::unique_ptr<Solver> solver;
+  MatrixChanges changed;  // since the solver last solved
+  bool has_solution = false;
+  std::vector<double> x, y, z;
+  std::shared_ptr<const ReducedKkt> factor;  // of K at (x, y, z), once a kkt pass built it
+  int64_t reported_bytes = 0;                 // told to V8
+  bool disposed = false;
+
+  int64_t Bytes() const {
+    if (disposed) return 0;
+    int64_t b = (int64_t)(Pp.size() + Pi.size() + Ap.size() + Ai.size()) * 4;
+    b += (int64_t)(Px.size() + Ax.size() + q.size() + l.size() + u.size() + lb.size() + ub.size() + x.size() + y.size() + z.size()) * 8;
+    if (solver) b += (int64_t)solver->Bytes();
+    if (factor) b += (int64_t)factor->Bytes();
+    return b;
+  }
+
+  // Tells V8 what the object holds now, so that parametric objects left to the garbage
+  // collector are collected for their native memory.
+  void Report(Napi::Env env) {
+    const int64_t now = Bytes();
+    if (now != reported_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes);
+    reported_bytes = now;
+  }
+};
+
+constexpr napi_type_tag kParametricTag = {0x6469666671707061ULL, 0x72616d6574726963ULL};
+
+Parametric& Require(const Napi::CallbackInfo& info) {
+  Napi::Value v = info.Length() > 0 ? info[0] : info.Env().Undefined();
+  if (!v.IsExternal() || !v.As<Napi::External<Parametric>>().CheckTypeTag(&kParametricTag)) {
+    throw QpError(code::kInvalidType, "handle: must be a parametric problem made by parametricCreate()", "handle");
+  }
+  Parametric& s = *v.As<Napi::External<Parametric>>().Data();
+  if (s.disposed) throw QpError(code::kDisposed, "parametric problem: it was disposed", "parametric");
+  return s;
+}
+
+template <typename T>
+std::vector<T> Copy(const T* data, size_t count) {
+  return data ? std::vector<T>(data, data + count) : std::vector<T>();
+}
+
+// The problem's own copy; the view points into it.
+void Own(Parametric& s, const ProblemView& p) {
+  s.Pp = Copy(p.P.Ap, (size_t)p.n + 1);
+  s.Pi = Copy(p.P.Ai, (size_t)p.P.nnz());
+  s.Px = Copy(p.P.Ax, (size_t)p.P.nnz());
+  s.Ap = Copy(p.A.Ap, (size_t)p.n + 1);
+  s.Ai = Copy(p.A.Ai, (size_t)p.A.nnz());
+  s.Ax = Copy(p.A.Ax, (size_t)p.A.nnz());
+  s.q = Copy(p.q, (size_t)p.n);
+  s.l = Copy(p.l, (size_t)p.m);
+  s.u = Copy(p.u, (size_t)p.m);
+  if (p.lb) s.lb = Copy(p.lb, (size_t)p.n);
+  if (p.ub) s.ub = Copy(p.ub, (size_t)p.n);
+  // Bounds come in pairs: one side alone is the other side infinite.
+  if (p.lb && !p.ub) s.ub.assign(p.n, kInf);
+  if (p.ub && !p.lb) s.lb.assign(p.n, -kInf);
+  ProblemView& v = s.view;
+  v = p;
+  v.P.Ap = s.Pp.data();
+  v.P.Ai = s.Pi.data();
+  v.P.Ax = s.Px.data();
+  v.A.Ap = s.Ap.data();
+  v.A.Ai = s.Ai.data();
+  v.A.Ax = s.Ax.data();
+  v.q = s.q.data();
+  v.l = s.l.data();
+  v.u = s.u.data();
+  v.lb = s.lb.empty() && !p.lb && !p.ub ? nullptr : s.lb.data();
+  v.ub = s.ub.empty() && !p.lb && !p.ub ? nullptr : s.ub.data();
+}
+
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject()) {
+      throw QpError(code::kInvalidType, "parametricCreate(problem, options): both must be objects", "problem");
+    }
+    BorrowedProblem borrowed;
+    ReadProblem(info[0].As<Napi::Object>(), borrowed);
+    ValidateProblem(borrowed.view);
+    auto s = std::make_unique<Parametric>();
+    std::vector<Napi::ObjectReference> refs;
+    ReadSettings(info[1].As<Napi::Object>(), borrowed.view, s->settings, s->key, refs);
+    if (s->settings.x0 || s->settings.y0 || s->settings.z0) {
+      throw QpError(code::kInvalidOption, "options.x0: a parametric problem warm-starts itself (admm) and takes no warm start", "options.x0");
+    }
+    s->keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
+    const SolverEntry& entry = FindSolver(s->key);
+    if (!entry.create_parametric) {
+      throw QpError(code::kInvalidOption, "options.solver: '" + s->key + "' keeps no workspace between solves; a parametric problem takes 'ipm' or 'admm'",
+                    "options.solver");
+    }
+    Own(*s, borrowed.view);
+    s->solver = entry.create_parametric();
+    auto ext = Napi::External<Parametric>::New(env, s.release(), [](Napi::Env fenv, Parametric* p) {
+      p->disposed = true;
+      p->Report(fenv);
+      delete p;
+    });
+    ext.TypeTag(&kParametricTag);
+    ext.Data()->Report(env);
+    return ext;
+  });
+}
+
+// Reads values.<key> (a Float64Array of `count`, or absent: null).
+const double* ReadValues(const Napi::Object& values, const char* key, size_t count, std::vector<Napi::ObjectReference>& refs) {
+  Napi::Value v = values.Get(key);
+  if (v.IsUndefined()) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw QpError(code::kInvalidType, std::string("values.") + key + ": must be a Float64Array", std::string("values.") + key);
+  }
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != count) {
+    throw QpError(code::kDimensionMismatch,
+                  std::string("values.") + key + ": must have length " + std::to_string(count) + " (got " + std::to_string(a.ElementLength()) + ")",
+                  std::string("values.") + key);
+  }
+  refs.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  static const double kEmpty = 0;
+  return count == 0 ? &kEmpty : a.Data();
+}
+
+void Put(std::vector<double>& to, const double* from) {
+  if (from && !to.empty()) std::memcpy(to.data(), from, to.size() * sizeof(double));
+}
+
+Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    Parametric& s = Require(info);
+    if (info.Length() < 2 || !info[1].IsObject()) throw QpError(code::kInvalidType, "values: must be an object", "values");
+    Napi::Object values = info[1].As<Napi::Object>();
+    std::vector<Napi::ObjectReference> refs;
+    const ProblemView& p = s.view;
+    const double* q = ReadValues(values, "q", p.n, refs);
+    const double* l = ReadValues(values, "l", p.m, refs);
+    const double* u = ReadValues(values, "u", p.m, refs);
+    const double* lb = ReadValues(values, "lb", p.n, refs);
+    const double* ub = ReadValues(values, "ub", p.n, refs);
+    const double* Px = ReadValues(values, "Pvalues", p.P.nnz(), refs);
+    const double* Ax = ReadValues(values, "Avalues", p.A.nnz(), refs);
+    if ((lb || ub) && !p.lb) throw QpError(code::kInvalidBounds, "values.lb/ub: the structure has no variable bounds (give lb or ub when creating it)", lb ? "values.lb" : "values.ub");
+    // The new values checked together with the ones they keep, before any is taken: a call
+    // that throws leaves the problem as it was.
+    ProblemView candidate = p;
+    if (q) candidate.q = q;
+    if (l) candidate.l = l;
+    if (u) candidate.u = u;
+    if (lb) candidate.lb = lb;
+    if (ub) candidate.ub = ub;
+    if (Px) candidate.P.Ax = Px;
+    if (Ax) candidate.A.Ax = Ax;
+    ValidateProblem(candidate);
+    // The parts replaced are kept aside: a solve that throws (P no longer convex, say) puts
+    // them back, so that the object holds the values it held before the call.
+    struct Part {
+      std::vector<double>* to;
+      const double* from;
+    };
+    const Part parts[] = {{&s.q, q}, {&s.l, l}, {&s.u, u}, {&s.lb, lb}, {&s.ub, ub}, {&s.Px, Px}, {&s.Ax, Ax}};
+    size_t k = 0;
+    for (const Part& part : parts) {
+      std::vector<double>& kept = s.previous[k++];
+      if (!part.from) continue;
+      kept.assign(part.to->begin(), part.to->end());  // same size every call: no allocation once warm
+      Put(*part.to, part.from);
+    }
+    if (Px) s.changed.P = true;
+    if (Ax) s.changed.A = true;
+    // The old solution and its K go first: a failed solve leaves none to differentiate.
+    s.has_solution = false;
+    s.factor.reset();
+    s.solver->Changed(s.changed);
+    CancelFlag never(false);
+    PolishReport report;
+    Result r;
+    try {
+      r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
+    } catch (...) {
+      k = 0;
+      for (const Part& part : parts) {
+        const std::vector<double>& kept = s.previous[k++];
+        if (part.from) Put(*part.to, kept.data());
+      }
+      throw;  // s.changed stays set: the next solve reads the restored values
+    }
+    s.changed = MatrixChanges{false, false};
+    s.x = r.x;  // same sizes every call: no allocation once warm
+    s.y = r.y;
+    s.z = r.z;
+    s.has_solution = true;
+    if (s.keep_factor && report.factor) s.factor = report.factor;
+    s.Report(env);
+    // out = [info, x, y, z] from lib/parametric.ts: filled in place, the raw status text
+    // returned (a result with a certificate takes the object path)
+    if (info.Length() > 2 && info[2].IsArray() && r.certificate.empty()) {
+      Napi::Array out = info[2].As<Napi::Array>();
+      const PolishReport& pr = report;
+      const std::vector<double> scalars = {static_cast<double>(r.status), static_cast<double>(r.raw_status), r.has_duals ? 1.0 : 0.0,
+                                           r.objective, r.primal_residual, r.dual_residual, r.duality_gap, static_cast<double>(r.iterations),
+                                           r.setup_seconds, r.solve_seconds, static_cast<double>(s.solver->Setups()),
+                                           pr.attempted ? 1.0 : 0.0, pr.applied ? 1.0 : 0.0, pr.before[0], pr.before[1], pr.before[2],
+                                           pr.after[0], pr.after[1], pr.after[2]};
+      const std::vector<double>* parts[] = {&scalars, &r.x, &r.y, &r.z};
+      const char* names[] = {"info", "x", "y", "z"};
+      for (uint32_t k = 0; k < 4; k++) FillFloat64(out, k, *parts[k], names[k]);
+      return Napi::String::New(env, r.raw_status_text);
+    }
+    Napi::Object o = WithPolish(env, ResultToJs(env, r), report, false);
+    o.Set("setups", static_cast<double>(s.solver->Setups()));
+    return o;
+  });
+}
+
+Napi::Value DifferentiateSyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    Parametric& s = Require(info);
+    if (!s.has_solution) {
+      throw QpError(code::kNotDifferentiable, "parametric problem: has no solution to differentiate (call solveSync first; a solve that threw leaves none)", "parametric");
+    }
+    const Napi::Value seeds = info.Length() > 1 ? info[1] : env.Undefined(), options = info.Length() > 2 ? info[2] : env.Undefined();
+    Napi::Value out = info.Length() > 3 && info[3].IsArray()
+                          ? DifferentiateOwnedInto(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, info[3].As<Napi::Array>(), s.factor)
+                          : DifferentiateOwned(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, false, s.factor);
+    s.Report(env);
+    return out;
+  });
+}
+
+
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    Napi::Value v = info.Length() > 0 ? info[0] : env.Undefined();
+    if (!v.IsExternal() || !v.As<Napi::External<Parametric>>().CheckTypeTag(&kParametricTag)) {
+      throw QpError(code::kInvalidType, "handle: must be a parametric problem made by parametricCreate()", "handle");
+    }
+    Parametric& s = *v.As<Napi::External<Parametric>>().Data();
+    if (s.disposed) return env.Undefined();
+    s.disposed = true;
+    s.solver.reset();
+    s.factor.reset();
+    s.has_solution = false;
+    for (auto* w : {&s.Px, &s.Ax, &s.q, &s.l, &s.u, &s.lb, &s.ub, &s.x, &s.y, &s.z}) std::vector<double>().swap(*w);
+    s.Report(env);
+    return env.Undefined();
+  });
+}
+
+}  // namespace
+
+void RegisterParametric(Napi::Env env, Napi::Object exports) {
+  // the Status enum's names in its order: the status code of a filled `info` indexes it
+  Napi::Array names = Napi::Array::New(env);
+  for (int k = 0; k <= static_cast<int>(Status::kSolverFailed); k++) names.Set(k, StatusName(static_cast<Status>(k)));
+  exports.Set("statusNames", names);
+  exports.Set("parametricCreate", Napi::Function::New(env, Create, "parametricCreate"));
+  exports.Set("parametricSolveSync", Napi::Function::New(env, SolveSyncJs, "parametricSolveSync"));
+  exports.Set("parametricDifferentiateSync", Napi::Function::New(env, DifferentiateSyncJs, "parametricDifferentiateSync"));
+  exports.Set("parametricDispose", Napi::Function::New(env, Dispose, "parametricDispose"));
+}
+
+}  // namespace diffqp
