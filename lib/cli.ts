@@ -325,7 +325,14 @@ async function runWorker(argv: string[]): Promise<number> {
   // Signals count from here: a worker still waiting for Redis stops as cleanly as a busy one.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      console.error(`diffqp worker ${worker.name}: ${signal}: finishing the current jobs`);
+      console.error(`diffqp worker ${worker.name}: ${signal}: finishing the current jobs (a second signal stops at once)`);
+      // Closing waits for the current jobs and for Redis: a second signal is the way out when Redis is gone.
+      const now = (again: string) => {
+        console.error(`diffqp worker ${worker.name}: ${again} again: exiting without finishing`);
+        process.exit(1);
+      };
+      process.once('SIGTERM', () => now('SIGTERM'));
+      process.once('SIGINT', () => now('SIGINT'));
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
