@@ -19,6 +19,7 @@ import { availableSolvers, solve, Solution, unavailableSolvers } from './solve';
 import { QpError } from './errors';
 import { fetchMm, MM_DEFAULT_BASE_URL, MM_DEFAULT_NAME_PATTERN, MM_MIRROR_NAME_PATTERN } from './fetch-mm';
 import { MM_DIR_ENV } from './mm-set';
+import { QueueWorker, QueueWorkerOptions, startWorker } from './queue/worker';
 
 const fileArg = '<file.QPS[.gz]|file.MPS[.gz]>';
 
@@ -84,12 +85,31 @@ const fetchMmCommand = {
   },
 } satisfies Command;
 
+const workerCommand = {
+  name: 'diffqp worker',
+  synopsis: '--redis URL --queue NAME [options]',
+  about:
+    'Runs diffqp jobs (solve, differentiate, project) from a BullMQ queue and stores their results\n' +
+    'back through it, until SIGTERM or SIGINT: then it takes no new job, finishes the current ones and\n' +
+    'exits with status 0. Needs the optional packages bullmq and ioredis (docs/QUEUE.md).',
+  flags: {
+    redis: { type: 'string', arg: 'URL', help: 'redis://HOST:PORT[/DB] (required)' },
+    queue: { type: 'string', arg: 'NAME', help: "the queue's name (required)" },
+    concurrency: { type: 'string', arg: 'K', default: '1', help: 'jobs run at once' },
+    prefix: { type: 'string', arg: 'PREFIX', help: "BullMQ's key prefix (default bull)" },
+    'lock-duration': { type: 'string', arg: 'MS', help: "a job's lock: how long a dead worker's job waits before another takes it (default 30000)" },
+    'stalled-interval': { type: 'string', arg: 'MS', help: 'milliseconds between stalled-job checks (default 30000)' },
+    name: { type: 'string', arg: 'NAME', help: 'the name stored on the jobs it takes (default host:pid)' },
+  },
+} satisfies Command;
+
 const commands: Record<string, { command: Command; run: (argv: string[]) => Promise<number> }> = {
   solve: { command: solveCommand, run: solveFiles },
   profile: { command: profileCommand, run: profile },
   solvers: { command: solversCommand, run: listSolvers },
   'fetch-mm': { command: fetchMmCommand, run: fetchMaros },
   setup: { command: setupCommand, run: setup },
+  worker: { command: workerCommand, run: runWorker },
 };
 
 const topCommand = {
@@ -282,6 +302,56 @@ async function fetchMaros(argv: string[]): Promise<number> {
     console.error(`diffqp: fetch-mm: ${failed} file(s) not fetched (see above); rerun to retry them`);
     return 1;
   }
+}
+
+/** Runs a queue worker until SIGTERM/SIGINT, then closes it gracefully (current jobs finish). */
+async function runWorker(argv: string[]): Promise<number> {
+  const { values: v } = parseCommand(workerCommand, argv);
+  if (v.redis === undefined || v.redis === '') throw new UsageError('--redis is required');
+  if (v.queue === undefined || v.queue === '') throw new UsageError('--queue is required');
+  const options: QueueWorkerOptions = { redis: v.redis, queue: v.queue, concurrency: numberFlag('concurrency', v.concurrency, { min: 1, integer: true }) };
+  if (v.prefix !== undefined) options.prefix = v.prefix;
+  if (v.name !== undefined) options.name = v.name;
+  if (v['lock-duration'] !== undefined) options.lockDuration = numberFlag('lock-duration', v['lock-duration'], { above: 0, integer: true });
+  if (v['stalled-interval'] !== undefined) options.stalledInterval = numberFlag('stalled-interval', v['stalled-interval'], { above: 0, integer: true });
+  let worker: QueueWorker;
+  try {
+    worker = await startWorker(options);
+  } catch (e) {
+    if (e instanceof QpError && e.code === 'ERR_QP_INVALID_OPTION') throw new UsageError(e.message);
+    sayError(e);
+    return 1;
+  }
+  // Signals count from here: a worker still waiting for Redis stops as cleanly as a busy one.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.error(`diffqp worker ${worker.name}: ${signal}: finishing the current jobs (a second signal stops at once)`);
+      // Closing waits for the current jobs and for Redis: a second signal is the way out when Redis is gone.
+      const now = (again: string) => {
+        console.error(`diffqp worker ${worker.name}: ${again} again: exiting without finishing`);
+        process.exit(1);
+      };
+      process.once('SIGTERM', () => now('SIGTERM'));
+      process.once('SIGINT', () => now('SIGINT'));
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  // ioredis keeps trying an unreachable Redis: say so rather than wait in silence.
+  const slow = setTimeout(() => console.error(`diffqp worker ${worker.name}: waiting for Redis at ${v.redis}`), 5000);
+  const ready = await Promise.race([worker.waitUntilReady().then(() => true), stopped.then(() => false)]);
+  clearTimeout(slow);
+  if (!ready) {
+    // No job taken, nothing to finish; BullMQ's close would wait for the connection first.
+    console.error(`diffqp worker ${worker.name}: never connected to ${v.redis}; exiting`);
+    process.exit(0);
+  }
+  console.error(`diffqp worker ${worker.name}: taking jobs from queue ${v.queue} at ${v.redis} (concurrency ${options.concurrency})`);
+  await stopped;
+  await worker.close();
+  console.error(`diffqp worker ${worker.name}: closed (${worker.completed} completed, ${worker.failed} failed)`);
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {

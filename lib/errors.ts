@@ -49,6 +49,18 @@ export const ErrorCode = {
    * the problem, `value` the URL (or the checksum found).
    */
   FETCH: 'ERR_QP_FETCH',
+  /**
+   * A queue job or result payload (lib/queue/format.ts) is malformed: wrong magic or version, a
+   * header that is not the documented JSON, an array out of bounds, misaligned or overlapping, an
+   * unknown job kind or key. `field` names the part (e.g. `payload.arrays[2].offset`).
+   */
+  INVALID_PAYLOAD: 'ERR_QP_INVALID_PAYLOAD',
+  /**
+   * The job queue (lib/queue) could not serve a job: the optional packages bullmq and ioredis are
+   * not installed, or a job failed for a reason outside diffqp (its worker died more often than
+   * maxStalledCount allows, a missing job). A job that diffqp rejected fails with that QpError's own code.
+   */
+  QUEUE: 'ERR_QP_QUEUE',
   /** The native addon could not be loaded. */
   ADDON_LOAD: 'ERR_QP_ADDON_LOAD',
   /** An unexpected failure inside a native library (a bug: please report it). */

@@ -33,3 +33,24 @@ export {
 export { jvp, jvpSync, JvpOptions, Tangents, JvpResult } from './jvp';
 export { readQps, readQpsSync, parseQps, QpsProblem, QpsOptions, QpsFormat, QpsStats } from './qps';
 export { QpError, QpErrorDetails, ErrorCode, ErrorCodeValue } from './errors';
+export { projectionProblem, projectionSets, differenceMatrix, ProjectionSet, ProjectionSetName, Bound } from './projections';
+export {
+  QpQueue,
+  QpQueueOptions,
+  RunOptions,
+  startWorker,
+  QueueWorker,
+  QueueWorkerOptions,
+  QueueJob,
+  QueueJobKind,
+  JobSolveOptions,
+  JobResult,
+  RedisConnection,
+  encodeJob,
+  decodeJob,
+  encodeResult,
+  decodeResult,
+  runJob,
+  FORMAT_VERSION,
+  WirePayload,
+} from './queue';

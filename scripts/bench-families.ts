@@ -27,6 +27,7 @@
  *              D = diag(U[0, 1)·√k), μ ~ N(0, 1):
  *                min γ·xᵀΣx − μᵀx  s.t.  Σx = 1, x ≥ 0     (γ = 1, so P = 2Σ, dense)
  */
+import { differenceMatrix } from '../lib/projections';
 import { CscMatrix } from '../lib/sparse';
 import { CanonicalProblem } from '../lib/problem';
 
@@ -374,27 +375,8 @@ export function chainProblem(n: number, seed = 2, withReference = true): BenchPr
   });
 }
 
-/** The bounded-difference chain −1 ≤ x_i − x_{i+1} ≤ 1 as A (n − 1 rows, two entries each). */
-export function differenceMatrix(n: number): CscMatrix {
-  // Row i (0 ≤ i < n − 1): x_i − x_{i+1}. Column j holds −1 in row j − 1 and +1 in row j.
-  const m = Math.max(n - 1, 0);
-  const colPtr = new Int32Array(n + 1);
-  const rowIdx = new Int32Array(2 * m);
-  const values = new Float64Array(2 * m);
-  let p = 0;
-  for (let j = 0; j < n; j++) {
-    if (j >= 1) {
-      rowIdx[p] = j - 1;
-      values[p++] = -1;
-    }
-    if (j < m) {
-      rowIdx[p] = j;
-      values[p++] = 1;
-    }
-    colPtr[j + 1] = p;
-  }
-  return new CscMatrix(m, n, colPtr, rowIdx, values);
-}
+/** The bounded-difference chain −1 ≤ x_i − x_{i+1} ≤ 1 as A: lib/projections.ts builds it for the queue's chain set too. */
+export { differenceMatrix };
 
 /**
  * The data v of the chain-box family: a piecewise-constant signal (a new level U[−5, 5) with

@@ -6,7 +6,8 @@
 #   - ESM: module nodenext (through the `exports` map's import condition and index.d.mts),
 #   - CJS: module commonjs with the classic node resolution (through `main` and `types`),
 # and each compiled program run with node. Any compile error, thrown error or non-zero exit fails.
-# A block marked `<!-- snippet: fragment -->` is skipped (none is today).
+# A block marked `<!-- snippet: fragment -->` is skipped (none is today); one marked
+# `<!-- snippet: compile-only -->` (the job queue's, which needs a Redis server) is compiled, not run.
 set -euo pipefail
 
 who=check-readme
@@ -26,6 +27,7 @@ cjs=("$project"/readme/*.ts)
 step "compiled ${#esm[@]} snippets (tsc --strict: ESM, CJS)"
 
 for f in "$project"/out/esm/*.mjs "$project"/out/cjs/*.js; do
+  [[ $f == *.compile-only.* ]] && continue
   echo "  node ${f#"$project"/}"
   (cd "$project" && node "$f" 2>&1 | sed 's/^/    /'; exit "${PIPESTATUS[0]}") || { echo "$who: ${f#"$project"/} failed" >&2; exit 1; }
 done

@@ -7,7 +7,9 @@
  * stands: an ES module, top-level await allowed) and OUT_DIR/readme-k.ts (the CommonJS form: the
  * imports kept at the top, the rest inside an async function, since CommonJS has no top-level
  * await), and prints one line per block. A block that is meant as a fragment is excluded by the
- * line `<!-- snippet: fragment -->` right above its fence; the README has none today.
+ * line `<!-- snippet: fragment -->` right above its fence; the README has none today. A block
+ * marked `<!-- snippet: compile-only -->` (one that needs a service, e.g. the job queue's Redis)
+ * is written as readme-k.compile-only.mts / .ts: compiled like the others, not run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,9 +21,12 @@ export interface Snippet {
   line: number;
   code: string;
   fragment: boolean;
+  /** Compiled, not run: it needs something a consumer project lacks (a Redis server). */
+  compileOnly: boolean;
 }
 
 const FRAGMENT_MARK = '<!-- snippet: fragment -->';
+const COMPILE_ONLY_MARK = '<!-- snippet: compile-only -->';
 
 /** Every ```ts (or ```typescript) block of a Markdown text, in order. */
 export function extractSnippets(markdown: string): Snippet[] {
@@ -33,7 +38,7 @@ export function extractSnippets(markdown: string): Snippet[] {
     const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
     if (end < 0) throw new Error(`line ${i + 1}: a \`\`\`ts block is never closed`);
     const above = lines.slice(0, i).reverse().find((l) => l.trim() !== '');
-    out.push({ index: out.length + 1, line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', fragment: above?.trim() === FRAGMENT_MARK });
+    out.push({ index: out.length + 1, line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', fragment: above?.trim() === FRAGMENT_MARK, compileOnly: above?.trim() === COMPILE_ONLY_MARK });
     i = end;
   }
   return out;
@@ -65,9 +70,10 @@ function main(): void {
       continue;
     }
     const header = `// ${where}, block ${s.index}\n`;
-    fs.writeFileSync(path.join(outDir, `readme-${s.index}.mts`), header + s.code);
-    fs.writeFileSync(path.join(outDir, `readme-${s.index}.ts`), header + commonJsForm(s.code));
-    console.log(`readme-snippets: block ${s.index} (${where}) → readme-${s.index}.mts, readme-${s.index}.ts`);
+    const name = `readme-${s.index}${s.compileOnly ? '.compile-only' : ''}`;
+    fs.writeFileSync(path.join(outDir, `${name}.mts`), header + s.code);
+    fs.writeFileSync(path.join(outDir, `${name}.ts`), header + commonJsForm(s.code));
+    console.log(`readme-snippets: block ${s.index} (${where}) → ${name}.mts, ${name}.ts${s.compileOnly ? ' (compile only)' : ''}`);
   }
 }
 

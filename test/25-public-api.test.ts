@@ -152,9 +152,9 @@ describe('public API', () => {
 
 describe('README snippets (npm run check:readme compiles and runs them against the packed package)', () => {
   it('extracts every ```ts block, honours the fragment mark, and wraps the CommonJS form in an async main', () => {
-    const md = ['# t', '```ts', "import { solve } from 'diffqp';", 'await solve({ q: [1] });', '```', '', '<!-- snippet: fragment -->', '```ts', 'partial(', '```', '```js', 'x', '```'].join('\n');
+    const md = ['# t', '```ts', "import { solve } from 'diffqp';", 'await solve({ q: [1] });', '```', '', '<!-- snippet: fragment -->', '```ts', 'partial(', '```', '```js', 'x', '```', '<!-- snippet: compile-only -->', '```ts', 'y', '```'].join('\n');
     const s = extractSnippets(md);
-    assert.deepEqual(s.map((b) => [b.index, b.line, b.fragment]), [[1, 2, false], [2, 8, true]]);
+    assert.deepEqual(s.map((b) => [b.index, b.line, b.fragment, b.compileOnly]), [[1, 2, false, false], [2, 8, true, false], [3, 15, false, true]]);
     const cjs = commonJsForm(s[0]!.code);
     assert.match(cjs, /^import \{ solve \} from 'diffqp';\n\nasync function main\(\): Promise<void> \{\n  await solve\(\{ q: \[1\] \}\);\n\}/);
     assert.match(cjs, /main\(\)\.catch/);
