@@ -12,7 +12,8 @@
 #include "../core/error.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
-#include "solve_one.hpp"
+#include "promise_worker.hpp"
+#include "solve_addon.hpp"
 #include "thread_pool.hpp"
 
 namespace diffqp {
@@ -104,47 +105,16 @@ Napi::Array ResultsToJs(Napi::Env env, const std::vector<BatchItem>& items) {
   return out;
 }
 
-class BatchWorker : public Napi::AsyncWorker {
- public:
-  BatchWorker(Napi::Env env, Napi::Promise::Deferred deferred, std::vector<BatchItem> items, uint32_t threads, std::shared_ptr<CancelFlag> cancel)
-      : Napi::AsyncWorker(env, "diffqp:solveBatch"), deferred_(std::move(deferred)), items_(std::move(items)), threads_(threads), cancel_(std::move(cancel)) {}
-
-  void Execute() override { RunBatch(items_, threads_, *cancel_); }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Settle([&] {
-      try {
-        ThrowFirstError(items_);
-        deferred_.Resolve(ResultsToJs(env, items_));
-      } catch (const Napi::Error& e) {
-        deferred_.Reject(e.Value());
-      } catch (const std::exception& e) {
-        deferred_.Reject(ToJsError(env, e).Value());
-      }
-    });
-  }
-
-  void OnError(const Napi::Error& e) override {
-    Settle([&] { deferred_.Reject(e.Value()); });
-  }
-
- private:
-  // A thread torn down while the batch ran can no longer settle the promise; an exception
-  // out of here would abort the process.
-  template <typename F>
-  static void Settle(F f) {
-    try {
-      f();
-    } catch (...) {
-    }
-  }
-
-  Napi::Promise::Deferred deferred_;
-  std::vector<BatchItem> items_;
-  uint32_t threads_;
-  std::shared_ptr<CancelFlag> cancel_;
+struct AsyncBatch {
+  std::vector<BatchItem> items;
+  uint32_t threads = 1;
+  std::shared_ptr<CancelFlag> cancel;
 };
+void RunAsyncBatch(AsyncBatch& s) { RunBatch(s.items, s.threads, *s.cancel); }
+Napi::Value SettleBatch(Napi::Env env, AsyncBatch& s) {
+  ThrowFirstError(s.items);
+  return ResultsToJs(env, s.items);
+}
 
 Napi::Value SolveBatchSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -164,10 +134,7 @@ Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
     uint32_t threads = 1;
     std::vector<BatchItem> items = ReadBatch(info, threads);
     std::shared_ptr<CancelFlag> cancel = info.Length() > 3 && !info[3].IsUndefined() ? TokenFlag(info[3], "token") : std::make_shared<CancelFlag>(false);
-    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-    auto* worker = new BatchWorker(env, deferred, std::move(items), threads, std::move(cancel));
-    worker->Queue();
-    return deferred.Promise();
+    return PromiseWorker<AsyncBatch>::Start(env, "diffqp:solveBatch", AsyncBatch{std::move(items), threads, std::move(cancel)}, RunAsyncBatch, SettleBatch);
   });
 }
 

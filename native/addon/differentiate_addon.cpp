@@ -1,6 +1,7 @@
 // differentiateSync / differentiateAsync: vector–Jacobian products of a QP solution
 // (native/backward). Same shape as solve: read and check everything on the main thread,
-// compute in Execute() without N-API, build the result in OnOK(); inputs stay referenced.
+// compute on the threadpool without N-API, build the result back on the JS thread
+// (promise_worker.hpp); inputs stay referenced.
 //
 //   differentiateSync(problem, {x, y, z}, {dx, dy?, dz?}, {method: 'kkt' | 'full' | 'penalty' | 'qp', epsActive,
 //                     normalizeRows, refineActiveSet, penaltyBeta, penaltyKappa,
@@ -13,11 +14,8 @@
 // (and the async variants differentiateAsync / jvpAsync, which return promises)
 //   differentiateBatchSync/Async(problems[], solutions[], seeds[], options[], threads): the
 //   same passes on a pool of native threads, gradients in order.
-//
-//   newFactorCache() → an opaque object; pass it as options.factorCache and kkt passes (and
-//   jvp) on the same solution share one factorization of K, built by the first of them.
-//   releaseFactorCache(cache) frees that factorization now (Solution.dispose()); the garbage
-//   collector frees it otherwise. A pass already running keeps its own reference.
+//   options.factorCache: a cache made by newFactorCache() (factor_cache.hpp), shared by the kkt
+//   passes and jvps of one solution.
 #include <napi.h>
 
 #include <atomic>
@@ -33,6 +31,8 @@
 #include "../core/validate.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
+#include "factor_cache.hpp"
+#include "promise_worker.hpp"
 #include "release_memory.hpp"
 #include "thread_pool.hpp"
 
@@ -40,48 +40,6 @@ namespace diffqp {
 namespace {
 
 enum class Method { kKkt, kFull, kPenalty, kQp };
-
-struct FactorCache {
-  std::mutex mutex;
-  std::shared_ptr<const ReducedKkt> kkt;  // under `mutex`
-  // Bytes `kkt` holds, set with it on whichever thread builds it; read without the lock by the
-  // JS thread, which must not wait for a build to report memory.
-  std::atomic<int64_t> held_bytes{0};
-  int64_t reported_bytes = 0;  // told to V8 so far (JS thread only)
-  bool finalised = false;      // its JS object is gone: a pass still running reports nothing
-
-  void Set(std::shared_ptr<const ReducedKkt> factor) {
-    held_bytes.store(factor ? (int64_t)factor->Bytes() : 0);
-    kkt = std::move(factor);
-  }
-};
-using FactorCacheRef = std::shared_ptr<FactorCache>;
-// Marks our externals, so that no other object passes for a cache.
-constexpr napi_type_tag kFactorCacheTag = {0x6469666671706663ULL, 0x3a4b4b5420763100ULL};
-
-// Tells V8 how much native memory the cache holds now, so that GC pressure counts it: a
-// factorization of K is invisible to V8 otherwise, and unreleased solutions would pile up.
-// Returns the change.
-int64_t ReportExternalMemory(Napi::BasicEnv env, FactorCache& cache) {
-  const int64_t now = cache.finalised ? 0 : cache.held_bytes.load();
-  const int64_t change = now - cache.reported_bytes;
-  if (change != 0) Napi::MemoryManagement::AdjustExternalMemory(env, change);
-  cache.reported_bytes = now;
-  return change;
-}
-
-// The cache behind a value made by newFactorCache(), or null for any other value.
-const FactorCacheRef* AsFactorCache(const Napi::Value& v) {
-  if (!v.IsExternal() || !v.As<Napi::External<FactorCacheRef>>().CheckTypeTag(&kFactorCacheTag)) return nullptr;
-  return v.As<Napi::External<FactorCacheRef>>().Data();
-}
-
-// The same, for an entry point whose argument must be a cache: anything else is a typed error.
-const FactorCacheRef& RequireFactorCache(const Napi::Value& v, const std::string& field) {
-  const FactorCacheRef* ref = AsFactorCache(v);
-  if (!ref) throw QpError(code::kInvalidType, field + ": must be a factor cache made by newFactorCache()", field);
-  return *ref;
-}
 
 struct DiffInputs {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
@@ -275,27 +233,6 @@ Output Run(const DiffInputs& in) {
   return out;
 }
 
-Napi::Value NewFactorCache(const Napi::CallbackInfo& info) { return MakeFactorCache(info.Env(), nullptr); }
-
-// A pass already running keeps its own reference to the factorization; waiting for the lock
-// here waits at most for a build in progress (the lock is never held across a solve with K).
-Napi::Value ReleaseFactorCache(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  try {
-    const FactorCacheRef& ref = RequireFactorCache(info.Length() > 0 ? info[0] : env.Undefined(), "cache");
-    {
-      std::shared_ptr<const ReducedKkt> dropped;  // freed after the lock is released
-      std::lock_guard<std::mutex> lock(ref->mutex);
-      dropped = std::move(ref->kkt);
-      ref->Set(nullptr);
-    }
-    CountFreedCacheBytes(-ReportExternalMemory(env, *ref));
-    return env.Undefined();
-  } catch (const std::exception& e) {
-    throw ToJsError(env, e);
-  }
-}
-
 Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
   auto a = Napi::Float64Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
@@ -345,43 +282,17 @@ Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
   return o;
 }
 
-class DifferentiateWorker : public Napi::AsyncWorker {
- public:
-  DifferentiateWorker(Napi::Env env, std::unique_ptr<DiffInputs> in)
-      : Napi::AsyncWorker(env, "diffqp:differentiate"), deferred_(Napi::Promise::Deferred::New(env)), in_(std::move(in)) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      result_ = Run(*in_);
-    } catch (const QpError& e) {
-      error_ = std::make_unique<QpError>(e);
-    } catch (const std::exception& e) {
-      error_ = std::make_unique<QpError>(code::kNative, e.what());
-    } catch (...) {
-      error_ = std::make_unique<QpError>(code::kNative, "unknown native exception");
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (in_->cache) ReportExternalMemory(env, *in_->cache);
-    if (error_) {
-      deferred_.Reject(ToJsError(env, *error_).Value());
-    } else {
-      deferred_.Resolve(OutputToJs(env, *in_, result_));
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<DiffInputs> in_;
-  Output result_;
-  std::unique_ptr<QpError> error_;
+// An async pass (promise_worker.hpp): the cache's memory is reported whatever the run did,
+// since a build may have replaced its factor before a failure.
+struct AsyncPass {
+  std::unique_ptr<DiffInputs> in;
+  Output out;
 };
+void RunPass(AsyncPass& s) { s.out = Run(*s.in); }
+void ReportPass(Napi::Env env, AsyncPass& s) {
+  if (s.in->cache) ReportExternalMemory(env, *s.in->cache);
+}
+Napi::Value SettlePass(Napi::Env env, AsyncPass& s) { return OutputToJs(env, *s.in, s.out); }
 
 Napi::Value RunSync(const Napi::CallbackInfo& info, bool forward) {
   Napi::Env env = info.Env();
@@ -407,10 +318,7 @@ Napi::Value RunAsync(const Napi::CallbackInfo& info, bool forward) {
     auto in = std::make_unique<DiffInputs>();
     in->forward = forward;
     ReadInputs(info[0], info[1], info[2], info[3], *in);
-    auto* worker = new DifferentiateWorker(env, std::move(in));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return PromiseWorker<AsyncPass>::Start(env, "diffqp:differentiate", AsyncPass{std::move(in), {}}, RunPass, SettlePass, ReportPass);
   });
 }
 
@@ -473,31 +381,11 @@ Napi::Array FinishDiffBatch(Napi::Env env, const DiffBatch& b) {
   return out;
 }
 
-class DiffBatchWorker : public Napi::AsyncWorker {
- public:
-  DiffBatchWorker(Napi::Env env, std::unique_ptr<DiffBatch> batch)
-      : Napi::AsyncWorker(env, "diffqp:differentiateBatch"), deferred_(Napi::Promise::Deferred::New(env)), batch_(std::move(batch)) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { RunDiffBatch(*batch_); }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      deferred_.Resolve(FinishDiffBatch(env, *batch_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const std::exception& e) {
-      deferred_.Reject(ToJsError(env, e).Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<DiffBatch> batch_;
+struct AsyncDiffBatch {
+  std::unique_ptr<DiffBatch> batch;
 };
+void RunAsyncDiffBatch(AsyncDiffBatch& s) { RunDiffBatch(*s.batch); }
+Napi::Value SettleDiffBatch(Napi::Env env, AsyncDiffBatch& s) { return FinishDiffBatch(env, *s.batch); }
 
 Napi::Value DifferentiateBatchSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -514,10 +402,7 @@ Napi::Value DifferentiateBatchAsync(const Napi::CallbackInfo& info) {
   return Translated(env, [&]() -> Napi::Value {
     auto b = std::make_unique<DiffBatch>();
     ReadDiffBatch(info, *b);
-    auto* worker = new DiffBatchWorker(env, std::move(b));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return PromiseWorker<AsyncDiffBatch>::Start(env, "diffqp:differentiateBatch", AsyncDiffBatch{std::move(b)}, RunAsyncDiffBatch, SettleDiffBatch);
   });
 }
 
@@ -565,22 +450,6 @@ Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const do
   return Napi::String::New(env, g.reason);
 }
 
-Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor) {
-  auto cache = std::make_shared<FactorCache>();
-  cache->Set(std::move(factor));
-  ReportExternalMemory(env, *cache);
-  // A pass still running holds its own reference to the cache; V8 is told the memory is gone
-  // when the JS object goes, which is when V8 can no longer free any of it.
-  auto ext = Napi::External<FactorCacheRef>::New(env, new FactorCacheRef(std::move(cache)), [](Napi::Env fenv, FactorCacheRef* ref) {
-    (*ref)->finalised = true;
-    const int64_t change = ReportExternalMemory(fenv, **ref);
-    delete ref;
-    CountFreedCacheBytes(-change);
-  });
-  ext.TypeTag(&kFactorCacheTag);
-  return ext;
-}
-
 void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("differentiateSync", Napi::Function::New(env, DifferentiateSync, "differentiateSync"));
   exports.Set("differentiateAsync", Napi::Function::New(env, DifferentiateAsync, "differentiateAsync"));
@@ -588,8 +457,7 @@ void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("jvpAsync", Napi::Function::New(env, JvpAsync, "jvpAsync"));
   exports.Set("differentiateBatchSync", Napi::Function::New(env, DifferentiateBatchSync, "differentiateBatchSync"));
   exports.Set("differentiateBatchAsync", Napi::Function::New(env, DifferentiateBatchAsync, "differentiateBatchAsync"));
-  exports.Set("newFactorCache", Napi::Function::New(env, NewFactorCache, "newFactorCache"));
-  exports.Set("releaseFactorCache", Napi::Function::New(env, ReleaseFactorCache, "releaseFactorCache"));
+  RegisterFactorCache(env, exports);
 }
 
 }  // namespace diffqp

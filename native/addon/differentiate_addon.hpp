@@ -11,12 +11,9 @@ namespace diffqp {
 class ReducedKkt;  // kkt/reduced_kkt.hpp
 
 // Adds differentiateSync/Async, jvpSync/Async, differentiateBatchSync/Async, newFactorCache
-// and releaseFactorCache.
+// and releaseFactorCache (factor_cache.hpp).
 void RegisterDifferentiate(Napi::Env env, Napi::Object exports);
 
-// A factor cache (the opaque object newFactorCache returns) holding `factor` (may be null):
-// a polished differentiable solve hands the factorization of K to the backward pass with it.
-Napi::Value MakeFactorCache(Napi::Env env, std::shared_ptr<const ReducedKkt> factor);
 
 // One pass of differentiateSync (or jvpSync when `forward`) on a problem and solution the
 // caller owns (a parametric problem): seeds and options are read as differentiateSync reads

@@ -30,7 +30,7 @@
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
 #include "parametric_addon.hpp"
-#include "solve_one.hpp"
+#include "solve_addon.hpp"
 
 namespace diffqp {
 namespace {

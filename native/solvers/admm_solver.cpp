@@ -351,6 +351,13 @@ SolverEntry AdmmSolverEntry() {
   caps.cancellation = {true, true};
   caps.time_limit = {true, true};
   caps.infeasibility_certificate = true;
+  // admm's setup factorises the whole KKT matrix [P + σI, Aᵀ; A, −1/ρ], whose inertia sees
+  // P + σI + ρAᵀA, not P: an indefinite P that ρAᵀA covers passes it (the fuzzer found
+  // many), so the shared check runs first. |A_ij| or |P_ij| ≥ 1e150 makes its KKT
+  // factorisation fail or its iteration stall (1e160: no progress; 1e200: setup fails).
+  caps.checks_convexity = false;
+  caps.limits.matrix = 1e150;
+  caps.limits.hessian = 1e150;
   caps.license = "MIT";
   caps.version = "0.1.0";
   return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); }, [] { return std::unique_ptr<Solver>(new AdmmSolver(true)); }};

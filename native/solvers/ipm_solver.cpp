@@ -321,6 +321,7 @@ SolverEntry IpmSolverEntry() {
   caps.cancellation = {true, true};  // polled once per iteration
   caps.time_limit = {true, true};
   caps.infeasibility_certificate = true;
+  caps.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
   caps.license = "MIT";
   caps.version = "0.1.0";
   return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); }, [] { return std::unique_ptr<Solver>(new IpmSolver(true)); }};

@@ -59,17 +59,9 @@ const Registry& TheRegistry() {
 #endif
 #ifdef DIFFQP_WITH_ADMM
     e.push_back(AdmmSolverEntry());
-    // admm's setup factorises the whole KKT matrix [P + σI, Aᵀ; A, −1/ρ], whose inertia sees
-    // P + σI + ρAᵀA, not P: an indefinite P that ρAᵀA covers passes it (the fuzzer found
-    // many), so the shared check runs first. |A_ij| or |P_ij| ≥ 1e150 makes its KKT
-    // factorisation fail or its iteration stall (1e160: no progress; 1e200: setup fails).
-    e.back().capabilities.checks_convexity = false;
-    e.back().capabilities.limits.matrix = 1e150;
-    e.back().capabilities.limits.hessian = 1e150;
 #endif
 #ifdef DIFFQP_WITH_IPM
     e.push_back(IpmSolverEntry());
-    e.back().capabilities.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
 #endif
     return r;
   }();

@@ -1,6 +1,7 @@
-// Module entry: solveSync, solveAsync (libuv threadpool), cancellation tokens and the
-// solver list; async solves of a serialised solver wait in its process-wide lane
-// (serial_lane.hpp) on their JS thread, holding no libuv thread.
+// solveSync, solveAsync (libuv threadpool, promise_worker.hpp) and cancellation tokens; async
+// solves of a serialised solver wait in its process-wide lane (serial_lane.hpp) on their JS
+// thread, holding no libuv thread. SolveAndPolish, the one solve every path runs (batches and
+// parametric problems too), is here.
 #include <napi.h>
 
 #include <atomic>
@@ -16,12 +17,11 @@
 #include "../kkt/polish.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
-#include "differentiate_addon.hpp"
+#include "factor_cache.hpp"
+#include "promise_worker.hpp"
 #include "release_memory.hpp"
 #include "serial_lane.hpp"
-#include "solve_one.hpp"
-#include "batch_addon.hpp"
-#include "parametric_addon.hpp"
+#include "solve_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -100,82 +100,33 @@ double TimeLeft(double time_limit, Clock::time_point since) {
   return time_limit - std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-// sharp's pattern: gather everything in the constructor, compute in Execute() without
-// N-API, build the JS result in OnOK(). The input arrays stay referenced until then. A solve
-// of a serialised solver holds its lane and hands it on when Execute() ends.
-class SolveWorker : public Napi::AsyncWorker {
- public:
-  SolveWorker(Napi::Env env, Napi::Promise::Deferred deferred, SolveCall call, CancelToken token, bool keep_factor, LaneHold hold)
-      : Napi::AsyncWorker(env, "diffqp:solve"),
-        keep_factor_(keep_factor),
-        deferred_(std::move(deferred)),
-        call_(std::move(call)),
-        token_(std::move(token)),
-        hold_(std::move(hold)) {}
-
-  void Execute() override {
-    try {
-      result_ = SolveAndPolish(call_.key, call_.problem->view, call_.settings, *token_, polish_);
-    } catch (const std::exception& e) {
-      error_ = std::make_unique<QpErrorCopy>(e);
-    } catch (...) {
-      error_ = std::make_unique<QpErrorCopy>(std::runtime_error("unknown native exception"));
-    }
-    hold_.Release();  // on this thread: the next waiter need not wait for OnOK
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      if (error_) {
-        deferred_.Reject(error_->ToJs(env).Value());
-      } else {
-        deferred_.Resolve(WithPolish(env, ResultToJs(env, result_), polish_, keep_factor_));
-      }
-    } catch (const Napi::Error& e) {
-      RejectOrDrop([&] { deferred_.Reject(e.Value()); });
-    } catch (const std::exception& e) {
-      RejectOrDrop([&] { deferred_.Reject(ToJsError(env, e).Value()); });
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    RejectOrDrop([&] { deferred_.Reject(e.Value()); });
-  }
-
- private:
-  // An exception captured on the worker thread, rethrown as a JS error on the main one.
-  struct QpErrorCopy {
-    explicit QpErrorCopy(const std::exception& e) {
-      if (auto* qp = dynamic_cast<const QpError*>(&e)) {
-        error = std::make_unique<QpError>(*qp);
-      } else {
-        error = std::make_unique<QpError>(code::kNative, e.what());
-      }
-    }
-    Napi::Error ToJs(Napi::Env env) const { return ToJsError(env, *error); }
-    std::unique_ptr<QpError> error;
-  };
-
-  // A thread torn down while the solve ran (a terminated worker) can no longer settle the
-  // promise: nobody waits for it there, and an exception out of here would abort the process.
-  template <typename F>
-  static void RejectOrDrop(F reject) {
-    try {
-      reject();
-    } catch (...) {
-    }
-  }
-
-  bool keep_factor_;
-  Napi::Promise::Deferred deferred_;
-  SolveCall call_;
-  CancelToken token_;
-  LaneHold hold_;  // released at the end of Execute, or by the destructor if it never ran
-  Result result_;
-  PolishReport polish_;
-  std::unique_ptr<QpErrorCopy> error_;
+// An async solve's state (promise_worker.hpp): the input arrays stay referenced until it
+// settles; a solve of a serialised solver holds its lane and hands it on when its run ends
+// (on the threadpool: the next waiter need not wait for the JS thread), or in the
+// destructor if it never ran.
+struct AsyncSolve {
+  SolveCall call;
+  CancelToken token;
+  bool keep_factor = false;
+  LaneHold hold;
+  Result result;
+  PolishReport polish;
 };
+
+void RunSolve(AsyncSolve& s) {
+  struct ReleaseAtEnd {
+    LaneHold& hold;
+    ~ReleaseAtEnd() { hold.Release(); }
+  } release{s.hold};
+  s.result = SolveAndPolish(s.call.key, s.call.problem->view, s.call.settings, *s.token, s.polish);
+}
+
+Napi::Value SettleSolve(Napi::Env env, AsyncSolve& s) { return WithPolish(env, ResultToJs(env, s.result), s.polish, s.keep_factor); }
+
+void QueueSolve(Napi::Env env, Napi::Promise::Deferred deferred, SolveCall call, CancelToken token, bool keep_factor, LaneHold hold) {
+  AsyncSolve state{std::move(call), std::move(token), keep_factor, std::move(hold), {}, {}};
+  PromiseWorker<AsyncSolve>::Queue(env, "diffqp:solve", std::move(deferred), std::move(state), RunSolve, SettleSolve);
+}
 
 // An async solve of a serialised solver between its call and its start. Lives on its JS
 // thread only: the lane and other threads see its waiter id and its wake-up, a thread-safe
@@ -213,13 +164,7 @@ void Start(Napi::Env env, QueuedSolve& q, LaneHold hold) {
       return;
     }
     q.call.settings.time_limit = left;
-    auto* worker = new SolveWorker(env, q.deferred, std::move(q.call), q.cancel, q.keep_factor, std::move(hold));
-    try {
-      worker->Queue();
-    } catch (...) {
-      delete worker;  // its hold passes the lane on
-      throw;
-    }
+    QueueSolve(env, q.deferred, std::move(q.call), q.cancel, q.keep_factor, std::move(hold));  // a failed queue frees the hold: the lane passes on
   } catch (const Napi::Error& e) {
     q.deferred.Reject(e.Value());
   } catch (const std::exception& e) {
@@ -324,9 +269,9 @@ Napi::Value SolveAsync(const Napi::CallbackInfo& info) {
     const bool keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
     if (entry.capabilities.serialised) return QueueSerialised(env, std::move(call), box, keep_factor, called_at);
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-    auto* worker = new SolveWorker(env, deferred, std::move(call), box ? box->flag : std::make_shared<CancelFlag>(false), keep_factor, LaneHold());
-    worker->Queue();
-    return deferred.Promise();
+    Napi::Promise promise = deferred.Promise();
+    QueueSolve(env, std::move(deferred), std::move(call), box ? box->flag : std::make_shared<CancelFlag>(false), keep_factor, LaneHold());
+    return promise;
   });
 }
 
@@ -381,60 +326,6 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
   });
 }
 
-// Test hook: throws a non-QpError exception through the same path every entry point uses,
-// so the ERR_QP_NATIVE translation is covered by a test.
-Napi::Value ThrowNativeForTest(const Napi::CallbackInfo& info) {
-  try {
-    throw std::runtime_error("native failure requested by a test");
-  } catch (const std::exception& e) {
-    throw ToJsError(info.Env(), e);
-  }
-}
-
-Napi::Value Solvers(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array list = Napi::Array::New(env);
-  uint32_t k = 0;
-  for (const auto& entry : SolverRegistry()) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("key", entry.key);
-    o.Set("version", entry.capabilities.version);
-    o.Set("license", entry.capabilities.license);
-    o.Set("duals", entry.capabilities.duals);
-    o.Set("warmStart", entry.capabilities.warm_start);
-    const auto& caps = entry.capabilities;
-    // true when the promise holds for every problem; `honours` says it per class
-    o.Set("cancellation", caps.cancellation.lp && caps.cancellation.qp);
-    o.Set("timeLimit", caps.time_limit.lp && caps.time_limit.qp);
-    Napi::Object honours = Napi::Object::New(env);
-    for (const auto& [name, classes] : {std::pair<const char*, ForClasses>{"timeLimit", caps.time_limit}, {"cancellation", caps.cancellation}}) {
-      Napi::Object c = Napi::Object::New(env);
-      c.Set("lp", classes.lp);
-      c.Set("qp", classes.qp);
-      honours.Set(name, c);
-    }
-    o.Set("honours", honours);
-    o.Set("infeasibilityCertificate", entry.capabilities.infeasibility_certificate);
-    o.Set("serialised", entry.capabilities.serialised);
-    list.Set(k++, o);
-  }
-  return list;
-}
-
-// The plugins that did not load: [{ key, reason }] (solver.hpp: UnavailableSolvers).
-Napi::Value UnavailableSolversJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array list = Napi::Array::New(env);
-  uint32_t k = 0;
-  for (const auto& missing : UnavailableSolvers()) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("key", missing.key);
-    o.Set("reason", missing.reason);
-    list.Set(k++, o);
-  }
-  return list;
-}
-
 }  // namespace
 
 // Solve, then polish when asked (kkt/polish.hpp). Shared by the sync and async paths.
@@ -476,9 +367,8 @@ Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, 
 
 std::shared_ptr<CancelFlag> TokenFlag(const Napi::Value& v, const std::string& field) { return RequireToken(v, field).flag; }
 
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // One group per JS thread (env); when the thread ends its waiters leave every lane.
+void RegisterSolve(Napi::Env env, Napi::Object exports) {
+  // One lane group per JS thread (env); when the thread ends its waiters leave every lane.
   static std::atomic<SerialLanes::Group> next_group{1};
   const SerialLanes::Group group = next_group++;
   env.SetInstanceData(new EnvLanes{group});
@@ -490,16 +380,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("expireQueued", Napi::Function::New(env, ExpireQueued, "expireQueued"));
   exports.Set("laneWaiting", Napi::Function::New(env, LaneWaiting, "laneWaiting"));
-  exports.Set("solvers", Napi::Function::New(env, Solvers, "solvers"));
-  exports.Set("unavailableSolvers", Napi::Function::New(env, UnavailableSolversJs, "unavailableSolvers"));
-  exports.Set("throwNativeForTest", Napi::Function::New(env, ThrowNativeForTest, "throwNativeForTest"));
-  RegisterDifferentiate(env, exports);
-  RegisterBatch(env, exports);
-  RegisterParametric(env, exports);
-  return exports;
 }
 
 }  // namespace diffqp
-
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return diffqp::Init(env, exports); }
-NODE_API_MODULE(diffqp, InitModule)

@@ -1,5 +1,6 @@
-// What batch_addon.cpp shares with addon.cpp: one solve exactly as solve/solveSync run it,
-// its JS result, and the flag behind a cancel token.
+// What solve_addon.cpp shares with the other entry points: one solve exactly as solve/solveSync
+// run it (batches and parametric problems run the same), its JS result, the flag behind a
+// cancel token, and the registration of solveSync, solveAsync and the token functions.
 #pragma once
 #include <napi.h>
 
@@ -26,5 +27,9 @@ Napi::Object WithPolish(Napi::Env env, Napi::Object o, const PolishReport& rep, 
 
 // The flag a value made by createCancelToken() holds; anything else is a typed error.
 std::shared_ptr<CancelFlag> TokenFlag(const Napi::Value& v, const std::string& field);
+
+// Adds solveSync, solveAsync, createCancelToken, cancel, expireQueued and laneWaiting, and
+// gives this JS thread its group in the serialised solvers' lanes.
+void RegisterSolve(Napi::Env env, Napi::Object exports);
 
 }  // namespace diffqp
