@@ -51,14 +51,19 @@ function gridMesh(g: number): Mesh {
     for (let j = 0; j <= g; j++) {
       if (j < g) edges.push(id(i, j), id(i, j + 1));
       if (i < g) edges.push(id(i, j), id(i + 1, j));
-      if (i < g && j < g) edges.push(id(i, j), id(i + 1, j + 1));  // the diagonal that cuts the square
+      if (i < g && j < g) edges.push(id(i, j), id(i + 1, j + 1)); // the diagonal that cuts the square
     }
   }
-  const uv = new Float64Array(2 * nv), boundary = new Uint8Array(nv), interior = new Int32Array(nv).fill(-1), xyB = new Float64Array(2 * nv);
+  const uv = new Float64Array(2 * nv),
+    boundary = new Uint8Array(nv),
+    interior = new Int32Array(nv).fill(-1),
+    xyB = new Float64Array(2 * nv);
   let ni = 0;
   for (let i = 0; i <= g; i++) {
     for (let j = 0; j <= g; j++) {
-      const v = id(i, j), u0 = j / g, v0 = i / g;
+      const v = id(i, j),
+        u0 = j / g,
+        v0 = i / g;
       uv[2 * v] = u0;
       uv[2 * v + 1] = v0;
       if (i === 0 || j === 0 || i === g || j === g) {
@@ -91,10 +96,12 @@ class SpringQp {
     const ne = edges.length / 2;
     const cols: Map<number, number>[] = Array.from({ length: ni }, (_, c) => new Map([[c, 0]]));
     for (let e = 0; e < ne; e++) {
-      const a = interior[edges[2 * e]!]!, b = interior[edges[2 * e + 1]!]!;
+      const a = interior[edges[2 * e]!]!,
+        b = interior[edges[2 * e + 1]!]!;
       if (a >= 0 && b >= 0) cols[Math.min(a, b)]!.set(Math.max(a, b), 0);
     }
-    const colPtr = new Int32Array(ni + 1), rows: number[] = [];
+    const colPtr = new Int32Array(ni + 1),
+      rows: number[] = [];
     const where = cols.map((c, j) => {
       const sorted = [...c.keys()].sort((x, y) => x - y);
       const at = new Map<number, number>();
@@ -106,7 +113,8 @@ class SpringQp {
     this.plus = new Int32Array(2 * ne).fill(-1);
     this.minus = new Int32Array(ne).fill(-1);
     for (let e = 0; e < ne; e++) {
-      const a = interior[edges[2 * e]!]!, b = interior[edges[2 * e + 1]!]!;
+      const a = interior[edges[2 * e]!]!,
+        b = interior[edges[2 * e + 1]!]!;
       if (a >= 0) this.plus[2 * e] = where[a]!.get(a)!;
       if (b >= 0) this.plus[2 * e + 1] = where[b]!.get(b)!;
       if (a >= 0 && b >= 0) this.minus[e] = where[Math.min(a, b)]!.get(Math.max(a, b))!;
@@ -117,7 +125,8 @@ class SpringQp {
   problems(w: Float64Array): CanonicalProblem<Float64Array, CscMatrix>[] {
     const { edges, interior, ni, xyB } = this.mesh;
     const values = new Float64Array(this.P.values.length);
-    const qx = new Float64Array(ni), qy = new Float64Array(ni);
+    const qx = new Float64Array(ni),
+      qy = new Float64Array(ni);
     for (let e = 0; e < w.length; e++) {
       for (const s of [0, 1]) {
         const k = this.plus[2 * e + s]!;
@@ -133,7 +142,10 @@ class SpringQp {
       if (this.minus[e]! >= 0) values[this.minus[e]!]! -= w[e]!;
     }
     const P = new CscMatrix(ni, ni, this.P.colPtr, this.P.rowIdx, values, 'lower');
-    return [{ P, q: qx }, { P, q: qy }];
+    return [
+      { P, q: qx },
+      { P, q: qy },
+    ];
   }
 
   /** ∂L/∂w from the gradients of the two problems (dP on P's values, dq). */
@@ -164,7 +176,10 @@ function positions(mesh: Mesh, x: ArrayLike<number>, y: ArrayLike<number>): Floa
   const xy = Float64Array.from(mesh.xyB);
   for (let v = 0; v < mesh.nv; v++) {
     const i = mesh.interior[v]!;
-    if (i >= 0) (xy[2 * v] = x[i]!), (xy[2 * v + 1] = y[i]!);
+    if (i >= 0) {
+      xy[2 * v] = x[i]!;
+      xy[2 * v + 1] = y[i]!;
+    }
   }
   return xy;
 }
@@ -175,13 +190,17 @@ export function runGeometry(opts: ExampleOptions, tune: Partial<GeometrySize> = 
   const mesh = gridMesh(size.grid);
   const qp = new SpringQp(mesh);
   const ne = mesh.edges.length / 2;
-  log(`geometry: ${mesh.nv} vertices (${mesh.ni} interior), ${ne} edges; P is ${mesh.ni}×${mesh.ni} with ${qp.P.values.length} stored entries; ${size.steps} Adam steps, rate ${size.lr}`);
+  log(
+    `geometry: ${mesh.nv} vertices (${mesh.ni} interior), ${ne} edges; P is ${mesh.ni}×${mesh.ni} with ${qp.P.values.length} stored entries; ${size.steps} Adam steps, rate ${size.lr}`,
+  );
 
   // Hidden weights: a smooth field over the mesh, e^{±1.2}.
   const wStar = new Float64Array(ne);
   for (let e = 0; e < ne; e++) {
-    const a = mesh.edges[2 * e]!, b = mesh.edges[2 * e + 1]!;
-    const u = (mesh.uv[2 * a]! + mesh.uv[2 * b]!) / 2, v = (mesh.uv[2 * a + 1]! + mesh.uv[2 * b + 1]!) / 2;
+    const a = mesh.edges[2 * e]!,
+      b = mesh.edges[2 * e + 1]!;
+    const u = (mesh.uv[2 * a]! + mesh.uv[2 * b]!) / 2,
+      v = (mesh.uv[2 * a + 1]! + mesh.uv[2 * b + 1]!) / 2;
     wStar[e] = Math.exp(1.2 * Math.sin(2 * Math.PI * u) * Math.cos(Math.PI * v));
   }
   const solve = (w: Float64Array) => {
@@ -195,12 +214,14 @@ export function runGeometry(opts: ExampleOptions, tune: Partial<GeometrySize> = 
   const Xt = target.map((s) => Float64Array.from(s.x));
   target.forEach((s) => s.dispose());
 
-  const theta = new Float64Array(ne);  // w = 1: the uniform Tutte embedding
-  const m1 = new Float64Array(ne), m2 = new Float64Array(ne);
+  const theta = new Float64Array(ne); // w = 1: the uniform Tutte embedding
+  const m1 = new Float64Array(ne),
+    m2 = new Float64Array(ne);
   const losses: number[] = [];
   let first: Float64Array | undefined, last: Float64Array | undefined;
   const t0 = now();
-  let solveSeconds = 0, backwardSeconds = 0;
+  let solveSeconds = 0,
+    backwardSeconds = 0;
   for (let step = 0; step <= size.steps; step++) {
     const w = theta.map(Math.exp);
     const ts = now();
@@ -215,10 +236,18 @@ export function runGeometry(opts: ExampleOptions, tune: Partial<GeometrySize> = 
       break;
     }
     const tb = now();
-    const grads = differentiateBatchSync(sols, residual.map((dx) => ({ dx })), { wrt: ['P', 'q'], threads: 2 });
+    const grads = differentiateBatchSync(
+      sols,
+      residual.map((dx) => ({ dx })),
+      { wrt: ['P', 'q'], threads: 2 },
+    );
     backwardSeconds += seconds(tb);
     sols.forEach((s) => s.dispose());
-    const gw = qp.weightGradient(w, grads.map((g) => g.dP!), grads.map((g) => g.dq!));
+    const gw = qp.weightGradient(
+      w,
+      grads.map((g) => g.dP!),
+      grads.map((g) => g.dq!),
+    );
     // Adam on θ = log w (β₁ 0.9, β₂ 0.999).
     const t = step + 1;
     for (let e = 0; e < ne; e++) {
@@ -227,10 +256,14 @@ export function runGeometry(opts: ExampleOptions, tune: Partial<GeometrySize> = 
       m2[e] = 0.999 * m2[e]! + 0.001 * g * g;
       theta[e]! -= (size.lr * (m1[e]! / (1 - 0.9 ** t))) / (Math.sqrt(m2[e]! / (1 - 0.999 ** t)) + 1e-12);
     }
-    if (step % Math.max(1, Math.floor(size.steps / 10)) === 0) log(`geometry: step ${step}  ½‖X − X*‖² ${losses[step]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
+    if (step % Math.max(1, Math.floor(size.steps / 10)) === 0)
+      log(`geometry: step ${step}  ½‖X − X*‖² ${losses[step]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
   }
-  const initialLoss = losses[0]!, finalLoss = losses[losses.length - 1]!;
-  log(`geometry: ½‖X − X*‖² ${initialLoss.toExponential(3)} → ${finalLoss.toExponential(3)} (${(initialLoss / finalLoss).toFixed(1)}× lower) in ${size.steps} steps, ${seconds(t0).toFixed(1)} s (forward solves ${solveSeconds.toFixed(1)} s, backward ${backwardSeconds.toFixed(1)} s)`);
+  const initialLoss = losses[0]!,
+    finalLoss = losses[losses.length - 1]!;
+  log(
+    `geometry: ½‖X − X*‖² ${initialLoss.toExponential(3)} → ${finalLoss.toExponential(3)} (${(initialLoss / finalLoss).toFixed(1)}× lower) in ${size.steps} steps, ${seconds(t0).toFixed(1)} s (forward solves ${solveSeconds.toFixed(1)} s, backward ${backwardSeconds.toFixed(1)} s)`,
+  );
   const targetXY = positions(mesh, Xt[0]!, Xt[1]!);
   const meshSvg = writeSvg(
     opts.out,
@@ -239,13 +272,32 @@ export function runGeometry(opts: ExampleOptions, tune: Partial<GeometrySize> = 
       `Weighted Tutte embedding, ${mesh.nv} vertices: before and after optimising the edge weights`,
       mesh.edges,
       [
-        [{ xy: targetXY, colour: '#d62728', name: 'target' }, { xy: first!, colour: '#1f77b4', name: 'uniform weights' }],
-        [{ xy: targetXY, colour: '#d62728', name: 'target' }, { xy: last!, colour: '#1f77b4', name: 'optimised weights' }],
+        [
+          { xy: targetXY, colour: '#d62728', name: 'target' },
+          { xy: first!, colour: '#1f77b4', name: 'uniform weights' },
+        ],
+        [
+          { xy: targetXY, colour: '#d62728', name: 'target' },
+          { xy: last!, colour: '#1f77b4', name: 'optimised weights' },
+        ],
       ],
-      [`before: uniform weights (blue) and target (red), loss ${initialLoss.toExponential(2)}`, `after ${size.steps} steps: loss ${finalLoss.toExponential(2)}`],
+      [
+        `before: uniform weights (blue) and target (red), loss ${initialLoss.toExponential(2)}`,
+        `after ${size.steps} steps: loss ${finalLoss.toExponential(2)}`,
+      ],
     ),
   );
-  const curve = writeSvg(opts.out, 'geometry-loss.svg', lineChart('Bi-level geometry: distance of the embedding to the target', 'Adam step', '½‖X − X*‖²', [{ name: 'loss', values: losses }]));
+  const curve = writeSvg(
+    opts.out,
+    'geometry-loss.svg',
+    lineChart('Bi-level geometry: distance of the embedding to the target', 'Adam step', '½‖X − X*‖²', [{ name: 'loss', values: losses }]),
+  );
   log(`geometry: wrote ${meshSvg}, ${curve}`);
-  return { losses, initialLoss, finalLoss, svgs: [meshSvg, curve], metrics: { vertices: mesh.nv, edges: ne, seconds: seconds(t0), solveSeconds, backwardSeconds } };
+  return {
+    losses,
+    initialLoss,
+    finalLoss,
+    svgs: [meshSvg, curve],
+    metrics: { vertices: mesh.nv, edges: ne, seconds: seconds(t0), solveSeconds, backwardSeconds },
+  };
 }

@@ -34,9 +34,9 @@ export interface PortfolioSize {
 }
 
 interface Market {
-  f: Float32Array;   // periods × features
-  mu: Float32Array;  // periods × assets (expected)
-  r: Float32Array;   // periods × assets (realised)
+  f: Float32Array; // periods × features
+  mu: Float32Array; // periods × assets (expected)
+  r: Float32Array; // periods × assets (realised)
   sigma: number[][]; // assets × assets
 }
 
@@ -46,7 +46,8 @@ function market(size: PortfolioSize, rnd: () => number): Market {
   const F = Array.from({ length: n }, () => [0, 1, 2].map(() => 0.5 * normal(rnd)));
   const sigma = F.map((a, i) => F.map((b, j) => a.reduce((s, v, k) => s + v * b[k]!, 0) + (i === j ? 0.2 + 0.3 * rnd() : 0)));
   const f = Float32Array.from({ length: T * d }, () => normal(rnd));
-  const mu = new Float32Array(T * n), r = new Float32Array(T * n);
+  const mu = new Float32Array(T * n),
+    r = new Float32Array(T * n);
   for (let t = 0; t < T; t++) {
     for (let j = 0; j < n; j++) {
       let m = 0;
@@ -72,27 +73,43 @@ export function runPortfolio(opts: ExampleOptions, tune: Partial<PortfolioSize> 
   const xMax = Math.max(2 / n, 0.25);
   const rnd = random(opts.seed);
   const m = market(size, rnd);
-  log(`portfolio: ${n} assets, ${d} features, ${T} periods, noise ${size.noise}; γ = ${gamma}, 0 ≤ x ≤ ${xMax}; methods ${size.methods.join(', ')}`);
+  log(
+    `portfolio: ${n} assets, ${d} features, ${T} periods, noise ${size.noise}; γ = ${gamma}, 0 ≤ x ≤ ${xMax}; methods ${size.methods.join(', ')}`,
+  );
 
   const structure = {
     n,
-    P: CscMatrix.fromDense(m.sigma.map((row) => row.map((v) => gamma * v)), { triangle: 'lower' }),
+    P: CscMatrix.fromDense(
+      m.sigma.map((row) => row.map((v) => gamma * v)),
+      { triangle: 'lower' },
+    ),
     A: CscMatrix.fromDense([new Array<number>(n).fill(1)]),
     l: [1],
     u: [1],
     lb: new Float64Array(n),
     ub: new Float64Array(n).fill(xMax),
   };
-  const Sg = tf.tensor2d(m.sigma.flat().map((v) => gamma * v), [n, n]);
-  const utility = (ret: tf.Tensor2D, x: tf.Tensor2D) => tf.sub(tf.sum(tf.mul(ret, x), 1), tf.mul(0.5, tf.sum(tf.mul(tf.matMul(x, Sg), x), 1)));
+  const Sg = tf.tensor2d(
+    m.sigma.flat().map((v) => gamma * v),
+    [n, n],
+  );
+  const utility = (ret: tf.Tensor2D, x: tf.Tensor2D) =>
+    tf.sub(tf.sum(tf.mul(ret, x), 1), tf.mul(0.5, tf.sum(tf.mul(tf.matMul(x, Sg), x), 1)));
   // The hindsight optimum of every period, for realised and for expected returns (float64 solves).
   const best = (ret: Float32Array) => {
-    const { n: _n, ...data } = structure;
-    const sols = solveBatchSync(Array.from({ length: T }, (_, t) => ({ ...data, q: Float64Array.from(ret.subarray(t * n, (t + 1) * n), (v) => -v) })), { solver: 'ipm' });
+    const { P, A, l, u, lb, ub } = structure;
+    const data = { P, A, l, u, lb, ub };
+    const sols = solveBatchSync(
+      Array.from({ length: T }, (_, t) => ({ ...data, q: Float64Array.from(ret.subarray(t * n, (t + 1) * n), (v) => -v) })),
+      { solver: 'ipm' },
+    );
     return tf.tensor2d(Float32Array.from(sols.flatMap((s) => Array.from(s.x))), [T, n]);
   };
-  const F = tf.tensor2d(m.f, [T, d]), MU = tf.tensor2d(m.mu, [T, n]), R = tf.tensor2d(m.r, [T, n]);
-  const uMu = utility(MU, best(m.mu)), uR = utility(R, best(m.r));
+  const F = tf.tensor2d(m.f, [T, d]),
+    MU = tf.tensor2d(m.mu, [T, n]),
+    R = tf.tensor2d(m.r, [T, n]);
+  const uMu = utility(MU, best(m.mu)),
+    uR = utility(R, best(m.r));
 
   const W0 = Float32Array.from({ length: d * n }, () => 0.1 * normal(rnd));
   const curves: { name: string; values: number[] }[] = [];
@@ -135,7 +152,11 @@ export function runPortfolio(opts: ExampleOptions, tune: Partial<PortfolioSize> 
     optimizer.dispose();
   }
   tf.dispose([Sg, F, MU, R, uMu, uR]);
-  const svg = writeSvg(opts.out, 'portfolio.svg', lineChart('Portfolio: expected regret of the learned returns, per backward method', 'epoch', 'expected regret', curves));
+  const svg = writeSvg(
+    opts.out,
+    'portfolio.svg',
+    lineChart('Portfolio: expected regret of the learned returns, per backward method', 'epoch', 'expected regret', curves),
+  );
   log(`portfolio: wrote ${svg}`);
   const first = curves[0]!.values;
   return { losses: first, initialLoss: first[0]!, finalLoss: first[first.length - 1]!, svgs: [svg], metrics };

@@ -28,9 +28,11 @@ export function allBoards(): number[][] {
   const boards: number[][] = [];
   const cells = new Array<number>(N * N).fill(-1);
   const fits = (k: number, d: number) => {
-    const r = Math.floor(k / N), c = k % N;
+    const r = Math.floor(k / N),
+      c = k % N;
     for (let j = 0; j < k; j++) {
-      const rj = Math.floor(j / N), cj = j % N;
+      const rj = Math.floor(j / N),
+        cj = j % N;
       const sameBox = Math.floor(rj / BOX) === Math.floor(r / BOX) && Math.floor(cj / BOX) === Math.floor(c / BOX);
       if (cells[j] === d && (rj === r || cj === c || sameBox)) return false;
     }
@@ -59,7 +61,8 @@ export function sudokuConstraints(): number[][] {
   for (const d of range) for (const c of range) row(range.map((r) => idx(r, c, d)));
   for (const d of range) {
     for (let b = 0; b < N; b++) {
-      const r0 = BOX * Math.floor(b / BOX), c0 = BOX * (b % BOX);
+      const r0 = BOX * Math.floor(b / BOX),
+        c0 = BOX * (b % BOX);
       row(range.map((k) => idx(r0 + Math.floor(k / BOX), c0 + (k % BOX), d)));
     }
   }
@@ -98,7 +101,8 @@ function makePuzzles(count: number, blanks: number, r: () => number): Puzzle[] {
     const hidden = new Set(shuffle([...Array(N * N).keys()], r).slice(0, blanks));
     const unique = boards.filter((b) => b.every((d, k) => hidden.has(k) || d === board[k])).length === 1;
     if (!unique) continue;
-    const puzzle = new Float32Array(NX), solution = new Float32Array(NX);
+    const puzzle = new Float32Array(NX),
+      solution = new Float32Array(NX);
     board.forEach((d, k) => {
       solution[idx(Math.floor(k / N), k % N, d)] = 1;
       if (!hidden.has(k)) puzzle[idx(Math.floor(k / N), k % N, d)] = 1;
@@ -108,7 +112,8 @@ function makePuzzles(count: number, blanks: number, r: () => number): Puzzle[] {
   return out;
 }
 
-const stack = (ps: Puzzle[], key: 'puzzle' | 'solution') => tf.tensor2d(Float32Array.from(ps.flatMap((p) => Array.from(p[key]))), [ps.length, NX]);
+const stack = (ps: Puzzle[], key: 'puzzle' | 'solution') =>
+  tf.tensor2d(Float32Array.from(ps.flatMap((p) => Array.from(p[key]))), [ps.length, NX]);
 
 /** Fraction of boards whose arg-max digit is right in every cell. */
 function boardAccuracy(x: tf.Tensor2D, ps: Puzzle[]): number {
@@ -140,27 +145,45 @@ export interface SudokuSize {
 
 export function runSudoku(opts: ExampleOptions, tune: Partial<SudokuSize> = {}): ExampleResult {
   const { log } = opts;
-  const size: SudokuSize = { ...(opts.small ? { train: 64, test: 32, epochs: 60, batch: 16, blanks: 6, lr: 0.1, lrEnd: 0.01, eps: 0.5 } : { train: 1000, test: 200, epochs: 30, batch: 50, blanks: 8, lr: 0.1, lrEnd: 0.01, eps: 0.5 }), ...tune };
+  const size: SudokuSize = {
+    ...(opts.small
+      ? { train: 64, test: 32, epochs: 60, batch: 16, blanks: 6, lr: 0.1, lrEnd: 0.01, eps: 0.5 }
+      : { train: 1000, test: 200, epochs: 30, batch: 50, blanks: 8, lr: 0.1, lrEnd: 0.01, eps: 0.5 }),
+    ...tune,
+  };
   const r = random(opts.seed);
   const truth = sudokuConstraints();
   const k = rank(truth);
   const eps = size.eps;
-  log(`sudoku: 4×4 boards, ${size.train} training and ${size.test} test puzzles with ${size.blanks} blanks; A is ${k}×${NX} (the rank of the true 64×${NX} constraints), random start; ε = ${eps}`);
+  log(
+    `sudoku: 4×4 boards, ${size.train} training and ${size.test} test puzzles with ${size.blanks} blanks; A is ${k}×${NX} (the rank of the true 64×${NX} constraints), random start; ε = ${eps}`,
+  );
 
   const train = makePuzzles(size.train, size.blanks, r);
   const test = makePuzzles(size.test, size.blanks, r);
   const layer = qpLayer(
-    { n: NX, P: CscMatrix.identity(NX, eps, 'lower'), A: CscMatrix.fromDense(Array.from({ length: k }, () => new Array<number>(NX).fill(1))), lb: new Float64Array(NX) },
+    {
+      n: NX,
+      P: CscMatrix.identity(NX, eps, 'lower'),
+      A: CscMatrix.fromDense(Array.from({ length: k }, () => new Array<number>(NX).fill(1))),
+      lb: new Float64Array(NX),
+    },
     // A learned A can be ill-conditioned for a step: accept ipm's 'solvedInaccurate' rather than stop training.
     { inputs: ['q', 'A', 'l', 'u'], solver: 'ipm', threads: 2, allowInaccurate: true, solveOptions: { maxIter: 1000 } },
   );
-  const A = tf.variable(tf.tensor2d(Float32Array.from({ length: k * NX }, () => r()), [k, NX]));
+  const A = tf.variable(
+    tf.tensor2d(
+      Float32Array.from({ length: k * NX }, () => r()),
+      [k, NX],
+    ),
+  );
   const forward = (puzzles: tf.Tensor2D) => {
-    const aValues = tf.reshape(tf.transpose(A), [-1]);  // CSC of a dense matrix: column by column
-    const b = tf.mul(tf.sum(A, 1), 1 / N);  // A x̄ with x̄ = ¼·1
+    const aValues = tf.reshape(tf.transpose(A), [-1]); // CSC of a dense matrix: column by column
+    const b = tf.mul(tf.sum(A, 1), 1 / N); // A x̄ with x̄ = ¼·1
     return layer({ q: tf.neg(puzzles), A: aValues, l: b, u: b });
   };
-  const mse = (ps: Puzzle[]) => tf.tidy(() => tf.mean(tf.square(tf.sub(forward(stack(ps, 'puzzle')), stack(ps, 'solution')))).dataSync()[0]!);
+  const mse = (ps: Puzzle[]) =>
+    tf.tidy(() => tf.mean(tf.square(tf.sub(forward(stack(ps, 'puzzle')), stack(ps, 'solution')))).dataSync()[0]!);
 
   const optimizer = tf.train.adam(size.lr);
   const losses = [mse(train)];
@@ -168,30 +191,52 @@ export function runSudoku(opts: ExampleOptions, tune: Partial<SudokuSize> = {}):
   log(`sudoku: epoch 0  train mse ${losses[0]!.toExponential(3)}`);
   for (let epoch = 1; epoch <= size.epochs; epoch++) {
     // tf's Adam reads its rate at every step: decay it by setting the field.
-    (optimizer as unknown as { learningRate: number }).learningRate = size.lr * (size.lrEnd / size.lr) ** ((epoch - 1) / Math.max(1, size.epochs - 1));
+    (optimizer as unknown as { learningRate: number }).learningRate =
+      size.lr * (size.lrEnd / size.lr) ** ((epoch - 1) / Math.max(1, size.epochs - 1));
     shuffle(train, r);
     for (let s = 0; s < train.length; s += size.batch) {
       const ps = train.slice(s, s + size.batch);
       tf.tidy(() => {
-        const puzzles = stack(ps, 'puzzle'), solutions = stack(ps, 'solution');
+        const puzzles = stack(ps, 'puzzle'),
+          solutions = stack(ps, 'solution');
         optimizer.minimize(() => tf.mean(tf.square(tf.sub(forward(puzzles), solutions))), false, [A]);
       });
     }
     losses.push(mse(train));
-    if (epoch % Math.max(1, Math.floor(size.epochs / 10)) === 0 || epoch === size.epochs) log(`sudoku: epoch ${epoch}  train mse ${losses[epoch]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
+    if (epoch % Math.max(1, Math.floor(size.epochs / 10)) === 0 || epoch === size.epochs)
+      log(`sudoku: epoch ${epoch}  train mse ${losses[epoch]!.toExponential(3)}  (${seconds(t0).toFixed(1)} s)`);
   }
   const testMse = mse(test);
   const accuracy = tf.tidy(() => boardAccuracy(forward(stack(test, 'puzzle')), test));
   // The same layer with the true constraints (b = 1): what a perfect A would give at this ε.
   const [trueMse, trueAccuracy] = tf.tidy(() => {
-    const exact = qpLayer({ n: NX, P: CscMatrix.identity(NX, eps, 'lower'), A: CscMatrix.fromDense(truth), l: new Float64Array(truth.length).fill(1), u: new Float64Array(truth.length).fill(1), lb: new Float64Array(NX) });
+    const exact = qpLayer({
+      n: NX,
+      P: CscMatrix.identity(NX, eps, 'lower'),
+      A: CscMatrix.fromDense(truth),
+      l: new Float64Array(truth.length).fill(1),
+      u: new Float64Array(truth.length).fill(1),
+      lb: new Float64Array(NX),
+    });
     const x = exact({ q: tf.neg(stack(test, 'puzzle')) });
     return [tf.mean(tf.square(tf.sub(x, stack(test, 'solution')))).dataSync()[0]!, boardAccuracy(x, test)];
   });
-  log(`sudoku: test mse ${testMse.toExponential(3)}, boards solved ${(100 * accuracy).toFixed(1)}% (the true constraints: mse ${trueMse.toExponential(3)}, ${(100 * trueAccuracy).toFixed(1)}%); ${seconds(t0).toFixed(1)} s`);
-  const svg = writeSvg(opts.out, 'sudoku.svg', lineChart('Sudoku 4×4: learning A of OptNet’s QP layer', 'epoch', 'training MSE', [{ name: 'train MSE', values: losses }]));
+  log(
+    `sudoku: test mse ${testMse.toExponential(3)}, boards solved ${(100 * accuracy).toFixed(1)}% (the true constraints: mse ${trueMse.toExponential(3)}, ${(100 * trueAccuracy).toFixed(1)}%); ${seconds(t0).toFixed(1)} s`,
+  );
+  const svg = writeSvg(
+    opts.out,
+    'sudoku.svg',
+    lineChart('Sudoku 4×4: learning A of OptNet’s QP layer', 'epoch', 'training MSE', [{ name: 'train MSE', values: losses }]),
+  );
   log(`sudoku: wrote ${svg}`);
   A.dispose();
   optimizer.dispose();
-  return { losses, initialLoss: losses[0]!, finalLoss: losses[losses.length - 1]!, svgs: [svg], metrics: { testMse, accuracy, trueMse, trueAccuracy, rank: k, seconds: seconds(t0) } };
+  return {
+    losses,
+    initialLoss: losses[0]!,
+    finalLoss: losses[losses.length - 1]!,
+    svgs: [svg],
+    metrics: { testMse, accuracy, trueMse, trueAccuracy, rank: k, seconds: seconds(t0) },
+  };
 }

@@ -38,12 +38,20 @@ export interface Command<F extends Flags = Flags> {
 }
 
 type FlagValue<T extends Flag> = T['type'] extends 'boolean'
-  ? T['multiple'] extends true ? boolean[] : boolean
-  : T['multiple'] extends true ? string[] : string;
+  ? T['multiple'] extends true
+    ? boolean[]
+    : boolean
+  : T['multiple'] extends true
+    ? string[]
+    : string;
 
 /** Booleans are always set (false when absent); a string flag is undefined unless it has a default. */
 export type Values<F extends Flags> = {
-  [K in keyof F]: F[K]['type'] extends 'boolean' ? FlagValue<F[K]> : F[K] extends { default: string | string[] } ? FlagValue<F[K]> : FlagValue<F[K]> | undefined;
+  [K in keyof F]: F[K]['type'] extends 'boolean'
+    ? FlagValue<F[K]>
+    : F[K] extends { default: string | string[] }
+      ? FlagValue<F[K]>
+      : FlagValue<F[K]> | undefined;
 };
 
 export interface Parsed<F extends Flags> {
@@ -127,13 +135,15 @@ function usageErrorFrom(e: unknown, flags: Flags, argv: readonly string[]): unkn
 export function parseCommand<F extends Flags>(c: Command<F>, argv: readonly string[]): Parsed<F> {
   if (wantsHelp(argv)) throw new HelpRequested(helpText(c));
   const args = fillBareValues(c.flags, argv);
-  const options = Object.fromEntries(Object.entries(c.flags).map(([name, f]) => {
-    const o: { type: Flag['type']; short?: string; multiple?: boolean; default?: string | string[] } = { type: f.type };
-    if (f.short !== undefined) o.short = f.short;
-    if (f.multiple) o.multiple = true;
-    if (f.default !== undefined) o.default = f.default;
-    return [name, o];
-  }));
+  const options = Object.fromEntries(
+    Object.entries(c.flags).map(([name, f]) => {
+      const o: { type: Flag['type']; short?: string; multiple?: boolean; default?: string | string[] } = { type: f.type };
+      if (f.short !== undefined) o.short = f.short;
+      if (f.multiple) o.multiple = true;
+      if (f.default !== undefined) o.default = f.default;
+      return [name, o];
+    }),
+  );
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
@@ -141,10 +151,16 @@ export function parseCommand<F extends Flags>(c: Command<F>, argv: readonly stri
     throw usageErrorFrom(e, c.flags, args);
   }
   const values = { ...parsed.values };
-  for (const [name, f] of Object.entries(c.flags)) if (f.type === 'boolean' && values[name] === undefined) values[name] = f.multiple ? [] : false;
+  for (const [name, f] of Object.entries(c.flags))
+    if (f.type === 'boolean' && values[name] === undefined) values[name] = f.multiple ? [] : false;
   const { min = 0, max = 0 } = c.positionals ?? {};
   const n = parsed.positionals.length;
-  if (n > max) throw new UsageError(max === 0 ? `unexpected argument '${parsed.positionals[0]}' (this command takes options only)` : `unexpected argument '${parsed.positionals[max]}' (at most ${max})`);
+  if (n > max)
+    throw new UsageError(
+      max === 0
+        ? `unexpected argument '${parsed.positionals[0]}' (this command takes options only)`
+        : `unexpected argument '${parsed.positionals[max]}' (at most ${max})`,
+    );
   if (n < min) throw new UsageError(`missing argument (usage: ${c.run ?? c.name} ${c.synopsis})`);
   return { values: values as Values<F>, positionals: parsed.positionals };
 }
@@ -153,19 +169,33 @@ export function parseCommand<F extends Flags>(c: Command<F>, argv: readonly stri
 export function numberFlag(flag: string, text: string, want: { min?: number; above?: number; integer?: boolean } = {}): number {
   const v = text.trim() === '' ? NaN : Number(text);
   const bad =
-    !Number.isFinite(v) || (want.integer && !Number.isInteger(v)) || (want.min !== undefined && v < want.min) || (want.above !== undefined && v <= want.above);
+    !Number.isFinite(v) ||
+    (want.integer && !Number.isInteger(v)) ||
+    (want.min !== undefined && v < want.min) ||
+    (want.above !== undefined && v <= want.above);
   if (!bad) return v;
   const kind = want.integer ? 'integer' : 'number';
   const what =
-    want.above === 0 && want.min === undefined ? `a positive ${kind}`
-    : want.min === 0 && want.above === undefined ? `a non-negative ${kind}`
-    : [want.integer ? 'an integer' : 'a number', want.min !== undefined ? `≥ ${want.min}` : '', want.above !== undefined ? `> ${want.above}` : ''].filter(Boolean).join(' ');
+    want.above === 0 && want.min === undefined
+      ? `a positive ${kind}`
+      : want.min === 0 && want.above === undefined
+        ? `a non-negative ${kind}`
+        : [
+            want.integer ? 'an integer' : 'a number',
+            want.min !== undefined ? `≥ ${want.min}` : '',
+            want.above !== undefined ? `> ${want.above}` : '',
+          ]
+            .filter(Boolean)
+            .join(' ');
   throw new UsageError(`--${flag} must be ${what} (got '${text}')`);
 }
 
 /** A comma-separated list with empty items dropped. */
 export function listFlag(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

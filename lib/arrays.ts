@@ -22,7 +22,8 @@ export type Vector = Float64Array | readonly number[];
 export type IndexVector = Int32Array | readonly number[];
 
 const typedArrayPrototype = Object.getPrototypeOf(Int32Array.prototype) as object;
-const intrinsicGetter = (target: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(target, key)!.get! as (this: unknown) => unknown;
+const intrinsicGetter = (target: object, key: PropertyKey) =>
+  Object.getOwnPropertyDescriptor(target, key)!.get! as (this: unknown) => unknown;
 /** 'Float64Array', 'Int32Array', … for a real typed array; undefined for anything else (Proxies included). */
 export const typedArrayKind = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
 const typedArrayLength = intrinsicGetter(typedArrayPrototype, 'length') as (this: unknown) => number;
@@ -41,7 +42,8 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 
 type Kind = 'Float64Array' | 'Int32Array';
 
-const wantedText = (kind: Kind) => (kind === 'Int32Array' ? 'must be an Int32Array or an array of 32-bit integers' : 'must be a Float64Array or an array of numbers');
+const wantedText = (kind: Kind) =>
+  kind === 'Int32Array' ? 'must be an Int32Array or an array of 32-bit integers' : 'must be a Float64Array or an array of numbers';
 
 /** What a value that is not a typed array of the wanted kind is, for the message. */
 function notKind(kind: Kind, value: unknown): string {
@@ -71,11 +73,25 @@ const SCAN_HOLES_FROM = 1 << 16;
  * that are not 32-bit integers are errors naming the index; NaN and ±Infinity are copied for
  * the caller's field checks to judge, as they would be in a Float64Array.
  */
-function fromPlainArray<T extends Float64Array | Int32Array>(kind: Kind, field: string, value: readonly unknown[], length: number | undefined): T {
+function fromPlainArray<T extends Float64Array | Int32Array>(
+  kind: Kind,
+  field: string,
+  value: readonly unknown[],
+  length: number | undefined,
+): T {
   const actual = value.length;
-  if (length !== undefined && actual !== length) throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
-  if (actual > MAX_PLAIN_LENGTH) throw problemError(ErrorCode.TOO_LARGE, field, `has more than ${MAX_PLAIN_LENGTH} elements`, undefined, actual);
-  const hole = (i: number) => problemError(ErrorCode.INVALID_TYPE, field, 'is a hole (an empty slot of a sparse array); every element must be a number', i, undefined);
+  if (length !== undefined && actual !== length)
+    throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
+  if (actual > MAX_PLAIN_LENGTH)
+    throw problemError(ErrorCode.TOO_LARGE, field, `has more than ${MAX_PLAIN_LENGTH} elements`, undefined, actual);
+  const hole = (i: number) =>
+    problemError(
+      ErrorCode.INVALID_TYPE,
+      field,
+      'is a hole (an empty slot of a sparse array); every element must be a number',
+      i,
+      undefined,
+    );
   if (actual >= SCAN_HOLES_FROM) for (let i = 0; i < actual; i++) if (!Object.prototype.hasOwnProperty.call(value, i)) throw hole(i);
   const out = (kind === 'Float64Array' ? new Float64Array(actual) : new Int32Array(actual)) as T;
   for (let i = 0; i < actual; i++) {
@@ -102,10 +118,11 @@ function requireTypedArray<T extends Float64Array | Int32Array>(kind: Kind, fiel
     throw problemError(ErrorCode.INVALID_TYPE, field, notKind(kind, value), undefined, value);
   }
   const buffer = typedArrayBuffer.call(value);
-  const shared = types.isSharedArrayBuffer(buffer);  // a C++ type test: no exception on the common path
+  const shared = types.isSharedArrayBuffer(buffer); // a C++ type test: no exception on the common path
   const actual = typedArrayLength.call(value);
   // Every view of a detached buffer has length 0, so only an empty view needs the test.
-  if (actual === 0 && !shared && isDetached(buffer)) throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
+  if (actual === 0 && !shared && isDetached(buffer))
+    throw problemError(ErrorCode.INVALID_TYPE, field, 'its ArrayBuffer is detached (transferred)', undefined, value);
   if (length !== undefined && actual !== length) {
     throw problemError(ErrorCode.DIMENSION_MISMATCH, field, `must have length ${length}`, undefined, actual);
   }

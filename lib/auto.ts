@@ -67,7 +67,8 @@ export function autoOrder(c: Canonical, available: readonly SolverHonours[], lim
   const rest = lp ? ['highs', 'clp', 'ipopt', 'admm'] : ['ipopt', 'admm', 'highs'];
   const cls = lp ? 'lp' : 'qp';
   const usable = (s: SolverHonours) =>
-    !(limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && !s.honours.timeLimit[cls]) && !(limits.cancellable && !s.honours.cancellation[cls]);
+    !(limits.timeLimit !== undefined && Number.isFinite(limits.timeLimit) && !s.honours.timeLimit[cls]) &&
+    !(limits.cancellable && !s.honours.cancellation[cls]);
   const keys = new Set(available.filter(usable).map((s) => s.key));
   // Ipopt checks its limit once per iteration, and one iteration on a large problem can outlast
   // the budget: on BOYD2 (n + m = 2.8·10⁵) it ran 83 s past the 53 s a 60 s limit left it.

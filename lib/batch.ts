@@ -6,10 +6,30 @@
  */
 import { availableParallelism } from 'node:os';
 import { binding, NativeOptions, NativeProblem, NativeResult, translateAtCallSite, translateNativeError } from './binding';
-import { BatchPass, DifferentiableSolution, DifferentiateOptions, finishBatchPass, Gradients, Grads, prepareBatchPass } from './differentiate';
+import {
+  BatchPass,
+  DifferentiableSolution,
+  DifferentiateOptions,
+  finishBatchPass,
+  Gradients,
+  Grads,
+  prepareBatchPass,
+} from './differentiate';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
-import { abortError, differentiable, raceAbort, DisposableSolution, isSerialised, nativeOptions, nativeProblem, optionError, Solution, SolveOptions, toSolution } from './solve';
+import {
+  abortError,
+  differentiable,
+  raceAbort,
+  DisposableSolution,
+  isSerialised,
+  nativeOptions,
+  nativeProblem,
+  optionError,
+  Solution,
+  SolveOptions,
+  toSolution,
+} from './solve';
 import { ownedArrays } from './validate';
 
 export interface BatchOptions extends SolveOptions {
@@ -41,13 +61,21 @@ interface Prepared {
 /** options.threads checked (default: the cores), capped at the batch size. */
 function threadCount(asked: unknown, size: number): number {
   const threads = asked ?? availableParallelism();
-  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 1024) throw optionError('threads', 'must be an integer from 1 to 1024', asked);
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 1024)
+    throw optionError('threads', 'must be an integer from 1 to 1024', asked);
   return Math.min(threads, Math.max(1, size));
 }
 
 function prepare(problems: readonly Problem[], options: BatchOptions, own: boolean): Prepared {
   if (!Array.isArray(problems)) throw problemError(ErrorCode.INVALID_TYPE, 'problems', 'must be an array of problems', undefined, problems);
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', "must be an object (with a solver key, e.g. { solver: 'ipm' })", undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw problemError(
+      ErrorCode.INVALID_OPTION,
+      'options',
+      "must be an object (with a solver key, e.g. { solver: 'ipm' })",
+      undefined,
+      options,
+    );
   const { threads: asked, ...rest } = options;
   const threads = threadCount(asked, problems.length);
   for (const key of ['x0', 'y0', 'z0'] as const) {
@@ -55,7 +83,11 @@ function prepare(problems: readonly Problem[], options: BatchOptions, own: boole
   }
   const solver = rest.solver ?? 'auto';
   if (solver === 'auto') {
-    throw optionError('solver', "'auto' (the default) chooses attempt by attempt in JS; solveBatch needs a solver key, e.g. 'ipm' or 'admm'", rest.solver);
+    throw optionError(
+      'solver',
+      "'auto' (the default) chooses attempt by attempt in JS; solveBatch needs a solver key, e.g. 'ipm' or 'admm'",
+      rest.solver,
+    );
   }
   const canon = problems.map((p, k) => {
     try {
@@ -68,7 +100,11 @@ function prepare(problems: readonly Problem[], options: BatchOptions, own: boole
   // The options hold no per-problem array (no warm start), so one checked copy serves all.
   const opts = nativeOptions(rest, canon[0] as Canonical);
   if (typeof opts.solver === 'string' && isSerialised(opts.solver)) {
-    throw optionError('solver', `${opts.solver} is serialised (one solve at a time in the process); solveBatch does not run it (use solve)`, opts.solver);
+    throw optionError(
+      'solver',
+      `${opts.solver} is serialised (one solve at a time in the process); solveBatch does not run it (use solve)`,
+      opts.solver,
+    );
   }
   return { canon, natives: canon.map(nativeProblem), opts, threads };
 }
@@ -85,10 +121,20 @@ export function solveBatchSync(problems: readonly Problem[], options: Omit<Diffe
 export function solveBatchSync(problems: readonly Problem[], options: Omit<BatchOptions, 'signal'>): Solution[];
 export function solveBatchSync(problems: readonly Problem[], options: Omit<BatchOptions, 'signal'>): Solution[] {
   const p = prepare(problems, options, false);
-  if ((options as BatchOptions).signal) throw optionError('signal', 'is not supported by solveBatchSync (use solveBatch)', (options as BatchOptions).signal);
+  if ((options as BatchOptions).signal)
+    throw optionError('signal', 'is not supported by solveBatchSync (use solveBatch)', (options as BatchOptions).signal);
   if (problems.length === 0) return [];
   try {
-    return toSolutions(binding().solveBatchSync(p.natives, p.natives.map(() => p.opts), p.threads), p, problems, options);
+    return toSolutions(
+      binding().solveBatchSync(
+        p.natives,
+        p.natives.map(() => p.opts),
+        p.threads,
+      ),
+      p,
+      problems,
+      options,
+    );
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -102,7 +148,7 @@ export function solveBatchSync(problems: readonly Problem[], options: Omit<Batch
 export async function solveBatch(problems: readonly Problem[], options: DifferentiableBatchOptions): Promise<DisposableSolution[]>;
 export async function solveBatch(problems: readonly Problem[], options: BatchOptions): Promise<Solution[]>;
 export async function solveBatch(problems: readonly Problem[], options: BatchOptions): Promise<Solution[]> {
-  const callSite = new Error();  // the caller's stack, kept across the await
+  const callSite = new Error(); // the caller's stack, kept across the await
   const p = prepare(problems, options, true);
   const signal = options.signal;
   if (signal?.aborted) throw abortError(signal);
@@ -111,7 +157,12 @@ export async function solveBatch(problems: readonly Problem[], options: BatchOpt
   const token = native.createCancelToken();
   let detach = () => {};
   try {
-    const work = native.solveBatchAsync(p.natives, p.natives.map(() => p.opts), p.threads, token);
+    const work = native.solveBatchAsync(
+      p.natives,
+      p.natives.map(() => p.opts),
+      p.threads,
+      token,
+    );
     const raced = raceAbort(work, signal, () => native.cancel(token));
     detach = raced.detach;
     const results = await raced.settled;
@@ -133,7 +184,13 @@ export interface DifferentiateBatchOptions extends DifferentiateOptions {
 
 interface DifferentiateBatchBinding {
   differentiateBatchSync(problems: unknown[], solutions: unknown[], seeds: unknown[], options: unknown[], threads: number): unknown[];
-  differentiateBatchAsync(problems: unknown[], solutions: unknown[], seeds: unknown[], options: unknown[], threads: number): Promise<unknown[]>;
+  differentiateBatchAsync(
+    problems: unknown[],
+    solutions: unknown[],
+    seeds: unknown[],
+    options: unknown[],
+    threads: number,
+  ): Promise<unknown[]>;
 }
 
 /** An error of pass k: a seed's field names seeds[k], anything else solutions[k]. */
@@ -148,12 +205,25 @@ function atPass(e: unknown, k: number): unknown {
   return atProblem(e, k, 'solutions');
 }
 
-function preparePasses(solutions: readonly DifferentiableSolution[], seeds: readonly Grads[], options: DifferentiateBatchOptions, own: boolean) {
-  if (!Array.isArray(solutions)) throw problemError(ErrorCode.INVALID_TYPE, 'solutions', 'must be an array of solutions', undefined, solutions);
+function preparePasses(
+  solutions: readonly DifferentiableSolution[],
+  seeds: readonly Grads[],
+  options: DifferentiateBatchOptions,
+  own: boolean,
+) {
+  if (!Array.isArray(solutions))
+    throw problemError(ErrorCode.INVALID_TYPE, 'solutions', 'must be an array of solutions', undefined, solutions);
   if (!Array.isArray(seeds) || seeds.length !== solutions.length) {
-    throw problemError(ErrorCode.DIMENSION_MISMATCH, 'seeds', `must be an array of ${solutions.length} seeds, one per solution`, undefined, seeds);
+    throw problemError(
+      ErrorCode.DIMENSION_MISMATCH,
+      'seeds',
+      `must be an array of ${solutions.length} seeds, one per solution`,
+      undefined,
+      seeds,
+    );
   }
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   const { threads: asked, ...rest } = options;
   const threads = threadCount(asked, solutions.length);
   const passes = solutions.map((sol, k) => {
@@ -182,7 +252,11 @@ function finishPasses(passes: BatchPass[], results: unknown[]): Gradients[] {
  * say), seeds[k] for solutions[k], on the calling thread and `threads` − 1 native threads;
  * each pass is the one differentiateSync(solutions[k], seeds[k], options) runs.
  */
-export function differentiateBatchSync(solutions: readonly DifferentiableSolution[], seeds: readonly Grads[], options: DifferentiateBatchOptions = {}): Gradients[] {
+export function differentiateBatchSync(
+  solutions: readonly DifferentiableSolution[],
+  seeds: readonly Grads[],
+  options: DifferentiateBatchOptions = {},
+): Gradients[] {
   const { passes, threads, args } = preparePasses(solutions, seeds, options, false);
   if (passes.length === 0) return [];
   try {
@@ -193,7 +267,11 @@ export function differentiateBatchSync(solutions: readonly DifferentiableSolutio
 }
 
 /** differentiateBatchSync on one libuv thread and `threads` − 1 native threads. */
-export async function differentiateBatch(solutions: readonly DifferentiableSolution[], seeds: readonly Grads[], options: DifferentiateBatchOptions = {}): Promise<Gradients[]> {
+export async function differentiateBatch(
+  solutions: readonly DifferentiableSolution[],
+  seeds: readonly Grads[],
+  options: DifferentiateBatchOptions = {},
+): Promise<Gradients[]> {
   const callSite = new Error();
   try {
     const { passes, threads, args } = preparePasses(solutions, seeds, options, true);

@@ -158,7 +158,11 @@ export function translateAtCallSite(e: unknown, callSite: Error): unknown {
 /** Turns an error thrown by the addon into a QpError (same code, field and index). */
 export function translateNativeError(e: unknown): unknown {
   if (e instanceof QpError) return e;
-  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && ((e as unknown) as { code: string }).code.startsWith('ERR_QP_')) {
+  if (
+    e instanceof Error &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    (e as unknown as { code: string }).code.startsWith('ERR_QP_')
+  ) {
     const n = e as Error & { code: string; field?: string; index?: number };
     const details: { field?: string; index?: number } = {};
     if (n.field !== undefined) details.field = n.field;

@@ -32,10 +32,18 @@ const solveCommand = {
     'default) each row says which solver answered and lists every attempt.',
   positionals: { min: 1, max: Infinity },
   flags: {
-    solver: { type: 'string', arg: 'KEY[,KEY]', default: 'auto', help: "auto, a solver key (see 'diffqp solvers'), a comma-separated list, or all" },
+    solver: {
+      type: 'string',
+      arg: 'KEY[,KEY]',
+      default: 'auto',
+      help: "auto, a solver key (see 'diffqp solvers'), a comma-separated list, or all",
+    },
     eps: { type: 'string', arg: 'TOL', help: "absolute and relative tolerance (the solvers' own defaults otherwise)" },
     'time-limit': { type: 'string', arg: 'SECONDS', help: 'time limit per solve' },
-    polish: { type: 'boolean', help: 'polish every answer (Newton steps on the reduced KKT system, kept when the residuals improve); auto polishes without it' },
+    polish: {
+      type: 'boolean',
+      help: 'polish every answer (Newton steps on the reduced KKT system, kept when the residuals improve); auto polishes without it',
+    },
     json: { type: 'boolean', help: 'one JSON object per line, with x, y, z (non-finite numbers as null)' },
   },
 } satisfies Command;
@@ -80,7 +88,11 @@ const fetchMmCommand = {
   flags: {
     dir: { type: 'string', arg: 'DIR', help: 'the folder to fill (made if missing; required)' },
     'base-url': { type: 'string', arg: 'URL', default: MM_DEFAULT_BASE_URL, help: 'where the files are' },
-    'name-pattern': { type: 'string', arg: 'PATTERN', help: `file name under URL, {name} the problem (default: ${MM_DEFAULT_NAME_PATTERN} for the default URL, else ${MM_MIRROR_NAME_PATTERN})` },
+    'name-pattern': {
+      type: 'string',
+      arg: 'PATTERN',
+      help: `file name under URL, {name} the problem (default: ${MM_DEFAULT_NAME_PATTERN} for the default URL, else ${MM_MIRROR_NAME_PATTERN})`,
+    },
     only: { type: 'string', arg: 'NAME,NAME', help: 'only these problems' },
   },
 } satisfies Command;
@@ -97,7 +109,11 @@ const workerCommand = {
     queue: { type: 'string', arg: 'NAME', help: "the queue's name (required)" },
     concurrency: { type: 'string', arg: 'K', default: '1', help: 'jobs run at once' },
     prefix: { type: 'string', arg: 'PREFIX', help: "BullMQ's key prefix (default bull)" },
-    'lock-duration': { type: 'string', arg: 'MS', help: "a job's lock: how long a dead worker's job waits before another takes it (default 30000)" },
+    'lock-duration': {
+      type: 'string',
+      arg: 'MS',
+      help: "a job's lock: how long a dead worker's job waits before another takes it (default 30000)",
+    },
     'stalled-interval': { type: 'string', arg: 'MS', help: 'milliseconds between stalled-job checks (default 30000)' },
     name: { type: 'string', arg: 'NAME', help: 'the name stored on the jobs it takes (default host:pid)' },
   },
@@ -142,7 +158,9 @@ function solverKeys(text: string): string[] {
   const keys = listFlag(text);
   if (keys.length === 0) throw new UsageError('--solver needs at least one solver key');
   if (keys.includes('all')) return built;
-  for (const k of keys) if (k !== 'auto' && !built.includes(k)) throw new UsageError(`--solver: unknown solver '${k}' (built in: auto, ${built.join(', ')}, all)`);
+  for (const k of keys)
+    if (k !== 'auto' && !built.includes(k))
+      throw new UsageError(`--solver: unknown solver '${k}' (built in: auto, ${built.join(', ')}, all)`);
   return keys;
 }
 
@@ -155,10 +173,19 @@ function finiteOrNull(_key: string, v: unknown): unknown {
 
 function jsonRow(file: string, problem: QpsProblem, requested: string, sol: Solution): string {
   const { x, y, z, yIneq, yEq, certificate, ...rest } = sol;
-  void yIneq, yEq; // views of y, for the standard form only
+  void yIneq; // views of y, for the standard form only
+  void yEq;
   const row = {
-    file, problem: problem.name, n: problem.q.length, m: problem.A.nrows, requested, ...rest,
-    x: Array.from(x), y: Array.from(y), z: Array.from(z), ...(certificate ? { certificate: Array.from(certificate) } : {}),
+    file,
+    problem: problem.name,
+    n: problem.q.length,
+    m: problem.A.nrows,
+    requested,
+    ...rest,
+    x: Array.from(x),
+    y: Array.from(y),
+    z: Array.from(z),
+    ...(certificate ? { certificate: Array.from(certificate) } : {}),
   };
   return JSON.stringify(row, finiteOrNull);
 }
@@ -224,7 +251,9 @@ async function profile(argv: string[]): Promise<number> {
     sayError(e, file);
     return 1;
   }
-  console.log(`# ${problem.name}: n ${problem.q.length}, m ${problem.A.nrows}, nnz(P) ${problem.P.nnz}, nnz(A) ${problem.A.nnz}; success at ${eps}\n`);
+  console.log(
+    `# ${problem.name}: n ${problem.q.length}, m ${problem.A.nrows}, nnz(P) ${problem.P.nnz}, nnz(A) ${problem.A.nnz}; success at ${eps}\n`,
+  );
   console.log('| solver | polish | status | r_p | r_d | r_g | seconds | meets tol |\n|---|---|---|---:|---:|---:|---:|---|');
   let best: { solver: string; polish: boolean; seconds: number } | undefined;
   for (const { key } of availableSolvers()) {
@@ -234,7 +263,9 @@ async function profile(argv: string[]): Promise<number> {
       try {
         const sol = await solve(problem, { solver: key, epsAbs: eps, epsRel: 0, timeLimit, polish });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const ok = (sol.status === 'solved' || sol.status === 'solvedInaccurate') && Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= eps;
+        const ok =
+          (sol.status === 'solved' || sol.status === 'solvedInaccurate') &&
+          Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= eps;
         if (ok && (!best || seconds < best.seconds)) best = { solver: key, polish, seconds };
         line = `| ${key} | ${polish} | ${sol.status} | ${fmt(sol.primalResidual)} | ${fmt(sol.dualResidual)} | ${fmt(sol.dualityGap)} | ${seconds.toFixed(3)} | ${ok ? 'yes' : 'no'} |`;
       } catch (e) {
@@ -243,7 +274,11 @@ async function profile(argv: string[]): Promise<number> {
       console.log(line);
     }
   }
-  console.log(best ? `\nrecommended: { solver: '${best.solver}', polish: ${best.polish} } (${best.seconds.toFixed(3)} s)` : '\nno solver met the tolerance; try a looser --eps or a longer --time-limit');
+  console.log(
+    best
+      ? `\nrecommended: { solver: '${best.solver}', polish: ${best.polish} } (${best.seconds.toFixed(3)} s)`
+      : '\nno solver met the tolerance; try a looser --eps or a longer --time-limit',
+  );
   return 0;
 }
 
@@ -254,7 +289,13 @@ async function listSolvers(argv: string[]): Promise<number> {
   else {
     // console.table shows nested objects as [Object]: the per-class promises as lp/qp.
     const perClass = (h: { lp: boolean; qp: boolean }) => `${h.lp}/${h.qp}`;
-    console.table(solvers.map(({ honours, ...s }) => ({ ...s, 'timeLimit lp/qp': perClass(honours.timeLimit), 'cancellation lp/qp': perClass(honours.cancellation) })));
+    console.table(
+      solvers.map(({ honours, ...s }) => ({
+        ...s,
+        'timeLimit lp/qp': perClass(honours.timeLimit),
+        'cancellation lp/qp': perClass(honours.cancellation),
+      })),
+    );
     for (const { key, reason } of unavailableSolvers()) console.log(`${key}: unavailable (its plugin did not load: ${reason})`);
   }
   return 0;
@@ -309,11 +350,16 @@ async function runWorker(argv: string[]): Promise<number> {
   const { values: v } = parseCommand(workerCommand, argv);
   if (v.redis === undefined || v.redis === '') throw new UsageError('--redis is required');
   if (v.queue === undefined || v.queue === '') throw new UsageError('--queue is required');
-  const options: QueueWorkerOptions = { redis: v.redis, queue: v.queue, concurrency: numberFlag('concurrency', v.concurrency, { min: 1, integer: true }) };
+  const options: QueueWorkerOptions = {
+    redis: v.redis,
+    queue: v.queue,
+    concurrency: numberFlag('concurrency', v.concurrency, { min: 1, integer: true }),
+  };
   if (v.prefix !== undefined) options.prefix = v.prefix;
   if (v.name !== undefined) options.name = v.name;
   if (v['lock-duration'] !== undefined) options.lockDuration = numberFlag('lock-duration', v['lock-duration'], { above: 0, integer: true });
-  if (v['stalled-interval'] !== undefined) options.stalledInterval = numberFlag('stalled-interval', v['stalled-interval'], { above: 0, integer: true });
+  if (v['stalled-interval'] !== undefined)
+    options.stalledInterval = numberFlag('stalled-interval', v['stalled-interval'], { above: 0, integer: true });
   let worker: QueueWorker;
   try {
     worker = await startWorker(options);

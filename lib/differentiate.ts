@@ -35,7 +35,6 @@ import { Vector } from './arrays';
 import { binding, translateAtCallSite, translateNativeError, NativeProblem } from './binding';
 import { describeValue, ErrorCode, problemError, QpError } from './errors';
 import { Canonical, gradientOnCallerP, Problem, splitStacked, toCanonical } from './problem';
-import { CscMatrix } from './sparse';
 import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
 import { FactorCache, factorCacheOf, hasHandle, problemOf } from './handle';
@@ -163,13 +162,32 @@ export interface NativeOptions extends ActiveSetOptions {
 }
 
 interface DifferentiateBinding {
-  differentiateSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Seeds, options: NativeOptions): NativeGradients;
-  differentiateAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, grads: Seeds, options: NativeOptions): Promise<NativeGradients>;
+  differentiateSync(
+    problem: NativeProblem,
+    solution: { x: Float64Array; y: Float64Array; z: Float64Array },
+    grads: Seeds,
+    options: NativeOptions,
+  ): NativeGradients;
+  differentiateAsync(
+    problem: NativeProblem,
+    solution: { x: Float64Array; y: Float64Array; z: Float64Array },
+    grads: Seeds,
+    options: NativeOptions,
+  ): Promise<NativeGradients>;
 }
 
 const canonicalNames: readonly GradientName[] = ['P', 'q', 'A', 'l', 'u', 'lb', 'ub'];
 const standardNames: readonly GradientName[] = ['P', 'q', 'G', 'h', 'A', 'b', 'lb', 'ub'];
-const knownOptions = new Set(['method', 'epsActive', 'normalizeRows', 'refineActiveSet', 'wrt', 'penaltyBeta', 'penaltyKappa', 'penaltySolver']);
+const knownOptions = new Set([
+  'method',
+  'epsActive',
+  'normalizeRows',
+  'refineActiveSet',
+  'wrt',
+  'penaltyBeta',
+  'penaltyKappa',
+  'penaltySolver',
+]);
 const methods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
 
 /** The active-set options shared by differentiate and jvp, checked. */
@@ -177,7 +195,8 @@ export function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
   const out: ActiveSetOptions = {};
   if (options.epsActive !== undefined) {
     const e = options.epsActive;
-    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
+    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0)
+      throw problemError(ErrorCode.INVALID_OPTION, 'options.epsActive', 'must be a non-negative finite number', undefined, e);
     out.epsActive = e;
   }
   for (const key of ['normalizeRows', 'refineActiveSet'] as const) {
@@ -220,7 +239,7 @@ function nativeOf(c: Canonical): NativeProblem {
 export function owned(prep: Prepared): Prepared {
   const c = ownedArrays(prep.c);
   c.given = ownedArrays(prep.c.given);
-  if (prep.c.given.P === prep.c.P) c.given.P = c.P;  // the 'lower' P: the native gradient is already on its pattern
+  if (prep.c.given.P === prep.c.P) c.given.P = c.P; // the 'lower' P: the native gradient is already on its pattern
   return { ...prep, c, native: nativeOf(c), solution: ownedArrays(prep.solution), grads: ownedArrays(prep.grads) };
 }
 
@@ -230,13 +249,22 @@ function nativeBinding(): DifferentiateBinding {
 
 /** The seeds dx (length n), dy (m), dz (n), checked: typed arrays of finite numbers. */
 export function checkedSeeds(grads: Grads, n: number, m: number): Seeds {
-  if (typeof grads !== 'object' || grads === null || Array.isArray(grads)) throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
+  if (typeof grads !== 'object' || grads === null || Array.isArray(grads))
+    throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
   for (const key of Object.keys(grads)) {
-    if (!['dx', 'dy', 'dz'].includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `grads.${key}`, 'is not a seed (known: dx, dy, dz)', undefined, (grads as unknown as Record<string, unknown>)[key]);
+    if (!['dx', 'dy', 'dz'].includes(key))
+      throw problemError(
+        ErrorCode.INVALID_TYPE,
+        `grads.${key}`,
+        'is not a seed (known: dx, dy, dz)',
+        undefined,
+        (grads as unknown as Record<string, unknown>)[key],
+      );
   }
   const seed = (key: 'dx' | 'dy' | 'dz', length: number): Float64Array => {
     const v = requireFloat64Array(`grads.${key}`, grads[key], length);
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
+    for (let i = 0; i < v.length; i++)
+      if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `grads.${key}`, 'must be finite', i, v[i]);
     return v;
   };
   const seeds: Seeds = { dx: seed('dx', n) };
@@ -247,23 +275,37 @@ export function checkedSeeds(grads: Grads, n: number, m: number): Seeds {
 }
 
 /** differentiate's options checked, and the gradients asked for (names of a `form` problem). */
-export function checkedOptions(options: DifferentiateOptions, form: 'canonical' | 'standard'): { options: NativeOptions; wrt: Set<GradientName> } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+export function checkedOptions(
+  options: DifferentiateOptions,
+  form: 'canonical' | 'standard',
+): { options: NativeOptions; wrt: Set<GradientName> } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, `is not an option (known: ${[...knownOptions].join(', ')})`, undefined, (options as Record<string, unknown>)[key]);
+    if (!knownOptions.has(key))
+      throw problemError(
+        ErrorCode.INVALID_OPTION,
+        `options.${key}`,
+        `is not an option (known: ${[...knownOptions].join(', ')})`,
+        undefined,
+        (options as Record<string, unknown>)[key],
+      );
   }
   const method = options.method === undefined ? 'kkt' : options.method;
-  if (!methods.includes(method)) throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt', 'full', 'penalty' or 'qp'", undefined, method);
+  if (!methods.includes(method))
+    throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt', 'full', 'penalty' or 'qp'", undefined, method);
   const nativeOptions: NativeOptions = { method };
   for (const key of ['penaltyBeta', 'penaltyKappa'] as const) {
     const v = options[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'must be a positive finite number', undefined, v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'must be a positive finite number', undefined, v);
     nativeOptions[key] = v;
   }
   if (options.penaltySolver !== undefined) {
     const v = options.penaltySolver;
-    if (v !== 'auto' && v !== 'cholmod' && v !== 'cg') throw problemError(ErrorCode.INVALID_OPTION, 'options.penaltySolver', "must be 'auto', 'cholmod' or 'cg'", undefined, v);
+    if (v !== 'auto' && v !== 'cholmod' && v !== 'cg')
+      throw problemError(ErrorCode.INVALID_OPTION, 'options.penaltySolver', "must be 'auto', 'cholmod' or 'cg'", undefined, v);
     nativeOptions.penaltySolver = v;
   }
   Object.assign(nativeOptions, activeSetOptions(options));
@@ -272,10 +314,18 @@ export function checkedOptions(options: DifferentiateOptions, form: 'canonical' 
   if (options.wrt === undefined) {
     wrt = new Set(names);
   } else {
-    if (!Array.isArray(options.wrt)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', 'must be an array of names', undefined, options.wrt);
+    if (!Array.isArray(options.wrt))
+      throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', 'must be an array of names', undefined, options.wrt);
     wrt = new Set();
     for (const [i, name] of options.wrt.entries()) {
-      if (!names.includes(name)) throw problemError(ErrorCode.INVALID_OPTION, 'options.wrt', `must name data of this ${form}-form problem (${names.join(', ')})`, i, name);
+      if (!names.includes(name))
+        throw problemError(
+          ErrorCode.INVALID_OPTION,
+          'options.wrt',
+          `must name data of this ${form}-form problem (${names.join(', ')})`,
+          i,
+          name,
+        );
       wrt.add(name);
     }
   }
@@ -284,12 +334,25 @@ export function checkedOptions(options: DifferentiateOptions, form: 'canonical' 
 
 export function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
   const c = toCanonical(problem);
-  if (typeof solution !== 'object' || solution === null) throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
+  if (typeof solution !== 'object' || solution === null)
+    throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
   if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
-    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.status', "must be 'solved' or 'solvedInaccurate' to differentiate", undefined, solution.status);
+    throw problemError(
+      ErrorCode.NOT_DIFFERENTIABLE,
+      'solution.status',
+      "must be 'solved' or 'solvedInaccurate' to differentiate",
+      undefined,
+      solution.status,
+    );
   }
   if (solution.hasDuals === false) {
-    throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
+    throw problemError(
+      ErrorCode.NOT_DIFFERENTIABLE,
+      'solution.hasDuals',
+      'the solver returned no duals; differentiate needs y and z',
+      undefined,
+      false,
+    );
   }
   const sol = {
     x: requireFloat64Array('solution.x', solution.x, c.n),
@@ -297,7 +360,8 @@ export function prepare(problem: Problem, solution: DifferentiableSolution, grad
     z: requireFloat64Array('solution.z', solution.z, c.n),
   };
   for (const [field, v] of Object.entries(sol)) {
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
+    for (let i = 0; i < v.length; i++)
+      if (!Number.isFinite(v[i])) throw problemError(ErrorCode.NOT_FINITE, `solution.${field}`, 'must be finite', i, v[i]);
   }
   const seeds = checkedSeeds(grads, c.n, c.m);
   const { options: nativeOptions, wrt } = checkedOptions(options, c.rowsFrom.form);
@@ -311,7 +375,11 @@ export function prepare(problem: Problem, solution: DifferentiableSolution, grad
  * gradient amplified past the double range by the solve): that is a typed error naming the
  * finite input of largest magnitude, the one to scale down, never an Infinity or NaN returned.
  */
-export function requireFiniteResult(what: string, outputs: Record<string, Float64Array | undefined>, inputs: Record<string, Float64Array | undefined>): void {
+export function requireFiniteResult(
+  what: string,
+  outputs: Record<string, Float64Array | undefined>,
+  inputs: Record<string, Float64Array | undefined>,
+): void {
   for (const [name, v] of Object.entries(outputs)) {
     if (!v) continue;
     for (let i = 0; i < v.length; i++) {
@@ -345,7 +413,11 @@ function largestEntry(arrays: Record<string, Float64Array | undefined>): { field
  * an overflowed right-hand side comes back as a wrong finite answer, not as Infinity (jvp with
  * dA = 1e308 returned dx = 0): that is a typed error naming the larger factor.
  */
-export function requireNoOverflow(seeds: Record<string, Float64Array | undefined>, sol: { x: Float64Array; y: Float64Array; z: Float64Array }, c: Canonical): void {
+export function requireNoOverflow(
+  seeds: Record<string, Float64Array | undefined>,
+  sol: { x: Float64Array; y: Float64Array; z: Float64Array },
+  c: Canonical,
+): void {
   const seed = largestEntry(seeds);
   const point = largestEntry({ 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z });
   const scale = Math.abs(seed.value) * Math.max(1, Math.abs(point.value)) * (c.n + c.m + 1);
@@ -361,18 +433,29 @@ export function requireNoOverflow(seeds: Record<string, Float64Array | undefined
 /** The data and the point a pass reads, by the names the caller knows them by. */
 export function passInputs(prep: Prepared): Record<string, Float64Array | undefined> {
   const { c, solution } = prep;
-  return { 'solution.x': solution.x, 'solution.y': solution.y, 'solution.z': solution.z, q: c.q, 'P.values': c.P.values, 'A.values': c.A.values, l: c.l, u: c.u, lb: c.lb, ub: c.ub };
+  return {
+    'solution.x': solution.x,
+    'solution.y': solution.y,
+    'solution.z': solution.z,
+    q: c.q,
+    'P.values': c.P.values,
+    'A.values': c.A.values,
+    l: c.l,
+    u: c.u,
+    lb: c.lb,
+    ub: c.ub,
+  };
 }
 
 function checkedGradients(prep: Prepared, r: NativeGradients): Gradients {
   const { dP, dq, dA, dl, du, dlb, dub } = r;
-  requireFiniteResult('gradient', { dP, dq, dA, dl, du, dlb, dub }, { 'grads.dx': prep.grads.dx, 'grads.dy': prep.grads.dy, 'grads.dz': prep.grads.dz, ...passInputs(prep) });
+  requireFiniteResult(
+    'gradient',
+    { dP, dq, dA, dl, du, dlb, dub },
+    { 'grads.dx': prep.grads.dx, 'grads.dy': prep.grads.dy, 'grads.dz': prep.grads.dz, ...passInputs(prep) },
+  );
   return toGradients(prep, r);
 }
-
-
-
-
 
 function toGradients(prep: Prepared, r: NativeGradients): Gradients {
   const { c, wrt } = prep;
@@ -435,9 +518,15 @@ export interface Grads {
  * The two call forms: (problem, solution, grads, options) or, for a solution made with
  * solve(problem, { differentiable: true }), (solution, grads, options).
  */
-export function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
+export function resolveArgs<G, O>(
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown,
+): [Problem, DifferentiableSolution, G, O, FactorCache | undefined] {
   // Omitted options are {}; null is not omitted (a typed error in the options check).
-  if (hasHandle(a)) return [problemOf(a as object), a as DifferentiableSolution, b as G, (c === undefined ? {} : c) as O, factorCacheOf(a as object)];
+  if (hasHandle(a))
+    return [problemOf(a as object), a as DifferentiableSolution, b as G, (c === undefined ? {} : c) as O, factorCacheOf(a as object)];
   // A solution (x, no q) in the problem's place: the short form on a solve without a handle,
   // for which problemOf throws ERR_QP_NOT_DIFFERENTIABLE saying how to fix the call.
   if (typeof a === 'object' && a !== null && 'x' in a && !('q' in a)) problemOf(a);
@@ -445,7 +534,10 @@ export function resolveArgs<G, O>(a: unknown, b: unknown, c: unknown, d: unknown
 }
 
 /** The native options, with the handle's factorization cache where the method uses K (kkt, and jvp, which has no method). */
-export function withCache<T extends { method?: DifferentiateMethod; factorCache?: FactorCache }>(options: T, cache: FactorCache | undefined): T {
+export function withCache<T extends { method?: DifferentiateMethod; factorCache?: FactorCache }>(
+  options: T,
+  cache: FactorCache | undefined,
+): T {
   return cache && (options.method ?? 'kkt') === 'kkt' ? { ...options, factorCache: cache } : options;
 }
 
@@ -459,7 +551,7 @@ export interface BatchPass {
 }
 
 export function prepareBatchPass(solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions, own: boolean): BatchPass {
-  if (!hasHandle(solution)) problemOf(solution as object);  // ERR_QP_NOT_DIFFERENTIABLE, saying how to fix it
+  if (!hasHandle(solution)) problemOf(solution as object); // ERR_QP_NOT_DIFFERENTIABLE, saying how to fix it
   const [problem, sol, g, o, cache] = resolveArgs<Grads, DifferentiateOptions>(solution, grads, options, undefined);
   const checked = prepare(problem, sol, g, o);
   const prep = own ? owned(checked) : checked;
@@ -473,12 +565,20 @@ export function finishBatchPass(pass: BatchPass, r: unknown): Gradients {
 
 /** Vector–Jacobian product on the calling thread. */
 export function differentiateSync(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
-export function differentiateSync(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Gradients;
+export function differentiateSync(
+  problem: Problem,
+  solution: DifferentiableSolution,
+  grads: Grads,
+  options?: DifferentiateOptions,
+): Gradients;
 export function differentiateSync(a: unknown, b: unknown, c?: unknown, d?: unknown): Gradients {
   const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
   const prep = prepare(problem, solution, grads, options);
   try {
-    return checkedGradients(prep, nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
+    return checkedGradients(
+      prep,
+      nativeBinding().differentiateSync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)),
+    );
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -490,13 +590,21 @@ export function differentiateSync(a: unknown, b: unknown, c?: unknown, d?: unkno
  * not solved, ERR_QP_INVALID_TYPE / DIMENSION_MISMATCH / NOT_FINITE for a bad dx, …).
  */
 export async function differentiate(solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Promise<Gradients>;
-export async function differentiate(problem: Problem, solution: DifferentiableSolution, grads: Grads, options?: DifferentiateOptions): Promise<Gradients>;
+export async function differentiate(
+  problem: Problem,
+  solution: DifferentiableSolution,
+  grads: Grads,
+  options?: DifferentiateOptions,
+): Promise<Gradients>;
 export async function differentiate(a: unknown, b: unknown, c?: unknown, d?: unknown): Promise<Gradients> {
   const callSite = new Error();
   try {
     const [problem, solution, grads, options, cache] = resolveArgs<Grads, DifferentiateOptions>(a, b, c, d);
     const prep = owned(prepare(problem, solution, grads, options));
-    return checkedGradients(prep, await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)));
+    return checkedGradients(
+      prep,
+      await nativeBinding().differentiateAsync(prep.native, prep.solution, prep.grads, withCache(prep.options, cache)),
+    );
   } catch (e) {
     throw translateAtCallSite(e, callSite);
   }

@@ -56,7 +56,8 @@ export interface FetchMmReport {
 const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** CRLF made LF; the same Buffer when there is none. */
-const lfText = (text: Buffer): Buffer => (text.includes('\r\n') ? Buffer.from(text.toString('latin1').replace(/\r\n/g, '\n'), 'latin1') : text);
+const lfText = (text: Buffer): Buffer =>
+  text.includes('\r\n') ? Buffer.from(text.toString('latin1').replace(/\r\n/g, '\n'), 'latin1') : text;
 
 /** The QPS text of a file's bytes: gunzipped when gzip, CRLF made LF. What the manifest checks. */
 export function qpsText(bytes: Buffer): Buffer {
@@ -138,7 +139,9 @@ export async function fetchMm(options: FetchMmOptions): Promise<FetchMmReport> {
   if (!(timeoutSeconds > 0)) throw optionError('timeoutSeconds', 'must be a positive number', timeoutSeconds);
   const known = new Map(MM_FILES.map(([name, sum]) => [name, sum]));
   if (only !== undefined) {
-    for (const name of only) if (!known.has(name)) throw optionError('only', `names no problem of the set (known: ${[...known.keys()].slice(0, 4).join(', ')}, …)`, name);
+    for (const name of only)
+      if (!known.has(name))
+        throw optionError('only', `names no problem of the set (known: ${[...known.keys()].slice(0, 4).join(', ')}, …)`, name);
   }
   const names = only ?? [...known.keys()];
 
@@ -172,8 +175,18 @@ export async function fetchMm(options: FetchMmOptions): Promise<FetchMmReport> {
     const details: { field?: string; value?: unknown } = {};
     if (first.field !== undefined) details.field = first.field;
     if ('value' in first) details.value = first.value;
-    const others = failed.length > 1 ? `; ${failed.length - 1} more failed: ${failed.slice(1).map((f) => f.name).join(', ')}` : '';
-    throw new QpError(ErrorCode.FETCH, `fetch-mm: ${failed.length} of ${files.length} files not fetched: ${first.message}${others}`, details);
+    const others =
+      failed.length > 1
+        ? `; ${failed.length - 1} more failed: ${failed
+            .slice(1)
+            .map((f) => f.name)
+            .join(', ')}`
+        : '';
+    throw new QpError(
+      ErrorCode.FETCH,
+      `fetch-mm: ${failed.length} of ${files.length} files not fetched: ${first.message}${others}`,
+      details,
+    );
   }
   return { dir, files };
 }

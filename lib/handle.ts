@@ -31,7 +31,11 @@ const handles = new WeakMap<object, Handle>();
  * Gives `solution` a handle on `problem` and a dispose() method; `cache` is a factorization a
  * polish left (solve with { polish: true, differentiable: true }), else one is made on first use.
  */
-export function attachHandle<T extends object>(solution: T, problem: Problem, cache?: FactorCache): T & { dispose(): void; readonly disposed: boolean } {
+export function attachHandle<T extends object>(
+  solution: T,
+  problem: Problem,
+  cache?: FactorCache,
+): T & { dispose(): void; readonly disposed: boolean } {
   const handle: Handle = { problem, cache };
   handles.set(solution, handle);
   const dispose = () => {

@@ -12,8 +12,26 @@
 export { CscMatrix, CscMatrixLike, Triangle } from './sparse';
 export { Vector, IndexVector } from './arrays';
 export { Problem, CanonicalProblem, StandardProblem, Canonical, toCanonical, problemForm } from './problem';
-export { solve, solveSync, availableSolvers, unavailableSolvers, SolveOptions, DifferentiableSolveOptions, Solution, DisposableSolution, SolverInfo } from './solve';
-export { solveBatch, solveBatchSync, differentiateBatch, differentiateBatchSync, BatchOptions, DifferentiableBatchOptions, DifferentiateBatchOptions } from './batch';
+export {
+  solve,
+  solveSync,
+  availableSolvers,
+  unavailableSolvers,
+  SolveOptions,
+  DifferentiableSolveOptions,
+  Solution,
+  DisposableSolution,
+  SolverInfo,
+} from './solve';
+export {
+  solveBatch,
+  solveBatchSync,
+  differentiateBatch,
+  differentiateBatchSync,
+  BatchOptions,
+  DifferentiableBatchOptions,
+  DifferentiateBatchOptions,
+} from './batch';
 export { parametric, ParametricQp, ParametricOptions, ParametricValues, ParametricSolution } from './parametric';
 export { PolishInfo, NativeSolverInfo, UnavailableSolver } from './binding';
 export { Attempt } from './auto';

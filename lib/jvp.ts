@@ -10,7 +10,19 @@ import { binding, translateNativeError, NativeProblem } from './binding';
 import { ErrorCode, problemError } from './errors';
 import { FactorCache } from './handle';
 import { Problem, tangentOnLowerP, toCanonical } from './problem';
-import { activeSetOptions, ActiveSetOptions, DifferentiableSolution, owned, passInputs, prepare, Prepared, requireFiniteResult, requireNoOverflow, resolveArgs, withCache } from './differentiate';
+import {
+  activeSetOptions,
+  ActiveSetOptions,
+  DifferentiableSolution,
+  owned,
+  passInputs,
+  prepare,
+  Prepared,
+  requireFiniteResult,
+  requireNoOverflow,
+  resolveArgs,
+  withCache,
+} from './differentiate';
 import { ownedArrays, requireFloat64Array } from './validate';
 
 /**
@@ -70,31 +82,57 @@ interface NativeJvpOptions extends JvpOptions {
 }
 
 interface JvpBinding {
-  jvpSync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): JvpResult;
-  jvpAsync(problem: NativeProblem, solution: { x: Float64Array; y: Float64Array; z: Float64Array }, tangents: NativeTangents, options: NativeJvpOptions): Promise<JvpResult>;
+  jvpSync(
+    problem: NativeProblem,
+    solution: { x: Float64Array; y: Float64Array; z: Float64Array },
+    tangents: NativeTangents,
+    options: NativeJvpOptions,
+  ): JvpResult;
+  jvpAsync(
+    problem: NativeProblem,
+    solution: { x: Float64Array; y: Float64Array; z: Float64Array },
+    tangents: NativeTangents,
+    options: NativeJvpOptions,
+  ): Promise<JvpResult>;
 }
 
 function tangent(t: Record<string, unknown>, key: string, length: number): Float64Array | undefined {
   const v = t[key];
   if (v === undefined) return undefined;
   const a = requireFloat64Array(`tangents.${key}`, v, length);
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw problemError(ErrorCode.NOT_FINITE, `tangents.${key}`, 'must be finite', i, a[i]);
+  for (let i = 0; i < a.length; i++)
+    if (!Number.isFinite(a[i])) throw problemError(ErrorCode.NOT_FINITE, `tangents.${key}`, 'must be finite', i, a[i]);
   return a;
 }
 
-
 function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
-    if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key)) throw problemError(ErrorCode.INVALID_OPTION, `options.${key}`, 'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)', undefined, (options as Record<string, unknown>)[key]);
+    if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key))
+      throw problemError(
+        ErrorCode.INVALID_OPTION,
+        `options.${key}`,
+        'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)',
+        undefined,
+        (options as Record<string, unknown>)[key],
+      );
   }
   const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, {});
   const active = activeSetOptions(options);
   const { c } = prep;
-  if (typeof tangents !== 'object' || tangents === null || Array.isArray(tangents)) throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
+  if (typeof tangents !== 'object' || tangents === null || Array.isArray(tangents))
+    throw problemError(ErrorCode.INVALID_TYPE, 'tangents', 'must be an object', undefined, tangents);
   const t = tangents as Record<string, unknown>;
-  const allowed = c.rowsFrom.form === 'standard' ? ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] : ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'];
-  for (const key of Object.keys(t)) if (t[key] !== undefined && !allowed.includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `tangents.${key}`, `is not a tangent of this ${c.rowsFrom.form}-form problem (${allowed.join(', ')})`);
+  const allowed =
+    c.rowsFrom.form === 'standard' ? ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] : ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'];
+  for (const key of Object.keys(t))
+    if (t[key] !== undefined && !allowed.includes(key))
+      throw problemError(
+        ErrorCode.INVALID_TYPE,
+        `tangents.${key}`,
+        `is not a tangent of this ${c.rowsFrom.form}-form problem (${allowed.join(', ')})`,
+      );
   const nt: NativeTangents = {};
   const set = (k: keyof NativeTangents, v: Float64Array | undefined) => {
     if (v) nt[k] = v;
@@ -149,7 +187,11 @@ export function jvpSync(a: unknown, b: unknown, c?: unknown, d?: unknown): JvpRe
   const [problem, solution, tangents, options, cache] = resolveArgs<Tangents, JvpOptions>(a, b, c, d);
   const { prep, nt, active } = prepareJvp(problem, solution, tangents, options);
   try {
-    return checkedJvp(prep, nt, (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)));
+    return checkedJvp(
+      prep,
+      nt,
+      (binding() as unknown as JvpBinding).jvpSync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(active, cache)),
+    );
   } catch (e) {
     throw translateNativeError(e);
   }
@@ -169,7 +211,16 @@ export async function jvp(a: unknown, b: unknown, c?: unknown, d?: unknown): Pro
     const prepared = prepareJvp(problem, solution, tangents, options);
     const prep = owned(prepared.prep);
     const nt = ownedArrays(prepared.nt);
-    return checkedJvp(prep, nt, await (binding() as unknown as JvpBinding).jvpAsync(prep.native, prep.solution, nt, withCache<NativeJvpOptions>(prepared.active, cache)));
+    return checkedJvp(
+      prep,
+      nt,
+      await (binding() as unknown as JvpBinding).jvpAsync(
+        prep.native,
+        prep.solution,
+        nt,
+        withCache<NativeJvpOptions>(prepared.active, cache),
+      ),
+    );
   } catch (e) {
     throw translateNativeError(e);
   }

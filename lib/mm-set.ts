@@ -28,10 +28,14 @@ export function mmSetDir(env: NodeJS.ProcessEnv = process.env): string | undefin
   if (asked !== undefined && asked !== '') {
     const dir = path.resolve(asked);
     if (!existsSync(path.join(dir, 'index.csv'))) {
-      throw new QpError(ErrorCode.INVALID_OPTION, `${MM_DIR_ENV}=${asked}: no index.csv in ${dir} (make the folder with \`diffqp fetch-mm --dir ${asked}\`)`, {
-        field: MM_DIR_ENV,
-        value: asked,
-      });
+      throw new QpError(
+        ErrorCode.INVALID_OPTION,
+        `${MM_DIR_ENV}=${asked}: no index.csv in ${dir} (make the folder with \`diffqp fetch-mm --dir ${asked}\`)`,
+        {
+          field: MM_DIR_ENV,
+          value: asked,
+        },
+      );
     }
     return dir;
   }

@@ -10,7 +10,16 @@
  */
 import { Vector } from './arrays';
 import { binding, NativeResult, translateNativeError } from './binding';
-import { checkedOptions, checkedSeeds, DifferentiateOptions, Gradients, Grads, NativeOptions as DiffNativeOptions, requireFiniteResult, Seeds } from './differentiate';
+import {
+  checkedOptions,
+  checkedSeeds,
+  DifferentiateOptions,
+  Gradients,
+  Grads,
+  NativeOptions as DiffNativeOptions,
+  requireFiniteResult,
+  Seeds,
+} from './differentiate';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, CanonicalProblem, problemForm, toCanonical } from './problem';
 import { nativeOptions, nativeProblem, optionError, Solution, SolveOptions, toSolution } from './solve';
@@ -42,8 +51,15 @@ export interface ParametricSolution extends Solution {
 type Handle = object;
 interface ParametricBinding {
   parametricCreate(problem: ReturnType<typeof nativeProblem>, options: ReturnType<typeof nativeOptions>): Handle;
-  /** With out = [info, x, y, z]: fills them and returns the raw status text; else (or for a result with a certificate) the result object. */
-  parametricSolveSync(handle: Handle, values: Record<string, Float64Array>, out?: Float64Array[]): (NativeResult & { setups: number }) | string;
+  /**
+   * With out = [info, x, y, z]: fills them and returns the raw status text; else (or for a result with a certificate)
+   * the result object.
+   */
+  parametricSolveSync(
+    handle: Handle,
+    values: Record<string, Float64Array>,
+    out?: Float64Array[],
+  ): (NativeResult & { setups: number }) | string;
   /** With out = [info, dP, dq, dA, dl, du, dlb, dub]: fills them and returns the reason. */
   parametricDifferentiateSync(handle: Handle, seeds: Seeds, options: DiffNativeOptions, out: Float64Array[]): string;
   parametricDispose(handle: Handle): void;
@@ -62,7 +78,8 @@ const parametricSolvers = ['ipm', 'admm'];
 function valuesError(e: unknown, given: Record<string, unknown>): unknown {
   const err = translateNativeError(e);
   if (!(err instanceof QpError) || err.field === undefined || err.field.startsWith('values') || err.field.startsWith('options')) return err;
-  const key = err.field === 'P.values' || err.field === 'P' ? 'Pvalues' : err.field === 'A.values' || err.field === 'A' ? 'Avalues' : err.field;
+  const key =
+    err.field === 'P.values' || err.field === 'P' ? 'Pvalues' : err.field === 'A.values' || err.field === 'A' ? 'Avalues' : err.field;
   if (!(key in given)) return err;
   const field = `values.${key}`;
   const details: { field: string; index?: number } = { field };
@@ -71,7 +88,13 @@ function valuesError(e: unknown, given: Record<string, unknown>): unknown {
 }
 
 /** A solve's result from the numbers the native side put in `info` (layout: parametric_addon.cpp). */
-function filledResult(info: Float64Array, x: Float64Array, y: Float64Array, z: Float64Array, rawStatusText: string): NativeResult & { setups: number } {
+function filledResult(
+  info: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  z: Float64Array,
+  rawStatusText: string,
+): NativeResult & { setups: number } {
   const r: NativeResult & { setups: number } = {
     status: native().statusNames[info[0]!]!,
     rawStatus: info[1]!,
@@ -89,7 +112,8 @@ function filledResult(info: Float64Array, x: Float64Array, y: Float64Array, z: F
     solveTime: info[9]!,
     setups: info[10]!,
   };
-  if (info[11] === 1) r.polish = { applied: info[12] === 1, before: [info[13]!, info[14]!, info[15]!], after: [info[16]!, info[17]!, info[18]!] };
+  if (info[11] === 1)
+    r.polish = { applied: info[12] === 1, before: [info[13]!, info[14]!, info[15]!], after: [info[16]!, info[17]!, info[18]!] };
   return r;
 }
 
@@ -105,11 +129,27 @@ export class ParametricQp {
 
   /** Use parametric(structure, options). */
   constructor(structure: CanonicalProblem, options: ParametricOptions) {
-    if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', "must be an object with a solver key ('ipm' or 'admm')", undefined, options);
-    if (!parametricSolvers.includes(options.solver)) throw optionError('solver', "must be 'ipm' or 'admm' (the solvers that keep a workspace between solves)", options.solver);
-    if (problemForm(structure) !== 'canonical') throw problemError(ErrorCode.INVALID_TYPE, 'structure', 'must be a problem in the canonical form (P, q, A, l, u, lb, ub)', undefined, 'standard');
+    if (typeof options !== 'object' || options === null)
+      throw problemError(ErrorCode.INVALID_OPTION, 'options', "must be an object with a solver key ('ipm' or 'admm')", undefined, options);
+    if (!parametricSolvers.includes(options.solver))
+      throw optionError('solver', "must be 'ipm' or 'admm' (the solvers that keep a workspace between solves)", options.solver);
+    if (problemForm(structure) !== 'canonical')
+      throw problemError(
+        ErrorCode.INVALID_TYPE,
+        'structure',
+        'must be a problem in the canonical form (P, q, A, l, u, lb, ub)',
+        undefined,
+        'standard',
+      );
     const c = toCanonical(structure);
-    if (c.given.P !== undefined && c.given.P !== c.P) throw problemError(ErrorCode.INVALID_MATRIX, 'structure.P.triangle', "must be 'lower' (Pvalues lie on the stored lower pattern)", undefined, c.given.P.triangle);
+    if (c.given.P !== undefined && c.given.P !== c.P)
+      throw problemError(
+        ErrorCode.INVALID_MATRIX,
+        'structure.P.triangle',
+        "must be 'lower' (Pvalues lie on the stored lower pattern)",
+        undefined,
+        c.given.P.triangle,
+      );
     const { differentiable, ...solveOptions } = options;
     const opts = nativeOptions(solveOptions as SolveOptions, c);
     if (differentiable !== false) opts.keepFactor = true;
@@ -136,11 +176,19 @@ export class ParametricQp {
   /** Solves with `values` replacing the last ones (omitted parts are kept). A call that throws changes nothing. */
   solveSync(values: ParametricValues = {}): ParametricSolution {
     const handle = this.#live();
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw problemError(ErrorCode.INVALID_TYPE, 'values', 'must be an object', undefined, values);
+    if (typeof values !== 'object' || values === null || Array.isArray(values))
+      throw problemError(ErrorCode.INVALID_TYPE, 'values', 'must be an object', undefined, values);
     const lengths = { q: this.n, l: this.m, u: this.m, lb: this.n, ub: this.n, Pvalues: this.#c.P.nnz, Avalues: this.#c.A.nnz };
     const typed: Record<string, Float64Array> = {};
     for (const key of Object.keys(values)) {
-      if (!(valueKeys as readonly string[]).includes(key)) throw problemError(ErrorCode.INVALID_TYPE, `values.${key}`, `is not a value of a parametric problem (known: ${valueKeys.join(', ')})`, undefined, (values as Record<string, unknown>)[key]);
+      if (!(valueKeys as readonly string[]).includes(key))
+        throw problemError(
+          ErrorCode.INVALID_TYPE,
+          `values.${key}`,
+          `is not a value of a parametric problem (known: ${valueKeys.join(', ')})`,
+          undefined,
+          (values as Record<string, unknown>)[key],
+        );
       const v = (values as Record<string, Vector | undefined>)[key];
       if (v !== undefined) typed[key] = requireFloat64Array(`values.${key}`, v, lengths[key as keyof typeof lengths]);
     }
@@ -148,7 +196,9 @@ export class ParametricQp {
     // The native side fills arrays made here rather than building a result object: at n = 10
     // the property stores of an N-API object cost a fifth of a solve.
     const info = this.#info;
-    const x = new Float64Array(this.n), y = new Float64Array(this.m), z = new Float64Array(this.n);
+    const x = new Float64Array(this.n),
+      y = new Float64Array(this.m),
+      z = new Float64Array(this.n);
     let out: (NativeResult & { setups: number }) | string;
     try {
       out = native().parametricSolveSync(handle, typed, [info, x, y, z]);
@@ -170,24 +220,49 @@ export class ParametricQp {
   differentiateSync(grads: Grads, options: DifferentiateOptions = {}): Gradients {
     const handle = this.#live();
     const sol = this.#last;
-    if (!sol) throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, 'parametric problem: has no solution to differentiate (call solveSync first)', { field: 'parametric' });
+    if (!sol)
+      throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, 'parametric problem: has no solution to differentiate (call solveSync first)', {
+        field: 'parametric',
+      });
     if (sol.status !== 'solved' && sol.status !== 'solvedInaccurate') {
-      throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.status', "must be 'solved' or 'solvedInaccurate' to differentiate", undefined, sol.status);
+      throw problemError(
+        ErrorCode.NOT_DIFFERENTIABLE,
+        'solution.status',
+        "must be 'solved' or 'solvedInaccurate' to differentiate",
+        undefined,
+        sol.status,
+      );
     }
-    if (!sol.hasDuals) throw problemError(ErrorCode.NOT_DIFFERENTIABLE, 'solution.hasDuals', 'the solver returned no duals; differentiate needs y and z', undefined, false);
+    if (!sol.hasDuals)
+      throw problemError(
+        ErrorCode.NOT_DIFFERENTIABLE,
+        'solution.hasDuals',
+        'the solver returned no duals; differentiate needs y and z',
+        undefined,
+        false,
+      );
     const seeds = checkedSeeds(grads, this.n, this.m);
     const { options: opts, wrt } = checkedOptions(options, 'canonical');
     const c = this.#c;
     const info = this.#info.subarray(0, 8);
-    const dP = new Float64Array(c.P.nnz), dq = new Float64Array(this.n), dA = new Float64Array(c.A.nnz);
-    const dl = new Float64Array(this.m), du = new Float64Array(this.m), dlb = new Float64Array(this.n), dub = new Float64Array(this.n);
+    const dP = new Float64Array(c.P.nnz),
+      dq = new Float64Array(this.n),
+      dA = new Float64Array(c.A.nnz);
+    const dl = new Float64Array(this.m),
+      du = new Float64Array(this.m),
+      dlb = new Float64Array(this.n),
+      dub = new Float64Array(this.n);
     let reason: string;
     try {
       reason = native().parametricDifferentiateSync(handle, seeds, opts, [info, dP, dq, dA, dl, du, dlb, dub]);
     } catch (e) {
       throw translateNativeError(e);
     }
-    requireFiniteResult('gradient', { dP, dq, dA, dl, du, dlb, dub }, { 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz, 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z });
+    requireFiniteResult(
+      'gradient',
+      { dP, dq, dA, dl, du, dlb, dub },
+      { 'grads.dx': seeds.dx, 'grads.dy': seeds.dy, 'grads.dz': seeds.dz, 'solution.x': sol.x, 'solution.y': sol.y, 'solution.z': sol.z },
+    );
     const g: Gradients = {
       differentiable: info[0] === 1,
       reason,

@@ -10,7 +10,16 @@
 import { Vector } from './arrays';
 import { CscMatrix, CscMatrixLike } from './sparse';
 import { ErrorCode, problemError } from './errors';
-import { requireDimension, requireFinite, requireFloat64Array, requireNoNaN, requireOrdered, requireSize, requireSymmetric, validateCsc } from './validate';
+import {
+  requireDimension,
+  requireFinite,
+  requireFloat64Array,
+  requireNoNaN,
+  requireOrdered,
+  requireSize,
+  requireSymmetric,
+  validateCsc,
+} from './validate';
 
 /**
  * V and M are the vector and matrix types: by default anything diffqp accepts (Vector,
@@ -82,8 +91,12 @@ function optionalBounds(field: string, value: unknown, n: number): Float64Array 
 
 function checkVariableBounds(lb: Float64Array | undefined, ub: Float64Array | undefined): void {
   if (lb && ub) requireOrdered('lb', lb, 'ub', ub);
-  if (lb) for (let j = 0; j < lb.length; j++) if (lb[j] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'lb', 'must not be +Infinity', j, lb[j]);
-  if (ub) for (let j = 0; j < ub.length; j++) if (ub[j] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'ub', 'must not be -Infinity', j, ub[j]);
+  if (lb)
+    for (let j = 0; j < lb.length; j++)
+      if (lb[j] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'lb', 'must not be +Infinity', j, lb[j]);
+  if (ub)
+    for (let j = 0; j < ub.length; j++)
+      if (ub[j] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'ub', 'must not be -Infinity', j, ub[j]);
 }
 
 function checkConstant(value: unknown): number {
@@ -121,7 +134,13 @@ const knownKeys = [...new Set([...canonicalKeys, ...standardKeys])];
 function ownFields(problem: object): Record<string, unknown> {
   for (const key of Object.keys(problem)) {
     if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
-      throw problemError(ErrorCode.INVALID_TYPE, key, `is not a problem field (known: ${knownKeys.join(', ')})`, undefined, (problem as Record<string, unknown>)[key]);
+      throw problemError(
+        ErrorCode.INVALID_TYPE,
+        key,
+        `is not a problem field (known: ${knownKeys.join(', ')})`,
+        undefined,
+        (problem as Record<string, unknown>)[key],
+      );
     }
   }
   // Known fields may be inherited (a problem made with Object.create(base)); each is read once.
@@ -167,15 +186,18 @@ export function toCanonical(problem: Problem): Canonical {
     if (lGiven) requireNoNaN('l', lGiven);
     if (uGiven) requireNoNaN('u', uGiven);
     if (lGiven && uGiven) requireOrdered('l', lGiven, 'u', uGiven);
-    for (let i = 0; lGiven && i < m; i++) if (lGiven[i] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'l', 'must not be +Infinity', i, lGiven[i]);
-    for (let i = 0; uGiven && i < m; i++) if (uGiven[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'u', 'must not be -Infinity', i, uGiven[i]);
+    for (let i = 0; lGiven && i < m; i++)
+      if (lGiven[i] === Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'l', 'must not be +Infinity', i, lGiven[i]);
+    for (let i = 0; uGiven && i < m; i++)
+      if (uGiven[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'u', 'must not be -Infinity', i, uGiven[i]);
     const l = lGiven ?? new Float64Array(m).fill(-Infinity);
     const u = uGiven ?? new Float64Array(m).fill(Infinity);
     return { n, m, P: lowerP(), q, A: A ?? CscMatrix.zeros(0, n), l, u, lb, ub, constant, rowsFrom: { form: 'canonical' }, given };
   }
 
   for (const k of canonicalOnly) {
-    if (p[k] !== undefined) throw problemError(ErrorCode.INVALID_TYPE, k, 'belongs to the canonical form, but G, h or b make this a standard-form problem');
+    if (p[k] !== undefined)
+      throw problemError(ErrorCode.INVALID_TYPE, k, 'belongs to the canonical form, but G, h or b make this a standard-form problem');
   }
   let mG = 0;
   let mA = 0;
@@ -197,7 +219,8 @@ export function toCanonical(problem: Problem): Canonical {
   if (given.G) {
     h = requireFloat64Array('h', p.h, mG);
     requireNoNaN('h', h);
-    for (let i = 0; i < mG; i++) if (h[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'h', 'must not be -Infinity', i, h[i]);
+    for (let i = 0; i < mG; i++)
+      if (h[i] === -Infinity) throw problemError(ErrorCode.INVALID_BOUNDS, 'h', 'must not be -Infinity', i, h[i]);
   }
   if (given.A) {
     b = requireFloat64Array('b', p.b, mA);
@@ -220,8 +243,14 @@ export function toCanonical(problem: Problem): Canonical {
 // lib/jvp.ts)
 
 /** dP on the caller's pattern and triangle (see the conventions at the top of this file). */
-export function gradientOnCallerP(P: CscMatrix, canonical: Canonical, lowerGradient: Float64Array, x: Float64Array, dx: Float64Array): Float64Array {
-  if (P === canonical.P) return lowerGradient;  // 'lower': the native result is already aligned
+export function gradientOnCallerP(
+  P: CscMatrix,
+  canonical: Canonical,
+  lowerGradient: Float64Array,
+  x: Float64Array,
+  dx: Float64Array,
+): Float64Array {
+  if (P === canonical.P) return lowerGradient; // 'lower': the native result is already aligned
   const triangle = P.triangle ?? 'full';
   const out = new Float64Array(P.values.length);
   for (let j = 0; j < P.ncols; j++) {
@@ -257,7 +286,7 @@ export function tangentOnLowerP(P: CscMatrix, lower: CscMatrix, dP: Float64Array
   for (let j = 0; j < P.ncols; j++) {
     for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
       const i = P.rowIdx[k]!;
-      if (P.triangle === 'full' && i < j) continue;  // a symmetric tangent: its lower half
+      if (P.triangle === 'full' && i < j) continue; // a symmetric tangent: its lower half
       const pos = index.get(Math.max(i, j) * n + Math.min(i, j));
       if (pos !== undefined) out[pos] = dP[k]!;
     }

@@ -51,7 +51,7 @@ function bound(field: string, b: Bound | undefined, n: number, fill: number): Ve
     if (Number.isNaN(b)) throw setError(field, 'must be a number or a vector of length n, not NaN', b);
     return new Float64Array(n).fill(b);
   }
-  return b;  // a vector: solve checks its type, length and order
+  return b; // a vector: solve checks its type, length and order
 }
 
 /** The bounded-difference rows x_i − x_{i+1} (n − 1 rows, two entries each). */
@@ -100,7 +100,12 @@ export function projectionProblem(set: ProjectionSet, v: Vector): Problem {
     throw setError('set', `must be one of ${projectionSets.join(', ')}`, name);
   }
   for (const k of Object.keys(set)) {
-    if (!keys[name as ProjectionSetName].includes(k)) throw setError(k, `is not a field of the ${name} set (fields: ${keys[name as ProjectionSetName].join(', ')})`, (set as Record<string, unknown>)[k]);
+    if (!keys[name as ProjectionSetName].includes(k))
+      throw setError(
+        k,
+        `is not a field of the ${name} set (fields: ${keys[name as ProjectionSetName].join(', ')})`,
+        (set as Record<string, unknown>)[k],
+      );
   }
   if (typeof v !== 'object' || v === null || typeof (v as { length?: unknown }).length !== 'number') {
     throw problemError(ErrorCode.INVALID_TYPE, 'point', 'must be a Float64Array or an array of numbers', undefined, v);
@@ -120,7 +125,14 @@ export function projectionProblem(set: ProjectionSet, v: Vector): Problem {
       return { P, q, lb: bound('lb', s.lb, n, -Infinity), ub: bound('ub', s.ub, n, Infinity), name: `box-n${n}` };
     case 'box-coupling': {
       if (s.C === undefined) throw setError('C', 'is required (the coupling rows)', s.C);
-      const problem: CanonicalProblem = { P, q, A: s.C, lb: bound('lb', s.lb, n, -Infinity), ub: bound('ub', s.ub, n, Infinity), name: `box-coupling-n${n}` };
+      const problem: CanonicalProblem = {
+        P,
+        q,
+        A: s.C,
+        lb: bound('lb', s.lb, n, -Infinity),
+        ub: bound('ub', s.ub, n, Infinity),
+        name: `box-coupling-n${n}`,
+      };
       if (s.cl !== undefined) problem.l = s.cl;
       if (s.cu !== undefined) problem.u = s.cu;
       return problem;

@@ -4,7 +4,16 @@
  */
 import { types } from 'node:util';
 import { Vector } from './arrays';
-import { binding, NativeOptions, NativeResult, NativeSolverInfo, PolishInfo, translateAtCallSite, translateNativeError, UnavailableSolver } from './binding';
+import {
+  binding,
+  NativeOptions,
+  NativeResult,
+  NativeSolverInfo,
+  PolishInfo,
+  translateAtCallSite,
+  translateNativeError,
+  UnavailableSolver,
+} from './binding';
 import { ErrorCode, problemError, QpError } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
@@ -13,7 +22,10 @@ import { Attempt, autoOrder, worstResidual } from './auto';
 import { attachHandle, FactorCache } from './handle';
 
 export interface SolveOptions {
-  /** Solver key: 'auto' (default: ipm first, then fallbacks; see lib/auto.ts), 'ipm', 'highs', 'ipopt', 'clp' or 'admm'; see availableSolvers(). */
+  /**
+   * Solver key: 'auto' (default: ipm first, then fallbacks; see lib/auto.ts), 'ipm', 'highs', 'ipopt', 'clp' or 'admm';
+   * see availableSolvers().
+   */
   solver?: string;
   /** Absolute tolerance (default 1e-6): given to the solver and used to check a "solved" claim. */
   epsAbs?: number;
@@ -100,10 +112,24 @@ export interface DisposableSolution extends Solution {
 /** SolveOptions asking for a handle: the overloads of solve and solveSync return a DisposableSolution for these. */
 export type DifferentiableSolveOptions = SolveOptions & { differentiable: true };
 
-export interface SolverInfo extends NativeSolverInfo {}
+export type SolverInfo = NativeSolverInfo;
 
 const DEFAULT_SOLVER = 'auto';
-const knownOptions = new Set(['solver', 'epsAbs', 'epsRel', 'maxIter', 'timeLimit', 'verbose', 'x0', 'y0', 'z0', 'signal', 'solverOptions', 'differentiable', 'polish']);
+const knownOptions = new Set([
+  'solver',
+  'epsAbs',
+  'epsRel',
+  'maxIter',
+  'timeLimit',
+  'verbose',
+  'x0',
+  'y0',
+  'z0',
+  'signal',
+  'solverOptions',
+  'differentiable',
+  'polish',
+]);
 
 export function optionError(field: string, what: string, value: unknown): QpError {
   return problemError(ErrorCode.INVALID_OPTION, `options.${field}`, what, undefined, value);
@@ -133,9 +159,11 @@ function isAbortSignal(value: unknown): boolean {
 
 /** Checks options and builds what the addon reads. */
 export function nativeOptions(options: SolveOptions, c: Canonical): NativeOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) throw optionError(key, `is not an option (known: ${[...knownOptions].join(', ')})`, (options as Record<string, unknown>)[key]);
+    if (!knownOptions.has(key))
+      throw optionError(key, `is not an option (known: ${[...knownOptions].join(', ')})`, (options as Record<string, unknown>)[key]);
   }
   const solver = options.solver === undefined ? DEFAULT_SOLVER : options.solver;
   if (typeof solver !== 'string') throw optionError('solver', "must be a string (a solver key or 'auto'; omitted: 'auto')", solver);
@@ -155,14 +183,21 @@ export function nativeOptions(options: SolveOptions, c: Canonical): NativeOption
   if (options.x0 !== undefined) out.x0 = requireFloat64Array('options.x0', options.x0, c.n);
   if (options.y0 !== undefined) out.y0 = requireFloat64Array('options.y0', options.y0, c.m);
   if (options.z0 !== undefined) out.z0 = requireFloat64Array('options.z0', options.z0, c.n);
-  for (const [field, v] of [['x0', out.x0], ['y0', out.y0], ['z0', out.z0]] as const) {
-    if (v) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw problemError(ErrorCode.INVALID_OPTION, `options.${field}`, 'must be finite', i, v[i]);
+  for (const [field, v] of [
+    ['x0', out.x0],
+    ['y0', out.y0],
+    ['z0', out.z0],
+  ] as const) {
+    if (v)
+      for (let i = 0; i < v.length; i++)
+        if (!Number.isFinite(v[i])) throw problemError(ErrorCode.INVALID_OPTION, `options.${field}`, 'must be finite', i, v[i]);
   }
   if (options.polish !== undefined) {
     if (typeof options.polish !== 'boolean') throw optionError('polish', 'must be a boolean', options.polish);
     out.polish = options.polish;
   }
-  if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean') throw optionError('differentiable', 'must be a boolean', options.differentiable);
+  if (options.differentiable !== undefined && typeof options.differentiable !== 'boolean')
+    throw optionError('differentiable', 'must be a boolean', options.differentiable);
   if (options.differentiable) out.keepFactor = true;
   if (options.signal !== undefined && !isAbortSignal(options.signal)) throw optionError('signal', 'must be an AbortSignal', options.signal);
   if (options.solverOptions !== undefined) {
@@ -219,7 +254,16 @@ export function toSolution(r: NativeResult, solver: string, c: Canonical): Solut
 
 export function nativeProblem(c: Canonical) {
   const problem = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant } as {
-    n: number; m: number; P: Canonical['P']; q: Float64Array; A: Canonical['A']; l: Float64Array; u: Float64Array; constant: number; lb?: Float64Array; ub?: Float64Array;
+    n: number;
+    m: number;
+    P: Canonical['P'];
+    q: Float64Array;
+    A: Canonical['A'];
+    l: Float64Array;
+    u: Float64Array;
+    constant: number;
+    lb?: Float64Array;
+    ub?: Float64Array;
   };
   if (c.lb) problem.lb = c.lb;
   if (c.ub) problem.ub = c.ub;
@@ -235,7 +279,11 @@ export function abortError(signal: AbortSignal): QpError {
  * `work` raced against `signal`: an abort sets the native cancel flag (`cancel`) and rejects
  * at once with abortError. `detach()` removes the listener once the call has settled.
  */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, cancel: () => void): { settled: Promise<T>; detach: () => void } {
+export function raceAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  cancel: () => void,
+): { settled: Promise<T>; detach: () => void } {
   if (!signal) return { settled: work, detach: () => {} };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -254,7 +302,8 @@ export function solveSync(problem: Problem, options?: Omit<SolveOptions, 'signal
 export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'> = {}): Solution {
   const c = toCanonical(problem);
   const opts = nativeOptions(options, c);
-  if ((options as SolveOptions).signal) throw optionError('signal', 'is not supported by solveSync (use solve)', (options as SolveOptions).signal);
+  if ((options as SolveOptions).signal)
+    throw optionError('signal', 'is not supported by solveSync (use solve)', (options as SolveOptions).signal);
   const run = (o: NativeOptions) => {
     try {
       return toSolution(binding().solveSync(nativeProblem(c), o), o.solver, c);
@@ -270,19 +319,28 @@ export function solveSync(problem: Problem, options: Omit<SolveOptions, 'signal'
  * Tries the solvers of autoOrder in turn until an answer passes the residual test. The time limit is one
  * budget for all attempts (each gets what is left); polish is on unless the caller said no.
  */
-function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: NativeOptions, run: (o: NativeOptions) => R, cancellable = false): R {
+function chooseAuto<R extends Solution | Promise<Solution>>(
+  c: Canonical,
+  opts: NativeOptions,
+  run: (o: NativeOptions) => R,
+  cancellable = false,
+): R {
   const order = autoOrder(c, availableSolvers(), { timeLimit: opts.timeLimit, cancellable });
   const started = performance.now();
   const attemptOptions = (solver: string, first: boolean): NativeOptions | undefined => {
     const o: NativeOptions = { ...opts, solver, polish: opts.polish ?? true };
     if (opts.timeLimit !== undefined && !first) {
       o.timeLimit = opts.timeLimit - (performance.now() - started) / 1000;
-      if (o.timeLimit <= 0) return undefined;  // the budget is spent
+      if (o.timeLimit <= 0) return undefined; // the budget is spent
     }
     return o;
   };
   if (order.length === 0) {
-    throw new QpError(ErrorCode.SOLVER_UNAVAILABLE, "options.solver: 'auto' found no solver built in that honours the time limit and cancellation asked for", { field: 'options.solver' });
+    throw new QpError(
+      ErrorCode.SOLVER_UNAVAILABLE,
+      "options.solver: 'auto' found no solver built in that honours the time limit and cancellation asked for",
+      { field: 'options.solver' },
+    );
   }
   const attempts: Attempt[] = [];
   let best: Solution | undefined;
@@ -292,7 +350,10 @@ function chooseAuto<R extends Solution | Promise<Solution>>(c: Canonical, opts: 
   // An infeasible or unbounded status comes with a certificate the native layer verified on
   // the caller's data (else it is solverFailed): it is an answer, and ends the search.
   const passes = (s: Solution) =>
-    s.status === 'solved' || s.status === 'primalInfeasible' || s.status === 'dualInfeasible' || (s.status === 'solvedInaccurate' && worstResidual(s) <= tolerance);
+    s.status === 'solved' ||
+    s.status === 'primalInfeasible' ||
+    s.status === 'dualInfeasible' ||
+    (s.status === 'solvedInaccurate' && worstResidual(s) <= tolerance);
   const finish = (s: Solution) => {
     attempts.push({ solver: s.solver, status: s.status, seconds: s.setupTime + s.solveTime });
     if (!best || (passes(s) && !passes(best)) || (passes(s) === passes(best) && worstResidual(s) < worstResidual(best))) best = s;
@@ -347,14 +408,21 @@ export async function solve(problem: Problem, options: SolveOptions = {}): Promi
   // Copies: the caller may transfer or resize its buffers while the solve runs (lib/validate.ts).
   const c = ownedArrays(toCanonical(problem));
   const opts = ownedArrays(nativeOptions(options, c));
-  const sol = opts.solver === 'auto' ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal), options.signal !== undefined) : await solveOne(c, opts, options.signal);
+  const sol =
+    opts.solver === 'auto'
+      ? await chooseAuto(c, opts, (o) => solveOne(c, o, options.signal), options.signal !== undefined)
+      : await solveOne(c, opts, options.signal);
   return options.differentiable ? differentiable(sol, problem) : sol;
 }
 
 /** Keys of the solvers that run one solve at a time (a native lock), known after the first call. */
 let serialisedKeys: Set<string> | undefined;
 export function isSerialised(solver: string): boolean {
-  serialisedKeys ??= new Set(availableSolvers().filter((s) => s.serialised).map((s) => s.key));
+  serialisedKeys ??= new Set(
+    availableSolvers()
+      .filter((s) => s.serialised)
+      .map((s) => s.key),
+  );
   return serialisedKeys.has(solver);
 }
 
@@ -368,7 +436,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * the timer below takes it out of the lane).
  */
 async function solveOne(c: Canonical, opts: NativeOptions, signal: AbortSignal | undefined): Promise<Solution> {
-  const callSite = new Error();  // the caller's stack, kept across the await
+  const callSite = new Error(); // the caller's stack, kept across the await
   if (signal?.aborted) throw abortError(signal);
   const native = binding();
   const token = native.createCancelToken();

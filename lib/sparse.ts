@@ -124,13 +124,27 @@ export class CscMatrix {
     dimension('ncols', ncols);
     const count = rows.length;
     if (cols.length !== count || vals.length !== count) {
-      throw new QpError(ErrorCode.DIMENSION_MISMATCH, `fromTriplets: rows, cols and vals differ in length (${count}, ${cols.length}, ${vals.length})`, { field: 'cols' });
+      throw new QpError(
+        ErrorCode.DIMENSION_MISMATCH,
+        `fromTriplets: rows, cols and vals differ in length (${count}, ${cols.length}, ${vals.length})`,
+        { field: 'cols' },
+      );
     }
     for (let k = 0; k < count; k++) {
       const i = rows[k]!;
       const j = cols[k]!;
-      if (!Number.isInteger(i) || i < 0 || i >= nrows) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: rows[${k}] = ${i} is outside 0..${nrows - 1}`, { field: 'rows', index: k, value: i });
-      if (!Number.isInteger(j) || j < 0 || j >= ncols) throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: cols[${k}] = ${j} is outside 0..${ncols - 1}`, { field: 'cols', index: k, value: j });
+      if (!Number.isInteger(i) || i < 0 || i >= nrows)
+        throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: rows[${k}] = ${i} is outside 0..${nrows - 1}`, {
+          field: 'rows',
+          index: k,
+          value: i,
+        });
+      if (!Number.isInteger(j) || j < 0 || j >= ncols)
+        throw new QpError(ErrorCode.INVALID_MATRIX, `fromTriplets: cols[${k}] = ${j} is outside 0..${ncols - 1}`, {
+          field: 'cols',
+          index: k,
+          value: j,
+        });
     }
     const { colPtr, rowIdx, values } = compressTriplets(nrows, ncols, rows, cols, vals, count);
     return new CscMatrix(nrows, ncols, colPtr, rowIdx, values, options.triangle ?? 'full');
@@ -143,7 +157,12 @@ export class CscMatrix {
     let nrows = 0;
     let nnz = 0;
     for (const [b, block] of blocks.entries()) {
-      if (block.ncols !== ncols) throw new QpError(ErrorCode.DIMENSION_MISMATCH, `vstack: block ${b} has ${block.ncols} columns, block 0 has ${ncols}`, { field: 'blocks', index: b, value: block.ncols });
+      if (block.ncols !== ncols)
+        throw new QpError(ErrorCode.DIMENSION_MISMATCH, `vstack: block ${b} has ${block.ncols} columns, block 0 has ${ncols}`, {
+          field: 'blocks',
+          index: b,
+          value: block.ncols,
+        });
       nrows += block.nrows;
       nnz += block.nnz;
     }
@@ -267,7 +286,13 @@ function cscFieldsOf(field: string, M: unknown): Record<(typeof cscFields)[numbe
   if (isPlain) {
     for (const key of Object.keys(o)) {
       if (!(cscFields as readonly string[]).includes(key)) {
-        throw problemError(ErrorCode.INVALID_TYPE, `${field}.${key}`, `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`, undefined, o[key]);
+        throw problemError(
+          ErrorCode.INVALID_TYPE,
+          `${field}.${key}`,
+          `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`,
+          undefined,
+          o[key],
+        );
       }
     }
   }
@@ -312,7 +337,13 @@ export function checkCsc(field: string, M: unknown, nrows: number | undefined, n
     });
   }
   if (f.triangle !== undefined && !triangles.includes(f.triangle as Triangle)) {
-    throw problemError(ErrorCode.INVALID_TYPE, `${field}.triangle`, "must be 'full', 'lower' or 'upper' (omitted: 'full')", undefined, f.triangle);
+    throw problemError(
+      ErrorCode.INVALID_TYPE,
+      `${field}.triangle`,
+      "must be 'full', 'lower' or 'upper' (omitted: 'full')",
+      undefined,
+      f.triangle,
+    );
   }
   const triangle = (f.triangle ?? 'full') as Triangle;
   const colPtr = requireInt32Array(`${field}.colPtr`, f.colPtr);
@@ -324,12 +355,20 @@ export function checkCsc(field: string, M: unknown, nrows: number | undefined, n
   if (colPtr[0] !== 0) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, 'must start at 0', 0, colPtr[0]);
   for (let j = 0; j < cols; j++) {
     if (colPtr[j + 1]! < colPtr[j]!) {
-      throw problemError(ErrorCode.INVALID_MATRIX, `${field}.colPtr`, `must be non-decreasing (previous ${colPtr[j]})`, j + 1, colPtr[j + 1]);
+      throw problemError(
+        ErrorCode.INVALID_MATRIX,
+        `${field}.colPtr`,
+        `must be non-decreasing (previous ${colPtr[j]})`,
+        j + 1,
+        colPtr[j + 1],
+      );
     }
   }
   const nnz = colPtr[cols]!;
-  if (rowIdx.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must have length colPtr[ncols] = ${nnz}`, undefined, rowIdx.length);
-  if (values.length !== nnz) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.values`, `must have length colPtr[ncols] = ${nnz}`, undefined, values.length);
+  if (rowIdx.length !== nnz)
+    throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `must have length colPtr[ncols] = ${nnz}`, undefined, rowIdx.length);
+  if (values.length !== nnz)
+    throw problemError(ErrorCode.INVALID_MATRIX, `${field}.values`, `must have length colPtr[ncols] = ${nnz}`, undefined, values.length);
   for (let j = 0; j < cols; j++) {
     let previous = -1;
     for (let k = colPtr[j]!; k < colPtr[j + 1]!; k++) {
@@ -339,8 +378,16 @@ export function checkCsc(field: string, M: unknown, nrows: number | undefined, n
         const what = i === previous ? `duplicates row ${i} in column ${j}` : `must be sorted within column ${j} (previous ${previous})`;
         throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, what, k, i);
       }
-      if (triangle === 'lower' && i < j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies above the diagonal in column ${j} of a lower triangle`, k, i);
-      if (triangle === 'upper' && i > j) throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies below the diagonal in column ${j} of an upper triangle`, k, i);
+      if (triangle === 'lower' && i < j)
+        throw problemError(ErrorCode.INVALID_MATRIX, `${field}.rowIdx`, `lies above the diagonal in column ${j} of a lower triangle`, k, i);
+      if (triangle === 'upper' && i > j)
+        throw problemError(
+          ErrorCode.INVALID_MATRIX,
+          `${field}.rowIdx`,
+          `lies below the diagonal in column ${j} of an upper triangle`,
+          k,
+          i,
+        );
       if (!Number.isFinite(values[k])) throw problemError(ErrorCode.NOT_FINITE, `${field}.values`, 'must be finite', k, values[k]);
       previous = i;
     }

@@ -3,14 +3,7 @@
  * success AND the residuals of docs/METHODS.md §3 meet the requested tolerances.
  */
 export type SolveStatus =
-  | 'solved'
-  | 'solvedInaccurate'
-  | 'primalInfeasible'
-  | 'dualInfeasible'
-  | 'maxIterations'
-  | 'timeLimit'
-  | 'cancelled'
-  | 'solverFailed';
+  'solved' | 'solvedInaccurate' | 'primalInfeasible' | 'dualInfeasible' | 'maxIterations' | 'timeLimit' | 'cancelled' | 'solverFailed';
 
 export const solveStatuses: readonly SolveStatus[] = [
   'solved',

@@ -90,11 +90,20 @@ function layerError(code: (typeof ErrorCode)[keyof typeof ErrorCode], field: str
 }
 
 function checkOptions(options: QpLayerOptions): Required<Pick<QpLayerOptions, 'inputs' | 'solver' | 'method'>> {
-  if (typeof options !== 'object' || options === null) throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
+  if (typeof options !== 'object' || options === null)
+    throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
   const inputs = options.inputs ?? ['q'];
-  if (!Array.isArray(inputs) || inputs.length === 0) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', `must be a non-empty array of ${inputNames.join(', ')}`, undefined, inputs);
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw problemError(
+      ErrorCode.INVALID_OPTION,
+      'options.inputs',
+      `must be a non-empty array of ${inputNames.join(', ')}`,
+      undefined,
+      inputs,
+    );
   inputs.forEach((name, i) => {
-    if (!inputNames.includes(name)) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', `must name ${inputNames.join(', ')}`, i, name);
+    if (!inputNames.includes(name))
+      throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', `must name ${inputNames.join(', ')}`, i, name);
     if (inputs.indexOf(name) !== i) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', `names ${name} twice`, i, name);
   });
   const solver = options.solver ?? 'ipm';
@@ -105,7 +114,8 @@ function checkOptions(options: QpLayerOptions): Required<Pick<QpLayerOptions, 'i
 function checkStructure(s: QpLayerStructure, inputs: readonly QpLayerInput[]) {
   if (typeof s !== 'object' || s === null) throw problemError(ErrorCode.INVALID_TYPE, 'structure', 'must be an object', undefined, s);
   const n = s.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw problemError(ErrorCode.INVALID_TYPE, 'structure.n', 'must be a positive integer', undefined, n);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw problemError(ErrorCode.INVALID_TYPE, 'structure.n', 'must be a positive integer', undefined, n);
   const matrix = (name: 'P' | 'A', M: CscMatrixLike | undefined): CscMatrix | undefined => {
     if (M === undefined) return undefined;
     try {
@@ -113,23 +123,33 @@ function checkStructure(s: QpLayerStructure, inputs: readonly QpLayerInput[]) {
     } catch (e) {
       if (!(e instanceof QpError)) throw e;
       const field = `structure.${name}${e.field?.slice('matrix'.length) ?? ''}`;
-      throw new QpError(e.code, e.message.replace(/^matrix/, `structure.${name}`), { field, ...(e.index !== undefined ? { index: e.index } : {}), value: e.value });
+      throw new QpError(e.code, e.message.replace(/^matrix/, `structure.${name}`), {
+        field,
+        ...(e.index !== undefined ? { index: e.index } : {}),
+        value: e.value,
+      });
     }
   };
   const P = matrix('P', s.P);
   const A = matrix('A', s.A);
-  if (P && (P.nrows !== n || P.ncols !== n)) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'structure.P', `must be ${n}×${n}`, undefined, `${P.nrows}×${P.ncols}`);
-  if (A && A.ncols !== n) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'structure.A', `must have ${n} columns`, undefined, `${A.nrows}×${A.ncols}`);
+  if (P && (P.nrows !== n || P.ncols !== n))
+    throw problemError(ErrorCode.DIMENSION_MISMATCH, 'structure.P', `must be ${n}×${n}`, undefined, `${P.nrows}×${P.ncols}`);
+  if (A && A.ncols !== n)
+    throw problemError(ErrorCode.DIMENSION_MISMATCH, 'structure.A', `must have ${n} columns`, undefined, `${A.nrows}×${A.ncols}`);
   const m = A?.nrows ?? 0;
-  if (inputs.includes('P') && !P) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', "has 'P': give structure.P (its pattern)", undefined, 'P');
-  if (inputs.includes('A') && !A) throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', "has 'A': give structure.A (its pattern)", undefined, 'A');
-  if (!inputs.includes('q') && s.q === undefined) throw problemError(ErrorCode.INVALID_OPTION, 'structure.q', "is needed when 'q' is not an input", undefined, undefined);
+  if (inputs.includes('P') && !P)
+    throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', "has 'P': give structure.P (its pattern)", undefined, 'P');
+  if (inputs.includes('A') && !A)
+    throw problemError(ErrorCode.INVALID_OPTION, 'options.inputs', "has 'A': give structure.A (its pattern)", undefined, 'A');
+  if (!inputs.includes('q') && s.q === undefined)
+    throw problemError(ErrorCode.INVALID_OPTION, 'structure.q', "is needed when 'q' is not an input", undefined, undefined);
   const sizes: Record<QpLayerInput, number> = { q: n, P: P?.nnz ?? 0, A: A?.nnz ?? 0, l: m, u: m, lb: n, ub: n };
   for (const name of ['q', 'l', 'u', 'lb', 'ub'] as const) {
     const v = s[name];
     if (v === undefined || inputs.includes(name)) continue;
     const length = (v as { length?: unknown }).length;
-    if (length !== sizes[name]) throw problemError(ErrorCode.DIMENSION_MISMATCH, `structure.${name}`, `must have length ${sizes[name]}`, undefined, v);
+    if (length !== sizes[name])
+      throw problemError(ErrorCode.DIMENSION_MISMATCH, `structure.${name}`, `must have length ${sizes[name]}`, undefined, v);
   }
   return { n, m, P, A, sizes };
 }
@@ -143,12 +163,20 @@ interface Batched {
 /** One input tensor checked (float32, [B, k] or [k]); its batch size, undefined for a shared [k]. */
 function checkInput(name: QpLayerInput, t: unknown, k: number): number | undefined {
   const field = `tensors.${name}`;
-  if (!(t instanceof tf.Tensor)) throw layerError(ErrorCode.INVALID_TYPE, field, `must be a tf.Tensor (float32, [B, ${k}] or [${k}])`, describeValue(t));
+  if (!(t instanceof tf.Tensor))
+    throw layerError(ErrorCode.INVALID_TYPE, field, `must be a tf.Tensor (float32, [B, ${k}] or [${k}])`, describeValue(t));
   if (t.isDisposed) throw layerError(ErrorCode.INVALID_TYPE, field, 'is a disposed tensor', `[${t.shape.join(', ')}]`);
-  if (t.dtype !== 'float32') throw layerError(ErrorCode.INVALID_TYPE, field, `must be float32 (got ${t.dtype}, shape [${t.shape.join(', ')}])`, t.dtype);
+  if (t.dtype !== 'float32')
+    throw layerError(ErrorCode.INVALID_TYPE, field, `must be float32 (got ${t.dtype}, shape [${t.shape.join(', ')}])`, t.dtype);
   const shape = t.shape;
   const ok = (shape.length === 2 && shape[1] === k) || (shape.length === 1 && shape[0] === k);
-  if (!ok) throw layerError(ErrorCode.DIMENSION_MISMATCH, field, `must have shape [B, ${k}] or [${k}] (got [${shape.join(', ')}])`, `[${shape.join(', ')}]`);
+  if (!ok)
+    throw layerError(
+      ErrorCode.DIMENSION_MISMATCH,
+      field,
+      `must have shape [B, ${k}] or [${k}] (got [${shape.join(', ')}])`,
+      `[${shape.join(', ')}]`,
+    );
   return shape.length === 2 ? shape[0] : undefined;
 }
 
@@ -166,7 +194,11 @@ function withValues(M: CscMatrix, values: Float64Array): CscMatrixLike {
 function atBatch(e: unknown): unknown {
   if (!(e instanceof QpError) || !e.field?.startsWith('problems[')) return e;
   const field = e.field.replace(/^problems\[/, 'batch[');
-  return new QpError(e.code, `qpLayer: ${e.message.replace(/^problems\[/, 'batch[')}`, { field, ...(e.index !== undefined ? { index: e.index } : {}), ...('value' in e ? { value: e.value } : {}) });
+  return new QpError(e.code, `qpLayer: ${e.message.replace(/^problems\[/, 'batch[')}`, {
+    field,
+    ...(e.index !== undefined ? { index: e.index } : {}),
+    ...('value' in e ? { value: e.value } : {}),
+  });
 }
 
 /** The gradient of one input from the batch's gradients: [B, k], or summed over the batch for a shared [k] input. */
@@ -195,7 +227,14 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
   const s = checkStructure(structure, inputs);
   const accepted: readonly SolveStatus[] = options.allowInaccurate ? ['solved', 'solvedInaccurate'] : ['solved'];
   const wrt = inputs as readonly GradientName[];
-  const stats: QpLayerStats = { forwardCalls: 0, forwardProblems: 0, forwardSeconds: 0, backwardCalls: 0, backwardProblems: 0, backwardSeconds: 0 };
+  const stats: QpLayerStats = {
+    forwardCalls: 0,
+    forwardProblems: 0,
+    forwardSeconds: 0,
+    backwardCalls: 0,
+    backwardProblems: 0,
+    backwardSeconds: 0,
+  };
 
   const forward = (tensors: tf.Tensor[], batch: number) => {
     const data = new Map<QpLayerInput, Batched>();
@@ -236,21 +275,31 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
     if (bad >= 0) {
       const status = solutions[bad]!.status;
       solutions.forEach((sol) => sol.dispose());
-      throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, `qpLayer: batch[${bad}]: the forward solve ended with status '${status}' (${solver}); the layer has no solution to return or differentiate`, {
-        field: 'batch',
-        index: bad,
-        value: status,
-      });
+      throw new QpError(
+        ErrorCode.NOT_DIFFERENTIABLE,
+        `qpLayer: batch[${bad}]: the forward solve ended with status '${status}' (${solver}); the layer has no solution to return or differentiate`,
+        {
+          field: 'batch',
+          index: bad,
+          value: status,
+        },
+      );
     }
     return solutions;
   };
 
   const layer = (tensors: QpLayerTensors): tf.Tensor2D => {
     if (typeof tensors !== 'object' || tensors === null || tensors instanceof tf.Tensor) {
-      throw layerError(ErrorCode.INVALID_TYPE, 'tensors', `must be an object of tensors named ${inputs.join(', ')}`, describeValue(tensors));
+      throw layerError(
+        ErrorCode.INVALID_TYPE,
+        'tensors',
+        `must be an object of tensors named ${inputs.join(', ')}`,
+        describeValue(tensors),
+      );
     }
     for (const key of Object.keys(tensors)) {
-      if (!inputs.includes(key as QpLayerInput)) throw layerError(ErrorCode.INVALID_OPTION, `tensors.${key}`, `is not an input of this layer (inputs: ${inputs.join(', ')})`, key);
+      if (!inputs.includes(key as QpLayerInput))
+        throw layerError(ErrorCode.INVALID_OPTION, `tensors.${key}`, `is not an input of this layer (inputs: ${inputs.join(', ')})`, key);
     }
     let batch: number | undefined;
     let batchFrom = '';
@@ -260,14 +309,25 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
       const tBatch = checkInput(name, t, s.sizes[name]);
       if (tBatch !== undefined) {
         if (batch !== undefined && tBatch !== batch) {
-          throw layerError(ErrorCode.DIMENSION_MISMATCH, `tensors.${name}`, `has batch size ${tBatch}, but tensors.${batchFrom} has ${batch} (shape [${t.shape.join(', ')}])`, `[${t.shape.join(', ')}]`);
+          throw layerError(
+            ErrorCode.DIMENSION_MISMATCH,
+            `tensors.${name}`,
+            `has batch size ${tBatch}, but tensors.${batchFrom} has ${batch} (shape [${t.shape.join(', ')}])`,
+            `[${t.shape.join(', ')}]`,
+          );
         }
         batch = tBatch;
         batchFrom = name;
       }
       return t;
     });
-    if (batch === undefined) throw layerError(ErrorCode.DIMENSION_MISMATCH, 'tensors', 'needs at least one input of shape [B, k] (batch first)', inputs.join(', '));
+    if (batch === undefined)
+      throw layerError(
+        ErrorCode.DIMENSION_MISMATCH,
+        'tensors',
+        'needs at least one input of shape [B, k] (batch first)',
+        inputs.join(', '),
+      );
     if (batch === 0) throw layerError(ErrorCode.DIMENSION_MISMATCH, `tensors.${batchFrom}`, 'has batch size 0', 0);
     const B = batch;
     const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -277,7 +337,12 @@ export function qpLayer(structure: QpLayerStructure, options: QpLayerOptions = {
       solutions.forEach((sol, b) => x.set(sol.x, b * s.n));
       let done = false;
       const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-        if (done) throw new QpError(ErrorCode.DISPOSED, 'qpLayer: this forward pass was already differentiated (its solutions are freed): run the layer again', { field: 'batch' });
+        if (done)
+          throw new QpError(
+            ErrorCode.DISPOSED,
+            'qpLayer: this forward pass was already differentiated (its solutions are freed): run the layer again',
+            { field: 'batch' },
+          );
         done = true;
         const seeds = dy.dataSync() as Float32Array;
         const t0 = performance.now();

@@ -52,7 +52,15 @@ export function ownedArrays<T extends object>(o: T): T {
       iAt += c.length;
       return c;
     }
-    if (v instanceof CscMatrix) return new CscMatrix(v.nrows, v.ncols, own(v.colPtr) as Int32Array, own(v.rowIdx) as Int32Array, own(v.values) as Float64Array, v.triangle);
+    if (v instanceof CscMatrix)
+      return new CscMatrix(
+        v.nrows,
+        v.ncols,
+        own(v.colPtr) as Int32Array,
+        own(v.rowIdx) as Int32Array,
+        own(v.values) as Float64Array,
+        v.triangle,
+      );
     return v;
   };
   const out: Record<string, unknown> = {};

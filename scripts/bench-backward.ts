@@ -38,9 +38,14 @@ export const command = {
   name: 'bench:backward',
   run: 'npm run bench:backward --',
   synopsis: '[options]',
-  about: 'Times each backward method against the forward solve on generated QPs and the Maros–Meszaros\nproblems in --dir; writes report.md and results.json to --out.',
+  about:
+    'Times each backward method against the forward solve on generated QPs and the Maros–Meszaros\nproblems in --dir; writes report.md and results.json to --out.',
   flags: {
-    dir: { type: 'string', arg: 'DIR', help: `folder of .QPS files (default: $${MM_DIR_ENV} or ../shared/maros-meszaros; none: only generated QPs)` },
+    dir: {
+      type: 'string',
+      arg: 'DIR',
+      help: `folder of .QPS files (default: $${MM_DIR_ENV} or ../shared/maros-meszaros; none: only generated QPs)`,
+    },
     solver: { type: 'string', arg: 'KEY', default: 'auto', help: 'the forward solver' },
     'time-limit': { type: 'string', arg: 'SECONDS', default: '60', help: 'time limit per forward solve' },
     methods: { type: 'string', arg: 'M,M', default: methods.join(','), help: 'backward methods to time' },
@@ -73,16 +78,30 @@ function parse(argv: string[]): Options {
 /** A banded sparse QP of size n with m coupling rows, strictly convex, boxed. */
 function generatedQp(n: number, m: number, seed: number): Problem<Float64Array, CscMatrix> {
   let s = seed >>> 0;
-  const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
-  const pr: number[] = [], pc: number[] = [], pv: number[] = [];
+  const r = () => (s = (s * 1664525 + 1013904223) >>> 0) / 4294967296;
+  const pr: number[] = [],
+    pc: number[] = [],
+    pv: number[] = [];
   for (let j = 0; j < n; j++) {
-    pr.push(j), pc.push(j), pv.push(3 + r());
-    if (j + 1 < n) pr.push(j + 1), pc.push(j), pv.push(-1);
+    pr.push(j);
+    pc.push(j);
+    pv.push(3 + r());
+    if (j + 1 < n) {
+      pr.push(j + 1);
+      pc.push(j);
+      pv.push(-1);
+    }
   }
-  const ar: number[] = [], ac: number[] = [], av: number[] = [];
+  const ar: number[] = [],
+    ac: number[] = [],
+    av: number[] = [];
   for (let i = 0; i < m; i++) {
     const start = Math.floor(r() * (n - 4));
-    for (let k = 0; k < 4; k++) ar.push(i), ac.push(start + k), av.push(r() - 0.5);
+    for (let k = 0; k < 4; k++) {
+      ar.push(i);
+      ac.push(start + k);
+      av.push(r() - 0.5);
+    }
   }
   return {
     P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),
@@ -124,7 +143,9 @@ async function runProblem(name: string, problem: Problem<Float64Array, CscMatrix
   // epsRel 0: the solver aims at the absolute 1e-6 the success test below (and bench:mm) uses.
   const sol = await solve(problem, { solver: o.solver, timeLimit: o.timeLimit, differentiable: true, epsAbs: 1e-6, epsRel: 0 });
   const forward = Number(process.hrtime.bigint() - t0) / 1e9;
-  const ok = (sol.status === 'solved' || sol.status === 'solvedInaccurate') && Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= 1e-6;
+  const ok =
+    (sol.status === 'solved' || sol.status === 'solvedInaccurate') &&
+    Math.max(sol.primalResidual, sol.dualResidual, sol.dualityGap) <= 1e-6;
   if (!ok) {
     console.log(`${name}: forward ${sol.status}, skipped`);
     return;
@@ -139,16 +160,23 @@ async function runProblem(name: string, problem: Problem<Float64Array, CscMatrix
       // kkt-cached: the handle's first pass builds the factorization, the timed second one reuses it.
       if (method === 'kkt-cached') await differentiate(sol, { dx });
       const t1 = process.hrtime.bigint();
-      const g = method === 'kkt-cached' ? await differentiate(sol, { dx }) : await differentiate(problem, sol, { dx }, { method: method as DifferentiateMethod });
+      const g =
+        method === 'kkt-cached'
+          ? await differentiate(sol, { dx })
+          : await differentiate(problem, sol, { dx }, { method: method as DifferentiateMethod });
       const backward = Number(process.hrtime.bigint() - t1) / 1e9;
-      const perFactor = method === 'kkt-cached' ? kktFactor(rows, name, g.solveTime) : g.factorTime > 0 ? (g.factorTime + g.solveTime) / g.factorTime : NaN;
+      const perFactor =
+        method === 'kkt-cached' ? kktFactor(rows, name, g.solveTime) : g.factorTime > 0 ? (g.factorTime + g.solveTime) / g.factorTime : NaN;
       rows.push({ problem: name, n, m, forward, method, backward, factor: g.factorTime, perFactor, differentiable: g.differentiable });
     } catch (e) {
       rows.push({ problem: name, n, m, forward, method, error: (e as Error).message.slice(0, 80) });
     }
   }
   const mine = rows.filter((r) => r.problem === name);
-  console.log(`${name} (n ${n}, m ${m}): forward ${forward.toFixed(3)} s; ` + mine.map((r) => `${r.method} ${r.backward !== undefined ? r.backward.toFixed(4) + ' s' : r.error}`).join(', '));
+  console.log(
+    `${name} (n ${n}, m ${m}): forward ${forward.toFixed(3)} s; ` +
+      mine.map((r) => `${r.method} ${r.backward !== undefined ? r.backward.toFixed(4) + ' s' : r.error}`).join(', '),
+  );
 }
 
 function report(rows: Row[], o: Options): string {
@@ -157,7 +185,9 @@ function report(rows: Row[], o: Options): string {
   const problems = [...new Set(rows.map((r) => r.problem))];
   lines.push(`# Backward benchmark (loss Σx; forward solver ${o.solver}; ${problems.length} problems)`);
   lines.push('');
-  lines.push('| method | completed | shifted GM backward (s) | median backward / forward | median (factor + solve) / factor, native (kkt-cached: solve / factor) |');
+  lines.push(
+    '| method | completed | shifted GM backward (s) | median backward / forward | median (factor + solve) / factor, native (kkt-cached: solve / factor) |',
+  );
   lines.push('|---|---:|---:|---:|---:|');
   const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
   for (const method of methods) {
@@ -171,11 +201,14 @@ function report(rows: Row[], o: Options): string {
   const big = rows.filter((r) => r.method === 'full' && r.backward !== undefined && r.n >= 1000 && kkt.has(r.problem));
   if (big.length > 0) {
     // Split by kkt's verdict: at a degenerate point kkt may pay for a least-squares QR.
-    const ratio = (rs: Row[]) => `median ${median(rs.map((r) => r.backward! / kkt.get(r.problem)!.backward!)).toFixed(1)}× over ${rs.length}`;
+    const ratio = (rs: Row[]) =>
+      `median ${median(rs.map((r) => r.backward! / kkt.get(r.problem)!.backward!)).toFixed(1)}× over ${rs.length}`;
     const regular = big.filter((r) => kkt.get(r.problem)!.differentiable);
     const degenerate = big.filter((r) => !kkt.get(r.problem)!.differentiable);
     lines.push('');
-    lines.push(`full / kkt backward time at n ≥ 1000: ${ratio(big)} problems (differentiable points: ${ratio(regular)}; degenerate points: ${ratio(degenerate)})`);
+    lines.push(
+      `full / kkt backward time at n ≥ 1000: ${ratio(big)} problems (differentiable points: ${ratio(regular)}; degenerate points: ${ratio(degenerate)})`,
+    );
   }
   lines.push('');
   lines.push('| problem | n | m | forward (s) | method | backward (s) | backward / forward | (factor + solve) / factor | differentiable |');
@@ -198,10 +231,18 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   if (o.generated) {
-    for (const [n, m] of [[1000, 300], [10000, 3000], [100000, 30000]] as const) await runProblem(`gen-${n}`, generatedQp(n, m, n), o, rows);
+    for (const [n, m] of [
+      [1000, 300],
+      [10000, 3000],
+      [100000, 30000],
+    ] as const)
+      await runProblem(`gen-${n}`, generatedQp(n, m, n), o, rows);
   }
   if (o.dir && fs.existsSync(o.dir)) {
-    const files = fs.readdirSync(o.dir).filter((f) => /\.qps(\.gz)?$/i.test(f)).sort();
+    const files = fs
+      .readdirSync(o.dir)
+      .filter((f) => /\.qps(\.gz)?$/i.test(f))
+      .sort();
     for (const f of files) {
       const name = qpsNameFromPath(f);
       if (o.subset && !o.subset.has(name.toUpperCase())) continue;

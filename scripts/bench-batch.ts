@@ -37,17 +37,31 @@ function lcg(seed: number): () => number {
 /** P: chain Laplacian + diagonal; A: n/2 rows of 3 entries; box bounds; feasible at x = 0. */
 function sparseQp(n: number, seed: number): CanonicalProblem<Float64Array, CscMatrix> {
   const r = lcg(seed);
-  const pr: number[] = [], pc: number[] = [], pv: number[] = [];
+  const pr: number[] = [],
+    pc: number[] = [],
+    pv: number[] = [];
   for (let j = 0; j < n; j++) {
-    pr.push(j), pc.push(j), pv.push(2.5 + r());
-    if (j + 1 < n) pr.push(j + 1), pc.push(j), pv.push(-1);
+    pr.push(j);
+    pc.push(j);
+    pv.push(2.5 + r());
+    if (j + 1 < n) {
+      pr.push(j + 1);
+      pc.push(j);
+      pv.push(-1);
+    }
   }
   const m = Math.max(1, Math.floor(n / 2));
-  const ar: number[] = [], ac: number[] = [], av: number[] = [];
+  const ar: number[] = [],
+    ac: number[] = [],
+    av: number[] = [];
   for (let i = 0; i < m; i++) {
     const cols = new Set<number>();
     while (cols.size < Math.min(3, n)) cols.add(Math.floor(r() * n));
-    for (const j of cols) ar.push(i), ac.push(j), av.push(r() - 0.5);
+    for (const j of cols) {
+      ar.push(i);
+      ac.push(j);
+      av.push(r() - 0.5);
+    }
   }
   return {
     P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),

@@ -180,7 +180,7 @@ export function projectBoundedDifferences(v: ArrayLike<number>, w = 1): Float64A
   const rDs = new Float64Array(cap);
   let lTop = 0;
   let rTop = 0;
-  let shifts = 0;  // window operations so far: left knots have moved −w·(shifts − at), right +w·(…)
+  let shifts = 0; // window operations so far: left knots have moved −w·(shifts − at), right +w·(…)
   // The middle segment of the derivative: slope a, value d at the point zr.
   let a = 0;
   let zr = 0;
@@ -243,8 +243,16 @@ export function projectBoundedDifferences(v: ArrayLike<number>, w = 1): Float64A
  * the side y_i's sign names), 0 exactly at the optimum, and the largest single term of that sum
  * (the sum adds n rounding errors of size |y|·ε; the largest term does not).
  */
-export function boundedDifferencesKkt(v: ArrayLike<number>, x: ArrayLike<number>, w = 1): {
-  stationarity: number; feasibility: number; gap: number; complementarity: number; y: Float64Array;
+export function boundedDifferencesKkt(
+  v: ArrayLike<number>,
+  x: ArrayLike<number>,
+  w = 1,
+): {
+  stationarity: number;
+  feasibility: number;
+  gap: number;
+  complementarity: number;
+  y: Float64Array;
 } {
   const n = v.length;
   const y = new Float64Array(Math.max(n - 1, 0));
@@ -332,7 +340,15 @@ export function simplexProblem(n: number, seed = 1, withReference = true): Bench
       ub: new Float64Array(n).fill(Infinity),
       name: `simplex-n${n}`,
     };
-    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'simplex', name: problem.name!, n, m: 1, problem, positiveDefinite: true, denseP: false };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = {
+      family: 'simplex',
+      name: problem.name!,
+      n,
+      m: 1,
+      problem,
+      positiveDefinite: true,
+      denseP: false,
+    };
     if (withReference) bp.reference = { x: projectSimplex(q.map((v) => -v)), how: 'sort-based closed form' };
     return bp;
   });
@@ -369,7 +385,15 @@ export function chainProblem(n: number, seed = 2, withReference = true): BenchPr
       u: new Float64Array(m).fill(Infinity),
       name: `chain-n${n}`,
     };
-    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'chain', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = {
+      family: 'chain',
+      name: problem.name!,
+      n,
+      m,
+      problem,
+      positiveDefinite: true,
+      denseP: false,
+    };
     if (withReference) bp.reference = { x: isotonicRegression(v), how: 'pool-adjacent-violators' };
     return bp;
   });
@@ -408,7 +432,15 @@ export function chainBoxProblem(n: number, seed = 7, withReference = true): Benc
       u: new Float64Array(m).fill(1),
       name: `chain-box-n${n}`,
     };
-    const bp: Omit<BenchProblem, 'generateSeconds'> = { family: 'chain-box', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: false };
+    const bp: Omit<BenchProblem, 'generateSeconds'> = {
+      family: 'chain-box',
+      name: problem.name!,
+      n,
+      m,
+      problem,
+      positiveDefinite: true,
+      denseP: false,
+    };
     if (withReference) bp.reference = { x: projectBoundedDifferences(v), how: 'exact dynamic programme' };
     return bp;
   });
@@ -458,7 +490,9 @@ export function chainDqpProblem(d: number, seed = 3, N = 100, lambda = 1): Bench
     const q = new Float64Array(n);
     for (let i = 0; i < n; i++) q[i] = -10 * randn();
     const problem: CanonicalProblem<Float64Array, CscMatrix> = {
-      P, q, A,
+      P,
+      q,
+      A,
       l: new Float64Array(n).fill(-1),
       u: new Float64Array(n).fill(1),
       name: `chain-dqp-d${d}`,
@@ -504,7 +538,14 @@ export function denseProblem(n: number, seed = 4): BenchProblem {
         uu[i] = rowSum;
       }
     }
-    const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: denseLowerCsc(n, S), q, A: denseCsc(m, n, C), l, u: uu, name: `dense-n${n}` };
+    const problem: CanonicalProblem<Float64Array, CscMatrix> = {
+      P: denseLowerCsc(n, S),
+      q,
+      A: denseCsc(m, n, C),
+      l,
+      u: uu,
+      name: `dense-n${n}`,
+    };
     return { family: 'dense', name: problem.name!, n, m, problem, positiveDefinite: true, denseP: true };
   });
 }
@@ -720,12 +761,19 @@ export function portfolioProblem(n: number, seed = 6, gamma = 1): BenchProblem {
  */
 export function generate(family: FamilyName, size: number, withReference = true): BenchProblem {
   switch (family) {
-    case 'simplex': return simplexProblem(size, undefined, withReference);
-    case 'chain': return chainProblem(size, undefined, withReference);
-    case 'chain-box': return chainBoxProblem(size, undefined, withReference);
-    case 'chain-dqp': return chainDqpProblem(size);
-    case 'dense': return denseProblem(size);
-    case 'sparse': return sparseProblem(size);
-    case 'portfolio': return portfolioProblem(size);
+    case 'simplex':
+      return simplexProblem(size, undefined, withReference);
+    case 'chain':
+      return chainProblem(size, undefined, withReference);
+    case 'chain-box':
+      return chainBoxProblem(size, undefined, withReference);
+    case 'chain-dqp':
+      return chainDqpProblem(size);
+    case 'dense':
+      return denseProblem(size);
+    case 'sparse':
+      return sparseProblem(size);
+    case 'portfolio':
+      return portfolioProblem(size);
   }
 }

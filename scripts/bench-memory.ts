@@ -26,7 +26,8 @@ export const command = {
   name: 'bench-memory',
   run: 'node --expose-gc dist/scripts/bench-memory.js',
   synopsis: 'big|loop [options]',
-  about: 'big: RSS after each of repeated large solves; loop: the RSS trend over many small\nsolve + differentiate cycles. JSON lines on stdout (see scripts/bench-memory.ts).',
+  about:
+    'big: RSS after each of repeated large solves; loop: the RSS trend over many small\nsolve + differentiate cycles. JSON lines on stdout (see scripts/bench-memory.ts).',
   positionals: { max: 1 },
   flags: {
     n: { type: 'string', arg: 'N', help: 'problem size (default: 2e6 for big, 50 for loop)' },
@@ -64,7 +65,13 @@ async function big(n: number, solver: string, repeats: number, maxIter: number):
     after.push(await settledRss());
     console.log(JSON.stringify({ solve: k + 1, status: sol.status, seconds: +seconds.toFixed(2), rssMB: mb(after[k]!) }));
   }
-  console.log(JSON.stringify({ rssAfter1MB: mb(after[0]!), rssAfterLastMB: mb(after[repeats - 1]!), ratio: +(after[repeats - 1]! / after[0]!).toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      rssAfter1MB: mb(after[0]!),
+      rssAfterLastMB: mb(after[repeats - 1]!),
+      ratio: +(after[repeats - 1]! / after[0]!).toFixed(2),
+    }),
+  );
 }
 
 async function loop(iterations: number, n: number, every: number, warmup: number, dispose: boolean): Promise<void> {
@@ -89,12 +96,29 @@ async function loop(iterations: number, n: number, every: number, warmup: number
   const trend = (y: (s: (typeof samples)[number]) => number) => {
     const meanX = after.reduce((a, s) => a + s.iteration, 0) / after.length;
     const meanY = after.reduce((a, s) => a + y(s), 0) / after.length;
-    const slope = after.reduce((a, s) => a + (s.iteration - meanX) * (y(s) - meanY), 0) / after.reduce((a, s) => a + (s.iteration - meanX) ** 2, 0);
+    const slope =
+      after.reduce((a, s) => a + (s.iteration - meanX) * (y(s) - meanY), 0) / after.reduce((a, s) => a + (s.iteration - meanX) ** 2, 0);
     const at = (k: number) => meanY + slope * (k - meanX);
     const values = after.map(y);
-    return { minMB: Math.min(...values), maxMB: Math.max(...values), startMB: +at(warmup).toFixed(1), endMB: +at(iterations).toFixed(1), growth: +(at(iterations) / at(warmup) - 1).toFixed(3) };
+    return {
+      minMB: Math.min(...values),
+      maxMB: Math.max(...values),
+      startMB: +at(warmup).toFixed(1),
+      endMB: +at(iterations).toFixed(1),
+      growth: +(at(iterations) / at(warmup) - 1).toFixed(3),
+    };
   };
-  console.log(JSON.stringify({ case: 'loop', n, iterations, dispose, warmup, rss: trend((s) => s.rssMB), rssLessHeap: trend((s) => s.rssMB - s.heapTotalMB) }));
+  console.log(
+    JSON.stringify({
+      case: 'loop',
+      n,
+      iterations,
+      dispose,
+      warmup,
+      rss: trend((s) => s.rssMB),
+      rssLessHeap: trend((s) => s.rssMB - s.heapTotalMB),
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -103,7 +127,14 @@ async function main(): Promise<void> {
   const count = (flag: keyof typeof command.flags, text: string) => numberFlag(flag, text, { min: 1, integer: true });
   const mode = positionals[0] ?? 'big';
   if (mode === 'big') await big(count('n', v.n ?? '2e6'), v.solver, count('repeats', v.repeats), count('max-iter', v['max-iter']));
-  else if (mode === 'loop') await loop(count('iterations', v.iterations), count('n', v.n ?? '50'), count('every', v.every), numberFlag('warmup', v.warmup, { min: 0, integer: true }), v.dispose);
+  else if (mode === 'loop')
+    await loop(
+      count('iterations', v.iterations),
+      count('n', v.n ?? '50'),
+      count('every', v.every),
+      numberFlag('warmup', v.warmup, { min: 0, integer: true }),
+      v.dispose,
+    );
   else throw new UsageError(`unknown mode '${mode}' (big or loop)`);
 }
 

@@ -33,8 +33,20 @@ import { differentiate, DifferentiateMethod } from '../lib/differentiate';
 import { QpError } from '../lib/errors';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 import {
-  allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median,
-  performanceProfile, profileSvg, shiftedGeometricMean, tolerances, ToleranceName, failureCause, parsePeers,
+  allFinite,
+  backwardShare,
+  countOccurrences,
+  forwardBackwardCharge,
+  isForwardBackwardSuccess,
+  isSuccess,
+  median,
+  performanceProfile,
+  profileSvg,
+  shiftedGeometricMean,
+  tolerances,
+  ToleranceName,
+  failureCause,
+  parsePeers,
 } from './bench-report';
 
 const backwardMethods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
@@ -91,7 +103,13 @@ export interface ResultRow {
 }
 
 /** Rows are reused on resume only when made the same way (see the usage at the top). */
-function resumeKey(r: { problem: string; solver: string; tol: ToleranceName; repetitions?: number; backwardMethod?: DifferentiateMethod }): string {
+function resumeKey(r: {
+  problem: string;
+  solver: string;
+  tol: ToleranceName;
+  repetitions?: number;
+  backwardMethod?: DifferentiateMethod;
+}): string {
   return [r.problem, r.solver, r.tol, r.repetitions ?? 1, r.backwardMethod ?? 'none'].join('\t');
 }
 
@@ -99,20 +117,33 @@ export const command = {
   name: 'bench:mm',
   run: 'npm run bench:mm --',
   synopsis: '[--dir DIR] [options]',
-  about: 'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see scripts/bench-mm.ts).',
+  about:
+    'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see scripts/bench-mm.ts).',
   flags: {
-    dir: { type: 'string', arg: 'DIR', help: `folder of .QPS/.MPS files, gzipped or not (default: $${MM_DIR_ENV} or ../shared/maros-meszaros)` },
+    dir: {
+      type: 'string',
+      arg: 'DIR',
+      help: `folder of .QPS/.MPS files, gzipped or not (default: $${MM_DIR_ENV} or ../shared/maros-meszaros)`,
+    },
     solvers: { type: 'string', arg: 'KEY,KEY', default: 'highs', help: 'solver keys, auto (records which answered) or all' },
     tol: { type: 'string', arg: 'low|mid|high', default: 'mid', help: 'the tolerance solvers are asked for' },
     'time-limit': { type: 'string', arg: 'SECONDS', default: '1000', help: 'time limit per solve, charged to a failure' },
-    subset: { type: 'string', arg: 'dense|sparse|NAME,NAME', help: 'only the problems with n, m ≤ 1000 (dense), the others (sparse), or these' },
+    subset: {
+      type: 'string',
+      arg: 'dense|sparse|NAME,NAME',
+      help: 'only the problems with n, m ≤ 1000 (dense), the others (sparse), or these',
+    },
     jobs: { type: 'string', arg: 'N', default: '1', help: 'problems solved at once' },
     out: { type: 'string', arg: 'DIR', default: '.bench/mm', help: 'where the results go' },
     fresh: { type: 'boolean', help: 'start over instead of resuming' },
     polish: { type: 'boolean', help: 'polish every answer' },
     repetitions: { type: 'string', arg: 'K', default: '1', help: 'solves per problem; seconds is their median' },
     backward: { type: 'string', arg: backwardMethods.join('|'), bare: 'kkt', help: 'time a backward pass after each forward solve' },
-    peers: { type: 'string', arg: 'CSV', help: "other solvers' results beside ours (default: DIR/../benchmarks/peers-mm.csv when it exists)" },
+    peers: {
+      type: 'string',
+      arg: 'CSV',
+      help: "other solvers' results beside ours (default: DIR/../benchmarks/peers-mm.csv when it exists)",
+    },
   },
 } satisfies Command;
 
@@ -122,7 +153,8 @@ function parse(argv: string[]): Options {
   if (dir === undefined) throw new UsageError(`--dir not given, and ${MM_SET_MISSING}`);
   if (!fs.existsSync(dir)) throw new UsageError(`--dir: no such folder '${dir}'`);
   if (!(v.tol in tolerances)) throw new UsageError(`--tol must be low, mid or high (got '${v.tol}')`);
-  if (v.backward !== undefined && !(backwardMethods as readonly string[]).includes(v.backward)) throw new UsageError(`--backward method must be ${backwardMethods.join(', ')} (got '${v.backward}')`);
+  if (v.backward !== undefined && !(backwardMethods as readonly string[]).includes(v.backward))
+    throw new UsageError(`--backward method must be ${backwardMethods.join(', ')} (got '${v.backward}')`);
   const solvers = listFlag(v.solvers);
   const o: Options = {
     dir,
@@ -157,7 +189,8 @@ function secondsSince(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-const hasSolution = (s: Solution | undefined): s is Solution => s !== undefined && (s.status === 'solved' || s.status === 'solvedInaccurate');
+const hasSolution = (s: Solution | undefined): s is Solution =>
+  s !== undefined && (s.status === 'solved' || s.status === 'solvedInaccurate');
 
 /** o.repetitions forward solves (the last solution kept), then, with --backward, one backward pass. */
 async function measure(problem: QpsProblem, name: string, solver: string, o: Options): Promise<ResultRow> {
@@ -172,7 +205,14 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
     sol = undefined;
     const started = process.hrtime.bigint();
     try {
-      sol = await solve(problem, { solver, epsAbs: eps, epsRel: 0, timeLimit: o.timeLimit, polish: o.polish, differentiable: o.backward !== undefined });
+      sol = await solve(problem, {
+        solver,
+        epsAbs: eps,
+        epsRel: 0,
+        timeLimit: o.timeLimit,
+        polish: o.polish,
+        differentiable: o.backward !== undefined,
+      });
     } catch (e) {
       error = describeError(e);
     }
@@ -185,9 +225,19 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
     const r = { status: sol.status, primalResidual: sol.primalResidual, dualResidual: sol.dualResidual, dualityGap: sol.dualityGap };
     const inTime = timing.seconds <= o.timeLimit;
     row = {
-      problem: name, n, m, solver, tol: o.tol, status: sol.status, rawStatus: sol.rawStatusText, objective: sol.objective,
-      primalResidual: sol.primalResidual, dualResidual: sol.dualResidual, dualityGap: sol.dualityGap,
-      iterations: sol.iterations, ...timing,
+      problem: name,
+      n,
+      m,
+      solver,
+      tol: o.tol,
+      status: sol.status,
+      rawStatus: sol.rawStatusText,
+      objective: sol.objective,
+      primalResidual: sol.primalResidual,
+      dualResidual: sol.dualResidual,
+      dualityGap: sol.dualityGap,
+      iterations: sol.iterations,
+      ...timing,
       // An answer after the time limit is a timeout, as in the peers' runs (60 s wall).
       success: {
         low: inTime && isSuccess(r, tolerances.low),
@@ -201,8 +251,21 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
     }
   } else {
     row = {
-      problem: name, n, m, solver, tol: o.tol, status: 'error', rawStatus: '', objective: null, primalResidual: null, dualResidual: null,
-      dualityGap: null, iterations: 0, ...timing, success: { low: false, mid: false, high: false }, error: error ?? 'no solution',
+      problem: name,
+      n,
+      m,
+      solver,
+      tol: o.tol,
+      status: 'error',
+      rawStatus: '',
+      objective: null,
+      primalResidual: null,
+      dualResidual: null,
+      dualityGap: null,
+      iterations: 0,
+      ...timing,
+      success: { low: false, mid: false, high: false },
+      error: error ?? 'no solution',
     };
   }
   if (o.backward) {
@@ -211,7 +274,7 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
     row.backwardOk = false;
     row.differentiable = null;
     if (hasSolution(sol)) {
-      const dx = new Float64Array(n).fill(1);  // L = Σx
+      const dx = new Float64Array(n).fill(1); // L = Σx
       const started = process.hrtime.bigint();
       try {
         const g = await differentiate(sol, { dx }, { method: o.backward });
@@ -231,7 +294,9 @@ async function measure(problem: QpsProblem, name: string, solver: string, o: Opt
 
 async function runOne(file: string, solvers: string[], o: Options, done: Set<string>, sink: (r: ResultRow) => void): Promise<void> {
   const name = qpsNameFromPath(file);
-  const todo = solvers.filter((solver) => !done.has(resumeKey({ problem: name, solver, tol: o.tol, repetitions: o.repetitions, backwardMethod: o.backward })));
+  const todo = solvers.filter(
+    (solver) => !done.has(resumeKey({ problem: name, solver, tol: o.tol, repetitions: o.repetitions, backwardMethod: o.backward })),
+  );
   if (todo.length === 0) return;
   const problem = await readQps(file);
   const n = problem.q.length;
@@ -271,10 +336,18 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
   const problems = [...new Set(rows.map((r) => r.problem))];
   const tol = tolerances[o.tol].toExponential(0);
   const lines: string[] = [];
-  const extras = [o.polish ? 'polish on' : '', o.repetitions > 1 ? `median of ${o.repetitions} forward solves` : '', o.backward ? `backward ${o.backward}` : ''].filter(Boolean);
-  lines.push(`# Maros–Meszaros benchmark (${problems.length} problems, solver tolerance ${o.tol} = ${tol}, time limit ${o.timeLimit} s${extras.map((e) => `, ${e}`).join('')})`);
+  const extras = [
+    o.polish ? 'polish on' : '',
+    o.repetitions > 1 ? `median of ${o.repetitions} forward solves` : '',
+    o.backward ? `backward ${o.backward}` : '',
+  ].filter(Boolean);
+  lines.push(
+    `# Maros–Meszaros benchmark (${problems.length} problems, solver tolerance ${o.tol} = ${tol}, time limit ${o.timeLimit} s${extras.map((e) => `, ${e}`).join('')})`,
+  );
   lines.push('');
-  lines.push('Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (docs/METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.');
+  lines.push(
+    'Success at tol: the solver reported a solution and r_p, r_d, r_g ≤ tol (docs/METHODS.md §3). Shifted geometric mean of runtime (shift 10 s) charges a failure the time limit.',
+  );
   lines.push('');
   lines.push('| solver | problems | success ≤ 1e-3 | success ≤ 1e-6 | success ≤ 1e-9 | shifted GM (s) at 1e-6 |');
   lines.push('|---|---:|---:|---:|---:|---:|');
@@ -282,17 +355,23 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
     const rs = rows.filter((r) => r.solver === s);
     const count = (t: ToleranceName) => rs.filter((r) => r.success[t]).length;
     const sgm = shiftedGeometricMean(rs.map((r) => (r.success.mid ? r.seconds : o.timeLimit)));
-    lines.push(`| ${s} | ${rs.length} | ${pct(count('low'), rs.length)} | ${pct(count('mid'), rs.length)} | ${pct(count('high'), rs.length)} | ${sgm.toFixed(3)} |`);
+    lines.push(
+      `| ${s} | ${rs.length} | ${pct(count('low'), rs.length)} | ${pct(count('mid'), rs.length)} | ${pct(count('high'), rs.length)} | ${sgm.toFixed(3)} |`,
+    );
   }
   if (o.backward) {
     lines.push('');
     lines.push(`## Forward + backward (differentiate method ${o.backward}, loss L = Σx)`);
     lines.push('');
-    lines.push('F+B success at tol: forward success at tol and the backward pass returned with every gradient finite. ' +
-      `Shifted GM of forward + backward seconds at the run's tolerance ${tol}, a failure charged the time limit. ` +
-      'Backward share: Σ backward / Σ (forward + backward) over the problems whose backward pass ran (forward gave a solution).');
+    lines.push(
+      'F+B success at tol: forward success at tol and the backward pass returned with every gradient finite. ' +
+        `Shifted GM of forward + backward seconds at the run's tolerance ${tol}, a failure charged the time limit. ` +
+        'Backward share: Σ backward / Σ (forward + backward) over the problems whose backward pass ran (forward gave a solution).',
+    );
     lines.push('');
-    lines.push(`| solver | method | backward ok / ran | not differentiable | F+B ≤ 1e-3 | F+B ≤ 1e-6 | F+B ≤ 1e-9 | F+B shifted GM (s) at ${tol} | backward share |`);
+    lines.push(
+      `| solver | method | backward ok / ran | not differentiable | F+B ≤ 1e-3 | F+B ≤ 1e-6 | F+B ≤ 1e-9 | F+B shifted GM (s) at ${tol} | backward share |`,
+    );
     lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of solvers) {
       const rs = rows.filter((r) => r.solver === s);
@@ -302,8 +381,13 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
       const notDifferentiable = rs.filter((r) => r.differentiable === false).length;
       const count = (t: ToleranceName) => rs.filter((r) => isForwardBackwardSuccess(r, t)).length;
       const sgm = shiftedGeometricMean(rs.map((r) => forwardBackwardCharge(r, o.tol, o.timeLimit)));
-      const share = backwardShare(ran.map((r) => r.seconds), ran.map((r) => r.backwardSeconds as number));
-      lines.push(`| ${s} | ${o.backward} | ${ok} / ${ran.length}${threw ? ` (${threw} threw)` : ''} | ${notDifferentiable} | ${pct(count('low'), rs.length)} | ${pct(count('mid'), rs.length)} | ${pct(count('high'), rs.length)} | ${sgm.toFixed(3)} | ${Number.isNaN(share) ? '—' : `${(100 * share).toFixed(1)}%`} |`);
+      const share = backwardShare(
+        ran.map((r) => r.seconds),
+        ran.map((r) => r.backwardSeconds as number),
+      );
+      lines.push(
+        `| ${s} | ${o.backward} | ${ok} / ${ran.length}${threw ? ` (${threw} threw)` : ''} | ${notDifferentiable} | ${pct(count('low'), rs.length)} | ${pct(count('mid'), rs.length)} | ${pct(count('high'), rs.length)} | ${sgm.toFixed(3)} | ${Number.isNaN(share) ? '—' : `${(100 * share).toFixed(1)}%`} |`,
+      );
     }
   }
   const autoRows = rows.filter((r) => r.solver === 'auto');
@@ -325,7 +409,9 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
     lines.push('');
     lines.push(`## Beside the peers (${path.basename(peersFile)}), success at ${tol}`);
     lines.push('');
-    lines.push(`Peers measured on the same problems with the same success test (their file's README); a failure is charged ${o.timeLimit} s here as for ours.`);
+    lines.push(
+      `Peers measured on the same problems with the same success test (their file's README); a failure is charged ${o.timeLimit} s here as for ours.`,
+    );
     lines.push('');
     lines.push(`| solver | problems | success ≤ ${tol} | shifted GM (s) at ${tol} |`);
     lines.push('|---|---:|---:|---:|');
@@ -351,15 +437,21 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
         const p = peers.find((x) => x.solver === ps && x.problem === r.problem);
         return p ? (p.solved ? `solved (${p.seconds.toFixed(2)} s)` : p.status) : '—';
       });
-      lines.push(`| ${r.problem} | ${r.solver} | ${r.status} | ${failureCause(r, tolValue, o.timeLimit).replace(/\|/g, '\\|')} | ${peerCells.join(' | ')} |`);
+      lines.push(
+        `| ${r.problem} | ${r.solver} | ${r.status} | ${failureCause(r, tolValue, o.timeLimit).replace(/\|/g, '\\|')} | ${peerCells.join(' | ')} |`,
+      );
     }
   }
   const summary = lines.join('\n') + '\n';
   lines.push('');
-  lines.push('Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (docs/METHODS.md §3); such failures are marked † below.');
+  lines.push(
+    'Note: an absolute gap of 1e-9 is below double precision once |objective| exceeds ~8e6, and 1e-6 once it exceeds ~4e9 (docs/METHODS.md §3); such failures are marked † below.',
+  );
   lines.push('');
   const repeated = o.repetitions > 1;
-  lines.push(`| problem | n | m | solver | status | r_p | r_d | r_g | seconds${repeated ? ' (median) | min–max' : ''}${o.backward ? ' | backward s | differentiable' : ''} |`);
+  lines.push(
+    `| problem | n | m | solver | status | r_p | r_d | r_g | seconds${repeated ? ' (median) | min–max' : ''}${o.backward ? ' | backward s | differentiable' : ''} |`,
+  );
   lines.push(`|---|---:|---:|---|---|---:|---:|---:|---:${repeated ? '|---:' : ''}${o.backward ? '|---:|---' : ''}|`);
   for (const r of rows) {
     const dagger = r.objective !== null && Math.abs(r.objective) > 8e6 && !r.success.high ? ' †' : '';
@@ -367,8 +459,12 @@ function writeReport(rows: ResultRow[], o: Options): { summary: string; full: st
     const solver = r.answeredBy ? `${r.solver} → ${r.answeredBy}${tried}` : r.solver;
     const times = r.allSeconds ?? [r.seconds];
     const range = repeated ? ` | ${Math.min(...times).toFixed(3)}–${Math.max(...times).toFixed(3)}` : '';
-    const backward = o.backward ? ` | ${typeof r.backwardSeconds === 'number' ? r.backwardSeconds.toFixed(3) : '—'} | ${backwardCell(r)}` : '';
-    lines.push(`| ${r.problem} | ${r.n} | ${r.m} | ${solver} | ${r.status}${dagger}${r.error ? ` (${cell(r.error)})` : ''} | ${fmt(r.primalResidual)} | ${fmt(r.dualResidual)} | ${fmt(r.dualityGap)} | ${r.seconds.toFixed(3)}${range}${backward} |`);
+    const backward = o.backward
+      ? ` | ${typeof r.backwardSeconds === 'number' ? r.backwardSeconds.toFixed(3) : '—'} | ${backwardCell(r)}`
+      : '';
+    lines.push(
+      `| ${r.problem} | ${r.n} | ${r.m} | ${solver} | ${r.status}${dagger}${r.error ? ` (${cell(r.error)})` : ''} | ${fmt(r.primalResidual)} | ${fmt(r.dualResidual)} | ${fmt(r.dualityGap)} | ${r.seconds.toFixed(3)}${range}${backward} |`,
+    );
   }
   return { summary, full: lines.join('\n') + '\n' };
 }
@@ -386,7 +482,11 @@ async function main(): Promise<void> {
   const jsonl = path.join(o.out, 'results.jsonl');
   if (o.fresh && fs.existsSync(jsonl)) fs.rmSync(jsonl);
   const previous: ResultRow[] = fs.existsSync(jsonl)
-    ? fs.readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ResultRow)
+    ? fs
+        .readFileSync(jsonl, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ResultRow)
     : [];
   const done = new Set(previous.map(resumeKey));
   let files = listProblems(o.dir);
@@ -421,20 +521,54 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: o.jobs }, worker));
   if (tty) process.stdout.write('\n');
   // One row per (problem, solver) made as this run asks (the latest, if resumed runs repeated one).
-  const wanted = new Set(files.flatMap((f) => o.solvers.map((solver) => resumeKey({ problem: qpsNameFromPath(f), solver, tol: o.tol, repetitions: o.repetitions, backwardMethod: o.backward }))));
+  const wanted = new Set(
+    files.flatMap((f) =>
+      o.solvers.map((solver) =>
+        resumeKey({ problem: qpsNameFromPath(f), solver, tol: o.tol, repetitions: o.repetitions, backwardMethod: o.backward }),
+      ),
+    ),
+  );
   const latest = new Map<string, ResultRow>();
   for (const r of rows) if (wanted.has(resumeKey(r))) latest.set(resumeKey(r), r);
   const current = [...latest.values()];
   current.sort((a, b) => a.problem.localeCompare(b.problem) || a.solver.localeCompare(b.solver));
-  const header = 'problem,n,m,solver,tol,status,raw_status,objective,r_p,r_d,r_g,iterations,seconds,success_low,success_mid,success_high,' +
+  const header =
+    'problem,n,m,solver,tol,status,raw_status,objective,r_p,r_d,r_g,iterations,seconds,success_low,success_mid,success_high,' +
     'repetitions,seconds_min,seconds_max,seconds_all,answered_by,backward_method,backward_seconds,backward_ok,differentiable,differentiable_reason,backward_error,error';
   const csv = current.map((r) => {
     const times = r.allSeconds ?? [r.seconds];
     return [
-      r.problem, r.n, r.m, r.solver, r.tol, r.status, r.rawStatus, r.objective, r.primalResidual, r.dualResidual, r.dualityGap, r.iterations, r.seconds,
-      r.success.low, r.success.mid, r.success.high, r.repetitions ?? 1, Math.min(...times), Math.max(...times), times.join(' '), r.answeredBy,
-      r.backwardMethod, r.backwardSeconds, r.backwardMethod ? r.backwardOk : undefined, r.differentiable, r.differentiableReason, r.backwardError, r.error,
-    ].map(csvField).join(',');
+      r.problem,
+      r.n,
+      r.m,
+      r.solver,
+      r.tol,
+      r.status,
+      r.rawStatus,
+      r.objective,
+      r.primalResidual,
+      r.dualResidual,
+      r.dualityGap,
+      r.iterations,
+      r.seconds,
+      r.success.low,
+      r.success.mid,
+      r.success.high,
+      r.repetitions ?? 1,
+      Math.min(...times),
+      Math.max(...times),
+      times.join(' '),
+      r.answeredBy,
+      r.backwardMethod,
+      r.backwardSeconds,
+      r.backwardMethod ? r.backwardOk : undefined,
+      r.differentiable,
+      r.differentiableReason,
+      r.backwardError,
+      r.error,
+    ]
+      .map(csvField)
+      .join(',');
   });
   fs.writeFileSync(path.join(o.out, 'results.csv'), [header, ...csv].join('\n') + '\n');
   for (const t of Object.keys(tolerances) as ToleranceName[]) {

@@ -19,7 +19,8 @@ export const command = {
   name: 'bench:overhead',
   run: 'npm run bench:overhead --',
   synopsis: '[options]',
-  about: 'What diffqp adds to the native solver per call on a tiny QP, the addon load time, and one training\nstep (solve, differentiate, dispose) per solver.',
+  about:
+    'What diffqp adds to the native solver per call on a tiny QP, the addon load time, and one training\nstep (solve, differentiate, dispose) per solver.',
   flags: {
     calls: { type: 'string', arg: 'N', default: process.env.BENCH_CALLS ?? '5000', help: 'calls per row (or BENCH_CALLS)' },
     solvers: { type: 'string', arg: 'KEY,KEY', help: 'only these solvers (and no auto, addon load time or admm ratio)' },
@@ -94,7 +95,10 @@ const loop = {
     { triangle: 'lower' },
   ),
   q: Float64Array.from([-1, 0.5, -0.3, 0.2, -0.8]),
-  A: CscMatrix.fromDense([[1, 1, 1, 1, 1], [1, 0, 0, 0, -1]]),
+  A: CscMatrix.fromDense([
+    [1, 1, 1, 1, 1],
+    [1, 0, 0, 0, -1],
+  ]),
   l: Float64Array.from([1, -Infinity]),
   u: Float64Array.from([1, 0.2]),
   lb: new Float64Array(5),
@@ -131,8 +135,11 @@ async function main(): Promise<void> {
   calls = numberFlag('calls', values.calls, { min: 1, integer: true });
   const known = availableSolvers().map((s) => s.key);
   const only = values.solvers === undefined ? undefined : listFlag(values.solvers);
-  for (const k of only ?? []) if (!known.includes(k)) throw new UsageError(`--solvers: '${k}' is not an available solver (available: ${known.join(', ')})`);
-  console.log(`# diffqp overhead benchmark (${calls} calls per row, medians; node ${process.version}, ${process.platform}-${process.arch})\n`);
+  for (const k of only ?? [])
+    if (!known.includes(k)) throw new UsageError(`--solvers: '${k}' is not an available solver (available: ${known.join(', ')})`);
+  console.log(
+    `# diffqp overhead benchmark (${calls} calls per row, medians; node ${process.version}, ${process.platform}-${process.arch})\n`,
+  );
   if (!only) {
     const load = loadTimes();
     console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
@@ -143,7 +150,9 @@ async function main(): Promise<void> {
     if (!(only ?? ['highs', 'ipopt', 'clp', 'admm', 'ipm']).includes(key)) continue;
     for (const row of await measure(key)) {
       const overhead = row.overhead;
-      console.log(`| ${row.solver} | ${row.path} | ${row.wall.toFixed(1)} | ${row.native.toFixed(1)} | ${overhead.toFixed(1)} | ${(overhead / row.native).toFixed(2)} |`);
+      console.log(
+        `| ${row.solver} | ${row.path} | ${row.wall.toFixed(1)} | ${row.native.toFixed(1)} | ${overhead.toFixed(1)} | ${(overhead / row.native).toFixed(2)} |`,
+      );
     }
   }
   console.log('\nGoal: overhead under 50 µs per call.');

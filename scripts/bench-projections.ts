@@ -40,7 +40,13 @@ import { CscMatrix } from '../lib/sparse';
 import { availableSolvers, solve, Solution, solveSync } from '../lib/solve';
 import { fmtE, fmtMB, fmtN, fmtRatio, fmtTime } from './bench';
 import {
-  boundedDifferencesKkt, FamilyName, familyNames, generate, isotonicRegression, projectBoundedDifferences, projectSimplex,
+  boundedDifferencesKkt,
+  FamilyName,
+  familyNames,
+  generate,
+  isotonicRegression,
+  projectBoundedDifferences,
+  projectSimplex,
 } from './bench-families';
 import { median } from './bench-report';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
@@ -50,7 +56,10 @@ import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } fr
 
 export const goals = {
   /** Forward wall time of ipm, seconds, by n. */
-  forwardSeconds: new Map<number, number>([[1e5, 0.3], [1e6, 4]]),
+  forwardSeconds: new Map<number, number>([
+    [1e5, 0.3],
+    [1e6, 4],
+  ]),
   /** Peak ΔRSS of one solve over the bytes of the input arrays. */
   memoryRatio: 6,
   /** Two concurrent solves over the same two in sequence. */
@@ -88,10 +97,14 @@ export function parseProcStatus(text: string): { rss?: number; hwm?: number } {
  */
 export function projectionReference(family: FamilyName): { how: string; project(v: Float64Array): Float64Array } | undefined {
   switch (family) {
-    case 'simplex': return { how: 'sort-based closed form', project: projectSimplex };
-    case 'chain': return { how: 'pool-adjacent-violators', project: isotonicRegression };
-    case 'chain-box': return { how: 'exact dynamic programme', project: (v) => projectBoundedDifferences(v) };
-    default: return undefined;
+    case 'simplex':
+      return { how: 'sort-based closed form', project: projectSimplex };
+    case 'chain':
+      return { how: 'pool-adjacent-violators', project: isotonicRegression };
+    case 'chain-box':
+      return { how: 'exact dynamic programme', project: (v) => projectBoundedDifferences(v) };
+    default:
+      return undefined;
   }
 }
 
@@ -99,7 +112,11 @@ export function projectionReference(family: FamilyName): { how: string; project(
  * Whether a solver should run at size n of a family, given how it did at the previous size:
  * not after a failure or an overrun, nor when its time scaled linearly in n would pass the limit.
  */
-export function skipReason(prev: { n: number; seconds?: number; failed?: string } | undefined, n: number, timeLimit: number): string | undefined {
+export function skipReason(
+  prev: { n: number; seconds?: number; failed?: string } | undefined,
+  n: number,
+  timeLimit: number,
+): string | undefined {
   if (!prev) return undefined;
   if (prev.failed) return `n = ${fmtSize(prev.n)} ended ${prev.failed}`;
   if (prev.seconds !== undefined && prev.seconds * (n / prev.n) > timeLimit) {
@@ -131,7 +148,8 @@ export function verdict(measured: number | undefined, target: number): string {
 export function concurrencyVerdict(ratio: number, coresSequential: number): string {
   if (!Number.isFinite(ratio)) return 'not measured';
   if (ratio <= goals.concurrencyRatio) return 'met';
-  if (coresSequential < 0.9) return `inconclusive: the process got ${coresSequential.toFixed(2)} of a core even for one solve at a time (the machine was busy)`;
+  if (coresSequential < 0.9)
+    return `inconclusive: the process got ${coresSequential.toFixed(2)} of a core even for one solve at a time (the machine was busy)`;
   return 'not met';
 }
 
@@ -158,7 +176,8 @@ interface Options {
 const positive = (name: string, s: string) => numberFlag(name, s, { above: 0 });
 
 function family(name: string, s: string): FamilyName {
-  if (!(familyNames as readonly string[]).includes(s)) throw new UsageError(`--${name}: unknown family ${s} (known: ${familyNames.join(', ')})`);
+  if (!(familyNames as readonly string[]).includes(s))
+    throw new UsageError(`--${name}: unknown family ${s} (known: ${familyNames.join(', ')})`);
   return s as FamilyName;
 }
 
@@ -172,7 +191,8 @@ export const command = {
   name: 'bench:projections',
   run: 'npm run bench:projections --',
   synopsis: '[options]',
-  about: 'Large projections against their references, the memory of a solve over its input, and two solves\nat once, each measurement in a fresh child process (see scripts/bench-projections.ts).',
+  about:
+    'Large projections against their references, the memory of a solve over its input, and two solves\nat once, each measurement in a fresh child process (see scripts/bench-projections.ts).',
   flags: {
     families: { type: 'string', arg: 'F,F', default: 'simplex,chain-box', help: 'forward: the families' },
     sizes: { type: 'string', arg: 'N,N', default: '1e5,1e6', help: 'forward: the sizes' },
@@ -201,7 +221,9 @@ export function parseOptions(argv: string[], built: string[]): Options {
   // ipm first: the other solvers are there for comparison.
   const defaultSolvers = [...built].sort((a, b) => (a === 'ipm' ? -1 : b === 'ipm' ? 1 : 0));
   const parts = listFlag(values.parts);
-  for (const p of parts) if (!['forward', 'memory', 'concurrency'].includes(p)) throw new UsageError(`--parts: unknown part ${p} (forward, memory, concurrency)`);
+  for (const p of parts)
+    if (!['forward', 'memory', 'concurrency'].includes(p))
+      throw new UsageError(`--parts: unknown part ${p} (forward, memory, concurrency)`);
   const o: Options = {
     families: listFlag(values.families).map((f) => family('families', f)),
     sizes: listFlag(values.sizes).map((n) => positive('sizes', n)),
@@ -298,8 +320,13 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 function summary(s: Solution): SolveSummary {
   return {
-    status: s.status, rawStatus: s.rawStatusText, iterations: s.iterations,
-    rp: s.primalResidual, rd: s.dualResidual, rg: s.dualityGap, objective: s.objective,
+    status: s.status,
+    rawStatus: s.rawStatusText,
+    iterations: s.iterations,
+    rp: s.primalResidual,
+    rd: s.dualResidual,
+    rg: s.dualityGap,
+    objective: s.objective,
   };
 }
 
@@ -349,8 +376,14 @@ async function childForward(r: Extract<Request, { kind: 'forward' }>): Promise<F
     if (!ran(sol.status) || now() - started + t > r.repBudget) break;
   }
   const out: ForwardResult = {
-    kind: 'forward', n: bp.n, m: bp.m, nnzA: bp.problem.A?.nnz ?? 0, generateSeconds: bp.generateSeconds,
-    solve: summary(sol!), wall, inner,
+    kind: 'forward',
+    n: bp.n,
+    m: bp.m,
+    nnzA: bp.problem.A?.nnz ?? 0,
+    generateSeconds: bp.generateSeconds,
+    solve: summary(sol!),
+    wall,
+    inner,
   };
   const ref = projectionReference(r.family);
   if (ref) {
@@ -393,7 +426,15 @@ async function childMemory(r: Extract<Request, { kind: 'memory' }>): Promise<Mem
   const after = procStatus();
   const peakRss = after.hwm ?? process.resourceUsage().maxRSS * 1024;
   return {
-    kind: 'memory', n: bp.n, m: bp.m, inputBytes: inputBytes(bp.problem), baseRss, peakRss, method, seconds, solve: summary(sol),
+    kind: 'memory',
+    n: bp.n,
+    m: bp.m,
+    inputBytes: inputBytes(bp.problem),
+    baseRss,
+    peakRss,
+    method,
+    seconds,
+    solve: summary(sol),
   };
 }
 
@@ -406,8 +447,20 @@ async function childConcurrency(r: Extract<Request, { kind: 'concurrency' }>): P
   const first = await solve(bp.problem, opts);
   const alone = now() - t0;
   const out: ConcurrencyResult = {
-    kind: 'concurrency', n: bp.n, m: bp.m, alone, sequential: [], concurrent: [], innerConcurrent: [], innerSequential: [],
-    statuses: [first.status], maxDiff: 0, coresSequential: [], coresConcurrent: [], loadBefore, loadAfter: [],
+    kind: 'concurrency',
+    n: bp.n,
+    m: bp.m,
+    alone,
+    sequential: [],
+    concurrent: [],
+    innerConcurrent: [],
+    innerSequential: [],
+    statuses: [first.status],
+    maxDiff: 0,
+    coresSequential: [],
+    coresConcurrent: [],
+    loadBefore,
+    loadAfter: [],
   };
   const cpu = () => {
     const c = process.cpuUsage();
@@ -455,7 +508,10 @@ function child(): void {
   process.once('message', (r: Request) => {
     const run = r.kind === 'forward' ? childForward(r) : r.kind === 'memory' ? childMemory(r) : childConcurrency(r);
     run
-      .then((res) => res as ChildResult, (e: Error) => ({ kind: 'error', message: e.message.split('\n')[0]! }) as ChildResult)
+      .then(
+        (res) => res as ChildResult,
+        (e: Error) => ({ kind: 'error', message: e.message.split('\n')[0]! }) as ChildResult,
+      )
       .then((res) => process.send!(res, () => process.exit(0)));
   });
 }
@@ -466,7 +522,9 @@ function inChild(r: Request, watchdog: number): Promise<ChildResult | { kind: 'k
     let stderr = '';
     let settled = false;
     const c: ChildProcess = fork(__filename, ['--child'], {
-      execArgv: ['--expose-gc'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: ['--expose-gc'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     c.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
@@ -561,7 +619,9 @@ async function main(): Promise<void> {
     cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
-    solvers: availableSolvers().filter((s) => o.solvers.includes(s.key) || s.key === 'ipm').map((s) => `${s.key} ${s.version}`),
+    solvers: availableSolvers()
+      .filter((s) => o.solvers.includes(s.key) || s.key === 'ipm')
+      .map((s) => `${s.key} ${s.version}`),
     load: { start: load() } as Record<string, number[]>,
   };
   const loads = report.meta.load as Record<string, number[]>;
@@ -579,7 +639,10 @@ async function main(): Promise<void> {
           }
           log(`${fam} n ${fmtSize(size)} ${solver} …`);
           const repBudget = 15;
-          const res = await inChild({ kind: 'forward', family: fam, size, solver, timeLimit: o.timeLimit, reps: o.reps, repBudget }, 60 + 2 * o.timeLimit + repBudget);
+          const res = await inChild(
+            { kind: 'forward', family: fam, size, solver, timeLimit: o.timeLimit, reps: o.reps, repBudget },
+            60 + 2 * o.timeLimit + repBudget,
+          );
           const row: ForwardRow = { family: fam, size, solver, outcome: res.kind === 'forward' ? res.solve.status : failure(res) };
           if (res.kind === 'forward') {
             row.result = res;
@@ -589,7 +652,9 @@ async function main(): Promise<void> {
               row.ratioRef = row.seconds / row.refSeconds;
             }
             history.set(solver, { n: size, seconds: row.seconds, ...(ran(res.solve.status) ? {} : { failed: res.solve.status }) });
-            log(`  ${res.solve.status} in ${fmtTime(row.seconds)} (${res.wall.length} run${res.wall.length === 1 ? "" : "s"}; reference ${fmtTime(row.refSeconds)}, ${fmtRatio(row.ratioRef)}); max|x − x_ref| ${fmtE(res.reference?.error)}`);
+            log(
+              `  ${res.solve.status} in ${fmtTime(row.seconds)} (${res.wall.length} run${res.wall.length === 1 ? '' : 's'}; reference ${fmtTime(row.refSeconds)}, ${fmtRatio(row.ratioRef)}); max|x − x_ref| ${fmtE(res.reference?.error)}`,
+            );
           } else {
             history.set(solver, { n: size, failed: res.kind });
             log(`  ${row.outcome}`);
@@ -604,8 +669,11 @@ async function main(): Promise<void> {
   if (o.parts.has('memory')) {
     const jobs: Array<{ family: FamilyName; size: number; solver: string; timeLimit: number; call: MemoryCall }> = [];
     for (const call of ['solve', 'solveSync'] as const) {
-      for (const fam of o.families) for (const size of o.sizes) for (const solver of o.memorySolvers) jobs.push({ family: fam, size, solver, timeLimit: o.timeLimit, call });
-      if (o.memoryLarge) for (const solver of o.memoryLargeSolvers) jobs.push({ ...o.memoryLarge, solver, timeLimit: o.memoryTimeLimit, call });
+      for (const fam of o.families)
+        for (const size of o.sizes)
+          for (const solver of o.memorySolvers) jobs.push({ family: fam, size, solver, timeLimit: o.timeLimit, call });
+      if (o.memoryLarge)
+        for (const solver of o.memoryLargeSolvers) jobs.push({ ...o.memoryLarge, solver, timeLimit: o.memoryTimeLimit, call });
     }
     for (const j of jobs) {
       log(`memory: ${j.family} n ${fmtSize(j.size)} ${j.solver} ${j.call} (time limit ${j.timeLimit} s) …`);
@@ -614,7 +682,9 @@ async function main(): Promise<void> {
       if (res.kind === 'memory') {
         row.result = res;
         row.ratio = (res.peakRss - res.baseRss) / res.inputBytes;
-        log(`  ${res.solve.status} in ${fmtTime(res.seconds)}: peak ΔRSS ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} MB, input ${fmtMB(res.inputBytes / 2 ** 20)} MB: ${fmtRatio(row.ratio)}`);
+        log(
+          `  ${res.solve.status} in ${fmtTime(res.seconds)}: peak ΔRSS ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} MB, input ${fmtMB(res.inputBytes / 2 ** 20)} MB: ${fmtRatio(row.ratio)}`,
+        );
       } else {
         log(`  ${row.outcome}`);
       }
@@ -632,7 +702,9 @@ async function main(): Promise<void> {
       if (res.kind === 'concurrency') {
         row.result = res;
         row.ratio = median(res.concurrent) / median(res.sequential);
-        log(`  alone ${fmtTime(res.alone)}; sequential ${fmtTime(median(res.sequential))}, concurrent ${fmtTime(median(res.concurrent))}: ${row.ratio.toFixed(2)}`);
+        log(
+          `  alone ${fmtTime(res.alone)}; sequential ${fmtTime(median(res.sequential))}, concurrent ${fmtTime(median(res.concurrent))}: ${row.ratio.toFixed(2)}`,
+        );
       } else {
         log(`  ${row.outcome}`);
       }
@@ -647,7 +719,10 @@ async function main(): Promise<void> {
   const md = markdown(report, o);
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, 'projections.md'), md);
-  fs.writeFileSync(path.join(o.out, 'projections.json'), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n');
+  fs.writeFileSync(
+    path.join(o.out, 'projections.json'),
+    JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n',
+  );
   process.stdout.write(md);
   log(`bench:projections: done in ${fmtTime(elapsed)}; wrote ${path.join(o.out, 'projections.md')} and projections.json`);
 }
@@ -671,9 +746,10 @@ function buildGoals(report: Report, o: Options): void {
         continue;
       }
       const ok = r.result && r.result.solve.status === 'solved';
-      const measured = r.seconds !== undefined
-        ? `${fmtTime(r.seconds)} (median of ${r.result!.wall.length}; solver's own ${fmtTime(median(r.result!.inner))}), ${r.outcome}; ${fmtRatio(r.ratioRef)} the ${r.result!.reference?.how ?? 'reference'} (${fmtTime(r.refSeconds)})`
-        : r.outcome;
+      const measured =
+        r.seconds !== undefined
+          ? `${fmtTime(r.seconds)} (median of ${r.result!.wall.length}; solver's own ${fmtTime(median(r.result!.inner))}), ${r.outcome}; ${fmtRatio(r.ratioRef)} the ${r.result!.reference?.how ?? 'reference'} (${fmtTime(r.refSeconds)})`
+          : r.outcome;
       report.goals.push({ goal: name, measured, verdict: ok ? verdict(r.seconds, target) : 'not met (not solved)' });
     }
   }
@@ -694,9 +770,10 @@ function buildGoals(report: Report, o: Options): void {
   const conc = report.concurrency.find((r) => r.solver === 'ipm');
   report.goals.push({
     goal: `two concurrent ipm solves ≤ ${goals.concurrencyRatio}× the time of the two in sequence`,
-    measured: conc?.ratio !== undefined
-      ? `${conc.ratio.toFixed(2)}× (${conc.family} n = ${fmtSize(conc.size)}; concurrent ${fmtTime(median(conc.result!.concurrent))}, sequential ${fmtTime(median(conc.result!.sequential))}; load average ${conc.result!.loadBefore.map((v) => v.toFixed(2)).join(' ')} before)`
-      : conc?.outcome ?? 'not in this run',
+    measured:
+      conc?.ratio !== undefined
+        ? `${conc.ratio.toFixed(2)}× (${conc.family} n = ${fmtSize(conc.size)}; concurrent ${fmtTime(median(conc.result!.concurrent))}, sequential ${fmtTime(median(conc.result!.sequential))}; load average ${conc.result!.loadBefore.map((v) => v.toFixed(2)).join(' ')} before)`
+        : (conc?.outcome ?? 'not in this run'),
     verdict: conc?.ratio !== undefined ? concurrencyVerdict(conc.ratio, median(conc.result!.coresSequential)) : 'not measured',
   });
 }
@@ -707,9 +784,17 @@ function markdown(report: Report, o: Options): string {
   const loads = m.load as Record<string, number[]>;
   L.push('# diffqp benchmark: large projections, memory, concurrency');
   L.push('');
-  L.push(`\`${m.command}\` · ${m.date} · node ${m.node} ${m.platform} · ${m.cpu} · ${m.memory} · libuv threadpool ${m.threadpool} · ${fmtTime(m.seconds as number)}`);
+  L.push(
+    `\`${m.command}\` · ${m.date} · node ${m.node} ${m.platform} · ${m.cpu} · ${m.memory} · libuv threadpool ${m.threadpool} · ${fmtTime(m.seconds as number)}`,
+  );
   L.push('');
-  L.push(`Load average (1, 5, 15 min): ${Object.entries(loads).map(([k, v]) => `${k} ${v.join(' ')}`).join(' · ')}. ${loads.start![0]! > 0.3 ? '**The machine was not idle: times, and the concurrency ratio most of all, are pessimistic.**' : ''}`);
+  L.push(
+    `Load average (1, 5, 15 min): ${Object.entries(loads)
+      .map(([k, v]) => `${k} ${v.join(' ')}`)
+      .join(
+        ' · ',
+      )}. ${loads.start![0]! > 0.3 ? '**The machine was not idle: times, and the concurrency ratio most of all, are pessimistic.**' : ''}`,
+  );
   L.push('');
   L.push(`Solvers: ${(m.solvers as string[]).join(', ')}; defaults (epsAbs = epsRel = 1e-6), time limit ${o.timeLimit} s per solve.`);
   L.push('');
@@ -730,7 +815,9 @@ function markdown(report: Report, o: Options): string {
       L.push(`### ${familyTitle[fam] ?? fam}${how ? ` — reference: ${how}` : ''}`);
       L.push('');
       const kkt = fam === 'chain-box';
-      L.push(`| n | m | solver | status | iter | time (median) | runs | first run | solver's own | reference time | × reference | r_p | r_d | r_g | max abs(x − x_ref) |${kkt ? ' certificate of x: stationarity, feasibility, complementarity | same for x_ref |' : ''}`);
+      L.push(
+        `| n | m | solver | status | iter | time (median) | runs | first run | solver's own | reference time | × reference | r_p | r_d | r_g | max abs(x − x_ref) |${kkt ? ' certificate of x: stationarity, feasibility, complementarity | same for x_ref |' : ''}`,
+      );
       L.push(`|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${kkt ? '---|---|' : ''}`);
       for (const r of rows) {
         const res = r.result;
@@ -741,7 +828,9 @@ function markdown(report: Report, o: Options): string {
         const s = res.solve;
         const status = s.status === 'solved' ? 'solved' : `**${s.status}** (${s.rawStatus})`;
         const cert = (c?: number[]) => (c ? c.map(fmtE).join(', ') : '—');
-        L.push(`| ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${status} | ${s.iterations} | ${fmtTime(r.seconds)} | ${res.wall.length} | ${fmtTime(res.wall[0])} | ${fmtTime(median(res.inner))} | ${fmtTime(r.refSeconds)} | ${fmtRatio(r.ratioRef)} | ${fmtE(s.rp)} | ${fmtE(s.rd)} | ${fmtE(s.rg)} | ${fmtE(res.reference?.error)} |${kkt ? ` ${cert(res.reference?.kkt?.solver)} | ${cert(res.reference?.kkt?.reference)} |` : ''}`);
+        L.push(
+          `| ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${status} | ${s.iterations} | ${fmtTime(r.seconds)} | ${res.wall.length} | ${fmtTime(res.wall[0])} | ${fmtTime(median(res.inner))} | ${fmtTime(r.refSeconds)} | ${fmtRatio(r.ratioRef)} | ${fmtE(s.rp)} | ${fmtE(s.rd)} | ${fmtE(s.rg)} | ${fmtE(res.reference?.error)} |${kkt ? ` ${cert(res.reference?.kkt?.solver)} | ${cert(res.reference?.kkt?.reference)} |` : ''}`,
+        );
       }
       L.push('');
     }
@@ -750,7 +839,9 @@ function markdown(report: Report, o: Options): string {
   if (report.memory.length > 0) {
     L.push('## Memory: peak growth of the resident set during one solve');
     L.push('');
-    L.push('| problem | n | m | solver | call | status | time | time limit | input arrays MB | RSS before MB | peak ΔRSS MB | peak ΔRSS / input |');
+    L.push(
+      '| problem | n | m | solver | call | status | time | time limit | input arrays MB | RSS before MB | peak ΔRSS MB | peak ΔRSS / input |',
+    );
     L.push('|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|');
     for (const r of report.memory) {
       const res = r.result;
@@ -759,18 +850,24 @@ function markdown(report: Report, o: Options): string {
         continue;
       }
       const st = res.solve.status === 'solved' ? 'solved' : `**${res.solve.status}** (${res.solve.rawStatus})`;
-      L.push(`| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${r.call} | ${st} | ${fmtTime(res.seconds)} | ${r.timeLimit} s | ${fmtMB(res.inputBytes / 2 ** 20)} | ${fmtMB(res.baseRss / 2 ** 20)} | ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} | ${r.ratio!.toFixed(2)}× |`);
+      L.push(
+        `| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${r.call} | ${st} | ${fmtTime(res.seconds)} | ${r.timeLimit} s | ${fmtMB(res.inputBytes / 2 ** 20)} | ${fmtMB(res.baseRss / 2 ** 20)} | ${fmtMB((res.peakRss - res.baseRss) / 2 ** 20)} | ${r.ratio!.toFixed(2)}× |`,
+      );
     }
     L.push('');
     const methods = [...new Set(report.memory.map((r) => r.result?.method).filter(Boolean))];
-    L.push(`Peak isolated by: ${methods.join('; ') || '—'}. The growth counts everything the call allocates: the JavaScript conversion, the solver's copies and factors, and the x, y, z arrays returned. A solve stopped by its time limit still shows the peak it reached.`);
+    L.push(
+      `Peak isolated by: ${methods.join('; ') || '—'}. The growth counts everything the call allocates: the JavaScript conversion, the solver's copies and factors, and the x, y, z arrays returned. A solve stopped by its time limit still shows the peak it reached.`,
+    );
     L.push('');
   }
 
   if (report.concurrency.length > 0) {
     L.push('## Concurrency: two solves at once on the libuv threadpool');
     L.push('');
-    L.push('| problem | n | m | solver | alone | sequential (2 solves) | concurrent (Promise.all of 2) | concurrent / sequential | per round | solver time each: sequential → concurrent | CPU cores busy: sequential → concurrent | statuses | max abs Δx | load before → after |');
+    L.push(
+      '| problem | n | m | solver | alone | sequential (2 solves) | concurrent (Promise.all of 2) | concurrent / sequential | per round | solver time each: sequential → concurrent | CPU cores busy: sequential → concurrent | statuses | max abs Δx | load before → after |',
+    );
     L.push('|---|---:|---:|---|---:|---:|---:|---:|---|---|---|---|---:|---|');
     for (const r of report.concurrency) {
       const res = r.result;
@@ -780,18 +877,30 @@ function markdown(report: Report, o: Options): string {
       }
       const perRound = res.concurrent.map((c, k) => (c / res.sequential[k]!).toFixed(2)).join(', ');
       const statuses = [...new Set(res.statuses)].join(', ');
-      L.push(`| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${fmtTime(res.alone)} | ${fmtTime(median(res.sequential))} | ${fmtTime(median(res.concurrent))} | ${r.ratio!.toFixed(2)}× | ${perRound} | ${fmtTime(median(res.innerSequential))} → ${fmtTime(median(res.innerConcurrent))} | ${median(res.coresSequential).toFixed(2)} → ${median(res.coresConcurrent).toFixed(2)} | ${statuses} | ${fmtE(res.maxDiff)} | ${res.loadBefore.map((v) => v.toFixed(2)).join(' ')} → ${res.loadAfter.map((v) => v.toFixed(2)).join(' ')} |`);
+      L.push(
+        `| ${r.family} | ${fmtSize(res.n)} | ${res.m} | ${r.solver} | ${fmtTime(res.alone)} | ${fmtTime(median(res.sequential))} | ${fmtTime(median(res.concurrent))} | ${r.ratio!.toFixed(2)}× | ${perRound} | ${fmtTime(median(res.innerSequential))} → ${fmtTime(median(res.innerConcurrent))} | ${median(res.coresSequential).toFixed(2)} → ${median(res.coresConcurrent).toFixed(2)} | ${statuses} | ${fmtE(res.maxDiff)} | ${res.loadBefore.map((v) => v.toFixed(2)).join(' ')} → ${res.loadAfter.map((v) => v.toFixed(2)).join(' ')} |`,
+      );
     }
     L.push('');
   }
 
   L.push('## Notes');
   L.push('');
-  L.push('- Every measurement ran in a fresh child process (`node --expose-gc`); the addon, the solver and the threadpool were warmed up on a tiny problem of the same family first, so no time or memory here is a first-load cost.');
-  L.push(`- Forward: "time" is the wall time of \`await solve(problem, { solver, timeLimit })\` (validation, conversion, the native solve on the threadpool, the result), the median of up to ${o.reps} runs while they stay within 15 s; "solver's own" is its setup + solve time. The reference ran ${Math.max(3, o.reps)} times in the same process on v = −q; "× reference" is solve time / reference time. A solver that fails, is killed or overruns at one size, or whose time scaled linearly in n predicts more than the time limit, is not run at the next size.`);
-  L.push('- The chain-box certificate needs no solver: stationarity forces the row duals y_i = Σ_{k≤i}(v_k − x_k); it reports |Σ_k (v_k − x_k)| (the last stationarity equation), the largest violation of |x_i − x_{i+1}| ≤ 1, and the largest |y_i|·(distance of row i from the side y_i\'s sign names). All three are 0 exactly at the optimum.');
-  L.push('- Memory: the input arrays are those of the canonical problem handed to `solve` (Int32 column pointers and row indices, Float64 values, q, l, u, lb, ub). The baseline is VmRSS after two full GCs and the reset of VmHWM, right before the call.');
-  L.push('- Concurrency: the ratio of the median concurrent time to the median sequential time; a ratio of 0.5 is perfect scaling on 2 cores, 1.0 none. Any other busy process on a 2-core machine pushes it toward 1. "CPU cores busy" is the process’s CPU time (user + system) over the wall time of the phase: near 2 for the concurrent phase means both solves really ran in parallel (then a ratio near 1 points at memory bandwidth or at the machine’s other load, not at a lock); near 1 means they took turns.');
+  L.push(
+    '- Every measurement ran in a fresh child process (`node --expose-gc`); the addon, the solver and the threadpool were warmed up on a tiny problem of the same family first, so no time or memory here is a first-load cost.',
+  );
+  L.push(
+    `- Forward: "time" is the wall time of \`await solve(problem, { solver, timeLimit })\` (validation, conversion, the native solve on the threadpool, the result), the median of up to ${o.reps} runs while they stay within 15 s; "solver's own" is its setup + solve time. The reference ran ${Math.max(3, o.reps)} times in the same process on v = −q; "× reference" is solve time / reference time. A solver that fails, is killed or overruns at one size, or whose time scaled linearly in n predicts more than the time limit, is not run at the next size.`,
+  );
+  L.push(
+    "- The chain-box certificate needs no solver: stationarity forces the row duals y_i = Σ_{k≤i}(v_k − x_k); it reports |Σ_k (v_k − x_k)| (the last stationarity equation), the largest violation of |x_i − x_{i+1}| ≤ 1, and the largest |y_i|·(distance of row i from the side y_i's sign names). All three are 0 exactly at the optimum.",
+  );
+  L.push(
+    '- Memory: the input arrays are those of the canonical problem handed to `solve` (Int32 column pointers and row indices, Float64 values, q, l, u, lb, ub). The baseline is VmRSS after two full GCs and the reset of VmHWM, right before the call.',
+  );
+  L.push(
+    '- Concurrency: the ratio of the median concurrent time to the median sequential time; a ratio of 0.5 is perfect scaling on 2 cores, 1.0 none. Any other busy process on a 2-core machine pushes it toward 1. "CPU cores busy" is the process’s CPU time (user + system) over the wall time of the phase: near 2 for the concurrent phase means both solves really ran in parallel (then a ratio near 1 points at memory bandwidth or at the machine’s other load, not at a lock); near 1 means they took turns.',
+  );
   L.push('- See also `npm run bench` (scripts/bench.ts): every family at smaller sizes, with the peers and the backward methods.');
   L.push('');
   return L.join('\n');

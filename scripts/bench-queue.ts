@@ -60,23 +60,36 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 async function spawnWorkers(url: string, queue: string, k: number, concurrency = 1): Promise<ChildProcess[]> {
-  return Promise.all(Array.from({ length: k }, () => new Promise<ChildProcess>((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'worker', '--redis', url, '--queue', queue, '--concurrency', String(concurrency)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('taking jobs')) resolve(p);
-    });
-    p.once('exit', (code) => reject(new Error(`worker exited (${code}): ${err}`)));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: k },
+      () =>
+        new Promise<ChildProcess>((resolve, reject) => {
+          const p = spawn(process.execPath, [cli, 'worker', '--redis', url, '--queue', queue, '--concurrency', String(concurrency)], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let err = '';
+          p.stderr!.on('data', (d: Buffer) => {
+            err += d.toString();
+            if (err.includes('taking jobs')) resolve(p);
+          });
+          p.once('exit', (code) => reject(new Error(`worker exited (${code}): ${err}`)));
+        }),
+    ),
+  );
 }
 
 async function stopWorkers(ps: ChildProcess[]): Promise<void> {
-  await Promise.all(ps.map((p) => new Promise<void>((resolve) => {
-    p.removeAllListeners('exit');
-    p.once('exit', () => resolve());
-    p.kill('SIGTERM');
-  })));
+  await Promise.all(
+    ps.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          p.removeAllListeners('exit');
+          p.once('exit', () => resolve());
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 async function inProcess(jobs: QueueJob[]): Promise<{ seconds: number; each: number[] }> {
@@ -104,12 +117,18 @@ async function main(): Promise<void> {
 
   const chain: Array<{ job: QueueJob; ref: Float64Array }> = Array.from({ length: chainJobs }, (_, k) => {
     const point = chainBoxData(chainN, 100 + k);
-    return { job: { kind: 'project', set: { set: 'chain', lower: -1, upper: 1 }, point, options: { solver: 'ipm' } }, ref: projectBoundedDifferences(point) };
+    return {
+      job: { kind: 'project', set: { set: 'chain', lower: -1, upper: 1 }, point, options: { solver: 'ipm' } },
+      ref: projectBoundedDifferences(point),
+    };
   });
   const randn = normal(uniform(4242));
   const small: Array<{ job: QueueJob; ref: Float64Array }> = Array.from({ length: Math.max(smallJobs, overheadJobs) }, () => {
     const point = new Float64Array(30).map(() => randn());
-    return { job: { kind: 'project', set: { set: 'simplex' }, point, options: { solver: 'ipm', epsAbs: 1e-9, epsRel: 0 } }, ref: projectSimplex(point) };
+    return {
+      job: { kind: 'project', set: { set: 'simplex' }, point, options: { solver: 'ipm', epsAbs: 1e-9, epsRel: 0 } },
+      ref: projectSimplex(point),
+    };
   });
   const check = (what: string, rs: JobResult[], refs: Array<{ ref: Float64Array }>, tol: number) => {
     rs.forEach((r, k) => {
@@ -122,7 +141,12 @@ async function main(): Promise<void> {
   const name = 'bench-queue';
   const queue = new QpQueue({ redis: server.url, queue: name });
   let workers: ChildProcess[] = [];
-  console.error(`bench:queue: redis-server at ${server.url}, ${os.availableParallelism()} cores, load average before ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.error(
+    `bench:queue: redis-server at ${server.url}, ${os.availableParallelism()} cores, load average before ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   try {
     await queue.waitUntilReady();
     // In-process references (the addon is warm after the first).
@@ -137,7 +161,7 @@ async function main(): Promise<void> {
     const smallCells: string[] = [];
     for (const k of counts) {
       workers = await spawnWorkers(server.url, name, k, concurrency);
-      await queue.runBatch(small.slice(0, 4 * k).map((s) => s.job));  // warm every worker
+      await queue.runBatch(small.slice(0, 4 * k).map((s) => s.job)); // warm every worker
       let t = performance.now();
       const rc = await queue.runBatch(chain.map((c) => c.job));
       const chainSec = (performance.now() - t) / 1000;
@@ -152,8 +176,12 @@ async function main(): Promise<void> {
       await stopWorkers(workers);
       workers = [];
     }
-    rows.push(`| chain projection n = ${chainN}, ${chainJobs} jobs | ${(chainJobs / chainHere.seconds).toFixed(2)} jobs/s | ${chainCells.join(' | ')} |`);
-    rows.push(`| simplex projection n = 30, ${smallJobs} jobs | ${(smallJobs / smallHere.seconds).toFixed(0)} jobs/s | ${smallCells.join(' | ')} |`);
+    rows.push(
+      `| chain projection n = ${chainN}, ${chainJobs} jobs | ${(chainJobs / chainHere.seconds).toFixed(2)} jobs/s | ${chainCells.join(' | ')} |`,
+    );
+    rows.push(
+      `| simplex projection n = 30, ${smallJobs} jobs | ${(smallJobs / smallHere.seconds).toFixed(0)} jobs/s | ${smallCells.join(' | ')} |`,
+    );
 
     // Overhead: one worker, one job at a time.
     workers = await spawnWorkers(server.url, name, 1);
@@ -187,10 +215,19 @@ async function main(): Promise<void> {
     await stopWorkers(workers);
     workers = [];
 
-    console.log(`## bench:queue (${os.availableParallelism()} cores, load average after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})\n`);
-    console.log(`Throughput, jobs per second (in parentheses: against one-at-a-time in process); each worker process takes ${concurrency} job${concurrency > 1 ? 's' : ''} at a time.\n`);
+    console.log(
+      `## bench:queue (${os.availableParallelism()} cores, load average after ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})\n`,
+    );
+    console.log(
+      `Throughput, jobs per second (in parentheses: against one-at-a-time in process); each worker process takes ${concurrency} job${concurrency > 1 ? 's' : ''} at a time.\n`,
+    );
     console.log(rows.join('\n'));
-    console.log(`\nQueue overhead per small job (one worker, ${overheadJobs} jobs one at a time): median round trip ${ms(median(trips))} − median in-process solve ${ms(median(here.each))} = **${ms(overhead)}** (worker-side median ${ms(median(worker))}).`);
+    console.log(
+      `\nQueue overhead per small job (one worker, ${overheadJobs} jobs one at a time): median round trip ${ms(median(trips))} − median in-process solve ${ms(median(here.each))} = **${ms(overhead)}** (worker-side median ${ms(median(worker))}).`,
+    );
     if (big) console.log(`\n${big}.`);
   } finally {
     await stopWorkers(workers);

@@ -41,7 +41,10 @@ export function backwardShare(forwardSeconds: readonly number[], backwardSeconds
 }
 
 /** Forward + backward success at tol: the forward solve succeeded at tol and the backward pass was ok. */
-export function isForwardBackwardSuccess(r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null }, tol: ToleranceName): boolean {
+export function isForwardBackwardSuccess(
+  r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null },
+  tol: ToleranceName,
+): boolean {
   return r.success[tol] && r.backwardOk === true;
 }
 
@@ -49,7 +52,11 @@ export function isForwardBackwardSuccess(r: { success: Record<ToleranceName, boo
  * The time a run is charged in a shifted geometric mean: its forward + backward seconds when
  * it succeeded, the time limit otherwise (as a failure is charged in the forward-only summary).
  */
-export function forwardBackwardCharge(r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null; seconds: number; backwardSeconds?: number | null }, tol: ToleranceName, timeLimit: number): number {
+export function forwardBackwardCharge(
+  r: { success: Record<ToleranceName, boolean>; backwardOk?: boolean | null; seconds: number; backwardSeconds?: number | null },
+  tol: ToleranceName,
+  timeLimit: number,
+): number {
   return isForwardBackwardSuccess(r, tol) ? r.seconds + (r.backwardSeconds ?? 0) : timeLimit;
 }
 
@@ -115,7 +122,9 @@ export function profileSvg(title: string, profile: Record<string, Array<[number,
     parts.push(`<text x="${x(2 ** k)}" y="${y(0) + 18}" text-anchor="middle">${2 ** k}</text>`);
   }
   for (const f of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${left - 8}" y="${y(f) + 4}" text-anchor="end">${f}</text>`);
-  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">τ (time ratio to the fastest solver, log scale)</text>`);
+  parts.push(
+    `<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">τ (time ratio to the fastest solver, log scale)</text>`,
+  );
   Object.entries(profile).forEach(([solver, pts], k) => {
     const color = colors[k % colors.length]!;
     let d = `M ${x(1)} ${y(0)}`;
@@ -151,11 +160,21 @@ export function parsePeers(text: string): PeerRow[] {
     if (k < 0) throw new Error(`peers file: no column '${name}'`);
     return k;
   };
-  const [p, s, t, st, ok, sec] = ['problem', 'solver', 'tol', 'status', 'solved', 'seconds'].map(col) as [number, number, number, number, number, number];
-  return lines.slice(1).filter((l) => l.trim() !== '').map((l) => {
-    const c = l.split(',');
-    return { problem: c[p]!, solver: c[s]!, tol: c[t] as ToleranceName, status: c[st]!, solved: c[ok] === '1', seconds: Number(c[sec]) };
-  });
+  const [p, s, t, st, ok, sec] = ['problem', 'solver', 'tol', 'status', 'solved', 'seconds'].map(col) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return lines
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const c = l.split(',');
+      return { problem: c[p]!, solver: c[s]!, tol: c[t] as ToleranceName, status: c[st]!, solved: c[ok] === '1', seconds: Number(c[sec]) };
+    });
 }
 
 /**
@@ -165,11 +184,21 @@ export function parsePeers(text: string): PeerRow[] {
  * or residuals above tol. Empty for a success.
  */
 export function failureCause(
-  r: { status: string; error?: string; objective: number | null; primalResidual: number | null; dualResidual: number | null; dualityGap: number | null; seconds: number },
+  r: {
+    status: string;
+    error?: string;
+    objective: number | null;
+    primalResidual: number | null;
+    dualResidual: number | null;
+    dualityGap: number | null;
+    seconds: number;
+  },
   tol: number,
   timeLimit: number,
 ): string {
-  const rp = r.primalResidual ?? Infinity, rd = r.dualResidual ?? Infinity, rg = r.dualityGap ?? Infinity;
+  const rp = r.primalResidual ?? Infinity,
+    rd = r.dualResidual ?? Infinity,
+    rg = r.dualityGap ?? Infinity;
   const claimed = r.status === 'solved' || r.status === 'solvedInaccurate';
   if (r.seconds > timeLimit) return `time limit (answered after ${r.seconds.toFixed(1)} s)`;
   if (claimed && rp <= tol && rd <= tol && rg <= tol) return '';
@@ -181,6 +210,12 @@ export function failureCause(
   if (r.status === 'primalInfeasible' || r.status === 'dualInfeasible') return `declared ${r.status}`;
   if (r.status === 'solverFailed') return 'numerical failure';
   if (r.status === 'cancelled') return 'cancelled';
-  const worst = [['r_p', rp], ['r_d', rd], ['r_g', rg]].filter(([, v]) => (v as number) > tol).map(([k, v]) => `${k} ${(v as number).toExponential(1)}`);
+  const worst = [
+    ['r_p', rp],
+    ['r_d', rd],
+    ['r_g', rg],
+  ]
+    .filter(([, v]) => (v as number) > tol)
+    .map(([k, v]) => `${k} ${(v as number).toExponential(1)}`);
   return `residuals above tol (${worst.join(', ')})`;
 }

@@ -29,11 +29,20 @@ export const command = {
     solver: { type: 'string', arg: 'ipm|admm', default: 'ipm', help: 'solver key' },
     threads: { type: 'string', arg: 'N', default: '2', help: 'native threads of the batch path' },
     sizes: { type: 'string', arg: 'N,N', default: '10,50,200', help: 'problem sizes n (m = n/2 rows)' },
-    kinds: { type: 'string', arg: 'dense,sparse', default: 'dense,sparse', help: 'P and A dense, or sparse (P a chain, A 4 entries a row)' },
+    kinds: {
+      type: 'string',
+      arg: 'dense,sparse',
+      default: 'dense,sparse',
+      help: 'P and A dense, or sparse (P a chain, A 4 entries a row)',
+    },
     batches: { type: 'string', arg: 'B,B', default: '1,16,256', help: 'batch sizes' },
     methods: { type: 'string', arg: 'M,M', default: 'kkt,full,penalty,qp', help: 'backward methods' },
     seconds: { type: 'string', arg: 'S', default: '0.1', help: 'least time per (cell, path); at least one round' },
-    rss: { type: 'string', arg: 'N', help: 'instead: N cycles of the parametric and the batch loop in child processes, RSS after N/5 and at the end' },
+    rss: {
+      type: 'string',
+      arg: 'N',
+      help: 'instead: N cycles of the parametric and the batch loop in child processes, RSS after N/5 and at the end',
+    },
   },
 } satisfies Command;
 
@@ -49,7 +58,10 @@ function timeRounds(round: () => Step, least: number): Step {
   const start = performance.now();
   while (rounds.length < 1 || (performance.now() - start) / 1000 < least) rounds.push(round());
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  return { forward: median(rounds.map((r) => r.forward)), backward: rounds[0]!.backward.map((_, i) => median(rounds.map((r) => r.backward[i]!))) };
+  return {
+    forward: median(rounds.map((r) => r.forward)),
+    backward: rounds[0]!.backward.map((_, i) => median(rounds.map((r) => r.backward[i]!))),
+  };
 }
 
 const now = () => performance.now() / 1000;
@@ -61,7 +73,15 @@ type Path = 'serial' | 'batch' | 'parametric';
  * factorization on a solution's handle (and the other methods never read it), so kkt goes first
  * and every backward starts from nothing.
  */
-function measure(which: Path, problems: TrainingQp[], seeds: Array<{ dx: Float64Array }>, methods: DifferentiateMethod[], solver: 'ipm' | 'admm', threads: number, least: number): Step {
+function measure(
+  which: Path,
+  problems: TrainingQp[],
+  seeds: Array<{ dx: Float64Array }>,
+  methods: DifferentiateMethod[],
+  solver: 'ipm' | 'admm',
+  threads: number,
+  least: number,
+): Step {
   const options = { solver, differentiable: true as const };
   const timeEach = (f: (method: DifferentiateMethod) => void) =>
     methods.map((method) => {
@@ -90,7 +110,7 @@ function measure(which: Path, problems: TrainingQp[], seeds: Array<{ dx: Float64
     }, least);
   }
   const pq = parametric(problems[0]!, { solver });
-  pq.solveSync();  // warm: the first solve sets the solver up
+  pq.solveSync(); // warm: the first solve sets the solver up
   const step = timeRounds(() => {
     let forward = 0;
     const backward = methods.map(() => 0);
@@ -117,10 +137,16 @@ function rssRun(cycles: number): void {
   console.log('| loop | RSS after warm-up MB | RSS at the end MB | growth | seconds |');
   console.log('|---|---:|---:|---:|---:|');
   for (const scenario of ['parametric', 'batch']) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', child, scenario, String(cycles), String(warmup)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--max-semi-space-size=1', child, scenario, String(cycles), String(warmup)],
+      { encoding: 'utf8' },
+    );
     const r = JSON.parse(out.trim().split('\n').pop()!) as { warmRss: number; endRss: number; seconds: number };
     const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-    console.log(`| ${scenario} | ${mb(r.warmRss)} | ${mb(r.endRss)} | ${((100 * (r.endRss - r.warmRss)) / r.warmRss).toFixed(1)}% | ${r.seconds.toFixed(1)} |`);
+    console.log(
+      `| ${scenario} | ${mb(r.warmRss)} | ${mb(r.endRss)} | ${((100 * (r.endRss - r.warmRss)) / r.warmRss).toFixed(1)}% | ${r.seconds.toFixed(1)} |`,
+    );
   }
 }
 
@@ -128,7 +154,8 @@ async function main(): Promise<void> {
   const values = parseCommand(command, process.argv.slice(2)).values;
   if (values.rss !== undefined) return rssRun(numberFlag('rss', values.rss, { min: 10, integer: true }));
   const solver = values.solver;
-  if (solver !== 'ipm' && solver !== 'admm') throw new UsageError(`--solver: must be ipm or admm (the solvers a parametric problem keeps), got '${solver}'`);
+  if (solver !== 'ipm' && solver !== 'admm')
+    throw new UsageError(`--solver: must be ipm or admm (the solvers a parametric problem keeps), got '${solver}'`);
   const threads = numberFlag('threads', values.threads, { min: 1, integer: true });
   const least = numberFlag('seconds', values.seconds, { min: 0 });
   const sizes = listFlag(values.sizes).map((s) => numberFlag('sizes', s, { min: 2, integer: true }));
@@ -136,9 +163,13 @@ async function main(): Promise<void> {
   const kinds = listFlag(values.kinds);
   for (const k of kinds) if (k !== 'dense' && k !== 'sparse') throw new UsageError(`--kinds: '${k}' is neither dense nor sparse`);
   const asked = listFlag(values.methods) as DifferentiateMethod[];
-  for (const m of asked) if (!['kkt', 'full', 'penalty', 'qp'].includes(m)) throw new UsageError(`--methods: '${m}' is not a backward method (kkt, full, penalty, qp)`);
-  const methods = [...asked].sort((a, b) => Number(b === 'kkt') - Number(a === 'kkt'));  // kkt first (measure)
-  console.log(`# bench:train: solver ${solver}, batch threads ${threads}, cores ${availableParallelism()}, node ${process.version}; µs per QP (medians over rounds)\n`);
+  for (const m of asked)
+    if (!['kkt', 'full', 'penalty', 'qp'].includes(m))
+      throw new UsageError(`--methods: '${m}' is not a backward method (kkt, full, penalty, qp)`);
+  const methods = [...asked].sort((a, b) => Number(b === 'kkt') - Number(a === 'kkt')); // kkt first (measure)
+  console.log(
+    `# bench:train: solver ${solver}, batch threads ${threads}, cores ${availableParallelism()}, node ${process.version}; µs per QP (medians over rounds)\n`,
+  );
   const header = ['n', 'P, A', 'batch', 'path', 'forward', ...methods, 'fwd + kkt', 'vs serial'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i < 4 ? '---' : '---:')).join('|')}|`);
@@ -163,7 +194,16 @@ async function main(): Promise<void> {
           const stepTime = forward + kkt;
           if (which === 'serial') serialStep = stepTime;
           const us = (t: number) => ((t / b) * 1e6).toFixed(1);
-          const cells = [String(n), kind, String(b), which, us(forward), ...bwd.map(us), us(stepTime), which === 'serial' ? '1' : (serialStep / stepTime).toFixed(2) + '×'];
+          const cells = [
+            String(n),
+            kind,
+            String(b),
+            which,
+            us(forward),
+            ...bwd.map(us),
+            us(stepTime),
+            which === 'serial' ? '1' : (serialStep / stepTime).toFixed(2) + '×',
+          ];
           console.log(`| ${cells.join(' | ')} |`);
         }
       }

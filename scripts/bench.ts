@@ -117,7 +117,8 @@ export const command = {
   name: 'bench',
   run: 'npm run bench --',
   synopsis: '[options]',
-  about: 'Generated problem families solved by every solver built in, beside the npm peers quadprog and highs\n(WebAssembly), and the backward methods; the report to stdout and --out (see scripts/bench.ts).',
+  about:
+    'Generated problem families solved by every solver built in, beside the npm peers quadprog and highs\n(WebAssembly), and the backward methods; the report to stdout and --out (see scripts/bench.ts).',
   flags: {
     quick: { type: 'boolean', help: 'a few small sizes per family' },
     families: { type: 'string', arg: 'F,F', help: `families to run (default: all of ${familyNames.join(', ')})` },
@@ -137,21 +138,33 @@ function parse(argv: string[]): Options {
   const built = availableSolvers().map((s) => s.key);
   const { values: v } = parseCommand(command, argv);
   const o: Options = {
-    quick: v.quick, families: [...familyNames], solvers: built, sizes: {}, timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
-    backwardTimeout: numberFlag('backward-timeout', v['backward-timeout'], { above: 0 }), noCaps: v['no-caps'], peers: !v['no-peers'], backward: !v['no-backward'], out: v.out,
+    quick: v.quick,
+    families: [...familyNames],
+    solvers: built,
+    sizes: {},
+    timeLimit: numberFlag('time-limit', v['time-limit'], { above: 0 }),
+    backwardTimeout: numberFlag('backward-timeout', v['backward-timeout'], { above: 0 }),
+    noCaps: v['no-caps'],
+    peers: !v['no-peers'],
+    backward: !v['no-backward'],
+    out: v.out,
   };
   if (v.families !== undefined) {
     const names = listFlag(v.families);
-    for (const f of names) if (!(familyNames as readonly string[]).includes(f)) throw new UsageError(`--families: unknown family ${f} (known: ${familyNames.join(', ')})`);
+    for (const f of names)
+      if (!(familyNames as readonly string[]).includes(f))
+        throw new UsageError(`--families: unknown family ${f} (known: ${familyNames.join(', ')})`);
     o.families = names as FamilyName[];
   }
   if (v.solvers !== undefined) {
     o.solvers = listFlag(v.solvers);
-    for (const s of o.solvers) if (!built.includes(s)) throw new UsageError(`--solvers: solver ${s} is not built in (built: ${built.join(', ')})`);
+    for (const s of o.solvers)
+      if (!built.includes(s)) throw new UsageError(`--solvers: solver ${s} is not built in (built: ${built.join(', ')})`);
   }
   for (const spec of v.sizes ?? []) {
     const [fam, list] = spec.split('=');
-    if (!fam || !list || !(familyNames as readonly string[]).includes(fam)) throw new UsageError(`--sizes takes family=a,b,c (got '${spec}')`);
+    if (!fam || !list || !(familyNames as readonly string[]).includes(fam))
+      throw new UsageError(`--sizes takes family=a,b,c (got '${spec}')`);
     o.sizes[fam as FamilyName] = listFlag(list).map((n) => numberFlag('sizes', n, { min: 1 }));
   }
   if (v['quadprog-max-n'] !== undefined) o.quadprogMaxN = numberFlag('quadprog-max-n', v['quadprog-max-n'], { min: 0 });
@@ -326,8 +339,14 @@ interface BackwardRow extends ProblemInfo {
 
 function info(bp: BenchProblem, size: number): ProblemInfo {
   const i: ProblemInfo = {
-    family: bp.family, problem: bp.name, size, n: bp.n, m: bp.m,
-    nnzP: bp.problem.P?.nnz ?? 0, nnzA: bp.problem.A?.nnz ?? 0, generateSeconds: bp.generateSeconds,
+    family: bp.family,
+    problem: bp.name,
+    size,
+    n: bp.n,
+    m: bp.m,
+    nnzP: bp.problem.P?.nnz ?? 0,
+    nnzA: bp.problem.A?.nnz ?? 0,
+    generateSeconds: bp.generateSeconds,
   };
   if (bp.reference) i.reference = bp.reference.how;
   return i;
@@ -360,9 +379,19 @@ async function forward(bp: BenchProblem, base: ProblemInfo, solver: string, o: O
     }
   }
   const row: ForwardRow = {
-    ...base, solver, status: sol.status, rawStatus: sol.rawStatusText, seconds: median(times), reps: times.length,
-    solverSeconds: median(inner), iterations: sol.iterations, objective: sol.objective,
-    rp: sol.primalResidual, rd: sol.dualResidual, rg: sol.dualityGap, peakRssMB: mem.peakMB,
+    ...base,
+    solver,
+    status: sol.status,
+    rawStatus: sol.rawStatusText,
+    seconds: median(times),
+    reps: times.length,
+    solverSeconds: median(inner),
+    iterations: sol.iterations,
+    objective: sol.objective,
+    rp: sol.primalResidual,
+    rd: sol.dualResidual,
+    rg: sol.dualityGap,
+    peakRssMB: mem.peakMB,
   };
   if (bp.reference) row.refError = maxAbsDiff(sol.x, bp.reference.x);
   return { row, sol };
@@ -379,12 +408,20 @@ function capFor(solver: string, family: FamilyName, n: number, o: Options): stri
 // Peers.
 
 interface QuadprogModule {
-  solveQP(D: number[][], d: number[], A: number[][], b: number[], meq: number): { solution: number[]; value: number[]; iterations: number[]; message: string };
+  solveQP(
+    D: number[][],
+    d: number[],
+    A: number[][],
+    b: number[],
+    meq: number,
+  ): { solution: number[]; value: number[]; iterations: number[]; message: string };
 }
 
 export function loadQuadprog(): { qp?: QuadprogModule; version?: string; why?: string } {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package, loaded only when present
     const qp = require('quadprog') as QuadprogModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package, loaded only when present
     const version = (require('quadprog/package.json') as { version: string }).version;
     return { qp, version };
   } catch (e) {
@@ -397,7 +434,13 @@ export function loadQuadprog(): { qp?: QuadprogModule; version?: string; why?: s
  * columns of A equalities. Equality rows first, then l ≤ a_i x as a_i x ≥ l, a_i x ≤ u as
  * −a_i x ≥ −u, then the bounds likewise. quadprog overwrites D and d: build afresh per run.
  */
-export function quadprogInput(p: CanonicalProblem<Float64Array, CscMatrix>): { D: number[][]; d: number[]; A: number[][]; b: number[]; meq: number } {
+export function quadprogInput(p: CanonicalProblem<Float64Array, CscMatrix>): {
+  D: number[][];
+  d: number[];
+  A: number[][];
+  b: number[];
+  meq: number;
+} {
   const n = p.q.length;
   const D: number[][] = [[]];
   for (let i = 1; i <= n; i++) D.push(new Array<number>(n + 1).fill(0));
@@ -412,7 +455,8 @@ export function quadprogInput(p: CanonicalProblem<Float64Array, CscMatrix>): { D
   const d = [0, ...Array.from(p.q, (v) => -v)];
   const m = p.A?.nrows ?? 0;
   const rows: Array<Array<[number, number]>> = Array.from({ length: m }, () => []);
-  if (p.A) for (let j = 0; j < n; j++) for (let k = p.A.colPtr[j]!; k < p.A.colPtr[j + 1]!; k++) rows[p.A.rowIdx[k]!]!.push([j, p.A.values[k]!]);
+  if (p.A)
+    for (let j = 0; j < n; j++) for (let k = p.A.colPtr[j]!; k < p.A.colPtr[j + 1]!; k++) rows[p.A.rowIdx[k]!]!.push([j, p.A.values[k]!]);
   const eq: Array<[Array<[number, number]>, number, number]> = [];
   const ineq: Array<[Array<[number, number]>, number, number]> = [];
   for (let i = 0; i < m; i++) {
@@ -439,7 +483,10 @@ export function quadprogInput(p: CanonicalProblem<Float64Array, CscMatrix>): { D
   return { D, d, A, b, meq: eq.length };
 }
 
-export function runQuadprog(qp: QuadprogModule, bp: BenchProblem): { seconds: number; x?: Float64Array; iterations?: number; message: string } {
+export function runQuadprog(
+  qp: QuadprogModule,
+  bp: BenchProblem,
+): { seconds: number; x?: Float64Array; iterations?: number; message: string } {
   const input = quadprogInput(bp.problem);
   const t0 = now();
   const r = qp.solveQP(input.D, input.d, input.A, input.b, input.meq);
@@ -469,6 +516,7 @@ interface HighsWasm {
 
 async function loadHighsWasm(): Promise<{ highs?: HighsWasm; version?: string; why?: string }> {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package, loaded only when present
     const loader = require('highs') as (o?: unknown) => Promise<HighsWasm>;
     const highs = await loader();
     // The package's "exports" hides package.json: read it beside the loader (build/highs.js).
@@ -485,7 +533,11 @@ async function loadHighsWasm(): Promise<{ highs?: HighsWasm; version?: string; w
  * triangle of P as a 'triangular' Hessian, the tolerances native HiGHS is given (1e-7 for
  * epsAbs 1e-6), everything else at HiGHS's defaults on both sides.
  */
-function runWasm(highs: HighsWasm, bp: BenchProblem, timeLimit: number): { seconds: number; runSeconds?: number; status: string; x?: Float64Array; iterations?: number; objective?: number; message?: string } {
+function runWasm(
+  highs: HighsWasm,
+  bp: BenchProblem,
+  timeLimit: number,
+): { seconds: number; runSeconds?: number; status: string; x?: Float64Array; iterations?: number; objective?: number; message?: string } {
   const p = bp.problem;
   const n = p.q.length;
   const A = p.A ?? CscMatrix.zeros(0, n);
@@ -493,7 +545,9 @@ function runWasm(highs: HighsWasm, bp: BenchProblem, timeLimit: number): { secon
   const inf = highs.infinity;
   const clip = (v: number) => (v >= inf ? inf : v <= -inf ? -inf : v);
   const data = {
-    numCols: n, numRows: A.nrows, colCost: p.q,
+    numCols: n,
+    numRows: A.nrows,
+    colCost: p.q,
     colLower: p.lb ? p.lb.map(clip) : new Float64Array(n).fill(-inf),
     colUpper: p.ub ? p.ub.map(clip) : new Float64Array(n).fill(inf),
     rowLower: p.l ? p.l.map(clip) : new Float64Array(A.nrows).fill(-inf),
@@ -510,11 +564,16 @@ function runWasm(highs: HighsWasm, bp: BenchProblem, timeLimit: number): { secon
     try {
       model.run();
     } catch (e) {
-      message = (e as Error).message.split('\n')[0]!;  // never print the error object: it holds the module source
+      message = (e as Error).message.split('\n')[0]!; // never print the error object: it holds the module source
     }
     const code = model.getModelStatus();
     const status = Object.entries(highs.constants.modelStatus).find(([, v]) => v === code)?.[0] ?? String(code);
-    const out: ReturnType<typeof runWasm> = { seconds: 0, status, runSeconds: model.getRunTime(), iterations: Number(model.info.get('qp_iteration_count')) };
+    const out: ReturnType<typeof runWasm> = {
+      seconds: 0,
+      status,
+      runSeconds: model.getRunTime(),
+      iterations: Number(model.info.get('qp_iteration_count')),
+    };
     if (message) out.message = message;
     if (status === 'optimal') {
       out.x = model.getSolution().colValue;
@@ -534,17 +593,34 @@ function runWasm(highs: HighsWasm, bp: BenchProblem, timeLimit: number): { secon
 // Backward, in a child process.
 
 interface DifferentiateModule {
-  differentiate(problem: CanonicalProblem<Float64Array, CscMatrix>, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): Promise<{
-    dq?: Float64Array; differentiable: boolean; reason: string; activeRows: number; activeBounds: number;
+  differentiate(
+    problem: CanonicalProblem<Float64Array, CscMatrix>,
+    sol: unknown,
+    grads: { dx: Float64Array },
+    options: { method: string },
+  ): Promise<{
+    dq?: Float64Array;
+    differentiable: boolean;
+    reason: string;
+    activeRows: number;
+    activeBounds: number;
   }>;
-  differentiateSync(problem: CanonicalProblem<Float64Array, CscMatrix>, sol: unknown, grads: { dx: Float64Array }, options: { method: string }): unknown;
+  differentiateSync(
+    problem: CanonicalProblem<Float64Array, CscMatrix>,
+    sol: unknown,
+    grads: { dx: Float64Array },
+    options: { method: string },
+  ): unknown;
 }
 
 /** lib/differentiate, if this build has it (looked up at run time, so that its absence is no compile error). */
 function loadDifferentiate(): DifferentiateModule | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built tree's module, when there is one
     const mod = require(path.join(__dirname, '..', 'lib', 'differentiate.js')) as Partial<DifferentiateModule>;
-    return typeof mod.differentiate === 'function' && typeof mod.differentiateSync === 'function' ? (mod as DifferentiateModule) : undefined;
+    return typeof mod.differentiate === 'function' && typeof mod.differentiateSync === 'function'
+      ? (mod as DifferentiateModule)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -570,8 +646,20 @@ interface ChildRequest {
 }
 type ChildMessage =
   | { type: 'start'; method: string }
-  | { type: 'result'; method: string; status: 'ok' | 'unavailable' | 'error'; seconds?: number; reps?: number; peakRssMB?: number; dq?: Float64Array;
-      differentiable?: boolean; reason?: string; activeRows?: number; activeBounds?: number; message?: string }
+  | {
+      type: 'result';
+      method: string;
+      status: 'ok' | 'unavailable' | 'error';
+      seconds?: number;
+      reps?: number;
+      peakRssMB?: number;
+      dq?: Float64Array;
+      differentiable?: boolean;
+      reason?: string;
+      activeRows?: number;
+      activeBounds?: number;
+      message?: string;
+    }
   | { type: 'done' };
 
 async function backwardChild(): Promise<void> {
@@ -605,8 +693,16 @@ async function backwardChild(): Promise<void> {
           times.push(now() - t);
         }
         const msg: ChildMessage = {
-          type: 'result', method, status: 'ok', seconds: median(times), reps: times.length, peakRssMB: mem.peakMB,
-          differentiable: g.differentiable, reason: g.reason, activeRows: g.activeRows, activeBounds: g.activeBounds,
+          type: 'result',
+          method,
+          status: 'ok',
+          seconds: median(times),
+          reps: times.length,
+          peakRssMB: mem.peakMB,
+          differentiable: g.differentiable,
+          reason: g.reason,
+          activeRows: g.activeRows,
+          activeBounds: g.activeBounds,
         };
         if (g.dq) msg.dq = g.dq;
         await send(msg);
@@ -622,7 +718,8 @@ async function backwardChild(): Promise<void> {
   });
 }
 
-type MethodResult = Extract<ChildMessage, { type: 'result' }> | { type: 'result'; method: string; status: 'timeout' | 'crashed'; message: string };
+type MethodResult =
+  Extract<ChildMessage, { type: 'result' }> | { type: 'result'; method: string; status: 'timeout' | 'crashed'; message: string };
 type OkResult = Extract<ChildMessage, { type: 'result' }>;
 
 /** Runs the methods in a child; a method that crashes or overruns is recorded and the rest go on in a new child. */
@@ -636,7 +733,10 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
       let timer: NodeJS.Timeout | undefined;
       let stderr = '';
       let settled = false;
-      const child: ChildProcess = fork(__filename, ['--backward-child'], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const child: ChildProcess = fork(__filename, ['--backward-child'], {
+        serialization: 'advanced',
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      });
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-2000);
       });
@@ -651,7 +751,12 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
           current = m.method;
           if (timer) clearTimeout(timer);
           timer = setTimeout(() => {
-            got.push({ type: 'result', method: current!, status: 'timeout', message: `no answer within ${timeoutSeconds} s; the child was killed` });
+            got.push({
+              type: 'result',
+              method: current!,
+              status: 'timeout',
+              message: `no answer within ${timeoutSeconds} s; the child was killed`,
+            });
             current = undefined;
             child.kill('SIGKILL');
           }, timeoutSeconds * 1000);
@@ -666,7 +771,12 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
       child.on('exit', (code, signal) => {
         if (current !== undefined) {
           const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
-          got.push({ type: 'result', method: current, status: 'crashed', message: `child exited (${signal ?? `code ${code}`})${tail ? `: ${tail.slice(0, 200)}` : ''}` });
+          got.push({
+            type: 'result',
+            method: current,
+            status: 'crashed',
+            message: `child exited (${signal ?? `code ${code}`})${tail ? `: ${tail.slice(0, 200)}` : ''}`,
+          });
         }
         finish();
       });
@@ -677,7 +787,8 @@ async function runBackward(req: ChildRequest, timeoutSeconds: number): Promise<M
     const next = remaining.filter((m) => !done.has(m));
     if (next.length === remaining.length) {
       // The child died before starting anything: give up on the rest.
-      for (const m of next) results.push({ type: 'result', method: m, status: 'crashed', message: 'the child process ended before starting' });
+      for (const m of next)
+        results.push({ type: 'result', method: m, status: 'crashed', message: 'the child process ended before starting' });
       break;
     }
     remaining = next;
@@ -695,7 +806,10 @@ export function fmtN(n: number): string {
 }
 function superscript(k: number): string {
   const digits = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-  return String(k).split('').map((c) => digits[Number(c)]).join('');
+  return String(k)
+    .split('')
+    .map((c) => digits[Number(c)])
+    .join('');
 }
 export function fmtTime(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '—';
@@ -723,7 +837,8 @@ function geoMean(xs: number[]): number {
 const familyTitles: Record<FamilyName, string> = {
   simplex: 'projection onto the probability simplex: min ½‖x‖² + qᵀx s.t. Σx = 1, x ≥ 0 (reference: sort-based closed form)',
   chain: 'projection onto the monotone chain x₁ ≤ … ≤ xₙ: min ½‖x − v‖² (n − 1 rows; reference: pool-adjacent-violators)',
-  'chain-box': 'projection onto the bounded-difference chain: min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1 (n − 1 rows; reference: exact dynamic programme)',
+  'chain-box':
+    'projection onto the bounded-difference chain: min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1 (n − 1 rows; reference: exact dynamic programme)',
   'chain-dqp': "the dQP paper's chain: 100 points in R^d (n = 100·d), Laplacian smoothing, −1 ≤ x_i − x_{i+1} ≤ 1 cyclically",
   dense: "dQP's random dense QP: P = MMᵀ + 1e-4·I, n inequalities, ⌈n/2⌉ equalities, all data U[0,1)",
   sparse: "dQP's random sparse QP: P = Laplacian of a 3-NN graph (PSD), n + ⌈n/2⌉ rows of density 5e-4",
@@ -789,14 +904,21 @@ async function main(): Promise<void> {
           continue;
         }
         if (prev && (prev.failed || prev.seconds > 20) && !o.noCaps) {
-          rows.push({ ...base, solver, status: 'skipped', skipped: `n = ${fmtN(prev.n)} ${prev.failed ? `ended ${prev.failed}` : `took ${fmtTime(prev.seconds)}`}` });
+          rows.push({
+            ...base,
+            solver,
+            status: 'skipped',
+            skipped: `n = ${fmtN(prev.n)} ${prev.failed ? `ended ${prev.failed}` : `took ${fmtTime(prev.seconds)}`}`,
+          });
           continue;
         }
         const { row, sol } = await forward(bp, base, solver, o);
         rows.push(row);
         if (sol) sols.set(solver, sol);
         history.set(solver, { n: bp.n, seconds: row.seconds ?? Infinity, failed: ran(row.status) ? undefined : row.status });
-        log(`  ${solver}: ${row.status} in ${fmtTime(row.seconds)} (${row.reps} run${row.reps === 1 ? '' : 's'}), r_p ${fmtE(row.rp)} r_d ${fmtE(row.rd)} r_g ${fmtE(row.rg)}${row.refError !== undefined ? `, max|x − x_ref| ${fmtE(row.refError)}` : ''}`);
+        log(
+          `  ${solver}: ${row.status} in ${fmtTime(row.seconds)} (${row.reps} run${row.reps === 1 ? '' : 's'}), r_p ${fmtE(row.rp)} r_d ${fmtE(row.rd)} r_g ${fmtE(row.rg)}${row.refError !== undefined ? `, max|x − x_ref| ${fmtE(row.refError)}` : ''}`,
+        );
       }
       const solvedRows = rows.filter((r) => r.status === 'solved' && r.seconds !== undefined);
       const fastest = solvedRows.reduce<ForwardRow | undefined>((b, r) => (!b || r.seconds! < b.seconds! ? r : b), undefined);
@@ -808,7 +930,8 @@ async function main(): Promise<void> {
       for (const r of rows) {
         const s = sols.get(r.solver);
         if (!s || !ran(s.status) || !s.hasDuals) continue;
-        const better = !best || (s.status === 'solved' && best.sol.status !== 'solved') || (s.status === best.sol.status && worst(s) < worst(best.sol));
+        const better =
+          !best || (s.status === 'solved' && best.sol.status !== 'solved') || (s.status === best.sol.status && worst(s) < worst(best.sol));
         if (better) best = { solver: r.solver, sol: s, seconds: r.seconds! };
       }
 
@@ -820,7 +943,12 @@ async function main(): Promise<void> {
           const runs = [runQuadprog(quadprog.qp, bp)];
           for (let k = 0; k < extraReps(runs[0]!.seconds); k++) runs.push(runQuadprog(quadprog.qp, bp));
           const r0 = runs[0]!;
-          const row: QuadprogRow = { ...base, status: r0.x ? 'solved' : 'failed', seconds: median(runs.map((r) => r.seconds)), reps: runs.length };
+          const row: QuadprogRow = {
+            ...base,
+            status: r0.x ? 'solved' : 'failed',
+            seconds: median(runs.map((r) => r.seconds)),
+            reps: runs.length,
+          };
           if (r0.message) row.message = r0.message;
           if (r0.x) {
             row.iterations = r0.iterations!;
@@ -853,13 +981,22 @@ async function main(): Promise<void> {
         if (native.seconds <= wasmMaxNativeSeconds || o.noCaps) {
           log(`  highs-wasm …`);
           const runs = [runWasm(wasm.highs, bp, o.timeLimit)];
-          if (runs[0]!.status === 'optimal') for (let k = 0; k < extraReps(runs[0]!.seconds); k++) runs.push(runWasm(wasm.highs, bp, o.timeLimit));
+          if (runs[0]!.status === 'optimal')
+            for (let k = 0; k < extraReps(runs[0]!.seconds); k++) runs.push(runWasm(wasm.highs, bp, o.timeLimit));
           const r0 = runs[0]!;
           const nsol = sols.get('highs');
           const row: WasmRow = {
-            ...base, status: r0.status, seconds: median(runs.map((r) => r.seconds)), runSeconds: median(runs.map((r) => r.runSeconds ?? NaN)),
-            reps: runs.length, iterations: r0.iterations!, nativeStatus: native.status, nativeSeconds: native.seconds,
-            nativeSolverSeconds: native.solverSeconds!, nativeIterations: native.iterations!, heapMB: wasm.highs.memoryBytes / MB,
+            ...base,
+            status: r0.status,
+            seconds: median(runs.map((r) => r.seconds)),
+            runSeconds: median(runs.map((r) => r.runSeconds ?? NaN)),
+            reps: runs.length,
+            iterations: r0.iterations!,
+            nativeStatus: native.status,
+            nativeSeconds: native.seconds,
+            nativeSolverSeconds: native.solverSeconds!,
+            nativeIterations: native.iterations!,
+            heapMB: wasm.highs.memoryBytes / MB,
           };
           if (r0.message) row.message = r0.message;
           if (r0.x) {
@@ -873,7 +1010,8 @@ async function main(): Promise<void> {
           if (r0.status === 'optimal' && ran(native.status)) {
             row.ratioWall = row.seconds! / native.seconds;
             row.ratioSolver = row.runSeconds! / native.solverSeconds!;
-            if (row.iterations! > 0 && native.iterations! > 0) row.ratioPerIteration = (row.runSeconds! / row.iterations!) / (native.solverSeconds! / native.iterations!);
+            if (row.iterations! > 0 && native.iterations! > 0)
+              row.ratioPerIteration = row.runSeconds! / row.iterations! / (native.solverSeconds! / native.iterations!);
           }
           report.wasm.push(row);
           log(`  highs-wasm: ${row.status} in ${fmtTime(row.seconds)} (native ${fmtTime(native.seconds)}): ${fmtRatio(row.ratioWall)}`);
@@ -890,26 +1028,46 @@ async function main(): Promise<void> {
           const predicted = prev ? prev.seconds * (bp.n / prev.n) ** exponent : 0;
           const bwBase = { ...base, forwardSolver: best.solver, forwardSeconds: best.seconds, method };
           if (prev?.failed) bwRows.push({ ...bwBase, status: 'skipped', message: `${prev.failed} at n = ${fmtN(prev.n)}` });
-          else if (predicted > o.backwardTimeout && !o.noCaps) bwRows.push({ ...bwBase, status: 'skipped', message: `predicted ${fmtTime(predicted)} from n = ${fmtN(prev!.n)} (time ∝ n^${exponent})` });
+          else if (predicted > o.backwardTimeout && !o.noCaps)
+            bwRows.push({
+              ...bwBase,
+              status: 'skipped',
+              message: `predicted ${fmtTime(predicted)} from n = ${fmtN(prev!.n)} (time ∝ n^${exponent})`,
+            });
           else methods.push(method);
         }
         if (methods.length > 0) {
           log(`  backward (${methods.join(', ')}) at the ${best.solver} solution …`);
           const s = best.sol;
-          const results = await runBackward({ family, size, methods, solution: { x: s.x, y: s.y, z: s.z, status: s.status, hasDuals: s.hasDuals } }, o.backwardTimeout);
+          const results = await runBackward(
+            { family, size, methods, solution: { x: s.x, y: s.y, z: s.z, status: s.status, hasDuals: s.hasDuals } },
+            o.backwardTimeout,
+          );
           const ok = new Map(results.filter((r) => r.status === 'ok').map((r) => [r.method, r as OkResult]));
           const refMethod = ok.has('full') ? 'full' : ok.has('kkt') ? 'kkt' : undefined;
           const ref = refMethod ? ok.get(refMethod)!.dq : undefined;
           for (const r of results) {
-            const row: BackwardRow = { ...base, forwardSolver: best.solver, forwardSeconds: best.seconds, method: r.method, status: r.status };
+            const row: BackwardRow = {
+              ...base,
+              forwardSolver: best.solver,
+              forwardSeconds: best.seconds,
+              method: r.method,
+              status: r.status,
+            };
             if (r.message) row.message = r.message;
             if (r.status === 'unavailable') {
               diffMethods = diffMethods.filter((m) => m !== r.method);
             } else if (r.status === 'ok') {
               const q = r as OkResult;
               Object.assign(row, {
-                seconds: q.seconds, reps: q.reps, ratioForward: q.seconds! / best.seconds, differentiable: q.differentiable, reason: q.reason,
-                activeRows: q.activeRows, activeBounds: q.activeBounds, peakRssMB: q.peakRssMB,
+                seconds: q.seconds,
+                reps: q.reps,
+                ratioForward: q.seconds! / best.seconds,
+                differentiable: q.differentiable,
+                reason: q.reason,
+                activeRows: q.activeRows,
+                activeBounds: q.activeBounds,
+                peakRssMB: q.peakRssMB,
               });
               const kkt = ok.get('kkt');
               if (kkt) row.ratioKkt = q.seconds! / kkt.seconds!;
@@ -930,10 +1088,16 @@ async function main(): Promise<void> {
               }
               bwHistory.set(r.method, { n: bp.n, seconds: q.seconds! });
             } else {
-              bwHistory.set(r.method, { n: bp.n, seconds: Infinity, failed: r.status === 'timeout' ? 'timed out' : r.status === 'crashed' ? 'crashed' : 'failed' });
+              bwHistory.set(r.method, {
+                n: bp.n,
+                seconds: Infinity,
+                failed: r.status === 'timeout' ? 'timed out' : r.status === 'crashed' ? 'crashed' : 'failed',
+              });
             }
             if (r.status !== 'unavailable') bwRows.push(row);
-            log(`    ${r.method}: ${r.status}${row.seconds !== undefined ? ` in ${fmtTime(row.seconds)} (${fmtRatio(row.ratioForward)} forward)` : ''}${row.message ? ` — ${row.message.slice(0, 120)}` : ''}`);
+            log(
+              `    ${r.method}: ${r.status}${row.seconds !== undefined ? ` in ${fmtTime(row.seconds)} (${fmtRatio(row.ratioForward)} forward)` : ''}${row.message ? ` — ${row.message.slice(0, 120)}` : ''}`,
+            );
           }
         }
         bwRows.sort((a, b) => backwardMethods.indexOf(a.method) - backwardMethods.indexOf(b.method));
@@ -952,7 +1116,10 @@ async function main(): Promise<void> {
   const md = markdown(report, o);
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, 'bench.md'), md);
-  fs.writeFileSync(path.join(o.out, 'bench.json'), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n');
+  fs.writeFileSync(
+    path.join(o.out, 'bench.json'),
+    JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n',
+  );
   process.stdout.write(md);
   log(`bench: done in ${fmtTime(elapsed)}; wrote ${path.join(o.out, 'bench.md')} and bench.json`);
 }
@@ -965,20 +1132,28 @@ function buildGoals(report: Report, o: Options, elapsed: number): void {
     const perIt = w.filter((r) => r.ratioPerIteration !== undefined).map((r) => r.ratioPerIteration!);
     const met = ratios.filter((x) => x >= 2).length;
     const big = w.filter((r) => r.nativeSeconds! >= 0.01);
-    const bigPart = big.length > 0
-      ? `; on the ${big.length} QPs where native takes ≥ 10 ms: wall ${fmtRatio(geoMean(big.map((r) => r.ratioWall!)))}, solver time ${fmtRatio(geoMean(big.filter((r) => r.ratioSolver !== undefined).map((r) => r.ratioSolver!)))}`
-      : '';
+    const bigPart =
+      big.length > 0
+        ? `; on the ${big.length} QPs where native takes ≥ 10 ms: wall ${fmtRatio(geoMean(big.map((r) => r.ratioWall!)))}, solver time ${fmtRatio(geoMean(big.filter((r) => r.ratioSolver !== undefined).map((r) => r.ratioSolver!)))}`
+        : '';
     report.goals.push({
       goal: 'native HiGHS ≥ 2× faster than the WebAssembly build on the same QP',
       measured: `wall-time ratio wasm / native: geometric mean ${fmtRatio(geoMean(ratios))} over ${w.length} QPs (min ${fmtRatio(Math.min(...ratios))}, max ${fmtRatio(Math.max(...ratios))}), ≥ 2× on ${met} of ${w.length}; solver time alone ${fmtRatio(geoMean(solverRatios))}; per QP iteration ${fmtRatio(geoMean(perIt))}${bigPart} (the builds are HiGHS 1.10 and 1.15 and take different iteration counts)`,
       verdict: met === w.length ? 'met' : geoMean(ratios) >= 2 ? 'met on average, not on every QP' : 'not met',
     });
   } else {
-    report.goals.push({ goal: 'native HiGHS ≥ 2× faster than the WebAssembly build on the same QP', measured: 'no QP where both ran', verdict: 'not measured' });
+    report.goals.push({
+      goal: 'native HiGHS ≥ 2× faster than the WebAssembly build on the same QP',
+      measured: 'no QP where both ran',
+      verdict: 'not measured',
+    });
   }
   const q = report.quadprog.filter((r) => r.n >= 200 && r.ratioFastest !== undefined);
   if (q.length > 0) {
-    const parts = q.map((r) => `${r.problem} ${fmtRatio(r.ratioFastest)} (${r.fastestSolver}${r.ratioHighs !== undefined ? `; highs ${fmtRatio(r.ratioHighs)}` : ''})`);
+    const parts = q.map(
+      (r) =>
+        `${r.problem} ${fmtRatio(r.ratioFastest)} (${r.fastestSolver}${r.ratioHighs !== undefined ? `; highs ${fmtRatio(r.ratioHighs)}` : ''})`,
+    );
     const met = q.filter((r) => r.ratioFastest! >= 10).length;
     report.goals.push({
       goal: '≥ 10× faster than quadprog on dense n ≥ 200',
@@ -986,36 +1161,67 @@ function buildGoals(report: Report, o: Options, elapsed: number): void {
       verdict: met === q.length ? 'met' : `met on ${met} of ${q.length}`,
     });
   } else {
-    report.goals.push({ goal: '≥ 10× faster than quadprog on dense n ≥ 200', measured: 'no dense problem with n ≥ 200 in this run', verdict: 'not measured' });
+    report.goals.push({
+      goal: '≥ 10× faster than quadprog on dense n ≥ 200',
+      measured: 'no dense problem with n ≥ 200 in this run',
+      verdict: 'not measured',
+    });
   }
   report.goals.push({
     goal: '`npm run bench` under 10 minutes',
     measured: `${fmtTime(elapsed)} for this run${o.quick ? ' (--quick)' : ''}, plus the TypeScript build`,
-    verdict: o.quick || o.families.length < familyNames.length || Object.keys(o.sizes).length > 0 ? 'not the default run' : elapsed < 600 ? 'met' : 'not met',
+    verdict:
+      o.quick || o.families.length < familyNames.length || Object.keys(o.sizes).length > 0
+        ? 'not the default run'
+        : elapsed < 600
+          ? 'met'
+          : 'not met',
   });
 }
 
 function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: string): void {
   const n = report.notes;
-  n.push('Times are wall-clock seconds of the whole call from JavaScript (diffqp: validation, conversion, the native solve on the libuv threadpool or the calling thread; peers: their own call), the median of up to 7 runs for short solves. The first run of each diffqp solve is asynchronous and its resident set is sampled every 2 ms: "peak ΔRSS" is the peak growth above the level before the call (a lower bound: memory that earlier solves freed to the allocator, but not to the system, is reused without growth).');
-  n.push('"× fastest" is the time over the fastest solver that reached status solved on that problem. r_p, r_d, r_g are docs/METHODS.md §3, absolute and unscaled; max|x − x_ref| is against the independent reference where the family has one.');
+  n.push(
+    'Times are wall-clock seconds of the whole call from JavaScript (diffqp: validation, conversion, the native solve on the libuv threadpool or the calling thread; peers: their own call), the median of up to 7 runs for short solves. The first run of each diffqp solve is asynchronous and its resident set is sampled every 2 ms: "peak ΔRSS" is the peak growth above the level before the call (a lower bound: memory that earlier solves freed to the allocator, but not to the system, is reused without growth).',
+  );
+  n.push(
+    '"× fastest" is the time over the fastest solver that reached status solved on that problem. r_p, r_d, r_g are docs/METHODS.md §3, absolute and unscaled; max|x − x_ref| is against the independent reference where the family has one.',
+  );
   if (!o.noCaps) {
     const capLines: string[] = [];
     for (const [solver, byFamily] of Object.entries(caps)) {
       for (const [family, [limit, why]] of Object.entries(byFamily)) {
-        if (o.solvers.includes(solver) && o.families.includes(family as FamilyName)) capLines.push(`${solver} on ${family} n ≤ ${fmtN(limit)} (${why})`);
+        if (o.solvers.includes(solver) && o.families.includes(family as FamilyName))
+          capLines.push(`${solver} on ${family} n ≤ ${fmtN(limit)} (${why})`);
       }
     }
-    if (capLines.length) n.push(`Caps, to keep the run under 10 minutes (measured on this machine; --no-caps lifts them): ${capLines.join('; ')}. A solver that fails (any status but solved / solvedInaccurate) or takes over 20 s at one size is not run at the larger ones.`);
+    if (capLines.length)
+      n.push(
+        `Caps, to keep the run under 10 minutes (measured on this machine; --no-caps lifts them): ${capLines.join('; ')}. A solver that fails (any status but solved / solvedInaccurate) or takes over 20 s at one size is not run at the larger ones.`,
+      );
   }
   if (quadprogWhy) n.push(`quadprog: ${quadprogWhy}.`);
-  else if (o.quadprogMaxN !== undefined) n.push(`quadprog (dense input as packed 1-indexed JavaScript arrays, its fastest form) runs on every family with P positive definite, n ≤ ${fmtN(o.quadprogMaxN)} (--quadprog-max-n); not on sparse (P is a singular Laplacian).`);
-  else n.push(`quadprog needs P positive definite and takes dense input (given as packed 1-indexed JavaScript arrays, its fastest form); it runs on dense (n ≤ ${fmtN(quadprogMaxN.dense![0])}) and portfolio (n ≤ ${fmtN(quadprogMaxN.portfolio![0])}; ${quadprogMaxN.portfolio![1]}). Not on simplex / chain / chain-box / chain-dqp, where ${quadprogOff} (\`--quadprog-max-n 1000\` runs it there); not on sparse (P is a singular Laplacian).`);
+  else if (o.quadprogMaxN !== undefined)
+    n.push(
+      `quadprog (dense input as packed 1-indexed JavaScript arrays, its fastest form) runs on every family with P positive definite, n ≤ ${fmtN(o.quadprogMaxN)} (--quadprog-max-n); not on sparse (P is a singular Laplacian).`,
+    );
+  else
+    n.push(
+      `quadprog needs P positive definite and takes dense input (given as packed 1-indexed JavaScript arrays, its fastest form); it runs on dense (n ≤ ${fmtN(quadprogMaxN.dense![0])}) and portfolio (n ≤ ${fmtN(quadprogMaxN.portfolio![0])}; ${quadprogMaxN.portfolio![1]}). Not on simplex / chain / chain-box / chain-dqp, where ${quadprogOff} (\`--quadprog-max-n 1000\` runs it there); not on sparse (P is a singular Laplacian).`,
+    );
   if (wasmWhy) n.push(`HiGHS WebAssembly: ${wasmWhy}.`);
-  else n.push(`HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`);
-  n.push('Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).');
+  else
+    n.push(
+      `HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`,
+    );
+  n.push(
+    'Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).',
+  );
   if (report.meta.backward === 'not available in this build') n.push('backward: not available in this build');
-  else if (o.backward) n.push(`Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, docs/METHODS.md §8) or 'kkt' when 'full' did not run.`);
+  else if (o.backward)
+    n.push(
+      `Backward: differentiate() of L = wᵀx (dx = w, fixed weights in [0.5, 1.5): L = Σx is constant on simplex and portfolio, where Σx = 1) at the most accurate forward solution, in a child process per problem (a method that crashes or runs over ${o.backwardTimeout} s is recorded as such); a method is skipped at a size where its time at the previous size, scaled by n^1.5 (n^3 for dense P), predicts more than ${o.backwardTimeout} s. "vs ref" is max|dq − dq_ref| / max|dq_ref| and the cosine, against 'full' (OptNet's full KKT system, docs/METHODS.md §8) or 'kkt' when 'full' did not run.`,
+    );
 }
 
 function markdown(report: Report, o: Options): string {
@@ -1023,9 +1229,13 @@ function markdown(report: Report, o: Options): string {
   const m = report.meta;
   L.push('# diffqp benchmark: generated families, peers, backward');
   L.push('');
-  L.push(`\`${m.command}\` · ${m.date} · node ${m.node} ${m.platform} · ${m.cpu} · load average ${(m.loadAverageStart as number[]).join(' ')} at the start, ${(m.loadAverageEnd as number[]).join(' ')} at the end · ${fmtTime(m.seconds as number)} · peak RSS ${m.maxRssMB} MB`);
+  L.push(
+    `\`${m.command}\` · ${m.date} · node ${m.node} ${m.platform} · ${m.cpu} · load average ${(m.loadAverageStart as number[]).join(' ')} at the start, ${(m.loadAverageEnd as number[]).join(' ')} at the end · ${fmtTime(m.seconds as number)} · peak RSS ${m.maxRssMB} MB`,
+  );
   L.push('');
-  L.push(`diffqp solvers: ${(m.solvers as string[]).join(', ')} (${m.tolerances}, time limit ${m.timeLimit} s per solve). Peers: quadprog ${m.quadprog}; highs (WebAssembly) ${m.highsWasm}. Backward: ${m.backward}.`);
+  L.push(
+    `diffqp solvers: ${(m.solvers as string[]).join(', ')} (${m.tolerances}, time limit ${m.timeLimit} s per solve). Peers: quadprog ${m.quadprog}; highs (WebAssembly) ${m.highsWasm}. Backward: ${m.backward}.`,
+  );
   L.push('');
   L.push('## Goals');
   L.push('');
@@ -1056,7 +1266,9 @@ function markdown(report: Report, o: Options): string {
         continue;
       }
       const status = r.status === 'solved' ? 'solved' : `**${r.status}**${r.rawStatus ? ` (${r.rawStatus})` : ''}`;
-      L.push(`${head} ${r.solver} | ${status} | ${fmtTime(r.seconds)} | ${fmtRatio(r.timesFastest)} | ${r.iterations} | ${fmtE(r.rp)} | ${fmtE(r.rd)} | ${fmtE(r.rg)} | ${r.refError === undefined ? '—' : fmtE(r.refError)} | ${fmtMB(r.peakRssMB)} |`);
+      L.push(
+        `${head} ${r.solver} | ${status} | ${fmtTime(r.seconds)} | ${fmtRatio(r.timesFastest)} | ${r.iterations} | ${fmtE(r.rp)} | ${fmtE(r.rd)} | ${fmtE(r.rg)} | ${r.refError === undefined ? '—' : fmtE(r.refError)} | ${fmtMB(r.peakRssMB)} |`,
+      );
     }
     L.push('');
   }
@@ -1066,7 +1278,9 @@ function markdown(report: Report, o: Options): string {
   if (ranSolvers.length > 0) {
     L.push('### Summary per solver');
     L.push('');
-    L.push('| solver | problems run | solved | shifted geometric mean time (failures charged the time limit) | geometric mean × fastest (solved) | fastest on |');
+    L.push(
+      '| solver | problems run | solved | shifted geometric mean time (failures charged the time limit) | geometric mean × fastest (solved) | fastest on |',
+    );
     L.push('|---|---:|---:|---:|---:|---:|');
     for (const s of ranSolvers) {
       const rows = report.forward.filter((r) => r.solver === s && !r.skipped);
@@ -1084,20 +1298,30 @@ function markdown(report: Report, o: Options): string {
   if (report.quadprog.length > 0) {
     L.push('### npm quadprog (Goldfarb–Idnani, dense, JavaScript) against diffqp on the same problem');
     L.push('');
-    L.push('| problem | n | constraints | quadprog | status | fastest diffqp | quadprog / fastest | quadprog / highs | rel. Δ objective | max abs Δx | r_p (quadprog) |');
+    L.push(
+      '| problem | n | constraints | quadprog | status | fastest diffqp | quadprog / fastest | quadprog / highs | rel. Δ objective | max abs Δx | r_p (quadprog) |',
+    );
     L.push('|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
     for (const r of report.quadprog) {
-      L.push(`| ${r.problem} | ${r.n} | ${r.m} | ${fmtTime(r.seconds)} | ${r.status}${r.message ? ` (${r.message})` : ''} | ${r.fastestSolver ?? '—'} ${fmtTime(r.fastestSeconds)} | ${fmtRatio(r.ratioFastest)} | ${fmtRatio(r.ratioHighs)} | ${fmtE(r.objDiff)} | ${fmtE(r.xDiff)} | ${fmtE(r.rp)} |`);
+      L.push(
+        `| ${r.problem} | ${r.n} | ${r.m} | ${fmtTime(r.seconds)} | ${r.status}${r.message ? ` (${r.message})` : ''} | ${r.fastestSolver ?? '—'} ${fmtTime(r.fastestSeconds)} | ${fmtRatio(r.ratioFastest)} | ${fmtRatio(r.ratioHighs)} | ${fmtE(r.objDiff)} | ${fmtE(r.xDiff)} | ${fmtE(r.rp)} |`,
+      );
     }
     L.push('');
   }
   if (report.wasm.length > 0) {
-    L.push(`### HiGHS: native (our addon, ${(m.solvers as string[]).find((s) => s.startsWith('highs')) ?? 'highs'}) against WebAssembly (npm highs ${m.highsWasm})`);
+    L.push(
+      `### HiGHS: native (our addon, ${(m.solvers as string[]).find((s) => s.startsWith('highs')) ?? 'highs'}) against WebAssembly (npm highs ${m.highsWasm})`,
+    );
     L.push('');
-    L.push('| problem | n | m | native | wasm | wasm / native | solver time native / wasm | ratio | iterations native / wasm | ratio per iteration | wasm status | rel. Δ objective | max abs Δx | wasm heap MB |');
+    L.push(
+      '| problem | n | m | native | wasm | wasm / native | solver time native / wasm | ratio | iterations native / wasm | ratio per iteration | wasm status | rel. Δ objective | max abs Δx | wasm heap MB |',
+    );
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
     for (const r of report.wasm) {
-      L.push(`| ${r.problem} | ${fmtN(r.n)} | ${r.m} | ${fmtTime(r.nativeSeconds)} | ${fmtTime(r.seconds)} | ${fmtRatio(r.ratioWall)} | ${fmtTime(r.nativeSolverSeconds)} / ${fmtTime(r.runSeconds)} | ${fmtRatio(r.ratioSolver)} | ${r.nativeIterations} / ${r.iterations} | ${fmtRatio(r.ratioPerIteration)} | ${r.status}${r.message ? ` (${r.message})` : ''}${r.nativeStatus !== 'solved' ? `; native ${r.nativeStatus}` : ''} | ${fmtE(r.objDiff)} | ${fmtE(r.xDiff)} | ${fmtMB(r.heapMB)} |`);
+      L.push(
+        `| ${r.problem} | ${fmtN(r.n)} | ${r.m} | ${fmtTime(r.nativeSeconds)} | ${fmtTime(r.seconds)} | ${fmtRatio(r.ratioWall)} | ${fmtTime(r.nativeSolverSeconds)} / ${fmtTime(r.runSeconds)} | ${fmtRatio(r.ratioSolver)} | ${r.nativeIterations} / ${r.iterations} | ${fmtRatio(r.ratioPerIteration)} | ${r.status}${r.message ? ` (${r.message})` : ''}${r.nativeStatus !== 'solved' ? `; native ${r.nativeStatus}` : ''} | ${fmtE(r.objDiff)} | ${fmtE(r.xDiff)} | ${fmtMB(r.heapMB)} |`,
+      );
     }
     L.push('');
   }
@@ -1109,10 +1333,14 @@ function markdown(report: Report, o: Options): string {
   L.push('## Backward');
   L.push('');
   if (report.meta.backward !== 'lib/differentiate') {
-    L.push(report.meta.backward === 'not available in this build' ? 'backward: not available in this build' : 'Backward off (--no-backward).');
+    L.push(
+      report.meta.backward === 'not available in this build' ? 'backward: not available in this build' : 'Backward off (--no-backward).',
+    );
     L.push('');
   } else {
-    L.push('| problem | n | forward (solver, time) | method | status | time | × forward | × kkt | active rows / bounds | differentiable | peak ΔRSS MB | vs ref: rel. max abs Δdq, cos |');
+    L.push(
+      '| problem | n | forward (solver, time) | method | status | time | × forward | × kkt | active rows / bounds | differentiable | peak ΔRSS MB | vs ref: rel. max abs Δdq, cos |',
+    );
     L.push('|---|---:|---|---|---|---:|---:|---:|---:|---|---:|---|');
     let last = '';
     for (const r of report.backward) {
@@ -1124,7 +1352,9 @@ function markdown(report: Report, o: Options): string {
       }
       const diffable = r.differentiable ? 'yes' : `no${r.reason ? `: ${r.reason.split(/[;:(]/)[0]!.trim().slice(0, 60)}` : ''}`;
       const vs = r.refMethod ? `${fmtE(r.dqDiff)}, ${r.dqCos!.toFixed(6)} (vs ${r.refMethod})` : '(reference)';
-      L.push(`${head} ${r.method} | ok | ${fmtTime(r.seconds)} | ${fmtRatio(r.ratioForward)} | ${fmtRatio(r.ratioKkt)} | ${r.activeRows} / ${r.activeBounds} | ${diffable} | ${fmtMB(r.peakRssMB)} | ${vs} |`);
+      L.push(
+        `${head} ${r.method} | ok | ${fmtTime(r.seconds)} | ${fmtRatio(r.ratioForward)} | ${fmtRatio(r.ratioKkt)} | ${r.activeRows} / ${r.activeBounds} | ${diffable} | ${fmtMB(r.peakRssMB)} | ${vs} |`,
+      );
     }
     L.push('');
   }

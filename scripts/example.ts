@@ -8,7 +8,11 @@ import { runGeometry } from '../examples/geometry';
 import { runPortfolio } from '../examples/portfolio';
 import { runSudoku } from '../examples/sudoku';
 
-const examples: Record<string, (o: ExampleOptions) => ExampleResult> = { sudoku: runSudoku, portfolio: runPortfolio, geometry: runGeometry };
+const examples: Record<string, (o: ExampleOptions) => ExampleResult> = {
+  sudoku: runSudoku,
+  portfolio: runPortfolio,
+  geometry: runGeometry,
+};
 
 export const command = {
   name: 'example',
@@ -28,5 +32,10 @@ runScript(command, async () => {
   const name = positionals[0]!;
   const run = examples[name];
   if (!run) throw new UsageError(`unknown example '${name}' (known: ${Object.keys(examples).join(', ')})`);
-  run({ small: values.small, out: values.out, seed: numberFlag('seed', values.seed, { integer: true, min: 0 }), log: (line) => console.log(line) });
+  run({
+    small: values.small,
+    out: values.out,
+    seed: numberFlag('seed', values.seed, { integer: true, min: 0 }),
+    log: (line) => console.log(line),
+  });
 });

@@ -43,7 +43,19 @@ export type Expect = 'optimal' | 'infeasible' | 'unbounded' | 'nonconvex' | 'unk
 export type Validity = 'valid' | 'invalid' | 'either';
 
 /** The outcomes that fail a case (besides crash and hang, which the parent sees). */
-export const failingOutcomes = ['crash', 'hang', 'untyped', 'native', 'acceptedInvalid', 'falseSolved', 'wrongStatus', 'badSolved', 'badCertificate', 'nonFinite', 'parsedInvalid'] as const;
+export const failingOutcomes = [
+  'crash',
+  'hang',
+  'untyped',
+  'native',
+  'acceptedInvalid',
+  'falseSolved',
+  'wrongStatus',
+  'badSolved',
+  'badCertificate',
+  'nonFinite',
+  'parsedInvalid',
+] as const;
 
 export interface CaseResult {
   seed: number;
@@ -106,7 +118,9 @@ function psdRows(r: Rand, n: number, delta: number): number[][] {
 }
 
 function randomMatrix(r: Rand, m: number, n: number, density: number): number[][] {
-  return Array.from({ length: m }, () => Array.from({ length: n }, () => (r.chance(density) ? Math.round(r.uniform(-3, 3) * 100) / 100 : 0)));
+  return Array.from({ length: m }, () =>
+    Array.from({ length: n }, () => (r.chance(density) ? Math.round(r.uniform(-3, 3) * 100) / 100 : 0)),
+  );
 }
 
 function times(rows: number[][], x: ArrayLike<number>): number[] {
@@ -158,11 +172,21 @@ function infeasible(r: Rand, n: number, m: number): Built {
   const l = Float64Array.from([...(base.problem.l ?? ax.map(() => -Infinity)), -Infinity, c + gap]);
   const u = Float64Array.from([...(base.problem.u ?? ax.map(() => Infinity)), c, Infinity]);
   const P = psdRows(r, n, r.uniform(0.1, 1));
-  const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: dense(P, 'lower'), q: base.problem.q, A: CscMatrix.fromDense(rows, { ncols: n }), l, u };
+  const problem: CanonicalProblem<Float64Array, CscMatrix> = {
+    P: dense(P, 'lower'),
+    q: base.problem.q,
+    A: CscMatrix.fromDense(rows, { ncols: n }),
+    l,
+    u,
+  };
   if (r.chance(0.3)) {
     // Or empty rows whose bounds exclude 0.
     const empty = CscMatrix.zeros(1, n);
-    return { problem: { ...problem, A: empty, l: Float64Array.of(r.pick([1, 0.1])), u: Float64Array.of(Infinity) }, expect: 'infeasible', kind: 'infeasible-empty-row' };
+    return {
+      problem: { ...problem, A: empty, l: Float64Array.of(r.pick([1, 0.1])), u: Float64Array.of(Infinity) },
+      expect: 'infeasible',
+      kind: 'infeasible-empty-row',
+    };
   }
   return { problem, expect: 'infeasible', kind: 'infeasible' };
 }
@@ -214,10 +238,26 @@ function nonconvex(r: Rand, n: number, m: number): Built {
 function degenerate(r: Rand): Built {
   const which = r.int(0, 3);
   if (which === 0) return { problem: { q: new Float64Array(0) }, expect: 'optimal', kind: 'empty-n0' };
-  if (which === 1) return { problem: { q: new Float64Array(0), A: CscMatrix.zeros(2, 0), l: Float64Array.of(-1, 0), u: Float64Array.of(1, 0) }, expect: 'optimal', kind: 'empty-n0-rows' };
+  if (which === 1)
+    return {
+      problem: { q: new Float64Array(0), A: CscMatrix.zeros(2, 0), l: Float64Array.of(-1, 0), u: Float64Array.of(1, 0) },
+      expect: 'optimal',
+      kind: 'empty-n0-rows',
+    };
   const n = r.int(1, 4);
-  if (which === 2) return { problem: { P: CscMatrix.identity(n, 1, 'lower'), q: new Float64Array(n).fill(1) }, expect: 'optimal', kind: 'empty-m0' };
-  return { problem: { P: CscMatrix.identity(n, 1, 'lower'), q: new Float64Array(n), A: CscMatrix.zeros(3, n), l: Float64Array.of(-1, 0, -Infinity), u: Float64Array.of(0, 0, Infinity) }, expect: 'optimal', kind: 'empty-rows' };
+  if (which === 2)
+    return { problem: { P: CscMatrix.identity(n, 1, 'lower'), q: new Float64Array(n).fill(1) }, expect: 'optimal', kind: 'empty-m0' };
+  return {
+    problem: {
+      P: CscMatrix.identity(n, 1, 'lower'),
+      q: new Float64Array(n),
+      A: CscMatrix.zeros(3, n),
+      l: Float64Array.of(-1, 0, -Infinity),
+      u: Float64Array.of(0, 0, Infinity),
+    },
+    expect: 'optimal',
+    kind: 'empty-rows',
+  };
 }
 
 function buildProblem(r: Rand): Built {
@@ -247,7 +287,8 @@ function copyProblem(p: CanonicalProblem<Float64Array, CscMatrix>): CanonicalPro
   for (const k of ['q', 'l', 'u', 'lb', 'ub'] as const) if (p[k]) c[k] = Float64Array.from(p[k]!);
   for (const k of ['P', 'A'] as const) {
     const M = p[k];
-    if (M) c[k] = new CscMatrix(M.nrows, M.ncols, Int32Array.from(M.colPtr), Int32Array.from(M.rowIdx), Float64Array.from(M.values), M.triangle);
+    if (M)
+      c[k] = new CscMatrix(M.nrows, M.ncols, Int32Array.from(M.colPtr), Int32Array.from(M.rowIdx), Float64Array.from(M.values), M.triangle);
   }
   return c;
 }
@@ -255,7 +296,9 @@ function copyProblem(p: CanonicalProblem<Float64Array, CscMatrix>): CanonicalPro
 /** A special value in one array: valid when finite (or an infinite bound on its own side) and the bounds stay ordered. */
 function mutateValue(r: Rand, b: Built): Mutated {
   const p = copyProblem(b.problem);
-  const fields = (['q', 'l', 'u', 'lb', 'ub', 'P', 'A', 'constant'] as const).filter((f) => f === 'constant' || (f === 'P' || f === 'A' ? (p[f]?.values.length ?? 0) > 0 : (p[f]?.length ?? 0) > 0));
+  const fields = (['q', 'l', 'u', 'lb', 'ub', 'P', 'A', 'constant'] as const).filter(
+    (f) => f === 'constant' || (f === 'P' || f === 'A' ? (p[f]?.values.length ?? 0) > 0 : (p[f]?.length ?? 0) > 0),
+  );
   const field = r.pick(fields);
   const v = r.pick(specials);
   const what = `${field}=${v}`;
@@ -277,7 +320,8 @@ function mutateValue(r: Rand, b: Built): Mutated {
     }
     // A bigger positive diagonal keeps P semidefinite; anything else may change the class.
     let diag = false;
-    if (field === 'P') for (let j = 0; j < M.ncols; j++) for (let t = M.colPtr[j]!; t < M.colPtr[j + 1]!; t++) if (t === k && M.rowIdx[t] === j) diag = true;
+    if (field === 'P')
+      for (let j = 0; j < M.ncols; j++) for (let t = M.colPtr[j]!; t < M.colPtr[j + 1]!; t++) if (t === k && M.rowIdx[t] === j) diag = true;
     const keeps = field === 'P' && diag && v >= 1 && (b.expect === 'optimal' || b.expect === 'infeasible');
     return { problem: p, validity: 'valid', expect: keeps ? b.expect : 'unknown', what };
   }
@@ -324,22 +368,112 @@ function mutateType(r: Rand, b: Built): Mutated {
   ];
   if (value instanceof CscMatrix) {
     variants.push(
-      ['cscShapedObject', () => ({ nrows: value.nrows, ncols: value.ncols, colPtr: value.colPtr, rowIdx: value.rowIdx, values: value.values, triangle: value.triangle }), 'either'],
-      ['colPtrFloat64', () => new CscMatrix(value.nrows, value.ncols, Float64Array.from(value.colPtr) as unknown as Int32Array, value.rowIdx, value.values, value.triangle), 'invalid'],
-      ['rowIdxArray', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, Array.from(value.rowIdx) as unknown as Int32Array, value.values, value.triangle), 'valid'],
-      ['valuesNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, null as unknown as Float64Array, value.triangle), 'invalid'],
+      [
+        'cscShapedObject',
+        () => ({
+          nrows: value.nrows,
+          ncols: value.ncols,
+          colPtr: value.colPtr,
+          rowIdx: value.rowIdx,
+          values: value.values,
+          triangle: value.triangle,
+        }),
+        'either',
+      ],
+      [
+        'colPtrFloat64',
+        () =>
+          new CscMatrix(
+            value.nrows,
+            value.ncols,
+            Float64Array.from(value.colPtr) as unknown as Int32Array,
+            value.rowIdx,
+            value.values,
+            value.triangle,
+          ),
+        'invalid',
+      ],
+      [
+        'rowIdxArray',
+        () =>
+          new CscMatrix(
+            value.nrows,
+            value.ncols,
+            value.colPtr,
+            Array.from(value.rowIdx) as unknown as Int32Array,
+            value.values,
+            value.triangle,
+          ),
+        'valid',
+      ],
+      [
+        'valuesNull',
+        () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, null as unknown as Float64Array, value.triangle),
+        'invalid',
+      ],
       // A's triangle means nothing; P's null triangle must not skip the symmetry check.
-      ['triangleNull', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, null as unknown as Triangle), field === 'P' ? 'invalid' : 'either'],
-      ['triangleBogus', () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, 'diagonal' as Triangle), 'invalid'],
+      [
+        'triangleNull',
+        () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, null as unknown as Triangle),
+        field === 'P' ? 'invalid' : 'either',
+      ],
+      [
+        'triangleBogus',
+        () => new CscMatrix(value.nrows, value.ncols, value.colPtr, value.rowIdx, value.values, 'diagonal' as Triangle),
+        'invalid',
+      ],
     );
   } else {
     variants.push(
       ['proxy', () => new Proxy(value, {}), 'either'],
-      ['sharedBuffer', () => { const s = new Float64Array(new SharedArrayBuffer(value.length * 8)); s.set(value); return s; }, 'either'],
-      ['resizableBuffer', () => { const s = new Float64Array(new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(value.length * 8, { maxByteLength: value.length * 8 + 64 })); s.set(value); return s; }, 'either'],
-      ['detached', () => { const s = Float64Array.from(value); structuredClone(s.buffer, { transfer: [s.buffer] }); return s; }, value.length === 0 ? 'valid' : 'invalid'],
-      ['subarray', () => { const s = new Float64Array(value.length + 3); s.set(value, 2); return s.subarray(2, 2 + value.length); }, 'valid'],
-      ['subclass', () => { class F extends Float64Array {} return F.from(value); }, 'either'],
+      [
+        'sharedBuffer',
+        () => {
+          const s = new Float64Array(new SharedArrayBuffer(value.length * 8));
+          s.set(value);
+          return s;
+        },
+        'either',
+      ],
+      [
+        'resizableBuffer',
+        () => {
+          const s = new Float64Array(
+            new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(value.length * 8, {
+              maxByteLength: value.length * 8 + 64,
+            }),
+          );
+          s.set(value);
+          return s;
+        },
+        'either',
+      ],
+      [
+        'detached',
+        () => {
+          const s = Float64Array.from(value);
+          structuredClone(s.buffer, { transfer: [s.buffer] });
+          return s;
+        },
+        value.length === 0 ? 'valid' : 'invalid',
+      ],
+      [
+        'subarray',
+        () => {
+          const s = new Float64Array(value.length + 3);
+          s.set(value, 2);
+          return s.subarray(2, 2 + value.length);
+        },
+        'valid',
+      ],
+      [
+        'subclass',
+        () => {
+          class F extends Float64Array {}
+          return F.from(value);
+        },
+        'either',
+      ],
     );
   }
   const [name, make, validity] = r.pick(variants);
@@ -354,7 +488,13 @@ function mutateStructure(r: Rand, b: Built): Mutated {
   const mats = (['P', 'A'] as const).filter((f) => p[f] !== undefined);
   const faults: [string, () => Validity][] = [
     ['q+1', () => ((p.q = Float64Array.from([...p.q, 1])), n === 0 && !p.P && !p.A && !p.lb && !p.ub ? 'valid' : 'invalid')],
-    ['l-1', () => (p.l && p.l.length > 0 ? ((p.l = p.l.subarray(1)), 'invalid') : ((p.l = Float64Array.of(0)), (p.A?.nrows ?? 0) === 1 && !(p.u && p.u[0]! < 0) ? 'valid' : 'invalid'))],
+    [
+      'l-1',
+      () =>
+        p.l && p.l.length > 0
+          ? ((p.l = p.l.subarray(1)), 'invalid')
+          : ((p.l = Float64Array.of(0)), (p.A?.nrows ?? 0) === 1 && !(p.u && p.u[0]! < 0) ? 'valid' : 'invalid'),
+    ],
     ['lb+1', () => ((p.lb = new Float64Array(n + 1).fill(-1)), 'invalid')],
     ['extraKey', () => (((p as unknown as Record<string, unknown>).UB = new Float64Array(n)), 'invalid')],
     ['formBogus', () => (((p as unknown as Record<string, unknown>).form = 'canonicall'), 'invalid')],
@@ -364,28 +504,72 @@ function mutateStructure(r: Rand, b: Built): Mutated {
     const nnz = M.values.length;
     const col2 = Array.from({ length: M.ncols }, (_, j) => j).find((j) => M.colPtr[j + 1]! - M.colPtr[j]! >= 2);
     faults.push(
-      [`${f}.values-1`, () => ((p[f] = new CscMatrix(M.nrows, M.ncols, M.colPtr, M.rowIdx, M.values.subarray(0, Math.max(0, nnz - 1)), M.triangle)), nnz === 0 ? 'valid' : 'invalid')],
+      [
+        `${f}.values-1`,
+        () => (
+          (p[f] = new CscMatrix(M.nrows, M.ncols, M.colPtr, M.rowIdx, M.values.subarray(0, Math.max(0, nnz - 1)), M.triangle)),
+          nnz === 0 ? 'valid' : 'invalid'
+        ),
+      ],
       [`${f}.colPtr0`, () => ((M.colPtr[0] = 1), 'invalid')],
-      [`${f}.colPtrShort`, () => ((p[f] = new CscMatrix(M.nrows, M.ncols, M.colPtr.subarray(0, M.ncols), M.rowIdx, M.values, M.triangle)), 'invalid')],
-      [`${f}.rowIdxRange`, () => (nnz > 0 ? ((M.rowIdx[r.int(0, nnz - 1)] = r.pick([-1, M.nrows, 0x7fffffff])), 'invalid') : ((M.colPtr[M.ncols] = 5), 'invalid'))],
-      [`${f}.ncols`, () => ((p[f] = new CscMatrix(M.nrows, M.ncols + 1, Int32Array.from([...M.colPtr, nnz]), M.rowIdx, M.values, M.triangle)), 'invalid')],
-      [`${f}.unsorted`, () => {
-        if (col2 === undefined) return (M.colPtr[M.ncols] = nnz + 1), 'invalid';
-        const t = M.colPtr[col2]!;
-        [M.rowIdx[t], M.rowIdx[t + 1]] = [M.rowIdx[t + 1]!, M.rowIdx[t]!];
-        return 'invalid';
-      }],
-      [`${f}.duplicate`, () => {
-        if (col2 === undefined) return (M.colPtr[M.ncols] = nnz + 1), 'invalid';
-        const t = M.colPtr[col2]!;
-        M.rowIdx[t + 1] = M.rowIdx[t]!;
-        return 'invalid';
-      }],
+      [
+        `${f}.colPtrShort`,
+        () => ((p[f] = new CscMatrix(M.nrows, M.ncols, M.colPtr.subarray(0, M.ncols), M.rowIdx, M.values, M.triangle)), 'invalid'),
+      ],
+      [
+        `${f}.rowIdxRange`,
+        () =>
+          nnz > 0 ? ((M.rowIdx[r.int(0, nnz - 1)] = r.pick([-1, M.nrows, 0x7fffffff])), 'invalid') : ((M.colPtr[M.ncols] = 5), 'invalid'),
+      ],
+      [
+        `${f}.ncols`,
+        () => (
+          (p[f] = new CscMatrix(M.nrows, M.ncols + 1, Int32Array.from([...M.colPtr, nnz]), M.rowIdx, M.values, M.triangle)),
+          'invalid'
+        ),
+      ],
+      [
+        `${f}.unsorted`,
+        () => {
+          if (col2 === undefined) return ((M.colPtr[M.ncols] = nnz + 1), 'invalid');
+          const t = M.colPtr[col2]!;
+          [M.rowIdx[t], M.rowIdx[t + 1]] = [M.rowIdx[t + 1]!, M.rowIdx[t]!];
+          return 'invalid';
+        },
+      ],
+      [
+        `${f}.duplicate`,
+        () => {
+          if (col2 === undefined) return ((M.colPtr[M.ncols] = nnz + 1), 'invalid');
+          const t = M.colPtr[col2]!;
+          M.rowIdx[t + 1] = M.rowIdx[t]!;
+          return 'invalid';
+        },
+      ],
     );
   }
   if (p.P && n >= 2) {
-    faults.push(['P.asymmetric', () => ((p.P = dense(p.P!.toDense().map((row, i) => row.map((v, j) => (i === 1 && j === 0 ? v + 1 : v))), 'full')), 'invalid')]);
-    faults.push(['P.wrongTriangle', () => ((p.P = dense(p.P!.toDense().map((row, i) => row.map((v, j) => (i === 1 && j === 0 ? 1 : i === 0 && j === 1 ? 1 : v))), 'full')), (p.P = new CscMatrix(n, n, p.P.colPtr, p.P.rowIdx, p.P.values, 'lower')), 'invalid')]);
+    faults.push([
+      'P.asymmetric',
+      () => (
+        (p.P = dense(
+          p.P!.toDense().map((row, i) => row.map((v, j) => (i === 1 && j === 0 ? v + 1 : v))),
+          'full',
+        )),
+        'invalid'
+      ),
+    ]);
+    faults.push([
+      'P.wrongTriangle',
+      () => (
+        (p.P = dense(
+          p.P!.toDense().map((row, i) => row.map((v, j) => (i === 1 && j === 0 ? 1 : i === 0 && j === 1 ? 1 : v))),
+          'full',
+        )),
+        (p.P = new CscMatrix(n, n, p.P.colPtr, p.P.rowIdx, p.P.values, 'lower')),
+        'invalid'
+      ),
+    ]);
   }
   const [name, apply] = r.pick(faults);
   // Even a valid result (a longer q with no other data) is a different problem.
@@ -399,7 +583,10 @@ function mutateSize(r: Rand, b: Built): Mutated {
   const rows = r.pick([0x7fffffff, 2 ** 30, 2 ** 28, 2 ** 31, 2 ** 53, -1, 1.5, NaN]);
   const validInt = Number.isInteger(rows) && rows >= 0 && rows <= 0x7fffffff;
   if (r.chance(0.5)) {
-    const fresh: CanonicalProblem<Float64Array, CscMatrix> = { q: p.q, A: new CscMatrix(rows, n, new Int32Array(n + 1), new Int32Array(0), new Float64Array(0)) };
+    const fresh: CanonicalProblem<Float64Array, CscMatrix> = {
+      q: p.q,
+      A: new CscMatrix(rows, n, new Int32Array(n + 1), new Int32Array(0), new Float64Array(0)),
+    };
     if (p.P) fresh.P = p.P;
     // With l and u omitted every row is free: valid, if absurd.
     return { problem: fresh, validity: validInt ? 'either' : 'invalid', expect: 'unknown', what: `A.nrows=${rows}` };
@@ -433,7 +620,19 @@ function options(r: Rand, n: number, m: number): { options: Record<string, unkno
     ['y0', new Float64Array(m + 2), 'invalid'],
     ['verbose', 'loud', 'invalid'],
     ['bogusOption', 1, 'invalid'],
-    ['solverOptions', r.pick([{ max_iter: 3 }, { presolve: 'off' }, { bogus_name: 1 }, { tol: -1 }, { print_level: 12 }, { primalTolerance: 'x' }, { maxIterations: 2 }]), 'either'],
+    [
+      'solverOptions',
+      r.pick([
+        { max_iter: 3 },
+        { presolve: 'off' },
+        { bogus_name: 1 },
+        { tol: -1 },
+        { print_level: 12 },
+        { primalTolerance: 'x' },
+        { maxIterations: 2 },
+      ]),
+      'either',
+    ],
     ['solverOptions', r.pick([[], null, 'x', { a: NaN }, { a: {} }]), 'invalid'],
     ['signal', {}, 'invalid'],
   ];
@@ -606,7 +805,12 @@ function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect
   if (claimed && (expect === 'infeasible' || expect === 'unbounded' || expect === 'nonconvex')) {
     return fail('falseSolved', `${s.solver}: ${s.status} on a ${expect} problem (objective ${s.objective}, ${s.rawStatusText})`);
   }
-  if ((s.status === 'primalInfeasible' || s.status === 'dualInfeasible') && (expect === 'optimal' || (expect === 'unbounded' && s.status === 'primalInfeasible') || (expect === 'infeasible' && s.status === 'dualInfeasible'))) {
+  if (
+    (s.status === 'primalInfeasible' || s.status === 'dualInfeasible') &&
+    (expect === 'optimal' ||
+      (expect === 'unbounded' && s.status === 'primalInfeasible') ||
+      (expect === 'infeasible' && s.status === 'dualInfeasible'))
+  ) {
     return fail('wrongStatus', `${s.solver}: ${s.status} on a ${expect} problem (${s.rawStatusText})`);
   }
   if (s.certificate && validity === 'valid' && (s.status === 'primalInfeasible' || s.status === 'dualInfeasible')) {
@@ -615,14 +819,16 @@ function judgeSolution(s: Solution, problem: unknown, validity: Validity, expect
   }
   if (s.status === 'solved' && expect === 'optimal' && validity === 'valid') {
     const v = kktViolation(p, s);
-    if (v !== undefined && v > Math.max(1e-4, 10 * epsAbs)) return fail('badSolved', `${s.solver}: solved, but the relative KKT violation is ${v.toExponential(2)}`);
+    if (v !== undefined && v > Math.max(1e-4, 10 * epsAbs))
+      return fail('badSolved', `${s.solver}: solved, but the relative KKT violation is ${v.toExponential(2)}`);
   }
   return ok(s.status, s.solver);
 }
 
 function judgeFinite(what: string, values: Record<string, unknown>): Verdict {
   for (const [k, v] of Object.entries(values)) {
-    if (v instanceof Float64Array) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return fail('nonFinite', `${what}: ${k}[${i}] = ${v[i]}`);
+    if (v instanceof Float64Array)
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return fail('nonFinite', `${what}: ${k}[${i}] = ${v[i]}`);
   }
   return ok('returned');
 }
@@ -632,7 +838,22 @@ function judgeFinite(what: string, values: Record<string, unknown>): Verdict {
 // From test/fixtures, which every clone has: the cases of a seed do not depend on whether the
 // whole set is on the machine.
 const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures');
-const smallMm = ['HS21', 'HS35', 'HS51', 'HS52', 'HS53', 'HS76', 'HS118', 'HS268', 'GENHS28', 'TAME', 'LOTSCHD', 'QAFIRO', 'DUALC1', 'QADLITTL'];
+const smallMm = [
+  'HS21',
+  'HS35',
+  'HS51',
+  'HS52',
+  'HS53',
+  'HS76',
+  'HS118',
+  'HS268',
+  'GENHS28',
+  'TAME',
+  'LOTSCHD',
+  'QAFIRO',
+  'DUALC1',
+  'QADLITTL',
+];
 
 /** Our own small QPS problem, beside the Maros–Meszaros ones. */
 const ownQps = `NAME          FUZZQP
@@ -678,7 +899,37 @@ function fixtures(): { name: string; text: string }[] {
   return qpsTexts;
 }
 
-const tokens = ['NaN', 'nan', 'inf', '-inf', 'Infinity', '1e999', '-1e999', '1e308', '1e-308', '1e20', '-1e30', '0x10', '', '1e', '--1', 'X1', 'RHS', 'BOUNDS', 'QUADOBJ', 'UP', 'FR', 'MI', 'BV', 'ENDATA', 'MARKER', "'INTORG'", '\u0000', '\t', 'é'];
+const tokens = [
+  'NaN',
+  'nan',
+  'inf',
+  '-inf',
+  'Infinity',
+  '1e999',
+  '-1e999',
+  '1e308',
+  '1e-308',
+  '1e20',
+  '-1e30',
+  '0x10',
+  '',
+  '1e',
+  '--1',
+  'X1',
+  'RHS',
+  'BOUNDS',
+  'QUADOBJ',
+  'UP',
+  'FR',
+  'MI',
+  'BV',
+  'ENDATA',
+  'MARKER',
+  "'INTORG'",
+  '\u0000',
+  '\t',
+  'é',
+];
 
 /** One of: truncation, a token replaced, a line deleted, duplicated or swapped, random bytes. */
 function mutateText(r: Rand, text: string): { text: string; what: string } {
@@ -741,12 +992,22 @@ function judgeParsed(problem: unknown): Verdict {
 function problemCase(r: Rand): Mutated & { base: Built } {
   const base = buildProblem(r);
   const k = r.next();
-  const m = k < 0.45 ? undefined : k < 0.7 ? mutateValue(r, base) : k < 0.85 ? mutateType(r, base) : k < 0.95 ? mutateStructure(r, base) : mutateSize(r, base);
+  const m =
+    k < 0.45
+      ? undefined
+      : k < 0.7
+        ? mutateValue(r, base)
+        : k < 0.85
+          ? mutateType(r, base)
+          : k < 0.95
+            ? mutateStructure(r, base)
+            : mutateSize(r, base);
   if (!m) return { problem: base.problem, validity: 'valid', expect: base.expect, what: base.kind, base };
   return { ...m, what: `${base.kind}/${m.what}`, base };
 }
 
-const worst = (a: Validity, b: Validity): Validity => (a === 'invalid' || b === 'invalid' ? 'invalid' : a === 'either' || b === 'either' ? 'either' : 'valid');
+const worst = (a: Validity, b: Validity): Validity =>
+  a === 'invalid' || b === 'invalid' ? 'invalid' : a === 'either' || b === 'either' ? 'either' : 'valid';
 
 async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string, Verdict]> {
   const c = problemCase(r);
@@ -758,7 +1019,9 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
   const shrink = call === 'solve' && r.chance(0.02) && n > 0;
   let problem = c.problem;
   if (shrink) {
-    const buf = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(k: number): void })(n * 8, { maxByteLength: n * 8 });
+    const buf = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(k: number): void })(n * 8, {
+      maxByteLength: n * 8,
+    });
     const q = new Float64Array(buf);
     q.set(c.base.problem.q);
     problem = { ...(c.problem as object), q };
@@ -778,7 +1041,9 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     // Three solves of the same data at once, one with another solver: each answer judged alone.
     const other = { ...o.options, solver: r.pick(solverKeys) };
     record(`${kind}|concurrent`, 'solve ×3 at once', problem, o.options, other);
-    const settled = await Promise.allSettled([o.options, other, o.options].map((opts) => solve(problem as Problem<Float64Array, CscMatrix>, opts as SolveOptions)));
+    const settled = await Promise.allSettled(
+      [o.options, other, o.options].map((opts) => solve(problem as Problem<Float64Array, CscMatrix>, opts as SolveOptions)),
+    );
     const verdicts = settled.map((x) => (x.status === 'fulfilled' ? judge(x.value) : judgeError(x.reason)));
     return [`${kind}|concurrent`, verdicts.find((v) => v.failed) ?? verdicts[0]!];
   }
@@ -789,7 +1054,10 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
     record(`${kind}|abort${delay}ms`, `solve, aborted after ${delay} ms`, problem, o.options);
     const timer = setTimeout(() => controller.abort(), delay);
     try {
-      return [`${kind}|abort${delay}ms`, judge(await solve(problem as Problem<Float64Array, CscMatrix>, { ...(o.options as SolveOptions), signal: controller.signal }))];
+      return [
+        `${kind}|abort${delay}ms`,
+        judge(await solve(problem as Problem<Float64Array, CscMatrix>, { ...(o.options as SolveOptions), signal: controller.signal })),
+      ];
     } catch (e) {
       return [`${kind}|abort${delay}ms`, judgeError(e)];
     } finally {
@@ -798,7 +1066,14 @@ async function solveCase(r: Rand, call: 'solve' | 'solveSync'): Promise<[string,
   }
   record(kind, call, problem, o.options);
   try {
-    return [kind, judge(call === 'solve' ? await solve(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions) : solveSync(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions))];
+    return [
+      kind,
+      judge(
+        call === 'solve'
+          ? await solve(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions)
+          : solveSync(problem as Problem<Float64Array, CscMatrix>, o.options as SolveOptions),
+      ),
+    ];
   } catch (e) {
     return [kind, judgeError(e)];
   }
@@ -831,13 +1106,24 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
     // A NaN or an extreme value at index 0 of an empty seed is no change at all.
     if (k !== 1 && (len > 0 || k === 0 || k === 3)) use(k === 4 ? 'either' : 'invalid');
     what = `brokenSeed${k}`;
-    return [new Float64Array(len + 1), Array.from(seed(len)), Float64Array.from(seed(len), (x, i) => (i === 0 ? NaN : x)), null, Float64Array.from(seed(len), (x, i) => (i === 0 ? r.pick([1e308, -1e308, 1e200]) : x))][k];
+    return [
+      new Float64Array(len + 1),
+      Array.from(seed(len)),
+      Float64Array.from(seed(len), (x, i) => (i === 0 ? NaN : x)),
+      null,
+      Float64Array.from(seed(len), (x, i) => (i === 0 ? r.pick([1e308, -1e308, 1e200]) : x)),
+    ][k];
   };
   const solution: { x: Float64Array; y: Float64Array; z: Float64Array; status?: string; hasDuals?: boolean } = sol;
   let target: unknown = solution;
   if (r.chance(0.1) && n > 0) {
     // An extreme but finite solution handed in by the caller.
-    target = { ...sol, x: Float64Array.from(sol.x, (v, i) => (i === 0 ? r.pick([1e308, 1e200, -1e300]) : v)), status: sol.status, hasDuals: sol.hasDuals };
+    target = {
+      ...sol,
+      x: Float64Array.from(sol.x, (v, i) => (i === 0 ? r.pick([1e308, 1e200, -1e300]) : v)),
+      status: sol.status,
+      hasDuals: sol.hasDuals,
+    };
     use('either');
     what = 'extremeX';
   }
@@ -872,7 +1158,8 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
       const fn = (sync ? differentiateSync : differentiate) as (...a: unknown[]) => unknown;
       record(label(), sync ? 'differentiateSync' : 'differentiate', ...args(grads));
       const g = (await fn(...args(grads))) as Record<string, unknown>;
-      if (validity === 'invalid' || (!differentiableStatus && validity === 'valid')) return [label(), fail('acceptedInvalid', `gradients returned (solution status ${sol.status})`)];
+      if (validity === 'invalid' || (!differentiableStatus && validity === 'valid'))
+        return [label(), fail('acceptedInvalid', `gradients returned (solution status ${sol.status})`)];
       return [label(), judgeFinite('differentiate', g)];
     }
     const tangents: Record<string, unknown> = { dq: r.chance(0.15) ? brokenSeed(n) : seed(n) };
@@ -882,7 +1169,8 @@ async function derivativeCase(r: Rand, call: 'differentiate' | 'jvp'): Promise<[
     const fn = (sync ? jvpSync : jvp) as (...a: unknown[]) => unknown;
     record(label(), sync ? 'jvpSync' : 'jvp', ...args(tangents));
     const t = (await fn(...args(tangents))) as Record<string, unknown>;
-    if (validity === 'invalid' || (!differentiableStatus && validity === 'valid')) return [label(), fail('acceptedInvalid', `tangents returned (solution status ${sol.status})`)];
+    if (validity === 'invalid' || (!differentiableStatus && validity === 'valid'))
+      return [label(), fail('acceptedInvalid', `tangents returned (solution status ${sol.status})`)];
     return [label(), judgeFinite('jvp', t)];
   } catch (e) {
     return [label(), judgeError(e)];
@@ -895,7 +1183,16 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
   const options: Record<string, unknown> = {};
   let validity: Validity = 'either';
   if (r.chance(0.1)) {
-    const [k, v] = r.pick([['format', 'fixed'], ['format', 'free'], ['format', 'bogus'], ['format', Object.create(null)], ['infinity', 1e10], ['infinity', -1], ['infinity', NaN], ['name', 5]] as [string, unknown][]);
+    const [k, v] = r.pick([
+      ['format', 'fixed'],
+      ['format', 'free'],
+      ['format', 'bogus'],
+      ['format', Object.create(null)],
+      ['infinity', 1e10],
+      ['infinity', -1],
+      ['infinity', NaN],
+      ['name', 5],
+    ] as [string, unknown][]);
     options[k] = v;
     if (v === 'bogus' || typeof v === 'object' || (k === 'infinity' && !((v as number) > 0)) || k === 'name') validity = 'invalid';
   }
@@ -936,7 +1233,10 @@ async function qpsCase(r: Rand, call: 'parseQps' | 'readQps'): Promise<[string, 
   try {
     const s = await solve(parsed as Problem<Float64Array, CscMatrix>, { solver, timeLimit: 1 });
     // The Maros–Meszaros problems all have an optimum; a mutated one may not.
-    return [`${kind}|${solver}`, judgeSolution(s, parsed, 'valid', what === 'unchanged' && Object.keys(options).length === 0 ? 'optimal' : 'unknown')];
+    return [
+      `${kind}|${solver}`,
+      judgeSolution(s, parsed, 'valid', what === 'unchanged' && Object.keys(options).length === 0 ? 'optimal' : 'unknown'),
+    ];
   } catch (e) {
     return [`${kind}|${solver}`, judgeError(e)];
   }
@@ -975,7 +1275,10 @@ export async function runCase(seed: number): Promise<CaseResult> {
   const r = new Rand(random(seed));
   const call = pickCall(r);
   const [kind, v] =
-    call === 'solve' || call === 'solveSync' ? await solveCase(r, call) : call === 'differentiate' || call === 'jvp' ? await derivativeCase(r, call) : await qpsCase(r, call);
+    call === 'solve' || call === 'solveSync'
+      ? await solveCase(r, call)
+      : call === 'differentiate' || call === 'jvp'
+        ? await derivativeCase(r, call)
+        : await qpsCase(r, call);
   return { seed, call, kind, ...v };
 }
-

@@ -49,7 +49,15 @@ function childMain(): void {
   process.on('message', (msg: { seed: number }) => {
     runCase(msg.seed).then(
       (r) => process.send!(r),
-      (e) => process.send!({ seed: msg.seed, call: 'solve', kind: 'runner', outcome: 'untyped', failed: true, detail: `the case itself threw: ${String((e as Error)?.stack ?? e)}` }),
+      (e) =>
+        process.send!({
+          seed: msg.seed,
+          call: 'solve',
+          kind: 'runner',
+          outcome: 'untyped',
+          failed: true,
+          detail: `the case itself threw: ${String((e as Error)?.stack ?? e)}`,
+        }),
     );
   });
   process.send!({ ready: true });
@@ -75,10 +83,14 @@ class Worker {
     // ulimit -v caps the child's address space; exec keeps the IPC channel (fd 3).
     const kib = Math.round(this.options.memory * 1024 * 1024);
     const limit = kib > 0 ? `ulimit -v ${kib} && ` : '';
-    const child = spawn('/bin/sh', ['-c', `${limit}exec "$0" "$1" --child ${this.options.trace ? '--trace' : ''}`, process.execPath, childScript], {
-      stdio: ['ignore', 'ignore', this.options.trace ? 'inherit' : 'pipe', 'ipc'],
-      env: { ...process.env, [scratchVariable]: this.scratch },
-    });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', `${limit}exec "$0" "$1" --child ${this.options.trace ? '--trace' : ''}`, process.execPath, childScript],
+      {
+        stdio: ['ignore', 'ignore', this.options.trace ? 'inherit' : 'pipe', 'ipc'],
+        env: { ...process.env, [scratchVariable]: this.scratch },
+      },
+    );
     this.child = child;
     this.stderr = '';
     this.served = 0;
@@ -108,7 +120,14 @@ class Worker {
       clearTimeout(c.timer);
       this.current = undefined;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      c.resolve({ seed: c.seed, call: callOf(c.seed), kind: this.kind, outcome: 'crash', failed: true, detail: `${why}; stderr: ${lastLines(this.stderr)}` });
+      c.resolve({
+        seed: c.seed,
+        call: callOf(c.seed),
+        kind: this.kind,
+        outcome: 'crash',
+        failed: true,
+        detail: `${why}; stderr: ${lastLines(this.stderr)}`,
+      });
     });
     return this.ready;
   }
@@ -119,7 +138,14 @@ class Worker {
       this.stop();
       await this.start();
       if (!this.child) {
-        return { seed, call: callOf(seed), kind: 'runner', outcome: 'crash', failed: true, detail: `the child died before it was ready; stderr: ${lastLines(this.stderr)}` };
+        return {
+          seed,
+          call: callOf(seed),
+          kind: 'runner',
+          outcome: 'crash',
+          failed: true,
+          detail: `the child died before it was ready; stderr: ${lastLines(this.stderr)}`,
+        };
       }
     }
     this.served++;
@@ -131,7 +157,14 @@ class Worker {
         const child = this.child;
         this.child = undefined;
         child?.kill('SIGKILL');
-        resolve({ seed, call: callOf(seed), kind: this.kind, outcome: 'hang', failed: true, detail: `no answer in ${this.options.timeout} s; stderr: ${lastLines(this.stderr)}` });
+        resolve({
+          seed,
+          call: callOf(seed),
+          kind: this.kind,
+          outcome: 'hang',
+          failed: true,
+          detail: `no answer in ${this.options.timeout} s; stderr: ${lastLines(this.stderr)}`,
+        });
       }, this.options.timeout * 1000);
       this.current = { seed, timer, resolve };
       this.child!.send({ seed });
@@ -150,7 +183,11 @@ function lastLines(text: string): string {
   const lines = text.trim().split('\n');
   const report = lines.findIndex((l) => /ERROR: \w+Sanitizer|runtime error:/.test(l));
   if (report >= 0) {
-    const frames = lines.slice(report + 1).filter((l) => /^\s+#\d+ /.test(l)).slice(0, 5).map((l) => l.trim().replace(/^#\d+ 0x[0-9a-f]+ in /, ''));
+    const frames = lines
+      .slice(report + 1)
+      .filter((l) => /^\s+#\d+ /.test(l))
+      .slice(0, 5)
+      .map((l) => l.trim().replace(/^#\d+ 0x[0-9a-f]+ in /, ''));
     const summary = lines.find((l) => l.startsWith('SUMMARY:')) ?? '';
     return [lines[report]!.replace(/^==\d+==/, ''), summary, ...frames].join(' | ').slice(0, 1200);
   }
@@ -194,11 +231,19 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
 export function formatSummary(s: FuzzSummary, maxListed = 40): string {
   const out: string[] = [];
   const n = s.results.length;
-  out.push(`${n} cases in ${s.seconds.toFixed(1)} s (${((s.seconds / Math.max(1, n)) * 1000).toFixed(1)} ms per case), ${s.failures.length} failed`);
+  out.push(
+    `${n} cases in ${s.seconds.toFixed(1)} s (${((s.seconds / Math.max(1, n)) * 1000).toFixed(1)} ms per case), ${s.failures.length} failed`,
+  );
   out.push('outcomes:');
   for (const [k, v] of [...s.byOutcome].sort((a, b) => b[1] - a[1])) out.push(`  ${k.padEnd(36)} ${v}`);
   out.push('per call:');
-  for (const [call, m] of [...s.byCall].sort()) out.push(`  ${call.padEnd(14)} ${[...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const [call, m] of [...s.byCall].sort())
+    out.push(
+      `  ${call.padEnd(14)} ${[...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   if (s.failures.length) {
     out.push(`failing seeds (replay: npm run fuzz -- --replay <seed>)${s.failures.length > maxListed ? `, first ${maxListed}` : ''}:`);
     for (const f of s.failures.slice(0, maxListed)) out.push(`  ${f.seed} ${f.outcome} ${f.call} ${f.kind}: ${f.detail}`);
@@ -210,7 +255,8 @@ export const command = {
   name: 'fuzz',
   run: 'npm run fuzz --',
   synopsis: '[options]',
-  about: 'Seeded fuzzing of the public API, each case in a child process; prints counts per outcome and\nper call, and the seeds that failed. Exit status 1 when a case failed, 2 when the run could not.',
+  about:
+    'Seeded fuzzing of the public API, each case in a child process; prints counts per outcome and\nper call, and the seeds that failed. Exit status 1 when a case failed, 2 when the run could not.',
   flags: {
     cases: { type: 'string', arg: 'N', default: '100000', help: 'number of cases' },
     seed: { type: 'string', arg: 'S', default: '1', help: 'seed of the first case (the others follow)' },
@@ -226,7 +272,13 @@ export const command = {
 function parse(argv: string[]): { options: FuzzOptions; replay?: number; json?: string; failOn?: Set<string> } {
   const { values: v } = parseCommand(command, argv);
   const count = (flag: 'cases' | 'seed' | 'jobs' | 'timeout' | 'memory', text: string) => numberFlag(flag, text, { min: 0 });
-  const options: FuzzOptions = { first: count('seed', v.seed), cases: count('cases', v.cases), jobs: count('jobs', v.jobs), timeout: count('timeout', v.timeout), memory: count('memory', v.memory) };
+  const options: FuzzOptions = {
+    first: count('seed', v.seed),
+    cases: count('cases', v.cases),
+    jobs: count('jobs', v.jobs),
+    timeout: count('timeout', v.timeout),
+    memory: count('memory', v.memory),
+  };
   return {
     options,
     ...(v.replay !== undefined ? { replay: numberFlag('replay', v.replay, { min: 0 }) } : {}),

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   const { values: v } = parseCommand(command, process.argv.slice(2));
   const dir = v.dir ?? mmSetDir();
   if (dir === undefined) throw new UsageError('--dir not given and no set found');
-  const names = readdirSync(dir).filter((f) => f.endsWith('.QPS.gz')).map((f) => f.slice(0, -'.QPS.gz'.length)).sort();
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.QPS.gz'))
+    .map((f) => f.slice(0, -'.QPS.gz'.length))
+    .sort();
   if (names.length === 0) throw new UsageError(`--dir: no NAME.QPS.gz files in '${dir}'`);
   const rows = names.map((name) => {
     const text = qpsText(readFileSync(path.join(dir, `${name}.QPS.gz`)));

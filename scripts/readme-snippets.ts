@@ -37,8 +37,17 @@ export function extractSnippets(markdown: string): Snippet[] {
     if (!open) continue;
     const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
     if (end < 0) throw new Error(`line ${i + 1}: a \`\`\`ts block is never closed`);
-    const above = lines.slice(0, i).reverse().find((l) => l.trim() !== '');
-    out.push({ index: out.length + 1, line: i + 1, code: lines.slice(i + 1, end).join('\n') + '\n', fragment: above?.trim() === FRAGMENT_MARK, compileOnly: above?.trim() === COMPILE_ONLY_MARK });
+    const above = lines
+      .slice(0, i)
+      .reverse()
+      .find((l) => l.trim() !== '');
+    out.push({
+      index: out.length + 1,
+      line: i + 1,
+      code: lines.slice(i + 1, end).join('\n') + '\n',
+      fragment: above?.trim() === FRAGMENT_MARK,
+      compileOnly: above?.trim() === COMPILE_ONLY_MARK,
+    });
     i = end;
   }
   return out;
@@ -50,7 +59,10 @@ const importStatement = /^import\s[\s\S]*?\sfrom\s+['"][^'"]+['"];?[ \t]*$|^impo
 export function commonJsForm(code: string): string {
   const imports = code.match(importStatement) ?? [];
   const body = code.replace(importStatement, '').replace(/^\n+/, '');
-  const indented = body.split('\n').map((l) => (l === '' ? l : `  ${l}`)).join('\n');
+  const indented = body
+    .split('\n')
+    .map((l) => (l === '' ? l : `  ${l}`))
+    .join('\n');
   return `${imports.join('\n')}\n\nasync function main(): Promise<void> {\n${indented}}\n\nmain().catch((e: unknown) => {\n  console.error(e);\n  process.exitCode = 1;\n});\n`;
 }
 

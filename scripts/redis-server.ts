@@ -40,7 +40,10 @@ export class RedisServer {
   readonly dir: string;
 
   /** persistent: an append-only file in a temporary folder, so that a restart keeps the queue. */
-  private constructor(readonly port: number, private readonly persistent: boolean) {
+  private constructor(
+    readonly port: number,
+    private readonly persistent: boolean,
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffqp-redis-'));
   }
 

@@ -33,22 +33,35 @@ export function trainingQp(n: number, m: number, seed: number): TrainingQp {
   };
 }
 
-
 /**
  * A sparse one: P = a chain (tridiagonal, diagonally dominant), A with `perRow` nonzeros a row
  * over a window of neighbouring variables.
  */
 export function sparseTrainingQp(n: number, m: number, seed: number, perRow = 4): TrainingQp {
   const r = rng(seed);
-  const pr: number[] = [], pc: number[] = [], pv: number[] = [];
+  const pr: number[] = [],
+    pc: number[] = [],
+    pv: number[] = [];
   for (let j = 0; j < n; j++) {
-    pr.push(j), pc.push(j), pv.push(2.5 + r());
-    if (j + 1 < n) pr.push(j + 1), pc.push(j), pv.push(-1);
+    pr.push(j);
+    pc.push(j);
+    pv.push(2.5 + r());
+    if (j + 1 < n) {
+      pr.push(j + 1);
+      pc.push(j);
+      pv.push(-1);
+    }
   }
-  const ar: number[] = [], ac: number[] = [], av: number[] = [];
+  const ar: number[] = [],
+    ac: number[] = [],
+    av: number[] = [];
   for (let i = 0; i < m; i++) {
     const start = Math.floor((i * (n - perRow)) / Math.max(1, m - 1));
-    for (let k = 0; k < perRow && start + k < n; k++) ar.push(i), ac.push(start + k), av.push(r() - 0.5);
+    for (let k = 0; k < perRow && start + k < n; k++) {
+      ar.push(i);
+      ac.push(start + k);
+      av.push(r() - 0.5);
+    }
   }
   return {
     P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),

@@ -523,7 +523,8 @@ ENDATA`;
   });
 
   it('handles CRLF line endings, tabs, comments, blank lines and a column listed twice', () => {
-    const text = 'NAME\tW\r\n*comment\r\nROWS\r\n N\tobj\r\n E\tc\r\n\r\nCOLUMNS\r\n\tx\tobj\t1\r\n\ty\tc\t1\r\n\tx\tc\t2\r\nRHS\r\n\trhs\tc\t3\r\nENDATA\r\n';
+    const text =
+      'NAME\tW\r\n*comment\r\nROWS\r\n N\tobj\r\n E\tc\r\n\r\nCOLUMNS\r\n\tx\tobj\t1\r\n\ty\tc\t1\r\n\tx\tc\t2\r\nRHS\r\n\trhs\tc\t3\r\nENDATA\r\n';
     const p = parseQps(text);
     assert.equal(p.stats.format, 'free');
     assert.equal(p.nameRecord, 'W');
@@ -542,7 +543,18 @@ ENDATA`;
 
   it('auto falls back to free format when an aligned file does not read as fixed', () => {
     // Aligned, but the RHS line has no set name: fixed reads set 'c', row '4.' and fails.
-    const text = ['NAME', 'ROWS', ' N  obj', ' L  c', 'COLUMNS', '    x         obj       1', '    x         c         1', 'RHS', '    c         4.', 'ENDATA'].join('\n');
+    const text = [
+      'NAME',
+      'ROWS',
+      ' N  obj',
+      ' L  c',
+      'COLUMNS',
+      '    x         obj       1',
+      '    x         c         1',
+      'RHS',
+      '    c         4.',
+      'ENDATA',
+    ].join('\n');
     assert.equal(isColumnAligned(text), true);
     const p = parseQps(text);
     assert.equal(p.stats.format, 'free');
@@ -602,7 +614,12 @@ describe('qps: errors name the line and the token', () => {
 
   it('structure: data before a section, wrong field counts, misaligned fixed lines', () => {
     expectQpsError(() => parseQps(' N obj\nROWS\nENDATA'), 1, 'N obj', /before the first section/);
-    expectQpsError(() => parseQps('NAME\nROWS\n N obj extra\nENDATA', { format: 'free' }), 3, 'N obj extra', /expected row type and row name/);
+    expectQpsError(
+      () => parseQps('NAME\nROWS\n N obj extra\nENDATA', { format: 'free' }),
+      3,
+      'N obj extra',
+      /expected row type and row name/,
+    );
     expectQpsError(() => parseQps(`${head} y obj\nENDATA`), 7, 'y obj', /expected column, row, value/);
     // A value starting in column 24 would lose its sign in a fixed-column reading.
     const bad = ['NAME', 'ROWS', fx('N', 'obj'), 'COLUMNS', '    x         obj      -1.5', 'ENDATA'].join('\n');
@@ -616,9 +633,18 @@ describe('qps: errors name the line and the token', () => {
   });
 
   it('bad options', () => {
-    assert.throws(() => parseQps(FREE_QP, { format: 'xml' as never }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION);
-    assert.throws(() => parseQps(FREE_QP, { infinity: -1 }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION);
-    assert.throws(() => parseQps(42 as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_TYPE);
+    assert.throws(
+      () => parseQps(FREE_QP, { format: 'xml' as never }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION,
+    );
+    assert.throws(
+      () => parseQps(FREE_QP, { infinity: -1 }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION,
+    );
+    assert.throws(
+      () => parseQps(42 as never),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_TYPE,
+    );
   });
 });
 
@@ -672,7 +698,10 @@ describe('qps: readQps / readQpsSync', () => {
     await assert.rejects(readQps(file), check);
     const corrupt = path.join(dir, 'CORRUPT.QPS.gz');
     fs.writeFileSync(corrupt, Buffer.from([0x1f, 0x8b, 1, 2, 3]));
-    assert.throws(() => readQpsSync(corrupt), (e: unknown) => e instanceof QpError && e.code === ErrorCode.QPS_PARSE);
+    assert.throws(
+      () => readQpsSync(corrupt),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.QPS_PARSE,
+    );
   });
 });
 
@@ -817,9 +846,15 @@ describe('qps: the quirky Maros–Meszaros files (test/fixtures)', function () {
       assert.deepEqual(csc(free.P), csc(fixed.P));
     }
     const gfrd = read('QGFRDXPN');
-    assert.ok(gfrd.u.some((v) => v === 1095.2), 'QGFRDXPN RHS read (blank set name)');
+    assert.ok(
+      gfrd.u.some((v) => v === 1095.2),
+      'QGFRDXPN RHS read (blank set name)',
+    );
     const values = read('VALUES');
-    assert.ok(values.ub.every((v) => v === 10), 'VALUES bounds read (blank set name)');
+    assert.ok(
+      values.ub.every((v) => v === 10),
+      'VALUES bounds read (blank set name)',
+    );
 
     const sierra = read('QSIERRA');
     let zeroUp = 0;

@@ -24,7 +24,16 @@ const cases: Case[] = [
   {
     // min ½(x1² + x2²)  s.t. x1 + x2 = 1  →  x = (½, ½), y = −½ (Px + Aᵀy = 0)
     name: 'equality constraint',
-    problem: { P: denseLower([[1, 0], [0, 1]]), q: f64([0, 0]), A: dense([[1, 1]]), l: f64([1]), u: f64([1]) },
+    problem: {
+      P: denseLower([
+        [1, 0],
+        [0, 1],
+      ]),
+      q: f64([0, 0]),
+      A: dense([[1, 1]]),
+      l: f64([1]),
+      u: f64([1]),
+    },
     x: [0.5, 0.5],
     objective: 0.25,
     y: [-0.5],
@@ -56,21 +65,43 @@ const cases: Case[] = [
   {
     // min ½(x1 − 1)² + ½(x2 + 2)² with free variables and no constraints (constant 2.5 cancels)
     name: 'free variables, no constraints, P with off-diagonal zero',
-    problem: { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, 2]), constant: 2.5 },
+    problem: {
+      P: denseLower([
+        [1, 0],
+        [0, 1],
+      ]),
+      q: f64([-1, 2]),
+      constant: 2.5,
+    },
     x: [1, -2],
     objective: 0,
   },
   {
     // min ½xᵀ[[2,1],[1,2]]x − x1 − x2, free  →  x = (⅓, ⅓)
     name: 'coupled P (off-diagonal entries)',
-    problem: { P: denseLower([[2, 1], [1, 2]]), q: f64([-1, -1]) },
+    problem: {
+      P: denseLower([
+        [2, 1],
+        [1, 2],
+      ]),
+      q: f64([-1, -1]),
+    },
     x: [1 / 3, 1 / 3],
     objective: -1 / 3,
   },
   {
     // LP: max x1 + x2 s.t. x1 + 2x2 ≤ 4, 3x1 + x2 ≤ 6, x ≥ 0  →  (1.6, 1.2), y = (0.4, 0.2)
     name: 'P = 0 (a linear program)',
-    problem: { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-inf, -inf]), u: f64([4, 6]), lb: f64([0, 0]) },
+    problem: {
+      q: f64([-1, -1]),
+      A: dense([
+        [1, 2],
+        [3, 1],
+      ]),
+      l: f64([-inf, -inf]),
+      u: f64([4, 6]),
+      lb: f64([0, 0]),
+    },
     x: [1.6, 1.2],
     objective: -2.8,
     y: [0.4, 0.2],
@@ -79,7 +110,15 @@ const cases: Case[] = [
   {
     // P = diag(1, 0) singular, bounded through x2 ≤ 3: x = (1, 3), z2 = 1 (upper bound active)
     name: 'P singular but bounded',
-    problem: { P: denseLower([[1, 0], [0, 0]]), q: f64([-1, -1]), lb: f64([-inf, -inf]), ub: f64([inf, 3]) },
+    problem: {
+      P: denseLower([
+        [1, 0],
+        [0, 0],
+      ]),
+      q: f64([-1, -1]),
+      lb: f64([-inf, -inf]),
+      ub: f64([inf, 3]),
+    },
     x: [1, 3],
     objective: -3.5,
     z: [0, 1],
@@ -87,7 +126,15 @@ const cases: Case[] = [
   {
     // P given as its upper triangle and as a full matrix must give the same answer.
     name: 'P stored as a full symmetric matrix',
-    problem: { P: dense([[2, 1], [1, 2]]), q: f64([-1, -1]), lb: f64([0, 0]), ub: f64([0.2, inf]) },
+    problem: {
+      P: dense([
+        [2, 1],
+        [1, 2],
+      ]),
+      q: f64([-1, -1]),
+      lb: f64([0, 0]),
+      ub: f64([0.2, inf]),
+    },
     x: [0.2, 0.4],
     // x1 = 0.2 at its upper bound; x1 + 2x2 = 1 gives x2 = 0.4; 2·0.2 + 0.4 − 1 + z1 = 0 → z1 = 0.2
     objective: 0.04 + 0.08 + 0.16 - 0.6,
@@ -98,7 +145,10 @@ const cases: Case[] = [
     // x = (−1, 1), z = (0, −2), y = 0. Ipopt needs a placeholder Jacobian entry here.
     name: 'fixed variable and an empty row',
     problem: {
-      P: denseLower([[1, 0], [0, 1]]),
+      P: denseLower([
+        [1, 0],
+        [0, 1],
+      ]),
       q: f64([1, 1]),
       A: new CscMatrix(1, 2, Int32Array.from([0, 0, 0]), new Int32Array(0), new Float64Array(0)),
       l: f64([-1]),
@@ -117,7 +167,10 @@ const cases: Case[] = [
     name: 'standard form (G, h, A, b)',
     problem: {
       form: 'standard',
-      P: denseLower([[1, 0], [0, 1]]),
+      P: denseLower([
+        [1, 0],
+        [0, 1],
+      ]),
       q: f64([-1, -2]),
       G: dense([[1, 1]]),
       h: f64([1]),
@@ -151,10 +204,16 @@ describe('solve: hand-derived QPs, per solver', () => {
           assert.equal(sol.status, 'solved', `status ${sol.status} (${sol.rawStatusText})`);
           assert.equal(sol.solver, solver);
           assertClose(sol.x, c.x, 1e-6, 'x');
-          assert.ok(Math.abs(sol.objective - c.objective) <= 1e-6 * Math.max(1, Math.abs(c.objective)), `objective ${sol.objective} vs ${c.objective}`);
+          assert.ok(
+            Math.abs(sol.objective - c.objective) <= 1e-6 * Math.max(1, Math.abs(c.objective)),
+            `objective ${sol.objective} vs ${c.objective}`,
+          );
           if (c.y) assertClose(sol.y, c.y, 1e-5, 'y');
           if (c.z) assertClose(sol.z, c.z, 1e-5, 'z');
-          assert.ok(sol.primalResidual <= 1e-6 && sol.dualResidual <= 1e-6 && sol.dualityGap <= 1e-6, `residuals ${sol.primalResidual} ${sol.dualResidual} ${sol.dualityGap}`);
+          assert.ok(
+            sol.primalResidual <= 1e-6 && sol.dualResidual <= 1e-6 && sol.dualityGap <= 1e-6,
+            `residuals ${sol.primalResidual} ${sol.dualResidual} ${sol.dualityGap}`,
+          );
           const data = canonicalData(c.problem);
           if (data) {
             const { rp, rd, rg } = kktResiduals(sol, data);
@@ -181,7 +240,20 @@ describe('solve: hand-derived QPs, per solver', () => {
 
       it('primal infeasible → primalInfeasible', async () => {
         // x1 + x2 ≤ −1 with x ≥ 0
-        const sol = await solve({ P: denseLower([[1, 0], [0, 1]]), q: f64([1, 1]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([-1]), lb: f64([0, 0]) }, { solver });
+        const sol = await solve(
+          {
+            P: denseLower([
+              [1, 0],
+              [0, 1],
+            ]),
+            q: f64([1, 1]),
+            A: dense([[1, 1]]),
+            l: f64([-inf]),
+            u: f64([-1]),
+            lb: f64([0, 0]),
+          },
+          { solver },
+        );
         assert.equal(sol.status, 'primalInfeasible', `got ${sol.status} (${sol.rawStatusText})`);
       });
 
@@ -193,7 +265,17 @@ describe('solve: hand-derived QPs, per solver', () => {
 
       it('unbounded QP → dualInfeasible', async () => {
         // min ½x1² − x2 with x2 ≥ 0 unbounded above
-        const sol = await solve({ P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), lb: f64([-inf, 0]) }, { solver });
+        const sol = await solve(
+          {
+            P: denseLower([
+              [1, 0],
+              [0, 0],
+            ]),
+            q: f64([0, -1]),
+            lb: f64([-inf, 0]),
+          },
+          { solver },
+        );
         assert.equal(sol.status, 'dualInfeasible', `got ${sol.status} (${sol.rawStatusText})`);
       });
 

@@ -68,19 +68,35 @@ describe('errors: one test per code', () => {
   });
 
   it('ERR_QP_INVALID_TYPE names the field and value', () => {
-    const e = expectCode(() => solveSync({ ...base(), q: 'abc' as unknown as Float64Array }), ErrorCode.INVALID_TYPE, /^q: must be a Float64Array or an array of numbers \(got string "abc"\)/);
+    const e = expectCode(
+      () => solveSync({ ...base(), q: 'abc' as unknown as Float64Array }),
+      ErrorCode.INVALID_TYPE,
+      /^q: must be a Float64Array or an array of numbers \(got string "abc"\)/,
+    );
     assert.equal(e.field, 'q');
-    const element = expectCode(() => solveSync({ ...base(), q: [1, '2', 3] as unknown as number[] }), ErrorCode.INVALID_TYPE, /^q\[1\]: must be a number \(got string "2"\)/);
+    const element = expectCode(
+      () => solveSync({ ...base(), q: [1, '2', 3] as unknown as number[] }),
+      ErrorCode.INVALID_TYPE,
+      /^q\[1\]: must be a number \(got string "2"\)/,
+    );
     assert.deepEqual([element.field, element.index, element.value], ['q', 1, '2']);
     const P = clone(base().P!);
     (P as unknown as { colPtr: unknown }).colPtr = Float64Array.from(P.colPtr);
     expectCode(() => solveSync({ ...base(), P }), ErrorCode.INVALID_TYPE, /P\.colPtr: must be an Int32Array/);
-    expectCode(() => solveSync(null as unknown as CanonicalProblem<Float64Array, CscMatrix>), ErrorCode.INVALID_TYPE, /problem: must be an object/);
+    expectCode(
+      () => solveSync(null as unknown as CanonicalProblem<Float64Array, CscMatrix>),
+      ErrorCode.INVALID_TYPE,
+      /problem: must be an object/,
+    );
   });
 
   it('ERR_QP_DIMENSION_MISMATCH', () => {
     expectCode(() => solveSync({ ...base(), l: f64([0]) }), ErrorCode.DIMENSION_MISMATCH, /^l: must have length 2 \(got 1\)/);
-    expectCode(() => solveSync({ ...base(), A: dense([[1, 1]]) , l: f64([0]), u: f64([1]), q: f64([1, 2, 3]) }), ErrorCode.DIMENSION_MISMATCH, /A: shape must be 1×3/);
+    expectCode(
+      () => solveSync({ ...base(), A: dense([[1, 1]]), l: f64([0]), u: f64([1]), q: f64([1, 2, 3]) }),
+      ErrorCode.DIMENSION_MISMATCH,
+      /A: shape must be 1×3/,
+    );
   });
 
   it('ERR_QP_NOT_FINITE names index and value', () => {
@@ -106,16 +122,20 @@ describe('errors: one test per code', () => {
     A2.rowIdx[0] = 7;
     expectCode(() => solveSync({ ...base(), A: A2 }), ErrorCode.INVALID_MATRIX, /^A\.rowIdx\[0\]: must be in 0\.\.1 \(got 7\)/);
     const A3 = clone(base().A!);
-    A3.rowIdx[2] = 0;  // column 1 holds rows 0, 1 → 0, 0 (duplicate)
+    A3.rowIdx[2] = 0; // column 1 holds rows 0, 1 → 0, 0 (duplicate)
     expectCode(() => solveSync({ ...base(), A: A3 }), ErrorCode.INVALID_MATRIX, /duplicates row 0 in column 1/);
     const A4 = clone(base().A!);
     A4.rowIdx[1] = 1;
-    A4.rowIdx[2] = 0;  // column 1 rows (1, 0): unsorted
+    A4.rowIdx[2] = 0; // column 1 rows (1, 0): unsorted
     expectCode(() => solveSync({ ...base(), A: A4 }), ErrorCode.INVALID_MATRIX, /must be sorted within column 1/);
     const A5 = new CscMatrix(2, 3, Int32Array.from([0, 1, 3]), Int32Array.from([0, 0, 1]), f64([1, 1, 1]));
     expectCode(() => solveSync({ ...base(), A: A5 }), ErrorCode.INVALID_MATRIX, /^A\.colPtr: must have length ncols \+ 1 = 4/);
     const Pupper = new CscMatrix(3, 3, Int32Array.from([0, 1, 3, 4]), Int32Array.from([0, 0, 1, 2]), f64([2, 1, 2, 2]), 'lower');
-    expectCode(() => solveSync({ ...base(), P: Pupper }), ErrorCode.INVALID_MATRIX, /lies above the diagonal in column 1 of a lower triangle/);
+    expectCode(
+      () => solveSync({ ...base(), P: Pupper }),
+      ErrorCode.INVALID_MATRIX,
+      /lies above the diagonal in column 1 of a lower triangle/,
+    );
   });
 
   it('ERR_QP_NOT_SYMMETRIC for an asymmetric full P', () => {
@@ -124,19 +144,39 @@ describe('errors: one test per code', () => {
       [0, 2, 0],
       [0, 0, 2],
     ]);
-    expectCode(() => solveSync({ ...base(), P }), ErrorCode.NOT_SYMMETRIC, /entry \(1, 0\) differs from entry \(0, 1\)|entry \(0, 1\) differs/);
+    expectCode(
+      () => solveSync({ ...base(), P }),
+      ErrorCode.NOT_SYMMETRIC,
+      /entry \(1, 0\) differs from entry \(0, 1\)|entry \(0, 1\) differs/,
+    );
   });
 
   it('ERR_QP_INVALID_OPTION', () => {
-    expectCode(() => solveSync(base(), { epsAbs: -1 }), ErrorCode.INVALID_OPTION, /^options\.epsAbs: must be a non-negative number \(got -1\)/);
+    expectCode(
+      () => solveSync(base(), { epsAbs: -1 }),
+      ErrorCode.INVALID_OPTION,
+      /^options\.epsAbs: must be a non-negative number \(got -1\)/,
+    );
     expectCode(() => solveSync(base(), { maxIter: 1.5 }), ErrorCode.INVALID_OPTION, /options\.maxIter/);
-    expectCode(() => solveSync(base(), { tolerance: 1 } as unknown as SolveOptions), ErrorCode.INVALID_OPTION, /options\.tolerance: is not an option/);
+    expectCode(
+      () => solveSync(base(), { tolerance: 1 } as unknown as SolveOptions),
+      ErrorCode.INVALID_OPTION,
+      /options\.tolerance: is not an option/,
+    );
     expectCode(() => solveSync(base(), { x0: f64([1]) }), ErrorCode.DIMENSION_MISMATCH, /options\.x0: must have length 3/);
-    expectCode(() => solveSync(base(), { solver: 'highs', solverOptions: { no_such_option: 1 } }), ErrorCode.INVALID_OPTION, /no_such_option/);
+    expectCode(
+      () => solveSync(base(), { solver: 'highs', solverOptions: { no_such_option: 1 } }),
+      ErrorCode.INVALID_OPTION,
+      /no_such_option/,
+    );
   });
 
   it('ERR_QP_SOLVER_UNAVAILABLE lists the known solvers', async () => {
-    expectCode(() => solveSync(base(), { solver: 'gurobi' }), ErrorCode.SOLVER_UNAVAILABLE, /unknown or unavailable solver 'gurobi' \(available: highs, ipopt/);
+    expectCode(
+      () => solveSync(base(), { solver: 'gurobi' }),
+      ErrorCode.SOLVER_UNAVAILABLE,
+      /unknown or unavailable solver 'gurobi' \(available: highs, ipopt/,
+    );
     await expectCodeAsync(() => solve(base(), { solver: 'gurobi' }), ErrorCode.SOLVER_UNAVAILABLE);
   });
 
@@ -165,7 +205,7 @@ describe('errors: one test per code', () => {
     assert.equal(ErrorCode.QPS_PARSE, 'ERR_QP_QPS_PARSE');
   });
 
-  it('errors are rejected asynchronously with the caller\'s stack', async () => {
+  it("errors are rejected asynchronously with the caller's stack", async () => {
     const e = await expectCodeAsync(() => solve({ ...base(), q: f64([NaN, 0, 0]) }), ErrorCode.NOT_FINITE);
     assert.ok(e.stack && e.stack.includes('05-errors'), e.stack);
   });
@@ -244,7 +284,11 @@ const mutations: Mutation[] = [
   },
   (p, r) => {
     p.P = pick(r, [
-      dense([[1, 2, 0], [0, 1, 0], [0, 0, 1]]),
+      dense([
+        [1, 2, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ]),
       new CscMatrix(3, 3, Int32Array.from([0, 2, 3, 4]), Int32Array.from([0, 1, 0, 2]), f64([1, 1, 1, 1]), 'lower'),
       new CscMatrix(3, 3, Int32Array.from([0, 1, 2, 3]), Int32Array.from([0, 1, 0]), f64([1, 1, 1]), 'upper'),
       { nrows: 3, ncols: 3, triangle: 'diagonal', colPtr: new Int32Array(4), rowIdx: new Int32Array(0), values: new Float64Array(0) },
@@ -388,14 +432,23 @@ describe('errors: generated sweep of malformed input', function () {
     const native = binding();
     const b = base();
     const p = { n: 3, m: 2, P: b.P, q: b.q, A: b.A, l: b.l, u: b.u, lb: b.lb, ub: b.ub, constant: 0 };
-    for (const [key, value] of [['verbose', 1], ['polish', 'yes'], ['polish', null], ['verbose', 0]] as const) {
-      assert.throws(() => native.solveSync(p as never, { solver: 'ipm', [key]: value } as never), (e: unknown) => {
-        const err = translateNativeError(e);
-        assert.ok(err instanceof QpError && err.code === ErrorCode.INVALID_OPTION && err.field === `options.${key}`, String(e));
-        return true;
-      });
+    for (const [key, value] of [
+      ['verbose', 1],
+      ['polish', 'yes'],
+      ['polish', null],
+      ['verbose', 0],
+    ] as const) {
+      assert.throws(
+        () => native.solveSync(p as never, { solver: 'ipm', [key]: value } as never),
+        (e: unknown) => {
+          const err = translateNativeError(e);
+          assert.ok(err instanceof QpError && err.code === ErrorCode.INVALID_OPTION && err.field === `options.${key}`, String(e));
+          return true;
+        },
+      );
     }
     // and a boolean or nothing is taken as given
-    for (const polish of [true, false, undefined]) assert.equal((native.solveSync(p as never, { solver: 'ipm', polish } as never) as { status: string }).status, 'solved');
+    for (const polish of [true, false, undefined])
+      assert.equal((native.solveSync(p as never, { solver: 'ipm', polish } as never) as { status: string }).status, 'solved');
   });
 });

@@ -22,7 +22,9 @@ describe('async solving', function () {
   });
 
   it('many concurrent solves on several solvers agree with solveSync', async () => {
-    const keys = availableSolvers().map((s) => s.key).filter((k) => k === 'highs' || k === 'ipopt');
+    const keys = availableSolvers()
+      .map((s) => s.key)
+      .filter((k) => k === 'highs' || k === 'ipopt');
     const problems = Array.from({ length: 8 }, (_, k) => chainQp(200, 50, k + 1));
     const reference = problems.map((p) => solveSync(p, { solver: 'ipopt' }));
     const results = await Promise.all(problems.flatMap((p) => keys.map((solver) => solve(p, { solver }))));

@@ -10,7 +10,7 @@ import { availableSolvers, solve, solveSync, Solution } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { readQpsSync } from '../lib/qps';
 import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, fixture, rng } from './helpers';
-import { checkDualCertificate as checkDual, checkPrimalCertificate as checkPrimal, normInf } from './certificates';
+import { checkDualCertificate as checkDual, checkPrimalCertificate as checkPrimal } from './certificates';
 
 // admm's certificates come from the divergence of its iterates: checked to 1e-5 relative.
 const checkPrimalCertificate = (p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution) => checkPrimal(p, sol, 1e-5);
@@ -50,10 +50,52 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
 
   describe('infeasibility certificates, verified from the data', () => {
     const primal: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
-      ['a row against the bounds: x1 + x2 ≤ −1, x ≥ 0', { P: denseLower([[1, 0], [0, 1]]), q: f64([1, 1]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([-1]), lb: f64([0, 0]) }],
-      ['a row the upper bounds cannot meet: x1 + x2 ≥ 3, x ≤ 1', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([3]), u: f64([inf]), ub: f64([1, 1]) }],
-      ['two rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2', { P: denseLower([[1, 0], [0, 1]]), q: f64([0, 0]), A: dense([[1, 1], [1, 1]]), l: f64([-inf, 2]), u: f64([1, inf]) }],
-      ['conflicting equalities: x1 − x2 = 1, x2 − x1 = 1', { q: f64([0, 0]), A: dense([[1, -1], [-1, 1]]), l: f64([1, 1]), u: f64([1, 1]) }],
+      [
+        'a row against the bounds: x1 + x2 ≤ −1, x ≥ 0',
+        {
+          P: denseLower([
+            [1, 0],
+            [0, 1],
+          ]),
+          q: f64([1, 1]),
+          A: dense([[1, 1]]),
+          l: f64([-inf]),
+          u: f64([-1]),
+          lb: f64([0, 0]),
+        },
+      ],
+      [
+        'a row the upper bounds cannot meet: x1 + x2 ≥ 3, x ≤ 1',
+        { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([3]), u: f64([inf]), ub: f64([1, 1]) },
+      ],
+      [
+        'two rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2',
+        {
+          P: denseLower([
+            [1, 0],
+            [0, 1],
+          ]),
+          q: f64([0, 0]),
+          A: dense([
+            [1, 1],
+            [1, 1],
+          ]),
+          l: f64([-inf, 2]),
+          u: f64([1, inf]),
+        },
+      ],
+      [
+        'conflicting equalities: x1 − x2 = 1, x2 − x1 = 1',
+        {
+          q: f64([0, 0]),
+          A: dense([
+            [1, -1],
+            [-1, 1],
+          ]),
+          l: f64([1, 1]),
+          u: f64([1, 1]),
+        },
+      ],
       ['a sparse chain QP with Σx ≥ n + 100 under −1 ≤ x ≤ 1 (n = 300)', infeasibleChain(300)],
     ];
     for (const [name, p] of primal) {
@@ -61,12 +103,36 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     }
 
     const dual: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
-      ['QP: min ½x1² − x2, x2 ≥ 0', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), lb: f64([-inf, 0]) }],
+      [
+        'QP: min ½x1² − x2, x2 ≥ 0',
+        {
+          P: denseLower([
+            [1, 0],
+            [0, 0],
+          ]),
+          q: f64([0, -1]),
+          lb: f64([-inf, 0]),
+        },
+      ],
       ['LP: min −x1 − x2, x1 − x2 ≤ 1, x ≥ 0', { q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-inf]), u: f64([1]), lb: f64([0, 0]) }],
-      ['LP along an equality: min x1, x1 + x2 = 0, x2 ≥ −5', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([0]), lb: f64([-inf, -5]) }],
-      ['QP with a ranged row and a flat direction: min ½(x1 − x2)² − x1 − x2, −1 ≤ x1 − x2 ≤ 1, x ≥ 0', {
-        P: denseLower([[1, -1], [-1, 1]]), q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-1]), u: f64([1]), lb: f64([0, 0]),
-      }],
+      [
+        'LP along an equality: min x1, x1 + x2 = 0, x2 ≥ −5',
+        { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([0]), lb: f64([-inf, -5]) },
+      ],
+      [
+        'QP with a ranged row and a flat direction: min ½(x1 − x2)² − x1 − x2, −1 ≤ x1 − x2 ≤ 1, x ≥ 0',
+        {
+          P: denseLower([
+            [1, -1],
+            [-1, 1],
+          ]),
+          q: f64([-1, -1]),
+          A: dense([[1, -1]]),
+          l: f64([-1]),
+          u: f64([1]),
+          lb: f64([0, 0]),
+        },
+      ],
     ];
     for (const [name, p] of dual) {
       it(`dualInfeasible: ${name}`, async () => checkDualCertificate(p, await solve(p, { solver: 'admm' })));
@@ -97,7 +163,14 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     const poolSize = Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4);
     const p = chainQp(50000, 15000, 5);
     // (The time limit only bounds a failing run: the threads would otherwise spin for hours.)
-    const long = { solver: 'admm', epsAbs: 0, epsRel: 0, maxIter: 1e9, timeLimit: 10, solverOptions: { polish: false, checkTermination: 0, adaptiveRho: false } };
+    const long = {
+      solver: 'admm',
+      epsAbs: 0,
+      epsRel: 0,
+      maxIter: 1e9,
+      timeLimit: 10,
+      solverOptions: { polish: false, checkTermination: 0, adaptiveRho: false },
+    };
     const controller = new AbortController();
     const started = process.hrtime.bigint();
     const runs = Array.from({ length: poolSize }, () =>
@@ -106,7 +179,7 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
         (error: unknown) => ({ error, at: process.hrtime.bigint(), s: undefined }),
       ),
     );
-    await new Promise((res) => setTimeout(res, 1000));  // setup (not interruptible) is ~0.1 s
+    await new Promise((res) => setTimeout(res, 1000)); // setup (not interruptible) is ~0.1 s
     const abortAt = process.hrtime.bigint();
     controller.abort();
     const small = solve(chainQp(10, 2, 1), { solver: 'admm' }).then((s) => ({ s, at: process.hrtime.bigint() }));
@@ -114,11 +187,16 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
     const next = await small;
     const ms = (t: bigint) => Number(t - abortAt) / 1e6;
     for (const o of outcomes) {
-      assert.ok(o.error instanceof QpError && o.error.name === 'AbortError' && o.error.code === ErrorCode.ABORTED, String(o.error ?? o.s?.status));
+      assert.ok(
+        o.error instanceof QpError && o.error.name === 'AbortError' && o.error.code === ErrorCode.ABORTED,
+        String(o.error ?? o.s?.status),
+      );
     }
     const rejected = Math.max(...outcomes.map((o) => ms(o.at)));
     const nativeStopped = ms(next.at);
-    console.log(`      [${poolSize} solves of n = 50000 aborted after ${(Number(abortAt - started) / 1e6).toFixed(0)} ms: rejected ${rejected.toFixed(1)} ms, next solve done ${nativeStopped.toFixed(1)} ms after abort()]`);
+    console.log(
+      `      [${poolSize} solves of n = 50000 aborted after ${(Number(abortAt - started) / 1e6).toFixed(0)} ms: rejected ${rejected.toFixed(1)} ms, next solve done ${nativeStopped.toFixed(1)} ms after abort()]`,
+    );
     assert.equal(next.s.status, 'solved');
     // Not a timing test (the log line above shows the times): without the abort, the native
     // solves would hold every pool thread until their 10 s limit, and the small solve with them.
@@ -145,37 +223,82 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
       const sol = solveSync(p, {
         solver: 'admm',
         solverOptions: {
-          rho: 0.5, sigma: 1e-6, alpha: 1.5, adaptiveRho: true, adaptiveRhoInterval: 50, adaptiveRhoTolerance: 4,
-          scaling: 5, scaledTermination: false, gapTermination: true, polish: true, polishEarly: true, polishRefineIter: 2, delta: 1e-7,
-          epsPrimInf: 1e-6, epsDualInf: 1e-6, checkTermination: 10,
+          rho: 0.5,
+          sigma: 1e-6,
+          alpha: 1.5,
+          adaptiveRho: true,
+          adaptiveRhoInterval: 50,
+          adaptiveRhoTolerance: 4,
+          scaling: 5,
+          scaledTermination: false,
+          gapTermination: true,
+          polish: true,
+          polishEarly: true,
+          polishRefineIter: 2,
+          delta: 1e-7,
+          epsPrimInf: 1e-6,
+          epsDualInf: 1e-6,
+          checkTermination: 10,
         },
       });
       assert.equal(sol.status, 'solved', sol.rawStatusText);
     });
 
     it('an unknown name → ERR_QP_INVALID_OPTION naming it', async () => {
-      expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { rhoo: 1 } }), 'options.solverOptions.rhoo', /not an admm option.*rho/);
-      await assert.rejects(solve(p, { solver: 'admm', solverOptions: { max_iter: 5 } }), (e: QpError) => e.code === ErrorCode.INVALID_OPTION);
+      expectOption(
+        () => solveSync(p, { solver: 'admm', solverOptions: { rhoo: 1 } }),
+        'options.solverOptions.rhoo',
+        /not an admm option.*rho/,
+      );
+      await assert.rejects(
+        solve(p, { solver: 'admm', solverOptions: { max_iter: 5 } }),
+        (e: QpError) => e.code === ErrorCode.INVALID_OPTION,
+      );
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { linsys: 'qdldl' } }), 'options.solverOptions.linsys');
     });
 
     it('a bad value → ERR_QP_INVALID_OPTION naming the option', async () => {
-      expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { rho: -1 } }), 'options.solverOptions.rho', /rho = -1: must be > 0/);
-      await assert.rejects(solve(p, { solver: 'admm', solverOptions: { rho: -1 } }), (e: QpError) => e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.rho');
+      expectOption(
+        () => solveSync(p, { solver: 'admm', solverOptions: { rho: -1 } }),
+        'options.solverOptions.rho',
+        /rho = -1: must be > 0/,
+      );
+      await assert.rejects(
+        solve(p, { solver: 'admm', solverOptions: { rho: -1 } }),
+        (e: QpError) => e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.rho',
+      );
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { alpha: 2 } }), 'options.solverOptions.alpha', /\(0, 2\)/);
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { sigma: 0 } }), 'options.solverOptions.sigma');
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { epsPrimInf: 0 } }), 'options.solverOptions.epsPrimInf');
-      expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { adaptiveRhoTolerance: 0.5 } }), 'options.solverOptions.adaptiveRhoTolerance');
+      expectOption(
+        () => solveSync(p, { solver: 'admm', solverOptions: { adaptiveRhoTolerance: 0.5 } }),
+        'options.solverOptions.adaptiveRhoTolerance',
+      );
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { scaling: -1 } }), 'options.solverOptions.scaling');
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { scaling: 1.5 } }), 'options.solverOptions.scaling', /integer/);
       expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { polish: 2 } }), 'options.solverOptions.polish', /boolean/);
-      expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { polish: 'yes' } }), 'options.solverOptions.polish', /not a string/);
-      expectOption(() => solveSync(p, { solver: 'admm', solverOptions: { checkTermination: -25 } }), 'options.solverOptions.checkTermination');
+      expectOption(
+        () => solveSync(p, { solver: 'admm', solverOptions: { polish: 'yes' } }),
+        'options.solverOptions.polish',
+        /not a string/,
+      );
+      expectOption(
+        () => solveSync(p, { solver: 'admm', solverOptions: { checkTermination: -25 } }),
+        'options.solverOptions.checkTermination',
+      );
     });
   });
 
   it('a non-convex P → ERR_QP_NOT_CONVEX naming P', () => {
-    const p = { P: denseLower([[1, 0], [0, -1]]), q: f64([0, 0]), lb: f64([-1, -1]), ub: f64([1, 1]) };
+    const p = {
+      P: denseLower([
+        [1, 0],
+        [0, -1],
+      ]),
+      q: f64([0, 0]),
+      lb: f64([-1, -1]),
+      ub: f64([1, 1]),
+    };
     try {
       solveSync(p, { solver: 'admm' });
       assert.fail('nothing was thrown');
@@ -226,7 +349,12 @@ function infeasibleChain(n: number): CanonicalProblem<Float64Array, CscMatrix> {
       const n = 1500;
       const rows = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 3 : 1)));
       const r = rng(17);
-      const p = { P: denseLower(rows), q: f64(Array.from({ length: n }, () => r() - 0.5)), lb: f64(new Array(n).fill(0)), ub: f64(new Array(n).fill(1)) };
+      const p = {
+        P: denseLower(rows),
+        q: f64(Array.from({ length: n }, () => r() - 0.5)),
+        lb: f64(new Array(n).fill(0)),
+        ub: f64(new Array(n).fill(1)),
+      };
       const stopped = solveSync(p, { solver: 'admm', timeLimit: 0.01 });
       assert.equal(stopped.status, 'timeLimit', `${stopped.status} (${stopped.rawStatusText})`);
       assert.equal(stopped.iterations, 0);

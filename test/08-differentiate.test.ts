@@ -47,9 +47,14 @@ function cosine(a: number[], b: number[]): number {
 /** Runs every check; logs relative errors and the cosine similarity; asserts the tolerance. */
 function report(label: string, checks: Check[], tol: number): void {
   const errs = checks.map((ch) => relErr(ch.predicted, ch.fd));
-  const cos = cosine(checks.map((ch) => ch.predicted), checks.map((ch) => ch.fd));
+  const cos = cosine(
+    checks.map((ch) => ch.predicted),
+    checks.map((ch) => ch.fd),
+  );
   const worst = Math.max(...errs);
-  console.log(`      ${label}: max rel err ${worst.toExponential(2)}, cosine ${cos.toFixed(12)} [${checks.map((ch, i) => `${ch.name} ${errs[i]!.toExponential(1)}`).join(', ')}]`);
+  console.log(
+    `      ${label}: max rel err ${worst.toExponential(2)}, cosine ${cos.toFixed(12)} [${checks.map((ch, i) => `${ch.name} ${errs[i]!.toExponential(1)}`).join(', ')}]`,
+  );
   for (const [i, ch] of checks.entries()) {
     assert.ok(errs[i]! <= tol, `${label} ${ch.name}: predicted ${ch.predicted}, finite difference ${ch.fd} (rel err ${errs[i]})`);
   }
@@ -77,11 +82,71 @@ function assertFinite(g: Gradients): void {
 }
 
 const canonicalCases: { label: string; opts: GenOptions }[] = [
-  { label: 'dense-ish n=5', opts: { n: 5, seed: 11, pDensity: 0.8, rowNnz: 4, counts: { eq: 1, up: 1, low: 0, range: 1, oneSided: 1 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 } },
-  { label: 'dense-ish n=20', opts: { n: 20, seed: 12, pDensity: 0.6, rowNnz: 12, counts: { eq: 3, up: 3, low: 3, range: 4, oneSided: 3 }, boundsUp: 2, boundsLow: 2, boxFraction: 0.5 } },
-  { label: 'dense-ish n=60', opts: { n: 60, seed: 13, pDensity: 0.4, rowNnz: 30, counts: { eq: 8, up: 8, low: 8, range: 10, oneSided: 6 }, boundsUp: 6, boundsLow: 6, boxFraction: 0.6 } },
-  { label: 'sparse n=300', opts: { n: 300, seed: 14, pDensity: 0.01, rowNnz: 3, counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 }, boundsUp: 30, boundsLow: 30, boxFraction: 0.5 } },
-  { label: 'sparse n=2000', opts: { n: 2000, seed: 15, pDensity: 0.001, rowNnz: 3, counts: { eq: 250, up: 250, low: 250, range: 300, oneSided: 200 }, boundsUp: 200, boundsLow: 200, boxFraction: 0.5 } },
+  {
+    label: 'dense-ish n=5',
+    opts: {
+      n: 5,
+      seed: 11,
+      pDensity: 0.8,
+      rowNnz: 4,
+      counts: { eq: 1, up: 1, low: 0, range: 1, oneSided: 1 },
+      boundsUp: 1,
+      boundsLow: 1,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'dense-ish n=20',
+    opts: {
+      n: 20,
+      seed: 12,
+      pDensity: 0.6,
+      rowNnz: 12,
+      counts: { eq: 3, up: 3, low: 3, range: 4, oneSided: 3 },
+      boundsUp: 2,
+      boundsLow: 2,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'dense-ish n=60',
+    opts: {
+      n: 60,
+      seed: 13,
+      pDensity: 0.4,
+      rowNnz: 30,
+      counts: { eq: 8, up: 8, low: 8, range: 10, oneSided: 6 },
+      boundsUp: 6,
+      boundsLow: 6,
+      boxFraction: 0.6,
+    },
+  },
+  {
+    label: 'sparse n=300',
+    opts: {
+      n: 300,
+      seed: 14,
+      pDensity: 0.01,
+      rowNnz: 3,
+      counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 },
+      boundsUp: 30,
+      boundsLow: 30,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'sparse n=2000',
+    opts: {
+      n: 2000,
+      seed: 15,
+      pDensity: 0.001,
+      rowNnz: 3,
+      counts: { eq: 250, up: 250, low: 250, range: 300, oneSided: 200 },
+      boundsUp: 200,
+      boundsLow: 200,
+      boxFraction: 0.5,
+    },
+  },
 ];
 
 describe('08 differentiate', function () {
@@ -103,7 +168,9 @@ describe('08 differentiate', function () {
         assert.equal(kkt.activeRows, nActiveRows);
         assert.equal(kkt.activeBounds, opts.boundsUp + opts.boundsLow);
         const agreement = relDiff(gradVector(kkt), gradVector(full));
-        console.log(`      ${label}: ‖g_kkt − g_full‖/‖g_full‖ = ${agreement.toExponential(2)}; kkt factor ${(kkt.factorTime * 1e3).toFixed(2)} ms solve ${(kkt.solveTime * 1e3).toFixed(2)} ms; full factor ${(full.factorTime * 1e3).toFixed(2)} ms`);
+        console.log(
+          `      ${label}: ‖g_kkt − g_full‖/‖g_full‖ = ${agreement.toExponential(2)}; kkt factor ${(kkt.factorTime * 1e3).toFixed(2)} ms solve ${(kkt.solveTime * 1e3).toFixed(2)} ms; full factor ${(full.factorTime * 1e3).toFixed(2)} ms`,
+        );
         assert.ok(agreement <= 1e-8, `kkt vs full: ${agreement}`);
 
         const A = problem.A!;
@@ -116,7 +183,10 @@ describe('08 differentiate', function () {
         const db = direction(problem.l!, r, isEq);
         const dlb = direction(gen.lb, r);
         const dub = direction(gen.ub, r);
-        for (const [name, g] of [['kkt', kkt], ['full', full]] as const) {
+        for (const [name, g] of [
+          ['kkt', kkt],
+          ['full', full],
+        ] as const) {
           const checks: Check[] = [
             checkVector(problem, c, 'q', { q: dq }, { q: g.dq! }, 1e-3),
             checkMatrix(problem, c, 'P', dP, g.dP!, 1e-4),
@@ -134,7 +204,17 @@ describe('08 differentiate', function () {
   });
 
   describe('standard form', () => {
-    const opts: GenOptions = { n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true };
+    const opts: GenOptions = {
+      n: 40,
+      seed: 21,
+      pDensity: 0.2,
+      rowNnz: 6,
+      counts: { eq: 6, up: 8, oneSided: 10 },
+      boundsUp: 3,
+      boundsLow: 3,
+      boxFraction: 0.5,
+      oneSided: true,
+    };
     it('n=40: dG, dh, dA, db, dP, dq, dlb, dub vs finite differences (kkt and full), kkt = full', () => {
       const gen = generate(opts);
       const problem = standardOf(gen);
@@ -144,7 +224,8 @@ describe('08 differentiate', function () {
       const kkt = differentiateSync(problem, sol, { dx: c });
       const full = differentiateSync(problem, sol, { dx: c }, { method: 'full' });
       assert.ok(kkt.differentiable && full.differentiable, `${kkt.reason} ${full.reason}`);
-      for (const k of ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] as const) assert.ok(kkt[k] instanceof Float64Array, `${k} present`);
+      for (const k of ['dP', 'dq', 'dG', 'dh', 'dA', 'db', 'dlb', 'dub'] as const)
+        assert.ok(kkt[k] instanceof Float64Array, `${k} present`);
       assert.equal(kkt.dl, undefined);
       assert.equal(kkt.du, undefined);
       assert.equal(kkt.dG!.length, problem.G!.nnz);
@@ -164,23 +245,39 @@ describe('08 differentiate', function () {
         lb: direction(problem.lb!, r),
         ub: direction(problem.ub!, r),
       };
-      for (const [name, g] of [['kkt', kkt], ['full', full]] as const) {
-        report(`standard n=40 ${name}`, [
-          checkVector(problem, c, 'q', { q: dirs.q }, { q: g.dq! }, 1e-3),
-          checkMatrix(problem, c, 'P', dirs.P, g.dP!, 1e-4),
-          checkMatrix(problem, c, 'G', dirs.G, g.dG!, 1e-4),
-          checkMatrix(problem, c, 'A', dirs.A, g.dA!, 1e-4),
-          checkVector(problem, c, 'h', { h: dirs.h }, { h: g.dh! }, 1e-3),
-          checkVector(problem, c, 'b', { b: dirs.b }, { b: g.db! }, 1e-3),
-          checkVector(problem, c, 'lb', { lb: dirs.lb }, { lb: g.dlb! }, 1e-3),
-          checkVector(problem, c, 'ub', { ub: dirs.ub }, { ub: g.dub! }, 1e-3),
-        ], 1e-5);
+      for (const [name, g] of [
+        ['kkt', kkt],
+        ['full', full],
+      ] as const) {
+        report(
+          `standard n=40 ${name}`,
+          [
+            checkVector(problem, c, 'q', { q: dirs.q }, { q: g.dq! }, 1e-3),
+            checkMatrix(problem, c, 'P', dirs.P, g.dP!, 1e-4),
+            checkMatrix(problem, c, 'G', dirs.G, g.dG!, 1e-4),
+            checkMatrix(problem, c, 'A', dirs.A, g.dA!, 1e-4),
+            checkVector(problem, c, 'h', { h: dirs.h }, { h: g.dh! }, 1e-3),
+            checkVector(problem, c, 'b', { b: dirs.b }, { b: g.db! }, 1e-3),
+            checkVector(problem, c, 'lb', { lb: dirs.lb }, { lb: g.dlb! }, 1e-3),
+            checkVector(problem, c, 'ub', { ub: dirs.ub }, { ub: g.dub! }, 1e-3),
+          ],
+          1e-5,
+        );
       }
     });
   });
 
   describe("P stored as 'upper' or 'full': dP aligned with the caller's values", () => {
-    const opts: GenOptions = { n: 15, seed: 31, pDensity: 0.5, rowNnz: 5, counts: { eq: 2, up: 2, low: 2, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 };
+    const opts: GenOptions = {
+      n: 15,
+      seed: 31,
+      pDensity: 0.5,
+      rowNnz: 5,
+      counts: { eq: 2, up: 2, low: 2, range: 2 },
+      boundsUp: 1,
+      boundsLow: 1,
+      boxFraction: 0.5,
+    };
     for (const triangle of ['upper', 'full'] as const) {
       it(`${triangle}: ⟨dP, δP⟩ matches finite differences (symmetric δP for 'full')`, () => {
         const gen = generate(opts);
@@ -193,7 +290,10 @@ describe('08 differentiate', function () {
         const c = new Float64Array(gen.n).map(() => 2 * r() - 1);
         const lowerGrad = differentiateSync(base, sol, { dx: c }).dP!;
         const g = differentiateSync(problem, sol, { dx: c }, { wrt: ['P'] });
-        assert.deepEqual(Object.keys(g).filter((k) => k.startsWith('d') && k !== 'differentiable'), ['dP']);
+        assert.deepEqual(
+          Object.keys(g).filter((k) => k.startsWith('d') && k !== 'differentiable'),
+          ['dP'],
+        );
         assert.equal(g.dP!.length, P.nnz);
         // A symmetric direction on the caller's storage: the same δ at (i,j) and (j,i).
         const lowerDir = direction(gen.P.values, r);
@@ -216,8 +316,17 @@ describe('08 differentiate', function () {
 
   describe('degenerate points', () => {
     it('a duplicated active row: differentiable = false, finite gradient, dq still exact', () => {
-      const gen = generate({ n: 12, seed: 41, pDensity: 0.5, rowNnz: 4, counts: { up: 3, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
-      gen.rows.push({ ...gen.rows[0]! });  // the same upper-active row twice
+      const gen = generate({
+        n: 12,
+        seed: 41,
+        pDensity: 0.5,
+        rowNnz: 4,
+        counts: { up: 3, range: 2 },
+        boundsUp: 1,
+        boundsLow: 1,
+        boxFraction: 0.5,
+      });
+      gen.rows.push({ ...gen.rows[0]! }); // the same upper-active row twice
       const problem = canonicalOf(gen);
       const sol = solveChecked(problem);
       const r = rng(5);
@@ -234,7 +343,16 @@ describe('08 differentiate', function () {
     });
 
     it('a weakly active bound (zero dual at an active bound): differentiable = false, finite', () => {
-      const gen = generate({ n: 8, seed: 43, pDensity: 0.5, rowNnz: 3, counts: { up: 2, range: 1 }, boundsUp: 0, boundsLow: 0, boxFraction: 0 });
+      const gen = generate({
+        n: 8,
+        seed: 43,
+        pDensity: 0.5,
+        rowNnz: 3,
+        counts: { up: 2, range: 1 },
+        boundsUp: 0,
+        boundsLow: 0,
+        boxFraction: 0,
+      });
       // Put an upper bound exactly at x*_0 without changing q: active with z_0 = 0.
       const ub = new Float64Array(gen.n).fill(Infinity);
       const problem: CanonicalProblem<Float64Array, CscMatrix> = { ...canonicalOf(gen), ub };
@@ -251,7 +369,13 @@ describe('08 differentiate', function () {
       // min −x1 − x2 s.t. x1 + x2 ≤ 1 at x = (½, ½), y = 1. K = [0 0 1; 0 0 1; 1 1 0] is singular
       // and the right-hand side −[1, 0, 0] is not in its range: the least-squares solution has
       // d_w = −½ (the projection of the right-hand side onto K's range) and d_x1 + d_x2 = 0.
-      const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: CscMatrix.zeros(2, 2, 'lower'), q: f64([-1, -1]), A: CscMatrix.fromDense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = {
+        P: CscMatrix.zeros(2, 2, 'lower'),
+        q: f64([-1, -1]),
+        A: CscMatrix.fromDense([[1, 1]]),
+        l: f64([-Infinity]),
+        u: f64([1]),
+      };
       const g = differentiateSync(problem, { x: f64([0.5, 0.5]), y: f64([1]), z: f64([0, 0]) }, { dx: f64([1, 0]) });
       console.log(`      LP face: differentiable=${g.differentiable}, du=${g.du![0]}, dq=${[...g.dq!]}, reason: ${g.reason}`);
       assert.equal(g.differentiable, false);
@@ -267,7 +391,13 @@ describe('08 differentiate', function () {
       // min ½‖x − c‖² s.t. 1e-4·(x1 − x2) ≤ 0 at c = (0, 0.05): the row is 0.035 away from x = c,
       // but its slack 5e-6 is below epsActive = 1e-5. Inactive: x = −q, so ∂L/∂q = −dx.
       const problem: CanonicalProblem<Float64Array, CscMatrix> = {
-        P: CscMatrix.fromDense([[1, 0], [0, 1]], { triangle: 'lower' }),
+        P: CscMatrix.fromDense(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          { triangle: 'lower' },
+        ),
         q: f64([0, -0.05]),
         A: CscMatrix.fromDense([[1e-4, -1e-4]]),
         l: f64([-Infinity]),
@@ -277,28 +407,47 @@ describe('08 differentiate', function () {
       const dx = f64([1, 2]);
       const plain = differentiateSync(problem, sol, { dx });
       assert.equal(plain.activeRows, 1);
-      assert.equal(plain.differentiable, false);  // weakly active: zero dual
+      assert.equal(plain.differentiable, false); // weakly active: zero dual
       const normalized = differentiateSync(problem, sol, { dx }, { normalizeRows: true });
       assert.equal(normalized.activeRows, 0);
       assert.equal(normalized.differentiable, true, normalized.reason);
       assert.deepEqual([...normalized.dq!], [-1, -2]);
     });
 
-    it('refineActiveSet: an inaccurate solution gets the exact solution\'s active set and gradient', () => {
-      const gen = generate({ n: 60, seed: 61, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 10, low: 10, range: 10, oneSided: 6 }, boundsUp: 6, boundsLow: 6, boxFraction: 0.5 });
+    it("refineActiveSet: an inaccurate solution gets the exact solution's active set and gradient", () => {
+      const gen = generate({
+        n: 60,
+        seed: 61,
+        pDensity: 0.2,
+        rowNnz: 6,
+        counts: { eq: 6, up: 10, low: 10, range: 10, oneSided: 6 },
+        boundsUp: 6,
+        boundsLow: 6,
+        boxFraction: 0.5,
+      });
       const problem = canonicalOf(gen);
       const exact = solveChecked(problem);
       // An answer off by ~1e-3, as admm at low accuracy gives: the tolerance rule (1e-5) misses
       // active constraints and finds others.
       const r = rng(62);
       const noisy = (v: Float64Array) => v.map((e) => e + 2e-3 * (2 * r() - 1));
-      const rough = { x: noisy(exact.x), y: noisy(exact.y).map((e, i) => (exact.y[i] === 0 ? 0 : e)), z: noisy(exact.z).map((e, i) => (exact.z[i] === 0 ? 0 : e)) };
+      const rough = {
+        x: noisy(exact.x),
+        y: noisy(exact.y).map((e, i) => (exact.y[i] === 0 ? 0 : e)),
+        z: noisy(exact.z).map((e, i) => (exact.z[i] === 0 ? 0 : e)),
+      };
       const dx = new Float64Array(gen.n).map(() => 2 * r() - 1);
       const reference = differentiateSync(problem, exact, { dx });
       const plain = differentiateSync(problem, rough, { dx });
       const refined = differentiateSync(problem, rough, { dx }, { refineActiveSet: true });
-      const err = (g: Gradients) => relDiff([...g.dq!, ...g.dl!, ...g.du!, ...g.dlb!, ...g.dub!], [...reference.dq!, ...reference.dl!, ...reference.du!, ...reference.dlb!, ...reference.dub!]);
-      console.log(`      noisy solution: tolerance rule ${plain.activeRows}+${plain.activeBounds} active (error ${err(plain).toExponential(2)}), refined ${refined.activeRows}+${refined.activeBounds} after ${refined.activeSetChanges} changes (error ${err(refined).toExponential(2)}), exact ${reference.activeRows}+${reference.activeBounds}`);
+      const err = (g: Gradients) =>
+        relDiff(
+          [...g.dq!, ...g.dl!, ...g.du!, ...g.dlb!, ...g.dub!],
+          [...reference.dq!, ...reference.dl!, ...reference.du!, ...reference.dlb!, ...reference.dub!],
+        );
+      console.log(
+        `      noisy solution: tolerance rule ${plain.activeRows}+${plain.activeBounds} active (error ${err(plain).toExponential(2)}), refined ${refined.activeRows}+${refined.activeBounds} after ${refined.activeSetChanges} changes (error ${err(refined).toExponential(2)}), exact ${reference.activeRows}+${reference.activeBounds}`,
+      );
       assert.ok(err(plain) > 1e-3, 'the tolerance rule alone should be misled by the noise');
       assert.ok(refined.activeSetChanges > 0);
       assert.equal(refined.activeRows, reference.activeRows);
@@ -307,17 +456,38 @@ describe('08 differentiate', function () {
     });
 
     it('validates normalizeRows and refineActiveSet', () => {
-      const problem: CanonicalProblem<Float64Array, CscMatrix> = { P: CscMatrix.fromDense([[1]], { triangle: 'lower' }), q: f64([1]), A: CscMatrix.fromDense([[1]]), l: f64([0]), u: f64([1]) };
+      const problem: CanonicalProblem<Float64Array, CscMatrix> = {
+        P: CscMatrix.fromDense([[1]], { triangle: 'lower' }),
+        q: f64([1]),
+        A: CscMatrix.fromDense([[1]]),
+        l: f64([0]),
+        u: f64([1]),
+      };
       const sol = { x: f64([0]), y: f64([-1]), z: f64([0]) };
       for (const key of ['normalizeRows', 'refineActiveSet']) {
-        assert.throws(() => differentiateSync(problem, sol, { dx: f64([1]) }, { [key]: 1 } as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.message.includes(key));
-        assert.throws(() => jvpSync(problem, sol, { dq: f64([1]) }, { [key]: 'yes' } as never), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION);
+        assert.throws(
+          () => differentiateSync(problem, sol, { dx: f64([1]) }, { [key]: 1 } as never),
+          (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.message.includes(key),
+        );
+        assert.throws(
+          () => jvpSync(problem, sol, { dq: f64([1]) }, { [key]: 'yes' } as never),
+          (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION,
+        );
       }
     });
   });
 
   describe('API', () => {
-    const gen = generate({ n: 10, seed: 51, pDensity: 0.5, rowNnz: 4, counts: { eq: 1, up: 2, low: 1, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
+    const gen = generate({
+      n: 10,
+      seed: 51,
+      pDensity: 0.5,
+      rowNnz: 4,
+      counts: { eq: 1, up: 2, low: 1, range: 2 },
+      boundsUp: 1,
+      boundsLow: 1,
+      boxFraction: 0.5,
+    });
     const problem = canonicalOf(gen);
     let sol: Solution;
     before(() => {
@@ -341,13 +511,19 @@ describe('08 differentiate', function () {
     });
 
     const rejects = (fn: () => unknown, code: string) => {
-      assert.throws(() => fn(), (e: unknown) => e instanceof QpError && e.code === code);
+      assert.throws(
+        () => fn(),
+        (e: unknown) => e instanceof QpError && e.code === code,
+      );
     };
 
     it('rejects a solution that is not solved (ERR_QP_NOT_DIFFERENTIABLE)', async () => {
       const bad = { ...sol, status: 'maxIterations' as const };
       rejects(() => differentiateSync(problem, bad, { dx: new Float64Array(gen.n) }), ErrorCode.NOT_DIFFERENTIABLE);
-      await assert.rejects(differentiate(problem, bad, { dx: new Float64Array(gen.n) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_DIFFERENTIABLE);
+      await assert.rejects(
+        differentiate(problem, bad, { dx: new Float64Array(gen.n) }),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_DIFFERENTIABLE,
+      );
     });
 
     it('validates dx: type, length, finiteness', async () => {
@@ -357,7 +533,10 @@ describe('08 differentiate', function () {
       const nan = new Float64Array(gen.n);
       nan[3] = NaN;
       rejects(() => differentiateSync(problem, sol, { dx: nan }), ErrorCode.NOT_FINITE);
-      await assert.rejects(differentiate(problem, sol, { dx: nan }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.index === 3);
+      await assert.rejects(
+        differentiate(problem, sol, { dx: nan }),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.index === 3,
+      );
     });
 
     it('validates options', () => {
@@ -405,13 +584,24 @@ describe('08 differentiate', function () {
       const at = (sgn: number) => {
         const P2 = withValues(gen.P, shifted(gen.P.values, t.dP!, sgn * eps));
         const A2 = withValues(problem.A!, shifted(problem.A!.values, t.dA!, sgn * eps));
-        return solveChecked({ ...problem, P: P2, A: A2, q: shifted(gen.q, t.dq!, sgn * eps), l: shifted(problem.l!, t.dl!, sgn * eps), u: shifted(problem.u!, t.du!, sgn * eps), lb: shifted(gen.lb, t.dlb!, sgn * eps), ub: shifted(gen.ub, t.dub!, sgn * eps) }).x;
+        return solveChecked({
+          ...problem,
+          P: P2,
+          A: A2,
+          q: shifted(gen.q, t.dq!, sgn * eps),
+          l: shifted(problem.l!, t.dl!, sgn * eps),
+          u: shifted(problem.u!, t.du!, sgn * eps),
+          lb: shifted(gen.lb, t.dlb!, sgn * eps),
+          ub: shifted(gen.ub, t.dub!, sgn * eps),
+        }).x;
       };
       const xp = at(1);
       const xm = at(-1);
       const fd = xp.map((v, i) => (v - xm[i]!) / (2 * eps));
       const err = relDiff(Array.from(f.dx), Array.from(fd));
-      console.log(`      jvp canonical n=60: ‖dx − fd‖/‖fd‖ = ${err.toExponential(2)}, cosine ${cosine(Array.from(f.dx), Array.from(fd)).toFixed(12)}`);
+      console.log(
+        `      jvp canonical n=60: ‖dx − fd‖/‖fd‖ = ${err.toExponential(2)}, cosine ${cosine(Array.from(f.dx), Array.from(fd)).toFixed(12)}`,
+      );
       assert.ok(err <= 1e-5, `jvp dx vs finite differences: ${err}`);
     });
 
@@ -420,7 +610,11 @@ describe('08 differentiate', function () {
       const problem = canonicalOf(gen);
       const sol = solveChecked(problem);
       const r = rng(602);
-      const seeds = { dx: new Float64Array(gen.n).map(() => 2 * r() - 1), dy: new Float64Array(problem.l!.length).map(() => 2 * r() - 1), dz: new Float64Array(gen.n).map(() => 2 * r() - 1) };
+      const seeds = {
+        dx: new Float64Array(gen.n).map(() => 2 * r() - 1),
+        dy: new Float64Array(problem.l!.length).map(() => 2 * r() - 1),
+        dz: new Float64Array(gen.n).map(() => 2 * r() - 1),
+      };
       const isEq = (i: number) => problem.l![i] === problem.u![i];
       const db = direction(problem.l!, r, isEq);
       const t: TypedTangents = {
@@ -441,7 +635,15 @@ describe('08 differentiate', function () {
       const eps = 1e-4;
       const at = (sgn: number) => {
         const P2 = withValues(gen.P, shifted(gen.P.values, t.dP!, sgn * eps));
-        return solveChecked({ ...problem, P: P2, q: shifted(gen.q, t.dq!, sgn * eps), l: shifted(problem.l!, t.dl!, sgn * eps), u: shifted(problem.u!, t.du!, sgn * eps), lb: shifted(gen.lb, t.dlb!, sgn * eps), ub: shifted(gen.ub, t.dub!, sgn * eps) });
+        return solveChecked({
+          ...problem,
+          P: P2,
+          q: shifted(gen.q, t.dq!, sgn * eps),
+          l: shifted(problem.l!, t.dl!, sgn * eps),
+          u: shifted(problem.u!, t.du!, sgn * eps),
+          lb: shifted(gen.lb, t.dlb!, sgn * eps),
+          ub: shifted(gen.ub, t.dub!, sgn * eps),
+        });
       };
       const sp = at(1);
       const sm = at(-1);
@@ -457,13 +659,32 @@ describe('08 differentiate', function () {
         assert.ok(err <= (method === 'penalty' ? 1e-3 : 1e-6), `${method}: ${err}`);
       }
       // Seeds are checked like dx.
-      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dy: new Float64Array(3) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && /grads\.dy/.test(e.message));
-      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dz: seeds.dz.map(() => NaN) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && /grads\.dz/.test(e.message));
-      assert.throws(() => differentiateSync(problem, sol, { ...seeds, dw: seeds.dz } as never), (e: unknown) => e instanceof QpError && /grads\.dw/.test(e.message));
+      assert.throws(
+        () => differentiateSync(problem, sol, { ...seeds, dy: new Float64Array(3) }),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && /grads\.dy/.test(e.message),
+      );
+      assert.throws(
+        () => differentiateSync(problem, sol, { ...seeds, dz: seeds.dz.map(() => NaN) }),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && /grads\.dz/.test(e.message),
+      );
+      assert.throws(
+        () => differentiateSync(problem, sol, { ...seeds, dw: seeds.dz } as never),
+        (e: unknown) => e instanceof QpError && /grads\.dw/.test(e.message),
+      );
     });
 
     it("standard form n=40 and P stored 'full'", () => {
-      const gen = generate({ n: 40, seed: 21, pDensity: 0.2, rowNnz: 6, counts: { eq: 6, up: 8, oneSided: 10 }, boundsUp: 3, boundsLow: 3, boxFraction: 0.5, oneSided: true });
+      const gen = generate({
+        n: 40,
+        seed: 21,
+        pDensity: 0.2,
+        rowNnz: 6,
+        counts: { eq: 6, up: 8, oneSided: 10 },
+        boundsUp: 3,
+        boundsLow: 3,
+        boxFraction: 0.5,
+        oneSided: true,
+      });
       const std = standardOf(gen);
       const problem: StandardProblem<Float64Array, CscMatrix> = { ...std, P: CscMatrix.fromDense(gen.P.toDense(), { triangle: 'full' }) };
       const sol = solveChecked(problem);
@@ -472,7 +693,8 @@ describe('08 differentiate', function () {
       // A symmetric tangent on the full storage.
       const P = problem.P!;
       const dense = P.toDense().map((row) => row.map(() => 0));
-      for (let j = 0; j < gen.n; j++) for (let i = j; i < gen.n; i++) if (P.toDense()[i]![j] !== 0) dense[i]![j] = dense[j]![i] = 2 * r() - 1;
+      for (let j = 0; j < gen.n; j++)
+        for (let i = j; i < gen.n; i++) if (P.toDense()[i]![j] !== 0) dense[i]![j] = dense[j]![i] = 2 * r() - 1;
       const dP = new Float64Array(P.nnz);
       for (let j = 0; j < gen.n; j++) for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) dP[k] = dense[P.rowIdx[k]!]![j]!;
       const t: TypedTangents = {
@@ -491,7 +713,10 @@ describe('08 differentiate', function () {
       const rhs = dot(c, f.dx);
       console.log(`      jvp standard n=40 (P full): ⟨vjp, δ⟩ = ${lhs}, ⟨c, jvp⟩ = ${rhs}, rel err ${relErr(lhs, rhs).toExponential(2)}`);
       assert.ok(relErr(lhs, rhs) <= 1e-10);
-      assert.throws(() => jvpSync(problem, sol, { dl: new Float64Array(1) } as Tangents), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_TYPE);
+      assert.throws(
+        () => jvpSync(problem, sol, { dl: new Float64Array(1) } as Tangents),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_TYPE,
+      );
     });
   });
 });

@@ -1,7 +1,17 @@
 import { strict as assert } from 'node:assert';
 import {
-  allFinite, backwardShare, countOccurrences, forwardBackwardCharge, isForwardBackwardSuccess, isSuccess, median, performanceProfile, profileSvg,
-  shiftedGeometricMean, failureCause, parsePeers,
+  allFinite,
+  backwardShare,
+  countOccurrences,
+  forwardBackwardCharge,
+  isForwardBackwardSuccess,
+  isSuccess,
+  median,
+  performanceProfile,
+  profileSvg,
+  shiftedGeometricMean,
+  failureCause,
+  parsePeers,
 } from '../scripts/bench-report';
 
 describe('benchmark report arithmetic', () => {
@@ -26,9 +36,16 @@ describe('benchmark report arithmetic', () => {
   it('performance profile: ratios to the fastest solver, failures never counted', () => {
     const prof = performanceProfile({ a: [1, 4, Infinity], b: [2, 2, 3] });
     // a: problem 0 best (ratio 1), problem 1 ratio 2, problem 2 failed
-    assert.deepEqual(prof.a, [[1, 1 / 3], [2, 2 / 3]]);
+    assert.deepEqual(prof.a, [
+      [1, 1 / 3],
+      [2, 2 / 3],
+    ]);
     // b: ratios 2, 1, 1 → sorted 1, 1, 2
-    assert.deepEqual(prof.b, [[1, 1 / 3], [1, 2 / 3], [2, 1]]);
+    assert.deepEqual(prof.b, [
+      [1, 1 / 3],
+      [1, 2 / 3],
+      [2, 1],
+    ]);
     const svg = profileSvg('t', prof);
     assert.match(svg, /^<svg/);
     assert.match(svg, /b \(100%\)/);
@@ -64,7 +81,10 @@ describe('benchmark report arithmetic', () => {
     assert.equal(forwardBackwardCharge({ ...forwardOkAtMid, backwardOk: true }, 'high', 30), 30);
     assert.equal(forwardBackwardCharge({ ...forwardOkAtMid, backwardOk: false }, 'mid', 30), 30);
     // Two problems: 2.5 s (ok) and one failure at a 30 s limit → exp(mean(log 12.5, log 40)) − 10.
-    const rows = [{ ...forwardOkAtMid, backwardOk: true }, { ...forwardOkAtMid, backwardOk: false }];
+    const rows = [
+      { ...forwardOkAtMid, backwardOk: true },
+      { ...forwardOkAtMid, backwardOk: false },
+    ];
     const sgm = shiftedGeometricMean(rows.map((r) => forwardBackwardCharge(r, 'mid', 30)));
     assert.ok(Math.abs(sgm - (Math.sqrt(12.5 * 40) - 10)) < 1e-12);
   });
@@ -77,8 +97,15 @@ describe('benchmark report arithmetic', () => {
   });
 
   it("counts which solver answered for 'auto', most frequent first", () => {
-    assert.deepEqual(countOccurrences(['ipopt', 'highs', 'ipopt', 'admm', 'highs', 'ipopt']), [['ipopt', 3], ['highs', 2], ['admm', 1]]);
-    assert.deepEqual(countOccurrences(['clp', 'admm']), [['admm', 1], ['clp', 1]]);
+    assert.deepEqual(countOccurrences(['ipopt', 'highs', 'ipopt', 'admm', 'highs', 'ipopt']), [
+      ['ipopt', 3],
+      ['highs', 2],
+      ['admm', 1],
+    ]);
+    assert.deepEqual(countOccurrences(['clp', 'admm']), [
+      ['admm', 1],
+      ['clp', 1],
+    ]);
     assert.deepEqual(countOccurrences([]), []);
   });
 
@@ -100,7 +127,10 @@ describe('benchmark report arithmetic', () => {
     // an answer that meets the tolerance after the limit is a timeout
     assert.equal(failureCause({ ...base, seconds: 84 }, 1e-6, 60), 'time limit (answered after 84.0 s)');
     // |objective| 1e11: 2.5e-16·1e11 = 2.5e-5 > 1e-6, so the gap test is below round-off
-    assert.match(failureCause({ ...base, objective: 1e11, dualityGap: 3e-5 }, 1e-6, 60), /^precision limit of the absolute gap \(\|objective\| 1\.0e\+11\)$/);
+    assert.match(
+      failureCause({ ...base, objective: 1e11, dualityGap: 3e-5 }, 1e-6, 60),
+      /^precision limit of the absolute gap \(\|objective\| 1\.0e\+11\)$/,
+    );
     // the same gap at |objective| 1e3 is a plain residual failure
     assert.equal(failureCause({ ...base, objective: 1e3, dualityGap: 3e-5 }, 1e-6, 60), 'residuals above tol (r_g 3.0e-5)');
     assert.equal(failureCause({ ...base, status: 'solverFailed', dualityGap: null }, 1e-6, 60), 'numerical failure');

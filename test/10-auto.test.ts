@@ -7,8 +7,26 @@ import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { readQpsSync } from '../lib/qps';
 import { assertClose, dense, denseLower, f64, fixture } from './helpers';
 
-const lp = { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-Infinity, -Infinity]), u: f64([4, 6]), lb: f64([0, 0]) };
-const qp = { P: denseLower([[1, 0], [0, 1]]), q: f64([-1, -1]), A: dense([[1, 1]]), l: f64([-Infinity]), u: f64([1]) };
+const lp = {
+  q: f64([-1, -1]),
+  A: dense([
+    [1, 2],
+    [3, 1],
+  ]),
+  l: f64([-Infinity, -Infinity]),
+  u: f64([4, 6]),
+  lb: f64([0, 0]),
+};
+const qp = {
+  P: denseLower([
+    [1, 0],
+    [0, 1],
+  ]),
+  q: f64([-1, -1]),
+  A: dense([[1, 1]]),
+  l: f64([-Infinity]),
+  u: f64([1]),
+};
 
 describe("solver 'auto'", () => {
   const keys = availableSolvers().map((s) => s.key);
@@ -17,21 +35,33 @@ describe("solver 'auto'", () => {
     const sol = await solve(lp, { solver: 'auto' });
     assert.equal(sol.status, 'solved');
     assert.equal(sol.solver, 'ipm');
-    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['ipm']);
+    assert.deepEqual(
+      sol.attempts!.map((a) => a.solver),
+      ['ipm'],
+    );
     assertClose(sol.x, [1.6, 1.2], 1e-8, 'x');
   });
 
   it('is the default solver', () => {
     const sol = solveSync(qp);
     assert.equal(sol.solver, 'ipm');
-    assert.deepEqual(sol.attempts!.map((a) => a.solver), ['ipm']);
+    assert.deepEqual(
+      sol.attempts!.map((a) => a.solver),
+      ['ipm'],
+    );
     assertClose(sol.x, [0.5, 0.5], 1e-7, 'x');
   });
 
   it('orders the fallbacks by structure: LP, or QP (never Clp for a QP, nearly linear or not)', () => {
-    const all = availableSolvers().map((s) => ({ ...s, honours: { timeLimit: { lp: true, qp: true }, cancellation: { lp: true, qp: true } } }));
+    const all = availableSolvers().map((s) => ({
+      ...s,
+      honours: { timeLimit: { lp: true, qp: true }, cancellation: { lp: true, qp: true } },
+    }));
     const n = 10;
-    const nearlyLinear = toCanonical({ P: denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0)))), q: new Float64Array(n) });
+    const nearlyLinear = toCanonical({
+      P: denseLower(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === 0 && j === 0 ? 2 : 0)))),
+      q: new Float64Array(n),
+    });
     const expect = (order: string[]) => order.filter((k) => keys.includes(k));
     assert.deepEqual(autoOrder(toCanonical(lp), all), expect(['ipm', 'highs', 'clp', 'ipopt', 'admm']));
     assert.deepEqual(autoOrder(nearlyLinear, all), expect(['ipm', 'ipopt', 'admm', 'highs']));
@@ -40,7 +70,8 @@ describe("solver 'auto'", () => {
 
   it('skips solvers that cannot stop at a time limit or be cancelled on this class of problem', () => {
     const info = availableSolvers();
-    const honours = (key: string, what: 'timeLimit' | 'cancellation', cls: 'lp' | 'qp') => info.find((s) => s.key === key)!.honours[what][cls];
+    const honours = (key: string, what: 'timeLimit' | 'cancellation', cls: 'lp' | 'qp') =>
+      info.find((s) => s.key === key)!.honours[what][cls];
     const qpOrder = autoOrder(toCanonical(qp), info, { timeLimit: 10 });
     // Clp honours both on QPs (a child process it kills) but is never in a QP order (rule 2).
     for (const k of keys) assert.equal(qpOrder.includes(k), honours(k, 'timeLimit', 'qp') && k !== 'clp', `${k} with a time limit on a QP`);
@@ -83,14 +114,18 @@ describe("solver 'auto'", () => {
     assert.equal(solveSync(qp, { solver: 'auto', polish: false }).polish, undefined);
   });
 
-  it("accepts an answer that meets the residual test though the solver calls it inaccurate (CVXQP3_M)", async () => {
+  it('accepts an answer that meets the residual test though the solver calls it inaccurate (CVXQP3_M)', async () => {
     const p = readQpsSync(fixture('CVXQP3_M'));
     const first = autoOrder(toCanonical(p), availableSolvers())[0]!;
     const alone = await solve(p, { solver: first, epsAbs: 1e-6, epsRel: 0 });
     const auto = await solve(p, { solver: 'auto', epsAbs: 1e-6, epsRel: 0 });
     const worst = (s: typeof auto) => Math.max(s.primalResidual, s.dualResidual, s.dualityGap);
     if ((alone.status === 'solvedInaccurate' || alone.status === 'solved') && worst(alone) <= 1e-6) {
-      assert.deepEqual(auto.attempts!.map((a) => a.solver), [first], 'no fallback after a passing answer');
+      assert.deepEqual(
+        auto.attempts!.map((a) => a.solver),
+        [first],
+        'no fallback after a passing answer',
+      );
     }
     assert.ok(worst(auto) <= 1e-6, `auto residuals ${worst(auto)}`);
   });

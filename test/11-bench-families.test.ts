@@ -10,8 +10,19 @@ import { availableSolvers, solveSync } from '../lib/solve';
 import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
 import {
-  BenchProblem, chainDqpProblem, chainProblem, denseProblem, generate, isotonicRegression, nearestNeighbours,
-  normal, portfolioProblem, projectSimplex, simplexProblem, sparseProblem, uniform,
+  BenchProblem,
+  chainDqpProblem,
+  chainProblem,
+  denseProblem,
+  generate,
+  isotonicRegression,
+  nearestNeighbours,
+  normal,
+  portfolioProblem,
+  projectSimplex,
+  simplexProblem,
+  sparseProblem,
+  uniform,
 } from '../scripts/bench-families';
 import { assertClose, kktResiduals } from './helpers';
 
@@ -157,7 +168,10 @@ describe('bench families: references', () => {
     const got = nearestNeighbours(xy, k);
     for (let i = 0; i < n; i++) {
       const d = (j: number) => (xy[2 * j]! - xy[2 * i]!) ** 2 + (xy[2 * j + 1]! - xy[2 * i + 1]!) ** 2;
-      const brute = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i).sort((a, b) => d(a) - d(b)).slice(0, k);
+      const brute = Array.from({ length: n }, (_, j) => j)
+        .filter((j) => j !== i)
+        .sort((a, b) => d(a) - d(b))
+        .slice(0, k);
       const mine = Array.from(got.subarray(i * k, (i + 1) * k));
       assert.deepEqual(mine.map(d), brute.map(d), `point ${i}`);
     }
@@ -201,7 +215,7 @@ describe('bench families: our solvers against the references', () => {
 });
 
 describe('bench families: the generated QPs are what they claim', () => {
-  it("chain-dqp: n = 100·d, P = ½I + (L⊗I)ᵀ(L⊗I) symmetric positive definite, x = 0 strictly feasible", () => {
+  it('chain-dqp: n = 100·d, P = ½I + (L⊗I)ᵀ(L⊗I) symmetric positive definite, x = 0 strictly feasible', () => {
     const bp = chainDqpProblem(3);
     assert.equal(bp.n, 300);
     assert.equal(bp.m, 300);
@@ -237,7 +251,10 @@ describe('bench families: the generated QPs are what they claim', () => {
     const bp = sparseProblem(n);
     const P = bp.problem.P!;
     const rowSums = P.multiply(new Float64Array(n).fill(1));
-    assert.ok(rowSums.every((v) => Math.abs(v) < 1e-12), 'Laplacian rows sum to 0');
+    assert.ok(
+      rowSums.every((v) => Math.abs(v) < 1e-12),
+      'Laplacian rows sum to 0',
+    );
     for (let j = 0; j < n; j++) {
       for (let k = P.colPtr[j]!; k < P.colPtr[j + 1]!; k++) {
         if (P.rowIdx[k] === j) assert.ok(P.values[k]! >= 3, 'every point has at least 3 neighbours');
@@ -247,7 +264,10 @@ describe('bench families: the generated QPs are what they claim', () => {
     const A = bp.problem.A!;
     const count = new Int32Array(A.nrows);
     for (let k = 0; k < A.nnz; k++) count[A.rowIdx[k]!]!++;
-    assert.ok(count.every((c) => c > 0), 'no empty row');
+    assert.ok(
+      count.every((c) => c > 0),
+      'no empty row',
+    );
     assert.equal(bp.m, n + Math.ceil(n / 2));
     const { violation, minSlack } = feasibility(bp.problem, new Float64Array(n).fill(1));
     assert.ok(violation < 1e-9);
@@ -281,7 +301,14 @@ describe('bench families: the generated QPs are what they claim', () => {
   });
 
   it('generate() dispatches every family', () => {
-    for (const [family, size, n] of [['simplex', 5, 5], ['chain', 5, 5], ['chain-dqp', 1, 100], ['dense', 5, 5], ['sparse', 20, 20], ['portfolio', 5, 5]] as const) {
+    for (const [family, size, n] of [
+      ['simplex', 5, 5],
+      ['chain', 5, 5],
+      ['chain-dqp', 1, 100],
+      ['dense', 5, 5],
+      ['sparse', 20, 20],
+      ['portfolio', 5, 5],
+    ] as const) {
       const bp = generate(family, size);
       assert.equal(bp.family, family);
       assert.equal(bp.n, n);

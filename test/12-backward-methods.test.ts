@@ -23,7 +23,9 @@ import { generate, canonicalOf, GenOptions } from './complementary-qp';
 
 function report(label: string, checks: Check[], tol: number): void {
   const errs = checks.map((ch) => relErr(ch.predicted, ch.fd));
-  console.log(`      ${label}: max rel err ${Math.max(...errs).toExponential(2)} [${checks.map((ch, i) => `${ch.name} ${errs[i]!.toExponential(1)}`).join(', ')}]`);
+  console.log(
+    `      ${label}: max rel err ${Math.max(...errs).toExponential(2)} [${checks.map((ch, i) => `${ch.name} ${errs[i]!.toExponential(1)}`).join(', ')}]`,
+  );
   for (const [i, ch] of checks.entries()) {
     assert.ok(errs[i]! <= tol, `${label} ${ch.name}: predicted ${ch.predicted}, finite difference ${ch.fd} (rel err ${errs[i]})`);
   }
@@ -62,10 +64,58 @@ const BETA = 1e-4;
 const PENALTY_C = 10;
 
 const cases: { label: string; opts: GenOptions }[] = [
-  { label: 'n=5', opts: { n: 5, seed: 211, pDensity: 0.8, rowNnz: 4, counts: { eq: 1, up: 1, low: 0, range: 1, oneSided: 1 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 } },
-  { label: 'n=50', opts: { n: 50, seed: 212, pDensity: 0.3, rowNnz: 10, counts: { eq: 6, up: 6, low: 6, range: 8, oneSided: 5 }, boundsUp: 5, boundsLow: 5, boxFraction: 0.5 } },
-  { label: 'sparse n=300', opts: { n: 300, seed: 213, pDensity: 0.01, rowNnz: 3, counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 }, boundsUp: 30, boundsLow: 30, boxFraction: 0.5 } },
-  { label: 'sparse n=2000', opts: { n: 2000, seed: 214, pDensity: 0.001, rowNnz: 3, counts: { eq: 250, up: 250, low: 250, range: 300, oneSided: 200 }, boundsUp: 200, boundsLow: 200, boxFraction: 0.5 } },
+  {
+    label: 'n=5',
+    opts: {
+      n: 5,
+      seed: 211,
+      pDensity: 0.8,
+      rowNnz: 4,
+      counts: { eq: 1, up: 1, low: 0, range: 1, oneSided: 1 },
+      boundsUp: 1,
+      boundsLow: 1,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'n=50',
+    opts: {
+      n: 50,
+      seed: 212,
+      pDensity: 0.3,
+      rowNnz: 10,
+      counts: { eq: 6, up: 6, low: 6, range: 8, oneSided: 5 },
+      boundsUp: 5,
+      boundsLow: 5,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'sparse n=300',
+    opts: {
+      n: 300,
+      seed: 213,
+      pDensity: 0.01,
+      rowNnz: 3,
+      counts: { eq: 40, up: 40, low: 40, range: 60, oneSided: 30 },
+      boundsUp: 30,
+      boundsLow: 30,
+      boxFraction: 0.5,
+    },
+  },
+  {
+    label: 'sparse n=2000',
+    opts: {
+      n: 2000,
+      seed: 214,
+      pDensity: 0.001,
+      rowNnz: 3,
+      counts: { eq: 250, up: 250, low: 250, range: 300, oneSided: 200 },
+      boundsUp: 200,
+      boundsLow: 200,
+      boxFraction: 0.5,
+    },
+  },
 ];
 
 describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function () {
@@ -105,7 +155,11 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
           'penalty-full': relDiff(g.penalty, g.full),
           'penalty-qp': relDiff(g.penalty, g.qp),
         };
-        console.log(`      ${label} (ipopt ${tSolve} ms): ${Object.entries(d).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+        console.log(
+          `      ${label} (ipopt ${tSolve} ms): ${Object.entries(d)
+            .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+            .join(', ')}`,
+        );
         console.log(
           `      ${label} times: ${(['kkt', 'full', 'penalty', 'qp'] as const)
             .map((m) => `${m} ${ms(wall[m]!)} (factor ${ms(g[m].factorTime)}, solve ${ms(g[m].solveTime)})`)
@@ -115,7 +169,8 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         assert.ok(d['qp-kkt'] <= 1e-6, `qp vs kkt ${d['qp-kkt']}`);
         assert.ok(d['qp-full'] <= 1e-6, `qp vs full ${d['qp-full']}`);
         assert.ok(d['full-kkt'] <= 1e-8, `full vs kkt ${d['full-kkt']}`);
-        for (const k of ['penalty-kkt', 'penalty-full', 'penalty-qp'] as const) assert.ok(d[k] <= PENALTY_C * BETA, `${k} ${d[k]} > ${PENALTY_C}·β`);
+        for (const k of ['penalty-kkt', 'penalty-full', 'penalty-qp'] as const)
+          assert.ok(d[k] <= PENALTY_C * BETA, `${k} ${d[k]} > ${PENALTY_C}·β`);
       });
     }
   });
@@ -132,19 +187,23 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         assert.ok(g.differentiable, g.reason);
         const A = problem.A!;
         const isEq = (i: number) => problem.l![i] === problem.u![i];
-        report(`${label} qp`, [
-          checkVector(problem, c, 'q', { q: direction(gen.q, r) }, { q: g.dq! }, 1e-3),
-          checkMatrix(problem, c, 'P', direction(gen.P.values, r), g.dP!, 1e-4),
-          checkMatrix(problem, c, 'A', direction(A.values, r), g.dA!, 1e-4),
-          checkVector(problem, c, 'u', { u: direction(problem.u!, r, (i) => !isEq(i)) }, { u: g.du! }, 1e-3),
-          checkVector(problem, c, 'l', { l: direction(problem.l!, r, (i) => !isEq(i)) }, { l: g.dl! }, 1e-3),
-          (() => {
-            const db = direction(problem.l!, r, isEq);
-            return checkVector(problem, c, 'b (l = u)', { l: db, u: db }, { l: g.dl!, u: g.du! }, 1e-3);
-          })(),
-          checkVector(problem, c, 'lb', { lb: direction(gen.lb, r) }, { lb: g.dlb! }, 1e-3),
-          checkVector(problem, c, 'ub', { ub: direction(gen.ub, r) }, { ub: g.dub! }, 1e-3),
-        ], 1e-5);
+        report(
+          `${label} qp`,
+          [
+            checkVector(problem, c, 'q', { q: direction(gen.q, r) }, { q: g.dq! }, 1e-3),
+            checkMatrix(problem, c, 'P', direction(gen.P.values, r), g.dP!, 1e-4),
+            checkMatrix(problem, c, 'A', direction(A.values, r), g.dA!, 1e-4),
+            checkVector(problem, c, 'u', { u: direction(problem.u!, r, (i) => !isEq(i)) }, { u: g.du! }, 1e-3),
+            checkVector(problem, c, 'l', { l: direction(problem.l!, r, (i) => !isEq(i)) }, { l: g.dl! }, 1e-3),
+            (() => {
+              const db = direction(problem.l!, r, isEq);
+              return checkVector(problem, c, 'b (l = u)', { l: db, u: db }, { l: g.dl!, u: g.du! }, 1e-3);
+            })(),
+            checkVector(problem, c, 'lb', { lb: direction(gen.lb, r) }, { lb: g.dlb! }, 1e-3),
+            checkVector(problem, c, 'ub', { ub: direction(gen.ub, r) }, { ub: g.dub! }, 1e-3),
+          ],
+          1e-5,
+        );
       });
     }
   });
@@ -167,7 +226,9 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         // A larger κ (ρ = κ‖w‖₁) also shrinks the error: it is O(β/ρ).
         const gk = differentiateSync(problem, sol, { dx: c }, { method: 'penalty', penaltyKappa: 100 });
         const errKappa = relDiff(gk, kkt);
-        console.log(`      ${label}: penalty vs kkt β=1e-4 ${errs[0]!.toExponential(2)}, β=1e-5 ${errs[1]!.toExponential(2)} (ratio ${(errs[0]! / errs[1]!).toFixed(2)}); β=1e-4 κ=100 ${errKappa.toExponential(2)}`);
+        console.log(
+          `      ${label}: penalty vs kkt β=1e-4 ${errs[0]!.toExponential(2)}, β=1e-5 ${errs[1]!.toExponential(2)} (ratio ${(errs[0]! / errs[1]!).toFixed(2)}); β=1e-4 κ=100 ${errKappa.toExponential(2)}`,
+        );
         assert.ok(errs[0]! <= PENALTY_C * 1e-4 && errs[1]! <= PENALTY_C * 1e-5, `errors ${errs}`);
         assert.ok(errs[1]! < errs[0]! / 5, `error should shrink ~linearly with β: ${errs}`);
         assert.ok(errKappa < errs[0]! / 5, `error should shrink with κ: ${errKappa} vs ${errs[0]}`);
@@ -202,7 +263,9 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
       const chol = differentiateSync(problem, sol, { dx: c }, { method: 'penalty', penaltySolver: 'cholmod' });
       const cg = differentiateSync(problem, sol, { dx: c }, { method: 'penalty', penaltySolver: 'cg' });
       const d = relDiff(cg, chol);
-      console.log(`      cg vs cholmod: ${d.toExponential(2)}, ${cg.iterations} CG iterations, cg ${ms(cg.factorTime + cg.solveTime)} vs cholmod ${ms(chol.factorTime + chol.solveTime)}`);
+      console.log(
+        `      cg vs cholmod: ${d.toExponential(2)}, ${cg.iterations} CG iterations, cg ${ms(cg.factorTime + cg.solveTime)} vs cholmod ${ms(chol.factorTime + chol.solveTime)}`,
+      );
       assert.ok(cg.differentiable, cg.reason);
       assert.ok(cg.iterations > 0);
       assert.ok(d <= 1e-7, `cg vs cholmod ${d}`);
@@ -211,7 +274,16 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
 
   describe('degenerate point: a duplicated active row', () => {
     it('every method: finite gradients, differentiable = false, a reason; dq still agrees', () => {
-      const gen = generate({ n: 12, seed: 41, pDensity: 0.5, rowNnz: 4, counts: { up: 3, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
+      const gen = generate({
+        n: 12,
+        seed: 41,
+        pDensity: 0.5,
+        rowNnz: 4,
+        counts: { up: 3, range: 2 },
+        boundsUp: 1,
+        boundsLow: 1,
+        boxFraction: 0.5,
+      });
       gen.rows.push({ ...gen.rows[0]! });
       const problem = canonicalOf(gen);
       const sol = solveChecked(problem);
@@ -227,8 +299,11 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         dq[method] = g.dq!;
       }
       // x(q) is still differentiable (only the duals are not unique): dq agrees.
-      const diff = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0)) / Math.sqrt(b.reduce((s, v) => s + v * v, 0));
-      console.log(`      duplicate row dq vs kkt: qp ${diff(dq.qp!, dq.kkt!).toExponential(2)}, penalty ${diff(dq.penalty!, dq.kkt!).toExponential(2)}, full ${diff(dq.full!, dq.kkt!).toExponential(2)}`);
+      const diff = (a: Float64Array, b: Float64Array) =>
+        Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0)) / Math.sqrt(b.reduce((s, v) => s + v * v, 0));
+      console.log(
+        `      duplicate row dq vs kkt: qp ${diff(dq.qp!, dq.kkt!).toExponential(2)}, penalty ${diff(dq.penalty!, dq.kkt!).toExponential(2)}, full ${diff(dq.full!, dq.kkt!).toExponential(2)}`,
+      );
       assert.ok(diff(dq.qp!, dq.kkt!) <= 1e-6);
       assert.ok(diff(dq.penalty!, dq.kkt!) <= PENALTY_C * BETA);
     });
@@ -236,7 +311,16 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
 
   describe('degenerate point: a weakly active bound (zero dual at an active bound)', () => {
     it('penalty and qp: finite gradients, differentiable = false', () => {
-      const gen = generate({ n: 8, seed: 43, pDensity: 0.5, rowNnz: 3, counts: { up: 2, range: 1 }, boundsUp: 0, boundsLow: 0, boxFraction: 0 });
+      const gen = generate({
+        n: 8,
+        seed: 43,
+        pDensity: 0.5,
+        rowNnz: 3,
+        counts: { up: 2, range: 1 },
+        boundsUp: 0,
+        boundsLow: 0,
+        boxFraction: 0,
+      });
       const ub = new Float64Array(gen.n).fill(Infinity);
       const problem: CanonicalProblem<Float64Array, CscMatrix> = { ...canonicalOf(gen), ub };
       ub[0] = solveChecked(problem).x[0]!;
@@ -268,7 +352,16 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
   });
 
   describe('API', () => {
-    const gen = generate({ n: 10, seed: 51, pDensity: 0.5, rowNnz: 4, counts: { eq: 1, up: 2, low: 1, range: 2 }, boundsUp: 1, boundsLow: 1, boxFraction: 0.5 });
+    const gen = generate({
+      n: 10,
+      seed: 51,
+      pDensity: 0.5,
+      rowNnz: 4,
+      counts: { eq: 1, up: 2, low: 1, range: 2 },
+      boundsUp: 1,
+      boundsLow: 1,
+      boxFraction: 0.5,
+    });
     const problem = canonicalOf(gen);
     let sol: Solution;
     before(() => {
@@ -293,7 +386,12 @@ describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function (
         { method: 'penalty', penaltyKappa: NaN },
         { method: 'penalty', penaltySolver: 'lu' as 'cg' },
       ];
-      for (const o of bad) assert.throws(() => differentiateSync(problem, sol, { dx }, o), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION, JSON.stringify(o));
+      for (const o of bad)
+        assert.throws(
+          () => differentiateSync(problem, sol, { dx }, o),
+          (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION,
+          JSON.stringify(o),
+        );
     });
   });
 });

@@ -11,7 +11,11 @@ import { dense, denseLower, f64 } from './helpers';
 // Optimum x = (1.25, −0.25, 0), y = 0.75 (row upper-active), z3 = −1 (bound lower-active):
 // strictly complementary, so the solution is differentiable.
 const base = () => ({
-  P: denseLower([[1, 0, 0], [0, 1, 0], [0, 0, 1]]),
+  P: denseLower([
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ]),
   q: f64([-2, -0.5, 1]),
   A: dense([[1, 1, 0]]),
   l: f64([-Infinity]),
@@ -33,7 +37,18 @@ describe('differentiate after every forward solver', () => {
       };
       const eps = 1e-5;
       const dq = f64([0.3, -0.7, 0.2]);
-      const fdq = ((await loss(p.q.map((v, i) => v + eps * dq[i]!), p.u, p.lb)) - (await loss(p.q.map((v, i) => v - eps * dq[i]!), p.u, p.lb))) / (2 * eps);
+      const fdq =
+        ((await loss(
+          p.q.map((v, i) => v + eps * dq[i]!),
+          p.u,
+          p.lb,
+        )) -
+          (await loss(
+            p.q.map((v, i) => v - eps * dq[i]!),
+            p.u,
+            p.lb,
+          ))) /
+        (2 * eps);
       const anq = g.dq!.reduce((a, v, i) => a + v * dq[i]!, 0);
       assert.ok(Math.abs(anq - fdq) <= 1e-5 * Math.max(1, Math.abs(fdq)), `q: ${anq} vs ${fdq}`);
       const fdu = ((await loss(p.q, f64([1 + eps]), p.lb)) - (await loss(p.q, f64([1 - eps]), p.lb))) / (2 * eps);

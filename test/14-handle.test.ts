@@ -13,10 +13,24 @@ import { dense, denseLower, f64 } from './helpers';
 
 /** A random strictly complementary sparse QP with n variables (test/complementary-qp.ts). */
 const randomQp = (n: number, seed: number) =>
-  canonicalOf(generate({ n, seed, pDensity: 0.01, rowNnz: 3, counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 }, boundsUp: n / 10, boundsLow: n / 10, boxFraction: 0.5 }));
+  canonicalOf(
+    generate({
+      n,
+      seed,
+      pDensity: 0.01,
+      rowNnz: 3,
+      counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 },
+      boundsUp: n / 10,
+      boundsLow: n / 10,
+      boxFraction: 0.5,
+    }),
+  );
 
 const problem = () => ({
-  P: denseLower([[1, 0], [0, 1]]),
+  P: denseLower([
+    [1, 0],
+    [0, 1],
+  ]),
   q: f64([-2, -0.5]),
   A: dense([[1, 1]]),
   l: f64([-Infinity]),
@@ -90,7 +104,10 @@ describe('differentiable solutions', () => {
     sol.dispose!();
     const g = await running;
     assert.ok(g.dq!.every(Number.isFinite));
-    assert.throws(() => jvpSync(sol, { dq: dx }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED);
+    assert.throws(
+      () => jvpSync(sol, { dq: dx }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED,
+    );
   });
 
   it('the native layer refuses a factorCache that it did not make', () => {
@@ -99,7 +116,10 @@ describe('differentiable solutions', () => {
     const b = binding() as unknown as { differentiateSync(...args: unknown[]): unknown };
     const native = { n: 2, m: 1, P: p.P, q: p.q, A: p.A, l: p.l, u: p.u, constant: 0 };
     for (const bad of [{}, 1, 'cache']) {
-      assert.throws(() => b.differentiateSync(native, sol, { dx: f64([1, 0]) }, { method: 'kkt', factorCache: bad }), (e: unknown) => e instanceof Error && /factorCache/.test(e.message));
+      assert.throws(
+        () => b.differentiateSync(native, sol, { dx: f64([1, 0]) }, { method: 'kkt', factorCache: bad }),
+        (e: unknown) => e instanceof Error && /factorCache/.test(e.message),
+      );
     }
   });
 
@@ -107,17 +127,26 @@ describe('differentiable solutions', () => {
     const sol = solveSync(problem(), { solver: 'highs', differentiable: true });
     sol.dispose!();
     assert.equal(sol.disposed, true);
-    assert.throws(() => differentiateSync(sol, { dx: f64([1, 0]) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED && /disposed/.test(e.message));
+    assert.throws(
+      () => differentiateSync(sol, { dx: f64([1, 0]) }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED && /disposed/.test(e.message),
+    );
     await assert.rejects(differentiate(sol, { dx: f64([1, 0]) }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED);
   });
 
   it('a solution without a handle needs the problem', () => {
     const sol = solveSync(problem(), { solver: 'highs' });
     assert.equal(sol.dispose, undefined);
-    assert.throws(() => differentiateSync(sol as never, { dx: f64([1, 0]) } as never), (e: unknown) => e instanceof QpError);
+    assert.throws(
+      () => differentiateSync(sol as never, { dx: f64([1, 0]) } as never),
+      (e: unknown) => e instanceof QpError,
+    );
   });
 
   it('options.differentiable must be a boolean', () => {
-    assert.throws(() => solveSync(problem(), { differentiable: 1 as unknown as boolean }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION);
+    assert.throws(
+      () => solveSync(problem(), { differentiable: 1 as unknown as boolean }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION,
+    );
   });
 });

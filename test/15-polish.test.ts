@@ -58,7 +58,13 @@ describe('polish', () => {
 
   it('is not run on an infeasible problem', () => {
     const sol = solveSync(
-      { q: Float64Array.of(1, 1), A: CscMatrix.fromDense([[1, 1]]), l: Float64Array.of(-Infinity), u: Float64Array.of(-1), lb: Float64Array.of(0, 0) },
+      {
+        q: Float64Array.of(1, 1),
+        A: CscMatrix.fromDense([[1, 1]]),
+        l: Float64Array.of(-Infinity),
+        u: Float64Array.of(-1),
+        lb: Float64Array.of(0, 0),
+      },
       { solver: 'highs', polish: true },
     );
     assert.equal(sol.status, 'primalInfeasible');

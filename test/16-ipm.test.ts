@@ -12,7 +12,7 @@ import { CanonicalProblem, StandardProblem, toCanonical } from '../lib/problem';
 import { availableSolvers, solve, solveSync, Solution, SolveOptions } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { assertClose, chainQp, dense, denseLower, f64, kktResiduals, rng } from './helpers';
-import { checkDualCertificate, checkPrimalCertificate, normInf } from './certificates';
+import { checkDualCertificate, checkPrimalCertificate } from './certificates';
 
 const inf = Infinity;
 const keys = availableSolvers().map((s) => s.key);
@@ -25,7 +25,6 @@ const tight: SolveOptions = { solver: 'ipm', epsAbs: 1e-8, epsRel: 0 };
  * one of them is 1e-5 off at 1e-8), so the comparisons solve to 1e-10 and compare x to 1e-6.
  */
 const precise: SolveOptions = { solver: 'ipm', epsAbs: 1e-10, epsRel: 0 };
-
 
 function checkSolved(p: CanonicalProblem<Float64Array, CscMatrix>, sol: Solution, tol = 1e-7): void {
   assert.equal(sol.status, 'solved', `status ${sol.status} (${sol.rawStatusText})`);
@@ -44,11 +43,20 @@ function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4
     const pr: number[] = [];
     const pc: number[] = [];
     const pv: number[] = [];
-    for (let j = 0; j < n; j++) pr.push(j), pc.push(j), pv.push(0.1 + r());
+    for (let j = 0; j < n; j++) {
+      pr.push(j);
+      pc.push(j);
+      pv.push(0.1 + r());
+    }
     for (let t = 0; t < n / 2; t++) {
       const cols = [...new Set([0, 1, 2].map(() => Math.floor(r() * n)))].sort((a, b) => a - b);
       const vals = cols.map(gauss);
-      for (let a = 0; a < cols.length; a++) for (let b = 0; b <= a; b++) pr.push(cols[a]!), pc.push(cols[b]!), pv.push(vals[a]! * vals[b]!);
+      for (let a = 0; a < cols.length; a++)
+        for (let b = 0; b <= a; b++) {
+          pr.push(cols[a]!);
+          pc.push(cols[b]!);
+          pv.push(vals[a]! * vals[b]!);
+        }
     }
     P = CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' });
   }
@@ -61,7 +69,9 @@ function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4
     let ax = 0;
     for (const c of new Set(Array.from({ length: perRow }, () => Math.floor(r() * n)))) {
       const v = gauss();
-      ar.push(i), ac.push(c), av.push(v);
+      ar.push(i);
+      ac.push(c);
+      av.push(v);
       ax += v * x0[c]!;
     }
     const t = r();
@@ -70,14 +80,19 @@ function randomSparse(n: number, m: number, seed: number, lp = false, perRow = 4
     if (t < 0.2) l[i] = u[i] = ax;
     else if (t < 0.5) u[i] = ax + r();
     else if (t < 0.8) l[i] = ax - r();
-    else if (t < 0.95) (l[i] = ax - r()), (u[i] = ax + r());
+    else if (t < 0.95) {
+      l[i] = ax - r();
+      u[i] = ax + r();
+    }
   }
   const lb = new Float64Array(n).fill(-inf);
   const ub = new Float64Array(n).fill(inf);
   for (let j = 0; j < n; j++) {
     const t = r();
-    if (lp || t < 0.5) (lb[j] = x0[j]! - 1 - r()), (ub[j] = x0[j]! + 1 + r());
-    else if (t < 0.7) lb[j] = x0[j]! - r();
+    if (lp || t < 0.5) {
+      lb[j] = x0[j]! - 1 - r();
+      ub[j] = x0[j]! + 1 + r();
+    } else if (t < 0.7) lb[j] = x0[j]! - r();
     else if (t < 0.8) ub[j] = x0[j]! + r();
   }
   const q = Float64Array.from({ length: n }, gauss);
@@ -91,7 +106,13 @@ function randomStandard(n: number, mG: number, mA: number, seed: number): Standa
   const x0 = Float64Array.from({ length: n }, (_, j) => {
     const lo = base.lb![j]!;
     const hi = base.ub![j]!;
-    return Number.isFinite(lo) && Number.isFinite(hi) ? (lo + hi) / 2 : Number.isFinite(lo) ? lo + r() : Number.isFinite(hi) ? hi - r() : r() - 0.5;
+    return Number.isFinite(lo) && Number.isFinite(hi)
+      ? (lo + hi) / 2
+      : Number.isFinite(lo)
+        ? lo + r()
+        : Number.isFinite(hi)
+          ? hi - r()
+          : r() - 0.5;
   });
   const rows = base.A!.toDense();
   const G = CscMatrix.fromDense(rows.slice(0, mG), { ncols: n });
@@ -111,48 +132,253 @@ interface Case {
 }
 
 // Every optimum below is worked out on paper from the KKT conditions Px + q + Aᵀy + z = 0.
-const I2 = () => denseLower([[1, 0], [0, 1]]);
+const I2 = () =>
+  denseLower([
+    [1, 0],
+    [0, 1],
+  ]);
 const threeVar = (l: number[], u: number[], lb: number[], ub: number[]): CanonicalProblem<Float64Array, CscMatrix> => ({
   // min x1² + x2² + x3² − 4x1 + 2x2 − 2x3, x3 ≤ .5 (row 0), x1 + x2 free (row 1), x1 ≤ 1, x2 ≥ 0
-  P: denseLower([[2, 0, 0], [0, 2, 0], [0, 0, 2]]), q: f64([-4, 2, -2]), A: dense([[0, 0, 1], [1, 1, 0]]), l: f64(l), u: f64(u), lb: f64(lb), ub: f64(ub),
+  P: denseLower([
+    [2, 0, 0],
+    [0, 2, 0],
+    [0, 0, 2],
+  ]),
+  q: f64([-4, 2, -2]),
+  A: dense([
+    [0, 0, 1],
+    [1, 1, 0],
+  ]),
+  l: f64(l),
+  u: f64(u),
+  lb: f64(lb),
+  ub: f64(ub),
 });
 const cases: Case[] = [
-  { name: 'equality row: min ½|x|², x1 + x2 = 1', problem: { P: I2(), q: f64([0, 0]), A: dense([[1, 1]]), l: f64([1]), u: f64([1]) }, x: [0.5, 0.5], y: [-0.5], z: [0, 0], objective: 0.25 },
-  { name: 'two-sided row, upper side active: min ½x² − 3x, 0 ≤ x ≤ 2', problem: { P: denseLower([[1]]), q: f64([-3]), A: dense([[1]]), l: f64([0]), u: f64([2]) }, x: [2], y: [1], objective: -4 },
-  { name: 'two ranges, both upper-active', problem: { P: I2(), q: f64([-3, -1]), A: dense([[1, 1], [1, -1]]), l: f64([0, -1]), u: f64([2, 1]) }, x: [1.5, 0.5], y: [1, 0.5], objective: -3.75 },
+  {
+    name: 'equality row: min ½|x|², x1 + x2 = 1',
+    problem: { P: I2(), q: f64([0, 0]), A: dense([[1, 1]]), l: f64([1]), u: f64([1]) },
+    x: [0.5, 0.5],
+    y: [-0.5],
+    z: [0, 0],
+    objective: 0.25,
+  },
+  {
+    name: 'two-sided row, upper side active: min ½x² − 3x, 0 ≤ x ≤ 2',
+    problem: { P: denseLower([[1]]), q: f64([-3]), A: dense([[1]]), l: f64([0]), u: f64([2]) },
+    x: [2],
+    y: [1],
+    objective: -4,
+  },
+  {
+    name: 'two ranges, both upper-active',
+    problem: {
+      P: I2(),
+      q: f64([-3, -1]),
+      A: dense([
+        [1, 1],
+        [1, -1],
+      ]),
+      l: f64([0, -1]),
+      u: f64([2, 1]),
+    },
+    x: [1.5, 0.5],
+    y: [1, 0.5],
+    objective: -3.75,
+  },
   {
     name: 'every sign: min ½|x − (3, −3, 3, −3)|², x1 ≤ 1 and x2 ≥ −1 (rows), x3 ≤ 1 and x4 ≥ −1 (bounds)',
     problem: {
-      P: denseLower([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]), q: f64([-3, 3, -3, 3]), A: dense([[1, 0, 0, 0], [0, 1, 0, 0]]),
-      l: f64([-inf, -1]), u: f64([1, inf]), lb: f64([-inf, -inf, -inf, -1]), ub: f64([inf, inf, 1, inf]),
+      P: denseLower([
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ]),
+      q: f64([-3, 3, -3, 3]),
+      A: dense([
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+      ]),
+      l: f64([-inf, -1]),
+      u: f64([1, inf]),
+      lb: f64([-inf, -inf, -inf, -1]),
+      ub: f64([inf, inf, 1, inf]),
     },
-    x: [1, -1, 1, -1], y: [2, -2], z: [0, 0, 2, -2], objective: -10,
+    x: [1, -1, 1, -1],
+    y: [2, -2],
+    z: [0, 0, 2, -2],
+    objective: -10,
   },
-  { name: 'LP (P omitted): max x1 + x2, x1 + 2x2 ≤ 4, 3x1 + x2 ≤ 6, x ≥ 0', problem: { q: f64([-1, -1]), A: dense([[1, 2], [3, 1]]), l: f64([-inf, -inf]), u: f64([4, 6]), lb: f64([0, 0]) }, x: [1.6, 1.2], y: [0.4, 0.2], z: [0, 0], objective: -2.8 },
-  { name: 'LP on the simplex: min x1 + 2x2 + 3x3, Σx = 1, x ≥ 0', problem: { q: f64([1, 2, 3]), A: dense([[1, 1, 1]]), l: f64([1]), u: f64([1]), lb: f64([0, 0, 0]) }, x: [1, 0, 0], y: [-1], z: [0, -1, -2], objective: 1 },
-  { name: 'P = diag(1, 0) bounded by x2 ≤ 3', problem: { P: denseLower([[1, 0], [0, 0]]), q: f64([-1, -1]), ub: f64([inf, 3]) }, x: [1, 3], z: [0, 1], objective: -3.5 },
-  { name: 'coupled P, free variables, m = 0', problem: { P: denseLower([[2, 1], [1, 2]]), q: f64([-1, -1]) }, x: [1 / 3, 1 / 3], z: [0, 0], objective: -1 / 3 },
+  {
+    name: 'LP (P omitted): max x1 + x2, x1 + 2x2 ≤ 4, 3x1 + x2 ≤ 6, x ≥ 0',
+    problem: {
+      q: f64([-1, -1]),
+      A: dense([
+        [1, 2],
+        [3, 1],
+      ]),
+      l: f64([-inf, -inf]),
+      u: f64([4, 6]),
+      lb: f64([0, 0]),
+    },
+    x: [1.6, 1.2],
+    y: [0.4, 0.2],
+    z: [0, 0],
+    objective: -2.8,
+  },
+  {
+    name: 'LP on the simplex: min x1 + 2x2 + 3x3, Σx = 1, x ≥ 0',
+    problem: { q: f64([1, 2, 3]), A: dense([[1, 1, 1]]), l: f64([1]), u: f64([1]), lb: f64([0, 0, 0]) },
+    x: [1, 0, 0],
+    y: [-1],
+    z: [0, -1, -2],
+    objective: 1,
+  },
+  {
+    name: 'P = diag(1, 0) bounded by x2 ≤ 3',
+    problem: {
+      P: denseLower([
+        [1, 0],
+        [0, 0],
+      ]),
+      q: f64([-1, -1]),
+      ub: f64([inf, 3]),
+    },
+    x: [1, 3],
+    z: [0, 1],
+    objective: -3.5,
+  },
+  {
+    name: 'coupled P, free variables, m = 0',
+    problem: {
+      P: denseLower([
+        [2, 1],
+        [1, 2],
+      ]),
+      q: f64([-1, -1]),
+    },
+    x: [1 / 3, 1 / 3],
+    z: [0, 0],
+    objective: -1 / 3,
+  },
   { name: 'n = 1, m = 0: min ½x² − 2x', problem: { P: denseLower([[1]]), q: f64([-2]) }, x: [2], z: [0], objective: -2 },
   { name: 'n = 1, m = 0, x ≤ 1 active', problem: { P: denseLower([[1]]), q: f64([-2]), ub: f64([1]) }, x: [1], z: [1], objective: -1.5 },
   {
     name: 'an empty column of A (x2 in no row), all variables free',
-    problem: { P: denseLower([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), q: f64([0, -1, 0]), A: dense([[1, 0, 1]]), l: f64([2]), u: f64([2]), lb: f64([-inf, -inf, -inf]), ub: f64([inf, inf, inf]) },
-    x: [1, 1, 1], y: [-1], z: [0, 0, 0], objective: 0.5,
+    problem: {
+      P: denseLower([
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ]),
+      q: f64([0, -1, 0]),
+      A: dense([[1, 0, 1]]),
+      l: f64([2]),
+      u: f64([2]),
+      lb: f64([-inf, -inf, -inf]),
+      ub: f64([inf, inf, inf]),
+    },
+    x: [1, 1, 1],
+    y: [-1],
+    z: [0, 0, 0],
+    objective: 0.5,
   },
-  { name: 'a fixed variable lb = ub', problem: { P: I2(), q: f64([1, 1]), lb: f64([-5, 1]), ub: f64([5, 1]) }, x: [-1, 1], z: [0, -2], objective: 1 },
-  { name: 'LP with every variable fixed', problem: { q: f64([3, -4]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([10]), lb: f64([1, 2]), ub: f64([1, 2]) }, x: [1, 2], y: [0], z: [-3, 4], objective: -5 },
+  {
+    name: 'a fixed variable lb = ub',
+    problem: { P: I2(), q: f64([1, 1]), lb: f64([-5, 1]), ub: f64([5, 1]) },
+    x: [-1, 1],
+    z: [0, -2],
+    objective: 1,
+  },
+  {
+    name: 'LP with every variable fixed',
+    problem: { q: f64([3, -4]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([10]), lb: f64([1, 2]), ub: f64([1, 2]) },
+    x: [1, 2],
+    y: [0],
+    z: [-3, 4],
+    objective: -5,
+  },
   {
     name: 'a row with no entries and 0 ∈ [−1, 1]',
-    problem: { P: I2(), q: f64([1, 1]), A: new CscMatrix(2, 2, Int32Array.from([0, 1, 1]), Int32Array.from([1]), f64([1])), l: f64([-1, -inf]), u: f64([1, 0.5]) },
-    x: [-1, -1], y: [0, 0], z: [0, 0], objective: -1,
+    problem: {
+      P: I2(),
+      q: f64([1, 1]),
+      A: new CscMatrix(2, 2, Int32Array.from([0, 1, 1]), Int32Array.from([1]), f64([1])),
+      l: f64([-1, -inf]),
+      u: f64([1, 0.5]),
+    },
+    x: [-1, -1],
+    y: [0, 0],
+    z: [0, 0],
+    objective: -1,
   },
-  { name: 'infinite sides as ±Infinity', problem: threeVar([-inf, -inf], [0.5, inf], [-inf, 0, -inf], [1, inf, inf]), x: [1, 0, 0.5], y: [1, 0], z: [2, -2, 0], objective: -3.75 },
-  { name: 'infinite sides as ±1e20', problem: threeVar([-1e20, -1e20], [0.5, 1e20], [-1e20, 0, -1e20], [1, 1e20, 1e20]), x: [1, 0, 0.5], y: [1, 0], z: [2, -2, 0], objective: -3.75 },
-  { name: 'infinite sides beyond 1e20 (1e25, −1e300)', problem: threeVar([-1e300, -inf], [0.5, 1e25], [-inf, 0, -3e20], [1, 1e30, inf]), x: [1, 0, 0.5], y: [1, 0], z: [2, -2, 0], objective: -3.75 },
-  { name: 'LP whose rows are all free, bounded by the box', problem: { q: f64([1, -1]), A: dense([[1, 1], [1, -1]]), l: f64([-inf, -1e20]), u: f64([inf, 1e20]), lb: f64([-1, -1]), ub: f64([1, 1]) }, x: [-1, 1], y: [0, 0], z: [-1, 1], objective: -2 },
+  {
+    name: 'infinite sides as ±Infinity',
+    problem: threeVar([-inf, -inf], [0.5, inf], [-inf, 0, -inf], [1, inf, inf]),
+    x: [1, 0, 0.5],
+    y: [1, 0],
+    z: [2, -2, 0],
+    objective: -3.75,
+  },
+  {
+    name: 'infinite sides as ±1e20',
+    problem: threeVar([-1e20, -1e20], [0.5, 1e20], [-1e20, 0, -1e20], [1, 1e20, 1e20]),
+    x: [1, 0, 0.5],
+    y: [1, 0],
+    z: [2, -2, 0],
+    objective: -3.75,
+  },
+  {
+    name: 'infinite sides beyond 1e20 (1e25, −1e300)',
+    problem: threeVar([-1e300, -inf], [0.5, 1e25], [-inf, 0, -3e20], [1, 1e30, inf]),
+    x: [1, 0, 0.5],
+    y: [1, 0],
+    z: [2, -2, 0],
+    objective: -3.75,
+  },
+  {
+    name: 'LP whose rows are all free, bounded by the box',
+    problem: {
+      q: f64([1, -1]),
+      A: dense([
+        [1, 1],
+        [1, -1],
+      ]),
+      l: f64([-inf, -1e20]),
+      u: f64([inf, 1e20]),
+      lb: f64([-1, -1]),
+      ub: f64([1, 1]),
+    },
+    x: [-1, 1],
+    y: [0, 0],
+    z: [-1, 1],
+    objective: -2,
+  },
   // (Before main's 8ef3869 ipm failed this one with x = NaN; with 1e5 instead of 1e6 it solved.)
-  { name: 'LP whose costs differ by 1e6: min 1e6·x1 + x2, x1 + x2 ≥ 1, x ≥ 0', problem: { q: f64([1e6, 1]), A: dense([[1, 1]]), l: f64([1]), u: f64([inf]), lb: f64([0, 0]) }, x: [0, 1], y: [-1], z: [-999999, 0], objective: 1 },
-  { name: 'P = [[1,1],[1,1]] (PSD, singular) is accepted', problem: { P: denseLower([[1, 1], [1, 1]]), q: f64([-1, -1]), lb: f64([0, 0.5]), ub: f64([0.25, 0.5]) }, x: [0.25, 0.5], z: [0.25, 0.25], objective: 0.5 * 0.75 * 0.75 - 0.75 },
+  {
+    name: 'LP whose costs differ by 1e6: min 1e6·x1 + x2, x1 + x2 ≥ 1, x ≥ 0',
+    problem: { q: f64([1e6, 1]), A: dense([[1, 1]]), l: f64([1]), u: f64([inf]), lb: f64([0, 0]) },
+    x: [0, 1],
+    y: [-1],
+    z: [-999999, 0],
+    objective: 1,
+  },
+  {
+    name: 'P = [[1,1],[1,1]] (PSD, singular) is accepted',
+    problem: {
+      P: denseLower([
+        [1, 1],
+        [1, 1],
+      ]),
+      q: f64([-1, -1]),
+      lb: f64([0, 0.5]),
+      ub: f64([0.25, 0.5]),
+    },
+    x: [0.25, 0.5],
+    z: [0.25, 0.25],
+    objective: 0.5 * 0.75 * 0.75 - 0.75,
+  },
 ];
 
 (hasIpm ? describe : describe.skip)('ipm', function () {
@@ -173,7 +399,10 @@ const cases: Case[] = [
           if (c.x) assertClose(sol.x, c.x, 1e-6, 'x');
           if (c.y) assertClose(sol.y, c.y, 1e-6, 'y');
           if (c.z) assertClose(sol.z, c.z, 1e-6, 'z');
-          assert.ok(Math.abs(sol.objective - c.objective) <= 1e-7 * Math.max(1, Math.abs(c.objective)), `objective ${sol.objective} vs ${c.objective}`);
+          assert.ok(
+            Math.abs(sol.objective - c.objective) <= 1e-7 * Math.max(1, Math.abs(c.objective)),
+            `objective ${sol.objective} vs ${c.objective}`,
+          );
         }
         // With the library's default tolerances (1e-6 absolute + relative) the point is the same to 1e-5.
         const loose = await solve(c.problem, { solver: 'ipm' });
@@ -183,7 +412,16 @@ const cases: Case[] = [
     }
 
     it('duplicate equality rows: x = (½, ½), only y1 + y2 = −½ is determined', async () => {
-      const p = { P: I2(), q: f64([0, 0]), A: dense([[1, 1], [1, 1]]), l: f64([1, 1]), u: f64([1, 1]) };
+      const p = {
+        P: I2(),
+        q: f64([0, 0]),
+        A: dense([
+          [1, 1],
+          [1, 1],
+        ]),
+        l: f64([1, 1]),
+        u: f64([1, 1]),
+      };
       const sol = await solve(p, tight);
       checkSolved(p, sol);
       assertClose(sol.x, [0.5, 0.5], 1e-6, 'x');
@@ -191,7 +429,17 @@ const cases: Case[] = [
     });
 
     it('an inequality repeated three times in an LP', async () => {
-      const p = { q: f64([-1, -1]), A: dense([[1, 1], [1, 1], [1, 1]]), l: f64([-inf, -inf, -inf]), u: f64([1, 1, 1]), lb: f64([0, 0]) };
+      const p = {
+        q: f64([-1, -1]),
+        A: dense([
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ]),
+        l: f64([-inf, -inf, -inf]),
+        u: f64([1, 1, 1]),
+        lb: f64([0, 0]),
+      };
       const sol = await solve(p, tight);
       checkSolved(p, sol);
       assert.ok(Math.abs(sol.objective + 1) <= 1e-7, `objective ${sol.objective}`);
@@ -212,15 +460,61 @@ const cases: Case[] = [
       // chainQp with one more row Σx ≥ n + 1 that −1 ≤ x ≤ 1 cannot meet (by a margin of 1)
       const base = chainQp(n, Math.floor(n / 4), 11);
       const row = CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1));
-      return { P: base.P, q: base.q, A: CscMatrix.vstack([base.A, row]), l: f64([...base.l, n + 1]), u: f64([...base.u, inf]), lb: base.lb, ub: base.ub };
+      return {
+        P: base.P,
+        q: base.q,
+        A: CscMatrix.vstack([base.A, row]),
+        l: f64([...base.l, n + 1]),
+        u: f64([...base.u, inf]),
+        lb: base.lb,
+        ub: base.ub,
+      };
     };
     const primal: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
       ['LP: x1 + x2 ≥ 3 with x ≤ 1', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([3]), u: f64([inf]), ub: f64([1, 1]) }],
       ['QP: x1 + x2 ≤ −1 with x ≥ 0', { P: I2(), q: f64([1, 1]), A: dense([[1, 1]]), l: f64([-inf]), u: f64([-1]), lb: f64([0, 0]) }],
-      ['QP, rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2', { P: I2(), q: f64([0, 0]), A: dense([[1, 1], [1, 1]]), l: f64([-inf, 2]), u: f64([1, inf]) }],
-      ['LP: conflicting equalities x1 − x2 = 1, x2 − x1 = 1', { q: f64([0, 0]), A: dense([[1, -1], [-1, 1]]), l: f64([1, 1]), u: f64([1, 1]) }],
-      ['QP: a zero row with 0 ∉ [1, 2]', { P: I2(), q: f64([1, 1]), A: dense([[1, 1], [0, 0]]), l: f64([-inf, 1]), u: f64([3, 2]) }],
-      ['QP: a fixed variable against a two-sided row (x1 = 2, 0 ≤ x1 + x2 ≤ 1, x2 ≥ 0)', { P: I2(), q: f64([0, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([1]), lb: f64([2, 0]), ub: f64([2, 1e20]) }],
+      [
+        'QP, rows only: x1 + x2 ≤ 1 and x1 + x2 ≥ 2',
+        {
+          P: I2(),
+          q: f64([0, 0]),
+          A: dense([
+            [1, 1],
+            [1, 1],
+          ]),
+          l: f64([-inf, 2]),
+          u: f64([1, inf]),
+        },
+      ],
+      [
+        'LP: conflicting equalities x1 − x2 = 1, x2 − x1 = 1',
+        {
+          q: f64([0, 0]),
+          A: dense([
+            [1, -1],
+            [-1, 1],
+          ]),
+          l: f64([1, 1]),
+          u: f64([1, 1]),
+        },
+      ],
+      [
+        'QP: a zero row with 0 ∉ [1, 2]',
+        {
+          P: I2(),
+          q: f64([1, 1]),
+          A: dense([
+            [1, 1],
+            [0, 0],
+          ]),
+          l: f64([-inf, 1]),
+          u: f64([3, 2]),
+        },
+      ],
+      [
+        'QP: a fixed variable against a two-sided row (x1 = 2, 0 ≤ x1 + x2 ≤ 1, x2 ≥ 0)',
+        { P: I2(), q: f64([0, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([1]), lb: f64([2, 0]), ub: f64([2, 1e20]) },
+      ],
       ['sparse chain QP with Σx ≥ n + 1 under −1 ≤ x ≤ 1 (n = 300)', infeasibleChain(300)],
     ];
     for (const [name, p] of primal) {
@@ -230,16 +524,63 @@ const cases: Case[] = [
     const unboundedChain = (n: number): CanonicalProblem<Float64Array, CscMatrix> => {
       // chainQp plus one more variable with cost −1 that no row, bound or P entry holds
       const base = chainQp(n, Math.floor(n / 4), 13);
-      const grow = (M: CscMatrix, rows: number) => new CscMatrix(rows, n + 1, Int32Array.from([...M.colPtr, M.nnz]), M.rowIdx, M.values, M.triangle);
-      return { P: grow(base.P, n + 1), q: f64([...base.q, -1]), A: grow(base.A, base.A.nrows), l: base.l, u: base.u, lb: f64([...base.lb, -inf]), ub: f64([...base.ub, inf]) };
+      const grow = (M: CscMatrix, rows: number) =>
+        new CscMatrix(rows, n + 1, Int32Array.from([...M.colPtr, M.nnz]), M.rowIdx, M.values, M.triangle);
+      return {
+        P: grow(base.P, n + 1),
+        q: f64([...base.q, -1]),
+        A: grow(base.A, base.A.nrows),
+        l: base.l,
+        u: base.u,
+        lb: f64([...base.lb, -inf]),
+        ub: f64([...base.ub, inf]),
+      };
     };
     const dual: [string, CanonicalProblem<Float64Array, CscMatrix>][] = [
-      ['QP: P = diag(1, 0), q = (0, −1), x1 ≤ 1 (bound)', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), ub: f64([1, inf]) }],
-      ['QP: the same with x1 ≤ 1 as a row', { P: denseLower([[1, 0], [0, 0]]), q: f64([0, -1]), A: dense([[1, 0]]), l: f64([-inf]), u: f64([1]) }],
+      [
+        'QP: P = diag(1, 0), q = (0, −1), x1 ≤ 1 (bound)',
+        {
+          P: denseLower([
+            [1, 0],
+            [0, 0],
+          ]),
+          q: f64([0, -1]),
+          ub: f64([1, inf]),
+        },
+      ],
+      [
+        'QP: the same with x1 ≤ 1 as a row',
+        {
+          P: denseLower([
+            [1, 0],
+            [0, 0],
+          ]),
+          q: f64([0, -1]),
+          A: dense([[1, 0]]),
+          l: f64([-inf]),
+          u: f64([1]),
+        },
+      ],
       ['LP: min −x1 − x2, x1 − x2 ≤ 1, x ≥ 0', { q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-inf]), u: f64([1]), lb: f64([0, 0]) }],
-      ['LP along an equality: min x1, x1 + x2 = 0, x2 ≥ −5', { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([0]), lb: f64([-inf, -5]) }],
+      [
+        'LP along an equality: min x1, x1 + x2 = 0, x2 ≥ −5',
+        { q: f64([1, 0]), A: dense([[1, 1]]), l: f64([0]), u: f64([0]), lb: f64([-inf, -5]) },
+      ],
       ['LP, n = 1, m = 0: min x, x free', { q: f64([1]) }],
-      ['QP with a flat direction: min ½(x1 − x2)² − x1 − x2, −1 ≤ x1 − x2 ≤ 1, x ≥ 0', { P: denseLower([[1, -1], [-1, 1]]), q: f64([-1, -1]), A: dense([[1, -1]]), l: f64([-1]), u: f64([1]), lb: f64([0, 0]) }],
+      [
+        'QP with a flat direction: min ½(x1 − x2)² − x1 − x2, −1 ≤ x1 − x2 ≤ 1, x ≥ 0',
+        {
+          P: denseLower([
+            [1, -1],
+            [-1, 1],
+          ]),
+          q: f64([-1, -1]),
+          A: dense([[1, -1]]),
+          l: f64([-1]),
+          u: f64([1]),
+          lb: f64([0, 0]),
+        },
+      ],
       ['sparse chain QP plus a free variable of cost −1 (n = 301)', unboundedChain(300)],
     ];
     for (const [name, p] of dual) {
@@ -249,14 +590,22 @@ const cases: Case[] = [
 
   describe('agreement with a second solver on seeded random sparse problems', () => {
     const second = keys.includes('ipopt') ? 'ipopt' : 'highs';
-    for (const [n, m] of [[8, 5], [40, 25], [150, 100], [600, 400]] as const) {
+    for (const [n, m] of [
+      [8, 5],
+      [40, 25],
+      [150, 100],
+      [600, 400],
+    ] as const) {
       for (const seed of [1, 2, 3]) {
         it(`QP n = ${n}, m = ${m}, seed ${seed}: x and objective as ${second}`, async () => {
           const p = randomSparse(n, m, 1000 * seed + n);
           const [a, b] = await Promise.all([solve(p, precise), solve(p, { solver: second, epsAbs: 1e-9, epsRel: 0 })]);
           checkSolved(p, a, 1e-9);
           assert.equal(b.status, 'solved', `${second}: ${b.status}`);
-          assert.ok(Math.abs(a.objective - b.objective) <= 1e-8 * Math.max(1, Math.abs(b.objective)), `objective ${a.objective} vs ${second} ${b.objective}`);
+          assert.ok(
+            Math.abs(a.objective - b.objective) <= 1e-8 * Math.max(1, Math.abs(b.objective)),
+            `objective ${a.objective} vs ${second} ${b.objective}`,
+          );
           assertClose(a.x, b.x, 1e-6, `x vs ${second}`);
         });
         it(`LP n = ${n}, m = ${m}, seed ${seed}: objective as highs`, async () => {
@@ -264,14 +613,25 @@ const cases: Case[] = [
           const [a, b] = await Promise.all([solve(p, tight), solve(p, { solver: 'highs' })]);
           checkSolved(p, a);
           assert.equal(b.status, 'solved', `highs: ${b.status}`);
-          assert.ok(Math.abs(a.objective - b.objective) <= 1e-7 * Math.max(1, Math.abs(b.objective)), `objective ${a.objective} vs highs ${b.objective}`);
+          assert.ok(
+            Math.abs(a.objective - b.objective) <= 1e-7 * Math.max(1, Math.abs(b.objective)),
+            `objective ${a.objective} vs highs ${b.objective}`,
+          );
         });
       }
     }
 
     it('standard form (G, h, A, b): the hand-derived problem, with yIneq and yEq', async () => {
       // min ½|x|² − x1 − 2x2, x1 + x2 ≤ 1, x1 − x2 = 0 → x = (½, ½), y = (1, −½)
-      const p: StandardProblem<Float64Array, CscMatrix> = { form: 'standard', P: I2(), q: f64([-1, -2]), G: dense([[1, 1]]), h: f64([1]), A: dense([[1, -1]]), b: f64([0]) };
+      const p: StandardProblem<Float64Array, CscMatrix> = {
+        form: 'standard',
+        P: I2(),
+        q: f64([-1, -2]),
+        G: dense([[1, 1]]),
+        h: f64([1]),
+        A: dense([[1, -1]]),
+        b: f64([0]),
+      };
       const sol = await solve(p, tight);
       assert.equal(sol.status, 'solved');
       assertClose(sol.x, [0.5, 0.5], 1e-6, 'x');
@@ -281,7 +641,10 @@ const cases: Case[] = [
       checkSolved({ P: c.P, q: c.q, A: c.A, l: c.l, u: c.u }, sol);
     });
 
-    for (const [n, mG, mA] of [[30, 15, 5], [300, 150, 60]] as const) {
+    for (const [n, mG, mA] of [
+      [30, 15, 5],
+      [300, 150, 60],
+    ] as const) {
       it(`standard form, random, n = ${n}, ${mG} + ${mA} rows: residuals here, x as ${second}`, async () => {
         const p = randomStandard(n, mG, mA, 77 + n);
         const [a, b] = await Promise.all([solve(p, precise), solve(p, { solver: second, epsAbs: 1e-9, epsRel: 0 })]);
@@ -289,7 +652,10 @@ const cases: Case[] = [
         checkSolved({ P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, lb: c.lb, ub: c.ub }, a, 1e-9);
         assert.equal(a.yIneq!.length, mG);
         assert.equal(a.yEq!.length, mA);
-        assert.ok(a.yIneq!.every((v) => v >= -1e-8), 'the duals of G x ≤ h are ≥ 0');
+        assert.ok(
+          a.yIneq!.every((v) => v >= -1e-8),
+          'the duals of G x ≤ h are ≥ 0',
+        );
         assert.equal(b.status, 'solved');
         assertClose(a.x, b.x, 1e-6, `x vs ${second}`);
       });
@@ -297,7 +663,29 @@ const cases: Case[] = [
   });
 
   describe('errors, cancellation, concurrency', () => {
-    for (const [name, P] of [['[[1,0],[0,−1]]', denseLower([[1, 0], [0, -1]])], ['[[1,2],[2,1]]', denseLower([[1, 2], [2, 1]])], ['[[0,1],[1,0]] given in full', dense([[0, 1], [1, 0]])]] as const) {
+    for (const [name, P] of [
+      [
+        '[[1,0],[0,−1]]',
+        denseLower([
+          [1, 0],
+          [0, -1],
+        ]),
+      ],
+      [
+        '[[1,2],[2,1]]',
+        denseLower([
+          [1, 2],
+          [2, 1],
+        ]),
+      ],
+      [
+        '[[0,1],[1,0]] given in full',
+        dense([
+          [0, 1],
+          [1, 0],
+        ]),
+      ],
+    ] as const) {
       it(`a non-convex P = ${name} → ERR_QP_NOT_CONVEX naming P`, async () => {
         const p = { P, q: f64([0, 0]), lb: f64([-1, -1]), ub: f64([1, 1]) };
         const check = (e: unknown) => {
@@ -328,7 +716,11 @@ const cases: Case[] = [
       const c = toCanonical(p);
       const native = binding();
       const token = native.createCancelToken();
-      const work = native.solveAsync({ n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, lb: c.lb!, ub: c.ub! }, { solver: 'ipm' }, token);
+      const work = native.solveAsync(
+        { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, lb: c.lb!, ub: c.ub! },
+        { solver: 'ipm' },
+        token,
+      );
       setTimeout(() => native.cancel(token), 300);
       const r = await work;
       assert.equal(r.status, 'cancelled', `native status ${r.status} (${r.rawStatusText}) after ${r.iterations} iterations`);
@@ -370,7 +762,20 @@ const cases: Case[] = [
     });
 
     it('every documented option is accepted and the answer stays right', () => {
-      const sol = solveSync(p, { ...tight, solverOptions: { epsInf: 1e-7, scaling: 3, rhoInit: 1e-5, deltaInit: 1e-3, regMin: 1e-9, refineIter: 2, checkConvexity: true, centralityCorrectors: 0, normalEquations: 1 } });
+      const sol = solveSync(p, {
+        ...tight,
+        solverOptions: {
+          epsInf: 1e-7,
+          scaling: 3,
+          rhoInit: 1e-5,
+          deltaInit: 1e-3,
+          regMin: 1e-9,
+          refineIter: 2,
+          checkConvexity: true,
+          centralityCorrectors: 0,
+          normalEquations: 1,
+        },
+      });
       checkSolved(p, sol);
       const ref = solveSync(p, tight);
       assertClose(sol.x, ref.x, 1e-6, 'x with options vs defaults');
@@ -381,21 +786,40 @@ const cases: Case[] = [
       // rows' normal equations apply; each answer is checked here and against the other.
       const n = 300;
       const r = rng(17);
-      const diag = CscMatrix.fromTriplets(n, n, [...Array(n).keys()], [...Array(n).keys()], Array.from({ length: n }, () => 0.5 + r()));
+      const diag = CscMatrix.fromTriplets(
+        n,
+        n,
+        [...Array(n).keys()],
+        [...Array(n).keys()],
+        Array.from({ length: n }, () => 0.5 + r()),
+      );
       const q = Float64Array.from({ length: n }, () => 4 * r() - 2);
       const chainRows: number[] = [];
       const chainCols: number[] = [];
       const chainVals: number[] = [];
-      for (let i = 0; i + 1 < n; i++) chainRows.push(i, i), chainCols.push(i, i + 1), chainVals.push(1, -1);
+      for (let i = 0; i + 1 < n; i++) {
+        chainRows.push(i, i);
+        chainCols.push(i, i + 1);
+        chainVals.push(1, -1);
+      }
       const problems: Array<CanonicalProblem<Float64Array, CscMatrix>> = [
         {
-          P: diag, q, A: CscMatrix.fromTriplets(n - 1, n, chainRows, chainCols, chainVals),
-          l: new Float64Array(n - 1).fill(-0.05), u: new Float64Array(n - 1).fill(0.05),
-          lb: new Float64Array(n).fill(-0.8), ub: new Float64Array(n).fill(inf),
+          P: diag,
+          q,
+          A: CscMatrix.fromTriplets(n - 1, n, chainRows, chainCols, chainVals),
+          l: new Float64Array(n - 1).fill(-0.05),
+          u: new Float64Array(n - 1).fill(0.05),
+          lb: new Float64Array(n).fill(-0.8),
+          ub: new Float64Array(n).fill(inf),
         },
         {
-          P: diag, q, A: CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1)),
-          l: f64([1]), u: f64([1]), lb: new Float64Array(n), ub: new Float64Array(n).fill(inf),
+          P: diag,
+          q,
+          A: CscMatrix.fromTriplets(1, n, new Array(n).fill(0), [...Array(n).keys()], new Array(n).fill(1)),
+          l: f64([1]),
+          u: f64([1]),
+          lb: new Float64Array(n),
+          ub: new Float64Array(n).fill(inf),
         },
       ];
       for (const p of problems) {
@@ -410,13 +834,16 @@ const cases: Case[] = [
 
     it('bad options → ERR_QP_INVALID_OPTION naming the option', async () => {
       const expectOption = (options: SolveOptions['solverOptions'], field: string, pattern: RegExp) => {
-        assert.throws(() => solveSync(p, { solver: 'ipm', solverOptions: options }), (e: unknown) => {
-          assert.ok(e instanceof QpError, String(e));
-          assert.equal(e.code, ErrorCode.INVALID_OPTION, e.message);
-          assert.equal(e.field, field, e.message);
-          assert.match(e.message, pattern);
-          return true;
-        });
+        assert.throws(
+          () => solveSync(p, { solver: 'ipm', solverOptions: options }),
+          (e: unknown) => {
+            assert.ok(e instanceof QpError, String(e));
+            assert.equal(e.code, ErrorCode.INVALID_OPTION, e.message);
+            assert.equal(e.field, field, e.message);
+            assert.match(e.message, pattern);
+            return true;
+          },
+        );
       };
       expectOption({ rho: 1 }, 'options.solverOptions.rho', /not an ipm option.*rhoInit/);
       expectOption({ scaling: 1.5 }, 'options.solverOptions.scaling', /integer/);
@@ -430,7 +857,8 @@ const cases: Case[] = [
       expectOption({ normalEquations: 2 }, 'options.solverOptions.normalEquations', /normalEquations = 2/);
       await assert.rejects(
         solve(p, { solver: 'ipm', solverOptions: { refineIter: -1 } }),
-        (e: QpError) => e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.refineIter' && /refineIter = -1/.test(e.message),
+        (e: QpError) =>
+          e.code === ErrorCode.INVALID_OPTION && e.field === 'options.solverOptions.refineIter' && /refineIter = -1/.test(e.message),
       );
     });
   });
@@ -441,8 +869,15 @@ const cases: Case[] = [
     // Without the x2–x4 coupling in P, or with x3, x4 in [−1, 1], ipm detects it in 3–6 iterations.
     it('an unbounded 4-variable QP is reported dualInfeasible (was maxIterations)', async () => {
       const p = {
-        P: denseLower([[0, 0, 0, 0], [0, 3.5e-5, 0, -0.0128], [0, 0, 5.83, 0], [0, -0.0128, 0, 4.74]]),
-        q: f64([-1, -2.1, 1.23, 0.157]), lb: f64([-inf, -0.277, -0.964, -1.288]), ub: f64([inf, -0.277, -0.266, -1.129]),
+        P: denseLower([
+          [0, 0, 0, 0],
+          [0, 3.5e-5, 0, -0.0128],
+          [0, 0, 5.83, 0],
+          [0, -0.0128, 0, 4.74],
+        ]),
+        q: f64([-1, -2.1, 1.23, 0.157]),
+        lb: f64([-inf, -0.277, -0.964, -1.288]),
+        ub: f64([inf, -0.277, -0.266, -1.129]),
       };
       assert.equal((await solve(p, { solver: 'highs' })).status, 'dualInfeasible');
       checkDualCertificate(p, await solve(p, { solver: 'ipm' }));
@@ -452,8 +887,25 @@ const cases: Case[] = [
     // PSD to ipm's documented 1e-4; it is rejected with q = 0 but accepted with q = (100, 100),
     // because the cost scaling shrinks P before the test adds 1e-4·max(1, max P_jj)·I.
     it('the convexity verdict on P does not depend on q (was accepted with q = (100, 100))', () => {
-      for (const q of [[0, 0], [100, 100]]) {
-        assert.throws(() => solveSync({ P: denseLower([[1, 1], [1, 0.999]]), q: f64(q) }, { solver: 'ipm' }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX && e.field === 'P', `q = ${q}`);
+      for (const q of [
+        [0, 0],
+        [100, 100],
+      ]) {
+        assert.throws(
+          () =>
+            solveSync(
+              {
+                P: denseLower([
+                  [1, 1],
+                  [1, 0.999],
+                ]),
+                q: f64(q),
+              },
+              { solver: 'ipm' },
+            ),
+          (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX && e.field === 'P',
+          `q = ${q}`,
+        );
       }
     });
   });

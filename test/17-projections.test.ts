@@ -9,11 +9,26 @@ import { strict as assert } from 'node:assert';
 import { CscMatrix } from '../lib/sparse';
 import { availableSolvers, solveSync } from '../lib/solve';
 import {
-  boundedDifferencesKkt, chainBoxData, chainBoxProblem, differenceMatrix, generate, normal, projectBoundedDifferences, projectSimplex,
-  simplexProblem, uniform,
+  boundedDifferencesKkt,
+  chainBoxData,
+  chainBoxProblem,
+  differenceMatrix,
+  generate,
+  normal,
+  projectBoundedDifferences,
+  projectSimplex,
+  simplexProblem,
+  uniform,
 } from '../scripts/bench-families';
 import {
-  concurrencyVerdict, fmtSize, inputBytes, parseOptions, parseProcStatus, projectionReference, skipReason, verdict,
+  concurrencyVerdict,
+  fmtSize,
+  inputBytes,
+  parseOptions,
+  parseProcStatus,
+  projectionReference,
+  skipReason,
+  verdict,
 } from '../scripts/bench-projections';
 import { assertClose } from './helpers';
 
@@ -25,17 +40,19 @@ function simplexBruteForce(y: Float64Array): Float64Array {
   for (let mask = 1; mask < 1 << n; mask++) {
     let sum = 0;
     let k = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) {
-      sum += y[i]!;
-      k++;
-    }
+    for (let i = 0; i < n; i++)
+      if (mask & (1 << i)) {
+        sum += y[i]!;
+        k++;
+      }
     const tau = (sum - 1) / k;
     const x = new Float64Array(n);
     let ok = true;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) {
-      x[i] = y[i]! - tau;
-      if (x[i]! < -1e-12) ok = false;
-    }
+    for (let i = 0; i < n; i++)
+      if (mask & (1 << i)) {
+        x[i] = y[i]! - tau;
+        if (x[i]! < -1e-12) ok = false;
+      }
     if (!ok) continue;
     let d = 0;
     for (let i = 0; i < n; i++) d += (x[i]! - y[i]!) ** 2;
@@ -117,9 +134,9 @@ describe('projections: the bounded-difference chain reference', () => {
   it('hand cases', () => {
     assertClose(projectBoundedDifferences([0, 3]), [1, 2], 1e-15);
     assertClose(projectBoundedDifferences([3, 0]), [2, 1], 1e-15);
-    assertClose(projectBoundedDifferences([0.2, -0.5, 0.4]), [0.2, -0.5, 0.4], 1e-15);  // feasible: unchanged
+    assertClose(projectBoundedDifferences([0.2, -0.5, 0.4]), [0.2, -0.5, 0.4], 1e-15); // feasible: unchanged
     assertClose(projectBoundedDifferences([0, 0, 6]), [1, 2, 3], 1e-15);
-    assertClose(projectBoundedDifferences([1, 5, 2], 0), [8 / 3, 8 / 3, 8 / 3], 1e-15);  // w = 0: the mean
+    assertClose(projectBoundedDifferences([1, 5, 2], 0), [8 / 3, 8 / 3, 8 / 3], 1e-15); // w = 0: the mean
     assert.equal(projectBoundedDifferences([]).length, 0);
     assertClose(projectBoundedDifferences([7]), [7], 0);
   });
@@ -173,6 +190,7 @@ describe('projections: the bounded-difference chain reference', () => {
   it('agrees with quadprog (dense Goldfarb–Idnani) at n = 60', function () {
     let qp: QuadprogModule;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package, loaded only when present
       qp = require('quadprog') as QuadprogModule;
     } catch {
       this.skip();
@@ -253,8 +271,8 @@ describe('projections: the chain-box family', () => {
 
 describe('projections: helpers of bench-projections', () => {
   it('inputBytes counts every typed array of the problem', () => {
-    const P = CscMatrix.identity(3, 1, 'lower');  // colPtr 4·4, rowIdx 3·4, values 3·8 = 52
-    const A = differenceMatrix(3);                // colPtr 4·4, rowIdx 4·4, values 4·8 = 64
+    const P = CscMatrix.identity(3, 1, 'lower'); // colPtr 4·4, rowIdx 3·4, values 3·8 = 52
+    const A = differenceMatrix(3); // colPtr 4·4, rowIdx 4·4, values 4·8 = 64
     const p = { P, A, q: new Float64Array(3), l: new Float64Array(2), u: new Float64Array(2) };
     assert.equal(inputBytes(p), 52 + 64 + 24 + 16 + 16);
     assert.equal(inputBytes({ ...p, lb: new Float64Array(3), ub: new Float64Array(3) }), 52 + 64 + 24 + 16 + 16 + 48);

@@ -75,14 +75,23 @@ async function expectCodeAsync(fn: () => Promise<unknown>, code: string, field: 
 }
 
 /** solveSync and solve both reject the problem with this code and field. */
-async function rejects(p: unknown, code: string, field: string, pattern?: RegExp, options: SolveOptions = { solver: 'ipm' }): Promise<void> {
+async function rejects(
+  p: unknown,
+  code: string,
+  field: string,
+  pattern?: RegExp,
+  options: SolveOptions = { solver: 'ipm' },
+): Promise<void> {
   expectCode(() => solveSync(p as Problem<Float64Array, CscMatrix>, options), code, field, pattern);
   await expectCodeAsync(() => solve(p as Problem<Float64Array, CscMatrix>, options), code, field, pattern);
 }
 
 /** solveSync and solve both reach the known optimum. */
 async function solvesToOptimum(p: unknown, options: SolveOptions = { solver: 'ipm' }): Promise<void> {
-  for (const sol of [solveSync(p as Problem<Float64Array, CscMatrix>, options), await solve(p as Problem<Float64Array, CscMatrix>, options)]) {
+  for (const sol of [
+    solveSync(p as Problem<Float64Array, CscMatrix>, options),
+    await solve(p as Problem<Float64Array, CscMatrix>, options),
+  ]) {
     assert.equal(sol.status, 'solved');
     assertClose(sol.x, xStar, 1e-6, 'x');
   }
@@ -175,7 +184,12 @@ describe('input checks: typed-array arguments', () => {
     await rejects({ ...problem(), u: revocable.proxy }, ErrorCode.INVALID_TYPE, 'u', /^u: must be a Float64Array/);
     const values = new Proxy(f64([2, 2]), {});
     const { P } = parts();
-    await rejects({ ...problem(), P: new CscMatrix(2, 2, P.colPtr, P.rowIdx, values, 'lower') }, ErrorCode.INVALID_TYPE, 'P.values', /Proxy/);
+    await rejects(
+      { ...problem(), P: new CscMatrix(2, 2, P.colPtr, P.rowIdx, values, 'lower') },
+      ErrorCode.INVALID_TYPE,
+      'P.values',
+      /Proxy/,
+    );
   });
 
   it('an object whose prototype is Float64Array.prototype is not a Float64Array', async () => {
@@ -183,15 +197,37 @@ describe('input checks: typed-array arguments', () => {
     await rejects({ ...problem(), q: fake }, ErrorCode.INVALID_TYPE, 'q', /not a Proxy or an object inheriting/);
     const fakeInt = Object.create(Int32Array.prototype) as Int32Array;
     const { A } = parts();
-    await rejects({ ...problem(), A: new CscMatrix(1, 2, fakeInt, A.rowIdx, A.values) }, ErrorCode.INVALID_TYPE, 'A.colPtr', /^A\.colPtr: must be an Int32Array/);
+    await rejects(
+      { ...problem(), A: new CscMatrix(1, 2, fakeInt, A.rowIdx, A.values) },
+      ErrorCode.INVALID_TYPE,
+      'A.colPtr',
+      /^A\.colPtr: must be an Int32Array/,
+    );
   });
 
   it('typed arrays of the wrong kind are ERR_QP_INVALID_TYPE naming the field', async () => {
     const { P, A } = parts();
-    await rejects({ ...problem(), q: Float32Array.from([-2, -4]) }, ErrorCode.INVALID_TYPE, 'q', /^q: must be a Float64Array or an array of numbers \(got Float32Array\(2\)\)/);
-    await rejects({ ...problem(), P: new CscMatrix(2, 2, P.colPtr, P.rowIdx, Int32Array.from([2, 2]) as unknown as Float64Array, 'lower') }, ErrorCode.INVALID_TYPE, 'P.values');
-    await rejects({ ...problem(), A: new CscMatrix(1, 2, Float64Array.from([0, 1, 2]) as unknown as Int32Array, A.rowIdx, A.values) }, ErrorCode.INVALID_TYPE, 'A.colPtr');
-    await rejects({ ...problem(), A: new CscMatrix(1, 2, A.colPtr, Uint32Array.from([0, 0]) as unknown as Int32Array, A.values) }, ErrorCode.INVALID_TYPE, 'A.rowIdx');
+    await rejects(
+      { ...problem(), q: Float32Array.from([-2, -4]) },
+      ErrorCode.INVALID_TYPE,
+      'q',
+      /^q: must be a Float64Array or an array of numbers \(got Float32Array\(2\)\)/,
+    );
+    await rejects(
+      { ...problem(), P: new CscMatrix(2, 2, P.colPtr, P.rowIdx, Int32Array.from([2, 2]) as unknown as Float64Array, 'lower') },
+      ErrorCode.INVALID_TYPE,
+      'P.values',
+    );
+    await rejects(
+      { ...problem(), A: new CscMatrix(1, 2, Float64Array.from([0, 1, 2]) as unknown as Int32Array, A.rowIdx, A.values) },
+      ErrorCode.INVALID_TYPE,
+      'A.colPtr',
+    );
+    await rejects(
+      { ...problem(), A: new CscMatrix(1, 2, A.colPtr, Uint32Array.from([0, 0]) as unknown as Int32Array, A.values) },
+      ErrorCode.INVALID_TYPE,
+      'A.rowIdx',
+    );
     await rejects({ ...problem(), lb: BigInt64Array.from([0n, 0n]) }, ErrorCode.INVALID_TYPE, 'lb');
     await rejects({ ...problem(), u: new DataView(new ArrayBuffer(8)) }, ErrorCode.INVALID_TYPE, 'u');
   });
@@ -271,7 +307,14 @@ describe('input checks: sizes before allocation', () => {
     // Standard form: G alone, and G and A together (checked before h and b, here far too short).
     const none = new Float64Array(0);
     expectCode(() => solveSync({ form: 'standard', q: f64([1]), G: CscMatrix.zeros(2 ** 28, 1), h: none }), ErrorCode.TOO_LARGE, 'G.nrows');
-    const half: StandardProblem<Float64Array, CscMatrix> = { form: 'standard', q: f64([1]), G: CscMatrix.zeros(2 ** 27, 1), h: none, A: CscMatrix.zeros(2 ** 27, 1), b: none };
+    const half: StandardProblem<Float64Array, CscMatrix> = {
+      form: 'standard',
+      q: f64([1]),
+      G: CscMatrix.zeros(2 ** 27, 1),
+      h: none,
+      A: CscMatrix.zeros(2 ** 27, 1),
+      b: none,
+    };
     const e = expectCode(() => solveSync(half), ErrorCode.TOO_LARGE, 'A.nrows', /n \+ m = 268435457/);
     assert.equal(e.value, 2 ** 28);
   });
@@ -295,7 +338,11 @@ describe('input checks: matrices', () => {
     const { P, A } = parts();
     const plainP = { nrows: 2, ncols: 2, colPtr: P.colPtr, rowIdx: P.rowIdx, values: P.values, triangle: 'lower' };
     await solvesToOptimum({ ...problem(), P: plainP, A: structuredClone(A) });
-    await solvesToOptimum({ ...standard(), P: structuredClone(P), G: { nrows: 1, ncols: 2, colPtr: A.colPtr, rowIdx: A.rowIdx, values: A.values } });
+    await solvesToOptimum({
+      ...standard(),
+      P: structuredClone(P),
+      G: { nrows: 1, ncols: 2, colPtr: A.colPtr, rowIdx: A.rowIdx, values: A.values },
+    });
   });
 
   /**
@@ -322,18 +369,38 @@ describe('input checks: matrices', () => {
   it('anything else as a matrix is ERR_QP_INVALID_TYPE naming the field or its key', async () => {
     const { P, A } = parts();
     await rejects({ ...problem(), P: new Map() }, ErrorCode.INVALID_TYPE, 'P', /must be a CscMatrix or a plain object/);
-    await rejects({ ...problem(), P: [[2, 0], [0, 2]] }, ErrorCode.INVALID_TYPE, 'P');
+    await rejects(
+      {
+        ...problem(),
+        P: [
+          [2, 0],
+          [0, 2],
+        ],
+      },
+      ErrorCode.INVALID_TYPE,
+      'P',
+    );
     await rejects({ ...standard(), G: 'G' }, ErrorCode.INVALID_TYPE, 'G');
     const shaped = { shape: [1, 2], colPtr: A.colPtr, rowIdx: A.rowIdx, values: A.values };
     await rejects({ ...standard(), G: shaped }, ErrorCode.INVALID_TYPE, 'G.shape', /is not a field of a CSC matrix \(known: nrows, ncols/);
-    await rejects({ ...problem(), P: { ncols: 2, colPtr: P.colPtr, rowIdx: P.rowIdx, values: P.values } }, ErrorCode.INVALID_TYPE, 'P.nrows', /got undefined/);
+    await rejects(
+      { ...problem(), P: { ncols: 2, colPtr: P.colPtr, rowIdx: P.rowIdx, values: P.values } },
+      ErrorCode.INVALID_TYPE,
+      'P.nrows',
+      /got undefined/,
+    );
   });
 
   it("triangle: null is ERR_QP_INVALID_TYPE, never an unchecked P; an omitted triangle is 'full' and checked", async () => {
     const colPtr = Int32Array.from([0, 2, 3]);
     const rowIdx = Int32Array.from([0, 1, 1]);
-    const values = f64([2, 1, 2]);  // (1, 0) = 1 but (0, 1) = 0: not symmetric
-    await rejects({ ...problem(), P: { nrows: 2, ncols: 2, colPtr, rowIdx, values, triangle: null } }, ErrorCode.INVALID_TYPE, 'P.triangle', /got null/);
+    const values = f64([2, 1, 2]); // (1, 0) = 1 but (0, 1) = 0: not symmetric
+    await rejects(
+      { ...problem(), P: { nrows: 2, ncols: 2, colPtr, rowIdx, values, triangle: null } },
+      ErrorCode.INVALID_TYPE,
+      'P.triangle',
+      /got null/,
+    );
     const asClass = Object.assign(Object.create(CscMatrix.prototype), { nrows: 2, ncols: 2, colPtr, rowIdx, values, triangle: null });
     await rejects({ ...problem(), P: asClass }, ErrorCode.INVALID_TYPE, 'P.triangle');
     await rejects({ ...problem(), P: { nrows: 2, ncols: 2, colPtr, rowIdx, values } }, ErrorCode.NOT_SYMMETRIC, 'P.values');
@@ -364,7 +431,9 @@ describe('input checks: strict options and keys', () => {
   it('solver: null and options = [] are ERR_QP_INVALID_OPTION', async () => {
     await rejects(problem(), ErrorCode.INVALID_OPTION, 'options.solver', /got null/, { solver: null } as unknown as SolveOptions);
     await rejects(problem(), ErrorCode.INVALID_OPTION, 'options', /must be an object \(got Array\(0\)\)/, [] as unknown as SolveOptions);
-    await rejects(problem(), ErrorCode.INVALID_OPTION, 'options.signal', undefined, { signal: new Proxy(new AbortController().signal, {}) });
+    await rejects(problem(), ErrorCode.INVALID_OPTION, 'options.signal', undefined, {
+      signal: new Proxy(new AbortController().signal, {}),
+    });
     await rejects(problem(), ErrorCode.INVALID_OPTION, 'options.signal', undefined, { signal: Object.create(AbortSignal.prototype) });
   });
 
@@ -382,7 +451,26 @@ describe('input checks: strict options and keys', () => {
   });
 
   it("a QpsProblem's description keys (name, stats, rowNames, …) are known", async () => {
-    const p = parseQps(['NAME T', 'ROWS', ' N obj', ' L c', 'COLUMNS', ' x obj -2 c 1', ' y obj -4 c 1', 'RHS', ' rhs c 2', 'BOUNDS', ' FR bnd x', ' FR bnd y', 'QUADOBJ', ' x x 2', ' y y 2', 'ENDATA'].join('\n'));
+    const p = parseQps(
+      [
+        'NAME T',
+        'ROWS',
+        ' N obj',
+        ' L c',
+        'COLUMNS',
+        ' x obj -2 c 1',
+        ' y obj -4 c 1',
+        'RHS',
+        ' rhs c 2',
+        'BOUNDS',
+        ' FR bnd x',
+        ' FR bnd y',
+        'QUADOBJ',
+        ' x x 2',
+        ' y y 2',
+        'ENDATA',
+      ].join('\n'),
+    );
     await solvesToOptimum(p);
   });
 
@@ -392,8 +480,17 @@ describe('input checks: strict options and keys', () => {
     const grads = { dx: f64([1, 0]) };
     expectCode(() => differentiateSync(p, sol, grads, [] as unknown as DifferentiateOptions), ErrorCode.INVALID_OPTION, 'options');
     expectCode(() => differentiateSync(p, sol, grads, null as unknown as DifferentiateOptions), ErrorCode.INVALID_OPTION, 'options');
-    expectCode(() => differentiateSync(p, sol, grads, { method: null } as unknown as DifferentiateOptions), ErrorCode.INVALID_OPTION, 'options.method');
-    expectCode(() => differentiateSync(p, sol, { dx: f64([1, 0]), dX: f64([1, 0]) } as Grads), ErrorCode.INVALID_TYPE, 'grads.dX', /known: dx, dy, dz/);
+    expectCode(
+      () => differentiateSync(p, sol, grads, { method: null } as unknown as DifferentiateOptions),
+      ErrorCode.INVALID_OPTION,
+      'options.method',
+    );
+    expectCode(
+      () => differentiateSync(p, sol, { dx: f64([1, 0]), dX: f64([1, 0]) } as Grads),
+      ErrorCode.INVALID_TYPE,
+      'grads.dX',
+      /known: dx, dy, dz/,
+    );
     expectCode(() => differentiateSync(p, sol, [] as unknown as Grads), ErrorCode.INVALID_TYPE, 'grads');
     expectCode(() => differentiateSync(p, sol, { dx: new Proxy(f64([1, 0]), {}) }), ErrorCode.INVALID_TYPE, 'grads.dx', /Proxy/);
     expectCode(() => jvpSync(p, sol, { dq: f64([1, 0]) }, [] as never), ErrorCode.INVALID_OPTION, 'options');
@@ -404,7 +501,12 @@ describe('input checks: strict options and keys', () => {
   it('parseQps / readQps options: Object.create(null), unknown keys and arrays are ERR_QP_INVALID_OPTION', async () => {
     const text = 'NAME T\nROWS\n N obj\nCOLUMNS\n x obj 1\nENDATA\n';
     expectCode(() => parseQps(text, { format: Object.create(null) }), ErrorCode.INVALID_OPTION, 'options.format', /got object/);
-    expectCode(() => parseQps(text, { Format: 'fixed' } as QpsOptions), ErrorCode.INVALID_OPTION, 'options.Format', /known: format, name, infinity/);
+    expectCode(
+      () => parseQps(text, { Format: 'fixed' } as QpsOptions),
+      ErrorCode.INVALID_OPTION,
+      'options.Format',
+      /known: format, name, infinity/,
+    );
     expectCode(() => parseQps(text, [] as QpsOptions), ErrorCode.INVALID_OPTION, 'options');
     expectCode(() => parseQps(text, { infinity: NaN }), ErrorCode.INVALID_OPTION, 'options.infinity');
     await expectCodeAsync(() => readQps('x.qps', { format: Object.create(null) }), ErrorCode.INVALID_OPTION, 'options.format');
@@ -492,16 +594,30 @@ describe('input checks: QPS numbers and files', () => {
 
   it('repeated entries that sum past the double range are an error naming the entry', () => {
     // x gets three entries in row c (1, 1.7e308, 1.7e308): a column listed again is the same column.
-    parseFails(qps({ 9: ' x c 1.7e308 c 1.7e308' }), 21, 'Infinity', /the entry of column 'x' in row 'c': its repeated entries sum to Infinity/);
+    parseFails(
+      qps({ 9: ' x c 1.7e308 c 1.7e308' }),
+      21,
+      'Infinity',
+      /the entry of column 'x' in row 'c': its repeated entries sum to Infinity/,
+    );
     parseFails(qps({ 20: ' x x 1.7e308', 19: ' x x 1.7e308' }), 21, 'Infinity', /the quadratic entry \('x', 'x'\)/);
-    parseFails(qps({ 9: ' x obj -1.7e308' }).replace(' x obj -2 c 1', ' x obj -1.7e308 c 1'), 21, '-Infinity', /objective coefficient of column 'x'/);
+    parseFails(
+      qps({ 9: ' x obj -1.7e308' }).replace(' x obj -2 c 1', ' x obj -1.7e308 c 1'),
+      21,
+      '-Infinity',
+      /objective coefficient of column 'x'/,
+    );
   });
 
   it('readQps of a missing file, a directory or "" is ERR_QP_QPS_PARSE naming the path; a non-string path is ERR_QP_INVALID_TYPE', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffqp-18-'));
     try {
       const missing = path.join(dir, 'none.qps');
-      for (const [file, pattern] of [[missing, /none\.qps: no such file/], [dir, /is a directory/], ['', /^'': no such file/]] as const) {
+      for (const [file, pattern] of [
+        [missing, /none\.qps: no such file/],
+        [dir, /is a directory/],
+        ['', /^'': no such file/],
+      ] as const) {
         const e = await expectCodeAsync(() => readQps(file), ErrorCode.QPS_PARSE, 'file', pattern);
         assert.equal(e.value, file);
         expectCode(() => readQpsSync(file), ErrorCode.QPS_PARSE, 'file', pattern);
@@ -540,7 +656,12 @@ describe('input checks: gradients of extreme but finite data', () => {
     const p = problem();
     const sol = solveSync(p, { solver: 'ipm' });
     const huge = { x: f64([1e300, 1.5]), y: sol.y, z: sol.z, status: sol.status };
-    const e = expectCode(() => differentiateSync(p, huge, { dx: f64([1e10, 0]) }), ErrorCode.NOT_FINITE, 'solution.x', /could overflow double precision/);
+    const e = expectCode(
+      () => differentiateSync(p, huge, { dx: f64([1e10, 0]) }),
+      ErrorCode.NOT_FINITE,
+      'solution.x',
+      /could overflow double precision/,
+    );
     assert.equal(e.index, 0);
     assert.equal(e.value, 1e300);
   });
@@ -548,7 +669,12 @@ describe('input checks: gradients of extreme but finite data', () => {
   it('seeds of 1.7e308 (dA = d_w xᵀ + y d_xᵀ overflows) and a dy of 1.7e308: ERR_QP_NOT_FINITE naming the seed', () => {
     const p = problem();
     const sol = solveSync(p, { solver: 'ipm' });
-    const e = expectCode(() => differentiateSync(p, sol, { dx: f64([1.7e308, 1.7e308]) }), ErrorCode.NOT_FINITE, 'grads.dx', /could overflow/);
+    const e = expectCode(
+      () => differentiateSync(p, sol, { dx: f64([1.7e308, 1.7e308]) }),
+      ErrorCode.NOT_FINITE,
+      'grads.dx',
+      /could overflow/,
+    );
     assert.equal(e.value, 1.7e308);
     expectCode(() => differentiateSync(p, sol, { dx: f64([0, 0]), dy: f64([1.7e308]) }), ErrorCode.NOT_FINITE, 'grads.dy');
   });
@@ -558,7 +684,12 @@ describe('input checks: gradients of extreme but finite data', () => {
     const sol = solveSync(p, { solver: 'ipm' });
     // At 1e290 the exact answer, dx = −1e290·(1, 1) (A dx = −dA·x with x₁ + x₂ = 2, along (1, 1)).
     const r = jvpSync(p, sol, { dA: f64([1e290, 1e290]) });
-    assertClose(Array.from(r.dx, (v) => v / 1e290), [-1, -1], 1e-6, 'dx / 1e290');
+    assertClose(
+      Array.from(r.dx, (v) => v / 1e290),
+      [-1, -1],
+      1e-6,
+      'dx / 1e290',
+    );
     expectCode(() => jvpSync(p, sol, { dA: f64([1e308, 1e308]) }), ErrorCode.NOT_FINITE, 'tangents.dA', /could overflow/);
   });
 
@@ -567,9 +698,19 @@ describe('input checks: gradients of extreme but finite data', () => {
     const p = { P, q: f64([-1e-100, -2e-100]) };
     // Unconstrained: x* = −P⁻¹q = (1, 2), so dq = −P⁻¹dx; at dx = 1e190 that is −1e290, still finite.
     const sol = { x: f64([1, 2]), y: new Float64Array(0), z: f64([0, 0]), status: 'solved' as const };
-    assertClose(Array.from(differentiateSync(p, sol, { dx: f64([1e190, 0]) }).dq!, (v) => v / 1e290), [-1, 0], 1e-9, 'dq / 1e290');
+    assertClose(
+      Array.from(differentiateSync(p, sol, { dx: f64([1e190, 0]) }).dq!, (v) => v / 1e290),
+      [-1, 0],
+      1e-9,
+      'dq / 1e290',
+    );
     for (const method of ['kkt', 'full', 'penalty'] as const) {
-      const e = expectCode(() => differentiateSync(p, sol, { dx: f64([1e208, 1e208]) }, { method }), ErrorCode.NOT_FINITE, 'grads.dx', /the gradient dP\[1\] came out -Infinity/);
+      const e = expectCode(
+        () => differentiateSync(p, sol, { dx: f64([1e208, 1e208]) }, { method }),
+        ErrorCode.NOT_FINITE,
+        'grads.dx',
+        /the gradient dP\[1\] came out -Infinity/,
+      );
       assert.equal(e.value, 1e208);
     }
   });
@@ -578,7 +719,12 @@ describe('input checks: gradients of extreme but finite data', () => {
     const p = problem();
     const sol = solveSync(p, { solver: 'ipm', epsAbs: 1e-10, epsRel: 1e-10 });
     const g = differentiateSync(p, sol, { dx: f64([1e150, 0]) });
-    assertClose(Array.from(g.dq!, (v) => v / 1e150), [-0.25, 0.25], 1e-6, 'dq / 1e150');
+    assertClose(
+      Array.from(g.dq!, (v) => v / 1e150),
+      [-0.25, 0.25],
+      1e-6,
+      'dq / 1e150',
+    );
   });
 });
 
@@ -588,10 +734,20 @@ describe('input checks: CscMatrix builders', () => {
     expectCode(() => CscMatrix.zeros(2, 2 ** 31), ErrorCode.INVALID_TYPE, 'ncols');
     expectCode(() => CscMatrix.identity(1.5), ErrorCode.INVALID_TYPE, 'n');
     expectCode(() => CscMatrix.fromTriplets(2, NaN, [0], [0], [1]), ErrorCode.INVALID_TYPE, 'ncols', /got NaN/);
-    const e = expectCode(() => CscMatrix.fromTriplets(2, 2, [0, 5], [0, 1], [1, 1]), ErrorCode.INVALID_MATRIX, 'rows', /rows\[1\] = 5 is outside 0\.\.1/);
+    const e = expectCode(
+      () => CscMatrix.fromTriplets(2, 2, [0, 5], [0, 1], [1, 1]),
+      ErrorCode.INVALID_MATRIX,
+      'rows',
+      /rows\[1\] = 5 is outside 0\.\.1/,
+    );
     assert.equal(e.index, 1);
     expectCode(() => CscMatrix.fromTriplets(2, 2, [0], [0, 1], [1]), ErrorCode.DIMENSION_MISMATCH, 'cols');
-    expectCode(() => CscMatrix.vstack([CscMatrix.zeros(1, 2), CscMatrix.zeros(1, 3)]), ErrorCode.DIMENSION_MISMATCH, 'blocks', /block 1 has 3 columns/);
+    expectCode(
+      () => CscMatrix.vstack([CscMatrix.zeros(1, 2), CscMatrix.zeros(1, 3)]),
+      ErrorCode.DIMENSION_MISMATCH,
+      'blocks',
+      /block 1 has 3 columns/,
+    );
     // The builders' output is what the solver is checked against: x* of the reference problem.
     const A = CscMatrix.vstack([CscMatrix.fromTriplets(1, 2, [0, 0], [0, 1], [1, 1]), CscMatrix.zeros(1, 2)]);
     const sol = solveSync({ ...problem(), A, u: f64([2, Infinity]), l: f64([-Infinity, -Infinity]) }, { solver: 'ipm' });

@@ -122,7 +122,11 @@ function checkSolved(d: Dense, sol: Solution, objective: number): void {
   assert.ok(Math.abs(f - objective) <= 1e-5 * Math.max(1, Math.abs(objective)), `${sol.solver}: objective ${f}, expected ${objective}`);
 }
 
-type Expect = { status: 'primalInfeasible' } | { status: 'dualInfeasible' } | { status: 'solved'; objective: number } | { error: 'ERR_QP_NOT_CONVEX'; witness: number[] };
+type Expect =
+  | { status: 'primalInfeasible' }
+  | { status: 'dualInfeasible' }
+  | { status: 'solved'; objective: number }
+  | { error: 'ERR_QP_NOT_CONVEX'; witness: number[] };
 
 interface Case {
   name: string;
@@ -146,30 +150,261 @@ const gram = roundedGram();
 
 const cases: Case[] = [
   // infeasible
-  { name: 'infeasible LP: x₁ + x₂ ≥ 3 with x ≤ 1', d: { n: 2, q: [1, 0], A: [[1, 1]], l: [3], u: [inf], ub: [1, 1] }, expect: { status: 'primalInfeasible' } },
-  { name: 'infeasible LP: x₁ + x₂ = 1 and x₁ + x₂ = 2', d: { n: 2, q: [1, 1], A: [[1, 1], [1, 1]], l: [1, 2], u: [1, 2] }, expect: { status: 'primalInfeasible' } },
-  { name: 'infeasible QP: x₁ + x₂ ≤ −1 with x ≥ 0', d: { n: 2, P: [[1, 0], [0, 1]], q: [1, 1], A: [[1, 1]], l: [-inf], u: [-1], lb: [0, 0] }, expect: { status: 'primalInfeasible' } },
-  { name: 'infeasible QP: two rows in conflict, free variables', d: { n: 3, P: [[2, 1, 0], [1, 2, 0], [0, 0, 1]], q: [0, 1, 0], A: [[1, -1, 0], [-1, 1, 0]], l: [1, 1], u: [inf, inf] }, expect: { status: 'primalInfeasible' } },
+  {
+    name: 'infeasible LP: x₁ + x₂ ≥ 3 with x ≤ 1',
+    d: { n: 2, q: [1, 0], A: [[1, 1]], l: [3], u: [inf], ub: [1, 1] },
+    expect: { status: 'primalInfeasible' },
+  },
+  {
+    name: 'infeasible LP: x₁ + x₂ = 1 and x₁ + x₂ = 2',
+    d: {
+      n: 2,
+      q: [1, 1],
+      A: [
+        [1, 1],
+        [1, 1],
+      ],
+      l: [1, 2],
+      u: [1, 2],
+    },
+    expect: { status: 'primalInfeasible' },
+  },
+  {
+    name: 'infeasible QP: x₁ + x₂ ≤ −1 with x ≥ 0',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, 1],
+      ],
+      q: [1, 1],
+      A: [[1, 1]],
+      l: [-inf],
+      u: [-1],
+      lb: [0, 0],
+    },
+    expect: { status: 'primalInfeasible' },
+  },
+  {
+    name: 'infeasible QP: two rows in conflict, free variables',
+    d: {
+      n: 3,
+      P: [
+        [2, 1, 0],
+        [1, 2, 0],
+        [0, 0, 1],
+      ],
+      q: [0, 1, 0],
+      A: [
+        [1, -1, 0],
+        [-1, 1, 0],
+      ],
+      l: [1, 1],
+      u: [inf, inf],
+    },
+    expect: { status: 'primalInfeasible' },
+  },
   // unbounded
-  { name: 'unbounded LP: min −x₁ − x₂, x₁ − x₂ ≤ 1, x ≥ 0', d: { n: 2, q: [-1, -1], A: [[1, -1]], l: [-inf], u: [1], lb: [0, 0] }, expect: { status: 'dualInfeasible' } },
-  { name: 'unbounded QP: P = diag(1, 0), q = (0, −1), x₁ ≤ 1 (HiGHS said Optimal at x₂ = 1e7)', d: { n: 2, P: [[1, 0], [0, 0]], q: [0, -1], A: [[1, 0]], l: [-inf], u: [1] }, expect: { status: 'dualInfeasible' } },
-  { name: 'unbounded QP: P = [[1,−1],[−1,1]], q = (−1, −1), |x₁ − x₂| ≤ 1', d: { n: 2, P: [[1, -1], [-1, 1]], q: [-1, -1], A: [[1, -1]], l: [-1], u: [1] }, expect: { status: 'dualInfeasible' } },
-  { name: 'unbounded QP: rank-one P = [[9,3],[3,1]], q = (1, 0) not in its range (Ipopt said solved at |x| ≈ 1e15)', d: { n: 2, P: [[9, 3], [3, 1]], q: [1, 0] }, expect: { status: 'dualInfeasible' } },
-  { name: 'primal and dual infeasible at once: x free, 0·x = 1, q = 1 (primalInfeasible from every solver)', d: { n: 1, q: [1], A: [[0]], l: [1], u: [1] }, expect: { status: 'primalInfeasible' } },
+  {
+    name: 'unbounded LP: min −x₁ − x₂, x₁ − x₂ ≤ 1, x ≥ 0',
+    d: { n: 2, q: [-1, -1], A: [[1, -1]], l: [-inf], u: [1], lb: [0, 0] },
+    expect: { status: 'dualInfeasible' },
+  },
+  {
+    name: 'unbounded QP: P = diag(1, 0), q = (0, −1), x₁ ≤ 1 (HiGHS said Optimal at x₂ = 1e7)',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, 0],
+      ],
+      q: [0, -1],
+      A: [[1, 0]],
+      l: [-inf],
+      u: [1],
+    },
+    expect: { status: 'dualInfeasible' },
+  },
+  {
+    name: 'unbounded QP: P = [[1,−1],[−1,1]], q = (−1, −1), |x₁ − x₂| ≤ 1',
+    d: {
+      n: 2,
+      P: [
+        [1, -1],
+        [-1, 1],
+      ],
+      q: [-1, -1],
+      A: [[1, -1]],
+      l: [-1],
+      u: [1],
+    },
+    expect: { status: 'dualInfeasible' },
+  },
+  {
+    name: 'unbounded QP: rank-one P = [[9,3],[3,1]], q = (1, 0) not in its range (Ipopt said solved at |x| ≈ 1e15)',
+    d: {
+      n: 2,
+      P: [
+        [9, 3],
+        [3, 1],
+      ],
+      q: [1, 0],
+    },
+    expect: { status: 'dualInfeasible' },
+  },
+  {
+    name: 'primal and dual infeasible at once: x free, 0·x = 1, q = 1 (primalInfeasible from every solver)',
+    d: { n: 1, q: [1], A: [[0]], l: [1], u: [1] },
+    expect: { status: 'primalInfeasible' },
+  },
   // non-convex
-  { name: 'non-convex: [[1,0],[0,−1]] on the box [−1,1]² (was solved at the saddle)', d: { n: 2, P: [[1, 0], [0, -1]], q: [0, 0], lb: [-1, -1], ub: [1, 1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [1] } },
-  { name: 'non-convex: [[1,2],[2,1]] with x₁ + x₂ = 1 (was solved at a maximum)', d: { n: 2, P: [[1, 2], [2, 1]], q: [0, 0], A: [[1, 1]], l: [1], u: [1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [0, 1] } },
-  { name: 'non-convex, unconstrained: [[1,0],[0,−1]], q = (1, 1)', d: { n: 2, P: [[1, 0], [0, -1]], q: [1, 1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [1] } },
-  { name: 'non-convex only through a pivot: a 3×3 with positive 2×2 minors', d: { n: 3, P: [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]], q: [0, 0, 0], lb: [-1, -1, -1], ub: [1, 1, 1] }, expect: { error: 'ERR_QP_NOT_CONVEX', witness: [0, 1, 2] } },
-  { name: 'convex with rounding: P = BᵀB in floating point (rank 2 of 4)', d: { n: 4, P: gram.P, q: gram.q }, expect: { status: 'solved', objective: gram.objective } },
-  { name: 'convex within tolerance: [[1,1],[1,1]] − 1e-12·I', d: { n: 2, P: [[1 - 1e-12, 1], [1, 1 - 1e-12]], q: [1, 1], lb: [0, 0] }, expect: { status: 'solved', objective: 0 } },
+  {
+    name: 'non-convex: [[1,0],[0,−1]] on the box [−1,1]² (was solved at the saddle)',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, -1],
+      ],
+      q: [0, 0],
+      lb: [-1, -1],
+      ub: [1, 1],
+    },
+    expect: { error: 'ERR_QP_NOT_CONVEX', witness: [1] },
+  },
+  {
+    name: 'non-convex: [[1,2],[2,1]] with x₁ + x₂ = 1 (was solved at a maximum)',
+    d: {
+      n: 2,
+      P: [
+        [1, 2],
+        [2, 1],
+      ],
+      q: [0, 0],
+      A: [[1, 1]],
+      l: [1],
+      u: [1],
+    },
+    expect: { error: 'ERR_QP_NOT_CONVEX', witness: [0, 1] },
+  },
+  {
+    name: 'non-convex, unconstrained: [[1,0],[0,−1]], q = (1, 1)',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, -1],
+      ],
+      q: [1, 1],
+    },
+    expect: { error: 'ERR_QP_NOT_CONVEX', witness: [1] },
+  },
+  {
+    name: 'non-convex only through a pivot: a 3×3 with positive 2×2 minors',
+    d: {
+      n: 3,
+      P: [
+        [1, 0.9, 0.9],
+        [0.9, 1, -0.9],
+        [0.9, -0.9, 1],
+      ],
+      q: [0, 0, 0],
+      lb: [-1, -1, -1],
+      ub: [1, 1, 1],
+    },
+    expect: { error: 'ERR_QP_NOT_CONVEX', witness: [0, 1, 2] },
+  },
+  {
+    name: 'convex with rounding: P = BᵀB in floating point (rank 2 of 4)',
+    d: { n: 4, P: gram.P, q: gram.q },
+    expect: { status: 'solved', objective: gram.objective },
+  },
+  {
+    name: 'convex within tolerance: [[1,1],[1,1]] − 1e-12·I',
+    d: {
+      n: 2,
+      P: [
+        [1 - 1e-12, 1],
+        [1, 1 - 1e-12],
+      ],
+      q: [1, 1],
+      lb: [0, 0],
+    },
+    expect: { status: 'solved', objective: 0 },
+  },
   // degenerate shapes
-  { name: 'n = 0, every row holds 0', d: { n: 0, q: [], A: [[], []], l: [-1, -inf], u: [1, 0] }, expect: { status: 'solved', objective: 0 } },
+  {
+    name: 'n = 0, every row holds 0',
+    d: { n: 0, q: [], A: [[], []], l: [-1, -inf], u: [1, 0] },
+    expect: { status: 'solved', objective: 0 },
+  },
   { name: 'n = 0, a row excludes 0', d: { n: 0, q: [], A: [[], []], l: [1, -inf], u: [2, 0] }, expect: { status: 'primalInfeasible' } },
-  { name: 'm = 0: min x₁² + x₂² − 2x₁ − 4x₂', d: { n: 2, P: [[2, 0], [0, 2]], q: [-2, -4] }, expect: { status: 'solved', objective: -5 } },
-  { name: 'an empty row that excludes 0', d: { n: 3, P: [[2, 0, 0], [0, 0, 0], [0, 0, 1]], q: [-2, 0, 1], A: [[1, 0, 1], [0, 0, 0]], l: [-1, 1], u: [1, 2] }, expect: { status: 'primalInfeasible' } },
-  { name: 'an empty row that holds 0 and an empty column without cost', d: { n: 3, P: [[2, 0, 0], [0, 0, 0], [0, 0, 1]], q: [-2, 0, 1], A: [[1, 0, 1], [0, 0, 0]], l: [-1, -1], u: [1, 2] }, expect: { status: 'solved', objective: -1.5 } },
-  { name: 'an empty column with a descent cost', d: { n: 3, P: [[2, 0, 0], [0, 0, 0], [0, 0, 1]], q: [-2, -1, 1], A: [[1, 0, 1]], l: [-1], u: [1] }, expect: { status: 'dualInfeasible' } },
+  {
+    name: 'm = 0: min x₁² + x₂² − 2x₁ − 4x₂',
+    d: {
+      n: 2,
+      P: [
+        [2, 0],
+        [0, 2],
+      ],
+      q: [-2, -4],
+    },
+    expect: { status: 'solved', objective: -5 },
+  },
+  {
+    name: 'an empty row that excludes 0',
+    d: {
+      n: 3,
+      P: [
+        [2, 0, 0],
+        [0, 0, 0],
+        [0, 0, 1],
+      ],
+      q: [-2, 0, 1],
+      A: [
+        [1, 0, 1],
+        [0, 0, 0],
+      ],
+      l: [-1, 1],
+      u: [1, 2],
+    },
+    expect: { status: 'primalInfeasible' },
+  },
+  {
+    name: 'an empty row that holds 0 and an empty column without cost',
+    d: {
+      n: 3,
+      P: [
+        [2, 0, 0],
+        [0, 0, 0],
+        [0, 0, 1],
+      ],
+      q: [-2, 0, 1],
+      A: [
+        [1, 0, 1],
+        [0, 0, 0],
+      ],
+      l: [-1, -1],
+      u: [1, 2],
+    },
+    expect: { status: 'solved', objective: -1.5 },
+  },
+  {
+    name: 'an empty column with a descent cost',
+    d: {
+      n: 3,
+      P: [
+        [2, 0, 0],
+        [0, 0, 0],
+        [0, 0, 1],
+      ],
+      q: [-2, -1, 1],
+      A: [[1, 0, 1]],
+      l: [-1],
+      u: [1],
+    },
+    expect: { status: 'dualInfeasible' },
+  },
 ];
 
 const solvers = [...availableSolvers().map((s) => s.key), 'auto'];
@@ -182,13 +417,16 @@ describe('the wrong-answer table: infeasible, unbounded, non-convex and degenera
           const problem = toProblem(c.d);
           const e = c.expect;
           if ('error' in e) {
-            assert.throws(() => solveSync(problem, { solver }), (err: unknown) => {
-              assert.ok(err instanceof QpError, String(err));
-              assert.equal(err.code, ErrorCode.NOT_CONVEX, err.message);
-              assert.equal(err.field, 'P');
-              assert.ok(e.witness.includes(err.index!), `witness ${err.index} (${err.message})`);
-              return true;
-            });
+            assert.throws(
+              () => solveSync(problem, { solver }),
+              (err: unknown) => {
+                assert.ok(err instanceof QpError, String(err));
+                assert.equal(err.code, ErrorCode.NOT_CONVEX, err.message);
+                assert.equal(err.field, 'P');
+                assert.ok(e.witness.includes(err.index!), `witness ${err.index} (${err.message})`);
+                return true;
+              },
+            );
             return;
           }
           const sol = solveSync(problem, { solver });
@@ -200,7 +438,10 @@ describe('the wrong-answer table: infeasible, unbounded, non-convex and degenera
           if (e.status === 'primalInfeasible') checkFarkas(c.d, sol);
           else checkRay(c.d, sol);
           // No gradient of an answer that does not exist (differentiate took HiGHS's x₂ = 1e7).
-          assert.throws(() => differentiateSync(problem, sol, { dx: new Float64Array(c.d.n).fill(1) }), (err: unknown) => err instanceof QpError && err.code === ErrorCode.NOT_DIFFERENTIABLE);
+          assert.throws(
+            () => differentiateSync(problem, sol, { dx: new Float64Array(c.d.n).fill(1) }),
+            (err: unknown) => err instanceof QpError && err.code === ErrorCode.NOT_DIFFERENTIABLE,
+          );
         });
       }
     });
@@ -228,15 +469,29 @@ function inChild(d: Dense, solver: string, options: Record<string, unknown> = {}
       console.log(JSON.stringify({ outcome: e.code ?? 'untyped', message: e.message }));
     }`;
   const json = JSON.stringify(d, (_, v) => (v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v));
-  const run = spawnSync(process.execPath, ['-e', script, json, JSON.stringify({ solver, ...options })], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['-e', script, json, JSON.stringify({ solver, ...options })], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(run.signal, null, `${solver}: the child died by ${run.signal} (stderr: ${run.stderr.slice(0, 300)})`);
   assert.equal(run.status, 0, `${solver}: exit ${run.status} (stderr: ${run.stderr.slice(0, 300)})`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
 
-const P3 = [[2, 0.5, 0], [0.5, 3, 0.5], [0, 0.5, 2]];
+const P3 = [
+  [2, 0.5, 0],
+  [0.5, 3, 0.5],
+  [0, 0.5, 2],
+];
 const box3 = { lb: [-5, -5, -5], ub: [5, 5, 5] };
-const row3 = { A: [[1, 1, 1], [1, 0, -1]], l: [-1, -2], u: [1, 2] };
+const row3 = {
+  A: [
+    [1, 1, 1],
+    [1, 0, -1],
+  ],
+  l: [-1, -2],
+  u: [1, 2],
+};
 
 interface Extreme {
   name: string;
@@ -246,14 +501,102 @@ interface Extreme {
 }
 
 const extremes: Extreme[] = [
-  { name: 'q₁ = 1e25 (Clp: SIGABRT in ClpSimplex::createRim)', d: { n: 3, P: P3, q: [1e25, -1, 0.5], ...row3, ...box3 }, refuse: { clp: 'q', highs: 'q' } },
-  { name: 'q₁ = −1e300 (Clp aborted; auto reached it after 8 s of Ipopt)', d: { n: 3, P: P3, q: [-1e300, -1, 0.5], ...row3, ...box3 }, refuse: { clp: 'q', highs: 'q' } },
-  { name: 'P₁₁ = 1e300, one row (Clp: stuck for good, deaf to its limits)', d: { n: 3, P: [[1e300, 1, 0], [1, 3, 0.5], [0, 0.5, 2]], q: [1, -1, 0.5], A: [[1, 1, 1]], l: [-1], u: [1] }, refuse: { clp: 'P.values', highs: 'P.values' } },
-  { name: 'A₁₁ = 1e19 (Clp: stuck)', d: { n: 3, P: P3, q: [1, -1, 0.5], A: [[1e19, 1, 1], [1, 0, -1]], l: [-1, -2], u: [1, 2], ...box3 }, refuse: { clp: 'A.values', highs: 'A.values' } },
-  { name: 'A = [[1e200, 1]] (admm: KKT factorisation failed; HiGHS: ERR_QP_NATIVE)', d: { n: 2, P: [[1, 0], [0, 1]], q: [1, 1], A: [[1e200, 1]], l: [-1], u: [1] }, refuse: { admm: 'A.values', clp: 'A.values', highs: 'A.values' } },
-  { name: 'q₂ = 1e15 on a 3×3 QP, no rows (Clp: ran on past its time limit; fuzz seed 92799)', d: { n: 3, P: [[2.95, 0.78, 1.74], [0.78, 0.8, 0], [1.74, 0, 2.25]], q: [-0.38, 1e15, 1.46] }, refuse: { clp: 'q' } },
-  { name: 'q₂ = 1e11 with P of 1e-3 (Clp: "solved" at x = −1.8e308)', d: { n: 3, P: [[2.95e-3, 0.78e-3, 1.74e-3], [0.78e-3, 0.8e-3, 0], [1.74e-3, 0, 2.25e-3]], q: [-0.38, 1e11, 1.46] }, refuse: { clp: 'q' } },
-  { name: 'lb₁ = 1e300 (admm: "invalid bounds")', d: { n: 2, P: [[1, 0], [0, 1]], q: [1, 1], lb: [1e300, 0] }, refuse: { ipm: 'lb', admm: 'lb', clp: 'lb', highs: 'lb', ipopt: 'lb', auto: 'lb' } },
+  {
+    name: 'q₁ = 1e25 (Clp: SIGABRT in ClpSimplex::createRim)',
+    d: { n: 3, P: P3, q: [1e25, -1, 0.5], ...row3, ...box3 },
+    refuse: { clp: 'q', highs: 'q' },
+  },
+  {
+    name: 'q₁ = −1e300 (Clp aborted; auto reached it after 8 s of Ipopt)',
+    d: { n: 3, P: P3, q: [-1e300, -1, 0.5], ...row3, ...box3 },
+    refuse: { clp: 'q', highs: 'q' },
+  },
+  {
+    name: 'P₁₁ = 1e300, one row (Clp: stuck for good, deaf to its limits)',
+    d: {
+      n: 3,
+      P: [
+        [1e300, 1, 0],
+        [1, 3, 0.5],
+        [0, 0.5, 2],
+      ],
+      q: [1, -1, 0.5],
+      A: [[1, 1, 1]],
+      l: [-1],
+      u: [1],
+    },
+    refuse: { clp: 'P.values', highs: 'P.values' },
+  },
+  {
+    name: 'A₁₁ = 1e19 (Clp: stuck)',
+    d: {
+      n: 3,
+      P: P3,
+      q: [1, -1, 0.5],
+      A: [
+        [1e19, 1, 1],
+        [1, 0, -1],
+      ],
+      l: [-1, -2],
+      u: [1, 2],
+      ...box3,
+    },
+    refuse: { clp: 'A.values', highs: 'A.values' },
+  },
+  {
+    name: 'A = [[1e200, 1]] (admm: KKT factorisation failed; HiGHS: ERR_QP_NATIVE)',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, 1],
+      ],
+      q: [1, 1],
+      A: [[1e200, 1]],
+      l: [-1],
+      u: [1],
+    },
+    refuse: { admm: 'A.values', clp: 'A.values', highs: 'A.values' },
+  },
+  {
+    name: 'q₂ = 1e15 on a 3×3 QP, no rows (Clp: ran on past its time limit; fuzz seed 92799)',
+    d: {
+      n: 3,
+      P: [
+        [2.95, 0.78, 1.74],
+        [0.78, 0.8, 0],
+        [1.74, 0, 2.25],
+      ],
+      q: [-0.38, 1e15, 1.46],
+    },
+    refuse: { clp: 'q' },
+  },
+  {
+    name: 'q₂ = 1e11 with P of 1e-3 (Clp: "solved" at x = −1.8e308)',
+    d: {
+      n: 3,
+      P: [
+        [2.95e-3, 0.78e-3, 1.74e-3],
+        [0.78e-3, 0.8e-3, 0],
+        [1.74e-3, 0, 2.25e-3],
+      ],
+      q: [-0.38, 1e11, 1.46],
+    },
+    refuse: { clp: 'q' },
+  },
+  {
+    name: 'lb₁ = 1e300 (admm: "invalid bounds")',
+    d: {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, 1],
+      ],
+      q: [1, 1],
+      lb: [1e300, 0],
+    },
+    refuse: { ipm: 'lb', admm: 'lb', clp: 'lb', highs: 'lb', ipopt: 'lb', auto: 'lb' },
+  },
 ];
 
 describe('inputs that used to abort or hang a solver (each in a child process)', function () {
@@ -277,26 +620,45 @@ describe('inputs that used to abort or hang a solver (each in a child process)',
   }
 
   const built = new Set(solvers);
-  (built.has('highs') && built.has('clp') ? it : it.skip)('auto skips a solver whose limits the data exceed and answers with another', async () => {
-    // An LP, so auto's order after ipm is highs, clp (both refuse |q_j| ≥ 1e20), ipopt, admm.
-    const d: Dense = { n: 2, q: [1e22, 1], A: [[1, 1]], l: [-1], u: [1], lb: [-1, -1], ub: [1, 1] };
-    // solveSync and solve take different paths through auto (a throw, a rejected promise).
-    for (const sol of [solveSync(toProblem(d), { solver: 'auto', maxIter: 1 }), await solve(toProblem(d), { solver: 'auto', maxIter: 1 })]) {
-      const skipped = (sol.attempts ?? []).filter((a) => a.status === 'skipped');
-      assert.deepEqual(skipped.map((a) => a.solver).sort(), ['clp', 'highs'], JSON.stringify(sol.attempts));
-      assert.ok(skipped.every((a) => /^q\[0\]: 1e\+22 is beyond/.test(a.reason!)), JSON.stringify(skipped));
-      assert.ok(!['highs', 'clp'].includes(sol.solver), sol.solver);
-    }
-  });
+  (built.has('highs') && built.has('clp') ? it : it.skip)(
+    'auto skips a solver whose limits the data exceed and answers with another',
+    async () => {
+      // An LP, so auto's order after ipm is highs, clp (both refuse |q_j| ≥ 1e20), ipopt, admm.
+      const d: Dense = { n: 2, q: [1e22, 1], A: [[1, 1]], l: [-1], u: [1], lb: [-1, -1], ub: [1, 1] };
+      // solveSync and solve take different paths through auto (a throw, a rejected promise).
+      for (const sol of [
+        solveSync(toProblem(d), { solver: 'auto', maxIter: 1 }),
+        await solve(toProblem(d), { solver: 'auto', maxIter: 1 }),
+      ]) {
+        const skipped = (sol.attempts ?? []).filter((a) => a.status === 'skipped');
+        assert.deepEqual(skipped.map((a) => a.solver).sort(), ['clp', 'highs'], JSON.stringify(sol.attempts));
+        assert.ok(
+          skipped.every((a) => /^q\[0\]: 1e\+22 is beyond/.test(a.reason!)),
+          JSON.stringify(skipped),
+        );
+        assert.ok(!['highs', 'clp'].includes(sol.solver), sol.solver);
+      }
+    },
+  );
 
   (built.has('clp') ? it : it.skip)('Clp string solverOptions are rejected, naming the option', () => {
-    const d: Dense = { n: 2, P: [[1, 0], [0, 1]], q: [1, 1] };
-    assert.throws(() => solveSync(toProblem(d), { solver: 'clp', solverOptions: { scaling: 'off' } }), (e: unknown) => {
-      assert.ok(e instanceof QpError);
-      assert.equal(e.code, ErrorCode.INVALID_OPTION);
-      assert.equal(e.field, 'options.solverOptions.scaling');
-      return true;
-    });
+    const d: Dense = {
+      n: 2,
+      P: [
+        [1, 0],
+        [0, 1],
+      ],
+      q: [1, 1],
+    };
+    assert.throws(
+      () => solveSync(toProblem(d), { solver: 'clp', solverOptions: { scaling: 'off' } }),
+      (e: unknown) => {
+        assert.ok(e instanceof QpError);
+        assert.equal(e.code, ErrorCode.INVALID_OPTION);
+        assert.equal(e.field, 'options.solverOptions.scaling');
+        return true;
+      },
+    );
   });
 });
 
@@ -324,10 +686,15 @@ describe('wrong answers: Ipopt kept from entries it cannot take', () => {
     if (!availableSolvers().some((s) => s.key === 'ipopt')) this.skip();
     const A = new CscMatrix(1, 2, Int32Array.of(0, 1, 2), Int32Array.of(0, 0), Float64Array.of(1, -1e200));
     const problem = { P: CscMatrix.identity(2), q: Float64Array.of(1, 1), A, l: Float64Array.of(-1), u: Float64Array.of(1) };
-    assert.throws(() => solveSync(problem, { solver: 'ipopt', timeLimit: 1 }), (e: unknown) =>
-      e instanceof QpError && e.code === ErrorCode.OUT_OF_RANGE && e.field === 'A.values' && e.index === 1);
+    assert.throws(
+      () => solveSync(problem, { solver: 'ipopt', timeLimit: 1 }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.OUT_OF_RANGE && e.field === 'A.values' && e.index === 1,
+    );
     const sol = solveSync(problem, { solver: 'auto', timeLimit: 1 });
-    assert.ok(sol.attempts!.some((a) => a.solver === 'ipopt' && a.status === 'skipped'), JSON.stringify(sol.attempts));
+    assert.ok(
+      sol.attempts!.some((a) => a.solver === 'ipopt' && a.status === 'skipped'),
+      JSON.stringify(sol.attempts),
+    );
   });
 });
 
@@ -338,9 +705,34 @@ describe('wrong answers: tiny P or A is not zero', () => {
   // any dy as a Farkas certificate against an A of 1e-9 (fuzz: HiGHS and ipm claimed both).
   const tiny: Case[] = [
     // x = −P⁻¹q = (−1e9, 1e9), objective −½ qᵀP⁻¹q = −1e12
-    { name: 'P = 1e-6·[[2,1],[1,2]], q = (1e3, −1e3): bounded, x = (−1e9, 1e9)', d: { n: 2, P: [[2e-6, 1e-6], [1e-6, 2e-6]], q: [1e3, -1e3] }, expect: { status: 'solved', objective: -1e12 } },
+    {
+      name: 'P = 1e-6·[[2,1],[1,2]], q = (1e3, −1e3): bounded, x = (−1e9, 1e9)',
+      d: {
+        n: 2,
+        P: [
+          [2e-6, 1e-6],
+          [1e-6, 2e-6],
+        ],
+        q: [1e3, -1e3],
+      },
+      expect: { status: 'solved', objective: -1e12 },
+    },
     // min ½‖x‖² with 1e-9·(x₁ + x₂) ∈ [1, 2]: x = (5e8, 5e8), objective 2.5e17
-    { name: 'A = 1e-9·[1, 1], 1 ≤ A x ≤ 2: feasible, x = (5e8, 5e8)', d: { n: 2, P: [[1, 0], [0, 1]], q: [0, 0], A: [[1e-9, 1e-9]], l: [1], u: [2] }, expect: { status: 'solved', objective: 2.5e17 } },
+    {
+      name: 'A = 1e-9·[1, 1], 1 ≤ A x ≤ 2: feasible, x = (5e8, 5e8)',
+      d: {
+        n: 2,
+        P: [
+          [1, 0],
+          [0, 1],
+        ],
+        q: [0, 0],
+        A: [[1e-9, 1e-9]],
+        l: [1],
+        u: [2],
+      },
+      expect: { status: 'solved', objective: 2.5e17 },
+    },
   ];
   for (const c of tiny) {
     describe(c.name, () => {

@@ -34,14 +34,37 @@ const waitingCount = (key: string) => binding().laneWaiting(key);
 /** What the addon reads for a problem (lib/solve.ts builds the same). */
 function nativeProblem(p: Problem<Float64Array, CscMatrix>) {
   const c = toCanonical(p);
-  return { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, ...(c.lb ? { lb: c.lb } : {}), ...(c.ub ? { ub: c.ub } : {}) };
+  return {
+    n: c.n,
+    m: c.m,
+    P: c.P,
+    q: c.q,
+    A: c.A,
+    l: c.l,
+    u: c.u,
+    constant: c.constant,
+    ...(c.lb ? { lb: c.lb } : {}),
+    ...(c.ub ? { ub: c.ub } : {}),
+  };
 }
 
 /** A random strictly complementary sparse QP with n variables (test/complementary-qp.ts). */
 const randomQp = (n: number, seed: number) =>
-  canonicalOf(generate({ n, seed, pDensity: 0.01, rowNnz: 3, counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 }, boundsUp: n / 10, boundsLow: n / 10, boxFraction: 0.5 }));
+  canonicalOf(
+    generate({
+      n,
+      seed,
+      pDensity: 0.01,
+      rowNnz: 3,
+      counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 },
+      boundsUp: n / 10,
+      boundsLow: n / 10,
+      boxFraction: 0.5,
+    }),
+  );
 
-const typeError = (field: string) => (e: unknown) => e instanceof Error && (e as { code?: string }).code === ErrorCode.INVALID_TYPE && e.message.includes(field);
+const typeError = (field: string) => (e: unknown) =>
+  e instanceof Error && (e as { code?: string }).code === ErrorCode.INVALID_TYPE && e.message.includes(field);
 const isAbort = (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED;
 
 /** A small QP, its optimum by a second solver, and a check that Ipopt (lock and queue) answers it. */
@@ -73,17 +96,18 @@ describe('runtime: the binding checks what it is given', () => {
 
   it('solveAsync() takes a cancel token or nothing as its third argument', async () => {
     const cache = native().newFactorCache();
-    for (const bad of [cache, {}, 7, null]) assert.throws(() => native().solveAsync(nativeProblem(p), { solver: 'ipm' }, bad), typeError('token'), typeof bad);
+    for (const bad of [cache, {}, 7, null])
+      assert.throws(() => native().solveAsync(nativeProblem(p), { solver: 'ipm' }, bad), typeError('token'), typeof bad);
     const token = native().createCancelToken();
     const sol = await native().solveAsync(nativeProblem(p), { solver: 'ipm' }, token);
     assert.equal(sol.status, 'solved');
-    native().cancel(token);  // after completion: nothing left to stop, no error
+    native().cancel(token); // after completion: nothing left to stop, no error
   });
 
   it('releaseFactorCache() takes only a factor cache', () => {
     const token = native().createCancelToken();
     for (const bad of [token, {}, undefined, 1]) assert.throws(() => native().releaseFactorCache(bad), typeError('cache'), typeof bad);
-    native().cancel(token);  // the token refused above is intact
+    native().cancel(token); // the token refused above is intact
     native().releaseFactorCache(native().newFactorCache());
   });
 
@@ -135,7 +159,12 @@ describe('runtime: every cancel point leaves nothing held', function () {
     // The setup of ipm (ordering, symbolic factorisation) and Ipopt's iterations; an abort
     // at 0 ms lands before or in the setup, one at a fraction of a solve in the iterations.
     const alone = solveSync(big, { solver: 'ipm' });
-    for (const [solver, delay] of [['ipm', 0], ['ipopt', 0], ['ipm', (alone.setupTime * 1000) / 2], ['ipopt', 300]] as const) {
+    for (const [solver, delay] of [
+      ['ipm', 0],
+      ['ipopt', 0],
+      ['ipm', (alone.setupTime * 1000) / 2],
+      ['ipopt', 300],
+    ] as const) {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), delay);
       await assert.rejects(solve(big, { solver, signal: controller.signal }), isAbort, `${solver} at ${delay} ms`);
@@ -155,8 +184,14 @@ describe('runtime: every cancel point leaves nothing held', function () {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), delay);
       const outcome = await solve(big, { solver: 'ipm', polish: true, differentiable: true, signal: controller.signal }).then(
-        (s) => { s.dispose!(); return 'resolved'; },
-        (e: unknown) => { assert.ok(isAbort(e), String(e)); return 'aborted'; },
+        (s) => {
+          s.dispose!();
+          return 'resolved';
+        },
+        (e: unknown) => {
+          assert.ok(isAbort(e), String(e));
+          return 'aborted';
+        },
       );
       if (outcome === 'aborted') break;
       assert.ok(attempt < 8, 'no abort landed before the solve ended');
@@ -178,7 +213,7 @@ describe('runtime: every cancel point leaves nothing held', function () {
     const np = nativeProblem(problem);
     const running = native().differentiateAsync(np, sol, { dx }, { factorCache: cache });
     assert.throws(() => native().cancel(cache), typeError('token'));
-    native().releaseFactorCache(cache);  // what dispose() does; the running pass keeps its factor
+    native().releaseFactorCache(cache); // what dispose() does; the running pass keeps its factor
     const g = await running;
     assert.deepEqual([...g.dq], [...reference.dq!]);
     // The cache is usable again: the next pass builds, the one after reuses.
@@ -234,7 +269,10 @@ describe('runtime: solves queued for the Ipopt lock hold no libuv thread', funct
     const secondIpopt = order.indexOf('ipopt1');
     assert.ok(order.indexOf('readFile') < secondIpopt && order.indexOf('admm') < secondIpopt, order.join(' '));
     // First come, first served.
-    assert.deepEqual(order.filter((e) => e.startsWith('ipopt')), problems.map((_, k) => `ipopt${k}`));
+    assert.deepEqual(
+      order.filter((e) => e.startsWith('ipopt')),
+      problems.map((_, k) => `ipopt${k}`),
+    );
   });
 
   it('a time limit counts from the call: one that runs out in the queue resolves with timeLimit at once', async () => {

@@ -21,7 +21,9 @@ interface LeakReport {
 
 async function measure(scenario: string): Promise<LeakReport> {
   const child = path.join(__dirname, 'leak-child.js');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, scenario, String(CYCLES), String(WARMUP)], { timeout: 120000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, scenario, String(CYCLES), String(WARMUP)], {
+    timeout: 120000,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as LeakReport;
 }
 
@@ -31,7 +33,10 @@ function assertNoLeak(r: LeakReport): void {
   const growth = r.endRss - r.warmRss;
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
   assert.ok(bound > 0, 'the problem has no bytes');
-  assert.ok(growth < bound, `${r.scenario}: RSS grew ${mb(growth)} (${mb(r.warmRss)} → ${mb(r.endRss)}) over ${CYCLES - WARMUP} cycles; a leak of one ${r.bytesPerProblem}-byte problem per cycle adds ${mb(leakOfOneProblemPerCycle)}, bound ${mb(bound)}`);
+  assert.ok(
+    growth < bound,
+    `${r.scenario}: RSS grew ${mb(growth)} (${mb(r.warmRss)} → ${mb(r.endRss)}) over ${CYCLES - WARMUP} cycles; a leak of one ${r.bytesPerProblem}-byte problem per cycle adds ${mb(leakOfOneProblemPerCycle)}, bound ${mb(bound)}`,
+  );
 }
 
 describe('leaks (child processes, 10⁴ cycles each)', function () {
@@ -41,13 +46,19 @@ describe('leaks (child processes, 10⁴ cycles each)', function () {
     // 40 caches of megabytes each and almost no JS garbage: without the report none is
     // collected during the loop (measured: 0 of 100 before the report, 81 of 100 after).
     const created = 40;
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'leak-child.js'), 'external', String(created)], { timeout: 120000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'leak-child.js'), 'external', String(created)], {
+      timeout: 120000,
+    });
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as { finalised: number };
     assert.ok(r.finalised >= created / 4, `${r.finalised} of ${created} caches collected`);
   });
 
   for (const scenario of ['dispose', 'no-dispose', 'readqps']) {
-    const what = { dispose: 'solve + differentiate with dispose()', 'no-dispose': 'solve + differentiate without dispose() (the GC frees the handles)', readqps: 'readQps' }[scenario];
+    const what = {
+      dispose: 'solve + differentiate with dispose()',
+      'no-dispose': 'solve + differentiate without dispose() (the GC frees the handles)',
+      readqps: 'readQps',
+    }[scenario];
     it(`${what}: RSS after warm-up grows less than half a leak of one problem per cycle`, async () => {
       assertNoLeak(await measure(scenario));
     });

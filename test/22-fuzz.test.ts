@@ -15,10 +15,11 @@ describe('fuzz (CI slice: seeds 1 … 10,000)', function () {
   it('the runner counts a crash, a hang and an untyped error, and goes on with the next seed', async () => {
     // Seeds −3, −2, −1 are the runner's own checks (scripts/fuzz-cases.ts: runnerCheck); 0 is a real case.
     const s = await runFuzz({ first: -3, cases: 4, jobs: 1, timeout: 3, memory: 6 });
-    assert.deepEqual(
-      s.results.map((r) => [r.seed, r.outcome]).slice(0, 3),
-      [[-3, 'untyped'], [-2, 'hang'], [-1, 'crash']],
-    );
+    assert.deepEqual(s.results.map((r) => [r.seed, r.outcome]).slice(0, 3), [
+      [-3, 'untyped'],
+      [-2, 'hang'],
+      [-1, 'crash'],
+    ]);
     assert.match(s.results[2]!.detail, /SIGSEGV/);
     assert.equal(s.results[3]!.seed, 0);
     assert.notEqual(s.results[3]!.outcome, 'crash');

@@ -9,13 +9,17 @@ import { CscMatrix } from '../lib/sparse';
 import { f64, rng } from './helpers';
 
 /** A double as num · 2^exp with num a BigInt (exact). */
-interface Exact { num: bigint; exp: number }
+interface Exact {
+  num: bigint;
+  exp: number;
+}
 
 function exact(v: number): Exact {
   if (v === 0) return { num: 0n, exp: 0 };
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, v);
-  const hi = view.getUint32(0), lo = view.getUint32(4);
+  const hi = view.getUint32(0),
+    lo = view.getUint32(4);
   const biased = (hi >>> 20) & 0x7ff;
   let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   if (biased !== 0) mant |= 1n << 52n;
@@ -57,18 +61,20 @@ describe('measuring a solution', () => {
       magnitude += Math.abs(toNumber(t));
     };
     for (let j = 0; j < n; j++) {
-      term(mul(exact(sol.x[j]!), exact(sol.x[j]!)));  // xᵀPx with P = I
+      term(mul(exact(sol.x[j]!), exact(sol.x[j]!))); // xᵀPx with P = I
       term(mul(exact(q[j]!), exact(sol.x[j]!)));
       // z: lb = 0 and ub = ∞, so z ≤ 0 and lb·z adds nothing.
       assert.ok(sol.z[j]! <= 0, `z[${j}] = ${sol.z[j]}`);
     }
     const y = sol.y[0]!;
-    term(mul(exact(n * 90), exact(y)));  // l = u: the side does not matter
+    term(mul(exact(n * 90), exact(y))); // l = u: the side does not matter
     const reference = Math.abs(toNumber(gap));
 
     assert.ok(magnitude > 1e8, `the terms are large (Σ|terms| = ${magnitude})`);
-    assert.ok(Math.abs(sol.dualityGap - reference) <= 1e-6 * reference + 1e-20 * magnitude,
-      `reported gap ${sol.dualityGap} against exact ${reference} (Σ|terms| ${magnitude.toExponential(2)})`);
+    assert.ok(
+      Math.abs(sol.dualityGap - reference) <= 1e-6 * reference + 1e-20 * magnitude,
+      `reported gap ${sol.dualityGap} against exact ${reference} (Σ|terms| ${magnitude.toExponential(2)})`,
+    );
   });
 
   it('primalResidual and dualResidual are those of x, y, z summed exactly (BOYD1-like rows)', async () => {
@@ -96,15 +102,19 @@ describe('measuring a solution', () => {
     const rp = Math.abs(toNumber(ax));
     // whatever the status: the measure must be exact for any x, y, z returned
     assert.ok(magnitude > 1e9, `the terms are large (Σ|terms| = ${magnitude})`);
-    assert.ok(Math.abs(sol.primalResidual - rp) <= 1e-12 * Math.max(rp, 1e-300) + 1e-28 * magnitude,
-      `reported r_p ${sol.primalResidual} against exact ${rp}`);
+    assert.ok(
+      Math.abs(sol.primalResidual - rp) <= 1e-12 * Math.max(rp, 1e-300) + 1e-28 * magnitude,
+      `reported r_p ${sol.primalResidual} against exact ${rp}`,
+    );
     let rd = 0;
     for (let j = 0; j < n; j++) {
       // P = I: x_j + q_j + a_j·y + z_j (z = 0: no bounds)
       const r = add(add(exact(sol.x[j]!), exact(q[j]!)), add(mul(exact(a[j]!), exact(sol.y[0]!)), exact(sol.z[j]!)));
       rd = Math.max(rd, Math.abs(toNumber(r)));
     }
-    assert.ok(Math.abs(sol.dualResidual - rd) <= 1e-12 * Math.max(rd, 1e-300) + 1e-30,
-      `reported r_d ${sol.dualResidual} against exact ${rd}`);
+    assert.ok(
+      Math.abs(sol.dualResidual - rd) <= 1e-12 * Math.max(rd, 1e-300) + 1e-30,
+      `reported r_d ${sol.dualResidual} against exact ${rd}`,
+    );
   });
 });

@@ -67,7 +67,12 @@ interface JsonRow {
   z: number[];
 }
 
-const jsonRows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonRow);
+const jsonRows = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JsonRow);
 
 describe('24 command line', function () {
   this.timeout(120_000);
@@ -89,7 +94,8 @@ describe('24 command line', function () {
       const r = diffqp('--help');
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '');
-      for (const c of ['diffqp solve', 'diffqp profile', 'diffqp solvers', '--version']) assert.ok(r.stdout.includes(c), `${c} missing from:\n${r.stdout}`);
+      for (const c of ['diffqp solve', 'diffqp profile', 'diffqp solvers', '--version'])
+        assert.ok(r.stdout.includes(c), `${c} missing from:\n${r.stdout}`);
     });
 
     it('solve --help (what `npm run solve -- --help` runs) lists every option, exit 0', () => {
@@ -140,7 +146,10 @@ describe('24 command line', function () {
     });
 
     it('the bin entry is dist/lib/cli.js with a node shebang', () => {
-      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        bin: Record<string, string>;
+        scripts: Record<string, string>;
+      };
       assert.equal(path.resolve(root, pkg.bin.diffqp!), cli);
       assert.equal(fs.readFileSync(cli, 'utf8').split('\n')[0], '#!/usr/bin/env node');
       assert.match(pkg.scripts.solve!, /node dist\/lib\/cli\.js solve$/);
@@ -163,7 +172,10 @@ describe('24 command line', function () {
         assertClose(row!.x, here.x, 1e-12, `${solver} x`);
         assertClose(row!.x, smallX, 1e-6, `${solver} x against the hand solution`);
         assertClose(row!.y, smallY, 1e-6, `${solver} y against the hand solution`);
-        const res = kktResiduals({ x: Float64Array.from(row!.x), y: Float64Array.from(row!.y), z: Float64Array.from(row!.z) } as Solution, problem);
+        const res = kktResiduals(
+          { x: Float64Array.from(row!.x), y: Float64Array.from(row!.y), z: Float64Array.from(row!.z) } as Solution,
+          problem,
+        );
         assert.ok(Math.max(res.rp, res.rd, res.rg) < 1e-6, `${solver}: residuals ${JSON.stringify(res)}`);
       }
     });
@@ -177,7 +189,10 @@ describe('24 command line', function () {
       assert.equal(row.solver, here.solver);
       assert.ok(row.attempts && row.attempts.length >= 1, 'attempts listed');
       assert.equal(row.attempts.at(-1)!.solver, row.solver, 'the last attempt answered');
-      assert.deepEqual(row.attempts.map((a) => a.solver), here.attempts!.map((a) => a.solver));
+      assert.deepEqual(
+        row.attempts.map((a) => a.solver),
+        here.attempts!.map((a) => a.solver),
+      );
 
       const table = diffqp('solve', small);
       assert.equal(table.status, 0, table.stderr);
@@ -196,7 +211,10 @@ describe('24 command line', function () {
       assert.ok(lines[1]!.includes(broken) && /four/.test(lines[1]!), lines[1]);
       assert.doesNotMatch(r.stderr, stackLine);
       const rows = jsonRows(r.stdout);
-      assert.deepEqual(rows.map((row) => row.problem), ['SMALL']);
+      assert.deepEqual(
+        rows.map((row) => row.problem),
+        ['SMALL'],
+      );
       assertClose(rows[0]!.x, (await solve(await readQps(small), { solver: 'ipm' })).x, 1e-12, 'x');
     });
 
@@ -205,7 +223,10 @@ describe('24 command line', function () {
       const r = diffqp('solve', file, '--solver', 'all');
       assert.equal(r.status, 0, r.stderr);
       const rows = r.stdout.split('\n').filter((l) => l.startsWith('| HS21 |'));
-      assert.deepEqual(rows.map((l) => l.split('|')[4]!.trim()), availableSolvers().map((s) => s.key));
+      assert.deepEqual(
+        rows.map((l) => l.split('|')[4]!.trim()),
+        availableSolvers().map((s) => s.key),
+      );
     });
   });
 
@@ -238,13 +259,23 @@ describe('24 command line', function () {
     });
 
     it('--help anywhere before --, with every flag in the text', () => {
-      assert.throws(() => parseCommand(command, ['--fresh', '-h']), (e: unknown) => e instanceof HelpRequested && ['--backward [VALUE]', '--fresh', '--reps', '(default: 1)'].every((s) => e.message.includes(s)));
+      assert.throws(
+        () => parseCommand(command, ['--fresh', '-h']),
+        (e: unknown) =>
+          e instanceof HelpRequested && ['--backward [VALUE]', '--fresh', '--reps', '(default: 1)'].every((s) => e.message.includes(s)),
+      );
       assert.deepEqual(parseCommand(command, ['--', '--help']).positionals, ['--help']);
     });
 
     it('usage errors name the option or argument', () => {
-      assert.throws(() => parseCommand(command, ['--nope']), (e: unknown) => e instanceof UsageError && e.message === "unknown option '--nope'");
-      assert.throws(() => parseCommand(command, ['a', 'b']), (e: unknown) => e instanceof UsageError && /'b'/.test(e.message));
+      assert.throws(
+        () => parseCommand(command, ['--nope']),
+        (e: unknown) => e instanceof UsageError && e.message === "unknown option '--nope'",
+      );
+      assert.throws(
+        () => parseCommand(command, ['a', 'b']),
+        (e: unknown) => e instanceof UsageError && /'b'/.test(e.message),
+      );
       assert.throws(() => parseCommand(command, ['--fresh=1']), UsageError);
       assert.throws(() => numberFlag('reps', '2.5', { min: 1, integer: true }), /--reps must be an integer ≥ 1 \(got '2\.5'\)/);
       assert.throws(() => numberFlag('reps', '', { min: 0 }), /--reps must be a non-negative number/);
@@ -252,7 +283,19 @@ describe('24 command line', function () {
     });
 
     it('every script: --help to stdout with exit 0, an unknown option named with exit 2', () => {
-      for (const script of ['bench', 'bench-mm', 'bench-backward', 'bench-overhead', 'bench-batch', 'bench-train', 'bench-projections', 'bench-memory', 'fuzz', 'mm-manifest', 'example']) {
+      for (const script of [
+        'bench',
+        'bench-mm',
+        'bench-backward',
+        'bench-overhead',
+        'bench-batch',
+        'bench-train',
+        'bench-projections',
+        'bench-memory',
+        'fuzz',
+        'mm-manifest',
+        'example',
+      ]) {
         const file = path.join(root, 'dist', 'scripts', `${script}.js`);
         const help = run(file, ['--help']);
         assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);

@@ -18,12 +18,20 @@ import { assertClose, chainQp, f64 } from './helpers';
 function sameBits(actual: ArrayLike<number> | undefined, expected: ArrayLike<number> | undefined, what: string): void {
   assert.ok(actual && expected, `${what}: missing`);
   assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) assert.ok(Object.is(actual[i], expected[i]), `${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Object.is(actual[i], expected[i]), `${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
 }
 
 const plain = (a: ArrayLike<number>): number[] => Array.from(a);
 /** A CscMatrix as a plain object of number[] arrays. */
-const plainCsc = (M: CscMatrix) => ({ nrows: M.nrows, ncols: M.ncols, colPtr: plain(M.colPtr), rowIdx: plain(M.rowIdx), values: plain(M.values), triangle: M.triangle });
+const plainCsc = (M: CscMatrix) => ({
+  nrows: M.nrows,
+  ncols: M.ncols,
+  colPtr: plain(M.colPtr),
+  rowIdx: plain(M.rowIdx),
+  values: plain(M.values),
+  triangle: M.triangle,
+});
 
 function expectCode(f: () => unknown, code: string, field: string, index?: number, pattern?: RegExp): QpError {
   let caught: unknown;
@@ -55,7 +63,17 @@ function standardOf(p: CanonicalProblem<Float64Array, CscMatrix>, asPlain: boole
   const E = CscMatrix.fromDense([Array.from({ length: n }, (_, j) => (j < 3 ? 1 : 0))]);
   const b = f64([0.1]);
   if (!asPlain) return { form: 'standard', P: p.P, q: p.q, G, h, A: E, b, lb: p.lb, ub: p.ub };
-  return { form: 'standard', P: plainCsc(p.P!), q: plain(p.q), G: plainCsc(G), h: plain(h), A: plainCsc(E), b: plain(b), lb: plain(p.lb!), ub: plain(p.ub!) };
+  return {
+    form: 'standard',
+    P: plainCsc(p.P!),
+    q: plain(p.q),
+    G: plainCsc(G),
+    h: plain(h),
+    A: plainCsc(E),
+    b: plain(b),
+    lb: plain(p.lb!),
+    ub: plain(p.ub!),
+  };
 }
 
 describe('plain arrays of numbers', () => {
@@ -75,7 +93,10 @@ describe('plain arrays of numbers', () => {
   it('a standard-form problem as number[] (q, h, b, lb, ub; P, G, A plain objects): the same bits', async () => {
     const ref = solveSync(standardOf(typed(), false), { solver: 'ipm' });
     assert.equal(ref.status, 'solved');
-    for (const sol of [solveSync(standardOf(typed(), true), { solver: 'ipm' }), await solve(standardOf(typed(), true), { solver: 'ipm' })]) {
+    for (const sol of [
+      solveSync(standardOf(typed(), true), { solver: 'ipm' }),
+      await solve(standardOf(typed(), true), { solver: 'ipm' }),
+    ]) {
       sameBits(sol.x, ref.x, 'x');
       sameBits(sol.y, ref.y, 'y');
       sameBits(sol.yEq, ref.yEq, 'yEq');
@@ -130,7 +151,12 @@ describe('plain arrays of numbers', () => {
   });
 
   it('matches the closed form: min (x₁ − 1)² + (x₂ − 2.5)² s.t. x₁ + x₂ ≤ 1 in plain arrays gives x = (−¼, 5⁄4), y = 5⁄2, dq = (−¼, ¼)', () => {
-    const p = { P: { nrows: 2, ncols: 2, colPtr: [0, 1, 2], rowIdx: [0, 1], values: [2, 2], triangle: 'lower' as const }, q: [-2, -5], A: { nrows: 1, ncols: 2, colPtr: [0, 1, 2], rowIdx: [0, 0], values: [1, 1] }, u: [1] };
+    const p = {
+      P: { nrows: 2, ncols: 2, colPtr: [0, 1, 2], rowIdx: [0, 1], values: [2, 2], triangle: 'lower' as const },
+      q: [-2, -5],
+      A: { nrows: 1, ncols: 2, colPtr: [0, 1, 2], rowIdx: [0, 0], values: [1, 1] },
+      u: [1],
+    };
     const sol = solveSync(p, { solver: 'ipm', differentiable: true });
     assertClose(sol.x, [-0.25, 1.25], 1e-7, 'x');
     assertClose(sol.y, [2.5], 1e-7, 'y');
@@ -154,11 +180,22 @@ describe('plain arrays: malformed ones are typed errors naming field, index and 
   const base = () => ({ P: CscMatrix.identity(3, 2, 'lower'), q: [1, 2, 3], A: CscMatrix.fromDense([[1, 1, 1]]), l: [-1], u: [1] });
 
   it('a hole, a string, null, undefined, a boxed number or a bigint element is ERR_QP_INVALID_TYPE at its index', () => {
-    // eslint-disable-next-line no-sparse-arrays
     expectCode(() => solveSync({ ...base(), q: [1, , 3] as number[] }), ErrorCode.INVALID_TYPE, 'q', 1, /^q\[1\]: is a hole/);
-    expectCode(() => solveSync({ ...base(), q: [1, 2, '3'] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'q', 2, /^q\[2\]: must be a number \(got string "3"\)/);
+    expectCode(
+      () => solveSync({ ...base(), q: [1, 2, '3'] as unknown as number[] }),
+      ErrorCode.INVALID_TYPE,
+      'q',
+      2,
+      /^q\[2\]: must be a number \(got string "3"\)/,
+    );
     expectCode(() => solveSync({ ...base(), lb: [0, null, 0] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'lb', 1, /got null/);
-    expectCode(() => solveSync({ ...base(), ub: [1, 1, undefined] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'ub', 2, /must be a number \(got undefined\)/);
+    expectCode(
+      () => solveSync({ ...base(), ub: [1, 1, undefined] as unknown as number[] }),
+      ErrorCode.INVALID_TYPE,
+      'ub',
+      2,
+      /must be a number \(got undefined\)/,
+    );
     expectCode(() => solveSync({ ...base(), l: [Object(1)] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'l', 0);
     expectCode(() => solveSync({ ...base(), u: [1n] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'u', 0, /got bigint 1/);
   });
@@ -169,35 +206,65 @@ describe('plain arrays: malformed ones are typed errors naming field, index and 
     expectCode(() => solveSync({ ...base(), l: [NaN] }), ErrorCode.INVALID_BOUNDS, 'l', 0);
     expectCode(() => solveSync({ ...base(), lb: [0, 2, 0], ub: [1, 1, 1] }), ErrorCode.INVALID_BOUNDS, 'lb', 1);
     const sol = solveSync({ ...base(), l: [-Infinity], lb: [-Infinity, -Infinity, -Infinity] }, { solver: 'ipm' });
-    assertClose(sol.x, [-0.5, -1, -1.5], 1e-7, 'x');  // −q/2: no bound active
+    assertClose(sol.x, [-0.5, -1, -1.5], 1e-7, 'x'); // −q/2: no bound active
   });
 
   it('a wrong length is ERR_QP_DIMENSION_MISMATCH before anything is copied; seeds, warm starts and tangents likewise', () => {
     expectCode(() => solveSync({ ...base(), u: [1, 2] }), ErrorCode.DIMENSION_MISMATCH, 'u', undefined, /must have length 1 \(got 2\)/);
     expectCode(() => solveSync(base(), { x0: [0, 0] }), ErrorCode.DIMENSION_MISMATCH, 'options.x0');
-    expectCode(() => solveSync(base(), { solver: 'admm', y0: [0, 'a'] as unknown as number[] }), ErrorCode.DIMENSION_MISMATCH, 'options.y0');
-    expectCode(() => solveSync(base(), { solver: 'admm', z0: [0, 'a', 0] as unknown as number[] }), ErrorCode.INVALID_TYPE, 'options.z0', 1);
+    expectCode(
+      () => solveSync(base(), { solver: 'admm', y0: [0, 'a'] as unknown as number[] }),
+      ErrorCode.DIMENSION_MISMATCH,
+      'options.y0',
+    );
+    expectCode(
+      () => solveSync(base(), { solver: 'admm', z0: [0, 'a', 0] as unknown as number[] }),
+      ErrorCode.INVALID_TYPE,
+      'options.z0',
+      1,
+    );
     expectCode(() => solveSync(base(), { solver: 'admm', x0: [0, NaN, 0] }), ErrorCode.INVALID_OPTION, 'options.x0', 1);
     const p = base();
     const sol = solveSync(p, { solver: 'ipm' });
     expectCode(() => differentiateSync(p, sol, { dx: [1, 2] }), ErrorCode.DIMENSION_MISMATCH, 'grads.dx');
     expectCode(() => differentiateSync(p, sol, { dx: [1, 2, Infinity] }), ErrorCode.NOT_FINITE, 'grads.dx', 2);
-    expectCode(() => differentiateSync(p, { ...sol, x: [0, 0, '0'] as unknown as number[] }, { dx: [1, 2, 3] }), ErrorCode.INVALID_TYPE, 'solution.x', 2);
+    expectCode(
+      () => differentiateSync(p, { ...sol, x: [0, 0, '0'] as unknown as number[] }, { dx: [1, 2, 3] }),
+      ErrorCode.INVALID_TYPE,
+      'solution.x',
+      2,
+    );
     expectCode(() => jvpSync(p, sol, { dq: [1, 2, 3, 4] }), ErrorCode.DIMENSION_MISMATCH, 'tangents.dq');
-    // eslint-disable-next-line no-sparse-arrays
     expectCode(() => jvpSync(p, sol, { dA: [1, , 1] as number[] }), ErrorCode.INVALID_TYPE, 'tangents.dA', 1);
   });
 
   it('CSC arrays as number[]: colPtr and rowIdx must hold 32-bit integers; structure faults keep their codes', () => {
     const P = { nrows: 3, ncols: 3, colPtr: [0, 1, 2, 3], rowIdx: [0, 1, 2], values: [2, 2, 2], triangle: 'lower' as const };
     assert.equal(solveSync({ ...base(), P }).status, 'solved');
-    expectCode(() => solveSync({ ...base(), P: { ...P, rowIdx: [0, 1.5, 2] } }), ErrorCode.INVALID_TYPE, 'P.rowIdx', 1, /must be a 32-bit integer \(got 1\.5\)/);
+    expectCode(
+      () => solveSync({ ...base(), P: { ...P, rowIdx: [0, 1.5, 2] } }),
+      ErrorCode.INVALID_TYPE,
+      'P.rowIdx',
+      1,
+      /must be a 32-bit integer \(got 1\.5\)/,
+    );
     expectCode(() => solveSync({ ...base(), P: { ...P, colPtr: [0, 1, 2, 2 ** 31] } }), ErrorCode.INVALID_TYPE, 'P.colPtr', 3);
     expectCode(() => solveSync({ ...base(), P: { ...P, rowIdx: [0, 2, 1] } }), ErrorCode.INVALID_MATRIX, 'P.rowIdx', 2);
     expectCode(() => solveSync({ ...base(), P: { ...P, rowIdx: [0, -1, 2] } }), ErrorCode.INVALID_MATRIX, 'P.rowIdx', 1);
-    expectCode(() => solveSync({ ...base(), P: { ...P, values: [2, '2', 2] as unknown as number[] } }), ErrorCode.INVALID_TYPE, 'P.values', 1);
+    expectCode(
+      () => solveSync({ ...base(), P: { ...P, values: [2, '2', 2] as unknown as number[] } }),
+      ErrorCode.INVALID_TYPE,
+      'P.values',
+      1,
+    );
     expectCode(() => solveSync({ ...base(), P: { ...P, values: [2, NaN, 2] } }), ErrorCode.NOT_FINITE, 'P.values', 1);
-    expectCode(() => solveSync({ ...base(), P: { ...P, colPtr: [0, 1, 2] } }), ErrorCode.INVALID_MATRIX, 'P.colPtr', undefined, /ncols \+ 1 = 4/);
+    expectCode(
+      () => solveSync({ ...base(), P: { ...P, colPtr: [0, 1, 2] } }),
+      ErrorCode.INVALID_MATRIX,
+      'P.colPtr',
+      undefined,
+      /ncols \+ 1 = 4/,
+    );
   });
 
   it('a Proxy of an array (revoked or not) is ERR_QP_INVALID_TYPE; an element getter is read once', () => {
@@ -223,15 +290,27 @@ describe('plain arrays: malformed ones are typed errors naming field, index and 
 
 describe('CscMatrix.from and structuredClone', () => {
   it('CscMatrix.from checks a plain object and returns a CscMatrix; a CscMatrix comes back as it is', () => {
-    const A = CscMatrix.fromDense([[1, 0, 2], [0, 3, 0]]);
+    const A = CscMatrix.fromDense([
+      [1, 0, 2],
+      [0, 3, 0],
+    ]);
     assert.equal(CscMatrix.from(A), A);
     for (const like of [structuredClone(A), plainCsc(A)]) {
       const M = CscMatrix.from(like);
       assert.ok(M instanceof CscMatrix);
-      assert.deepEqual(M.toDense(), [[1, 0, 2], [0, 3, 0]]);
+      assert.deepEqual(M.toDense(), [
+        [1, 0, 2],
+        [0, 3, 0],
+      ]);
       assert.ok(M.colPtr instanceof Int32Array && M.values instanceof Float64Array);
     }
-    expectCode(() => CscMatrix.from({ ...plainCsc(A), rowIdx: [0, 1, 2] }), ErrorCode.INVALID_MATRIX, 'matrix.rowIdx', 2, /must be in 0\.\.1/);
+    expectCode(
+      () => CscMatrix.from({ ...plainCsc(A), rowIdx: [0, 1, 2] }),
+      ErrorCode.INVALID_MATRIX,
+      'matrix.rowIdx',
+      2,
+      /must be in 0\.\.1/,
+    );
     expectCode(() => CscMatrix.from({ nrows: 2, ncols: 3 } as never), ErrorCode.INVALID_TYPE, 'matrix.colPtr');
     expectCode(() => CscMatrix.from(new Map() as never), ErrorCode.INVALID_TYPE, 'matrix');
     expectCode(() => CscMatrix.from({ ...plainCsc(A), triangle: 'lower' }), ErrorCode.INVALID_MATRIX, 'matrix.rowIdx');
@@ -242,7 +321,15 @@ describe('CscMatrix.from and structuredClone', () => {
     const P = CscMatrix.identity(2, 2, 'lower');
     const G = CscMatrix.fromDense([[1, 1]]);
     const A = CscMatrix.fromDense([[1, -1]]);
-    const p: StandardProblem = { form: 'standard', P: structuredClone(P), q: [-2, -5], G: structuredClone(G), h: [1], A: structuredClone(A), b: [-1.5] };
+    const p: StandardProblem = {
+      form: 'standard',
+      P: structuredClone(P),
+      q: [-2, -5],
+      G: structuredClone(G),
+      h: [1],
+      A: structuredClone(A),
+      b: [-1.5],
+    };
     const sol = await solve(p, { solver: 'ipm', differentiable: true });
     assertClose(sol.x, [-0.25, 1.25], 1e-7, 'x');
     assertClose(sol.yIneq!, [2.5], 1e-6, 'yIneq');

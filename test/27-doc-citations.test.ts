@@ -32,10 +32,15 @@ function sections(file: string): Set<number> {
 }
 
 describe('docs: every cited document and section exists', () => {
-  const files = [...['README.md', 'THIRD_PARTY_NOTICES.md', 'CMakeLists.txt'].map((f) => path.join(root, f)), ...['lib', 'test', 'scripts', 'native', 'docs', '.ci'].flatMap((d) => walk(path.join(root, d)))];
+  const files = [
+    ...['README.md', 'THIRD_PARTY_NOTICES.md', 'CMakeLists.txt'].map((f) => path.join(root, f)),
+    ...['lib', 'test', 'scripts', 'native', 'docs', '.ci'].flatMap((d) => walk(path.join(root, d))),
+  ];
 
   it('finds the citations (docs/METHODS.md is cited from lib, native, test and scripts)', () => {
-    const citing = files.filter((f) => fs.readFileSync(f, 'utf8').includes('docs/METHODS.md §')).map((f) => path.relative(root, f).split(path.sep)[0]);
+    const citing = files
+      .filter((f) => fs.readFileSync(f, 'utf8').includes('docs/METHODS.md §'))
+      .map((f) => path.relative(root, f).split(path.sep)[0]);
     for (const top of ['lib', 'native', 'test', 'scripts']) assert.ok(citing.includes(top), `no citation found in ${top}/`);
   });
 
@@ -50,13 +55,18 @@ describe('docs: every cited document and section exists', () => {
           const [, folder, name, sectionText] = m as unknown as [string, string, string, string];
           // A path inside something else (e.g. the packed tarball's package/…) is not a citation.
           if (folder !== '' && folder !== 'docs/' && !fs.existsSync(path.join(root, folder))) continue;
-          const candidates = folder !== '' ? [path.join(root, folder, name)]
-            : markdown ? [path.join(path.dirname(file), name), path.join(root, 'docs', name), path.join(root, name)]
-            : [path.join(root, name)];
+          const candidates =
+            folder !== ''
+              ? [path.join(root, folder, name)]
+              : markdown
+                ? [path.join(path.dirname(file), name), path.join(root, 'docs', name), path.join(root, name)]
+                : [path.join(root, name)];
           const target = candidates.find((c) => fs.existsSync(c));
           const where = `${rel}:${k + 1}: ${folder}${name}${sectionText}`;
           if (!target) {
-            missing.push(`${where} (no such file${folder === '' && !markdown ? '; code cites a document by its path from the repository root' : ''})`);
+            missing.push(
+              `${where} (no such file${folder === '' && !markdown ? '; code cites a document by its path from the repository root' : ''})`,
+            );
             continue;
           }
           const numbers = [...sectionText.matchAll(/\d+/g)].map((n) => Number(n[0]));

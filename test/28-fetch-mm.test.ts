@@ -100,15 +100,24 @@ describe('fetch-mm', function () {
     const sums = new Map(MM_FILES.map(([name, sum]) => [name, sum]));
     const fixtures = fs.readdirSync(fixturesDir).filter((f) => f.endsWith('.QPS.gz'));
     assert.equal(fixtures.length, 28);
-    for (const f of fixtures) assert.equal(sha256(qpsText(fs.readFileSync(path.join(fixturesDir, f)))), sums.get(f.replace('.QPS.gz', '')), f);
+    for (const f of fixtures)
+      assert.equal(sha256(qpsText(fs.readFileSync(path.join(fixturesDir, f)))), sums.get(f.replace('.QPS.gz', '')), f);
     assert.equal(MM_FILES.length, 117);
   });
 
   it('--only: downloads those files byte for byte, writes index.csv, and downloads nothing the second time', async () => {
     const r = await diffqp('fetch-mm', '--dir', dir, '--base-url', server.url, '--only', 'HS21,QAFIRO,LOTSCHD');
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n').slice(0, 3).map((l) => l.replace(/\d+ bytes/, 'N bytes')), ['HS21', 'QAFIRO', 'LOTSCHD'].map((n) => `${n}: downloaded, N bytes`));
-    for (const name of ['HS21', 'QAFIRO', 'LOTSCHD']) assert.ok(fs.readFileSync(path.join(dir, `${name}.QPS.gz`)).equals(fs.readFileSync(fixture(name))), name);
+    assert.deepEqual(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(0, 3)
+        .map((l) => l.replace(/\d+ bytes/, 'N bytes')),
+      ['HS21', 'QAFIRO', 'LOTSCHD'].map((n) => `${n}: downloaded, N bytes`),
+    );
+    for (const name of ['HS21', 'QAFIRO', 'LOTSCHD'])
+      assert.ok(fs.readFileSync(path.join(dir, `${name}.QPS.gz`)).equals(fs.readFileSync(fixture(name))), name);
     assert.equal(fs.readFileSync(path.join(dir, 'index.csv'), 'utf8'), MM_INDEX_CSV);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['HS21.QPS.gz', 'index.csv', 'LOTSCHD.QPS.gz', 'QAFIRO.QPS.gz'].sort());
     assert.equal(server.requests.length, 3);
@@ -121,7 +130,13 @@ describe('fetch-mm', function () {
 
   it('plain text with CRLF line endings (the default source serves NAME.SIF): checked as QPS text, written gzipped', async () => {
     const report = await fetchMm({ dir, baseUrl: `${server.url}sif/`, namePattern: '{name}.SIF', only: ['HS35', 'TAME'] });
-    assert.deepEqual(report.files.map((f) => [f.name, f.outcome]), [['HS35', 'downloaded'], ['TAME', 'downloaded']]);
+    assert.deepEqual(
+      report.files.map((f) => [f.name, f.outcome]),
+      [
+        ['HS35', 'downloaded'],
+        ['TAME', 'downloaded'],
+      ],
+    );
     assert.deepEqual(server.requests, ['/sif/HS35.SIF', '/sif/TAME.SIF']);
     for (const name of ['HS35', 'TAME']) {
       const written = fs.readFileSync(path.join(dir, `${name}.QPS.gz`));
@@ -139,7 +154,10 @@ describe('fetch-mm', function () {
     server.overrides.set('/HS51.QPS.gz', (res) => res.writeHead(200).end(gzipSync(changed)));
     const r = await diffqp('fetch-mm', '--dir', dir, '--base-url', server.url, '--only', 'HS21,HS51,HS52');
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stderr, /HS51: the QPS text from http:\/\/127\.0\.0\.1:\d+\/HS51\.QPS\.gz does not match the manifest: sha256 [0-9a-f]{64}, expected [0-9a-f]{64} \(ERR_QP_FETCH\)/);
+    assert.match(
+      r.stderr,
+      /HS51: the QPS text from http:\/\/127\.0\.0\.1:\d+\/HS51\.QPS\.gz does not match the manifest: sha256 [0-9a-f]{64}, expected [0-9a-f]{64} \(ERR_QP_FETCH\)/,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['HS21.QPS.gz', 'HS52.QPS.gz', 'index.csv'], 'HS51 not written, no temporary file left');
 
@@ -156,7 +174,10 @@ describe('fetch-mm', function () {
     assert.equal(e.code, ErrorCode.FETCH);
     assert.equal(e.field, 'HS52');
     assert.equal(e.value, `${server.url}HS52.QPS.gz`);
-    assert.match(e.message, /2 of 3 files not fetched: HS52: HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/HS52\.QPS\.gz; 1 more failed: HS53/);
+    assert.match(
+      e.message,
+      /2 of 3 files not fetched: HS52: HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/HS52\.QPS\.gz; 1 more failed: HS53/,
+    );
     assert.deepEqual(fs.readdirSync(dir).sort(), ['HS76.QPS.gz', 'index.csv']);
     const broken = await rejection(fetchMm({ dir, baseUrl: server.url, only: ['HS53'] }));
     assert.equal(broken.field, 'HS53');
@@ -201,7 +222,10 @@ describeWholeSet('fetch-mm: the whole set', function (mmDir) {
   this.timeout(300000);
 
   it('the manifest names exactly the files of the set, with their checksums, and its index.csv', () => {
-    const files = fs.readdirSync(mmDir).filter((f) => f.endsWith('.QPS.gz')).sort();
+    const files = fs
+      .readdirSync(mmDir)
+      .filter((f) => f.endsWith('.QPS.gz'))
+      .sort();
     assert.deepEqual(files, MM_FILES.map(([name]) => `${name}.QPS.gz`).sort());
     for (const [name, sum, bytes] of MM_FILES) {
       const text = qpsText(fs.readFileSync(path.join(mmDir, `${name}.QPS.gz`)));
@@ -218,7 +242,8 @@ describeWholeSet('fetch-mm: the whole set', function (mmDir) {
       const report = await fetchMm({ dir, baseUrl: server.url });
       assert.equal(report.files.filter((f) => f.outcome === 'downloaded').length, 117);
       for (const f of fs.readdirSync(mmDir)) {
-        if (f.endsWith('.QPS.gz') || f === 'index.csv') assert.ok(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(mmDir, f))), f);
+        if (f.endsWith('.QPS.gz') || f === 'index.csv')
+          assert.ok(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(mmDir, f))), f);
       }
     } finally {
       await server.close();

@@ -72,7 +72,11 @@ function runWithCopy(spoil: (dir: string) => void): Report {
       if (/\.node$|\.so(\.|$)|^diffqp_\w+_qp$/.test(f)) fs.copyFileSync(path.join(from, f), path.join(dir, f));
     }
     spoil(dir);
-    const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DIFFQP_PREBUILD: tmp } });
+    const r = spawnSync(process.execPath, ['-e', child], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, DIFFQP_PREBUILD: tmp },
+    });
     assert.equal(r.status, 0, `child failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as Report;
   } finally {
@@ -108,8 +112,20 @@ describe('packaging: solvers that degrade', function () {
 
   it('a QpError thrown inside a plugin reaches JavaScript with its code (not as ERR_QP_NATIVE)', () => {
     // clp_solver.cpp, in diffqp_clp.so, throws it; the addon catches it as a diffqp::QpError.
-    const P = CscMatrix.fromDense([[2, 0], [0, 2]], { triangle: 'lower' });
-    const problem = { P, q: Float64Array.of(-2, -5), A: CscMatrix.fromDense([[1, 1]]), l: Float64Array.of(-Infinity), u: Float64Array.of(1) };
+    const P = CscMatrix.fromDense(
+      [
+        [2, 0],
+        [0, 2],
+      ],
+      { triangle: 'lower' },
+    );
+    const problem = {
+      P,
+      q: Float64Array.of(-2, -5),
+      A: CscMatrix.fromDense([[1, 1]]),
+      l: Float64Array.of(-Infinity),
+      u: Float64Array.of(1),
+    };
     assert.throws(
       () => solveSync(problem, { solver: 'clp', solverOptions: { no_such_option: 1 } }),
       (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && /not a Clp option/.test(e.message),
@@ -120,7 +136,11 @@ describe('packaging: solvers that degrade', function () {
     const report = runWithCopy((dir) => {
       // Removing a bundled libipopt.so.1 would not do: the loader then takes the system's, when
       // there is one. The copied plugin is made to need a file that exists nowhere instead.
-      const r = spawnSync('patchelf', ['--replace-needed', 'libipopt.so.1', 'libipopt-hidden-by-test.so.1', path.join(dir, 'diffqp_ipopt.so')], { encoding: 'utf8' });
+      const r = spawnSync(
+        'patchelf',
+        ['--replace-needed', 'libipopt.so.1', 'libipopt-hidden-by-test.so.1', path.join(dir, 'diffqp_ipopt.so')],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.status, 0, `patchelf (Debian: apt-get install patchelf): ${r.error?.message ?? r.stderr}`);
     });
     assert.deepEqual(report.available, ['highs', 'clp', 'admm', 'ipm']);
@@ -136,7 +156,10 @@ describe('packaging: solvers that degrade', function () {
   it('a Clp plugin that is not a shared object: clp is unavailable, the other four solve', () => {
     const report = runWithCopy((dir) => fs.writeFileSync(path.join(dir, 'diffqp_clp.so'), 'not an ELF file\n'.repeat(100)));
     assert.deepEqual(report.available, ['highs', 'ipopt', 'admm', 'ipm']);
-    assert.deepEqual(report.unavailable.map((u) => u.key), ['clp']);
+    assert.deepEqual(
+      report.unavailable.map((u) => u.key),
+      ['clp'],
+    );
     assert.match(report.unavailable[0]!.reason, /diffqp_clp\.so: invalid ELF header/);
     assert.equal(report.results['clp']!.code, 'ERR_QP_SOLVER_UNAVAILABLE');
     assertOthersWork(report, 'clp');

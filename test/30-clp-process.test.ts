@@ -127,7 +127,7 @@ describe('clp: QP solves in a child process that can be stopped', function () {
     assertClose(b.z, [0.7, -1.3, 0], 1e-9, 'z');
   });
 
-  it("the spinning QP with timeLimit: 2 returns timeLimit, and the child is gone", () => {
+  it('the spinning QP with timeLimit: 2 returns timeLimit, and the child is gone', () => {
     const t0 = process.hrtime.bigint();
     const s = solveSync(spinning, { solver: 'clp', timeLimit: 2 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

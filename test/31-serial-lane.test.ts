@@ -14,7 +14,10 @@ import { availableSolvers } from '../lib/solve';
 
 async function scenario<T>(name: string): Promise<T> {
   const child = path.join(__dirname, 'lane-child.js');
-  const { stdout } = await promisify(execFile)(process.execPath, [child, name], { timeout: 180000, env: { ...process.env, UV_THREADPOOL_SIZE: '2' } });
+  const { stdout } = await promisify(execFile)(process.execPath, [child, name], {
+    timeout: 180000,
+    env: { ...process.env, UV_THREADPOOL_SIZE: '2' },
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
 }
 
@@ -30,7 +33,7 @@ describe('serial lane: Ipopt solves from worker_threads', function () {
     if (!availableSolvers().some((s) => s.key === 'ipopt')) this.skip();
   });
 
-  it('2 workers × 4 queued Ipopt solves: the main thread\'s fs.readFile and admm solve finish before any Ipopt solve ends', async () => {
+  it("2 workers × 4 queued Ipopt solves: the main thread's fs.readFile and admm solve finish before any Ipopt solve ends", async () => {
     const r = await scenario<Outcome & { endedAt: { readFile: number; admm: number } }>('fair');
     // Counted by the workers in shared memory as each answer arrived: 0 means the main
     // thread's work finished while the first Ipopt solve (about 1 s) still ran. Under the per-thread
@@ -47,7 +50,10 @@ describe('serial lane: Ipopt solves from worker_threads', function () {
     // b's 4 waiting solves left the lane with its thread; a's 2 waiting ones stayed.
     assert.equal(r.afterB, 2, r.events.join(' '));
     assert.ok(!r.events.includes('b:done') && !r.events.includes('c:done'), r.events.join(' '));
-    assert.deepEqual(r.events.filter((e) => e === 'a:done' || e === 'd:done'), ['a:done', 'a:done', 'a:done', 'd:done', 'd:done']);
+    assert.deepEqual(
+      r.events.filter((e) => e === 'a:done' || e === 'd:done'),
+      ['a:done', 'a:done', 'a:done', 'd:done', 'd:done'],
+    );
     assert.deepEqual(r.same, Array(5).fill(true));
     assert.ok(r.usable);
   });

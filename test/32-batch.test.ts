@@ -41,12 +41,27 @@ function randomQp(seed: number): Qp {
 
 /** x₀ ≥ 1 and x₀ ≤ 0: no x satisfies both. */
 function infeasibleQp(): Qp {
-  return { P: CscMatrix.identity(2), q: new Float64Array([1, 1]), A: CscMatrix.fromDense([[1, 0], [1, 0]]), l: new Float64Array([1, -Infinity]), u: new Float64Array([Infinity, 0]) };
+  return {
+    P: CscMatrix.identity(2),
+    q: new Float64Array([1, 1]),
+    A: CscMatrix.fromDense([
+      [1, 0],
+      [1, 0],
+    ]),
+    l: new Float64Array([1, -Infinity]),
+    u: new Float64Array([Infinity, 0]),
+  };
 }
 
 /** P = 0 and q₁ < 0 with x₁ free above: the objective goes to −∞ along e₁. */
 function unboundedQp(): Qp {
-  return { P: CscMatrix.zeros(2, 2), q: new Float64Array([1, -1]), A: CscMatrix.fromDense([[1, 0]]), l: new Float64Array([0]), u: new Float64Array([1]) };
+  return {
+    P: CscMatrix.zeros(2, 2),
+    q: new Float64Array([1, -1]),
+    A: CscMatrix.fromDense([[1, 0]]),
+    l: new Float64Array([0]),
+    u: new Float64Array([1]),
+  };
 }
 
 function assertSameBits(a: Solution, b: Solution, what: string): void {
@@ -57,7 +72,12 @@ function assertSameBits(a: Solution, b: Solution, what: string): void {
     const u = a[key];
     const v = b[key];
     assert.equal(u === undefined, v === undefined, `${what}: ${key} present in one only`);
-    if (u && v) assert.deepEqual(Buffer.from(u.buffer, u.byteOffset, u.byteLength), Buffer.from(v.buffer, v.byteOffset, v.byteLength), `${what}: ${key} bits`);
+    if (u && v)
+      assert.deepEqual(
+        Buffer.from(u.buffer, u.byteOffset, u.byteLength),
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+        `${what}: ${key} bits`,
+      );
   }
 }
 
@@ -118,7 +138,12 @@ describe('solveBatch', function () {
     for (const run of [() => solveBatchSync(bad, { solver: 'ipm' }), () => solveBatch(bad, { solver: 'ipm' })]) {
       await assert.rejects(
         async () => run(),
-        (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.field === 'problems[5].q' && e.index === 1 && e.message.startsWith('problems[5]: '),
+        (e: unknown) =>
+          e instanceof QpError &&
+          e.code === ErrorCode.NOT_FINITE &&
+          e.field === 'problems[5].q' &&
+          e.index === 1 &&
+          e.message.startsWith('problems[5]: '),
       );
     }
     // Found by the native solve (not convex): the same naming, from C++.
@@ -126,14 +151,22 @@ describe('solveBatch', function () {
     nonconvex[2] = { ...nonconvex[2]!, P: CscMatrix.identity(nonconvex[2]!.q.length, -1) };
     assert.throws(
       () => solveBatchSync(nonconvex, { solver: 'ipm' }),
-      (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX && e.field?.startsWith('problems[2]') === true && e.message.startsWith('problems[2]: '),
+      (e: unknown) =>
+        e instanceof QpError &&
+        e.code === ErrorCode.NOT_CONVEX &&
+        e.field?.startsWith('problems[2]') === true &&
+        e.message.startsWith('problems[2]: '),
     );
   });
 
   it('options: auto, a serialised solver, warm starts and bad thread counts are typed errors naming the option', () => {
     const few = problems.slice(0, 3);
     const check = (options: object, field: string) =>
-      assert.throws(() => solveBatchSync(few, options), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.field === field, JSON.stringify(options));
+      assert.throws(
+        () => solveBatchSync(few, options),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.field === field,
+        JSON.stringify(options),
+      );
     check({}, 'options.solver');
     check({ solver: 'auto' }, 'options.solver');
     check({ solver: 'ipopt' }, 'options.solver');
@@ -147,30 +180,49 @@ describe('solveBatch', function () {
     const big = Array.from({ length: 8 }, (_, k) => chainQp(20000, 5000, k + 1));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await assert.rejects(solveBatch(big, { solver: 'ipm', threads: 2, signal: controller.signal }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED && e.name === 'AbortError');
+    await assert.rejects(
+      solveBatch(big, { solver: 'ipm', threads: 2, signal: controller.signal }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED && e.name === 'AbortError',
+    );
     const aborted = new AbortController();
     aborted.abort();
-    await assert.rejects(solveBatch(big, { solver: 'ipm', signal: aborted.signal }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED);
+    await assert.rejects(
+      solveBatch(big, { solver: 'ipm', signal: aborted.signal }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED,
+    );
   });
 
   it('the binding: solveBatchAsync takes a cancel token or nothing, solveBatch* a solver key per problem', async () => {
     const native = binding() as ReturnType<typeof binding> & { newFactorCache(): object };
     const one = [nativeProblem(toCanonical(problems[0]!))];
-    const isType = (field: string) => (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_TYPE && (e as { field?: string }).field === field;
+    const isType = (field: string) => (e: unknown) =>
+      (e as { code?: string }).code === ErrorCode.INVALID_TYPE && (e as { field?: string }).field === field;
     for (const bad of [native.newFactorCache(), {}, 7, null]) {
       assert.throws(() => native.solveBatchAsync(one, [{ solver: 'ipm' }], 1, bad as never), isType('token'), typeof bad);
     }
     const [sol] = await native.solveBatchAsync(one, [{ solver: 'ipm' }], 1, native.createCancelToken());
     assert.equal(sol!.status, 'solved');
-    assert.throws(() => native.solveBatchSync(one, [], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.DIMENSION_MISMATCH);
-    assert.throws(() => native.solveBatchSync(one, [{ solver: 'ipopt' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_OPTION);
-    assert.throws(() => native.solveBatchSync(one, [{ solver: 'nope' }], 1), (e: unknown) => (e as { code?: string }).code === ErrorCode.SOLVER_UNAVAILABLE);
+    assert.throws(
+      () => native.solveBatchSync(one, [], 1),
+      (e: unknown) => (e as { code?: string }).code === ErrorCode.DIMENSION_MISMATCH,
+    );
+    assert.throws(
+      () => native.solveBatchSync(one, [{ solver: 'ipopt' }], 1),
+      (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_OPTION,
+    );
+    assert.throws(
+      () => native.solveBatchSync(one, [{ solver: 'nope' }], 1),
+      (e: unknown) => (e as { code?: string }).code === ErrorCode.SOLVER_UNAVAILABLE,
+    );
   });
 
   describe('differentiateBatch', () => {
     const names = ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'] as const;
     const batch = problems.slice(0, 24);
-    const seedsOf = (k: number) => ({ dx: Float64Array.from(batch[k]!.q, (_, j) => Math.cos(3 * j + k)), dy: Float64Array.from(batch[k]!.l!, (_, i) => 0.1 * (i - k)) });
+    const seedsOf = (k: number) => ({
+      dx: Float64Array.from(batch[k]!.q, (_, j) => Math.cos(3 * j + k)),
+      dy: Float64Array.from(batch[k]!.l!, (_, i) => 0.1 * (i - k)),
+    });
 
     for (const method of ['kkt', 'full', 'penalty', 'qp'] as const) {
       it(`${method}: the gradients of a batch are the bits of differentiateSync, 1 and 2 threads, sync and async`, async () => {
@@ -181,9 +233,30 @@ describe('solveBatch', function () {
         const seeds = usable.map(({ k }) => seedsOf(k));
         const reference = usable.map(({ s }, i) => differentiateSync(s, seeds[i]!, { method }));
         const runs: Array<[string, Gradients[]]> = [
-          ['sync, 1 thread', differentiateBatchSync(usable.map(({ s }) => s), seeds, { method, threads: 1 })],
-          ['sync, 2 threads', differentiateBatchSync(usable.map(({ s }) => s), seeds, { method, threads: 2 })],
-          ['async, default threads', await differentiateBatch(usable.map(({ s }) => s), seeds, { method })],
+          [
+            'sync, 1 thread',
+            differentiateBatchSync(
+              usable.map(({ s }) => s),
+              seeds,
+              { method, threads: 1 },
+            ),
+          ],
+          [
+            'sync, 2 threads',
+            differentiateBatchSync(
+              usable.map(({ s }) => s),
+              seeds,
+              { method, threads: 2 },
+            ),
+          ],
+          [
+            'async, default threads',
+            await differentiateBatch(
+              usable.map(({ s }) => s),
+              seeds,
+              { method },
+            ),
+          ],
         ];
         for (const [what, grads] of runs) {
           assert.equal(grads.length, usable.length, what);
@@ -204,7 +277,10 @@ describe('solveBatch', function () {
       const seeds = [0, 1, 2, 3].map(seedsOf);
       seeds[2] = { ...seeds[2]!, dx: Float64Array.from(seeds[2]!.dx, (v, j) => (j === 0 ? Infinity : v)) };
       for (const run of [() => differentiateBatchSync(sols, seeds), () => differentiateBatch(sols, seeds)]) {
-        await assert.rejects(async () => run(), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.field === 'seeds[2].dx' && e.index === 0);
+        await assert.rejects(
+          async () => run(),
+          (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && e.field === 'seeds[2].dx' && e.index === 0,
+        );
       }
       const plain = solveSync(batch[0]!, { solver: 'ipm' });
       assert.throws(
@@ -212,9 +288,18 @@ describe('solveBatch', function () {
         (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_DIFFERENTIABLE && e.field === 'solutions[1].solution',
       );
       sols[3]!.dispose();
-      assert.throws(() => differentiateBatchSync(sols, [0, 1, 2, 3].map(seedsOf)), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED && e.field === 'solutions[3].solution');
-      assert.throws(() => differentiateBatchSync(sols, [seedsOf(0)]), (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && e.field === 'seeds');
-      assert.throws(() => differentiateBatchSync(sols.slice(0, 3), [0, 1, 2].map(seedsOf), { threads: 0 }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.field === 'options.threads');
+      assert.throws(
+        () => differentiateBatchSync(sols, [0, 1, 2, 3].map(seedsOf)),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.DISPOSED && e.field === 'solutions[3].solution',
+      );
+      assert.throws(
+        () => differentiateBatchSync(sols, [seedsOf(0)]),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.DIMENSION_MISMATCH && e.field === 'seeds',
+      );
+      assert.throws(
+        () => differentiateBatchSync(sols.slice(0, 3), [0, 1, 2].map(seedsOf), { threads: 0 }),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && e.field === 'options.threads',
+      );
       assert.deepEqual(differentiateBatchSync([], []), []);
       for (const s of sols.slice(0, 3)) s.dispose();
     });

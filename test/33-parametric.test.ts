@@ -20,7 +20,6 @@ import { checkPrimalCertificate } from './certificates';
 import { assertClose, kktResiduals, rng } from './helpers';
 import { TrainingQp as Qp, trainingQp } from '../scripts/training-qp';
 
-
 /** New values of every kind for step k: q always, bounds and matrix values now and then. */
 function variation(base: Qp, k: number): { values: Record<string, Float64Array>; problem: Qp } {
   const r = rng(1000 + k);
@@ -33,9 +32,21 @@ function variation(base: Qp, k: number): { values: Record<string, Float64Array>;
 
 /** The problem a parametric object holds after `values` replaced some of `current`'s. */
 function apply(current: Qp, values: Record<string, Float64Array>): Qp {
-  const P = values.Pvalues ? new CscMatrix(current.P.nrows, current.P.ncols, current.P.colPtr, current.P.rowIdx, values.Pvalues, 'lower') : current.P;
-  const A = values.Avalues ? new CscMatrix(current.A.nrows, current.A.ncols, current.A.colPtr, current.A.rowIdx, values.Avalues) : current.A;
-  return { P, A, q: values.q ?? current.q, l: values.l ?? current.l, u: values.u ?? current.u, lb: values.lb ?? current.lb, ub: values.ub ?? current.ub };
+  const P = values.Pvalues
+    ? new CscMatrix(current.P.nrows, current.P.ncols, current.P.colPtr, current.P.rowIdx, values.Pvalues, 'lower')
+    : current.P;
+  const A = values.Avalues
+    ? new CscMatrix(current.A.nrows, current.A.ncols, current.A.colPtr, current.A.rowIdx, values.Avalues)
+    : current.A;
+  return {
+    P,
+    A,
+    q: values.q ?? current.q,
+    l: values.l ?? current.l,
+    u: values.u ?? current.u,
+    lb: values.lb ?? current.lb,
+    ub: values.ub ?? current.ub,
+  };
 }
 
 function expectCode(f: () => unknown, code: string, field?: string, index?: number): QpError {
@@ -72,7 +83,8 @@ describe('parametric problems', function () {
         assert.ok(res.rp < 1e-7 && res.rd < 1e-7 && res.rg < 1e-6, `step ${k}: residuals ${JSON.stringify(res)}`);
         assertClose(sol.x, fresh.x, 1e-6, `step ${k} x`);
       }
-      // P or A changed on some steps: ipm keeps its symbolic analysis throughout; admm refactorises in place of a setup only when they change
+      // P or A changed on some steps: ipm keeps its symbolic analysis throughout; admm refactorises in place of a setup only
+      // when they change
       const setups = pq.solveSync().setups;
       if (solver === 'ipm') assert.equal(setups, 1);
       else assert.ok(setups > 1 && setups < 40, `admm setups ${setups}`);
@@ -127,12 +139,12 @@ describe('parametric problems', function () {
 
     it(`${solver}: a bound turning finite changes the structure: the solver sets up again, and the answer is right`, () => {
       const base = trainingQp(8, 4, 9);
-      base.lb[2] = -Infinity;  // x₂ free: admm has no bound row for it, ipm no bound term
+      base.lb[2] = -Infinity; // x₂ free: admm has no bound row for it, ipm no bound term
       base.ub[2] = Infinity;
       const pq = parametric(base, { solver, epsAbs: 1e-9, epsRel: 0 });
       assert.equal(pq.solveSync().setups, 1);
       const lb = base.lb.slice();
-      lb[2] = 0.25;  // active: x₂ < 0.25 without it
+      lb[2] = 0.25; // active: x₂ < 0.25 without it
       const sol = pq.solveSync({ lb });
       assert.equal(sol.setups, 2);
       const res = kktResiduals(sol, { ...base, lb });
@@ -153,7 +165,9 @@ describe('parametric problems', function () {
     const problems = Array.from({ length: 16 }, (_, k) => apply(base, variation(base, k).values));
     const seeds = problems.map((_, k) => ({ dx: Float64Array.from({ length: 10 }, (_, i) => Math.sin(k + i)) }));
     const one = problems.map((p, k) => differentiateSync(p, solveSync(p, { solver: 'ipm' }), seeds[k]!));
-    const batch = differentiateBatchSync(solveBatchSync(problems, { solver: 'ipm', differentiable: true, threads: 2 }), seeds, { threads: 2 });
+    const batch = differentiateBatchSync(solveBatchSync(problems, { solver: 'ipm', differentiable: true, threads: 2 }), seeds, {
+      threads: 2,
+    });
     const pq = parametric(base, { solver: 'ipm' });
     const viaParametric: Gradients[] = problems.map((p, k) => {
       pq.solveSync({ q: p.q, u: p.u, Pvalues: p.P.values, Avalues: p.A.values });
@@ -172,11 +186,23 @@ describe('parametric problems', function () {
     const base = trainingQp(6, 3, 2);
     expectCode(() => parametric(base, { solver: 'highs' as 'ipm' }), ErrorCode.INVALID_OPTION, 'options.solver');
     expectCode(() => parametric(base, { solver: 'auto' as 'ipm' }), ErrorCode.INVALID_OPTION, 'options.solver');
-    expectCode(() => parametric({ ...base, P: CscMatrix.fromDense(base.P.toDense()) }, { solver: 'ipm' }), ErrorCode.INVALID_MATRIX, 'structure.P.triangle');
+    expectCode(
+      () => parametric({ ...base, P: CscMatrix.fromDense(base.P.toDense()) }, { solver: 'ipm' }),
+      ErrorCode.INVALID_MATRIX,
+      'structure.P.triangle',
+    );
     expectCode(() => parametric(base, { solver: 'ipm', x0: new Float64Array(6) } as never), ErrorCode.INVALID_OPTION, 'options.x0');
     // a structure whose own P is not convex: its first solve says so, naming P (no values were given)
-    const concave = new CscMatrix(6, 6, base.P.colPtr, base.P.rowIdx, base.P.values.map((v) => -v), 'lower');
-    for (const solver of ['ipm', 'admm'] as const) expectCode(() => parametric({ ...base, P: concave }, { solver }).solveSync(), ErrorCode.NOT_CONVEX, 'P');
+    const concave = new CscMatrix(
+      6,
+      6,
+      base.P.colPtr,
+      base.P.rowIdx,
+      base.P.values.map((v) => -v),
+      'lower',
+    );
+    for (const solver of ['ipm', 'admm'] as const)
+      expectCode(() => parametric({ ...base, P: concave }, { solver }).solveSync(), ErrorCode.NOT_CONVEX, 'P');
     for (const solver of ['ipm', 'admm'] as const) {
       const pq = parametric(base, { solver });
       expectCode(() => pq.differentiateSync({ dx: new Float64Array(6) }), ErrorCode.NOT_DIFFERENTIABLE, 'parametric');
@@ -196,10 +222,18 @@ describe('parametric problems', function () {
       assertClose(again.x, before.x, 1e-6, `${solver}: x after the failed calls`);
       // P made indefinite (with a new q): NOT_CONVEX, and the object keeps the values it had
       const indefinite = base.P.values.map((v) => -v);
-      const e = expectCode(() => pq.solveSync({ Pvalues: indefinite, q: base.q.map((v) => v + 1) }), ErrorCode.NOT_CONVEX, 'values.Pvalues');
+      const e = expectCode(
+        () => pq.solveSync({ Pvalues: indefinite, q: base.q.map((v) => v + 1) }),
+        ErrorCode.NOT_CONVEX,
+        'values.Pvalues',
+      );
       assert.match(e.message, /values\.Pvalues/);
       assertClose(pq.solveSync().x, before.x, 1e-6, `${solver}: x after NOT_CONVEX`);
-      expectCode(() => pq.differentiateSync({ dx: new Float64Array(6) }, { method: 'nope' as 'kkt' }), ErrorCode.INVALID_OPTION, 'options.method');
+      expectCode(
+        () => pq.differentiateSync({ dx: new Float64Array(6) }, { method: 'nope' as 'kkt' }),
+        ErrorCode.INVALID_OPTION,
+        'options.method',
+      );
       pq.dispose();
       assert.equal(pq.disposed, true);
       expectCode(() => pq.solveSync(), ErrorCode.DISPOSED);
@@ -211,10 +245,17 @@ describe('parametric problems', function () {
     it(`RSS over 10⁴ cycles of ${scenario === 'parametric' ? 'parametric solveSync + differentiateSync' : 'solveBatchSync (4 problems, differentiable) + differentiateBatchSync'} without dispose grows < 10% after warm-up`, async function () {
       this.timeout(180000);
       const child = path.join(__dirname, '33-rss-child.js');
-      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--max-semi-space-size=1', child, scenario, '10000', '2000'], { timeout: 170000 });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--expose-gc', '--max-semi-space-size=1', child, scenario, '10000', '2000'],
+        { timeout: 170000 },
+      );
       const r = JSON.parse(stdout.trim().split('\n').pop()!) as { warmRss: number; endRss: number };
       const growth = (r.endRss - r.warmRss) / r.warmRss;
-      assert.ok(growth < 0.1, `${scenario}: RSS ${(r.warmRss / 2 ** 20).toFixed(1)} → ${(r.endRss / 2 ** 20).toFixed(1)} MB (${(100 * growth).toFixed(1)}%)`);
+      assert.ok(
+        growth < 0.1,
+        `${scenario}: RSS ${(r.warmRss / 2 ** 20).toFixed(1)} → ${(r.endRss / 2 ** 20).toFixed(1)} MB (${(100 * growth).toFixed(1)}%)`,
+      );
     });
   }
 });

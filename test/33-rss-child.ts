@@ -22,7 +22,7 @@ const gc = (globalThis as { gc?: () => void }).gc!;
 
 async function settledRss(): Promise<number> {
   gc();
-  await new Promise((r) => setImmediate(r));  // finalisers of the collected handles run here
+  await new Promise((r) => setImmediate(r)); // finalisers of the collected handles run here
   gc();
   return process.memoryUsage().rss;
 }
@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     if (k === warmup) warmRss = await settledRss();
   }
   const endRss = await settledRss();
-  process.stdout.write(`${JSON.stringify({ scenario, cycles, warmup, warmRss, endRss, heapTotal: process.memoryUsage().heapTotal, seconds: (Date.now() - started) / 1000 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ scenario, cycles, warmup, warmRss, endRss, heapTotal: process.memoryUsage().heapTotal, seconds: (Date.now() - started) / 1000 })}\n`,
+  );
 }
 
 main().catch((e) => {

@@ -4,7 +4,7 @@
  * own output; bad tensors and unsolved batch members are QpErrors naming the input, the shape or
  * the batch index; the main entry does not load tfjs-core.
  */
-import '@tensorflow/tfjs';  // the CPU backend and the gradients of tf's ops (tfjs-core's CommonJS bundle has none)
+import '@tensorflow/tfjs'; // the CPU backend and the gradients of tf's ops (tfjs-core's CommonJS bundle has none)
 import * as tf from '@tensorflow/tfjs-core';
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -44,7 +44,11 @@ function values(r: () => number, k: number, B?: number, scale = 1): tf.Tensor {
 }
 
 /** The layer's data of batch member b as a float64 problem, exactly what the layer solves. */
-function memberProblem(s: ReturnType<typeof structure>, t: Partial<Record<QpLayerInput, tf.Tensor>>, b: number): CanonicalProblem<Float64Array, CscMatrix> {
+function memberProblem(
+  s: ReturnType<typeof structure>,
+  t: Partial<Record<QpLayerInput, tf.Tensor>>,
+  b: number,
+): CanonicalProblem<Float64Array, CscMatrix> {
   const row = (name: QpLayerInput, fallback: Float64Array): Float64Array => {
     const x = t[name];
     if (!x) return fallback;
@@ -53,7 +57,15 @@ function memberProblem(s: ReturnType<typeof structure>, t: Partial<Record<QpLaye
     return x.shape.length === 1 ? data : data.slice(b * k, (b + 1) * k);
   };
   const matrix = (M: CscMatrix, name: 'P' | 'A') => new CscMatrix(M.nrows, M.ncols, M.colPtr, M.rowIdx, row(name, M.values), M.triangle);
-  return { P: matrix(s.P, 'P'), q: row('q', new Float64Array(s.n)), A: matrix(s.A, 'A'), l: row('l', s.l), u: row('u', s.u), lb: row('lb', s.lb), ub: row('ub', s.ub) };
+  return {
+    P: matrix(s.P, 'P'),
+    q: row('q', new Float64Array(s.n)),
+    A: matrix(s.A, 'A'),
+    l: row('l', s.l),
+    u: row('u', s.u),
+    lb: row('lb', s.lb),
+    ub: row('ub', s.ub),
+  };
 }
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((sum, v, i) => sum + v * b[i]!, 0);
@@ -72,8 +84,14 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       q: values(r, s.n, B),
       P: tf.tensor1d(Float32Array.from(s.P.values)),
       A: tf.tensor1d(Float32Array.from(s.A.values)),
-      l: tf.tensor2d(Float32Array.from({ length: B * 3 }, (_, i) => s.l[i % 3]!), [B, 3]),
-      u: tf.tensor2d(Float32Array.from({ length: B * 3 }, (_, i) => s.u[i % 3]!), [B, 3]),
+      l: tf.tensor2d(
+        Float32Array.from({ length: B * 3 }, (_, i) => s.l[i % 3]!),
+        [B, 3],
+      ),
+      u: tf.tensor2d(
+        Float32Array.from({ length: B * 3 }, (_, i) => s.u[i % 3]!),
+        [B, 3],
+      ),
       lb: tf.tensor1d(Float32Array.from(s.lb)),
       ub: tf.tensor1d(Float32Array.from(s.ub)),
     };
@@ -99,9 +117,14 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       const got = grads[i]!;
       assert.deepEqual(got.shape, t[n]!.shape, `d${n} has the shape of ${n}`);
       const per = want.get(n)!;
-      const expected = got.shape.length === 1 ? per[0]!.map((_, k) => per.reduce((sum, g) => sum + g[k]!, 0)) : Float64Array.from(per.flatMap((g) => Array.from(g)));
+      const expected =
+        got.shape.length === 1
+          ? per[0]!.map((_, k) => per.reduce((sum, g) => sum + g[k]!, 0))
+          : Float64Array.from(per.flatMap((g) => Array.from(g)));
       const data = got.dataSync();
-      expected.forEach((v, k) => assert.ok(Math.abs(data[k]! - v) <= 1e-6 * (1 + Math.abs(v)), `d${n}[${k}] = ${data[k]}, differentiateSync ${v}`));
+      expected.forEach((v, k) =>
+        assert.ok(Math.abs(data[k]! - v) <= 1e-6 * (1 + Math.abs(v)), `d${n}[${k}] = ${data[k]}, differentiateSync ${v}`),
+      );
       active += expected.filter((v) => v !== 0).length;
     });
     assert.ok(active > 20, `${active} non-zero gradient entries: the test reaches active rows and bounds`);
@@ -112,23 +135,34 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
     const r = rng(3404);
     const layer = qpLayer(s, { inputs, solveOptions: tight });
     const base: Partial<Record<QpLayerInput, tf.Tensor>> = {
-      q: values(r, s.n, B, 2),  // large enough that some x_j sits on each side of its box
+      q: values(r, s.n, B, 2), // large enough that some x_j sits on each side of its box
       P: tf.tensor1d(Float32Array.from(s.P.values)),
-      A: tf.tensor2d(Float32Array.from({ length: B * s.A.nnz }, (_, i) => s.A.values[i % s.A.nnz]!), [B, s.A.nnz]),
+      A: tf.tensor2d(
+        Float32Array.from({ length: B * s.A.nnz }, (_, i) => s.A.values[i % s.A.nnz]!),
+        [B, s.A.nnz],
+      ),
       l: tf.tensor1d(Float32Array.from(s.l)),
       u: tf.tensor1d(Float32Array.from(s.u)),
-      lb: tf.tensor2d(Float32Array.from({ length: B * s.n }, () => -0.5), [B, s.n]),
+      lb: tf.tensor2d(
+        Float32Array.from({ length: B * s.n }, () => -0.5),
+        [B, s.n],
+      ),
       ub: tf.tensor1d(Float32Array.from(s.ub)),
     };
     const c = values(r, s.n, B);
     const names = Object.keys(base) as QpLayerInput[];
-    const loss = (t: Partial<Record<QpLayerInput, tf.Tensor>>) => dot(Float64Array.from(layer(t).dataSync()), Float64Array.from(c.dataSync()));
-    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(c, layer(Object.fromEntries(names.map((n, i) => [n, xs[i]!]))))))(names.map((n) => base[n]!));
-    const h = 1e-3;  // small enough that no constraint changes sides (1e-2 moves one here)
+    const loss = (t: Partial<Record<QpLayerInput, tf.Tensor>>) =>
+      dot(Float64Array.from(layer(t).dataSync()), Float64Array.from(c.dataSync()));
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(c, layer(Object.fromEntries(names.map((n, i) => [n, xs[i]!]))))))(
+      names.map((n) => base[n]!),
+    );
+    const h = 1e-3; // small enough that no constraint changes sides (1e-2 moves one here)
     for (const [i, n] of names.entries()) {
       const t0 = base[n]!;
       // Not along the equality row's l or u alone (l₂ = u₂: one side moved alone is l > u).
-      const d = Float32Array.from(t0.dataSync(), (v, k) => (Number.isFinite(v) && !((n === 'l' || n === 'u') && k === 2) ? 2 * r() - 1 : 0));
+      const d = Float32Array.from(t0.dataSync(), (v, k) =>
+        Number.isFinite(v) && !((n === 'l' || n === 'u') && k === 2) ? 2 * r() - 1 : 0,
+      );
       const plus = tf.add(t0, tf.mul(h, tf.tensor(d, t0.shape)));
       const minus = tf.sub(t0, tf.mul(h, tf.tensor(d, t0.shape)));
       // The inputs as float32 rounded them: the step actually taken.
@@ -146,7 +180,9 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
     const c = values(rng(3407), s.n, B);
     const grad = (method: 'kkt' | 'penalty' | 'qp') => {
       const layer = qpLayer(s, { method, solveOptions: tight });
-      const g = tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(c, layer({ q: qq }))))(q).dataSync();
+      const g = tf
+        .grad((qq: tf.Tensor) => tf.sum(tf.mul(c, layer({ q: qq }))))(q)
+        .dataSync();
       assert.equal(layer.stats.forwardCalls, 1);
       assert.equal(layer.stats.backwardCalls, 1);
       assert.equal(layer.stats.forwardProblems, B);
@@ -198,7 +234,13 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       const bad = tf.tensor2d([...s.u, 0, 0, -5], [2, 3]);
       rejects(() => layer({ q, u: bad }), ErrorCode.INVALID_BOUNDS, 'batch[1].l', 'batch[1]', 'exceeds u[2] = -5');
       // … as is a NaN, named by member and index …
-      rejects(() => layer({ q: tf.tensor2d([0, 0, 0, 0, 0, 0, 0, NaN, 0, 0, 0, 0], [2, s.n]), u }), ErrorCode.NOT_FINITE, 'batch[1].q', 'q[1]', 'NaN');
+      rejects(
+        () => layer({ q: tf.tensor2d([0, 0, 0, 0, 0, 0, 0, NaN, 0, 0, 0, 0], [2, s.n]), u }),
+        ErrorCode.NOT_FINITE,
+        'batch[1].q',
+        'q[1]',
+        'NaN',
+      );
       // … and one that is valid but infeasible: x within the box ±0.5 cannot reach A₁x ≥ 100.
       const far = qpLayer({ ...s, u: Float64Array.of(Infinity, Infinity, Infinity) }, { inputs: ['q', 'l'] });
       const l = tf.tensor2d([-0.3, -Infinity, 0.1, 100, -Infinity, -Infinity], [2, 3]);
@@ -212,7 +254,10 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
         for (let i = 0; i < 3; i++) tf.tidy(() => tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(c, f(qq))))(q));
         return tf.memory().numTensors - before;
       };
-      assert.equal(left((qq) => layer({ q: qq, u })), left((qq) => tf.mul(qq, 2)));
+      assert.equal(
+        left((qq) => layer({ q: qq, u })),
+        left((qq) => tf.mul(qq, 2)),
+      );
     });
   });
 
@@ -224,7 +269,9 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
       "const cjs = createRequire(process.cwd() + '/')('diffqp/tfjs');",
       "console.log(JSON.stringify({ names: Object.keys(esm).filter((k) => k !== 'default').sort(), same: esm.qpLayer === cjs.qpLayer, entry: import.meta.resolve('diffqp/tfjs') }));",
     ].join('\n');
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' })) as { names: string[]; same: boolean; entry: string };
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' }),
+    ) as { names: string[]; same: boolean; entry: string };
     assert.deepEqual(out.names, ['qpLayer']);
     assert.ok(out.same, 'the ESM entry re-exports the CJS function');
     assert.ok(out.entry.endsWith('/dist/lib/tfjs.mjs'), out.entry);
@@ -232,7 +279,11 @@ describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
 
   it('the main entry does not load @tensorflow/tfjs-core', () => {
     const index = path.resolve(__dirname, '..', 'lib', 'index.js');
-    const out = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(index)}); console.log(Object.keys(require.cache).filter((k) => k.includes('@tensorflow')).length)`], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(index)}); console.log(Object.keys(require.cache).filter((k) => k.includes('@tensorflow')).length)`],
+      { encoding: 'utf8' },
+    );
     assert.equal(out.trim(), '0');
   });
 });

@@ -7,7 +7,7 @@
  *   geometry: diffqp's differentiate drives the edge weights; the distance to the target falls
  *     by the factor computed below, and every vertex ends near its target.
  */
-import '@tensorflow/tfjs';  // the CPU backend and the gradients of tf's ops
+import '@tensorflow/tfjs'; // the CPU backend and the gradients of tf's ops
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,7 +25,8 @@ function assertSvg(file: string): void {
   assert.match(text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   const stack: string[] = [];
   const tag = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
-  let at = 0, elements = 0;
+  let at = 0,
+    elements = 0;
   for (let m = tag.exec(text); m; m = tag.exec(text)) {
     assert.ok(!text.slice(at, m.index).includes('<'), `${path.basename(file)}: a malformed tag near offset ${at}`);
     at = m.index + m[0].length;
@@ -61,7 +62,10 @@ describe('35 examples at CI size (npm run example -- NAME --small)', function ()
       const final = r.metrics[`${method}Final`]!;
       assert.ok(final <= r.initialLoss / 10, `${method}: regret ${r.initialLoss} → ${final}`);
       assert.ok(r.metrics[`${method}BackwardUs`]! > 0);
-      assert.ok(lines.some((l) => l.startsWith(`portfolio: ${method}`) && /backward \d+ µs per QP/.test(l)), `${method} prints its time`);
+      assert.ok(
+        lines.some((l) => l.startsWith(`portfolio: ${method}`) && /backward \d+ µs per QP/.test(l)),
+        `${method} prints its time`,
+      );
     }
     r.svgs.forEach(assertSvg);
   });

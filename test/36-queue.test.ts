@@ -43,9 +43,16 @@ function expectPayloadError(fn: () => unknown, field?: RegExp): QpError {
 
 function canonical(): CanonicalProblem<Float64Array, CscMatrix> {
   return {
-    P: denseLower([[4, 0], [1, 2]]),
+    P: denseLower([
+      [4, 0],
+      [1, 2],
+    ]),
     q: f64([1, 1]),
-    A: dense([[1, 1], [1, 0], [0, 1]]),
+    A: dense([
+      [1, 1],
+      [1, 0],
+      [0, 1],
+    ]),
     l: f64([1, 0, 0]),
     u: f64([1, 0.7, Infinity]),
     name: 'osqp-demo',
@@ -75,7 +82,11 @@ describe('queue: the payload format', () => {
     const tree: Tree = { a: x, b: { c: i, d: [1, 'two', null, true], e: -Infinity, f: NaN }, g: new Float64Array(0) };
     const bytes = encodePayload('job', tree);
     assert.equal(bytes.length % 8, 0);
-    const back = decodePayload('job', bytes) as { a: Float64Array; b: { c: Int32Array; d: unknown[]; e: number; f: number }; g: Float64Array };
+    const back = decodePayload('job', bytes) as {
+      a: Float64Array;
+      b: { c: Int32Array; d: unknown[]; e: number; f: number };
+      g: Float64Array;
+    };
     assert.equal(bits(back.a), bits(x));
     assert.deepEqual(Array.from(back.b.c), Array.from(i));
     assert.deepEqual(back.b.d, [1, 'two', null, true]);
@@ -89,7 +100,9 @@ describe('queue: the payload format', () => {
 
   it('round-trips both problem forms, seeds and options through encodeJob/decodeJob', () => {
     const job: QueueJob = {
-      kind: 'differentiate', problem: standard(), seeds: { dx: [1, 0, 0] },
+      kind: 'differentiate',
+      problem: standard(),
+      seeds: { dx: [1, 0, 0] },
       options: { solver: 'ipm', epsAbs: 1e-9, timeLimit: Infinity, solverOptions: { refineIter: 4 } },
       differentiateOptions: { method: 'kkt', wrt: ['q', 'h'] },
     };
@@ -111,9 +124,18 @@ describe('queue: the payload format', () => {
 
   it('a bad matrix or kind is caught by the producer before anything is sent', () => {
     const p = canonical();
-    assert.throws(() => encodeJob({ kind: 'solve', problem: { ...p, A: { nrows: 3, ncols: 2, colPtr: [0, 5, 1], rowIdx: [0], values: [1] } } }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_MATRIX);
-    assert.throws(() => encodeJob({ kind: 'nope' } as unknown as QueueJob), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_PAYLOAD && e.field === 'job.kind');
-    assert.throws(() => encodeJob({ kind: 'solve', problem: p, options: { signal: new AbortController().signal } } as unknown as QueueJob), /options\.signal/);
+    assert.throws(
+      () => encodeJob({ kind: 'solve', problem: { ...p, A: { nrows: 3, ncols: 2, colPtr: [0, 5, 1], rowIdx: [0], values: [1] } } }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_MATRIX,
+    );
+    assert.throws(
+      () => encodeJob({ kind: 'nope' } as unknown as QueueJob),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_PAYLOAD && e.field === 'job.kind',
+    );
+    assert.throws(
+      () => encodeJob({ kind: 'solve', problem: p, options: { signal: new AbortController().signal } } as unknown as QueueJob),
+      /options\.signal/,
+    );
   });
 
   it('named faults: magic, version, header, bounds, alignment, overlap, references, base64', () => {
@@ -135,9 +157,30 @@ describe('queue: the payload format', () => {
     };
     expectPayloadError(() => decodePayload('job', good.subarray(0, 10)), /^payload$/);
     expectPayloadError(() => decodePayload('result', good), /payload\.magic/);
-    expectPayloadError(() => decodePayload('job', edit((_, v) => v.setUint32(4, 2, true))), /payload\.version/);
-    expectPayloadError(() => decodePayload('job', edit((_, v) => v.setUint32(8, 1e9, true))), /payload\.headerLength/);
-    expectPayloadError(() => decodePayload('job', edit((_, v) => v.setUint32(12, 7, true))), /payload\.reserved/);
+    expectPayloadError(
+      () =>
+        decodePayload(
+          'job',
+          edit((_, v) => v.setUint32(4, 2, true)),
+        ),
+      /payload\.version/,
+    );
+    expectPayloadError(
+      () =>
+        decodePayload(
+          'job',
+          edit((_, v) => v.setUint32(8, 1e9, true)),
+        ),
+      /payload\.headerLength/,
+    );
+    expectPayloadError(
+      () =>
+        decodePayload(
+          'job',
+          edit((_, v) => v.setUint32(12, 7, true)),
+        ),
+      /payload\.reserved/,
+    );
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":')), /payload\.header/);
     expectPayloadError(() => decodePayload('job', withHeader('[1]')), /payload\.header/);
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":1,"arrays":[],"x":1}')), /payload\.header\.x/);
@@ -146,7 +189,10 @@ describe('queue: the payload format', () => {
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":{"$a":0},"arrays":[["f64",8,1]]}')), /arrays\[0\]\.offset/);
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":{"$a":0},"arrays":[["f64",128,1000]]}')), /arrays\[0\]\.length/);
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":{"$a":0},"arrays":[["f64",128,-1]]}')), /arrays\[0\]\.length/);
-    expectPayloadError(() => decodePayload('job', withHeader('{"tree":[{"$a":0},{"$a":1}],"arrays":[["f64",128,2],["f64",136,1]]}')), /arrays\[1\]/);
+    expectPayloadError(
+      () => decodePayload('job', withHeader('{"tree":[{"$a":0},{"$a":1}],"arrays":[["f64",128,2],["f64",136,1]]}')),
+      /arrays\[1\]/,
+    );
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":[{"$a":0},{"$a":0}],"arrays":[["f64",128,1]]}')), /tree\[1\]/);
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":{"$a":3},"arrays":[]}')), /payload\.tree/);
     expectPayloadError(() => decodePayload('job', withHeader('{"tree":1,"arrays":[["f64",128,1]]}')), /arrays\[0\]/);
@@ -168,7 +214,13 @@ describe('queue: the payload format', () => {
     const rand = uniform(36);
     const base = encodePayload('job', {
       kind: 'solve',
-      problem: { P: { nrows: 2, ncols: 2, colPtr: Int32Array.of(0, 1, 2), rowIdx: Int32Array.of(0, 1), values: f64([1, 1]), triangle: 'lower' }, q: f64([1, -1]), A: { nrows: 1, ncols: 2, colPtr: Int32Array.of(0, 1, 2), rowIdx: Int32Array.of(0, 0), values: f64([1, 1]) }, l: f64([-1]), u: f64([1]) },
+      problem: {
+        P: { nrows: 2, ncols: 2, colPtr: Int32Array.of(0, 1, 2), rowIdx: Int32Array.of(0, 1), values: f64([1, 1]), triangle: 'lower' },
+        q: f64([1, -1]),
+        A: { nrows: 1, ncols: 2, colPtr: Int32Array.of(0, 1, 2), rowIdx: Int32Array.of(0, 0), values: f64([1, 1]) },
+        l: f64([-1]),
+        u: f64([1]),
+      },
       options: { solver: 'ipm' },
     });
     const counts = { decoded: 0, solved: 0, rejected: 0 };
@@ -227,10 +279,18 @@ describe('queue: projection QPs against independent references', () => {
 
   it('box: clamping, with scalar and vector bounds', () => {
     const v = vec(300, 3);
-    assertClose(project({ set: 'box', lb: -1, ub: 1 }, v), v.map((t) => Math.min(Math.max(t, -1), 1)), 1e-8);
+    assertClose(
+      project({ set: 'box', lb: -1, ub: 1 }, v),
+      v.map((t) => Math.min(Math.max(t, -1), 1)),
+      1e-8,
+    );
     const lb = vec(300).map((t) => t - 1);
     const ub = lb.map((t) => t + 0.5);
-    assertClose(project({ set: 'box', lb, ub }, v), v.map((t, i) => Math.min(Math.max(t, lb[i]!), ub[i]!)), 1e-8);
+    assertClose(
+      project({ set: 'box', lb, ub }, v),
+      v.map((t, i) => Math.min(Math.max(t, lb[i]!), ub[i]!)),
+      1e-8,
+    );
   });
 
   it('chain: the exact bounded-difference programme (±w) and pool-adjacent-violators (monotone)', () => {
@@ -244,7 +304,10 @@ describe('queue: projection QPs against independent references', () => {
     const n = 12;
     const v = vec(n, 2);
     // Rows: Σ_{i<6} x_i ≤ 1, x_0 − x_11 ≥ 0.5; box [−1, 1].
-    const C = CscMatrix.fromDense([Array.from({ length: n }, (_, i) => (i < 6 ? 1 : 0)), Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === n - 1 ? -1 : 0))]);
+    const C = CscMatrix.fromDense([
+      Array.from({ length: n }, (_, i) => (i < 6 ? 1 : 0)),
+      Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === n - 1 ? -1 : 0)),
+    ]);
     const xc = project({ set: 'box-coupling', lb: -1, ub: 1, C, cl: [-Infinity, 0.5], cu: [1, Infinity] }, v);
     // quadprog: min ½xᵀx − vᵀx s.t. Aᵀx ≥ b (columns of A are constraints; arrays 1-indexed).
     const qp = (rows: number[][], rhs: number[], meq: number) => {
@@ -269,7 +332,11 @@ describe('queue: projection QPs against independent references', () => {
     const h = G.map(() => 0.3);
     const Aeq = [Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1))];
     const xp = project({ set: 'polytope', G: CscMatrix.fromDense(G), h, A: CscMatrix.fromDense(Aeq), b: [0.2], lb: -2 }, v);
-    const ref = qp([Aeq[0]!, ...G.map((r) => r.map((t) => -t)), ...Array.from({ length: n }, (_, i) => unit(i, 1))], [0.2, ...h.map((t) => -t), ...new Array(n).fill(-2)], 1);
+    const ref = qp(
+      [Aeq[0]!, ...G.map((r) => r.map((t) => -t)), ...Array.from({ length: n }, (_, i) => unit(i, 1))],
+      [0.2, ...h.map((t) => -t), ...new Array(n).fill(-2)],
+      1,
+    );
     assertClose(xp, ref, 1e-7, 'polytope');
   });
 
@@ -284,7 +351,10 @@ describe('queue: projection QPs against independent references', () => {
       [{ set: 'box-coupling' }, /set\.C/],
     ];
     for (const [set, field] of bad) {
-      assert.throws(() => projectionProblem(set as ProjectionSet, v), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && field.test(e.field ?? ''));
+      assert.throws(
+        () => projectionProblem(set as ProjectionSet, v),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && field.test(e.field ?? ''),
+      );
     }
   });
 });
@@ -297,7 +367,7 @@ describe('queue: worker and producer on a real redis-server', function () {
   const name = 'diffqp-test-36';
 
   before(async function () {
-    if (!redisAvailable()) this.skip();  // scripts/setup.sh installs redis-server
+    if (!redisAvailable()) this.skip(); // scripts/setup.sh installs redis-server
     server = await RedisServer.start();
     worker = await startWorker({ redis: server.url, queue: name, concurrency: 2 });
     await worker.waitUntilReady();
@@ -338,7 +408,19 @@ describe('queue: worker and producer on a real redis-server', function () {
   });
 
   it('an infeasible problem returns its status and certificate, not a failure', async () => {
-    const problem: CanonicalProblem = { P: denseLower([[1, 0], [0, 1]]), q: [0, 0], A: dense([[1, 1], [1, 1]]), l: [1, -Infinity], u: [Infinity, 0] };
+    const problem: CanonicalProblem = {
+      P: denseLower([
+        [1, 0],
+        [0, 1],
+      ]),
+      q: [0, 0],
+      A: dense([
+        [1, 1],
+        [1, 1],
+      ]),
+      l: [1, -Infinity],
+      u: [Infinity, 0],
+    };
     const r = await queue.run({ kind: 'solve', problem, options: { solver: 'ipm' } });
     assert.equal(r.status, 'primalInfeasible');
     const s = await solve(problem, { solver: 'ipm' });
@@ -349,37 +431,59 @@ describe('queue: worker and producer on a real redis-server', function () {
     assert.equal(d.gradients, undefined);
   });
 
-  it('a poison job fails alone with its code; bad data fail with solve\'s code; the worker lives on', async () => {
+  it("a poison job fails alone with its code; bad data fail with solve's code; the worker lives on", async () => {
     const raw = new Queue(name, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
     try {
       const poison = await raw.add('solve', { diffqp: 1, payload: Buffer.from('DQPJ garbage').toString('base64') });
-      await assert.rejects(queue.result(poison.id!), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_PAYLOAD && /payload/.test(e.message));
+      await assert.rejects(
+        queue.result(poison.id!),
+        (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_PAYLOAD && /payload/.test(e.message),
+      );
       const notJson = await raw.add('solve', { hello: 'world' });
       await assert.rejects(queue.result(notJson.id!), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_PAYLOAD);
     } finally {
       await raw.close();
     }
     const nan = { ...canonical(), q: f64([NaN, 1]) };
-    await assert.rejects(queue.run({ kind: 'solve', problem: nan }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && /q\[0\]/.test(e.message));
-    await assert.rejects(queue.run({ kind: 'project', set: { set: 'simplex', radius: 0 }, point: [1, 2] }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && /set\.radius/.test(e.message));
+    await assert.rejects(
+      queue.run({ kind: 'solve', problem: nan }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_FINITE && /q\[0\]/.test(e.message),
+    );
+    await assert.rejects(
+      queue.run({ kind: 'project', set: { set: 'simplex', radius: 0 }, point: [1, 2] }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_OPTION && /set\.radius/.test(e.message),
+    );
     const r = await queue.run({ kind: 'project', set: { set: 'simplex' }, point: [0.2, 0.9] });
     assertClose(r.x, [0.15, 0.85], 1e-6);
   });
 
   it('a batch of 40 small QPs comes back in order, each equal to its own solve; a failure names jobs[k]', async () => {
     const rand = uniform(3636);
-    const jobs: QueueJob[] = Array.from({ length: 40 }, () => ({ kind: 'project', set: { set: 'simplex' }, point: new Float64Array(30).map(() => rand() * 2 - 1), options: { solver: 'ipm', epsAbs: 1e-10, epsRel: 0 } }));
+    const jobs: QueueJob[] = Array.from({ length: 40 }, () => ({
+      kind: 'project',
+      set: { set: 'simplex' },
+      point: new Float64Array(30).map(() => rand() * 2 - 1),
+      options: { solver: 'ipm', epsAbs: 1e-10, epsRel: 0 },
+    }));
     const rs = await queue.runBatch(jobs);
     assert.equal(rs.length, 40);
     rs.forEach((r, k) => assertClose(r.x, projectSimplex((jobs[k] as { point: Float64Array }).point), 1e-8, `job ${k}`));
     const bad = [...jobs.slice(0, 3), { kind: 'solve', problem: { q: [1], lb: [2], ub: [1] } } as QueueJob];
-    await assert.rejects(queue.runBatch(bad), (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_BOUNDS && /^jobs\[3\]: /.test(e.message));
+    await assert.rejects(
+      queue.runBatch(bad),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.INVALID_BOUNDS && /^jobs\[3\]: /.test(e.message),
+    );
   });
 
   it('cancellation: the signal rejects at once and the worker aborts the solve (ERR_QP_ABORTED on the job)', async () => {
     const v = new Float64Array(1e6).map(() => randnBig());
     const controller = new AbortController();
-    const id = await queue.add({ kind: 'project', set: { set: 'chain', lower: -0.01, upper: 0.01 }, point: v, options: { solver: 'ipm', epsRel: 0, epsAbs: 1e-12 } });
+    const id = await queue.add({
+      kind: 'project',
+      set: { set: 'chain', lower: -0.01, upper: 0.01 },
+      point: v,
+      options: { solver: 'ipm', epsRel: 0, epsAbs: 1e-12 },
+    });
     const raw = new Queue(name, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
     try {
       // Wait until a worker has it, then cancel.
@@ -399,8 +503,16 @@ describe('queue: worker and producer on a real redis-server', function () {
 
   it('timeout: no result within it cancels the job and rejects with ERR_QP_ABORTED naming options.timeout; timeLimit reaches the solver', async () => {
     const v = new Float64Array(1e6).map(() => randnBig());
-    const job: QueueJob = { kind: 'project', set: { set: 'chain', lower: -0.01, upper: 0.01 }, point: v, options: { solver: 'ipm', epsRel: 0, epsAbs: 1e-12 } };
-    await assert.rejects(queue.run(job, { timeout: 300 }), (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED && e.field === 'options.timeout');
+    const job: QueueJob = {
+      kind: 'project',
+      set: { set: 'chain', lower: -0.01, upper: 0.01 },
+      point: v,
+      options: { solver: 'ipm', epsRel: 0, epsAbs: 1e-12 },
+    };
+    await assert.rejects(
+      queue.run(job, { timeout: 300 }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.ABORTED && e.field === 'options.timeout',
+    );
     const r = await queue.run(job, { timeLimit: 0.05 });
     assert.equal(r.status, 'timeLimit');
   });
@@ -421,7 +533,25 @@ const randnBig = normal(uniform(3601));
 
 describe('queue: results', () => {
   it('encodeResult/decodeResult keep every field', () => {
-    const r = { kind: 'solve' as const, status: 'solved' as const, x: f64([1]), y: f64([]), z: f64([0]), objective: -Infinity, primalResidual: 0, dualResidual: 1e-9, dualityGap: 2, iterations: 3, setupTime: 0.1, solveTime: 0.2, solver: 'ipm', rawStatus: 1, rawStatusText: 'ok', hasDuals: true, workerSeconds: 0.5 };
+    const r = {
+      kind: 'solve' as const,
+      status: 'solved' as const,
+      x: f64([1]),
+      y: f64([]),
+      z: f64([0]),
+      objective: -Infinity,
+      primalResidual: 0,
+      dualResidual: 1e-9,
+      dualityGap: 2,
+      iterations: 3,
+      setupTime: 0.1,
+      solveTime: 0.2,
+      solver: 'ipm',
+      rawStatus: 1,
+      rawStatusText: 'ok',
+      hasDuals: true,
+      workerSeconds: 0.5,
+    };
     const back = decodeResult(JSON.parse(JSON.stringify(encodeResult(r))));
     assert.deepEqual({ ...back, x: Array.from(back.x), y: Array.from(back.y), z: Array.from(back.z) }, { ...r, x: [1], y: [], z: [0] });
   });

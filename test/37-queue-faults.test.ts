@@ -27,7 +27,11 @@ interface WorkerProcess {
 
 /** Starts `diffqp worker` and resolves once it says it is taking jobs. */
 async function spawnWorker(url: string, queue: string, extra: string[] = []): Promise<WorkerProcess> {
-  const proc = spawn(process.execPath, [cli, 'worker', '--redis', url, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [cli, 'worker', '--redis', url, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500', ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -66,7 +70,7 @@ describe('queue faults: worker processes and a real redis-server', function () {
   let server: RedisServer | undefined;
 
   before(function () {
-    if (!redisAvailable()) this.skip();  // scripts/setup.sh installs redis-server
+    if (!redisAvailable()) this.skip(); // scripts/setup.sh installs redis-server
   });
 
   afterEach(async () => {
@@ -99,7 +103,7 @@ describe('queue faults: worker processes and a real redis-server', function () {
       await waitFor('A to take a job', async () => (await raw.getJobState(ids[0]!)) === 'active');
       a.proc.kill('SIGKILL');
       await a.exited;
-      assert.equal(await raw.getJobState(ids[0]!), 'active');  // still locked by the dead worker
+      assert.equal(await raw.getJobState(ids[0]!), 'active'); // still locked by the dead worker
       const b = await spawnWorker(server.url, name, ['--name', 'B']);
       workers.push(b);
       const results = await Promise.all(ids.map((id) => queue.result(id, { keep: true, timeout: 40_000 })));
@@ -110,7 +114,7 @@ describe('queue faults: worker processes and a real redis-server', function () {
       const first = (await raw.getJob(ids[0]!))!;
       assert.equal(first.stalledCounter, 1, 'the killed job was recovered from the stalled state once');
       assert.equal(first.processedBy, 'B');
-      await new Promise((r) => setTimeout(r, 300));  // let any stray completion event arrive
+      await new Promise((r) => setTimeout(r, 300)); // let any stray completion event arrive
       for (const id of ids) assert.equal(completions.get(id), 1, `job ${id} completed ${completions.get(id) ?? 0} times`);
       assert.deepEqual(await raw.getJobCounts('completed', 'failed', 'active', 'wait'), { completed: 4, failed: 0, active: 0, wait: 0 });
     } finally {
@@ -151,12 +155,20 @@ describe('queue faults: worker processes and a real redis-server', function () {
       await queue.waitUntilReady();
       for (let k = 0; k < 2; k++) workers.push(await spawnWorker(server.url, name));
       const jobs = Array.from({ length: 12 }, () => simplexJob(1e5));
-      const pending = queue.runBatch(jobs.map((j) => j.job), { timeout: 40_000 });
-      pending.catch(() => {});  // handled below, after the restart
+      const pending = queue.runBatch(
+        jobs.map((j) => j.job),
+        { timeout: 40_000 },
+      );
+      pending.catch(() => {}); // handled below, after the restart
       await new Promise((r) => setTimeout(r, 150));
       await server.restart();
       const results = await pending;
-      results.forEach((r, k) => assert.ok(maxDiff(r.x, projectSimplex(jobs[k]!.v)) < 1e-5, `job ${k}: ${r.status} ${r.x.length} ${maxDiff(r.x, projectSimplex(jobs[k]!.v))} ${r.primalResidual} ${r.dualResidual}`));
+      results.forEach((r, k) =>
+        assert.ok(
+          maxDiff(r.x, projectSimplex(jobs[k]!.v)) < 1e-5,
+          `job ${k}: ${r.status} ${r.x.length} ${maxDiff(r.x, projectSimplex(jobs[k]!.v))} ${r.primalResidual} ${r.dualResidual}`,
+        ),
+      );
       // And after the restart, new jobs run as before.
       const { job, v } = simplexJob(1000);
       const r = await queue.run(job, { timeout: 10_000 });
@@ -171,14 +183,28 @@ describe('queue faults: worker processes and a real redis-server', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffqp-nobull-'));
     const hook = path.join(dir, 'no-bullmq.js');
     // Makes require('bullmq') fail as it does where the package is not installed.
-    fs.writeFileSync(hook, `const M = require('module'); const r = M._resolveFilename;
-M._resolveFilename = function (req, ...a) { if (req === 'bullmq') { const e = new Error("Cannot find module 'bullmq'"); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`);
+    fs.writeFileSync(
+      hook,
+      `const M = require('module'); const r = M._resolveFilename;
+M._resolveFilename = function (req, ...a) { if (req === 'bullmq') { const e = new Error("Cannot find module 'bullmq'"); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
+    );
     try {
-      const r = spawnSync(process.execPath, ['-r', hook, cli, 'worker', '--redis', 'redis://127.0.0.1:1', '--queue', 'q'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['-r', hook, cli, 'worker', '--redis', 'redis://127.0.0.1:1', '--queue', 'q'], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, /npm install bullmq ioredis/);
       assert.match(r.stderr, /ERR_QP_QUEUE/);
-      const lib = spawnSync(process.execPath, ['-r', hook, '-e', `const d = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib'))}); console.log(typeof d.solve, typeof d.QpQueue)`], { encoding: 'utf8' });
+      const lib = spawnSync(
+        process.execPath,
+        [
+          '-r',
+          hook,
+          '-e',
+          `const d = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib'))}); console.log(typeof d.solve, typeof d.QpQueue)`,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(lib.stdout.trim(), 'function function', lib.stderr);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -53,7 +53,11 @@ export function checkPrimalCertificate(p: CanonicalProblem<Float64Array, CscMatr
   for (let i = 0; i < m; i++) add(l[i]!, u[i]!, dy[i]!, `dy[${i}]`);
   for (let j = 0; j < n; j++) add(lb[j]!, ub[j]!, dz[j]!, `dz[${j}]`);
   assert.ok(support < -tol * scale, `support value ${support} is not negative`);
-  for (const v of [sol.x, sol.y, sol.z]) assert.ok(v.every((e) => e === 0), 'x, y, z must be zeros');
+  for (const v of [sol.x, sol.y, sol.z])
+    assert.ok(
+      v.every((e) => e === 0),
+      'x, y, z must be zeros',
+    );
   assert.equal(sol.hasDuals, false);
 }
 
@@ -80,7 +84,11 @@ export function checkDualCertificate(p: CanonicalProblem<Float64Array, CscMatrix
     if (Number.isFinite(ub[j]!)) assert.ok(dx[j]! <= tol, `dx[${j}] = ${dx[j]} > 0 with ub finite`);
     if (Number.isFinite(lb[j]!)) assert.ok(dx[j]! >= -tol, `dx[${j}] = ${dx[j]} < 0 with lb finite`);
   }
-  for (const v of [sol.x, sol.y, sol.z]) assert.ok(v.every((e) => e === 0), 'x, y, z must be zeros');
+  for (const v of [sol.x, sol.y, sol.z])
+    assert.ok(
+      v.every((e) => e === 0),
+      'x, y, z must be zeros',
+    );
   assert.equal(sol.hasDuals, false);
 }
 

@@ -35,7 +35,12 @@ export interface Check {
 }
 
 /** Replaces the value arrays of the problem named by `set` and returns the loss. */
-export function lossAt(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, edit: (p: Record<string, unknown>, t: number) => void, t: number): number {
+export function lossAt(
+  problem: Problem<Float64Array, CscMatrix>,
+  c: Float64Array,
+  edit: (p: Record<string, unknown>, t: number) => void,
+  t: number,
+): number {
   const p = { ...(problem as unknown as Record<string, unknown>) };
   edit(p, t);
   return dot(c, solveChecked(p as unknown as Problem<Float64Array, CscMatrix>).x);
@@ -50,7 +55,14 @@ export function withValues(M: CscMatrix, values: Float64Array): CscMatrix {
 }
 
 /** Finite-difference check of ⟨grad, δ⟩ for a vector datum (q, l, u, h, b, lb, ub). */
-export function checkVector(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, key: string, dirs: Record<string, Float64Array>, grads: Record<string, Float64Array>, eps: number): Check {
+export function checkVector(
+  problem: Problem<Float64Array, CscMatrix>,
+  c: Float64Array,
+  key: string,
+  dirs: Record<string, Float64Array>,
+  grads: Record<string, Float64Array>,
+  eps: number,
+): Check {
   const keys = Object.keys(dirs);
   let predicted = 0;
   for (const k of keys) predicted += dot(grads[k]!, dirs[k]!);
@@ -62,7 +74,14 @@ export function checkVector(problem: Problem<Float64Array, CscMatrix>, c: Float6
 }
 
 /** Finite-difference check for a matrix datum's stored values (P, A, G). */
-export function checkMatrix(problem: Problem<Float64Array, CscMatrix>, c: Float64Array, key: string, dir: Float64Array, grad: Float64Array, eps: number): Check {
+export function checkMatrix(
+  problem: Problem<Float64Array, CscMatrix>,
+  c: Float64Array,
+  key: string,
+  dir: Float64Array,
+  grad: Float64Array,
+  eps: number,
+): Check {
   const M = (problem as unknown as Record<string, CscMatrix>)[key]!;
   const edit = (p: Record<string, unknown>, t: number) => {
     p[key] = withValues(M, shifted(M.values, dir, t));

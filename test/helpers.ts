@@ -16,7 +16,8 @@ export const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures
 /** The path of test/fixtures/NAME.QPS.gz; a name not kept there is an error, not a skip. */
 export function fixture(name: string): string {
   const file = path.join(fixturesDir, `${name}.QPS.gz`);
-  if (!existsSync(file)) throw new Error(`test/fixtures has no ${name}.QPS.gz: copy it there (test/fixtures/README.md) or use the whole set (describeWholeSet)`);
+  if (!existsSync(file))
+    throw new Error(`test/fixtures has no ${name}.QPS.gz: copy it there (test/fixtures/README.md) or use the whole set (describeWholeSet)`);
   return file;
 }
 
@@ -30,8 +31,14 @@ export const mmSet = mmSetDir();
  */
 export function describeWholeSet(title: string, body: (this: Mocha.Suite, dir: string) => void): void {
   const dir = mmSet;
-  if (dir !== undefined) describe(title, function () { body.call(this, dir); });
-  else describe.skip(`${title} [skipped: ${MM_SET_MISSING}]`, function () { body.call(this, ''); });
+  if (dir !== undefined)
+    describe(title, function () {
+      body.call(this, dir);
+    });
+  else
+    describe.skip(`${title} [skipped: ${MM_SET_MISSING}]`, function () {
+      body.call(this, '');
+    });
 }
 
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = 'value'): void {

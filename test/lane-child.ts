@@ -71,7 +71,11 @@ class Submitter {
   submitted = false;
   readonly answers = new Map<number, Done>();
   readonly exited: Promise<number>;
-  constructor(readonly name: string, job: Job, events: string[]) {
+  constructor(
+    readonly name: string,
+    job: Job,
+    events: string[],
+  ) {
     this.worker = new Worker(__filename, { workerData: job });
     this.worker.on('message', (m: { type: 'submitted' } | Done) => {
       if (m.type === 'submitted') this.submitted = true;
@@ -116,7 +120,9 @@ const scenarios: Record<string, () => Promise<object>> = {
     await until('b submitted and 7 waiting', () => b.submitted && waiting() === 7);
     const endedAt: Record<string, number> = {};
     const read = fs.readFile(__filename).then(() => events.push('main:readFile') && (endedAt.readFile = endedSoFar()));
-    const admm = solve(chainQp(200, 50, 3), { solver: 'admm' }).then((s) => events.push(`main:admm:${s.status}`) && (endedAt.admm = endedSoFar()));
+    const admm = solve(chainQp(200, 50, 3), { solver: 'admm' }).then(
+      (s) => events.push(`main:admm:${s.status}`) && (endedAt.admm = endedSoFar()),
+    );
     await Promise.all([read, admm, until('8 answers', () => a.answers.size + b.answers.size === 8, 60000)]);
     await Promise.all([a.worker.terminate(), b.worker.terminate()]);
     return { events, endedAt, same: sameAsSerial([...a.answers.values(), ...b.answers.values()]), usable: await laneUsable() };
@@ -167,7 +173,9 @@ const scenarios: Record<string, () => Promise<object>> = {
     const events: string[] = [];
     const x: Done[] = [];
     const asyncs = [0, 1, 2].map((k) =>
-      solve(laneProblem(500 + k), { solver: 'ipopt' }).then((s) => (events.push(`main:async${k}`), x.push({ type: 'done', seed: 500 + k, status: s.status, x: s.x }))),
+      solve(laneProblem(500 + k), { solver: 'ipopt' }).then(
+        (s) => (events.push(`main:async${k}`), x.push({ type: 'done', seed: 500 + k, status: s.status, x: s.x })),
+      ),
     );
     // The main thread blocks past the end of the first solve (the lane is then granted to the
     // second, which this thread cannot start), then solves synchronously.
@@ -176,7 +184,9 @@ const scenarios: Record<string, () => Promise<object>> = {
     events.push('main:sync');
     x.push({ type: 'done', seed: 600, status: s.status, x: s.x });
     const w = new Submitter('w', { seeds: range(700, 2), sync: true }, events);
-    const more = solve(laneProblem(800), { solver: 'ipopt' }).then((r) => (events.push('main:async3'), x.push({ type: 'done', seed: 800, status: r.status, x: r.x })));
+    const more = solve(laneProblem(800), { solver: 'ipopt' }).then(
+      (r) => (events.push('main:async3'), x.push({ type: 'done', seed: 800, status: r.status, x: r.x })),
+    );
     await Promise.all([...asyncs, more, until('w done', () => w.answers.size === 2, 60000)]);
     await w.worker.terminate();
     return { events, same: sameAsSerial([...x, ...w.answers.values()]), usable: await laneUsable() };

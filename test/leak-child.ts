@@ -37,7 +37,7 @@ const GC_EVERY = 250;
 
 async function settledRss(): Promise<number> {
   gc();
-  await new Promise((r) => setImmediate(r));  // finalisers of the collected handles run here
+  await new Promise((r) => setImmediate(r)); // finalisers of the collected handles run here
   gc();
   return process.memoryUsage().rss;
 }
@@ -49,12 +49,34 @@ async function settledRss(): Promise<number> {
  */
 async function externalMemory(count: number): Promise<void> {
   const n = 1000;
-  const problem = canonicalOf(generate({ n, seed: 3, pDensity: 0.01, rowNnz: 3, counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 }, boundsUp: n / 10, boundsLow: n / 10, boxFraction: 0.5 }));
+  const problem = canonicalOf(
+    generate({
+      n,
+      seed: 3,
+      pDensity: 0.01,
+      rowNnz: 3,
+      counts: { eq: n / 8, up: n / 8, low: n / 8, range: n / 5, oneSided: n / 10 },
+      boundsUp: n / 10,
+      boundsLow: n / 10,
+      boxFraction: 0.5,
+    }),
+  );
   const sol = await solve(problem, { solver: 'ipm', epsAbs: 1e-9, polish: false });
   let finalised = 0;
   const registry = new FinalizationRegistry(() => finalised++);
   const c = toCanonical(problem);
-  const native = { n: c.n, m: c.m, P: c.P, q: c.q, A: c.A, l: c.l, u: c.u, constant: c.constant, ...(c.lb ? { lb: c.lb } : {}), ...(c.ub ? { ub: c.ub } : {}) };
+  const native = {
+    n: c.n,
+    m: c.m,
+    P: c.P,
+    q: c.q,
+    A: c.A,
+    l: c.l,
+    u: c.u,
+    constant: c.constant,
+    ...(c.lb ? { lb: c.lb } : {}),
+    ...(c.ub ? { ub: c.ub } : {}),
+  };
   const b = binding() as unknown as { newFactorCache(): object; jvpAsync(...args: unknown[]): Promise<unknown> };
   for (let k = 0; k < count; k++) {
     const factorCache = b.newFactorCache();
@@ -81,7 +103,14 @@ async function main(): Promise<void> {
         }
       : async () => {
           // A fresh copy each cycle, so that a handle kept alive keeps a whole problem alive.
-          const p = { ...problem, q: problem.q.slice(), l: problem.l.slice(), u: problem.u.slice(), P: copyOf(problem.P), A: copyOf(problem.A) };
+          const p = {
+            ...problem,
+            q: problem.q.slice(),
+            l: problem.l.slice(),
+            u: problem.u.slice(),
+            P: copyOf(problem.P),
+            A: copyOf(problem.A),
+          };
           const sol = await solve(p, { solver: 'ipm', differentiable: true });
           await differentiate(sol, { dx });
           if (scenario === 'dispose') sol.dispose!();

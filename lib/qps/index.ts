@@ -24,10 +24,16 @@ function optionError(field: string, what: string, value: unknown): QpError {
 function checkOptions(options: QpsOptions): { format: QpsFormat; infinity: number } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw optionError('options', 'must be an object', options);
   for (const key of Object.keys(options)) {
-    if (!qpsOptionKeys.includes(key)) throw optionError(`options.${key}`, `is not a QPS option (known: ${qpsOptionKeys.join(', ')})`, (options as Record<string, unknown>)[key]);
+    if (!qpsOptionKeys.includes(key))
+      throw optionError(
+        `options.${key}`,
+        `is not a QPS option (known: ${qpsOptionKeys.join(', ')})`,
+        (options as Record<string, unknown>)[key],
+      );
   }
   const format = options.format === undefined ? 'auto' : options.format;
-  if (format !== 'auto' && format !== 'fixed' && format !== 'free') throw optionError('options.format', "must be 'auto', 'fixed' or 'free'", format);
+  if (format !== 'auto' && format !== 'fixed' && format !== 'free')
+    throw optionError('options.format', "must be 'auto', 'fixed' or 'free'", format);
   const infinity = options.infinity === undefined ? 1e20 : options.infinity;
   if (typeof infinity !== 'number' || !(infinity > 0)) throw optionError('options.infinity', 'must be a positive number', infinity);
   if (options.name !== undefined && typeof options.name !== 'string') throw optionError('options.name', 'must be a string', options.name);

@@ -42,8 +42,8 @@
  */
 import { compressTriplets, CscMatrix } from '../sparse';
 import type { CanonicalProblem } from '../problem';
-import { ErrorCode, QpError } from '../errors';
-import { FIELD_END, FIELD_START, FIXED_WIDTH, isBlank, isInfinityWord, parseError, parseNumber, quote, SEPARATORS, SPACE, tokenize } from './format';
+import { QpError } from '../errors';
+import { FIELD_END, FIELD_START, isBlank, isInfinityWord, parseError, parseNumber, quote, SEPARATORS, SPACE, tokenize } from './format';
 
 export type QpsFormat = 'auto' | 'fixed' | 'free';
 
@@ -191,7 +191,20 @@ const SECTIONS: Record<string, Sec> = {
   ENDATA: Sec.End,
 };
 
-const UNSUPPORTED_SECTIONS = new Set(['QCMATRIX', 'CSECTION', 'SOS', 'INDICATORS', 'GENCONS', 'PWLOBJ', 'PWLNAM', 'PWLCON', 'SETS', 'BRANCH', 'USERCUTS', 'LAZYCONS']);
+const UNSUPPORTED_SECTIONS = new Set([
+  'QCMATRIX',
+  'CSECTION',
+  'SOS',
+  'INDICATORS',
+  'GENCONS',
+  'PWLOBJ',
+  'PWLNAM',
+  'PWLCON',
+  'SETS',
+  'BRANCH',
+  'USERCUTS',
+  'LAZYCONS',
+]);
 
 /** Row lookup codes besides indices ≥ 0. */
 const OBJECTIVE = -1;
@@ -202,7 +215,17 @@ const ROW_L = 1;
 const ROW_G = 2;
 
 /** BOUNDS types: which need a value. */
-const BOUND_NEEDS_VALUE: Record<string, boolean> = { UP: true, LO: true, FX: true, LI: true, UI: true, FR: false, MI: false, PL: false, BV: false };
+const BOUND_NEEDS_VALUE: Record<string, boolean> = {
+  UP: true,
+  LO: true,
+  FX: true,
+  LI: true,
+  UI: true,
+  FR: false,
+  MI: false,
+  PL: false,
+  BV: false,
+};
 
 export class Reader {
   private readonly fixed: boolean;
@@ -335,7 +358,11 @@ export class Reader {
         if (upper === 'QSECTION' && rest !== '') {
           const idx = this.rowMap.get(rest);
           if (idx !== OBJECTIVE) {
-            throw parseError(this.lineNo, `QSECTION ${quote(rest)}: quadratic constraints are not supported (only the objective row)`, rest);
+            throw parseError(
+              this.lineNo,
+              `QSECTION ${quote(rest)}: quadratic constraints are not supported (only the objective row)`,
+              rest,
+            );
           }
         }
         break;
@@ -481,7 +508,8 @@ export class Reader {
         let hasSet: boolean;
         if (k === 4) hasSet = true;
         else if (k === 2) hasSet = false;
-        else if (needs === true) hasSet = false; // UP col value
+        else if (needs === true)
+          hasSet = false; // UP col value
         else hasSet = this.colMap.has(t[2]!) || !this.colMap.has(t[1]!); // FR set col | FR col value
         if (hasSet) {
           f[1] = t[0 + 1]!;
@@ -704,7 +732,6 @@ export class Reader {
     }
   }
 
-
   private rangeEntry(rowName: string, valueTok: string, slot: 0 | 1): void {
     const i = this.rowIndex(rowName, slot);
     const v = this.bigNumber(valueTok, 'range of row', rowName);
@@ -732,7 +759,11 @@ export class Reader {
     const upper = type === 'UP' || type === 'UI';
     const lower = type === 'LO' || type === 'LI';
     if ((v === Infinity && !upper) || (v === -Infinity && !lower)) {
-      throw parseError(this.lineNo, `${type} bound of column ${quote(f[2]!)} is ${quote(f[3]!)}, read as ${v}: an infinite value only stands for a missing bound (+Infinity as UP, -Infinity as LO)`, f[3]!);
+      throw parseError(
+        this.lineNo,
+        `${type} bound of column ${quote(f[2]!)} is ${quote(f[3]!)}, read as ${v}: an infinite value only stands for a missing bound (+Infinity as UP, -Infinity as LO)`,
+        f[3]!,
+      );
     }
     switch (type) {
       case 'UP':
@@ -795,7 +826,8 @@ export class Reader {
   /** Repeated entries are summed, and two finite values can sum past the double range. */
   private requireFiniteSums(values: Float64Array, what: (k: number) => string): void {
     for (let k = 0; k < values.length; k++) {
-      if (!Number.isFinite(values[k])) throw parseError(this.lineNo, `${what(k)}: its repeated entries sum to ${values[k]}`, String(values[k]));
+      if (!Number.isFinite(values[k]))
+        throw parseError(this.lineNo, `${what(k)}: its repeated entries sum to ${values[k]}`, String(values[k]));
     }
   }
 
@@ -810,8 +842,14 @@ export class Reader {
 
     const q = Float64Array.from(this.q);
     this.requireFiniteSums(q, (k) => `the objective coefficient of column ${quote(this.colNames[k]!)}`);
-    this.requireFiniteSums(A.values, (k) => `the entry of column ${quote(this.colNames[columnOf(A, k)]!)} in row ${quote(this.rowNames[A.rowIdx[k]!]!)}`);
-    this.requireFiniteSums(P.values, (k) => `the quadratic entry (${quote(this.colNames[P.rowIdx[k]!]!)}, ${quote(this.colNames[columnOf(P, k)]!)})`);
+    this.requireFiniteSums(
+      A.values,
+      (k) => `the entry of column ${quote(this.colNames[columnOf(A, k)]!)} in row ${quote(this.rowNames[A.rowIdx[k]!]!)}`,
+    );
+    this.requireFiniteSums(
+      P.values,
+      (k) => `the quadratic entry (${quote(this.colNames[P.rowIdx[k]!]!)}, ${quote(this.colNames[columnOf(P, k)]!)})`,
+    );
     const lb = Float64Array.from(this.lb);
     const ub = Float64Array.from(this.ub);
     const l = new Float64Array(m);
@@ -845,7 +883,11 @@ export class Reader {
       if (!(lo < Infinity && hi > -Infinity)) {
         const line = Number.isNaN(r) || !Number.isFinite(b) ? this.rhsLine[i]! : this.rangeLine[i]!;
         const ranged = Number.isNaN(r) ? '' : ` and range ${r}`;
-        throw parseError(line, `row ${quote(this.rowNames[i]!)} (type ${'ELG'[type]}): RHS ${b}${ranged} give the bounds [${lo}, ${hi}]; an infinite value can only stand for a missing bound`, this.rowNames[i]!);
+        throw parseError(
+          line,
+          `row ${quote(this.rowNames[i]!)} (type ${'ELG'[type]}): RHS ${b}${ranged} give the bounds [${lo}, ${hi}]; an infinite value can only stand for a missing bound`,
+          this.rowNames[i]!,
+        );
       }
       l[i] = lo;
       u[i] = hi;

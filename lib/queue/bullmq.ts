@@ -14,10 +14,13 @@ export function bullmq(): typeof BullMQ {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('bullmq') as typeof BullMQ;
-    require.resolve('ioredis');  // BullMQ 6 takes its Redis client from this optional peer
+    require.resolve('ioredis'); // BullMQ 6 takes its Redis client from this optional peer
   } catch (e) {
     loaded = undefined;
-    throw new QpError(ErrorCode.QUEUE, `the diffqp job queue needs BullMQ and ioredis: npm install bullmq ioredis (${(e as Error).message.split('\n')[0]})`);
+    throw new QpError(
+      ErrorCode.QUEUE,
+      `the diffqp job queue needs BullMQ and ioredis: npm install bullmq ioredis (${(e as Error).message.split('\n')[0]})`,
+    );
   }
   return loaded;
 }

@@ -17,12 +17,23 @@ export function connectionOptions(redis: RedisConnection): Record<string, unknow
     try {
       url = new URL(redis);
     } catch {
-      throw new QpError(ErrorCode.INVALID_OPTION, `options.redis: must be a redis:// URL or { host, port } (got ${JSON.stringify(redis)})`, { field: 'options.redis', value: redis });
+      throw new QpError(
+        ErrorCode.INVALID_OPTION,
+        `options.redis: must be a redis:// URL or { host, port } (got ${JSON.stringify(redis)})`,
+        { field: 'options.redis', value: redis },
+      );
     }
     if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-      throw new QpError(ErrorCode.INVALID_OPTION, `options.redis: must be a redis:// or rediss:// URL (got ${JSON.stringify(redis)})`, { field: 'options.redis', value: redis });
+      throw new QpError(ErrorCode.INVALID_OPTION, `options.redis: must be a redis:// or rediss:// URL (got ${JSON.stringify(redis)})`, {
+        field: 'options.redis',
+        value: redis,
+      });
     }
-    const o: Record<string, unknown> = { host: url.hostname || '127.0.0.1', port: url.port ? Number(url.port) : 6379, maxRetriesPerRequest: null };
+    const o: Record<string, unknown> = {
+      host: url.hostname || '127.0.0.1',
+      port: url.port ? Number(url.port) : 6379,
+      maxRetriesPerRequest: null,
+    };
     if (url.password) o.password = decodeURIComponent(url.password);
     if (url.username) o.username = decodeURIComponent(url.username);
     const db = url.pathname.replace(/^\//, '');
@@ -31,8 +42,10 @@ export function connectionOptions(redis: RedisConnection): Record<string, unknow
     return o as Record<string, unknown>;
   }
   if (typeof redis !== 'object' || redis === null) {
-    throw new QpError(ErrorCode.INVALID_OPTION, 'options.redis: must be a redis:// URL or { host, port }', { field: 'options.redis', value: redis });
+    throw new QpError(ErrorCode.INVALID_OPTION, 'options.redis: must be a redis:// URL or { host, port }', {
+      field: 'options.redis',
+      value: redis,
+    });
   }
   return { ...redis, maxRetriesPerRequest: null } as Record<string, unknown>;
 }
-

@@ -104,9 +104,11 @@ export function decodePayload(type: PayloadType, bytes: Uint8Array): Tree {
   const magic = Buffer.from(buf.subarray(0, 4)).toString('latin1');
   if (magic !== MAGIC[type]) throw payloadError('payload.magic', `is not "${MAGIC[type]}" (a diffqp ${type})`, magic);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) throw payloadError('payload.version', `format version ${version} is not supported (this diffqp reads ${FORMAT_VERSION})`, version);
+  if (version !== FORMAT_VERSION)
+    throw payloadError('payload.version', `format version ${version} is not supported (this diffqp reads ${FORMAT_VERSION})`, version);
   const h = view.getUint32(8, true);
-  if (h > MAX_HEADER || PREFIX + h > buf.length) throw payloadError('payload.headerLength', `${h} bytes does not fit (payload ${buf.length} bytes, header at most ${MAX_HEADER})`, h);
+  if (h > MAX_HEADER || PREFIX + h > buf.length)
+    throw payloadError('payload.headerLength', `${h} bytes does not fit (payload ${buf.length} bytes, header at most ${MAX_HEADER})`, h);
   if (view.getUint32(12, true) !== 0) throw payloadError('payload.reserved', 'bytes 12–15 must be 0');
   let header: unknown;
   try {
@@ -114,10 +116,13 @@ export function decodePayload(type: PayloadType, bytes: Uint8Array): Tree {
   } catch (e) {
     throw payloadError('payload.header', `is not UTF-8 JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw payloadError('payload.header', 'must be a JSON object { tree, arrays }');
-  for (const k of Object.keys(header)) if (k !== 'tree' && k !== 'arrays') throw payloadError(`payload.header.${k}`, 'is not a header field (tree, arrays)');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw payloadError('payload.header', 'must be a JSON object { tree, arrays }');
+  for (const k of Object.keys(header))
+    if (k !== 'tree' && k !== 'arrays') throw payloadError(`payload.header.${k}`, 'is not a header field (tree, arrays)');
   const table = (header as { arrays?: unknown }).arrays;
-  if (!Array.isArray(table) || table.length > MAX_ARRAYS) throw payloadError('payload.arrays', `must be an array of at most ${MAX_ARRAYS} entries`);
+  if (!Array.isArray(table) || table.length > MAX_ARRAYS)
+    throw payloadError('payload.arrays', `must be an array of at most ${MAX_ARRAYS} entries`);
   const dataStart = align8(PREFIX + h);
   const arrays: Array<Float64Array | Int32Array> = [];
   const spans: Array<[number, number, number]> = [];
@@ -131,14 +136,19 @@ export function decodePayload(type: PayloadType, bytes: Uint8Array): Tree {
       throw payloadError(`${at}.offset`, `must be a multiple of 8 at or after the header's end (${dataStart})`, offset);
     }
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || offset + length * size > buf.length) {
-      throw payloadError(`${at}.length`, `must be a count of ${t} that ends within the payload (${buf.length} bytes from offset ${offset})`, length);
+      throw payloadError(
+        `${at}.length`,
+        `must be a count of ${t} that ends within the payload (${buf.length} bytes from offset ${offset})`,
+        length,
+      );
     }
     spans.push([offset, offset + length * size, k]);
     arrays.push(t === 'f64' ? new Float64Array(buf.buffer, offset, length) : new Int32Array(buf.buffer, offset, length));
   });
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i]![0] < spans[i - 1]![1]) throw payloadError(`payload.arrays[${spans[i]![2]}]`, `overlaps payload.arrays[${spans[i - 1]![2]}]`);
+    if (spans[i]![0] < spans[i - 1]![1])
+      throw payloadError(`payload.arrays[${spans[i]![2]}]`, `overlaps payload.arrays[${spans[i - 1]![2]}]`);
   }
   const used = new Uint8Array(arrays.length);
   const build = (node: unknown, path: string, depth: number): Tree => {
@@ -150,7 +160,8 @@ export function decodePayload(type: PayloadType, bytes: Uint8Array): Tree {
     const ks = Object.keys(o);
     if (ks.length === 1 && ks[0] === '$a') {
       const k = o.$a;
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= arrays.length) throw payloadError(path, `refers to array ${String(k)}, not in payload.arrays`, k);
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= arrays.length)
+        throw payloadError(path, `refers to array ${String(k)}, not in payload.arrays`, k);
       if (used[k]) throw payloadError(path, `refers to array ${k} a second time`, k);
       used[k] = 1;
       return arrays[k]!;
@@ -192,7 +203,12 @@ export function fromWire(type: PayloadType, wire: unknown): Tree {
     throw payloadError('data', `must be { diffqp: ${FORMAT_VERSION}, payload: BASE64 } (made by diffqp's producer)`);
   }
   const w = wire as WirePayload;
-  if (w.diffqp !== FORMAT_VERSION) throw payloadError('data.diffqp', `format version ${String(w.diffqp)} is not supported (this diffqp reads ${FORMAT_VERSION})`, w.diffqp);
+  if (w.diffqp !== FORMAT_VERSION)
+    throw payloadError(
+      'data.diffqp',
+      `format version ${String(w.diffqp)} is not supported (this diffqp reads ${FORMAT_VERSION})`,
+      w.diffqp,
+    );
   // Node's decoder skips characters outside the alphabet: a shorter result than the length promises means there were some.
   const s = w.payload;
   const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;

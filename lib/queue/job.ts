@@ -73,7 +73,7 @@ function vectorLeaf(v: unknown): unknown {
 
 function matrixLeaf(M: unknown): unknown {
   if (typeof M !== 'object' || M === null) return M;
-  const c = CscMatrix.from(M as CscMatrixLike);  // checks the CSC structure: the producer hears of a bad matrix at once
+  const c = CscMatrix.from(M as CscMatrixLike); // checks the CSC structure: the producer hears of a bad matrix at once
   const out: Record<string, unknown> = { nrows: c.nrows, ncols: c.ncols, colPtr: c.colPtr, rowIdx: c.rowIdx, values: c.values };
   if (c.triangle !== undefined) out.triangle = c.triangle;
   return out;
@@ -94,13 +94,18 @@ function typedRecord(o: unknown): unknown {
 
 /** The job as a tree for the payload. Throws the QpError of a bad matrix or a bad kind. */
 export function jobTree(job: QueueJob): Tree {
-  if (typeof job !== 'object' || job === null || !(job.kind in jobKeys)) throw jobError('job.kind', `must be one of ${Object.keys(jobKeys).join(', ')}`, (job as { kind?: unknown })?.kind);
+  if (typeof job !== 'object' || job === null || !(job.kind in jobKeys))
+    throw jobError('job.kind', `must be one of ${Object.keys(jobKeys).join(', ')}`, (job as { kind?: unknown })?.kind);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(job)) {
     if (v === undefined) continue;
-    if (!jobKeys[job.kind].includes(k)) throw jobError(`job.${k}`, `is not a field of a ${job.kind} job (fields: ${jobKeys[job.kind].join(', ')})`);
+    if (!jobKeys[job.kind].includes(k))
+      throw jobError(`job.${k}`, `is not a field of a ${job.kind} job (fields: ${jobKeys[job.kind].join(', ')})`);
     if (k === 'options' && typeof v === 'object' && v !== null && ('signal' in v || 'differentiable' in v)) {
-      throw jobError(`job.options.${'signal' in v ? 'signal' : 'differentiable'}`, 'cannot travel in a job: pass a signal to the producer call; differentiate jobs make the handle themselves');
+      throw jobError(
+        `job.options.${'signal' in v ? 'signal' : 'differentiable'}`,
+        'cannot travel in a job: pass a signal to the producer call; differentiate jobs make the handle themselves',
+      );
     }
     out[k] = k === 'point' ? vectorLeaf(v) : k === 'kind' ? v : typedRecord(v);
   }
@@ -114,15 +119,20 @@ export function encodeJob(job: QueueJob): WirePayload {
 /** Decodes a job's data and checks its kind and keys (ERR_QP_INVALID_PAYLOAD); the numbers are solve's to check. */
 export function decodeJob(data: unknown): QueueJob {
   const tree = fromWire('job', data);
-  if (typeof tree !== 'object' || tree === null || Array.isArray(tree) || typedArrayKind.call(tree) !== undefined) throw jobError('job', 'must be an object');
+  if (typeof tree !== 'object' || tree === null || Array.isArray(tree) || typedArrayKind.call(tree) !== undefined)
+    throw jobError('job', 'must be an object');
   const t = tree as Record<string, unknown>;
   const kind = t.kind;
   if (typeof kind !== 'string' || !(kind in jobKeys)) throw jobError('job.kind', `must be one of ${Object.keys(jobKeys).join(', ')}`, kind);
-  for (const k of Object.keys(t)) if (!jobKeys[kind as QueueJobKind].includes(k)) throw jobError(`job.${k}`, `is not a field of a ${kind} job`);
+  for (const k of Object.keys(t))
+    if (!jobKeys[kind as QueueJobKind].includes(k)) throw jobError(`job.${k}`, `is not a field of a ${kind} job`);
   const required = kind === 'project' ? ['set', 'point'] : kind === 'differentiate' ? ['problem', 'seeds'] : ['problem'];
   for (const k of required) if (t[k] === undefined) throw jobError(`job.${k}`, `is required in a ${kind} job`);
   for (const k of ['problem', 'seeds', 'options', 'differentiateOptions', 'set']) {
-    if (t[k] !== undefined && (typeof t[k] !== 'object' || t[k] === null || Array.isArray(t[k]) || typedArrayKind.call(t[k]) !== undefined)) {
+    if (
+      t[k] !== undefined &&
+      (typeof t[k] !== 'object' || t[k] === null || Array.isArray(t[k]) || typedArrayKind.call(t[k]) !== undefined)
+    ) {
       throw jobError(`job.${k}`, 'must be an object');
     }
   }
@@ -136,14 +146,26 @@ export function encodeResult(r: JobResult): WirePayload {
   return toWire('result', tree as Tree);
 }
 
-const resultNumbers = ['objective', 'primalResidual', 'dualResidual', 'dualityGap', 'iterations', 'setupTime', 'solveTime', 'rawStatus', 'workerSeconds'];
+const resultNumbers = [
+  'objective',
+  'primalResidual',
+  'dualResidual',
+  'dualityGap',
+  'iterations',
+  'setupTime',
+  'solveTime',
+  'rawStatus',
+  'workerSeconds',
+];
 
 export function decodeResult(wire: unknown): JobResult {
   const tree = fromWire('result', wire);
   const t = tree as Record<string, unknown>;
   if (typeof t !== 'object' || t === null) throw jobError('result', 'must be an object');
-  for (const k of ['x', 'y', 'z']) if (typedArrayKind.call(t[k]) !== 'Float64Array') throw jobError(`result.${k}`, 'must be a Float64Array');
+  for (const k of ['x', 'y', 'z'])
+    if (typedArrayKind.call(t[k]) !== 'Float64Array') throw jobError(`result.${k}`, 'must be a Float64Array');
   for (const k of resultNumbers) if (typeof t[k] !== 'number') throw jobError(`result.${k}`, 'must be a number', t[k]);
-  for (const k of ['status', 'solver', 'rawStatusText', 'kind']) if (typeof t[k] !== 'string') throw jobError(`result.${k}`, 'must be a string', t[k]);
+  for (const k of ['status', 'solver', 'rawStatusText', 'kind'])
+    if (typeof t[k] !== 'string') throw jobError(`result.${k}`, 'must be a string', t[k]);
   return t as unknown as JobResult;
 }

@@ -76,7 +76,8 @@ export class QpQueue {
 
   constructor(options: QpQueueOptions) {
     const { Queue, QueueEvents, QueueEventsProducer } = bullmq();
-    if (typeof options?.queue !== 'string' || options.queue === '') throw optionError('queue', 'must be a non-empty string', options?.queue);
+    if (typeof options?.queue !== 'string' || options.queue === '')
+      throw optionError('queue', 'must be a non-empty string', options?.queue);
     const connection = connectionOptions(options.redis);
     const base = options.prefix === undefined ? { connection } : { connection, prefix: options.prefix };
     this.name = options.queue;
@@ -110,13 +111,14 @@ export class QpQueue {
     try {
       for (const id of [...this.waiters.keys()]) await this.sweepOne(id);
     } catch {
-      this.lostConnection = true;  // still down: again at the next tick
+      this.lostConnection = true; // still down: again at the next tick
     }
   }
 
   private static jobData(job: QueueJob, o: RunOptions): ReturnType<typeof encodeJob> {
     if (o.timeLimit === undefined) return encodeJob(job);
-    if (typeof o.timeLimit !== 'number' || !(o.timeLimit > 0)) throw optionError('timeLimit', 'must be a number of seconds > 0', o.timeLimit);
+    if (typeof o.timeLimit !== 'number' || !(o.timeLimit > 0))
+      throw optionError('timeLimit', 'must be a number of seconds > 0', o.timeLimit);
     return encodeJob({ ...job, options: { ...(job.options ?? {}), timeLimit: o.timeLimit } } as QueueJob);
   }
 
@@ -129,7 +131,8 @@ export class QpQueue {
 
   private static check(o: RunOptions): void {
     if (typeof o !== 'object' || o === null) throw optionError('', 'must be an object', o);
-    if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !(o.timeout > 0))) throw optionError('timeout', 'must be a number of milliseconds > 0', o.timeout);
+    if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !(o.timeout > 0)))
+      throw optionError('timeout', 'must be a number of milliseconds > 0', o.timeout);
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw optionError('signal', 'must be an AbortSignal', o.signal);
   }
 
@@ -141,7 +144,10 @@ export class QpQueue {
         return await add();
       } catch (e) {
         if (!transient(e) || Date.now() - t0 > ADD_RETRY_MS) {
-          throw new QpError(ErrorCode.QUEUE, `could not add to queue ${this.name}: ${(e as Error).message}`, { field: 'queue', value: this.name });
+          throw new QpError(ErrorCode.QUEUE, `could not add to queue ${this.name}: ${(e as Error).message}`, {
+            field: 'queue',
+            value: this.name,
+          });
         }
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
@@ -187,15 +193,22 @@ export class QpQueue {
     });
     await this.retried(() => this.queue.addBulk(data));
     const controller = new AbortController();
-    setMaxListeners(0, controller.signal);  // one listener per job of the batch
+    setMaxListeners(0, controller.signal); // one listener per job of the batch
     const onAbort = () => controller.abort(options.signal!.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = options.timeout === undefined ? undefined : setTimeout(() => controller.abort(timeoutError(options.timeout!, 'the batch')), options.timeout);
+    const timer =
+      options.timeout === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(timeoutError(options.timeout!, 'the batch')), options.timeout);
     try {
-      return await Promise.all(data.map((d, k) => this.await(d.opts.jobId!, { signal: controller.signal, keep: options.keep ?? false }).catch((e) => {
-        controller.abort(renamed(e, k));  // cancel the rest
-        throw renamed(e, k);
-      })));
+      return await Promise.all(
+        data.map((d, k) =>
+          this.await(d.opts.jobId!, { signal: controller.signal, keep: options.keep ?? false }).catch((e) => {
+            controller.abort(renamed(e, k)); // cancel the rest
+            throw renamed(e, k);
+          }),
+        ),
+      );
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -228,10 +241,11 @@ export class QpQueue {
         o.signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const cancelWith = (e: QpError) => finish(() => {
-        this.track(this.cancel(id).catch(() => {}));
-        reject(e);
-      });
+      const cancelWith = (e: QpError) =>
+        finish(() => {
+          this.track(this.cancel(id).catch(() => {}));
+          reject(e);
+        });
       if (o.signal?.aborted) {
         onAbort();
         return;
@@ -239,23 +253,29 @@ export class QpQueue {
       o.signal?.addEventListener('abort', onAbort, { once: true });
       if (o.timeout !== undefined) timer = setTimeout(() => cancelWith(timeoutError(o.timeout!, `job ${id}`)), o.timeout);
       this.waiters.set(id, {
-        settle: (outcome) => finish(() => {
-          if ('reason' in outcome) {
-            reject(jobFailure(String(outcome.reason), id));
-            return;
-          }
-          try {
-            resolve(decodeResult(outcome.value));
-          } catch (e) {
-            reject(e);
-          }
-          if (!o.keep) this.track(this.queue.remove(id).catch(() => {}));
-        }),
+        settle: (outcome) =>
+          finish(() => {
+            if ('reason' in outcome) {
+              reject(jobFailure(String(outcome.reason), id));
+              return;
+            }
+            try {
+              resolve(decodeResult(outcome.value));
+            } catch (e) {
+              reject(e);
+            }
+            if (!o.keep) this.track(this.queue.remove(id).catch(() => {}));
+          }),
       });
       // The job may have ended before the listener was in place: ask once the events are being read.
-      this.track(this.events.waitUntilReady().then(() => this.sweepOne(id)).catch(() => {
-        this.lostConnection = true;
-      }));
+      this.track(
+        this.events
+          .waitUntilReady()
+          .then(() => this.sweepOne(id))
+          .catch(() => {
+            this.lostConnection = true;
+          }),
+      );
     });
   }
 

@@ -10,10 +10,23 @@ import { JobResult, QueueJob } from './job';
 
 function resultOf(kind: JobResult['kind'], s: Solution, t0: bigint): JobResult {
   const r: JobResult = {
-    kind, status: s.status, x: s.x, y: s.y, z: s.z, objective: s.objective,
-    primalResidual: s.primalResidual, dualResidual: s.dualResidual, dualityGap: s.dualityGap,
-    iterations: s.iterations, setupTime: s.setupTime, solveTime: s.solveTime, solver: s.solver,
-    rawStatus: s.rawStatus, rawStatusText: s.rawStatusText, hasDuals: s.hasDuals, workerSeconds: 0,
+    kind,
+    status: s.status,
+    x: s.x,
+    y: s.y,
+    z: s.z,
+    objective: s.objective,
+    primalResidual: s.primalResidual,
+    dualResidual: s.dualResidual,
+    dualityGap: s.dualityGap,
+    iterations: s.iterations,
+    setupTime: s.setupTime,
+    solveTime: s.solveTime,
+    solver: s.solver,
+    rawStatus: s.rawStatus,
+    rawStatusText: s.rawStatusText,
+    hasDuals: s.hasDuals,
+    workerSeconds: 0,
   };
   if (s.certificate !== undefined) r.certificate = s.certificate;
   r.workerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -92,13 +92,16 @@ export async function startWorker(options: QueueWorkerOptions): Promise<QueueWor
   worker.on('error', () => {});
   const events = new QueueEvents(options.queue, base);
   events.on('error', () => {});
-  events.on(CANCEL_EVENT as 'error', ((args: { jobId?: string }) => {
-    if (typeof args?.jobId !== 'string') return;
-    if (worker.cancelJob(args.jobId, 'cancelled by the producer')) return;
-    const now = Date.now();
-    cancelled.set(args.jobId, now);
-    for (const [id, t] of cancelled) if (now - t > CANCEL_MEMORY_MS) cancelled.delete(id);
-  }) as never);
+  events.on(
+    CANCEL_EVENT as 'error',
+    ((args: { jobId?: string }) => {
+      if (typeof args?.jobId !== 'string') return;
+      if (worker.cancelJob(args.jobId, 'cancelled by the producer')) return;
+      const now = Date.now();
+      cancelled.set(args.jobId, now);
+      for (const [id, t] of cancelled) if (now - t > CANCEL_MEMORY_MS) cancelled.delete(id);
+    }) as never,
+  );
   return {
     name,
     get completed() {

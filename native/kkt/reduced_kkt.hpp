@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "../linsys/ldl_solver.hpp"
+#include "ldl_solver.hpp"
 #include "active_set.hpp"
 
 namespace diffqp {
