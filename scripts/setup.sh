@@ -12,6 +12,7 @@ PACKAGES=(
   libsuitesparse-dev coinor-libipopt-dev coinor-libclp-dev
   patchelf  # npm run prebuild (RUNPATH $ORIGIN on the bundled libraries), test/29
   valgrind  # CI only: scripts/sanitize.sh memcheck
+  clang-format  # CI only: npm run lint (scripts/check-format.sh)
   redis-server  # tests of the queue (test/36, test/37) and npm run bench:queue start their own on a free port
 )
 

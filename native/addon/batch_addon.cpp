@@ -34,7 +34,8 @@ struct BatchItem {
 // solveBatch*(problems, options, threads[, token]): options[k] belongs to problems[k].
 std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threads) {
   if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsArray() || !info[2].IsNumber()) {
-    throw QpError(code::kInvalidType, "solveBatch(problems, options, threads): arrays of problems and options and a thread count", "problems");
+    throw QpError(code::kInvalidType, "solveBatch(problems, options, threads): arrays of problems and options and a thread count",
+                  "problems");
   }
   Napi::Array problems = info[0].As<Napi::Array>(), options = info[1].As<Napi::Array>();
   if (problems.Length() != options.Length()) {
@@ -57,7 +58,10 @@ std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threa
     // A serialised solver runs one solve at a time in the process (serial_lane.hpp): a pool
     // would only queue on its lock, so the batch refuses it.
     if (FindSolver(item.key).capabilities.serialised) {
-      throw QpError(code::kInvalidOption, "options.solver: " + item.key + " is serialised (one solve at a time in the process); solveBatch does not run it, use solve", "options.solver");
+      throw QpError(
+          code::kInvalidOption,
+          "options.solver: " + item.key + " is serialised (one solve at a time in the process); solveBatch does not run it, use solve",
+          "options.solver");
     }
   }
   return items;
@@ -133,8 +137,10 @@ Napi::Value SolveBatchAsync(const Napi::CallbackInfo& info) {
   return Translated(env, [&]() -> Napi::Value {
     uint32_t threads = 1;
     std::vector<BatchItem> items = ReadBatch(info, threads);
-    std::shared_ptr<CancelFlag> cancel = info.Length() > 3 && !info[3].IsUndefined() ? TokenFlag(info[3], "token") : std::make_shared<CancelFlag>(false);
-    return PromiseWorker<AsyncBatch>::Start(env, "diffqp:solveBatch", AsyncBatch{std::move(items), threads, std::move(cancel)}, RunAsyncBatch, SettleBatch);
+    std::shared_ptr<CancelFlag> cancel =
+        info.Length() > 3 && !info[3].IsUndefined() ? TokenFlag(info[3], "token") : std::make_shared<CancelFlag>(false);
+    return PromiseWorker<AsyncBatch>::Start(env, "diffqp:solveBatch", AsyncBatch{std::move(items), threads, std::move(cancel)},
+                                            RunAsyncBatch, SettleBatch);
   });
 }
 

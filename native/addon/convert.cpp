@@ -13,8 +13,8 @@ namespace {
 }
 
 template <typename T>
-const T* ReadTyped(const Napi::Value& v, napi_typedarray_type type, const char* type_name, const std::string& field,
-                   size_t expected_length, std::vector<Napi::ObjectReference>& keep_alive) {
+const T* ReadTyped(const Napi::Value& v, napi_typedarray_type type, const char* type_name, const std::string& field, size_t expected_length,
+                   std::vector<Napi::ObjectReference>& keep_alive) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) TypeFail(field, std::string("must be a ") + type_name);
   auto array = v.As<Napi::TypedArray>();
   if (array.ElementLength() != expected_length) {
@@ -57,14 +57,16 @@ CscView ReadCsc(const Napi::Object& o, const char* key, int32_t nrows, int32_t n
   view.ncols = ncols;
   view.Ap = ReadTyped<int32_t>(M.Get("colPtr"), napi_int32_array, "Int32Array", f + ".colPtr", (size_t)ncols + 1, keep_alive);
   const int32_t nnz = view.Ap[ncols];
-  if (nnz < 0) throw QpError(code::kInvalidMatrix, f + ".colPtr[" + std::to_string(ncols) + "]: must be non-negative", f + ".colPtr", ncols);
+  if (nnz < 0)
+    throw QpError(code::kInvalidMatrix, f + ".colPtr[" + std::to_string(ncols) + "]: must be non-negative", f + ".colPtr", ncols);
   view.Ai = ReadTyped<int32_t>(M.Get("rowIdx"), napi_int32_array, "Int32Array", f + ".rowIdx", (size_t)nnz, keep_alive);
   view.Ax = ReadTyped<double>(M.Get("values"), napi_float64_array, "Float64Array", f + ".values", (size_t)nnz, keep_alive);
   // colPtr must stay within [0, nnz] for the views above to be safe; ValidateProblem
   // checks monotonicity, which together with Ap[0] = 0 and Ap[ncols] = nnz bounds it.
   for (int32_t j = 0; j <= ncols; j++) {
     if (view.Ap[j] < 0 || view.Ap[j] > nnz) {
-      throw QpError(code::kInvalidMatrix, f + ".colPtr[" + std::to_string(j) + "]: must lie in 0.." + std::to_string(nnz), f + ".colPtr", j);
+      throw QpError(code::kInvalidMatrix, f + ".colPtr[" + std::to_string(j) + "]: must lie in 0.." + std::to_string(nnz), f + ".colPtr",
+                    j);
     }
   }
   return view;
@@ -178,7 +180,8 @@ Napi::Object ResultToJs(Napi::Env env, const Result& r) {
 // v into the Float64Array at out[k], which must have its length.
 void FillFloat64(const Napi::Array& out, uint32_t k, const std::vector<double>& v, const char* what) {
   Napi::Value a = out.Get(k);
-  if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || a.As<Napi::Float64Array>().ElementLength() != v.size()) {
+  if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      a.As<Napi::Float64Array>().ElementLength() != v.size()) {
     throw QpError(code::kInvalidType, std::string("out: ") + what + " must be a Float64Array of length " + std::to_string(v.size()), "out");
   }
   if (!v.empty()) std::memcpy(a.As<Napi::Float64Array>().Data(), v.data(), v.size() * sizeof(double));

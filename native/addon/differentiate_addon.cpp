@@ -16,6 +16,8 @@
 //   same passes on a pool of native threads, gradients in order.
 //   options.factorCache: a cache made by newFactorCache() (factor_cache.hpp), shared by the kkt
 //   passes and jvps of one solution.
+#include "differentiate_addon.hpp"
+
 #include <napi.h>
 
 #include <atomic>
@@ -26,11 +28,10 @@
 #include <string>
 
 #include "../backward/backward.hpp"
-#include "../kkt/reduced_kkt.hpp"
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
+#include "../kkt/reduced_kkt.hpp"
 #include "convert.hpp"
-#include "differentiate_addon.hpp"
 #include "factor_cache.hpp"
 #include "promise_worker.hpp"
 #include "release_memory.hpp"
@@ -89,7 +90,8 @@ const double* ReadOptionalVector(const Napi::Object& o, const char* key, const s
 void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in);
 
 // (problem, solution, seeds, options) of one pass; options may be undefined.
-void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
+void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const Napi::Value& seeds, const Napi::Value& options,
+                DiffInputs& in) {
   if (!problem.IsObject() || !solution.IsObject() || !seeds.IsObject()) {
     throw QpError(code::kInvalidType, "differentiate(problem, solution, {dx}, options): the first three must be objects", "problem");
   }
@@ -105,7 +107,9 @@ void ReadInputs(const Napi::Value& problem, const Napi::Value& solution, const N
 
 // The seeds (or tangents) and options of one pass on in.problem, whose x, y, z are set.
 void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, DiffInputs& in) {
-  if (!seeds.IsObject()) throw QpError(code::kInvalidType, in.forward ? "tangents: must be an object" : "grads: must be an object", in.forward ? "tangents" : "grads");
+  if (!seeds.IsObject())
+    throw QpError(code::kInvalidType, in.forward ? "tangents: must be an object" : "grads: must be an object",
+                  in.forward ? "tangents" : "grads");
   const ProblemView& p = in.problem->view;
   if (in.forward) {
     Napi::Object t = seeds.As<Napi::Object>();
@@ -145,7 +149,8 @@ void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, D
       Napi::Value v = o.Get(key);
       if (v.IsUndefined()) return;
       const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-      if (!(d > 0 && std::isfinite(d))) throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a positive number", std::string("options.") + key);
+      if (!(d > 0 && std::isfinite(d)))
+        throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a positive number", std::string("options.") + key);
       target = d;
     };
     positive("penaltyBeta", in.options.penalty_beta);
@@ -168,7 +173,8 @@ void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, D
     auto flag = [&](const char* key, bool& target) {
       Napi::Value v = o.Get(key);
       if (v.IsUndefined()) return;
-      if (!v.IsBoolean()) throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a boolean", std::string("options.") + key);
+      if (!v.IsBoolean())
+        throw QpError(code::kInvalidOption, std::string("options.") + key + ": must be a boolean", std::string("options.") + key);
       target = v.As<Napi::Boolean>().Value();
     };
     flag("normalizeRows", in.options.normalize_rows);
@@ -176,7 +182,8 @@ void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, D
     Napi::Value eps = o.Get("epsActive");
     if (!eps.IsUndefined()) {
       const double e = eps.IsNumber() ? eps.As<Napi::Number>().DoubleValue() : -1;
-      if (!(e >= 0 && std::isfinite(e))) throw QpError(code::kInvalidOption, "options.epsActive: must be a non-negative number", "options.epsActive");
+      if (!(e >= 0 && std::isfinite(e)))
+        throw QpError(code::kInvalidOption, "options.epsActive: must be a non-negative number", "options.epsActive");
       in.options.eps_active = e;
     }
   }
@@ -220,10 +227,17 @@ Output Run(const DiffInputs& in) {
     charge_build(out.forward);
   } else {
     switch (in.method) {
-      case Method::kFull: out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
-      case Method::kPenalty: out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
-      case Method::kQp: out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals); break;
-      case Method::kKkt: default:
+      case Method::kFull:
+        out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
+        break;
+      case Method::kPenalty:
+        out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
+        break;
+      case Method::kQp:
+        out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
+        break;
+      case Method::kKkt:
+      default:
         out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached, in.duals);
         charge_build(out.backward);
         break;
@@ -334,20 +348,27 @@ struct DiffBatch {
 
 void ReadDiffBatch(const Napi::CallbackInfo& info, DiffBatch& b) {
   for (size_t a = 0; a < 4; a++) {
-    if (!info[a].IsArray()) throw QpError(code::kInvalidType, "differentiateBatch(problems, solutions, seeds, options, threads): four arrays and a thread count", "solutions");
+    if (!info[a].IsArray())
+      throw QpError(code::kInvalidType, "differentiateBatch(problems, solutions, seeds, options, threads): four arrays and a thread count",
+                    "solutions");
   }
   const uint32_t count = info[0].As<Napi::Array>().Length();
   for (size_t a = 1; a < 4; a++) {
-    if (info[a].As<Napi::Array>().Length() != count) throw QpError(code::kDimensionMismatch, "differentiateBatch: problems, solutions, seeds and options must have one entry each", "seeds");
+    if (info[a].As<Napi::Array>().Length() != count)
+      throw QpError(code::kDimensionMismatch, "differentiateBatch: problems, solutions, seeds and options must have one entry each",
+                    "seeds");
   }
-  if (!info[4].IsNumber()) throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxBatchThreads), "options.threads");
+  if (!info[4].IsNumber())
+    throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxBatchThreads),
+                  "options.threads");
   b.threads = CheckThreads(info[4].As<Napi::Number>().DoubleValue(), count);
   b.items = std::vector<DiffInputs>(count);
   b.outputs.resize(count);
   b.errors.resize(count);
   for (uint32_t k = 0; k < count; k++) {
     try {
-      ReadInputs(info[0].As<Napi::Array>().Get(k), info[1].As<Napi::Array>().Get(k), info[2].As<Napi::Array>().Get(k), info[3].As<Napi::Array>().Get(k), b.items[k]);
+      ReadInputs(info[0].As<Napi::Array>().Get(k), info[1].As<Napi::Array>().Get(k), info[2].As<Napi::Array>().Get(k),
+                 info[3].As<Napi::Array>().Get(k), b.items[k]);
     } catch (const QpError&) {
       RethrowAt("solutions[" + std::to_string(k) + "]", std::current_exception());
     }
@@ -402,7 +423,8 @@ Napi::Value DifferentiateBatchAsync(const Napi::CallbackInfo& info) {
   return Translated(env, [&]() -> Napi::Value {
     auto b = std::make_unique<DiffBatch>();
     ReadDiffBatch(info, *b);
-    return PromiseWorker<AsyncDiffBatch>::Start(env, "diffqp:differentiateBatch", AsyncDiffBatch{std::move(b)}, RunAsyncDiffBatch, SettleDiffBatch);
+    return PromiseWorker<AsyncDiffBatch>::Start(env, "diffqp:differentiateBatch", AsyncDiffBatch{std::move(b)}, RunAsyncDiffBatch,
+                                                SettleDiffBatch);
   });
 }
 
@@ -414,8 +436,8 @@ Napi::Value JvpAsync(const Napi::CallbackInfo& info) { return RunAsync(info, tru
 }  // namespace
 
 namespace {
-Output RunOwned(const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds, const Napi::Value& options,
-                bool forward, std::shared_ptr<const ReducedKkt>& factor, DiffInputs& in) {
+Output RunOwned(const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
+                const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor, DiffInputs& in) {
   in.forward = forward;
   in.problem->view = p;
   in.x = x;
@@ -430,20 +452,23 @@ Output RunOwned(const ProblemView& p, const double* x, const double* y, const do
 }
 }  // namespace
 
-Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
-                               const Napi::Value& options, bool forward, std::shared_ptr<const ReducedKkt>& factor) {
+Napi::Value DifferentiateOwned(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z,
+                               const Napi::Value& seeds, const Napi::Value& options, bool forward,
+                               std::shared_ptr<const ReducedKkt>& factor) {
   DiffInputs in;
   const Output out = RunOwned(p, x, y, z, seeds, options, forward, factor, in);
   return OutputToJs(env, in, out);
 }
 
-Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z, const Napi::Value& seeds,
-                                   const Napi::Value& options, const Napi::Array& out, std::shared_ptr<const ReducedKkt>& factor) {
+Napi::Value DifferentiateOwnedInto(Napi::Env env, const ProblemView& p, const double* x, const double* y, const double* z,
+                                   const Napi::Value& seeds, const Napi::Value& options, const Napi::Array& out,
+                                   std::shared_ptr<const ReducedKkt>& factor) {
   DiffInputs in;
   const Output o = RunOwned(p, x, y, z, seeds, options, false, factor, in);
   const Gradients& g = o.backward;
-  const std::vector<double> info = {g.differentiable ? 1.0 : 0.0, (double)g.active_rows, (double)g.active_bounds, g.factor_seconds,
-                                    g.solve_seconds, (double)g.iterations, g.factor_reused ? 1.0 : 0.0, (double)g.active_set_changes};
+  const std::vector<double> info = {
+      g.differentiable ? 1.0 : 0.0, (double)g.active_rows,       (double)g.active_bounds,     g.factor_seconds, g.solve_seconds,
+      (double)g.iterations,         g.factor_reused ? 1.0 : 0.0, (double)g.active_set_changes};
   const std::vector<double>* parts[] = {&info, &g.dP, &g.dq, &g.dA, &g.dl, &g.du, &g.dlb, &g.dub};
   const char* names[] = {"info", "dP", "dq", "dA", "dl", "du", "dlb", "dub"};
   for (uint32_t k = 0; k < 8; k++) FillFloat64(out, k, *parts[k], names[k]);

@@ -15,6 +15,8 @@
 // Every solve is judged as solveSync's is (SolveProblem: residuals measured here, certificates
 // checked on the data), whatever the solver says. Sync only: the problems this is for solve in
 // µs, less than a trip through the threadpool costs.
+#include "parametric_addon.hpp"
+
 #include <napi.h>
 
 #include <cstring>
@@ -22,14 +24,13 @@
 #include <string>
 #include <vector>
 
-#include "../kkt/polish.hpp"
-#include "../kkt/reduced_kkt.hpp"
 #include "../core/error.hpp"
 #include "../core/validate.hpp"
+#include "../kkt/polish.hpp"
+#include "../kkt/reduced_kkt.hpp"
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
 #include "differentiate_addon.hpp"
-#include "parametric_addon.hpp"
 #include "solve_addon.hpp"
 
 namespace diffqp {
@@ -42,13 +43,13 @@ struct Parametric {
   std::vector<int32_t> Pp, Pi, Ap, Ai;
   std::vector<double> Px, Ax, q, l, u, lb, ub;
   std::vector<double> previous[7];  // the parts a solve replaced (q, l, u, lb, ub, Px, Ax), until it succeeds
-  ProblemView view;  // over the vectors above
+  ProblemView view;                 // over the vectors above
   std::unique_ptr<Solver> solver;
   MatrixChanges changed;  // since the solver last solved
   bool has_solution = false;
   std::vector<double> x, y, z;
   std::shared_ptr<const ReducedKkt> factor;  // of K at (x, y, z), once a kkt pass built it
-  int64_t reported_bytes = 0;                 // told to V8
+  int64_t reported_bytes = 0;                // told to V8
   bool disposed = false;
 
   int64_t Bytes() const {
@@ -130,12 +131,14 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     std::vector<Napi::ObjectReference> refs;
     ReadSettings(info[1].As<Napi::Object>(), borrowed.view, s->settings, s->key, refs);
     if (s->settings.x0 || s->settings.y0 || s->settings.z0) {
-      throw QpError(code::kInvalidOption, "options.x0: a parametric problem warm-starts itself (admm) and takes no warm start", "options.x0");
+      throw QpError(code::kInvalidOption, "options.x0: a parametric problem warm-starts itself (admm) and takes no warm start",
+                    "options.x0");
     }
     s->keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
     const SolverEntry& entry = FindSolver(s->key);
     if (!entry.create_parametric) {
-      throw QpError(code::kInvalidOption, "options.solver: '" + s->key + "' keeps no workspace between solves; a parametric problem takes 'ipm' or 'admm'",
+      throw QpError(code::kInvalidOption,
+                    "options.solver: '" + s->key + "' keeps no workspace between solves; a parametric problem takes 'ipm' or 'admm'",
                     "options.solver");
     }
     Own(*s, borrowed.view);
@@ -160,9 +163,10 @@ const double* ReadValues(const Napi::Object& values, const char* key, size_t cou
   }
   auto a = v.As<Napi::Float64Array>();
   if (a.ElementLength() != count) {
-    throw QpError(code::kDimensionMismatch,
-                  std::string("values.") + key + ": must have length " + std::to_string(count) + " (got " + std::to_string(a.ElementLength()) + ")",
-                  std::string("values.") + key);
+    throw QpError(
+        code::kDimensionMismatch,
+        std::string("values.") + key + ": must have length " + std::to_string(count) + " (got " + std::to_string(a.ElementLength()) + ")",
+        std::string("values.") + key);
   }
   refs.push_back(Napi::Persistent(v.As<Napi::Object>()));
   static const double kEmpty = 0;
@@ -188,7 +192,9 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     const double* ub = ReadValues(values, "ub", p.n, refs);
     const double* Px = ReadValues(values, "Pvalues", p.P.nnz(), refs);
     const double* Ax = ReadValues(values, "Avalues", p.A.nnz(), refs);
-    if ((lb || ub) && !p.lb) throw QpError(code::kInvalidBounds, "values.lb/ub: the structure has no variable bounds (give lb or ub when creating it)", lb ? "values.lb" : "values.ub");
+    if ((lb || ub) && !p.lb)
+      throw QpError(code::kInvalidBounds, "values.lb/ub: the structure has no variable bounds (give lb or ub when creating it)",
+                    lb ? "values.lb" : "values.ub");
     // The new values checked together with the ones they keep, before any is taken: a call
     // that throws leaves the problem as it was.
     ProblemView candidate = p;
@@ -245,11 +251,25 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     if (info.Length() > 2 && info[2].IsArray() && r.certificate.empty()) {
       Napi::Array out = info[2].As<Napi::Array>();
       const PolishReport& pr = report;
-      const std::vector<double> scalars = {static_cast<double>(r.status), static_cast<double>(r.raw_status), r.has_duals ? 1.0 : 0.0,
-                                           r.objective, r.primal_residual, r.dual_residual, r.duality_gap, static_cast<double>(r.iterations),
-                                           r.setup_seconds, r.solve_seconds, static_cast<double>(s.solver->Setups()),
-                                           pr.attempted ? 1.0 : 0.0, pr.applied ? 1.0 : 0.0, pr.before[0], pr.before[1], pr.before[2],
-                                           pr.after[0], pr.after[1], pr.after[2]};
+      const std::vector<double> scalars = {static_cast<double>(r.status),
+                                           static_cast<double>(r.raw_status),
+                                           r.has_duals ? 1.0 : 0.0,
+                                           r.objective,
+                                           r.primal_residual,
+                                           r.dual_residual,
+                                           r.duality_gap,
+                                           static_cast<double>(r.iterations),
+                                           r.setup_seconds,
+                                           r.solve_seconds,
+                                           static_cast<double>(s.solver->Setups()),
+                                           pr.attempted ? 1.0 : 0.0,
+                                           pr.applied ? 1.0 : 0.0,
+                                           pr.before[0],
+                                           pr.before[1],
+                                           pr.before[2],
+                                           pr.after[0],
+                                           pr.after[1],
+                                           pr.after[2]};
       const std::vector<double>* parts[] = {&scalars, &r.x, &r.y, &r.z};
       const char* names[] = {"info", "x", "y", "z"};
       for (uint32_t k = 0; k < 4; k++) FillFloat64(out, k, *parts[k], names[k]);
@@ -266,17 +286,19 @@ Napi::Value DifferentiateSyncJs(const Napi::CallbackInfo& info) {
   return Translated(env, [&]() -> Napi::Value {
     Parametric& s = Require(info);
     if (!s.has_solution) {
-      throw QpError(code::kNotDifferentiable, "parametric problem: has no solution to differentiate (call solveSync first; a solve that threw leaves none)", "parametric");
+      throw QpError(code::kNotDifferentiable,
+                    "parametric problem: has no solution to differentiate (call solveSync first; a solve that threw leaves none)",
+                    "parametric");
     }
     const Napi::Value seeds = info.Length() > 1 ? info[1] : env.Undefined(), options = info.Length() > 2 ? info[2] : env.Undefined();
-    Napi::Value out = info.Length() > 3 && info[3].IsArray()
-                          ? DifferentiateOwnedInto(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, info[3].As<Napi::Array>(), s.factor)
-                          : DifferentiateOwned(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, false, s.factor);
+    Napi::Value out =
+        info.Length() > 3 && info[3].IsArray()
+            ? DifferentiateOwnedInto(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, info[3].As<Napi::Array>(), s.factor)
+            : DifferentiateOwned(env, s.view, s.x.data(), s.y.data(), s.z.data(), seeds, options, false, s.factor);
     s.Report(env);
     return out;
   });
 }
-
 
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -76,7 +76,12 @@ class PromiseWorker : public Napi::AsyncWorker {
 
  private:
   PromiseWorker(Napi::Env env, const char* name, Napi::Promise::Deferred deferred, State state, Run run, Settle settle, Always always)
-      : Napi::AsyncWorker(env, name), deferred_(std::move(deferred)), state_(std::move(state)), run_(run), settle_(settle), always_(always) {}
+      : Napi::AsyncWorker(env, name),
+        deferred_(std::move(deferred)),
+        state_(std::move(state)),
+        run_(run),
+        settle_(settle),
+        always_(always) {}
 
   template <typename F>
   static void Quietly(F f) {

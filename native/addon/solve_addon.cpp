@@ -2,6 +2,8 @@
 // solves of a serialised solver wait in its process-wide lane (serial_lane.hpp) on their JS
 // thread, holding no libuv thread. SolveAndPolish, the one solve every path runs (batches and
 // parametric problems too), is here.
+#include "solve_addon.hpp"
+
 #include <napi.h>
 
 #include <atomic>
@@ -21,7 +23,6 @@
 #include "promise_worker.hpp"
 #include "release_memory.hpp"
 #include "serial_lane.hpp"
-#include "solve_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -164,7 +165,8 @@ void Start(Napi::Env env, QueuedSolve& q, LaneHold hold) {
       return;
     }
     q.call.settings.time_limit = left;
-    QueueSolve(env, q.deferred, std::move(q.call), q.cancel, q.keep_factor, std::move(hold));  // a failed queue frees the hold: the lane passes on
+    QueueSolve(env, q.deferred, std::move(q.call), q.cancel, q.keep_factor,
+               std::move(hold));  // a failed queue frees the hold: the lane passes on
   } catch (const Napi::Error& e) {
     q.deferred.Reject(e.Value());
   } catch (const std::exception& e) {
@@ -221,8 +223,8 @@ Napi::Promise QueueSerialised(Napi::Env env, SolveCall call, TokenBox* box, bool
   Napi::Promise promise = q->deferred.Promise();
   const std::string key = q->call.key;
   auto* context = new std::shared_ptr<QueuedSolve>(q);
-  napi_status st = napi_create_threadsafe_function(env, nullptr, nullptr, Napi::String::New(env, "diffqp:lane"), 0, 1, context, OnWakeFinalize, context,
-                                                   OnWake, &q->tsfn);
+  napi_status st = napi_create_threadsafe_function(env, nullptr, nullptr, Napi::String::New(env, "diffqp:lane"), 0, 1, context,
+                                                   OnWakeFinalize, context, OnWake, &q->tsfn);
   if (st != napi_ok) {
     delete context;
     throw QpError(code::kNative, "could not create the wake-up of a queued solve (napi_create_threadsafe_function)");
@@ -331,8 +333,8 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 // Solve, then polish when asked (kkt/polish.hpp). Shared by the sync and async paths.
 // Under a time limit the polish (whose reduced KKT matrix may need a least-squares QR) is
 // allowed as much time as the solve took, so a solve near its limit is not polished past it.
-Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report, Solver* kept,
-                      bool check_convexity) {
+Result SolveAndPolish(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, PolishReport& report,
+                      Solver* kept, bool check_convexity) {
   Result r = SolveProblem(key, p, s, cancel, kept, check_convexity);
   const double spent = r.setup_seconds + r.solve_seconds;
   const bool room = !std::isfinite(s.time_limit) || s.time_limit - spent > spent;
@@ -373,7 +375,8 @@ void RegisterSolve(Napi::Env env, Napi::Object exports) {
   const SerialLanes::Group group = next_group++;
   env.SetInstanceData(new EnvLanes{group});
   napi_add_env_cleanup_hook(
-      env, [](void* arg) { SerialLanes::Process().DropGroup(reinterpret_cast<uintptr_t>(arg)); }, reinterpret_cast<void*>(static_cast<uintptr_t>(group)));
+      env, [](void* arg) { SerialLanes::Process().DropGroup(reinterpret_cast<uintptr_t>(arg)); },
+      reinterpret_cast<void*>(static_cast<uintptr_t>(group)));
   exports.Set("solveSync", Napi::Function::New(env, SolveSync, "solveSync"));
   exports.Set("solveAsync", Napi::Function::New(env, SolveAsync, "solveAsync"));
   exports.Set("createCancelToken", Napi::Function::New(env, CreateCancelToken, "createCancelToken"));

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "../kkt/polish.hpp"
 #include "../core/problem.hpp"
+#include "../kkt/polish.hpp"
 
 namespace diffqp {
 

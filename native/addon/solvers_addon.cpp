@@ -1,5 +1,7 @@
 // solvers() and unavailableSolvers(): what this build can solve with, and the plugins that did
 // not load (solvers/solver.hpp). Also the test hook that throws a non-QpError exception.
+#include "solvers_addon.hpp"
+
 #include <napi.h>
 
 #include <stdexcept>
@@ -7,7 +9,6 @@
 
 #include "../solvers/solver.hpp"
 #include "convert.hpp"
-#include "solvers_addon.hpp"
 
 namespace diffqp {
 namespace {
@@ -38,7 +39,8 @@ Napi::Value Solvers(const Napi::CallbackInfo& info) {
     o.Set("cancellation", caps.cancellation.lp && caps.cancellation.qp);
     o.Set("timeLimit", caps.time_limit.lp && caps.time_limit.qp);
     Napi::Object honours = Napi::Object::New(env);
-    for (const auto& [name, classes] : {std::pair<const char*, ForClasses>{"timeLimit", caps.time_limit}, {"cancellation", caps.cancellation}}) {
+    for (const auto& [name, classes] :
+         {std::pair<const char*, ForClasses>{"timeLimit", caps.time_limit}, {"cancellation", caps.cancellation}}) {
       Napi::Object c = Napi::Object::New(env);
       c.Set("lp", classes.lp);
       c.Set("qp", classes.qp);

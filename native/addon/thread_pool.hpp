@@ -21,7 +21,8 @@ constexpr uint32_t kMaxBatchThreads = 1024;
 // options.threads checked (an integer from 1 to kMaxBatchThreads), then capped at the count.
 inline uint32_t CheckThreads(double t, size_t count) {
   if (!(t >= 1 && t <= kMaxBatchThreads) || t != static_cast<double>(static_cast<uint32_t>(t))) {
-    throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxBatchThreads), "options.threads");
+    throw QpError(code::kInvalidOption, "options.threads: must be an integer from 1 to " + std::to_string(kMaxBatchThreads),
+                  "options.threads");
   }
   const auto threads = static_cast<uint32_t>(t);
   return count == 0 ? 1 : (threads > count ? static_cast<uint32_t>(count) : threads);

@@ -66,19 +66,19 @@ extern "C" {
 /* Problem: borrowed views (nothing is copied by the struct itself)            */
 /* -------------------------------------------------------------------------- */
 typedef struct {
-    int n;              /* number of variables, n >= 1                          */
-    int m;              /* number of rows of A, m >= 0                          */
-    const int *Pp;      /* size n+1: column pointers of tril(P); NULL: P = 0     */
-    const int *Pi;      /* size Pp[n]: row indices (Pi >= column), sorted        */
-    const double *Px;   /* size Pp[n]: values                                   */
-    const double *q;    /* size n: linear cost; NULL: q = 0                     */
-    const int *Ap;      /* size n+1: column pointers of A; may be NULL if m == 0 */
-    const int *Ai;      /* size Ap[n]: row indices in [0, m), sorted             */
-    const double *Ax;   /* size Ap[n]: values                                   */
-    const double *l;    /* size m: lower row bounds (-INFINITY ok); NULL: all -inf */
-    const double *u;    /* size m: upper row bounds (+INFINITY ok); NULL: all +inf */
-    const double *lb;   /* size n: lower variable bounds; NULL: all -inf        */
-    const double *ub;   /* size n: upper variable bounds; NULL: all +inf        */
+    int n;            /* number of variables, n >= 1                          */
+    int m;            /* number of rows of A, m >= 0                          */
+    const int *Pp;    /* size n+1: column pointers of tril(P); NULL: P = 0     */
+    const int *Pi;    /* size Pp[n]: row indices (Pi >= column), sorted        */
+    const double *Px; /* size Pp[n]: values                                   */
+    const double *q;  /* size n: linear cost; NULL: q = 0                     */
+    const int *Ap;    /* size n+1: column pointers of A; may be NULL if m == 0 */
+    const int *Ai;    /* size Ap[n]: row indices in [0, m), sorted             */
+    const double *Ax; /* size Ap[n]: values                                   */
+    const double *l;  /* size m: lower row bounds (-INFINITY ok); NULL: all -inf */
+    const double *u;  /* size m: upper row bounds (+INFINITY ok); NULL: all +inf */
+    const double *lb; /* size n: lower variable bounds; NULL: all -inf        */
+    const double *ub; /* size n: upper variable bounds; NULL: all +inf        */
 } AdmmProblem;
 
 /* -------------------------------------------------------------------------- */
@@ -141,16 +141,16 @@ void admm_default_settings(AdmmSettings *s);
 /* Outcome of a solve                                                          */
 /* -------------------------------------------------------------------------- */
 typedef enum {
-    ADMM_UNSOLVED = 0,            /* admm_solve has not run yet                       */
-    ADMM_SOLVED = 1,              /* tolerances met                                   */
-    ADMM_SOLVED_INACCURATE,       /* limit reached, tolerances met only 10x looser    */
-    ADMM_PRIMAL_INFEASIBLE,       /* certificate in admm_prim_inf_cert                */
-    ADMM_DUAL_INFEASIBLE,         /* certificate in admm_dual_inf_cert                */
-    ADMM_MAX_ITER,                /* max_iter reached                                 */
-    ADMM_TIME_LIMIT,              /* time_limit reached                               */
-    ADMM_CANCELLED,               /* *cancel became non-zero                          */
-    ADMM_NON_CVX,                 /* P + sigma I found not positive definite          */
-    ADMM_FAILED                   /* numerical failure (e.g. zero pivot)              */
+    ADMM_UNSOLVED = 0,      /* admm_solve has not run yet                       */
+    ADMM_SOLVED = 1,        /* tolerances met                                   */
+    ADMM_SOLVED_INACCURATE, /* limit reached, tolerances met only 10x looser    */
+    ADMM_PRIMAL_INFEASIBLE, /* certificate in admm_prim_inf_cert                */
+    ADMM_DUAL_INFEASIBLE,   /* certificate in admm_dual_inf_cert                */
+    ADMM_MAX_ITER,          /* max_iter reached                                 */
+    ADMM_TIME_LIMIT,        /* time_limit reached                               */
+    ADMM_CANCELLED,         /* *cancel became non-zero                          */
+    ADMM_NON_CVX,           /* P + sigma I found not positive definite          */
+    ADMM_FAILED             /* numerical failure (e.g. zero pivot)              */
 } AdmmStatus;
 
 typedef struct {
@@ -187,11 +187,11 @@ enum {
     ADMM_ERR_NONCVX = 8,            /* P + sigma I not positive definite: P not PSD   */
     ADMM_ERR_FACTORIZATION = 9,     /* AMD/LDL failed (zero pivot, too large)         */
     ADMM_ERR_OUT_OF_MEMORY = 10,
-    ADMM_ERR_STRUCTURE = 11,        /* update would change the problem's structure
-                                       (a variable without bound rows gets a bound,
-                                       or settings.scaling changed)                  */
-    ADMM_ERR_TIME_LIMIT = 12,       /* admm_setup_cb: stopped at its time limit      */
-    ADMM_ERR_CANCELLED = 13,        /* admm_setup_cb: stopped by its callback        */
+    ADMM_ERR_STRUCTURE = 11,  /* update would change the problem's structure
+                                 (a variable without bound rows gets a bound,
+                                 or settings.scaling changed)                  */
+    ADMM_ERR_TIME_LIMIT = 12, /* admm_setup_cb: stopped at its time limit      */
+    ADMM_ERR_CANCELLED = 13,  /* admm_setup_cb: stopped by its callback        */
     ADMM_ERR_COUNT_ = 14
 };
 
@@ -247,8 +247,8 @@ typedef int (*AdmmStopCallback)(void *data);
  *   data:        [in] passed to should_stop unchanged.
  * Returns what admm_setup returns, or ADMM_ERR_TIME_LIMIT / ADMM_ERR_CANCELLED
  * (then *work is NULL and everything allocated so far is freed). */
-int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSettings *s,
-                  double time_limit, AdmmStopCallback should_stop, void *data);
+int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *prob, const AdmmSettings *s, double time_limit,
+                  AdmmStopCallback should_stop, void *data);
 
 /* Run ADMM (and polishing if enabled).
  *   w:      [in/out] workspace;
@@ -321,8 +321,7 @@ int admm_update_q(AdmmWorkspace *w, const double *q);
  * (ADMM_ERR_STRUCTURE; set it up with a huge finite bound instead).  Rows whose
  * kind changes (equality / inequality / free) get their rho reset, which costs a
  * numeric refactorisation.  On error nothing is changed. */
-int admm_update_bounds(AdmmWorkspace *w, const double *l, const double *u,
-                       const double *lb, const double *ub);
+int admm_update_bounds(AdmmWorkspace *w, const double *l, const double *u, const double *lb, const double *ub);
 
 /* Replace the settings (scaling must stay the same: ADMM_ERR_STRUCTURE).  A new
  * rho or sigma resets rho and refactorises. */

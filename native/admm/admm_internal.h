@@ -28,48 +28,51 @@
  * and scaled iterates relate to the user's ones by
  *   x = D xbar,  y = E ybar / c,  (A x) = E^-1 (Abar xbar). */
 struct AdmmWorkspace {
-    int n;       /* variables                                         */
-    int m;       /* user rows                                         */
-    int nb;      /* appended bound rows                               */
-    int mt;      /* m + nb: rows of the internal A                    */
-    int *bvar;   /* size nb: variable of bound row m+k                */
-    int *brow;   /* size n: bound row of variable j, or -1            */
+    int n;     /* variables                                         */
+    int m;     /* user rows                                         */
+    int nb;    /* appended bound rows                               */
+    int mt;    /* m + nb: rows of the internal A                    */
+    int *bvar; /* size nb: variable of bound row m+k                */
+    int *brow; /* size n: bound row of variable j, or -1            */
 
     /* scaled data */
-    int *Pp, *Pi; double *Px;       /* upper triangle of Pbar, n-by-n CSC  */
-    double *q;                      /* size n                              */
-    int *Ap, *Ai; double *Ax;       /* Abar, mt-by-n CSC                   */
-    int *ATp, *ATi; double *ATx;    /* Abar', n-by-mt CSC (rows of Abar)   */
-    double *l, *u;                  /* size mt, +-INFINITY for no bound    */
+    int *Pp, *Pi;
+    double *Px; /* upper triangle of Pbar, n-by-n CSC  */
+    double *q;  /* size n                              */
+    int *Ap, *Ai;
+    double *Ax; /* Abar, mt-by-n CSC                   */
+    int *ATp, *ATi;
+    double *ATx;   /* Abar', n-by-mt CSC (rows of Abar)   */
+    double *l, *u; /* size mt, +-INFINITY for no bound    */
 
     /* scaling */
-    double *D, *Dinv;   /* size n  */
-    double *E, *Einv;   /* size mt */
+    double *D, *Dinv; /* size n  */
+    double *E, *Einv; /* size mt */
     double c, cinv;
 
     /* step sizes */
-    double rho;                     /* scalar rho (inequality rows)        */
-    double *rho_vec, *rho_inv;      /* size mt                             */
-    int *rtype;                     /* size mt: ADMM_ROW_*                  */
-    double *bdiag;                  /* size mt: -1/rho_i, KKT bottom block  */
+    double rho;                /* scalar rho (inequality rows)        */
+    double *rho_vec, *rho_inv; /* size mt                             */
+    int *rtype;                /* size mt: ADMM_ROW_*                  */
+    double *bdiag;             /* size mt: -1/rho_i, KKT bottom block  */
     AdmmKkt *kkt;
-    int interval;                   /* adaptive rho interval in force      */
+    int interval; /* adaptive rho interval in force      */
 
     /* iterates (scaled), previous iterates, work */
     double *x, *z, *y, *xp, *zp, *yp;
-    double *rhs;                    /* size n+mt                           */
-    double *Axv, *Pxv, *ATyv;       /* mt, n, n                            */
-    double *wn, *wn2, *wm;          /* size n + mt (Ruiz work), n, mt      */
+    double *rhs;              /* size n+mt                           */
+    double *Axv, *Pxv, *ATyv; /* mt, n, n                            */
+    double *wn, *wn2, *wm;    /* size n + mt (Ruiz work), n, mt      */
 
     /* outputs (unscaled) */
-    double *xs, *ys, *zs;           /* n, m, n                             */
-    double *pcert, *dcert;          /* m+n, n                              */
+    double *xs, *ys, *zs;  /* n, m, n                             */
+    double *pcert, *dcert; /* m+n, n                              */
 
     AdmmSettings set;
     AdmmInfo info;
-    int warm_pending;   /* admm_warm_start called since the last solve       */
-    int reset_next;     /* last outcome was an infeasibility/failure: next
-                           solve starts from zero unless warm-started       */
+    int warm_pending; /* admm_warm_start called since the last solve       */
+    int reset_next;   /* last outcome was an infeasibility/failure: next
+                         solve starts from zero unless warm-started       */
 };
 
 /* When to stop early (setup or solve): a deadline on admm_now(), an int flag and
@@ -86,9 +89,9 @@ int admm_stop_reason(const AdmmStop *st);
 
 /* Residual summary of one check (see admm_solver.c). */
 typedef struct {
-    double rp, rp_norm;    /* primal residual and its relative scale (termination norm) */
-    double rd, rd_norm;    /* dual residual and its relative scale                     */
-    double gap, gap_norm;  /* duality gap (docs/METHODS.md §3) and its relative scale      */
+    double rp, rp_norm;                      /* primal residual and its relative scale (termination norm) */
+    double rd, rd_norm;                      /* dual residual and its relative scale                     */
+    double gap, gap_norm;                    /* duality gap (docs/METHODS.md §3) and its relative scale      */
     double rp_s, rp_norm_s, rd_s, rd_norm_s; /* same, on the scaled problem (for rho) */
 } AdmmResiduals;
 
@@ -98,28 +101,23 @@ double admm_norm_inf(int n, const double *x);
 double admm_scaled_norm_inf(int n, const double *d, const double *x);
 double admm_dot(int n, const double *x, const double *y);
 /* y = P x for symmetric P given by one triangle (n-by-n CSC) */
-void admm_sym_matvec(int n, const int *Pp, const int *Pi, const double *Px,
-                     const double *x, double *y);
+void admm_sym_matvec(int n, const int *Pp, const int *Pi, const double *Px, const double *x, double *y);
 /* y = A x, A m-by-n CSC */
-void admm_csc_matvec(int m, int n, const int *Ap, const int *Ai, const double *Ax,
-                     const double *x, double *y);
+void admm_csc_matvec(int m, int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y);
 /* y = A' x, A m-by-n CSC (y has size n) */
-void admm_csc_tmatvec(int n, const int *Ap, const int *Ai, const double *Ax,
-                      const double *x, double *y);
+void admm_csc_tmatvec(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y);
 /* B = A' (A m-by-n CSC -> B n-by-m CSC, rows sorted).  Returns 0 or -1 (no memory).
  * *Bp (m+1), *Bi, *Bx are allocated with malloc. */
-int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double *Ax,
-                       int **Bp, int **Bi, double **Bx);
+int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double *Ax, int **Bp, int **Bi, double **Bx);
 double admm_clip(double v, double lo, double hi);
-double admm_now(void);   /* monotonic seconds */
+double admm_now(void); /* monotonic seconds */
 
 /* ---- admm_scaling.c ------------------------------------------------------ */
 /* Ruiz equilibration of (P, q, A) in place; writes D (n), E (mt), *c.
  * work: size n + mt. */
 /* Stops between passes when st says so and returns the reason (0: all passes done). */
-int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
-              const int *Ap, const int *Ai, double *Ax, int passes,
-              double *D, double *E, double *c, double *work, const AdmmStop *st);
+int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q, const int *Ap, const int *Ai,
+              double *Ax, int passes, double *D, double *E, double *c, double *work, const AdmmStop *st);
 
 /* ---- admm_residuals.c (called by admm_solver.c and admm_polish.c) -------- */
 /* Row classes (free, equality, inequality) and rho_vec, rho_inv and the KKT's bottom
@@ -130,8 +128,7 @@ double admm_factor_in_iterations(const AdmmWorkspace *w);
 /* Sets w->interval, the iterations between rho updates. */
 void admm_rho_interval(AdmmWorkspace *w);
 /* Residuals of scaled iterate (x, z, y); fills w->Axv, w->Pxv, w->ATyv. */
-void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
-                            const double *y, AdmmResiduals *r);
+void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z, const double *y, AdmmResiduals *r);
 int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double factor);
 /* Close enough for a guess of the active set (early polishing). */
 int admm_near_solution(const AdmmWorkspace *w, const AdmmResiduals *r);
@@ -142,8 +139,8 @@ int admm_dual_infeasible(AdmmWorkspace *w);
 double admm_estimate_rho(const AdmmWorkspace *w, const AdmmResiduals *r);
 int admm_adapt_rho(AdmmWorkspace *w, double rho_new);
 /* docs/METHODS.md §3 measures of the unscaled solution represented by scaled (x, y). */
-void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
-                            double *rp, double *rd, double *gap);
+void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y, double *rp, double *rd,
+                            double *gap);
 
 /* ---- admm_polish.c ------------------------------------------------------- */
 /* Polish the current scaled iterates w->x, w->z, w->y.  On acceptance they are

@@ -15,21 +15,23 @@
 #include "linsys.h"
 
 struct AdmmKkt {
-    int n, nr, N;           /* blocks and total size                    */
+    int n, nr, N; /* blocks and total size                    */
     /* borrowed data */
-    const int *Pp, *Pi; const double *Px;
-    const int *ATp, *ATi; const double *ATx;
-    int *rows;              /* size nr                                  */
+    const int *Pp, *Pi;
+    const double *Px;
+    const int *ATp, *ATi;
+    const double *ATx;
+    int *rows; /* size nr                                  */
     double sigma;
-    double *bdiag;          /* size nr                                  */
+    double *bdiag; /* size nr                                  */
     /* values of the upper triangle U of K */
     int nnzU;
-    double *Kx;             /* size nnzU                                */
-    int *mapP;              /* size Pp[n]: slot of each P entry          */
-    int *mapD;              /* size n: slot of (j, j), j < n            */
-    int *mapA;              /* size nnz of selected rows: slot of each A' entry */
-    int *mapB;              /* size nr: slot of (n+r, n+r)              */
-    LinsysLdl *ldl;         /* AMD ordering and L D L' of U's pattern   */
+    double *Kx;     /* size nnzU                                */
+    int *mapP;      /* size Pp[n]: slot of each P entry          */
+    int *mapD;      /* size n: slot of (j, j), j < n            */
+    int *mapA;      /* size nnz of selected rows: slot of each A' entry */
+    int *mapB;      /* size nr: slot of (n+r, n+r)              */
+    LinsysLdl *ldl; /* AMD ordering and L D L' of U's pattern   */
 };
 
 static void *xmalloc(size_t count, size_t size)
@@ -41,9 +43,13 @@ static void *xmalloc(size_t count, size_t size)
 void admm_kkt_free(AdmmKkt *k)
 {
     if (!k) return;
-    free(k->rows); free(k->bdiag);
+    free(k->rows);
+    free(k->bdiag);
     free(k->Kx);
-    free(k->mapP); free(k->mapD); free(k->mapA); free(k->mapB);
+    free(k->mapP);
+    free(k->mapD);
+    free(k->mapA);
+    free(k->mapB);
     linsys_ldl_free(k->ldl);
     free(k);
 }
@@ -78,9 +84,8 @@ static int kkt_factor(AdmmKkt *k)
     return 0;
 }
 
-int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
-                     double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
-                     int nr, const int *rows, const double *bdiag)
+int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px, double sigma, int mt,
+                     const int *ATp, const int *ATi, const double *ATx, int nr, const int *rows, const double *bdiag)
 {
     AdmmKkt *k;
     int *Up = NULL, *Ui = NULL;
@@ -95,9 +100,15 @@ int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const d
 
     k = (AdmmKkt *)calloc(1, sizeof(AdmmKkt));
     if (!k) return ADMM_ERR_OUT_OF_MEMORY;
-    k->n = n; k->nr = nr; k->N = N;
-    k->Pp = Pp; k->Pi = Pi; k->Px = Px;
-    k->ATp = ATp; k->ATi = ATi; k->ATx = ATx;
+    k->n = n;
+    k->nr = nr;
+    k->N = N;
+    k->Pp = Pp;
+    k->Pi = Pi;
+    k->Px = Px;
+    k->ATp = ATp;
+    k->ATi = ATi;
+    k->ATx = ATx;
     k->sigma = sigma;
     k->rows = (int *)xmalloc((size_t)nr, sizeof(int));
     k->bdiag = (double *)xmalloc((size_t)nr, sizeof(double));
@@ -110,7 +121,10 @@ int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const d
 
     /* ---- upper triangle U of K (rows sorted: P's are, A' rows are < n) -- */
     nnzU_ll = (long long)nnzP + n + nnzAsel + nr;
-    if (nnzU_ll > INT_MAX) { err = ADMM_ERR_INVALID_DIMENSION; goto fail; }
+    if (nnzU_ll > INT_MAX) {
+        err = ADMM_ERR_INVALID_DIMENSION;
+        goto fail;
+    }
     nnzU = (int)nnzU_ll;
     Up = (int *)xmalloc((size_t)N + 1, sizeof(int));
     Ui = (int *)xmalloc((size_t)nnzU, sizeof(int));
@@ -127,19 +141,30 @@ int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const d
             for (p = Pp[j]; p < Pp[j + 1]; p++) {
                 Ui[e] = Pi[p];
                 k->mapP[p] = e;
-                if (Pi[p] == j) { k->mapD[j] = e; has_diag = 1; }
+                if (Pi[p] == j) {
+                    k->mapD[j] = e;
+                    has_diag = 1;
+                }
                 e++;
             }
         }
-        if (!has_diag) { Ui[e] = j; k->mapD[j] = e; e++; }
+        if (!has_diag) {
+            Ui[e] = j;
+            k->mapD[j] = e;
+            e++;
+        }
     }
     {
         int t = 0;
         for (r = 0; r < nr; r++) {
             int row = k->rows[r];
             Up[n + r] = e;
-            for (p = ATp[row]; p < ATp[row + 1]; p++) { Ui[e] = ATi[p]; k->mapA[t++] = e++; }
-            Ui[e] = n + r; k->mapB[r] = e++;
+            for (p = ATp[row]; p < ATp[row + 1]; p++) {
+                Ui[e] = ATi[p];
+                k->mapA[t++] = e++;
+            }
+            Ui[e] = n + r;
+            k->mapB[r] = e++;
         }
     }
     Up[N] = e;
@@ -155,19 +180,20 @@ int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const d
     case LINSYS_ERR_OUT_OF_MEMORY: goto fail;
     default: err = ADMM_ERR_FACTORIZATION; goto fail; /* invalid pattern, factor too large */
     }
-    free(Up); free(Ui);
+    free(Up);
+    free(Ui);
     *out = k;
     return 0;
 
 fail:
-    free(Up); free(Ui);
+    free(Up);
+    free(Ui);
     admm_kkt_free(k);
     return err;
 }
 
-int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
-                    double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
-                    int nr, const int *rows, const double *bdiag)
+int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px, double sigma, int mt,
+                    const int *ATp, const int *ATi, const double *ATx, int nr, const int *rows, const double *bdiag)
 {
     int err = admm_kkt_analyze(out, n, Pp, Pi, Px, sigma, mt, ATp, ATi, ATx, nr, rows, bdiag);
     if (err) return err;
@@ -186,10 +212,7 @@ int admm_kkt_refactor(AdmmKkt *k, double sigma, const double *bdiag)
     return kkt_factor(k);
 }
 
-void admm_kkt_solve(AdmmKkt *k, double *b)
-{
-    linsys_ldl_solve(k->ldl, b);
-}
+void admm_kkt_solve(AdmmKkt *k, double *b) { linsys_ldl_solve(k->ldl, b); }
 
 void admm_kkt_matvec_exact(const AdmmKkt *k, const double *x, double *y)
 {

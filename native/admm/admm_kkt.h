@@ -25,16 +25,14 @@ typedef struct AdmmKkt AdmmKkt;
  *   bdiag: [in] size nr, the bottom diagonal (must be negative).
  * Returns 0, ADMM_ERR_OUT_OF_MEMORY, ADMM_ERR_FACTORIZATION, ADMM_ERR_NONCVX
  * (wrong inertia: P + sigma I not positive definite) or ADMM_ERR_INVALID_DIMENSION. */
-int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
-                    double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
-                    int nr, const int *rows, const double *bdiag);
+int admm_kkt_create(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px, double sigma, int mt,
+                    const int *ATp, const int *ATi, const double *ATx, int nr, const int *rows, const double *bdiag);
 
 /* admm_kkt_create without the numeric factorisation (ordering and symbolic
  * analysis only: admm_kkt_factor_flops is known after it); admm_kkt_refactor
  * must run before admm_kkt_solve. */
-int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px,
-                     double sigma, int mt, const int *ATp, const int *ATi, const double *ATx,
-                     int nr, const int *rows, const double *bdiag);
+int admm_kkt_analyze(AdmmKkt **out, int n, const int *Pp, const int *Pi, const double *Px, double sigma, int mt,
+                     const int *ATp, const int *ATi, const double *ATx, int nr, const int *rows, const double *bdiag);
 
 /* Replace sigma and/or the bottom diagonal (NULL: unchanged), re-read Px and ATx,
  * and refactorise numerically.  Same return codes as admm_kkt_create. */

@@ -45,8 +45,7 @@ double admm_dot(int n, const double *x, const double *y)
     return s;
 }
 
-void admm_sym_matvec(int n, const int *Pp, const int *Pi, const double *Px,
-                     const double *x, double *y)
+void admm_sym_matvec(int n, const int *Pp, const int *Pi, const double *Px, const double *x, double *y)
 {
     int j, p;
     for (j = 0; j < n; j++) y[j] = 0.0;
@@ -62,8 +61,7 @@ void admm_sym_matvec(int n, const int *Pp, const int *Pi, const double *Px,
     }
 }
 
-void admm_csc_matvec(int m, int n, const int *Ap, const int *Ai, const double *Ax,
-                     const double *x, double *y)
+void admm_csc_matvec(int m, int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y)
 {
     int j, p;
     for (j = 0; j < m; j++) y[j] = 0.0;
@@ -74,8 +72,7 @@ void admm_csc_matvec(int m, int n, const int *Ap, const int *Ai, const double *A
     }
 }
 
-void admm_csc_tmatvec(int n, const int *Ap, const int *Ai, const double *Ax,
-                      const double *x, double *y)
+void admm_csc_tmatvec(int n, const int *Ap, const int *Ai, const double *Ax, const double *x, double *y)
 {
     int j, p;
     for (j = 0; j < n; j++) {
@@ -85,8 +82,8 @@ void admm_csc_tmatvec(int n, const int *Ap, const int *Ai, const double *Ax,
     }
 }
 
-int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double *Ax,
-                       int **Bp_out, int **Bi_out, double **Bx_out)
+int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double *Ax, int **Bp_out, int **Bi_out,
+                       double **Bx_out)
 {
     int nnz = Ap[n], j, p;
     int *Bp = (int *)calloc((size_t)m + 1, sizeof(int));
@@ -94,7 +91,10 @@ int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double 
     double *Bx = (double *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(double));
     int *next = (int *)malloc((size_t)(m > 0 ? m : 1) * sizeof(int));
     if (!Bp || !Bi || !Bx || !next) {
-        free(Bp); free(Bi); free(Bx); free(next);
+        free(Bp);
+        free(Bi);
+        free(Bx);
+        free(next);
         return -1;
     }
     for (p = 0; p < nnz; p++) Bp[Ai[p] + 1]++;
@@ -108,14 +108,13 @@ int admm_csc_transpose(int m, int n, const int *Ap, const int *Ai, const double 
         }
     }
     free(next);
-    *Bp_out = Bp; *Bi_out = Bi; *Bx_out = Bx;
+    *Bp_out = Bp;
+    *Bi_out = Bi;
+    *Bx_out = Bx;
     return 0;
 }
 
-double admm_clip(double v, double lo, double hi)
-{
-    return v < lo ? lo : (v > hi ? hi : v);
-}
+double admm_clip(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 double admm_now(void)
 {

@@ -51,7 +51,7 @@
 
 static int not_worse(double after, double before, double floor)
 {
-    if (!(after == after)) return 0;   /* NaN */
+    if (!(after == after)) return 0; /* NaN */
     return after <= before || after <= floor;
 }
 
@@ -65,8 +65,8 @@ static double max3(double a, double b, double c)
  * Writes x (n) and the raw multipliers into yraw (mt, 0 for inactive rows), and
  * *relres = |rhs - K_exact sol|_inf / (1 + |rhs|_inf) after refinement (large when
  * the exact system is singular or inconsistent).  Returns 0 or an error code. */
-static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *bd, double *sol,
-                         double *rhs, double *res, double *kx, double *x, double *yraw, double *relres)
+static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *bd, double *sol, double *rhs,
+                         double *res, double *kx, double *x, double *yraw, double *relres)
 {
     int n = w->n, mt = w->mt, nr = 0, N, i, it, err;
     AdmmKkt *kkt = NULL;
@@ -77,8 +77,7 @@ static int solve_reduced(AdmmWorkspace *w, const int *side, int *rows, double *b
         bd[nr] = -w->set.delta;
         nr++;
     }
-    err = admm_kkt_create(&kkt, n, w->Pp, w->Pi, w->Px, w->set.delta, mt, w->ATp, w->ATi, w->ATx, nr,
-                          rows, bd);
+    err = admm_kkt_create(&kkt, n, w->Pp, w->Pi, w->Px, w->set.delta, mt, w->ATp, w->ATi, w->ATx, nr, rows, bd);
     if (err) return err;
     N = n + nr;
     for (i = 0; i < n; i++) rhs[i] = -w->q[i];
@@ -125,23 +124,29 @@ int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
     double *ybest = (double *)malloc(zm * sizeof(double));
     double rp0, rd0, g0, best = HUGE_VAL;
 
-    if (!side || !rows || !bd || !sol || !rhs || !res || !kx || !xc || !yc || !ax || !xbest || !ybest)
-        goto done;
+    if (!side || !rows || !bd || !sol || !rhs || !res || !kx || !xc || !yc || !ax || !xbest || !ybest) goto done;
 
     /* initial guess */
     for (i = 0; i < mt; i++) {
         double l = w->l[i], u = w->u[i], z = w->z[i], y = w->y[i];
         int lo, up;
         side[i] = SIDE_NONE;
-        if (l == u) { side[i] = SIDE_EQ; continue; }
+        if (l == u) {
+            side[i] = SIDE_EQ;
+            continue;
+        }
         lo = l > -ADMM_INF && z - l < -y;
         up = u < ADMM_INF && u - z < y;
         if (lo && up) {
-            if (y < 0) up = 0;
-            else lo = 0;
+            if (y < 0)
+                up = 0;
+            else
+                lo = 0;
         }
-        if (lo) side[i] = SIDE_LOWER;
-        else if (up) side[i] = SIDE_UPPER;
+        if (lo)
+            side[i] = SIDE_LOWER;
+        else if (up)
+            side[i] = SIDE_UPPER;
     }
     admm_solution_measures(w, w->x, w->y, &rp0, &rd0, &g0);
 
@@ -158,13 +163,16 @@ int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
             int wrong = (side[i] == SIDE_LOWER && v > 0) || (side[i] == SIDE_UPPER && v < 0);
             if (!wrong) continue;
             yc[i] = 0.0;
-            if (fabs(v) > 1e-10 * (1.0 + ynorm)) { side[i] = SIDE_NONE; changes++; }
+            if (fabs(v) > 1e-10 * (1.0 + ynorm)) {
+                side[i] = SIDE_NONE;
+                changes++;
+            }
         }
         admm_solution_measures(w, xc, yc, &rp1, &rd1, &g1);
         gfloor = POLISH_FLOOR * (1.0 + fabs(admm_dot(n, w->q, xc)) * w->cinv);
 #ifdef ADMM_DEBUG_POLISH
-        fprintf(stderr, "polish pass %d: admm rp %.2e rd %.2e g %.2e | pol rp %.2e rd %.2e g %.2e relres %.1e\n",
-                pass, rp0, rd0, g0, rp1, rd1, g1, relres);
+        fprintf(stderr, "polish pass %d: admm rp %.2e rd %.2e g %.2e | pol rp %.2e rd %.2e g %.2e relres %.1e\n", pass,
+                rp0, rd0, g0, rp1, rd1, g1, relres);
 #endif
         if (isfinite(rp1) && isfinite(rd1) && isfinite(g1) && max3(rp1, rd1, g1) < best &&
             ((not_worse(rp1, rp0, POLISH_FLOOR) && not_worse(rd1, rd0, POLISH_FLOOR) && not_worse(g1, g0, gfloor)) ||
@@ -183,8 +191,13 @@ int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
         admm_csc_matvec(mt, n, w->Ap, w->Ai, w->Ax, xc, ax);
         for (i = 0; i < mt; i++) {
             if (side[i] != SIDE_NONE) continue;
-            if (ax[i] > w->u[i] + 1e-10 * (1.0 + fabs(w->u[i]))) { side[i] = SIDE_UPPER; changes++; }
-            else if (ax[i] < w->l[i] - 1e-10 * (1.0 + fabs(w->l[i]))) { side[i] = SIDE_LOWER; changes++; }
+            if (ax[i] > w->u[i] + 1e-10 * (1.0 + fabs(w->u[i]))) {
+                side[i] = SIDE_UPPER;
+                changes++;
+            } else if (ax[i] < w->l[i] - 1e-10 * (1.0 + fabs(w->l[i]))) {
+                side[i] = SIDE_LOWER;
+                changes++;
+            }
         }
         if (changes == 0) break;
     }
@@ -206,7 +219,17 @@ int admm_polish(AdmmWorkspace *w, const AdmmStop *st, int must_converge)
     }
 
 done:
-    free(side); free(rows); free(bd); free(sol); free(rhs); free(res); free(kx);
-    free(xc); free(yc); free(ax); free(xbest); free(ybest);
+    free(side);
+    free(rows);
+    free(bd);
+    free(sol);
+    free(rhs);
+    free(res);
+    free(kx);
+    free(xc);
+    free(yc);
+    free(ax);
+    free(xbest);
+    free(ybest);
     return ok;
 }

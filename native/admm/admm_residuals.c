@@ -23,9 +23,12 @@ int admm_set_rho_vec(AdmmWorkspace *w)
     for (i = 0; i < w->mt; i++) {
         int t;
         double r;
-        if (w->l[i] == -ADMM_INF && w->u[i] == ADMM_INF) t = ADMM_ROW_FREE;
-        else if (w->u[i] - w->l[i] < ADMM_RHO_EQ_TOL) t = ADMM_ROW_EQ;
-        else t = ADMM_ROW_INEQ;
+        if (w->l[i] == -ADMM_INF && w->u[i] == ADMM_INF)
+            t = ADMM_ROW_FREE;
+        else if (w->u[i] - w->l[i] < ADMM_RHO_EQ_TOL)
+            t = ADMM_ROW_EQ;
+        else
+            t = ADMM_ROW_INEQ;
         if (t != w->rtype[i]) changed = 1;
         w->rtype[i] = t;
         r = t == ADMM_ROW_FREE ? ADMM_RHO_MIN : (t == ADMM_ROW_EQ ? ADMM_RHO_EQ_FACTOR * w->rho : w->rho);
@@ -47,8 +50,14 @@ double admm_factor_in_iterations(const AdmmWorkspace *w)
 void admm_rho_interval(AdmmWorkspace *w)
 {
     const AdmmSettings *s = &w->set;
-    if (!s->adaptive_rho) { w->interval = 0; return; }
-    if (s->adaptive_rho_interval > 0) { w->interval = s->adaptive_rho_interval; return; }
+    if (!s->adaptive_rho) {
+        w->interval = 0;
+        return;
+    }
+    if (s->adaptive_rho_interval > 0) {
+        w->interval = s->adaptive_rho_interval;
+        return;
+    }
     {
         /* deterministic stand-in for "iterate for a fraction of the setup time":
          * as many iterations as one numeric factorisation costs */
@@ -63,8 +72,7 @@ void admm_rho_interval(AdmmWorkspace *w)
     }
 }
 
-void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
-                            const double *y, AdmmResiduals *r)
+void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z, const double *y, AdmmResiduals *r)
 {
     int n = w->n, mt = w->mt, i;
     int st = w->set.scaled_termination;
@@ -80,8 +88,10 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
         double ei = w->Einv[i];
         double a = fabs(w->Axv[i] - z[i]), b = fabs(w->Axv[i]), c = fabs(z[i]);
         /* y_i is exactly 0 off the bounds (see admm_iterate), so no infinite bound is used */
-        if (y[i] > 0) supp += w->u[i] * y[i];
-        else if (y[i] < 0) supp += w->l[i] * y[i];
+        if (y[i] > 0)
+            supp += w->u[i] * y[i];
+        else if (y[i] < 0)
+            supp += w->l[i] * y[i];
         if (a > rp_s) rp_s = a;
         if (b > ax_s) ax_s = b;
         if (c > zz_s) zz_s = c;
@@ -114,10 +124,15 @@ void admm_compute_residuals(AdmmWorkspace *w, const double *x, const double *z,
     if (fabs(supp) > gn) gn = fabs(supp);
     r->gap = fabs(xpx + qx + supp);
     r->gap_norm = gn;
-    if (!st) { r->gap *= w->cinv; r->gap_norm *= w->cinv; }
+    if (!st) {
+        r->gap *= w->cinv;
+        r->gap_norm *= w->cinv;
+    }
     if (st) {
-        r->rp = r->rp_s; r->rp_norm = r->rp_norm_s;
-        r->rd = r->rd_s; r->rd_norm = r->rd_norm_s;
+        r->rp = r->rp_s;
+        r->rp_norm = r->rp_norm_s;
+        r->rd = r->rd_s;
+        r->rd_norm = r->rd_norm_s;
     } else {
         double dn = px_u > aty_u ? px_u : aty_u;
         if (q_u > dn) dn = q_u;
@@ -134,8 +149,7 @@ int admm_converged(const AdmmWorkspace *w, const AdmmResiduals *r, double f)
     /* a gap below what double precision resolves at this size counts as closed:
      * |objective| 1e12 cannot show a gap of 1e-6 (docs/METHODS.md §3) */
     double gap_tol = fmax(s->eps_abs + s->eps_rel * r->gap_norm, GAP_ROUNDOFF * r->gap_norm);
-    return r->rp <= f * (s->eps_abs + s->eps_rel * r->rp_norm) &&
-           r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm) &&
+    return r->rp <= f * (s->eps_abs + s->eps_rel * r->rp_norm) && r->rd <= f * (s->eps_abs + s->eps_rel * r->rd_norm) &&
            (!s->gap_termination || r->gap <= f * gap_tol);
 }
 
@@ -158,8 +172,10 @@ int admm_primal_infeasible(AdmmWorkspace *w)
     ndy = admm_scaled_norm_inf(mt, st ? NULL : w->E, dy);
     if (!(ndy > DIV_TINY)) return 0;
     for (i = 0; i < mt; i++) {
-        if (dy[i] > 0) supp += w->u[i] * dy[i];
-        else if (dy[i] < 0) supp += w->l[i] * dy[i];
+        if (dy[i] > 0)
+            supp += w->u[i] * dy[i];
+        else if (dy[i] < 0)
+            supp += w->l[i] * dy[i];
     }
     if (!(supp < -eps * ndy)) return 0;
     admm_csc_tmatvec(n, w->Ap, w->Ai, w->Ax, dy, atdy);
@@ -226,8 +242,8 @@ int admm_adapt_rho(AdmmWorkspace *w, double rho_new)
     return 0;
 }
 
-void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y,
-                            double *rp, double *rd, double *gap)
+void admm_solution_measures(const AdmmWorkspace *w, const double *x, const double *y, double *rp, double *rd,
+                            double *gap)
 {
     int n = w->n, mt = w->mt, i;
     double *ax = w->wm, *px = w->wn, *aty = w->wn2;
@@ -237,12 +253,16 @@ void admm_solution_measures(const AdmmWorkspace *w, const double *x, const doubl
     admm_csc_tmatvec(n, w->Ap, w->Ai, w->Ax, y, aty);
     for (i = 0; i < mt; i++) {
         double v = 0.0;
-        if (ax[i] > w->u[i]) v = ax[i] - w->u[i];
-        else if (ax[i] < w->l[i]) v = w->l[i] - ax[i];
+        if (ax[i] > w->u[i])
+            v = ax[i] - w->u[i];
+        else if (ax[i] < w->l[i])
+            v = w->l[i] - ax[i];
         v *= w->Einv[i];
         if (v > p) p = v;
-        if (y[i] > 0) g += w->u[i] * y[i];
-        else if (y[i] < 0) g += w->l[i] * y[i];
+        if (y[i] > 0)
+            g += w->u[i] * y[i];
+        else if (y[i] < 0)
+            g += w->l[i] * y[i];
     }
     for (i = 0; i < n; i++) {
         double v = fabs(px[i] + w->q[i] + aty[i]) * w->Dinv[i];

@@ -18,7 +18,7 @@
 
 static double limit_norm(double v)
 {
-    if (v == 0.0) return 1.0;           /* empty column or row: leave alone */
+    if (v == 0.0) return 1.0; /* empty column or row: leave alone */
     if (v < SCALE_MIN) return SCALE_MIN;
     if (v > SCALE_MAX) return SCALE_MAX;
     return v;
@@ -32,9 +32,8 @@ static double limit_norm(double v)
  *  D, E, c:      [out] sizes n, mt, 1: cumulated scaling
  *  work:         [workspace] size n + mt
  *  st:           [in] polled before each pass */
-int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q,
-              const int *Ap, const int *Ai, double *Ax, int passes,
-              double *D, double *E, double *c, double *work, const AdmmStop *st)
+int admm_ruiz(int n, int mt, const int *Pp, const int *Pi, double *Px, double *q, const int *Ap, const int *Ai,
+              double *Ax, int passes, double *D, double *E, double *c, double *work, const AdmmStop *st)
 {
     double *dt = work, *et = work + n;
     int it, i, j, p;

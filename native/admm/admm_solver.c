@@ -116,15 +116,18 @@ int admm_check_settings(const AdmmSettings *s, char *msg, int len)
     if (msg && len > 0) msg[0] = '\0';
     if (!s) return report(msg, len, ADMM_ERR_INVALID_ARGUMENT, "settings: NULL");
     if (!(s->rho > 0 && s->rho < HUGE_VAL)) return report(msg, len, E, "settings.rho = %g: must be > 0", s->rho);
-    if (!(s->sigma > 0 && s->sigma < HUGE_VAL)) return report(msg, len, E, "settings.sigma = %g: must be > 0", s->sigma);
+    if (!(s->sigma > 0 && s->sigma < HUGE_VAL))
+        return report(msg, len, E, "settings.sigma = %g: must be > 0", s->sigma);
     if (!(s->alpha > 0 && s->alpha < 2)) return report(msg, len, E, "settings.alpha = %g: must be in (0, 2)", s->alpha);
     if (!(s->adaptive_rho_tolerance >= 1 && s->adaptive_rho_tolerance < HUGE_VAL))
         return report(msg, len, E, "settings.adaptive_rho_tolerance = %g: must be >= 1", s->adaptive_rho_tolerance);
     if (s->adaptive_rho_interval < 0)
         return report(msg, len, E, "settings.adaptive_rho_interval = %d: must be >= 0", s->adaptive_rho_interval);
     if (s->scaling < 0) return report(msg, len, E, "settings.scaling = %d: must be >= 0", s->scaling);
-    if (!(s->eps_abs >= 0 && s->eps_abs < HUGE_VAL)) return report(msg, len, E, "settings.eps_abs = %g: must be >= 0", s->eps_abs);
-    if (!(s->eps_rel >= 0 && s->eps_rel < HUGE_VAL)) return report(msg, len, E, "settings.eps_rel = %g: must be >= 0", s->eps_rel);
+    if (!(s->eps_abs >= 0 && s->eps_abs < HUGE_VAL))
+        return report(msg, len, E, "settings.eps_abs = %g: must be >= 0", s->eps_abs);
+    if (!(s->eps_rel >= 0 && s->eps_rel < HUGE_VAL))
+        return report(msg, len, E, "settings.eps_rel = %g: must be >= 0", s->eps_rel);
     if (!(s->eps_prim_inf > 0 && s->eps_prim_inf < HUGE_VAL))
         return report(msg, len, E, "settings.eps_prim_inf = %g: must be > 0", s->eps_prim_inf);
     if (!(s->eps_dual_inf > 0 && s->eps_dual_inf < HUGE_VAL))
@@ -133,14 +136,15 @@ int admm_check_settings(const AdmmSettings *s, char *msg, int len)
     if (isnan(s->time_limit)) return report(msg, len, E, "settings.time_limit is NaN");
     if (s->check_termination < 0)
         return report(msg, len, E, "settings.check_termination = %d: must be >= 0", s->check_termination);
-    if (!(s->delta > 0 && s->delta < HUGE_VAL)) return report(msg, len, E, "settings.delta = %g: must be > 0", s->delta);
+    if (!(s->delta > 0 && s->delta < HUGE_VAL))
+        return report(msg, len, E, "settings.delta = %g: must be > 0", s->delta);
     if (s->polish_refine_iter < 0)
         return report(msg, len, E, "settings.polish_refine_iter = %d: must be >= 0", s->polish_refine_iter);
     return ADMM_OK;
 }
 
-static int check_bound_pair(const char *ln, const char *un, const double *lo, const double *hi,
-                            int k, char *msg, int len)
+static int check_bound_pair(const char *ln, const char *un, const double *lo, const double *hi, int k, char *msg,
+                            int len)
 {
     double a = lo ? lo[k] : -ADMM_INF, b = hi ? hi[k] : ADMM_INF;
     const int E = ADMM_ERR_INVALID_BOUNDS;
@@ -157,7 +161,8 @@ int admm_check_problem(const AdmmProblem *pr, char *msg, int len)
     int n, m, j, p;
     if (msg && len > 0) msg[0] = '\0';
     if (!pr) return report(msg, len, ADMM_ERR_INVALID_ARGUMENT, "problem: NULL");
-    n = pr->n; m = pr->m;
+    n = pr->n;
+    m = pr->m;
     if (n < 1) return report(msg, len, ADMM_ERR_INVALID_DIMENSION, "n = %d: must be >= 1", n);
     if (m < 0) return report(msg, len, ADMM_ERR_INVALID_DIMENSION, "m = %d: must be >= 0", m);
     if ((long long)m + n > INT_MAX / 2)
@@ -174,22 +179,22 @@ int admm_check_problem(const AdmmProblem *pr, char *msg, int len)
         for (j = 0; j < n; j++) {
             for (p = pr->Pp[j]; p < pr->Pp[j + 1]; p++) {
                 int i = pr->Pi[p];
-                if (i < 0 || i >= n)
-                    return report(msg, len, E, "Pi[%d] = %d out of range [0, %d)", p, i, n);
+                if (i < 0 || i >= n) return report(msg, len, E, "Pi[%d] = %d out of range [0, %d)", p, i, n);
                 if (i < j)
                     return report(msg, len, E,
-                                  "Pi[%d] = %d in column %d is above the diagonal: give the lower triangle of P",
-                                  p, i, j);
+                                  "Pi[%d] = %d in column %d is above the diagonal: give the lower triangle of P", p, i,
+                                  j);
                 if (p > pr->Pp[j] && i <= pr->Pi[p - 1])
-                    return report(msg, len, E, "Pi[%d] = %d in column %d: row indices must be strictly increasing",
-                                  p, i, j);
+                    return report(msg, len, E, "Pi[%d] = %d in column %d: row indices must be strictly increasing", p,
+                                  i, j);
                 if (!isfinite(pr->Px[p])) return report(msg, len, E, "Px[%d] = %g is not finite", p, pr->Px[p]);
             }
         }
     }
     if (pr->q) {
         for (j = 0; j < n; j++)
-            if (!isfinite(pr->q[j])) return report(msg, len, ADMM_ERR_INVALID_Q, "q[%d] = %g is not finite", j, pr->q[j]);
+            if (!isfinite(pr->q[j]))
+                return report(msg, len, ADMM_ERR_INVALID_Q, "q[%d] = %g is not finite", j, pr->q[j]);
     }
     if (pr->Ap) {
         const int E = ADMM_ERR_INVALID_A;
@@ -204,8 +209,8 @@ int admm_check_problem(const AdmmProblem *pr, char *msg, int len)
                 int i = pr->Ai[p];
                 if (i < 0 || i >= m) return report(msg, len, E, "Ai[%d] = %d out of range [0, %d)", p, i, m);
                 if (p > pr->Ap[j] && i <= pr->Ai[p - 1])
-                    return report(msg, len, E, "Ai[%d] = %d in column %d: row indices must be strictly increasing",
-                                  p, i, j);
+                    return report(msg, len, E, "Ai[%d] = %d in column %d: row indices must be strictly increasing", p,
+                                  i, j);
                 if (!isfinite(pr->Ax[p])) return report(msg, len, E, "Ax[%d] = %g is not finite", p, pr->Ax[p]);
             }
         }
@@ -236,13 +241,7 @@ static double hi_bound(const double *v, int k)
     return a >= ADMM_INFTY ? ADMM_INF : a;
 }
 
-static void *xcalloc(size_t count, size_t size)
-{
-    return calloc(count > 0 ? count : 1, size);
-}
-
-
-
+static void *xcalloc(size_t count, size_t size) { return calloc(count > 0 ? count : 1, size); }
 
 /* ------------------------------------------------------------------------- */
 /* Setup and cleanup                                                          */
@@ -251,16 +250,46 @@ void admm_cleanup(AdmmWorkspace *w)
 {
     if (!w) return;
     admm_kkt_free(w->kkt);
-    free(w->bvar); free(w->brow);
-    free(w->Pp); free(w->Pi); free(w->Px); free(w->q);
-    free(w->Ap); free(w->Ai); free(w->Ax);
-    free(w->ATp); free(w->ATi); free(w->ATx);
-    free(w->l); free(w->u);
-    free(w->D); free(w->Dinv); free(w->E); free(w->Einv);
-    free(w->rho_vec); free(w->rho_inv); free(w->rtype); free(w->bdiag);
-    free(w->x); free(w->z); free(w->y); free(w->xp); free(w->zp); free(w->yp);
-    free(w->rhs); free(w->Axv); free(w->Pxv); free(w->ATyv); free(w->wn); free(w->wn2); free(w->wm);
-    free(w->xs); free(w->ys); free(w->zs); free(w->pcert); free(w->dcert);
+    free(w->bvar);
+    free(w->brow);
+    free(w->Pp);
+    free(w->Pi);
+    free(w->Px);
+    free(w->q);
+    free(w->Ap);
+    free(w->Ai);
+    free(w->Ax);
+    free(w->ATp);
+    free(w->ATi);
+    free(w->ATx);
+    free(w->l);
+    free(w->u);
+    free(w->D);
+    free(w->Dinv);
+    free(w->E);
+    free(w->Einv);
+    free(w->rho_vec);
+    free(w->rho_inv);
+    free(w->rtype);
+    free(w->bdiag);
+    free(w->x);
+    free(w->z);
+    free(w->y);
+    free(w->xp);
+    free(w->zp);
+    free(w->yp);
+    free(w->rhs);
+    free(w->Axv);
+    free(w->Pxv);
+    free(w->ATyv);
+    free(w->wn);
+    free(w->wn2);
+    free(w->wm);
+    free(w->xs);
+    free(w->ys);
+    free(w->zs);
+    free(w->pcert);
+    free(w->dcert);
     free(w);
 }
 
@@ -272,18 +301,15 @@ int admm_stop_reason(const AdmmStop *st)
     return 0;
 }
 
-static int stop_error(int reason)
-{
-    return reason == ADMM_TIME_LIMIT ? ADMM_ERR_TIME_LIMIT : ADMM_ERR_CANCELLED;
-}
+static int stop_error(int reason) { return reason == ADMM_TIME_LIMIT ? ADMM_ERR_TIME_LIMIT : ADMM_ERR_CANCELLED; }
 
 int admm_setup(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *s_in)
 {
     return admm_setup_cb(work, pr, s_in, 0.0, NULL, NULL);
 }
 
-int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *s_in,
-                  double time_limit, AdmmStopCallback should_stop, void *data)
+int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSettings *s_in, double time_limit,
+                  AdmmStopCallback should_stop, void *data)
 {
     double t0 = admm_now();
     AdmmWorkspace *w;
@@ -304,20 +330,33 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSetting
     if ((stop = admm_stop_reason(&st)) != 0) return stop_error(stop);
     w = (AdmmWorkspace *)calloc(1, sizeof(AdmmWorkspace));
     if (!w) return ADMM_ERR_OUT_OF_MEMORY;
-    if (s_in) w->set = *s_in;
-    else admm_default_settings(&w->set);
+    if (s_in)
+        w->set = *s_in;
+    else
+        admm_default_settings(&w->set);
     err = admm_check_settings(&w->set, NULL, 0);
-    if (err) { free(w); return err; }
+    if (err) {
+        free(w);
+        return err;
+    }
 
-    n = pr->n; m = pr->m;
+    n = pr->n;
+    m = pr->m;
     for (j = 0; j < n; j++)
         if (lo_bound(pr->lb, j) > -ADMM_INF || hi_bound(pr->ub, j) < ADMM_INF) nb++;
     mt = m + nb;
     nnzA = pr->Ap ? pr->Ap[n] : 0;
     nnzP = (pr->Pp && pr->Pp[n] > 0) ? pr->Pp[n] : 0;
-    if ((long long)nnzA + nb > INT_MAX) { free(w); return ADMM_ERR_INVALID_DIMENSION; }
-    w->n = n; w->m = m; w->nb = nb; w->mt = mt;
-    zn = (size_t)n; zm = (size_t)mt;
+    if ((long long)nnzA + nb > INT_MAX) {
+        free(w);
+        return ADMM_ERR_INVALID_DIMENSION;
+    }
+    w->n = n;
+    w->m = m;
+    w->nb = nb;
+    w->mt = mt;
+    zn = (size_t)n;
+    zm = (size_t)mt;
 
     err = ADMM_ERR_OUT_OF_MEMORY;
     w->bvar = (int *)xcalloc((size_t)nb, sizeof(int));
@@ -354,10 +393,10 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSetting
     w->zs = (double *)xcalloc(zn, sizeof(double));
     w->pcert = (double *)xcalloc((size_t)m + zn, sizeof(double));
     w->dcert = (double *)xcalloc(zn, sizeof(double));
-    if (!w->bvar || !w->brow || !w->q || !w->Ap || !w->Ai || !w->Ax || !w->l || !w->u || !w->D ||
-        !w->Dinv || !w->E || !w->Einv || !w->rho_vec || !w->rho_inv || !w->rtype || !w->bdiag ||
-        !w->x || !w->xp || !w->z || !w->zp || !w->y || !w->yp || !w->rhs || !w->Axv || !w->Pxv ||
-        !w->ATyv || !w->wn || !w->wn2 || !w->wm || !w->xs || !w->ys || !w->zs || !w->pcert || !w->dcert)
+    if (!w->bvar || !w->brow || !w->q || !w->Ap || !w->Ai || !w->Ax || !w->l || !w->u || !w->D || !w->Dinv || !w->E ||
+        !w->Einv || !w->rho_vec || !w->rho_inv || !w->rtype || !w->bdiag || !w->x || !w->xp || !w->z || !w->zp ||
+        !w->y || !w->yp || !w->rhs || !w->Axv || !w->Pxv || !w->ATyv || !w->wn || !w->wn2 || !w->wm || !w->xs ||
+        !w->ys || !w->zs || !w->pcert || !w->dcert)
         goto fail;
 
     /* P: upper triangle = transpose of the given lower triangle */
@@ -391,19 +430,26 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSetting
                     e++;
                 }
             }
-            if (w->brow[j] >= 0) { w->Ai[e] = w->brow[j]; w->Ax[e] = 1.0; e++; }
+            if (w->brow[j] >= 0) {
+                w->Ai[e] = w->brow[j];
+                w->Ax[e] = 1.0;
+                e++;
+            }
         }
         w->Ap[n] = e;
     }
-    for (i = 0; i < m; i++) { w->l[i] = lo_bound(pr->l, i); w->u[i] = hi_bound(pr->u, i); }
+    for (i = 0; i < m; i++) {
+        w->l[i] = lo_bound(pr->l, i);
+        w->u[i] = hi_bound(pr->u, i);
+    }
     for (i = 0; i < nb; i++) {
         w->l[m + i] = lo_bound(pr->lb, w->bvar[i]);
         w->u[m + i] = hi_bound(pr->ub, w->bvar[i]);
     }
 
     /* scaling */
-    stop = admm_ruiz(n, mt, w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->set.scaling, w->D, w->E,
-                     &w->c, w->wn, &st);
+    stop =
+        admm_ruiz(n, mt, w->Pp, w->Pi, w->Px, w->q, w->Ap, w->Ai, w->Ax, w->set.scaling, w->D, w->E, &w->c, w->wn, &st);
     if (stop) goto stopped;
     w->cinv = 1.0 / w->c;
     for (j = 0; j < n; j++) w->Dinv[j] = 1.0 / w->D[j];
@@ -419,14 +465,13 @@ int admm_setup_cb(AdmmWorkspace **work, const AdmmProblem *pr, const AdmmSetting
     w->rho = w->set.rho;
     for (i = 0; i < mt; i++) w->rtype[i] = -2;
     admm_set_rho_vec(w);
-    err = admm_kkt_analyze(&w->kkt, n, w->Pp, w->Pi, w->Px, w->set.sigma, mt, w->ATp, w->ATi,
-                           w->ATx, mt, NULL, w->bdiag);
+    err =
+        admm_kkt_analyze(&w->kkt, n, w->Pp, w->Pi, w->Px, w->set.sigma, mt, w->ATp, w->ATi, w->ATx, mt, NULL, w->bdiag);
     if (err) goto fail;
     if ((stop = admm_stop_reason(&st)) != 0) goto stopped;
     /* a factorisation that cannot end in time even at a rate no machine of today
      * reaches is not started: it could not be interrupted */
-    if (st.deadline < ADMM_INF &&
-        admm_kkt_factor_flops(w->kkt) > (st.deadline - admm_now()) * ADMM_FLOPS_CEILING) {
+    if (st.deadline < ADMM_INF && admm_kkt_factor_flops(w->kkt) > (st.deadline - admm_now()) * ADMM_FLOPS_CEILING) {
         stop = ADMM_TIME_LIMIT;
         goto stopped;
     }
@@ -450,9 +495,6 @@ fail:
     admm_cleanup(w);
     return err;
 }
-
-
-
 
 /* ------------------------------------------------------------------------- */
 /* Iteration                                                                  */
@@ -487,16 +529,13 @@ static void admm_iterate(AdmmWorkspace *w)
     }
 }
 
-
-
-
 /* ------------------------------------------------------------------------- */
 /* Solve                                                                      */
 /* ------------------------------------------------------------------------- */
 static void print_header(const AdmmWorkspace *w)
 {
-    printf("admm (diffqp): n = %d, m = %d (+%d bound rows), nnz(P) = %d, nnz(A) = %d\n", w->n, w->m,
-           w->nb, w->Pp[w->n], w->Ap[w->n]);
+    printf("admm (diffqp): n = %d, m = %d (+%d bound rows), nnz(P) = %d, nnz(A) = %d\n", w->n, w->m, w->nb, w->Pp[w->n],
+           w->Ap[w->n]);
     printf("  rho = %.2e, sigma = %.2e, alpha = %.2f, eps_abs = %.1e, eps_rel = %.1e, scaling = %d, "
            "rho interval = %d\n",
            w->rho, w->set.sigma, w->set.alpha, w->set.eps_abs, w->set.eps_rel, w->set.scaling, w->interval);
@@ -517,8 +556,7 @@ static double scaled_objective(const AdmmWorkspace *w, const double *x)
 
 /* The solve behind admm_solve and admm_solve_cb: stops when *cancel is non-zero
  * or should_stop(data) returns non-zero (either may be NULL). */
-static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCallback should_stop,
-                      void *data)
+static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCallback should_stop, void *data)
 {
     double t0 = admm_now();
     int n, m, mt, k, i, status = ADMM_UNSOLVED, polished = 0, next_trial;
@@ -533,7 +571,9 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
     st.cancel = cancel;
     st.should_stop = should_stop;
     st.data = data;
-    n = w->n; m = w->m; mt = w->mt;
+    n = w->n;
+    m = w->m;
+    mt = w->mt;
     w->info.iter = 0;
     w->info.rho_updates = 0;
     w->info.polish_status = 0;
@@ -570,33 +610,51 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
             admm_compute_residuals(w, w->x, w->z, w->y, &res);
             w->info.rho_estimate = admm_estimate_rho(w, &res);
             if (s->verbose)
-                printf("%6d %14.6e %10.2e %10.2e %10.2e %9.2es\n", k, scaled_objective(w, w->x), res.rp, res.rd,
-                       w->rho, admm_now() - t0);
+                printf("%6d %14.6e %10.2e %10.2e %10.2e %9.2es\n", k, scaled_objective(w, w->x), res.rp, res.rd, w->rho,
+                       admm_now() - t0);
         }
         if (check) {
-            if (admm_converged(w, &res, 1.0)) { status = ADMM_SOLVED; break; }
-            if (admm_primal_infeasible(w)) { status = ADMM_PRIMAL_INFEASIBLE; break; }
-            if (admm_dual_infeasible(w)) { status = ADMM_DUAL_INFEASIBLE; break; }
+            if (admm_converged(w, &res, 1.0)) {
+                status = ADMM_SOLVED;
+                break;
+            }
+            if (admm_primal_infeasible(w)) {
+                status = ADMM_PRIMAL_INFEASIBLE;
+                break;
+            }
+            if (admm_dual_infeasible(w)) {
+                status = ADMM_DUAL_INFEASIBLE;
+                break;
+            }
             if (s->polish && s->polish_early && k >= next_trial && admm_near_solution(w, &res)) {
                 double tp = admm_now();
                 int ok = admm_polish(w, &st, 1);
                 w->info.polish_time += admm_now() - tp;
                 if (s->verbose) printf("%6d polish tried: %s\n", k, ok == 1 ? "solved" : "not yet");
-                if (ok == 1) { status = ADMM_SOLVED; polished = 1; break; }
+                if (ok == 1) {
+                    status = ADMM_SOLVED;
+                    polished = 1;
+                    break;
+                }
                 next_trial = k + (int)fmin(fmax(POLISH_TRIAL_GROWTH * k, trial_spacing), (double)INT_MAX / 2);
             }
         }
         if (adapt) {
             int e = admm_adapt_rho(w, w->info.rho_estimate);
-            if (e) { status = e == ADMM_ERR_NONCVX ? ADMM_NON_CVX : ADMM_FAILED; break; }
+            if (e) {
+                status = e == ADMM_ERR_NONCVX ? ADMM_NON_CVX : ADMM_FAILED;
+                break;
+            }
         }
     }
     if (status == ADMM_UNSOLVED) status = ADMM_MAX_ITER;
     if ((status == ADMM_MAX_ITER || status == ADMM_TIME_LIMIT) && w->info.iter > 0) {
         admm_compute_residuals(w, w->x, w->z, w->y, &res);
         w->info.rho_estimate = admm_estimate_rho(w, &res);
-        if (admm_converged(w, &res, 1.0)) status = ADMM_SOLVED;
-        else if (admm_converged(w, &res, 10.0)) status = ADMM_SOLVED_INACCURATE;
+        if (admm_converged(w, &res, 1.0))
+            status = ADMM_SOLVED;
+        else if (admm_converged(w, &res, 10.0))
+            status = ADMM_SOLVED_INACCURATE;
     }
 
     /* polishing; also tried after max_iter, where an exact solve on the guessed
@@ -609,8 +667,10 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
         w->info.polish_status = admm_polish(w, &st, status == ADMM_SOLVED);
         if (w->info.polish_status == 1 && status != ADMM_SOLVED) {
             admm_compute_residuals(w, w->x, w->z, w->y, &res);
-            if (admm_converged(w, &res, 1.0)) status = ADMM_SOLVED;
-            else if (admm_converged(w, &res, 10.0)) status = ADMM_SOLVED_INACCURATE;
+            if (admm_converged(w, &res, 1.0))
+                status = ADMM_SOLVED;
+            else if (admm_converged(w, &res, 10.0))
+                status = ADMM_SOLVED_INACCURATE;
         }
         w->info.polish_time += admm_now() - tp;
     }
@@ -622,7 +682,8 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
         for (i = 0; i < n; i++) w->xs[i] = w->zs[i] = ADMM_NAN;
         for (i = 0; i < m; i++) w->ys[i] = ADMM_NAN;
         w->info.obj_val = status == ADMM_PRIMAL_INFEASIBLE ? ADMM_INF
-                        : status == ADMM_DUAL_INFEASIBLE ? -ADMM_INF : ADMM_NAN;
+                          : status == ADMM_DUAL_INFEASIBLE ? -ADMM_INF
+                                                           : ADMM_NAN;
         w->info.prim_res = w->info.dual_res = w->info.gap = ADMM_NAN;
         w->reset_next = 1; /* diverged iterates make a poor starting point */
     } else {
@@ -646,10 +707,7 @@ static int solve_impl(AdmmWorkspace *w, volatile const int *cancel, AdmmStopCall
     return ADMM_OK;
 }
 
-int admm_solve(AdmmWorkspace *w, volatile const int *cancel)
-{
-    return solve_impl(w, cancel, NULL, NULL);
-}
+int admm_solve(AdmmWorkspace *w, volatile const int *cancel) { return solve_impl(w, cancel, NULL, NULL); }
 
 int admm_solve_cb(AdmmWorkspace *w, AdmmStopCallback should_stop, void *data)
 {
@@ -688,7 +746,8 @@ int admm_warm_start(AdmmWorkspace *w, const double *x0, const double *y0, const 
 {
     int n, m, i;
     if (!w) return ADMM_ERR_INVALID_ARGUMENT;
-    n = w->n; m = w->m;
+    n = w->n;
+    m = w->m;
     if (!all_finite(n, x0) || !all_finite(m, y0) || !all_finite(n, z0)) return ADMM_ERR_INVALID_ARGUMENT;
     if (x0) {
         for (i = 0; i < n; i++) w->x[i] = w->Dinv[i] * x0[i];
@@ -714,37 +773,55 @@ int admm_update_q(AdmmWorkspace *w, const double *q)
     return ADMM_OK;
 }
 
-int admm_update_bounds(AdmmWorkspace *w, const double *l, const double *u, const double *lb,
-                       const double *ub)
+int admm_update_bounds(AdmmWorkspace *w, const double *l, const double *u, const double *lb, const double *ub)
 {
     int n, m, mt, i, err;
     double *nl, *nu;
     if (!w) return ADMM_ERR_INVALID_ARGUMENT;
-    n = w->n; m = w->m; mt = w->mt;
+    n = w->n;
+    m = w->m;
+    mt = w->mt;
     nl = (double *)xcalloc((size_t)mt, sizeof(double));
     nu = (double *)xcalloc((size_t)mt, sizeof(double));
-    if (!nl || !nu) { free(nl); free(nu); return ADMM_ERR_OUT_OF_MEMORY; }
+    if (!nl || !nu) {
+        free(nl);
+        free(nu);
+        return ADMM_ERR_OUT_OF_MEMORY;
+    }
     /* current bounds in user units */
-    for (i = 0; i < mt; i++) { nl[i] = w->l[i] * w->Einv[i]; nu[i] = w->u[i] * w->Einv[i]; }
+    for (i = 0; i < mt; i++) {
+        nl[i] = w->l[i] * w->Einv[i];
+        nu[i] = w->u[i] * w->Einv[i];
+    }
     err = ADMM_OK;
     for (i = 0; i < m && !err; i++) {
         double a = l ? lo_bound(l, i) : nl[i], b = u ? hi_bound(u, i) : nu[i];
         if (isnan(a) || isnan(b) || a >= ADMM_INFTY || b <= -ADMM_INFTY || a > b) err = ADMM_ERR_INVALID_BOUNDS;
-        nl[i] = a; nu[i] = b;
+        nl[i] = a;
+        nu[i] = b;
     }
     for (i = 0; i < n && !err; i++) {
         int r = w->brow[i];
         double a = lb ? lo_bound(lb, i) : (r >= 0 ? nl[r] : -ADMM_INF);
         double b = ub ? hi_bound(ub, i) : (r >= 0 ? nu[r] : ADMM_INF);
-        if (isnan(a) || isnan(b) || a >= ADMM_INFTY || b <= -ADMM_INFTY || a > b) err = ADMM_ERR_INVALID_BOUNDS;
-        else if (r < 0 && (a > -ADMM_INF || b < ADMM_INF)) err = ADMM_ERR_STRUCTURE;
-        else if (r >= 0) { nl[r] = a; nu[r] = b; }
+        if (isnan(a) || isnan(b) || a >= ADMM_INFTY || b <= -ADMM_INFTY || a > b)
+            err = ADMM_ERR_INVALID_BOUNDS;
+        else if (r < 0 && (a > -ADMM_INF || b < ADMM_INF))
+            err = ADMM_ERR_STRUCTURE;
+        else if (r >= 0) {
+            nl[r] = a;
+            nu[r] = b;
+        }
     }
     if (!err) {
-        for (i = 0; i < mt; i++) { w->l[i] = nl[i] * w->E[i]; w->u[i] = nu[i] * w->E[i]; }
+        for (i = 0; i < mt; i++) {
+            w->l[i] = nl[i] * w->E[i];
+            w->u[i] = nu[i] * w->E[i];
+        }
         if (admm_set_rho_vec(w)) err = admm_kkt_refactor(w->kkt, w->set.sigma, w->bdiag);
     }
-    free(nl); free(nu);
+    free(nl);
+    free(nu);
     return err;
 }
 

@@ -17,8 +17,7 @@ std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<i
   return h;
 }
 
-void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,
-                             Gradients& g) {
+void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw, Gradients& g) {
   const int32_t n = p.n;
   g.dq.assign(dx, dx + n);
   g.dP.assign(p.P.nnz(), 0.0);
@@ -49,8 +48,8 @@ void NoteWeakConstraints(const ActiveSystem& s, int32_t m, Gradients& g) {
               ": active with a zero dual): no strict complementarity, the derivative is one-sided (computed as active)";
 }
 
-void AssembleActive(const ProblemView& p, const double* x, const double* y, const ActiveSystem& s, const double* dx,
-                    const double* dwJ, Gradients& g) {
+void AssembleActive(const ProblemView& p, const double* x, const double* y, const ActiveSystem& s, const double* dx, const double* dwJ,
+                    Gradients& g) {
   const int32_t n = p.n, m = p.m;
   std::vector<double> w(m, 0.0), dw(m, 0.0);
   g.du.assign(m, 0.0);

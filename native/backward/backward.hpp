@@ -65,8 +65,8 @@ struct Gradients {
   int32_t active_bounds = 0;  // kkt: bounds in C_J; full: bounds with a finite side
   double factor_seconds = 0;
   double solve_seconds = 0;
-  int32_t iterations = 0;     // qp: ADMM iterations; penalty with CG: CG iterations; else 0
-  bool factor_reused = false; // kkt: the caller's factorization of K served (factor_seconds = 0)
+  int32_t iterations = 0;          // qp: ADMM iterations; penalty with CG: CG iterations; else 0
+  bool factor_reused = false;      // kkt: the caller's factorization of K served (factor_seconds = 0)
   int32_t active_set_changes = 0;  // constraint moves the active-set refinement made
 };
 
@@ -74,8 +74,8 @@ struct Gradients {
 // x[n], y[m], z[n], gx[n] read. Never throws for a degenerate point (see Gradients).
 // `cached`: a factorization built for this very (p, x, y, z), reused when it matches opt;
 // null (or not matching) builds one.
-Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached = nullptr, const DualSeeds& duals = {});
+Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx, const BackwardOptions& opt,
+                      std::shared_ptr<const ReducedKkt> cached = nullptr, const DualSeeds& duals = {});
 
 // OptNet (docs/METHODS.md §8): every finite side of every row and bound, the unsymmetric system
 //   [ P         G̃ᵀ      Eᵀ ]
@@ -99,8 +99,8 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
 
 // BPQP (docs/METHODS.md §7): the equality-constrained backward QP min ½d̃ᵀPd̃ + ḡᵀd̃ s.t. C_J d̃ = 0
 // solved by our ADMM core (tolerance 1e-10, polished); d_x = its x, d_w = its multipliers.
-Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                     const BackwardOptions& opt, const DualSeeds& duals = {});
+Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx, const BackwardOptions& opt,
+                     const DualSeeds& duals = {});
 
 // The dual seeds on the active set J: h[k] = dy_i for the active row i numbered k (row_k[i]),
 // dz_j for the active bound j numbered k (bound_k[j]); 0 elsewhere. Length nJ.
@@ -109,13 +109,12 @@ std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<i
 
 // Shared assembly: dq = dx, dP on P's lower pattern, dA_ij = dw_i x_j + w_i dx_j (rows with
 // w_i = dw_i = 0 get 0). x, dx [n]; w, dw [m]. Writes g.dq, g.dP, g.dA.
-void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw,
-                             Gradients& g);
+void AssembleMatrixGradients(const ProblemView& p, const double* x, const double* dx, const double* w, const double* dw, Gradients& g);
 
 // The same from d_x [n] and d_w on J [nJ] of an explicit active system (penalty, qp): dq, dP,
 // dA, du/dl, dub/dlb, as KktBackward.
-void AssembleActive(const ProblemView& p, const double* x, const double* y, const ActiveSystem& s, const double* dx,
-                    const double* dwJ, Gradients& g);
+void AssembleActive(const ProblemView& p, const double* x, const double* y, const ActiveSystem& s, const double* dx, const double* dwJ,
+                    Gradients& g);
 
 // Appends the weakly-active message of kkt (and sets differentiable = false) if any.
 void NoteWeakConstraints(const ActiveSystem& s, int32_t m, Gradients& g);

@@ -131,8 +131,8 @@ Gradients FullBackward(const ProblemView& p, const double* x, const double* y, c
       for (int32_t s : {up_side[i], low_side[i]}) {
         if (s < 0) continue;
         const double ga = sides[s].sign * a;
-        add(j, n + s, ga);                        // G̃ᵀ
-        add(n + s, j, sides[s].lambda * ga);      // D(λ) G̃
+        add(j, n + s, ga);                    // G̃ᵀ
+        add(n + s, j, sides[s].lambda * ga);  // D(λ) G̃
       }
       if (eq_row[i] >= 0) {
         add(j, n + nI + eq_row[i], a);  // Eᵀ

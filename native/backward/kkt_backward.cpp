@@ -12,13 +12,13 @@
 #include <utility>
 
 #include "../core/timer.hpp"
-#include "backward.hpp"
 #include "../kkt/reduced_kkt.hpp"
+#include "backward.hpp"
 
 namespace diffqp {
 
-Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                      const BackwardOptions& opt, std::shared_ptr<const ReducedKkt> cached, const DualSeeds& duals) {
+Gradients KktBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx, const BackwardOptions& opt,
+                      std::shared_ptr<const ReducedKkt> cached, const DualSeeds& duals) {
   const int32_t n = p.n, m = p.m;
   Gradients g;
   auto k = FactorFor(p, x, y, z, opt, std::move(cached), g);

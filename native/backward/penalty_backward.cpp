@@ -45,8 +45,6 @@ extern "C" {
 namespace diffqp {
 namespace {
 
-
-
 std::string Format(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
@@ -106,11 +104,11 @@ double BackwardError(const ProblemView& p, const ActiveSystem& s, const std::vec
 // CHOLMOD pieces, freed in one place.
 struct Cholmod {
   cholmod_common c;
-  cholmod_sparse* FT = nullptr;   // (W^½ C_J)ᵀ, n × nJ
-  cholmod_sparse* CWC = nullptr;  // C_Jᵀ W C_J, n × n, unsymmetric storage
-  cholmod_sparse* CWCl = nullptr; // its lower triangle
-  cholmod_sparse* Pl = nullptr;   // P, lower (stype −1)
-  cholmod_sparse* H = nullptr;    // P + C_Jᵀ W C_J, lower
+  cholmod_sparse* FT = nullptr;    // (W^½ C_J)ᵀ, n × nJ
+  cholmod_sparse* CWC = nullptr;   // C_Jᵀ W C_J, n × n, unsymmetric storage
+  cholmod_sparse* CWCl = nullptr;  // its lower triangle
+  cholmod_sparse* Pl = nullptr;    // P, lower (stype −1)
+  cholmod_sparse* H = nullptr;     // P + C_Jᵀ W C_J, lower
   cholmod_factor* L = nullptr;
   Cholmod() {
     cholmod_start(&c);
@@ -262,8 +260,10 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
           if (c->status == CHOLMOD_OK && cm.L->minor >= (size_t)n) break;
         }
         differentiable = false;
-        AppendReason(g, "H = P + C_J' W C_J is not positive definite (P singular on the null space of the active constraints): "
-                        "the derivative is not unique; factorised with a diagonal shift of " + Format(shift));
+        AppendReason(g,
+                     "H = P + C_J' W C_J is not positive definite (P singular on the null space of the active constraints): "
+                     "the derivative is not unique; factorised with a diagonal shift of " +
+                         Format(shift));
         ok = c->status == CHOLMOD_OK && cm.L->minor >= (size_t)n;
       }
     }

@@ -30,7 +30,6 @@ extern "C" {
 namespace diffqp {
 namespace {
 
-
 std::string Format(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
@@ -44,8 +43,8 @@ void AppendReason(Gradients& g, const std::string& text) {
 
 }  // namespace
 
-Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx,
-                     const BackwardOptions& opt, const DualSeeds& duals) {
+Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx, const BackwardOptions& opt,
+                     const DualSeeds& duals) {
   const int32_t n = p.n;
   Gradients g;
   const Timer t0;

@@ -49,8 +49,8 @@ ConvexityVerdict CheckConvexity(const CscView& P) {
       if (std::fabs(P.Ax[k]) > bound) {
         v = {false, j, i, (diag[i] + eps) * (diag[j] + eps) - P.Ax[k] * P.Ax[k], ""};
         std::ostringstream s;
-        s << "the 2x2 principal minor of variables " << j << " and " << i << " is negative (P[" << i << "][" << j
-          << "] = " << P.Ax[k] << ")";
+        s << "the 2x2 principal minor of variables " << j << " and " << i << " is negative (P[" << i << "][" << j << "] = " << P.Ax[k]
+          << ")";
         v.reason = s.str();
         return v;
       }
@@ -106,8 +106,7 @@ ConvexityVerdict CheckConvexity(const CscView& P) {
 
 void ThrowNotConvex(const ConvexityVerdict& v) {
   std::ostringstream s;
-  s << "P: not positive semidefinite (tolerance ε = " << kConvexityTolerance << "·max P_jj): variable " << v.variable << ": "
-    << v.reason;
+  s << "P: not positive semidefinite (tolerance ε = " << kConvexityTolerance << "·max P_jj): variable " << v.variable << ": " << v.reason;
   if (v.other < 0) s << " (" << v.value << ")";
   throw QpError(code::kNotConvex, s.str(), "P", v.variable);
 }

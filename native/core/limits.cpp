@@ -10,11 +10,10 @@
 namespace diffqp {
 namespace {
 
-[[noreturn]] void OutOfRange(const char* field, int64_t index, double value, double limit, const char* solver,
-                             const char* why = "") {
+[[noreturn]] void OutOfRange(const char* field, int64_t index, double value, double limit, const char* solver, const char* why = "") {
   std::ostringstream s;
-  s << field << "[" << index << "]: " << value << " is beyond what solver '" << solver << "' accepts (|value| < " << limit
-    << why << "); scale the problem, or use another solver";
+  s << field << "[" << index << "]: " << value << " is beyond what solver '" << solver << "' accepts (|value| < " << limit << why
+    << "); scale the problem, or use another solver";
   throw QpError(code::kOutOfRange, s.str(), field, index);
 }
 
@@ -31,9 +30,8 @@ void CheckBounds(const char* field, const double* v, int64_t count, double limit
   for (int64_t k = 0; k < count; k++) {
     if (std::isfinite(v[k]) && sign * v[k] >= limit) {
       std::ostringstream s;
-      s << field << "[" << k << "]: " << v[k] << " is " << (sign > 0 ? "a lower" : "an upper") << " bound at or beyond "
-        << sign * limit << ", where solver '" << solver << "' reads bounds as infinite (it would be "
-        << (sign > 0 ? "+Infinity" : "-Infinity") << ")";
+      s << field << "[" << k << "]: " << v[k] << " is " << (sign > 0 ? "a lower" : "an upper") << " bound at or beyond " << sign * limit
+        << ", where solver '" << solver << "' reads bounds as infinite (it would be " << (sign > 0 ? "+Infinity" : "-Infinity") << ")";
       throw QpError(code::kOutOfRange, s.str(), field, k);
     }
   }

@@ -44,15 +44,15 @@ struct ProblemView {
 struct Settings {
   double eps_abs = 1e-6;
   double eps_rel = 1e-6;
-  int64_t max_iter = -1;      // < 0: the solver's default
-  double time_limit = kInf;   // seconds
+  int64_t max_iter = -1;     // < 0: the solver's default
+  double time_limit = kInf;  // seconds
   bool verbose = false;
-  bool polish = false;         // polish x, y, z on the active set afterwards (kkt/polish.hpp)
-  const double* x0 = nullptr;  // warm start, length n (where supported)
-  const double* y0 = nullptr;  // length m
-  const double* z0 = nullptr;  // length n
-  std::map<std::string, double> extra;             // numeric and boolean (0/1) options
-  std::map<std::string, std::string> extra_text;   // string options
+  bool polish = false;                            // polish x, y, z on the active set afterwards (kkt/polish.hpp)
+  const double* x0 = nullptr;                     // warm start, length n (where supported)
+  const double* y0 = nullptr;                     // length m
+  const double* z0 = nullptr;                     // length n
+  std::map<std::string, double> extra;            // numeric and boolean (0/1) options
+  std::map<std::string, std::string> extra_text;  // string options
 
   double Extra(const std::string& key, double fallback) const {
     auto it = extra.find(key);
@@ -76,11 +76,11 @@ const char* StatusName(Status s);
 
 struct Result {
   Status status = Status::kSolverFailed;
-  int raw_status = 0;          // the solver's own status code
-  std::string raw_status_text; // and its name
-  std::vector<double> x, y, z; // docs/METHODS.md §2 convention
+  int raw_status = 0;           // the solver's own status code
+  std::string raw_status_text;  // and its name
+  std::vector<double> x, y, z;  // docs/METHODS.md §2 convention
   bool has_duals = false;
-  double objective = 0;        // ½xᵀPx + qᵀx + constant
+  double objective = 0;  // ½xᵀPx + qᵀx + constant
   double primal_residual = kInf;
   double dual_residual = kInf;
   double duality_gap = kInf;

@@ -7,14 +7,22 @@ namespace diffqp {
 
 const char* StatusName(Status s) {
   switch (s) {
-    case Status::kSolved: return "solved";
-    case Status::kSolvedInaccurate: return "solvedInaccurate";
-    case Status::kPrimalInfeasible: return "primalInfeasible";
-    case Status::kDualInfeasible: return "dualInfeasible";
-    case Status::kMaxIterations: return "maxIterations";
-    case Status::kTimeLimit: return "timeLimit";
-    case Status::kCancelled: return "cancelled";
-    case Status::kSolverFailed: return "solverFailed";
+    case Status::kSolved:
+      return "solved";
+    case Status::kSolvedInaccurate:
+      return "solvedInaccurate";
+    case Status::kPrimalInfeasible:
+      return "primalInfeasible";
+    case Status::kDualInfeasible:
+      return "dualInfeasible";
+    case Status::kMaxIterations:
+      return "maxIterations";
+    case Status::kTimeLimit:
+      return "timeLimit";
+    case Status::kCancelled:
+      return "cancelled";
+    case Status::kSolverFailed:
+      return "solverFailed";
   }
   return "solverFailed";
 }
@@ -91,7 +99,7 @@ class ExactSum {
 
 struct Parts {
   std::vector<double> Px, Ax, ATy, rd;  // Ax and rd = Px + q + Aᵀy + z summed exactly, then rounded
-  std::vector<double> row_violation;     // max(Ax − u, l − Ax), summed exactly before rounding
+  std::vector<double> row_violation;    // max(Ax − u, l − Ax), summed exactly before rounding
   ExactSum xPx, qx, bound_terms;
 };
 
@@ -230,8 +238,7 @@ void CheckClaim(const ProblemView& p, const Settings& s, const Parts& t, Result&
   for (int32_t j = 0; j < p.n; j++) dual_scale = std::max(dual_scale, std::fabs(p.q[j]));
   const double gap_scale = std::max({std::fabs(t.xPx.Value()), std::fabs(t.qx.Value()), std::fabs(t.bound_terms.Value())});
   const bool ok = row_residual <= s.eps_abs + s.eps_rel * InfNorm(t.Ax) && bound_residual <= s.eps_abs + s.eps_rel * InfNorm(r.x) &&
-                  r.dual_residual <= s.eps_abs + s.eps_rel * dual_scale &&
-                  r.duality_gap <= s.eps_abs + s.eps_rel * gap_scale;
+                  r.dual_residual <= s.eps_abs + s.eps_rel * dual_scale && r.duality_gap <= s.eps_abs + s.eps_rel * gap_scale;
   if (!ok) r.status = Status::kSolvedInaccurate;
   // Residuals that overflow say nothing, however large the scale beside them (Clp's x of
   // -1.8e308 on a QP with q = 1e11): no claim of any accuracy stands.

@@ -36,7 +36,8 @@ void ValidateCsc(const char* name, const CscView& M, int32_t nrows, int32_t ncol
   if (!M.Ap) Fail(code::kInvalidMatrix, f + ".colPtr", -1, "is missing");
   if (M.Ap[0] != 0) Fail(code::kInvalidMatrix, f + ".colPtr", 0, "must start at 0 (got " + std::to_string(M.Ap[0]) + ")");
   for (int32_t j = 0; j < ncols; j++) {
-    if (M.Ap[j + 1] < M.Ap[j]) Fail(code::kInvalidMatrix, f + ".colPtr", j + 1, "must be non-decreasing (got " + std::to_string(M.Ap[j + 1]) + ")");
+    if (M.Ap[j + 1] < M.Ap[j])
+      Fail(code::kInvalidMatrix, f + ".colPtr", j + 1, "must be non-decreasing (got " + std::to_string(M.Ap[j + 1]) + ")");
   }
   const int32_t nnz = M.Ap[ncols];
   if (nnz > 0 && (!M.Ai || !M.Ax)) Fail(code::kInvalidMatrix, f, -1, "rowIdx or values missing");
@@ -44,9 +45,13 @@ void ValidateCsc(const char* name, const CscView& M, int32_t nrows, int32_t ncol
     int32_t previous = -1;
     for (int32_t k = M.Ap[j]; k < M.Ap[j + 1]; k++) {
       const int32_t i = M.Ai[k];
-      if (i < 0 || i >= nrows) Fail(code::kInvalidMatrix, f + ".rowIdx", k, "must be in 0.." + std::to_string(nrows - 1) + " (got " + std::to_string(i) + ")");
-      if (i <= previous) Fail(code::kInvalidMatrix, f + ".rowIdx", k, "must be sorted and unique within column " + std::to_string(j) + " (got " + std::to_string(i) + ")");
-      if (shape == Shape::kLowerTriangle && i < j) Fail(code::kInvalidMatrix, f + ".rowIdx", k, "lies above the diagonal of a lower triangle (got " + std::to_string(i) + ")");
+      if (i < 0 || i >= nrows)
+        Fail(code::kInvalidMatrix, f + ".rowIdx", k, "must be in 0.." + std::to_string(nrows - 1) + " (got " + std::to_string(i) + ")");
+      if (i <= previous)
+        Fail(code::kInvalidMatrix, f + ".rowIdx", k,
+             "must be sorted and unique within column " + std::to_string(j) + " (got " + std::to_string(i) + ")");
+      if (shape == Shape::kLowerTriangle && i < j)
+        Fail(code::kInvalidMatrix, f + ".rowIdx", k, "lies above the diagonal of a lower triangle (got " + std::to_string(i) + ")");
       if (!std::isfinite(M.Ax[k])) Fail(code::kNotFinite, f + ".values", k, "must be finite (got " + Describe(M.Ax[k]) + ")");
       previous = i;
     }
@@ -61,7 +66,9 @@ void ValidateRange(const char* lo_name, const double* lo, const char* hi_name, c
     if (std::isnan(b)) Fail(code::kInvalidBounds, hi_name, i, "must not be NaN");
     if (a == kInf) Fail(code::kInvalidBounds, lo_name, i, "must not be +Infinity");
     if (b == -kInf) Fail(code::kInvalidBounds, hi_name, i, "must not be -Infinity");
-    if (a > b) Fail(code::kInvalidBounds, lo_name, i, Describe(a) + " exceeds " + std::string(hi_name) + "[" + std::to_string(i) + "] = " + Describe(b));
+    if (a > b)
+      Fail(code::kInvalidBounds, lo_name, i,
+           Describe(a) + " exceeds " + std::string(hi_name) + "[" + std::to_string(i) + "] = " + Describe(b));
   }
 }
 

@@ -51,70 +51,70 @@ extern "C" {
 #define IPM_INFTY 1e20
 
 typedef struct {
-    int n;              /* variables, n >= 1                                     */
-    int m;              /* rows of A, m >= 0                                     */
-    const int *Pp;      /* size n+1: column pointers of tril(P); NULL: P = 0      */
-    const int *Pi;      /* size Pp[n]: row indices (>= column), sorted            */
-    const double *Px;   /* size Pp[n]                                            */
-    const double *q;    /* size n; NULL: q = 0                                   */
-    const int *Ap;      /* size n+1: column pointers of A; may be NULL if m == 0  */
-    const int *Ai;      /* size Ap[n]: row indices in [0, m), sorted              */
-    const double *Ax;   /* size Ap[n]                                            */
-    const double *l;    /* size m; NULL: all -inf                                */
-    const double *u;    /* size m; NULL: all +inf                                */
-    const double *lb;   /* size n; NULL: all -inf                                */
-    const double *ub;   /* size n; NULL: all +inf                                */
+    int n;            /* variables, n >= 1                                     */
+    int m;            /* rows of A, m >= 0                                     */
+    const int *Pp;    /* size n+1: column pointers of tril(P); NULL: P = 0      */
+    const int *Pi;    /* size Pp[n]: row indices (>= column), sorted            */
+    const double *Px; /* size Pp[n]                                            */
+    const double *q;  /* size n; NULL: q = 0                                   */
+    const int *Ap;    /* size n+1: column pointers of A; may be NULL if m == 0  */
+    const int *Ai;    /* size Ap[n]: row indices in [0, m), sorted              */
+    const double *Ax; /* size Ap[n]                                            */
+    const double *l;  /* size m; NULL: all -inf                                */
+    const double *u;  /* size m; NULL: all +inf                                */
+    const double *lb; /* size n; NULL: all -inf                                */
+    const double *ub; /* size n; NULL: all +inf                                */
 } IpmProblem;
 
 typedef struct {
-    double eps_abs;      /* [1e-8]  absolute tolerance on r_p, r_d, r_g (unscaled)     */
-    double eps_rel;      /* [0]     relative tolerance (docs/METHODS.md §3 scale)            */
-    double eps_inf;      /* [1e-8]  infeasibility certificate tolerance (relative)      */
-    int max_iter;        /* [250]   iteration limit, >= 1                               */
-    double time_limit;   /* [0]     seconds of ipm_solve; <= 0: none                    */
-    int scaling;         /* [10]    Ruiz equilibration passes, >= 0                     */
-    double rho_init;     /* [1e-6]  initial primal proximal weight, > 0 (scaled data)   */
-    double delta_init;   /* [1e-4]  initial dual proximal weight, > 0                   */
-    double reg_min;      /* [1e-13] floor of rho and delta, > 0                         */
-    int refine_iter;     /* [4]     iterative refinement steps per linear solve, >= 0   */
-    int check_convexity; /* [1]     reject a P that is not PSD to 1e-4 relative (an LDL' of
-                                    P + 1e-4 max(1, max P_jj) I after equilibration)  */
+    double eps_abs;            /* [1e-8]  absolute tolerance on r_p, r_d, r_g (unscaled)     */
+    double eps_rel;            /* [0]     relative tolerance (docs/METHODS.md §3 scale)            */
+    double eps_inf;            /* [1e-8]  infeasibility certificate tolerance (relative)      */
+    int max_iter;              /* [250]   iteration limit, >= 1                               */
+    double time_limit;         /* [0]     seconds of ipm_solve; <= 0: none                    */
+    int scaling;               /* [10]    Ruiz equilibration passes, >= 0                     */
+    double rho_init;           /* [1e-6]  initial primal proximal weight, > 0 (scaled data)   */
+    double delta_init;         /* [1e-4]  initial dual proximal weight, > 0                   */
+    double reg_min;            /* [1e-13] floor of rho and delta, > 0                         */
+    int refine_iter;           /* [4]     iterative refinement steps per linear solve, >= 0   */
+    int check_convexity;       /* [1]     reject a P that is not PSD to 1e-4 relative (an LDL' of
+                                          P + 1e-4 max(1, max P_jj) I after equilibration)  */
     int centrality_correctors; /* [1] Gondzio correctors per iteration, 0..10      */
-    int normal_equations; /* [-1] with P diagonal and positive, factorise the rows' normal
-                                    equations A H^-1 A' + D (x eliminated) instead of the KKT
-                                    matrix: -1 when they are the smaller system, 0 never,
-                                    1 whenever P allows                              */
-    int verbose;         /* [0]     print one line per iteration to stdout              */
+    int normal_equations;      /* [-1] with P diagonal and positive, factorise the rows' normal
+                                         equations A H^-1 A' + D (x eliminated) instead of the KKT
+                                         matrix: -1 when they are the smaller system, 0 never,
+                                         1 whenever P allows                              */
+    int verbose;               /* [0]     print one line per iteration to stdout              */
 } IpmSettings;
 
 void ipm_default_settings(IpmSettings *s);
 
 typedef enum {
     IPM_UNSOLVED = 0,
-    IPM_SOLVED = 1,            /* r_p, r_d, r_g within tolerance (unscaled, METHODS §3) */
-    IPM_PRIMAL_INFEASIBLE,     /* certificate in ipm_prim_inf_cert, verified            */
-    IPM_DUAL_INFEASIBLE,       /* certificate in ipm_dual_inf_cert, verified            */
+    IPM_SOLVED = 1,        /* r_p, r_d, r_g within tolerance (unscaled, METHODS §3) */
+    IPM_PRIMAL_INFEASIBLE, /* certificate in ipm_prim_inf_cert, verified            */
+    IPM_DUAL_INFEASIBLE,   /* certificate in ipm_dual_inf_cert, verified            */
     IPM_MAX_ITER,
     IPM_TIME_LIMIT,
     IPM_CANCELLED,
-    IPM_NUMERICAL              /* the Newton systems could not be solved accurately     */
+    IPM_NUMERICAL /* the Newton systems could not be solved accurately     */
 } IpmStatus;
 
 typedef struct {
     IpmStatus status;
-    int iter;            /* interior-point iterations                                  */
-    double obj_val;      /* 1/2 x'Px + q'x of the returned x                           */
-    double prim_res;     /* docs/METHODS.md §3 measures of the returned (x, y, z), unscaled */
+    int iter;        /* interior-point iterations                                  */
+    double obj_val;  /* 1/2 x'Px + q'x of the returned x                           */
+    double prim_res; /* docs/METHODS.md §3 measures of the returned (x, y, z), unscaled */
     double dual_res;
     double gap;
-    double mu;           /* complementarity at the end (scaled)                        */
-    double rho, delta;   /* proximal weights at the end (scaled)                       */
-    double setup_time;   /* seconds: ipm_setup (scaling, convexity check, ordering)     */
-    double solve_time;   /* seconds: last ipm_solve                                    */
-    double factor_time;  /* seconds of numeric factorisation in the last ipm_solve     */
-    long factor_nnz;     /* nonzeros of L                                              */
-    int normal_equations;/* 1: the rows' normal equations were factorised, 0: the KKT matrix */
-    int refactorizations;/* extra factorisations after a bad pivot (regularisation up) */
+    double mu;            /* complementarity at the end (scaled)                        */
+    double rho, delta;    /* proximal weights at the end (scaled)                       */
+    double setup_time;    /* seconds: ipm_setup (scaling, convexity check, ordering)     */
+    double solve_time;    /* seconds: last ipm_solve                                    */
+    double factor_time;   /* seconds of numeric factorisation in the last ipm_solve     */
+    long factor_nnz;      /* nonzeros of L                                              */
+    int normal_equations; /* 1: the rows' normal equations were factorised, 0: the KKT matrix */
+    int refactorizations; /* extra factorisations after a bad pivot (regularisation up) */
 } IpmInfo;
 
 enum {
@@ -126,10 +126,10 @@ enum {
     IPM_ERR_INVALID_Q = 5,
     IPM_ERR_INVALID_BOUNDS = 6,
     IPM_ERR_INVALID_SETTINGS = 7,
-    IPM_ERR_NONCVX = 8,         /* P is not positive semidefinite                          */
-    IPM_ERR_FACTORIZATION = 9,  /* ordering or symbolic analysis failed                    */
+    IPM_ERR_NONCVX = 8,        /* P is not positive semidefinite                          */
+    IPM_ERR_FACTORIZATION = 9, /* ordering or symbolic analysis failed                    */
     IPM_ERR_OUT_OF_MEMORY = 10,
-    IPM_ERR_STRUCTURE = 11,     /* an update changes the structure (pattern, finite sides)  */
+    IPM_ERR_STRUCTURE = 11, /* an update changes the structure (pattern, finite sides)  */
     IPM_ERR_COUNT_ = 12
 };
 
@@ -168,8 +168,8 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data);
  * patterns of P and A, same finite sides of l, u, lb, ub, same equality rows and
  * fixed variables): the ordering and symbolic analysis are kept.  NULL keeps a part.
  * Returns IPM_OK, an IPM_ERR_INVALID_* code, or IPM_ERR_STRUCTURE (nothing changed). */
-int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double *Ax,
-               const double *l, const double *u, const double *lb, const double *ub);
+int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l, const double *u, const double *lb,
+               const double *ub);
 
 int ipm_update_settings(IpmWorkspace *w, const IpmSettings *s);
 
@@ -183,7 +183,7 @@ int ipm_set_outputs(IpmWorkspace *w, double *x, double *y, double *z);
  * next ipm_solve / cleanup).
  * For MAX_ITER / TIME_LIMIT / CANCELLED / NUMERICAL: the last iterate. */
 const double *ipm_x(const IpmWorkspace *w);
-const double *ipm_y(const IpmWorkspace *w);   /* NULL if m == 0 */
+const double *ipm_y(const IpmWorkspace *w); /* NULL if m == 0 */
 const double *ipm_z(const IpmWorkspace *w);
 const IpmInfo *ipm_info(const IpmWorkspace *w);
 

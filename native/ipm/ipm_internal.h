@@ -19,20 +19,22 @@ struct IpmWorkspace {
     /* data: P (lower CSC), A (CSC); q and the sides scaled */
     /* P and A unscaled: copies, or the caller's (IPM_BORROW_MATRICES); their scaled
        entries are formed where used (ipm_p_scaled, ipm_a_scaled) */
-    const int *Pp, *Pi; const double *Px;
+    const int *Pp, *Pi;
+    const double *Px;
     double *q;
-    const int *Ap, *Ai; const double *Ax;
-    int *own_pattern[4];          /* what of Pp, Pi, Ap, Ai the workspace allocated      */
-    double *own_Px, *own_Ax;      /* and of Px, Ax                                       */
-    int borrowed;                 /* IPM_BORROW_MATRICES                                 */
-    double *l, *u, *lb, *ub;      /* scaled, +-INFINITY for infinite sides               */
-    double *Dx, *Er, cost;        /* x = Dx xs, rows scaled by Er, cost by `cost`         */
+    const int *Ap, *Ai;
+    const double *Ax;
+    int *own_pattern[4];     /* what of Pp, Pi, Ap, Ai the workspace allocated      */
+    double *own_Px, *own_Ax; /* and of Px, Ax                                       */
+    int borrowed;            /* IPM_BORROW_MATRICES                                 */
+    double *l, *u, *lb, *ub; /* scaled, +-INFINITY for infinite sides               */
+    double *Dx, *Er, cost;   /* x = Dx xs, rows scaled by Er, cost by `cost`         */
 
     /* constraints: mc in all, mr of them rows */
     int mc, mr;
-    int *con_index;               /* row i or variable j                                 */
-    unsigned char *con_kind;      /* IPM_SIDE_* / IPM_EQUALITY                           */
-    int nsides;                   /* finite inequality sides (for mu)                     */
+    int *con_index;          /* row i or variable j                                 */
+    unsigned char *con_kind; /* IPM_SIDE_* / IPM_EQUALITY                           */
+    int nsides;              /* finite inequality sides (for mu)                     */
 
     /* KKT: [P + rho I + B, A_K'; A_K, -D_K], order n + mr, held once: in the matrix
        the factorisation reads (linsys_ldl_values).  Its off-diagonal entries (those of P
@@ -44,35 +46,35 @@ struct IpmWorkspace {
        ldl factorises S = A_K H^-1 A_K' + D_K (order mr), H the primal block's diagonal.
        Half the memory of K and less work for projections (P = I); see normal_* below. */
     int normal;
-    double *H;                    /* n: P_jj + rho + the bounds' 1/D, set with S          */
-    int *rpos;                    /* m: row i -> its place among K's rows, or -1          */
-    int *pair_at;                 /* per pair of K rows sharing a column of A (in column
-                                     order): its entry in the factorisation's values      */
+    double *H;    /* n: P_jj + rho + the bounds' 1/D, set with S          */
+    int *rpos;    /* m: row i -> its place among K's rows, or -1          */
+    int *pair_at; /* per pair of K rows sharing a column of A (in column
+                     order): its entry in the factorisation's values      */
 
     /* iterates (scaled) */
-    double *x, *y, *zb;           /* y: rows (m), zb: bounds (n), aggregated duals       */
-    double *sl, *su, *zl, *zu;    /* per constraint: slacks, side duals (an equality's
-                                     free dual in zu, its step in dzu)                 */
+    double *x, *y, *zb;        /* y: rows (m), zb: bounds (n), aggregated duals       */
+    double *sl, *su, *zl, *zu; /* per constraint: slacks, side duals (an equality's
+                                  free dual in zu, its step in dzu)                 */
     double rho, delta;
-    int started;                  /* the iterates hold a starting point                 */
+    int started; /* the iterates hold a starting point                 */
 
     /* per-iteration work */
-    double *t;                    /* constraint values                                   */
-    double *rd, *rhs;             /* dual residual (n); KKT right-hand side in, solution out
-                                     (its first n entries: the last step dx) */
-    double *Dc;                   /* D per constraint                                    */
-    double *dzl, *dzu, *cl, *cu;  /* side dual steps (the slacks' follow from them);
-                                     complementarity residuals                          */
+    double *t;                   /* constraint values                                   */
+    double *rd, *rhs;            /* dual residual (n); KKT right-hand side in, solution out
+                                    (its first n entries: the last step dx) */
+    double *Dc;                  /* D per constraint                                    */
+    double *dzl, *dzu, *cl, *cu; /* side dual steps (the slacks' follow from them);
+                                    complementarity residuals                          */
     double *work_n, *work_m;
-    double *cl2, *cu2;            /* complementarity residuals before a corrector: in
-                                     work_n / work_m when they fit (those are free from
-                                     an iteration's residuals to its step), else own    */
+    double *cl2, *cu2; /* complementarity residuals before a corrector: in
+                          work_n / work_m when they fit (those are free from
+                          an iteration's residuals to its step), else own    */
     double *own_backup[2];
 
     /* outputs (unscaled) */
     double *xo, *yo, *zo, *prim_cert, *dual_cert;
-    int outputs_borrowed;         /* xo, yo, zo are the caller's (ipm_set_outputs)       */
-    int certs_written;            /* a certificate array holds values (cleared lazily)   */
+    int outputs_borrowed; /* xo, yo, zo are the caller's (ipm_set_outputs)       */
+    int certs_written;    /* a certificate array holds values (cleared lazily)   */
 };
 
 /* Variable bounds and their aggregated duals: lb, ub, zb are NULL when no variable
@@ -82,9 +84,7 @@ static inline double ipm_ub(const IpmWorkspace *w, int j) { return w->ub ? w->ub
 static inline double ipm_zb(const IpmWorkspace *w, int j) { return w->zb ? w->zb[j] : 0; }
 
 /* Entry k of P (row i, column j) and of A, equilibrated: cost Dx P Dx and Er A Dx. */
-static inline double ipm_p_scaled(const IpmWorkspace *w, int k, int i, int j) {
-    return w->cost * (w->Dx[i] * w->Px[k] * w->Dx[j]);
-}
+static inline double ipm_p_scaled(const IpmWorkspace *w, int k, int i, int j) { return w->cost * (w->Dx[i] * w->Px[k] * w->Dx[j]); }
 static inline double ipm_a_scaled(const IpmWorkspace *w, int k, int i, int j) { return w->Er[i] * w->Ax[k] * w->Dx[j]; }
 
 /* fmax/fmin without the library call (NaN handling is not needed on these paths) */

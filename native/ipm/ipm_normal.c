@@ -50,8 +50,10 @@ static int find_entry(const int *Sp, const int *Si, int a, int b) {
     int lo = Sp[b], hi = Sp[b + 1] - 1;
     while (lo < hi) {
         const int mid = lo + (hi - lo) / 2;
-        if (Si[mid] < a) lo = mid + 1;
-        else hi = mid;
+        if (Si[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }

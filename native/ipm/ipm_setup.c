@@ -71,16 +71,18 @@ static double infinite_as_inf(double v) {
 }
 
 /* CSC pattern and values: sorted rows in [lo_row(j), nrows), finite values. */
-static int check_csc(int ncols, int nrows, const int *p, const int *i, const double *x, int lower, const char *name,
-                     int code, char *msg, int len) {
+static int check_csc(int ncols, int nrows, const int *p, const int *i, const double *x, int lower, const char *name, int code, char *msg,
+                     int len) {
     if (!p || p[0] != 0) return fail(msg, len, code, "%s: column pointers must start at 0 (index %ld, value %g)", name, 0, p ? p[0] : NAN);
     for (int j = 0; j < ncols; j++) {
         if (p[j + 1] < p[j]) return fail(msg, len, code, "%s: column pointers decrease at column %ld (%g)", name, j, p[j + 1]);
         if (p[j + 1] > p[j] && (!i || !x)) return fail(msg, len, code, "%s: missing row indices or values (column %ld, %g)", name, j, 0);
         for (int k = p[j]; k < p[j + 1]; k++) {
             const int r = i[k];
-            if (r < (lower ? j : 0) || r >= nrows) return fail(msg, len, code, "%s: row index out of range at entry %ld (row %g)", name, k, r);
-            if (k > p[j] && r <= i[k - 1]) return fail(msg, len, code, "%s: row indices not strictly increasing at entry %ld (row %g)", name, k, r);
+            if (r < (lower ? j : 0) || r >= nrows)
+                return fail(msg, len, code, "%s: row index out of range at entry %ld (row %g)", name, k, r);
+            if (k > p[j] && r <= i[k - 1])
+                return fail(msg, len, code, "%s: row indices not strictly increasing at entry %ld (row %g)", name, k, r);
             if (!isfinite(x[k])) return fail(msg, len, code, "%s: value not finite at entry %ld (%g)", name, k, x[k]);
         }
     }
@@ -105,8 +107,7 @@ int ipm_check_problem(const IpmProblem *prob, char *msg, int len) {
     if (prob->n < 1 || prob->m < 0 || (long)prob->n + prob->m > INT_MAX / 2)
         return fail(msg, len, IPM_ERR_INVALID_DIMENSION, "%s: n = %ld, m = %g out of range", "problem", prob->n, prob->m);
     int err;
-    if (prob->Pp && (err = check_csc(prob->n, prob->n, prob->Pp, prob->Pi, prob->Px, 1, "P", IPM_ERR_INVALID_P, msg, len)))
-        return err;
+    if (prob->Pp && (err = check_csc(prob->n, prob->n, prob->Pp, prob->Pi, prob->Px, 1, "P", IPM_ERR_INVALID_P, msg, len))) return err;
     if (prob->m > 0 || prob->Ap) {
         if (!prob->Ap) return fail(msg, len, IPM_ERR_INVALID_A, "%s: missing although m = %ld (%g)", "A", prob->m, 0);
         if ((err = check_csc(prob->n, prob->m, prob->Ap, prob->Ai, prob->Ax, 0, "A", IPM_ERR_INVALID_A, msg, len))) return err;
@@ -123,7 +124,7 @@ int ipm_check_problem(const IpmProblem *prob, char *msg, int len) {
 int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
     if (msg && len > 0) msg[0] = 0;
     if (!s) return fail(msg, len, IPM_ERR_INVALID_ARGUMENT, "%s: NULL (%ld, %g)", "settings", 0, 0);
-#define IPM_CHECK(cond, field, value)                                                                                  \
+#define IPM_CHECK(cond, field, value)                                                                                                      \
     if (!(cond)) return fail(msg, len, IPM_ERR_INVALID_SETTINGS, "settings.%s = %.0ld%g is out of range", field, 0, value)
     IPM_CHECK(s->eps_abs >= 0 && isfinite(s->eps_abs), "eps_abs", s->eps_abs);
     IPM_CHECK(s->eps_rel >= 0 && isfinite(s->eps_rel), "eps_rel", s->eps_rel);
@@ -144,12 +145,45 @@ int ipm_check_settings(const IpmSettings *s, char *msg, int len) {
 
 void ipm_free_workspace(IpmWorkspace *w) {
     if (!w) return;
-    void *arrays[] = {w->own_pattern[0], w->own_pattern[1], w->own_pattern[2], w->own_pattern[3], w->own_Px, w->q, w->own_Ax, w->l, w->u, w->lb, w->ub,
-                      w->Dx, w->Er, w->con_index, w->con_kind,
-                      w->x, w->y, w->zb, w->sl, w->su, w->zl, w->zu, w->t, w->rd, w->rhs, w->Dc,
-                      w->dzl, w->dzu, w->cl, w->cu, w->work_n,
-                      w->work_m, w->own_backup[0], w->own_backup[1], w->prim_cert, w->dual_cert,
-                      w->H, w->rpos, w->pair_at};
+    void *arrays[] = {w->own_pattern[0],
+                      w->own_pattern[1],
+                      w->own_pattern[2],
+                      w->own_pattern[3],
+                      w->own_Px,
+                      w->q,
+                      w->own_Ax,
+                      w->l,
+                      w->u,
+                      w->lb,
+                      w->ub,
+                      w->Dx,
+                      w->Er,
+                      w->con_index,
+                      w->con_kind,
+                      w->x,
+                      w->y,
+                      w->zb,
+                      w->sl,
+                      w->su,
+                      w->zl,
+                      w->zu,
+                      w->t,
+                      w->rd,
+                      w->rhs,
+                      w->Dc,
+                      w->dzl,
+                      w->dzu,
+                      w->cl,
+                      w->cu,
+                      w->work_n,
+                      w->work_m,
+                      w->own_backup[0],
+                      w->own_backup[1],
+                      w->prim_cert,
+                      w->dual_cert,
+                      w->H,
+                      w->rpos,
+                      w->pair_at};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) free(arrays[k]);
     if (!w->outputs_borrowed) {
         free(w->xo);
@@ -262,15 +296,21 @@ static void unscale(IpmWorkspace *w) {
 
 /* The user's values (NULL: keep what the workspace holds, unscaled first); P and A
  * copied, or borrowed with IPM_BORROW_MATRICES. */
-static void copy_values(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l,
-                        const double *u, const double *lb, const double *ub, int first) {
+static void copy_values(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l, const double *u,
+                        const double *lb, const double *ub, int first) {
     const int n = w->n, m = w->m;
-    if (Px && w->borrowed) w->Px = Px;
-    else if (Px) memcpy(w->own_Px, Px, (size_t)w->Pp[n] * sizeof(double));
-    if (Ax && w->borrowed) w->Ax = Ax;
-    else if (Ax) memcpy(w->own_Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
-    if (q) memcpy(w->q, q, (size_t)n * sizeof(double));
-    else if (first) memset(w->q, 0, (size_t)n * sizeof(double));
+    if (Px && w->borrowed)
+        w->Px = Px;
+    else if (Px)
+        memcpy(w->own_Px, Px, (size_t)w->Pp[n] * sizeof(double));
+    if (Ax && w->borrowed)
+        w->Ax = Ax;
+    else if (Ax)
+        memcpy(w->own_Ax, Ax, (size_t)w->Ap[n] * sizeof(double));
+    if (q)
+        memcpy(w->q, q, (size_t)n * sizeof(double));
+    else if (first)
+        memset(w->q, 0, (size_t)n * sizeof(double));
     for (int i = 0; i < m; i++) {
         if (l || first) w->l[i] = l ? infinite_as_inf(l[i]) : -INFINITY;
         if (u || first) w->u[i] = u ? infinite_as_inf(u[i]) : INFINITY;
@@ -332,7 +372,8 @@ static int check_convexity(IpmWorkspace *w) {
     double dmax = 0;
     for (int j = 0; j < n; j++) {
         for (int k = w->Pp[j]; k < w->Pp[j + 1]; k++) {
-            if (w->Pi[k] != j) offdiag = 1;
+            if (w->Pi[k] != j)
+                offdiag = 1;
             else {
                 const double v = ipm_p_scaled(w, k, j, j);
                 if (v < 0) return IPM_ERR_NONCVX;
@@ -541,10 +582,10 @@ int ipm_reload_kkt_values(IpmWorkspace *w) {
 
 /* ---- setup, update ------------------------------------------------------- */
 
-#define IPM_ALLOC(ptr, count, type)                                                \
-    do {                                                                           \
-        (ptr) = (type *)calloc((size_t)(count) > 0 ? (size_t)(count) : 1, sizeof(type)); \
-        if (!(ptr)) goto oom;                                                      \
+#define IPM_ALLOC(ptr, count, type)                                                                                                        \
+    do {                                                                                                                                   \
+        (ptr) = (type *)calloc((size_t)(count) > 0 ? (size_t)(count) : 1, sizeof(type));                                                   \
+        if (!(ptr)) goto oom;                                                                                                              \
     } while (0)
 
 int ipm_setup(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings *s) { return ipm_setup_ex(work, prob, s, 0); }
@@ -557,8 +598,10 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     int err = ipm_check_problem(prob, NULL, 0);
     if (err) return err;
     IpmSettings settings;
-    if (s) settings = *s;
-    else ipm_default_settings(&settings);
+    if (s)
+        settings = *s;
+    else
+        ipm_default_settings(&settings);
     if ((err = ipm_check_settings(&settings, NULL, 0))) return err;
 
     IpmWorkspace *w = (IpmWorkspace *)calloc(1, sizeof *w);
@@ -571,10 +614,14 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     /* a missing P or A is an all-zero pattern of the workspace's own */
     const int borrow = (flags & IPM_BORROW_MATRICES) != 0;
     w->borrowed = borrow;
-    if (borrow && prob->Pp) w->Px = prob->Px;
-    else IPM_ALLOC(w->own_Px, pnnz, double);
-    if (borrow && prob->Ap) w->Ax = prob->Ax;
-    else IPM_ALLOC(w->own_Ax, annz, double);
+    if (borrow && prob->Pp)
+        w->Px = prob->Px;
+    else
+        IPM_ALLOC(w->own_Px, pnnz, double);
+    if (borrow && prob->Ap)
+        w->Ax = prob->Ax;
+    else
+        IPM_ALLOC(w->own_Ax, annz, double);
     if (w->own_Px) w->Px = w->own_Px;
     if (w->own_Ax) w->Ax = w->own_Ax;
     const int *given[4] = {prob->Pp, prob->Pp ? prob->Pi : NULL, prob->Ap, prob->Ap ? prob->Ai : NULL};
@@ -616,8 +663,7 @@ int ipm_setup_ex(IpmWorkspace **work, const IpmProblem *prob, const IpmSettings 
     if (w->lb) IPM_ALLOC(w->zb, n, double);
     IPM_ALLOC(w->rd, n, double);
     IPM_ALLOC(w->rhs, N, double);
-    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc,
-                          &w->dzl, &w->dzu, &w->cl, &w->cu};
+    double **per_con[] = {&w->sl, &w->su, &w->zl, &w->zu, &w->t, &w->Dc, &w->dzl, &w->dzu, &w->cl, &w->cu};
     for (size_t k = 0; k < sizeof per_con / sizeof per_con[0]; k++) IPM_ALLOC(*per_con[k], mc, double);
     if (mc > n) IPM_ALLOC(w->own_backup[0], mc, double);
     if (mc > m) IPM_ALLOC(w->own_backup[1], mc, double);
@@ -639,8 +685,8 @@ fail:
     return err;
 }
 
-int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l, const double *u,
-               const double *lb, const double *ub) {
+int ipm_update(IpmWorkspace *w, const double *Px, const double *q, const double *Ax, const double *l, const double *u, const double *lb,
+               const double *ub) {
     if (!w) return IPM_ERR_INVALID_ARGUMENT;
     /* Check the new parts against the workspace's patterns. */
     IpmProblem p = {w->n, w->m, w->Pp, w->Pi, Px ? Px : w->Px, q, w->Ap, w->Ai, Ax ? Ax : w->Ax, l, u, lb, ub};

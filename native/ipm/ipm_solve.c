@@ -15,22 +15,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ipm_internal.h"
 
 /* The sides of constraint k (scaled): a row's l, u or a variable's lb, ub. */
-static inline double con_lo(const IpmWorkspace *w, int k) {
-    return k < w->mr ? w->l[w->con_index[k]] : w->lb[w->con_index[k]];
-}
-static inline double con_hi(const IpmWorkspace *w, int k) {
-    return k < w->mr ? w->u[w->con_index[k]] : w->ub[w->con_index[k]];
-}
+static inline double con_lo(const IpmWorkspace *w, int k) { return k < w->mr ? w->l[w->con_index[k]] : w->lb[w->con_index[k]]; }
+static inline double con_hi(const IpmWorkspace *w, int k) { return k < w->mr ? w->u[w->con_index[k]] : w->ub[w->con_index[k]]; }
 
 typedef struct {
-    double rp, rd, gap;     /* unscaled docs/METHODS.md §3 measures                 */
-    double sp, sd, sg;      /* their scales, for eps_rel                      */
+    double rp, rd, gap; /* unscaled docs/METHODS.md §3 measures                 */
+    double sp, sd, sg;  /* their scales, for eps_rel                      */
 } Measures;
 
 static double bound_term(double lo, double hi, double mult) {
@@ -177,8 +172,10 @@ static void set_d_unit(IpmWorkspace *w) {
  * the refinement removes its bias from the step where it converges.  rhs in, the
  * solution out (its first n entries are dx until the next solve). */
 static void kkt_solve(IpmWorkspace *w) {
-    if (w->normal) ipm_normal_solve(w, w->rhs, w->settings.refine_iter, 1e-13);
-    else linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
+    if (w->normal)
+        ipm_normal_solve(w, w->rhs, w->settings.refine_iter, 1e-13);
+    else
+        linsys_ldl_solve_refined_held(w->ldl, w->rhs, w->settings.refine_iter, 1e-13);
 }
 
 /* Constraint k's part of the elimination: per side, d = s/z + delta and g = (linear -
@@ -215,8 +212,10 @@ static void direction(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         SideTerms st;
         const double rt = reduced_residual(w, k, &st);
-        if (k < w->mr) w->rhs[n + k] = -rt;
-        else w->rhs[w->con_index[k]] -= rt / w->Dc[k];
+        if (k < w->mr)
+            w->rhs[n + k] = -rt;
+        else
+            w->rhs[w->con_index[k]] -= rt / w->Dc[k];
     }
     kkt_solve(w);
     const double *sol = w->rhs;
@@ -293,8 +292,10 @@ static void aggregate(IpmWorkspace *w) {
     if (w->zb) memset(w->zb, 0, (size_t)w->n * sizeof(double));
     for (int k = 0; k < w->mc; k++) {
         const double v = w->zu[k] - w->zl[k]; /* an equality's zl is 0 */
-        if (k < w->mr) w->y[w->con_index[k]] = v;
-        else w->zb[w->con_index[k]] = v;
+        if (k < w->mr)
+            w->y[w->con_index[k]] = v;
+        else
+            w->zb[w->con_index[k]] = v;
     }
 }
 
@@ -325,10 +326,14 @@ static int start(IpmWorkspace *w) {
     for (int k = 0; k < w->mc; k++) {
         const double lo = con_lo(w, k), hi = con_hi(w, k);
         double target;
-        if (lo > -INFINITY && hi < INFINITY) target = fmin(fmax(0, lo), hi);
-        else target = lo > -INFINITY ? lo : hi;
-        if (k < w->mr) w->rhs[n + k] = target;
-        else w->rhs[w->con_index[k]] += target / w->Dc[k];
+        if (lo > -INFINITY && hi < INFINITY)
+            target = fmin(fmax(0, lo), hi);
+        else
+            target = lo > -INFINITY ? lo : hi;
+        if (k < w->mr)
+            w->rhs[n + k] = target;
+        else
+            w->rhs[w->con_index[k]] += target / w->Dc[k];
     }
     kkt_solve(w);
     memcpy(w->x, w->rhs, (size_t)n * sizeof(double));
@@ -391,8 +396,10 @@ static int primal_infeasible(IpmWorkspace *w) {
             d = 0;
         }
         support += bound_term(con_lo(w, k), con_hi(w, k), d);
-        if (k < w->mr) dy[w->con_index[k]] = d;
-        else v[w->con_index[k]] = d;
+        if (k < w->mr)
+            dy[w->con_index[k]] = d;
+        else
+            v[w->con_index[k]] = d;
     }
     ipm_at_mul_add(w, dy, v); /* v = A'dy + dz */
     const double res = ipm_norm_inf(v, n);
@@ -518,8 +525,8 @@ int ipm_solve(IpmWorkspace *w, IpmStopCallback should_stop, void *data) {
            residuals stuck at round-off would otherwise hold the gap up */
         if (w->nsides > 0) mu_floor = fmin(mu_floor, 0.1 * (0.5 * s->eps_abs + 0.05 * s->eps_rel * ms.sg) * w->cost / w->nsides);
         if (s->verbose) {
-            printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp,
-                   ms.rd, ms.gap, mu, ap, ad, w->rho, w->delta);
+            printf("ipm %3d  rp %9.2e  rd %9.2e  gap %9.2e  mu %9.2e  ap %5.3f ad %5.3f  rho %7.1e delta %7.1e\n", iter, ms.rp, ms.rd,
+                   ms.gap, mu, ap, ad, w->rho, w->delta);
         }
         if (converged(w, &ms)) {
             status = IPM_SOLVED;

@@ -91,7 +91,6 @@ ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, 
   return s;
 }
 
-
 namespace {
 
 // One primal–dual active-set step (Hintermüller, Ito, Kunisch) from the optimum (x, w) of the
@@ -293,6 +292,5 @@ void ActiveMultiplyTransposedAdd(const ActiveSystem& s, int32_t n, const double*
     out[j] += acc;
   }
 }
-
 
 }  // namespace diffqp

@@ -36,10 +36,10 @@ struct ActiveSet {
   std::vector<int8_t> row_side, bound_side;
   std::vector<uint8_t> row_eq, bound_eq;
   int32_t weak_rows = 0, weak_bounds = 0;
-  int32_t first_weak = -1;        // index of one weakly active row (or n + bound) for messages
+  int32_t first_weak = -1;  // index of one weakly active row (or n + bound) for messages
   double dual_threshold = 0;
-  int32_t refine_changes = 0;     // constraint moves the refinement made (added or dropped)
-  double refine_violation = 0;    // KKT violation of J after refinement (when it ran)
+  int32_t refine_changes = 0;   // constraint moves the refinement made (added or dropped)
+  double refine_violation = 0;  // KKT violation of J after refinement (when it ran)
 };
 
 // The tolerance rule of ActiveSetOptions (normalize_rows: divide each row by ‖a_i‖₂ first).
@@ -53,15 +53,15 @@ ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y
 struct ActiveSystem {
   ActiveSet as;
   std::vector<int32_t> row_k, bound_k;  // index in J, or −1 when inactive
-  int32_t nJ = 0, n_rows = 0;            // |J| and how many of them are rows of A
+  int32_t nJ = 0, n_rows = 0;           // |J| and how many of them are rows of A
   // C_J (nJ × n) in CSC, rows sorted within columns: the active rows of A, then one unit
   // row per active bound.
   std::vector<int32_t> Cp, Ci;
   std::vector<double> Cx;
-  std::vector<double> w;      // [nJ] the duals w_J (y_i or z_j)
-  std::vector<double> r;      // [nJ] signed residuals: upper side a x − c, lower side c − a x,
-                              //      equality rows / fixed variables a x − b
-  std::vector<uint8_t> eq;    // [nJ] equality row / fixed variable
+  std::vector<double> w;    // [nJ] the duals w_J (y_i or z_j)
+  std::vector<double> r;    // [nJ] signed residuals: upper side a x − c, lower side c − a x,
+                            //      equality rows / fixed variables a x − b
+  std::vector<uint8_t> eq;  // [nJ] equality row / fixed variable
 };
 
 ActiveSystem BuildActiveSystem(const ProblemView& p, const double* x, const double* y, const double* z, const ActiveSetOptions& opt);

@@ -18,8 +18,7 @@ double Worst(const Result& r) {
 // One Newton step on the active set of r; returns false when the reduced system failed.
 // *factor gets the factorization of K it used.
 // `least_squares`: whether a singular K may fall back to the QR (not under a time limit).
-bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor,
-                bool least_squares) {
+bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::shared_ptr<const ReducedKkt>* factor, bool least_squares) {
   ActiveSetOptions opt;
   opt.eps_active = eps_active;
   *factor = ReducedKkt::Build(p, r.x.data(), r.y.data(), r.z.data(), opt);
@@ -69,8 +68,7 @@ bool NewtonStep(const ProblemView& p, const double eps_active, Result& r, std::s
 
 }  // namespace
 
-PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active, int steps,
-                            const CancelFlag* cancel) {
+PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, double eps_active, int steps, const CancelFlag* cancel) {
   PolishReport report;
   if (r.status != Status::kSolved && r.status != Status::kSolvedInaccurate) return report;
   if ((int32_t)r.x.size() != p.n || p.n == 0) return report;

@@ -1,13 +1,13 @@
 #include "reduced_kkt.hpp"
 
+#include <SuiteSparseQR_C.h>  // declares its own C linkage
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
 #include "../core/error.hpp"
 #include "../core/timer.hpp"
-
-#include <SuiteSparseQR_C.h>  // declares its own C linkage
 
 namespace diffqp {
 
@@ -26,7 +26,6 @@ struct ReducedKkt::Qr {
 };
 
 namespace {
-
 
 double NormInf(const std::vector<double>& v) {
   double s = 0;

@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "ldl_solver.hpp"
 #include "active_set.hpp"
+#include "ldl_solver.hpp"
 
 namespace diffqp {
 
@@ -67,7 +67,7 @@ class ReducedKkt {
  private:
   ReducedKkt() = default;
   void Assemble(const ProblemView& p);
-  void FactorLeastSquares() const;  // under qr_mutex_
+  void FactorLeastSquares() const;                                              // under qr_mutex_
   std::vector<double> SolveLeastSquares(const std::vector<double>& rhs) const;  // under qr_mutex_
 
   ActiveSetOptions options_;  // the active-set rules it was built with
@@ -76,8 +76,8 @@ class ReducedKkt {
   std::vector<int32_t> Kp_, Ki_, diag_;
   std::vector<double> Kx_;  // true values, full symmetric pattern
   LdlSolver ldl_;
-  struct Qr;                // SuiteSparseQR factorization (reduced_kkt.cpp)
-  mutable std::unique_ptr<Qr> qr_;      // built lazily: only an inconsistent system needs it
+  struct Qr;                        // SuiteSparseQR factorization (reduced_kkt.cpp)
+  mutable std::unique_ptr<Qr> qr_;  // built lazily: only an inconsistent system needs it
   mutable bool qr_attempted_ = false;
   mutable std::mutex qr_mutex_;  // guards the lazy build; SuiteSparseQR's solve is not documented as reentrant
 };
@@ -107,8 +107,9 @@ std::vector<double> SolveDiagnosed(const ReducedKkt& k, const std::vector<double
   r.reason.clear();
   auto append = [&](const std::string& part) { r.reason += (r.reason.empty() ? "" : "; ") + part; };
   if (k.singular) {
-    append("the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
-           "the derivative is not unique");
+    append(
+        "the reduced KKT matrix is singular (linearly dependent active constraints, or P singular on their null space): "
+        "the derivative is not unique");
     append(how == ReducedKkt::How::kLeastSquares ? "result from a least-squares solve (SuiteSparseQR)"
            : how == ReducedKkt::How::kSolved     ? "the system is consistent: result from the regularised, refined LDL' solve"
                                                  : "result from the regularised, refined LDL' solve (the system is inconsistent and the "

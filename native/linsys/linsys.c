@@ -21,30 +21,42 @@
 
 struct LinsysLdl {
     int N;
-    int *Kp, *Ki;        /* upper pattern of K (copies)                      */
-    int *perm, *pinv;    /* AMD ordering: perm[k] = original index at place k */
-    int *Cp, *Ci, *map;  /* triu(P K P') and K entry -> C entry              */
+    int *Kp, *Ki;       /* upper pattern of K (copies)                      */
+    int *perm, *pinv;   /* AMD ordering: perm[k] = original index at place k */
+    int *Cp, *Ci, *map; /* triu(P K P') and K entry -> C entry              */
     double *Cx;
     int *Lp, *Parent, *Lnz, *Li, *Flag, *Pattern; /* Lnz: in r; Pattern: Flag + N */
     double *Lx, *D, *Y;
-    double *r, *d, *xt;  /* refinement workspace (d: in Flag's block) (Y is the solve's: a solve never
-                            overlaps a factorisation of the same object)   */
-    int full;            /* Kp, Ki hold both triangles                       */
-    int diagonal;        /* every column of C has its diagonal, stored last  */
-    int sorted;          /* LINSYS_ROWS_SORTED                               */
-    int positive;        /* of the last factorisation: positive pivots,     */
-    int nonfinite;       /* NaN or infinite pivots,                         */
-    int zero;            /* permuted column of a zero pivot or -1           */
+    double *r, *d, *xt; /* refinement workspace (d: in Flag's block) (Y is the solve's: a solve never
+                           overlaps a factorisation of the same object)   */
+    int full;           /* Kp, Ki hold both triangles                       */
+    int diagonal;       /* every column of C has its diagonal, stored last  */
+    int sorted;         /* LINSYS_ROWS_SORTED                               */
+    int positive;       /* of the last factorisation: positive pivots,     */
+    int nonfinite;      /* NaN or infinite pivots,                         */
+    int zero;           /* permuted column of a zero pivot or -1           */
     double fflops, sflops;
 };
 
 void linsys_ldl_free(LinsysLdl *s) {
     if (!s) return;
-    free(s->Kp); free(s->Ki); free(s->perm); free(s->pinv);
-    free(s->Cp); free(s->Ci); free(s->map); free(s->Cx);
-    free(s->Lp); free(s->Parent); free(s->Li); free(s->Flag); /* Lnz in r, Pattern and d in Flag */
-    free(s->Lx); free(s->D); free(s->Y);
-    free(s->r); free(s->xt);
+    free(s->Kp);
+    free(s->Ki);
+    free(s->perm);
+    free(s->pinv);
+    free(s->Cp);
+    free(s->Ci);
+    free(s->map);
+    free(s->Cx);
+    free(s->Lp);
+    free(s->Parent);
+    free(s->Li);
+    free(s->Flag); /* Lnz in r, Pattern and d in Flag */
+    free(s->Lx);
+    free(s->D);
+    free(s->Y);
+    free(s->r);
+    free(s->xt);
     free(s);
 }
 
@@ -74,7 +86,10 @@ static int valid_pattern(int N, const int *Kp, const int *Ki, int full) {
         for (int j = 0; j < N && ok; j++) {
             for (int p = Kp[j]; p < Kp[j + 1]; p++) {
                 const int i = Ki[p];
-                if (next[i] >= Kp[i + 1] || Ki[next[i]] != j) { ok = 0; break; }
+                if (next[i] >= Kp[i + 1] || Ki[next[i]] != j) {
+                    ok = 0;
+                    break;
+                }
                 next[i]++;
             }
         }
@@ -94,7 +109,9 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
     int *col = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: column in C */
     int *src = (int *)alloc((size_t)nnzC, sizeof(int)); /* per bucket slot: entry of K  */
     if (!rowptr || !col || !src) {
-        free(rowptr); free(col); free(src);
+        free(rowptr);
+        free(col);
+        free(src);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
     for (int j = 0; j < N; j++) {
@@ -126,7 +143,9 @@ static int place_sorted(LinsysLdl *s, const int *Kp, const int *Ki, int *map) {
             map[src[q]] = at;
         }
     }
-    free(rowptr); free(col); free(src);
+    free(rowptr);
+    free(col);
+    free(src);
     return LINSYS_OK;
 }
 
@@ -183,8 +202,8 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     s->Y = (double *)alloc((size_t)N, sizeof(double));
     s->r = (double *)alloc((size_t)N, sizeof(double));
     s->xt = (double *)alloc((size_t)N, sizeof(double));
-    if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent ||
-        !s->Flag || !s->D || !s->Y || !s->r || !s->xt) {
+    if (!s->Kp || !s->Ki || !s->perm || !s->pinv || !s->Cp || !s->map || !s->Lp || !s->Parent || !s->Flag || !s->D || !s->Y || !s->r ||
+        !s->xt) {
         linsys_ldl_free(s);
         return LINSYS_ERR_OUT_OF_MEMORY;
     }
@@ -267,8 +286,8 @@ int linsys_ldl_factor(LinsysLdl *s, const double *Kx) {
 
 int linsys_ldl_factor_held(LinsysLdl *s) {
     const int N = s->N;
-    const int done = ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern,
-                                 s->Flag, NULL, NULL);
+    const int done =
+        ldl_numeric(N, s->Cp, s->Ci, s->Cx, s->Lp, s->Parent, s->Lnz, s->Li, s->Lx, s->D, s->Y, s->Pattern, s->Flag, NULL, NULL);
     s->positive = 0;
     s->nonfinite = 0;
     for (int k = 0; k < N; k++) {

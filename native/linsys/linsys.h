@@ -29,10 +29,10 @@ extern "C" {
 
 enum {
     LINSYS_OK = 0,
-    LINSYS_ERR_INVALID = 1,      /* bad arguments or pattern (lower entry, unsorted) */
+    LINSYS_ERR_INVALID = 1, /* bad arguments or pattern (lower entry, unsorted) */
     LINSYS_ERR_OUT_OF_MEMORY = 2,
-    LINSYS_ERR_TOO_LARGE = 3,    /* the factor would exceed int32 indices           */
-    LINSYS_ERR_ZERO_PIVOT = 4    /* linsys_ldl_factor: a pivot is exactly zero       */
+    LINSYS_ERR_TOO_LARGE = 3, /* the factor would exceed int32 indices           */
+    LINSYS_ERR_ZERO_PIVOT = 4 /* linsys_ldl_factor: a pivot is exactly zero       */
 };
 
 typedef struct LinsysLdl LinsysLdl;
@@ -125,8 +125,8 @@ int linsys_ldl_factor_held(LinsysLdl *s);
 double linsys_ldl_solve_refined_held(LinsysLdl *s, double *b, int steps, double tol);
 
 int linsys_ldl_order(const LinsysLdl *s);
-long linsys_ldl_factor_nnz(const LinsysLdl *s);         /* nonzeros of L (strictly lower) */
-int linsys_ldl_positive_pivots(const LinsysLdl *s);     /* of the last factorisation       */
+long linsys_ldl_factor_nnz(const LinsysLdl *s);     /* nonzeros of L (strictly lower) */
+int linsys_ldl_positive_pivots(const LinsysLdl *s); /* of the last factorisation       */
 double linsys_ldl_min_abs_pivot(const LinsysLdl *s);
 double linsys_ldl_max_abs_pivot(const LinsysLdl *s);
 /* The pivot (D entry) of original row/column i in the last factorisation. */

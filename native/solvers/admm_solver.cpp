@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/timer.hpp"
 #include "admm.h"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -93,8 +93,10 @@ AdmmSettings MakeSettings(const Settings& s) {
   // Without maxIter: the core's 4000 suits its own 1e-3 tolerances, not diffqp's 1e-6 (14 of
   // the 58 Maros–Meszaros problems admm solved at 1e-6 needed more, up to 82,725: docs/ADMM.md).
   // A caller who set a time limit gave a budget in seconds, and the time limit alone stops.
-  if (s.max_iter > 0) a.max_iter = (int)std::min<int64_t>(s.max_iter, INT_MAX);
-  else a.max_iter = std::isfinite(s.time_limit) ? INT_MAX : kDefaultMaxIter;
+  if (s.max_iter > 0)
+    a.max_iter = (int)std::min<int64_t>(s.max_iter, INT_MAX);
+  else
+    a.max_iter = std::isfinite(s.time_limit) ? INT_MAX : kDefaultMaxIter;
   a.time_limit = 0;  // none here: the caller sets what setup left of Settings::time_limit
   a.verbose = s.verbose ? 1 : 0;
   a.polish = 1;
@@ -173,14 +175,22 @@ AdmmProblem MakeProblem(const ProblemView& p) {
 
 Status MapStatus(AdmmStatus s) {
   switch (s) {
-    case ADMM_SOLVED: return Status::kSolved;
-    case ADMM_SOLVED_INACCURATE: return Status::kSolvedInaccurate;
-    case ADMM_PRIMAL_INFEASIBLE: return Status::kPrimalInfeasible;
-    case ADMM_DUAL_INFEASIBLE: return Status::kDualInfeasible;
-    case ADMM_MAX_ITER: return Status::kMaxIterations;
-    case ADMM_TIME_LIMIT: return Status::kTimeLimit;
-    case ADMM_CANCELLED: return Status::kCancelled;
-    default: return Status::kSolverFailed;  // ADMM_UNSOLVED, ADMM_FAILED (ADMM_NON_CVX throws)
+    case ADMM_SOLVED:
+      return Status::kSolved;
+    case ADMM_SOLVED_INACCURATE:
+      return Status::kSolvedInaccurate;
+    case ADMM_PRIMAL_INFEASIBLE:
+      return Status::kPrimalInfeasible;
+    case ADMM_DUAL_INFEASIBLE:
+      return Status::kDualInfeasible;
+    case ADMM_MAX_ITER:
+      return Status::kMaxIterations;
+    case ADMM_TIME_LIMIT:
+      return Status::kTimeLimit;
+    case ADMM_CANCELLED:
+      return Status::kCancelled;
+    default:
+      return Status::kSolverFailed;  // ADMM_UNSOLVED, ADMM_FAILED (ADMM_NON_CVX throws)
   }
 }
 
@@ -241,18 +251,21 @@ class AdmmSolver : public Solver {
       work_.w = nullptr;
       const double setup_limit = std::isfinite(s.time_limit) ? std::max(s.time_limit, 1e-9) : 0.0;
       const int err = admm_setup_cb(&work_.w, &problem, &settings, setup_limit, PollCancelFlag, flag);
-      if (err == ADMM_ERR_TIME_LIMIT || err == ADMM_ERR_CANCELLED) return Stopped(err == ADMM_ERR_CANCELLED ? Status::kCancelled : Status::kTimeLimit, p, s);
+      if (err == ADMM_ERR_TIME_LIMIT || err == ADMM_ERR_CANCELLED)
+        return Stopped(err == ADMM_ERR_CANCELLED ? Status::kCancelled : Status::kTimeLimit, p, s);
       if (err == ADMM_ERR_NONCVX) NotConvex();
       if (err != ADMM_OK) {
         char msg[256] = "";
         admm_check_problem(&problem, msg, sizeof msg);  // names the field when the data is at fault
-        throw QpError(code::kNative, std::string("admm_setup failed: ") + admm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+        throw QpError(code::kNative,
+                      std::string("admm_setup failed: ") + admm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
       }
       setups_++;
       // The KKT matrix and its factor (about twice its nonzeros with AMD's fill) and ~20 vectors.
       bytes_ = (size_t)(p.P.nnz() + p.A.nnz()) * 36 + (size_t)(p.n + p.m) * 8 * 20;
       // The last solution starts the new one (P or A changed a little between calls).
-      if (keep_ && last_solved_ && !(s.x0 || s.y0 || s.z0)) admm_warm_start(work_.w, last_x_.data(), p.m > 0 ? last_y_.data() : nullptr, last_z_.data());
+      if (keep_ && last_solved_ && !(s.x0 || s.y0 || s.z0))
+        admm_warm_start(work_.w, last_x_.data(), p.m > 0 ? last_y_.data() : nullptr, last_z_.data());
     }
     changed_ = MatrixChanges{false, false};
     if (s.x0 || s.y0 || s.z0) {
@@ -360,7 +373,8 @@ SolverEntry AdmmSolverEntry() {
   caps.limits.hessian = 1e150;
   caps.license = "MIT";
   caps.version = "0.1.0";
-  return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); }, [] { return std::unique_ptr<Solver>(new AdmmSolver(true)); }};
+  return {"admm", caps, [] { return std::unique_ptr<Solver>(new AdmmSolver()); },
+          [] { return std::unique_ptr<Solver>(new AdmmSolver(true)); }};
 }
 
 }  // namespace diffqp

@@ -88,7 +88,8 @@ std::vector<double> SearchRay(const ProblemView& p, double time_limit, const Can
   }
   std::vector<int32_t> a_row(p.m, -1);
   for (int32_t i = 0; i < p.m; i++) {
-    if (std::isfinite(p.l[i]) || std::isfinite(p.u[i])) a_row[i] = lp.AddRow(std::isfinite(p.l[i]) ? 0.0 : -inf, std::isfinite(p.u[i]) ? 0.0 : inf);
+    if (std::isfinite(p.l[i]) || std::isfinite(p.u[i]))
+      a_row[i] = lp.AddRow(std::isfinite(p.l[i]) ? 0.0 : -inf, std::isfinite(p.u[i]) ? 0.0 : inf);
   }
   for (int32_t j = 0; j < p.n; j++) {
     for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {

@@ -20,8 +20,8 @@
 #include <cstring>
 #include <vector>
 
-#include "clp_wire.hpp"
 #include "../core/timer.hpp"
+#include "clp_wire.hpp"
 
 extern char** environ;
 

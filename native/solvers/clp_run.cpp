@@ -6,7 +6,6 @@
 // one iteration, where neither its iteration limit nor its time limit is checked and nothing
 // in the C interface can interrupt it: that is why QPs run in a child process
 // (clp_process.cpp), which can be killed.
-#include "../core/timer.hpp"
 #include "clp_run.hpp"
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../core/timer.hpp"
 #include "coin/Clp_C_Interface.h"
 
 namespace diffqp {
@@ -21,29 +21,46 @@ namespace {
 
 const char* StatusText(int s) {
   switch (s) {
-    case -1: return "not solved";
-    case 0: return "optimal";
-    case 1: return "primal infeasible";
-    case 2: return "dual infeasible";
-    case 3: return "stopped on iterations or time";
-    case 4: return "stopped due to errors";
-    case 5: return "stopped by event handler";
+    case -1:
+      return "not solved";
+    case 0:
+      return "optimal";
+    case 1:
+      return "primal infeasible";
+    case 2:
+      return "dual infeasible";
+    case 3:
+      return "stopped on iterations or time";
+    case 4:
+      return "stopped due to errors";
+    case 5:
+      return "stopped by event handler";
   }
   return "unknown";
 }
 
 const char* SecondaryText(int s) {
   switch (s) {
-    case 1: return "primal infeasible because dual limit reached, or probably primal infeasible";
-    case 2: return "scaled problem optimal, unscaled problem has primal infeasibilities";
-    case 3: return "scaled problem optimal, unscaled problem has dual infeasibilities";
-    case 4: return "scaled problem optimal, unscaled problem has primal and dual infeasibilities";
-    case 5: return "giving up in primal with flagged variables";
-    case 6: return "failed due to empty problem check";
-    case 7: return "postsolve says not optimal";
-    case 8: return "failed due to bad element check";
-    case 9: return "stopped on time";
-    case 10: return "stopped as primal feasible";
+    case 1:
+      return "primal infeasible because dual limit reached, or probably primal infeasible";
+    case 2:
+      return "scaled problem optimal, unscaled problem has primal infeasibilities";
+    case 3:
+      return "scaled problem optimal, unscaled problem has dual infeasibilities";
+    case 4:
+      return "scaled problem optimal, unscaled problem has primal and dual infeasibilities";
+    case 5:
+      return "giving up in primal with flagged variables";
+    case 6:
+      return "failed due to empty problem check";
+    case 7:
+      return "postsolve says not optimal";
+    case 8:
+      return "failed due to bad element check";
+    case 9:
+      return "stopped on time";
+    case 10:
+      return "stopped as primal feasible";
   }
   return nullptr;
 }
@@ -150,9 +167,8 @@ Layout LoadProblem(Clp_Simplex* model, const ProblemView& p, bool quadratic, boo
   const int dummy_index = 0;
   const double dummy_value = 0;
   std::vector<double> zeros(zero_objective ? p.n : 0, 0.0);
-  Clp_loadProblem(model, p.n, layout.rows, a_start, a_index ? a_index : &dummy_index, a_value ? a_value : &dummy_value,
-                  col_lower.data(), col_upper.data(), zero_objective ? zeros.data() : p.q, row_lower.data(),
-                  row_upper.data());
+  Clp_loadProblem(model, p.n, layout.rows, a_start, a_index ? a_index : &dummy_index, a_value ? a_value : &dummy_value, col_lower.data(),
+                  col_upper.data(), zero_objective ? zeros.data() : p.q, row_lower.data(), row_upper.data());
   if (unbox) {
     std::vector<CoinBigIndex> p_copy;
     Clp_loadQuadraticObjective(model, p.n, Starts<CoinBigIndex>(p.P.Ap, p.n, p_copy), p.P.Ai, p.P.Ax);

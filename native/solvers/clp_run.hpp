@@ -22,8 +22,8 @@ enum class ClpMode : int32_t {
 struct ClpRunSettings {
   ClpMode mode = ClpMode::kLinear;
   double eps_abs = 1e-6;
-  int64_t max_iter = -1;    // < 0: Clp's default
-  double time_limit = kInf; // seconds left for this run (Clp counts process CPU seconds)
+  int64_t max_iter = -1;     // < 0: Clp's default
+  double time_limit = kInf;  // seconds left for this run (Clp counts process CPU seconds)
   int32_t verbose = 0;
   int32_t scaling = -1;       // 0 off, 1 equilibrium, 2 geometric, 3 auto, 4 dynamic; −1: 0 for QPs, Clp's for LPs
   int32_t perturbation = -1;  // 50 on, 100 auto, 102 off; −1: Clp's default (100)
@@ -32,8 +32,8 @@ struct ClpRunSettings {
 
 // What a run gives back, in diffqp's sign convention.
 struct ClpRun {
-  int32_t status = -1;     // Clp_status: −1 not solved … 5 stopped by event handler
-  int32_t secondary = 0;   // Clp_secondaryStatus
+  int32_t status = -1;    // Clp_status: −1 not solved … 5 stopped by event handler
+  int32_t secondary = 0;  // Clp_secondaryStatus
   int64_t iterations = 0;
   double solve_seconds = 0;
   bool has_duals = false;  // Clp's duals are kept only at optimality

@@ -15,26 +15,31 @@
 
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
+#include "../core/timer.hpp"
 #include "clp_process.hpp"
 #include "clp_run.hpp"
 #include "coin/Clp_C_Interface.h"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
 
 Status MapStatus(int s, int64_t iterations, const Settings& settings) {
   switch (s) {
-    case 0: return Status::kSolved;
-    case 1: return Status::kPrimalInfeasible;
-    case 2: return Status::kDualInfeasible;
+    case 0:
+      return Status::kSolved;
+    case 1:
+      return Status::kPrimalInfeasible;
+    case 2:
+      return Status::kDualInfeasible;
     case 3:
       // Clp says neither which limit it hit (secondary status 9 is not set by the QP path).
       if (settings.max_iter >= 0 && iterations >= settings.max_iter) return Status::kMaxIterations;
       return std::isfinite(settings.time_limit) ? Status::kTimeLimit : Status::kMaxIterations;
-    case 5: return Status::kCancelled;
-    default: return Status::kSolverFailed;
+    case 5:
+      return Status::kCancelled;
+    default:
+      return Status::kSolverFailed;
   }
 }
 
@@ -57,8 +62,7 @@ void SetTimeLimit(Clp_Simplex* model, const Settings& s, const Timer& clock) {
 // (minimise qᵀd over that cone with qᵀd ≥ −1; d = 0 is a feasible start) on the columns
 // that can still move once P has pinned the others. Returns true with d (length n, ‖d‖∞ = 1)
 // when a ray is found and checked; `iterations` accumulates the LP's.
-bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& clock, std::vector<double>& d,
-                      int64_t& iterations) {
+bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& clock, std::vector<double>& d, int64_t& iterations) {
   // Columns with two finite bounds cannot move along a ray. Of the others, a column j whose
   // row of P (over the columns still movable) is its diagonal alone is pinned by (Pd)_j = 0;
   // pinning it may free another, so repeat until nothing changes.
@@ -177,8 +181,8 @@ bool FindUnboundedRay(const ProblemView& p, const Settings& s, const Timer& cloc
   ModelHandle handle;
   Clp_Simplex* lp = handle.model;
   Clp_setLogLevel(lp, s.verbose ? 1 : 0);
-  Clp_loadProblem(lp, nc, (int)row_lower.size(), start.data(), index.data(), value.data(), col_lower.data(),
-                  col_upper.data(), obj.data(), row_lower.data(), row_upper.data());
+  Clp_loadProblem(lp, nc, (int)row_lower.size(), start.data(), index.data(), value.data(), col_lower.data(), col_upper.data(), obj.data(),
+                  row_lower.data(), row_upper.data());
   Clp_setPrimalTolerance(lp, 1e-9);
   Clp_setDualTolerance(lp, 1e-9);
   SetTimeLimit(lp, s, clock);
@@ -207,8 +211,7 @@ ClpRunSettings RunSettings(const Settings& s) {
   auto integer = [](const std::string& key, double v, int lo, int hi) {
     if (v != std::floor(v) || v < lo || v > hi) {
       throw QpError(code::kInvalidOption,
-                    "options.solverOptions." + key + ": must be an integer in [" + std::to_string(lo) + ", " +
-                        std::to_string(hi) + "]",
+                    "options.solverOptions." + key + ": must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
                     "options.solverOptions." + key);
     }
     return (int32_t)v;
@@ -222,8 +225,7 @@ ClpRunSettings RunSettings(const Settings& s) {
       // 1 on a QP: presolve would fold clp_run.cpp's Layout rows back into boxes.
       r.presolve = integer(key, value, 0, 1);
     } else {
-      throw QpError(code::kInvalidOption,
-                    "options.solverOptions." + key + ": not a Clp option (known: scaling, perturbation, presolve)",
+      throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a Clp option (known: scaling, perturbation, presolve)",
                     "options.solverOptions." + key);
     }
   }

@@ -77,8 +77,8 @@ void PutSettings(Writer& w, const ClpRunSettings& s) {
 
 bool GetSettings(Reader& r, ClpRunSettings& s) {
   int32_t mode = 0;
-  const bool ok = r.Get(mode) && r.Get(s.verbose) && r.Get(s.scaling) && r.Get(s.perturbation) && r.Get(s.presolve) &&
-                  r.Get(s.max_iter) && r.Get(s.eps_abs) && r.Get(s.time_limit);
+  const bool ok = r.Get(mode) && r.Get(s.verbose) && r.Get(s.scaling) && r.Get(s.perturbation) && r.Get(s.presolve) && r.Get(s.max_iter) &&
+                  r.Get(s.eps_abs) && r.Get(s.time_limit);
   s.mode = (ClpMode)mode;
   return ok && mode >= 0 && mode <= 2;
 }
@@ -148,8 +148,8 @@ bool DecodeClpJob(const uint8_t* bytes, size_t size, ClpJob& job, std::string& w
     why = "not a job (bad magic)";
     return false;
   }
-  if (!GetSettings(r, job.settings) || !r.Get(job.n) || !r.Get(job.m) || !r.Get(p_nnz) || !r.Get(a_nnz) ||
-      !r.Get(has_lb) || !r.Get(has_ub) || !r.Get(job.constant) || job.n < 1 || job.m < 0) {
+  if (!GetSettings(r, job.settings) || !r.Get(job.n) || !r.Get(job.m) || !r.Get(p_nnz) || !r.Get(a_nnz) || !r.Get(has_lb) ||
+      !r.Get(has_ub) || !r.Get(job.constant) || job.n < 1 || job.m < 0) {
     why = "a job header that does not hold";
     return false;
   }
@@ -199,8 +199,7 @@ std::vector<uint8_t> EncodeClpFailure(const std::string& message) {
   return w.Finish();
 }
 
-bool DecodeClpAnswer(const uint8_t* bytes, size_t size, int32_t n, int32_t m, ClpRun& run, std::string& failure,
-                     std::string& why) {
+bool DecodeClpAnswer(const uint8_t* bytes, size_t size, int32_t n, int32_t m, ClpRun& run, std::string& failure, std::string& why) {
   Reader r(bytes, size);
   char magic[4];
   int32_t kind = -1;
@@ -218,9 +217,9 @@ bool DecodeClpAnswer(const uint8_t* bytes, size_t size, int32_t n, int32_t m, Cl
     return true;
   }
   int32_t has_duals = 0, xn = -1, ym = -1;
-  if (kind != 0 || !r.Get(run.status) || !r.Get(run.secondary) || !r.Get(has_duals) || !r.Get(xn) || !r.Get(ym) ||
-      !r.Get(run.iterations) || !r.Get(run.solve_seconds) || xn != n || ym != m || !r.GetArray(run.x, n) ||
-      !r.GetArray(run.y, m) || !r.GetArray(run.z, n) || r.left() != 0) {
+  if (kind != 0 || !r.Get(run.status) || !r.Get(run.secondary) || !r.Get(has_duals) || !r.Get(xn) || !r.Get(ym) || !r.Get(run.iterations) ||
+      !r.Get(run.solve_seconds) || xn != n || ym != m || !r.GetArray(run.x, n) || !r.GetArray(run.y, m) || !r.GetArray(run.z, n) ||
+      r.left() != 0) {
     why = "an answer that does not fit the job";
     return false;
   }

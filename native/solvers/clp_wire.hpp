@@ -40,7 +40,6 @@ std::vector<uint8_t> EncodeClpFailure(const std::string& message);
 // `bytes` is an answer frame's body. True with `run` filled (x and z of length n, y of m), or
 // with `failure` set when the worker reported one; false with `why` when the bytes are not an
 // answer to a job of that size.
-bool DecodeClpAnswer(const uint8_t* bytes, size_t size, int32_t n, int32_t m, ClpRun& run, std::string& failure,
-                     std::string& why);
+bool DecodeClpAnswer(const uint8_t* bytes, size_t size, int32_t n, int32_t m, ClpRun& run, std::string& failure, std::string& why);
 
 }  // namespace diffqp

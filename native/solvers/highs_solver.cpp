@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/timer.hpp"
 #include "highs_common.hpp"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -25,24 +25,42 @@ namespace {
 
 const char* ModelStatusName(HighsInt s) {
   switch (s) {
-    case kHighsModelStatusNotset: return "Not set";
-    case kHighsModelStatusLoadError: return "Load error";
-    case kHighsModelStatusModelError: return "Model error";
-    case kHighsModelStatusPresolveError: return "Presolve error";
-    case kHighsModelStatusSolveError: return "Solve error";
-    case kHighsModelStatusPostsolveError: return "Postsolve error";
-    case kHighsModelStatusModelEmpty: return "Empty";
-    case kHighsModelStatusOptimal: return "Optimal";
-    case kHighsModelStatusInfeasible: return "Infeasible";
-    case kHighsModelStatusUnboundedOrInfeasible: return "Primal infeasible or unbounded";
-    case kHighsModelStatusUnbounded: return "Unbounded";
-    case kHighsModelStatusObjectiveBound: return "Bound on objective reached";
-    case kHighsModelStatusObjectiveTarget: return "Target for objective reached";
-    case kHighsModelStatusTimeLimit: return "Time limit reached";
-    case kHighsModelStatusIterationLimit: return "Iteration limit reached";
-    case kHighsModelStatusUnknown: return "Unknown";
-    case kHighsModelStatusSolutionLimit: return "Solution limit reached";
-    case kHighsModelStatusInterrupt: return "Interrupted by user";
+    case kHighsModelStatusNotset:
+      return "Not set";
+    case kHighsModelStatusLoadError:
+      return "Load error";
+    case kHighsModelStatusModelError:
+      return "Model error";
+    case kHighsModelStatusPresolveError:
+      return "Presolve error";
+    case kHighsModelStatusSolveError:
+      return "Solve error";
+    case kHighsModelStatusPostsolveError:
+      return "Postsolve error";
+    case kHighsModelStatusModelEmpty:
+      return "Empty";
+    case kHighsModelStatusOptimal:
+      return "Optimal";
+    case kHighsModelStatusInfeasible:
+      return "Infeasible";
+    case kHighsModelStatusUnboundedOrInfeasible:
+      return "Primal infeasible or unbounded";
+    case kHighsModelStatusUnbounded:
+      return "Unbounded";
+    case kHighsModelStatusObjectiveBound:
+      return "Bound on objective reached";
+    case kHighsModelStatusObjectiveTarget:
+      return "Target for objective reached";
+    case kHighsModelStatusTimeLimit:
+      return "Time limit reached";
+    case kHighsModelStatusIterationLimit:
+      return "Iteration limit reached";
+    case kHighsModelStatusUnknown:
+      return "Unknown";
+    case kHighsModelStatusSolutionLimit:
+      return "Solution limit reached";
+    case kHighsModelStatusInterrupt:
+      return "Interrupted by user";
   }
   return "Unknown";
 }
@@ -50,13 +68,20 @@ const char* ModelStatusName(HighsInt s) {
 Status MapStatus(HighsInt s) {
   switch (s) {
     case kHighsModelStatusOptimal:
-    case kHighsModelStatusModelEmpty: return Status::kSolved;
-    case kHighsModelStatusInfeasible: return Status::kPrimalInfeasible;
-    case kHighsModelStatusUnbounded: return Status::kDualInfeasible;
-    case kHighsModelStatusTimeLimit: return Status::kTimeLimit;
-    case kHighsModelStatusIterationLimit: return Status::kMaxIterations;
-    case kHighsModelStatusInterrupt: return Status::kCancelled;
-    default: return Status::kSolverFailed;
+    case kHighsModelStatusModelEmpty:
+      return Status::kSolved;
+    case kHighsModelStatusInfeasible:
+      return Status::kPrimalInfeasible;
+    case kHighsModelStatusUnbounded:
+      return Status::kDualInfeasible;
+    case kHighsModelStatusTimeLimit:
+      return Status::kTimeLimit;
+    case kHighsModelStatusIterationLimit:
+      return Status::kMaxIterations;
+    case kHighsModelStatusInterrupt:
+      return Status::kCancelled;
+    default:
+      return Status::kSolverFailed;
   }
 }
 
@@ -87,7 +112,8 @@ class HighsSolver : public Solver {
     }
     for (const auto& [key, value] : s.extra_text) {
       if (Highs_setStringOptionValue(h, key.c_str(), value.c_str()) != kHighsStatusOk) {
-        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a HiGHS string option, or a bad value", "options.solverOptions." + key);
+        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a HiGHS string option, or a bad value",
+                      "options.solverOptions." + key);
       }
     }
 
@@ -105,10 +131,10 @@ class HighsSolver : public Solver {
     const int32_t q_nnz = p.P.nnz();
     std::vector<int32_t> zero_ptr(p.n + 1, 0);
     const int32_t* a_start = p.A.Ap ? p.A.Ap : zero_ptr.data();
-    HighsInt status = Highs_passModel(
-        h, p.n, p.m, p.A.nnz(), q_nnz, kHighsMatrixFormatColwise, kHighsHessianFormatTriangular, kHighsObjSenseMinimize,
-        p.constant, p.q, col_lower.data(), col_upper.data(), row_lower.data(), row_upper.data(), a_start, p.A.Ai, p.A.Ax,
-        q_nnz > 0 ? p.P.Ap : nullptr, q_nnz > 0 ? p.P.Ai : nullptr, q_nnz > 0 ? p.P.Ax : nullptr, nullptr);
+    HighsInt status =
+        Highs_passModel(h, p.n, p.m, p.A.nnz(), q_nnz, kHighsMatrixFormatColwise, kHighsHessianFormatTriangular, kHighsObjSenseMinimize,
+                        p.constant, p.q, col_lower.data(), col_upper.data(), row_lower.data(), row_upper.data(), a_start, p.A.Ai, p.A.Ax,
+                        q_nnz > 0 ? p.P.Ap : nullptr, q_nnz > 0 ? p.P.Ai : nullptr, q_nnz > 0 ? p.P.Ax : nullptr, nullptr);
     if (status == kHighsStatusError) throw QpError(code::kNative, "HiGHS rejected the model (Highs_passModel failed)");
     InterruptOnCancel(h, cancel);
     r.setup_seconds = setup.Seconds();

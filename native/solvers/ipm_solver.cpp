@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "../kkt/polish.hpp"
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
+#include "../core/timer.hpp"
+#include "../kkt/polish.hpp"
 #include "ipm.h"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -86,14 +86,18 @@ IpmSettings MakeSettings(const Settings& s) {
   char msg[256];
   if (ipm_check_settings(&a, msg, sizeof msg) != IPM_OK) {
     // msg reads "settings.<member> = <value> out of range": named back as the caller wrote it.
-    static const std::pair<const char*, const char*> kNames[] = {
-        {"eps_abs", "options.epsAbs"}, {"eps_rel", "options.epsRel"}, {"max_iter", "options.maxIter"},
-        {"time_limit", "options.timeLimit"}, {"eps_inf", "options.solverOptions.epsInf"},
-        {"scaling", "options.solverOptions.scaling"}, {"rho_init", "options.solverOptions.rhoInit"},
-        {"delta_init", "options.solverOptions.deltaInit"}, {"reg_min", "options.solverOptions.regMin"},
-        {"refine_iter", "options.solverOptions.refineIter"},
-        {"centrality_correctors", "options.solverOptions.centralityCorrectors"},
-        {"normal_equations", "options.solverOptions.normalEquations"}};
+    static const std::pair<const char*, const char*> kNames[] = {{"eps_abs", "options.epsAbs"},
+                                                                 {"eps_rel", "options.epsRel"},
+                                                                 {"max_iter", "options.maxIter"},
+                                                                 {"time_limit", "options.timeLimit"},
+                                                                 {"eps_inf", "options.solverOptions.epsInf"},
+                                                                 {"scaling", "options.solverOptions.scaling"},
+                                                                 {"rho_init", "options.solverOptions.rhoInit"},
+                                                                 {"delta_init", "options.solverOptions.deltaInit"},
+                                                                 {"reg_min", "options.solverOptions.regMin"},
+                                                                 {"refine_iter", "options.solverOptions.refineIter"},
+                                                                 {"centrality_correctors", "options.solverOptions.centralityCorrectors"},
+                                                                 {"normal_equations", "options.solverOptions.normalEquations"}};
     const std::string text(msg), prefix = "settings.";
     std::string field = "options.solverOptions", rest = text;
     if (text.compare(0, prefix.size(), prefix) == 0) {
@@ -110,13 +114,20 @@ IpmSettings MakeSettings(const Settings& s) {
 
 Status MapStatus(IpmStatus s) {
   switch (s) {
-    case IPM_SOLVED: return Status::kSolved;
-    case IPM_PRIMAL_INFEASIBLE: return Status::kPrimalInfeasible;
-    case IPM_DUAL_INFEASIBLE: return Status::kDualInfeasible;
-    case IPM_MAX_ITER: return Status::kMaxIterations;
-    case IPM_TIME_LIMIT: return Status::kTimeLimit;
-    case IPM_CANCELLED: return Status::kCancelled;
-    default: return Status::kSolverFailed;
+    case IPM_SOLVED:
+      return Status::kSolved;
+    case IPM_PRIMAL_INFEASIBLE:
+      return Status::kPrimalInfeasible;
+    case IPM_DUAL_INFEASIBLE:
+      return Status::kDualInfeasible;
+    case IPM_MAX_ITER:
+      return Status::kMaxIterations;
+    case IPM_TIME_LIMIT:
+      return Status::kTimeLimit;
+    case IPM_CANCELLED:
+      return Status::kCancelled;
+    default:
+      return Status::kSolverFailed;
   }
 }
 
@@ -197,8 +208,7 @@ class IpmSolver : public Solver {
     Timer clock;
     IpmSettings settings = MakeSettings(s);
     if (p.n == 0) return SolveEmpty(p);
-    IpmProblem problem{p.n, p.m, p.P.nnz() > 0 ? p.P.Ap : nullptr, p.P.Ai, p.P.Ax, p.q, p.A.Ap, p.A.Ai, p.A.Ax,
-                       p.l, p.u, p.lb, p.ub};
+    IpmProblem problem{p.n, p.m, p.P.nnz() > 0 ? p.P.Ap : nullptr, p.P.Ai, p.P.Ax, p.q, p.A.Ap, p.A.Ai, p.A.Ax, p.l, p.u, p.lb, p.ub};
     if (p.m == 0) problem.Ap = nullptr;
     if (!(work_.w && Update(p, problem, settings))) Setup(problem, settings);
     changed_ = MatrixChanges{false, false};
@@ -215,13 +225,15 @@ class IpmSolver : public Solver {
       return r;
     }
     if (std::isfinite(left)) settings.time_limit = left;
-    if ((std::isfinite(left) || keep_) && ipm_update_settings(work_.w, &settings) != IPM_OK) throw QpError(code::kNative, "ipm_update_settings failed");
+    if ((std::isfinite(left) || keep_) && ipm_update_settings(work_.w, &settings) != IPM_OK)
+      throw QpError(code::kNative, "ipm_update_settings failed");
     // ipm writes its answer straight into the result: no second copy at the peak.
     if (ipm_set_outputs(work_.w, r.x.data(), p.m > 0 ? r.y.data() : nullptr, r.z.data()) != IPM_OK) {
       throw QpError(code::kNative, "ipm_set_outputs failed");
     }
     Timer solve;
-    if (ipm_solve(work_.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK) throw QpError(code::kNative, "ipm_solve failed to run");
+    if (ipm_solve(work_.w, PollCancelFlag, const_cast<CancelFlag*>(&cancel)) != IPM_OK)
+      throw QpError(code::kNative, "ipm_solve failed to run");
     r.solve_seconds = solve.Seconds();
     const IpmInfo info = *ipm_info(work_.w);
     r.raw_status = info.status;
@@ -272,7 +284,8 @@ class IpmSolver : public Solver {
     if (err != IPM_OK) {
       char msg[256] = "";
       ipm_check_problem(&problem, msg, sizeof msg);
-      throw QpError(code::kNative, std::string("ipm_setup failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+      throw QpError(code::kNative,
+                    std::string("ipm_setup failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
     }
     setups_++;
     nnz_ = (int64_t)(problem.Pp ? problem.Pp[problem.n] : 0) + (problem.Ap ? problem.Ap[problem.n] : 0);
@@ -282,8 +295,8 @@ class IpmSolver : public Solver {
   // New values into the kept workspace; false when their structure differs (set up afresh).
   // P's values go in (and through ipm's convexity check) only when they changed.
   bool Update(const ProblemView& p, const IpmProblem& problem, const IpmSettings& settings) {
-    const int err = ipm_update(work_.w, changed_.P && problem.Pp ? problem.Px : nullptr, p.q, changed_.A && problem.Ap ? problem.Ax : nullptr,
-                               p.l, p.u, p.lb, p.ub);
+    const int err = ipm_update(work_.w, changed_.P && problem.Pp ? problem.Px : nullptr, p.q,
+                               changed_.A && problem.Ap ? problem.Ax : nullptr, p.l, p.u, p.lb, p.ub);
     if (err == IPM_OK) return true;
     // A failed update may have changed part of the workspace: it is set up afresh either way.
     ipm_cleanup(work_.w);
@@ -293,11 +306,13 @@ class IpmSolver : public Solver {
     char msg[256] = "";
     ipm_check_problem(&problem, msg, sizeof msg);
     (void)settings;
-    throw QpError(code::kNative, std::string("ipm_update failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
+    throw QpError(code::kNative,
+                  std::string("ipm_update failed: ") + ipm_error_message(err) + (msg[0] ? std::string(" (") + msg + ")" : ""));
   }
 
   [[noreturn]] static void NotConvex() {
-    throw QpError(code::kInvalidMatrix, "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
+    throw QpError(code::kInvalidMatrix,
+                  "P is not positive semidefinite (an LDLᵀ of P + εI, ε = 1e-9 after equilibration, has a non-positive pivot)", "P");
   }
 
   void Release() {
@@ -324,7 +339,8 @@ SolverEntry IpmSolverEntry() {
   caps.checks_convexity = true;  // ipm_setup's LDLᵀ of P + εI
   caps.license = "MIT";
   caps.version = "0.1.0";
-  return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); }, [] { return std::unique_ptr<Solver>(new IpmSolver(true)); }};
+  return {"ipm", caps, [] { return std::unique_ptr<Solver>(new IpmSolver()); },
+          [] { return std::unique_ptr<Solver>(new IpmSolver(true)); }};
 }
 
 }  // namespace diffqp

@@ -9,9 +9,9 @@
 
 #include "../core/error.hpp"
 #include "../core/residuals.hpp"
+#include "../core/timer.hpp"
 #include "coin/IpStdCInterface.h"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 namespace {
@@ -115,36 +115,61 @@ Bool Intermediate(Index, Index iter, Number, Number, Number, Number, Number, Num
 
 const char* ReturnName(int s) {
   switch (s) {
-    case Solve_Succeeded: return "Solve_Succeeded";
-    case Solved_To_Acceptable_Level: return "Solved_To_Acceptable_Level";
-    case Infeasible_Problem_Detected: return "Infeasible_Problem_Detected";
-    case Search_Direction_Becomes_Too_Small: return "Search_Direction_Becomes_Too_Small";
-    case Diverging_Iterates: return "Diverging_Iterates";
-    case User_Requested_Stop: return "User_Requested_Stop";
-    case Feasible_Point_Found: return "Feasible_Point_Found";
-    case Maximum_Iterations_Exceeded: return "Maximum_Iterations_Exceeded";
-    case Restoration_Failed: return "Restoration_Failed";
-    case Error_In_Step_Computation: return "Error_In_Step_Computation";
-    case Maximum_CpuTime_Exceeded: return "Maximum_CpuTime_Exceeded";
-    case Not_Enough_Degrees_Of_Freedom: return "Not_Enough_Degrees_Of_Freedom";
-    case Invalid_Problem_Definition: return "Invalid_Problem_Definition";
-    case Invalid_Option: return "Invalid_Option";
-    case Invalid_Number_Detected: return "Invalid_Number_Detected";
-    case Insufficient_Memory: return "Insufficient_Memory";
-    default: return "Internal_Error";
+    case Solve_Succeeded:
+      return "Solve_Succeeded";
+    case Solved_To_Acceptable_Level:
+      return "Solved_To_Acceptable_Level";
+    case Infeasible_Problem_Detected:
+      return "Infeasible_Problem_Detected";
+    case Search_Direction_Becomes_Too_Small:
+      return "Search_Direction_Becomes_Too_Small";
+    case Diverging_Iterates:
+      return "Diverging_Iterates";
+    case User_Requested_Stop:
+      return "User_Requested_Stop";
+    case Feasible_Point_Found:
+      return "Feasible_Point_Found";
+    case Maximum_Iterations_Exceeded:
+      return "Maximum_Iterations_Exceeded";
+    case Restoration_Failed:
+      return "Restoration_Failed";
+    case Error_In_Step_Computation:
+      return "Error_In_Step_Computation";
+    case Maximum_CpuTime_Exceeded:
+      return "Maximum_CpuTime_Exceeded";
+    case Not_Enough_Degrees_Of_Freedom:
+      return "Not_Enough_Degrees_Of_Freedom";
+    case Invalid_Problem_Definition:
+      return "Invalid_Problem_Definition";
+    case Invalid_Option:
+      return "Invalid_Option";
+    case Invalid_Number_Detected:
+      return "Invalid_Number_Detected";
+    case Insufficient_Memory:
+      return "Insufficient_Memory";
+    default:
+      return "Internal_Error";
   }
 }
 
 Status MapStatus(int s, const Callbacks& cb) {
   switch (s) {
-    case Solve_Succeeded: return Status::kSolved;
-    case Solved_To_Acceptable_Level: return Status::kSolvedInaccurate;
-    case Infeasible_Problem_Detected: return Status::kPrimalInfeasible;
-    case Diverging_Iterates: return Status::kDualInfeasible;
-    case Maximum_Iterations_Exceeded: return Status::kMaxIterations;
-    case Maximum_CpuTime_Exceeded: return Status::kTimeLimit;
-    case User_Requested_Stop: return cb.hit_time_limit ? Status::kTimeLimit : Status::kCancelled;
-    default: return Status::kSolverFailed;
+    case Solve_Succeeded:
+      return Status::kSolved;
+    case Solved_To_Acceptable_Level:
+      return Status::kSolvedInaccurate;
+    case Infeasible_Problem_Detected:
+      return Status::kPrimalInfeasible;
+    case Diverging_Iterates:
+      return Status::kDualInfeasible;
+    case Maximum_Iterations_Exceeded:
+      return Status::kMaxIterations;
+    case Maximum_CpuTime_Exceeded:
+      return Status::kTimeLimit;
+    case User_Requested_Stop:
+      return cb.hit_time_limit ? Status::kTimeLimit : Status::kCancelled;
+    default:
+      return Status::kSolverFailed;
   }
 }
 
@@ -155,9 +180,7 @@ struct ProblemHandle {
   }
 };
 
-void Option(IpoptProblem h, const char* key, const char* value) {
-  AddIpoptStrOption(h, const_cast<char*>(key), const_cast<char*>(value));
-}
+void Option(IpoptProblem h, const char* key, const char* value) { AddIpoptStrOption(h, const_cast<char*>(key), const_cast<char*>(value)); }
 void Option(IpoptProblem h, const char* key, double value) { AddIpoptNumOption(h, const_cast<char*>(key), value); }
 void Option(IpoptProblem h, const char* key, int value) { AddIpoptIntOption(h, const_cast<char*>(key), value); }
 
@@ -184,8 +207,8 @@ class IpoptSolver : public Solver {
     }
     Callbacks cb{&p, p.m > 0 && p.A.nnz() == 0 && p.n > 0, &cancel, &clock, s.time_limit};
     ProblemHandle problem;
-    problem.handle = CreateIpoptProblem(p.n, x_l.data(), x_u.data(), p.m, g_l.data(), g_u.data(), cb.placeholder_jacobian ? 1 : p.A.nnz(), p.P.nnz(), 0,
-                                        EvalF, EvalG, EvalGradF, EvalJacG, EvalH);
+    problem.handle = CreateIpoptProblem(p.n, x_l.data(), x_u.data(), p.m, g_l.data(), g_u.data(), cb.placeholder_jacobian ? 1 : p.A.nnz(),
+                                        p.P.nnz(), 0, EvalF, EvalG, EvalGradF, EvalJacG, EvalH);
     if (!problem.handle) throw QpError(code::kNative, "Ipopt could not create the problem (CreateIpoptProblem returned NULL)");
     IpoptProblem h = problem.handle;
     Option(h, "print_level", s.verbose ? 5 : 0);
@@ -207,11 +230,14 @@ class IpoptSolver : public Solver {
                           ? (AddIpoptIntOption(h, const_cast<char*>(key.c_str()), (int)value) ||
                              AddIpoptNumOption(h, const_cast<char*>(key.c_str()), value))
                           : AddIpoptNumOption(h, const_cast<char*>(key.c_str()), value);
-      if (!ok) throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a numeric Ipopt option", "options.solverOptions." + key);
+      if (!ok)
+        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not a numeric Ipopt option",
+                      "options.solverOptions." + key);
     }
     for (const auto& [key, value] : s.extra_text) {
       if (!AddIpoptStrOption(h, const_cast<char*>(key.c_str()), const_cast<char*>(value.c_str()))) {
-        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not an Ipopt string option, or a bad value", "options.solverOptions." + key);
+        throw QpError(code::kInvalidOption, "options.solverOptions." + key + ": not an Ipopt string option, or a bad value",
+                      "options.solverOptions." + key);
       }
     }
     SetIntermediateCallback(h, Intermediate);

@@ -6,11 +6,11 @@
 #include "../core/error.hpp"
 #include "../core/limits.hpp"
 #include "../core/residuals.hpp"
+#include "../core/timer.hpp"
 #include "../core/validate.hpp"
 #include "certificate_search.hpp"
 #include "plugins.hpp"
 #include "solver.hpp"
-#include "../core/timer.hpp"
 
 namespace diffqp {
 
@@ -83,9 +83,10 @@ const SolverEntry& FindSolver(const std::string& key) {
   }
   for (const auto& missing : UnavailableSolvers()) {
     if (key == missing.key) {
-      throw QpError(code::kSolverUnavailable,
-                    "options.solver: solver '" + key + "' is unavailable: its plugin did not load (" + missing.reason + "); available: " + known,
-                    "options.solver");
+      throw QpError(
+          code::kSolverUnavailable,
+          "options.solver: solver '" + key + "' is unavailable: its plugin did not load (" + missing.reason + "); available: " + known,
+          "options.solver");
     }
   }
   throw QpError(code::kSolverUnavailable, "options.solver: unknown or unavailable solver '" + key + "' (available: " + known + ")",
@@ -262,8 +263,8 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
     CheckFarOutAnswer(p, time_left, cancel, r);
     return;
   }
-  r.raw_status_text += std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") +
-                       " infeasibility holds)";
+  r.raw_status_text +=
+      std::string(" (diffqp: no certificate of ") + (r.status == Status::kPrimalInfeasible ? "primal" : "dual") + " infeasibility holds)";
   r.status = Status::kSolverFailed;
   r.certificate.clear();
 }
@@ -274,7 +275,8 @@ void DecideByCertificate(const ProblemView& p, double time_left, const CancelFla
 void PreferPrimalInfeasibility(const ProblemView& p, double time_left, const CancelFlag& cancel, Result& r) {
   if (r.status != Status::kDualInfeasible) return;
   std::vector<double> yz = CandidateFromIterate(p, r, Status::kPrimalInfeasible);
-  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) yz = SearchCertificate(p, Status::kPrimalInfeasible, time_left, cancel);
+  if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz))
+    yz = SearchCertificate(p, Status::kPrimalInfeasible, time_left, cancel);
   if (yz.empty() || !CertificateHolds(p, Status::kPrimalInfeasible, yz)) return;
   r.raw_status_text += " (diffqp: primal infeasible as well; a Farkas certificate holds)";
   r.status = Status::kPrimalInfeasible;
@@ -283,7 +285,8 @@ void PreferPrimalInfeasibility(const ProblemView& p, double time_left, const Can
 
 }  // namespace
 
-Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, Solver* kept, bool check_convexity) {
+Result SolveProblem(const std::string& key, const ProblemView& p, const Settings& s, const CancelFlag& cancel, Solver* kept,
+                    bool check_convexity) {
   const SolverEntry& entry = FindSolver(key);
   ValidateProblem(p);
   RequireWithinLimits(p, entry.capabilities.limits, entry.key);
@@ -295,7 +298,8 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   if (p.n == 0) {
     // Nothing to iterate on: one answer for every solver (some fail or refuse n = 0).
     r = SolveWithoutVariables(p);
-    r.raw_status_text = r.status == Status::kSolved ? "no variables (diffqp: every row holds 0)" : "no variables (diffqp: a row excludes 0)";
+    r.raw_status_text =
+        r.status == Status::kSolved ? "no variables (diffqp: every row holds 0)" : "no variables (diffqp: a row excludes 0)";
   } else {
     try {
       std::unique_ptr<Solver> fresh = kept ? nullptr : entry.create();

@@ -19,15 +19,15 @@ struct ForClasses {
 };
 
 struct SolverCapabilities {
-  bool duals = true;                // returns y and z
-  bool warm_start = false;          // uses Settings::x0 / y0
-  ForClasses cancellation;          // polls the CancelFlag during a solve
-  ForClasses time_limit;            // stops near Settings::time_limit (checked each iteration)
+  bool duals = true;        // returns y and z
+  bool warm_start = false;  // uses Settings::x0 / y0
+  ForClasses cancellation;  // polls the CancelFlag during a solve
+  ForClasses time_limit;    // stops near Settings::time_limit (checked each iteration)
   bool infeasibility_certificate = false;
   // The solver rejects a P that is not PSD in its own setup (ipm, admm: the factorisation it
   // needs anyway); for the others SolveProblem runs one LDLᵀ of P + εI first (core/convexity).
   bool checks_convexity = false;
-  DataLimits limits;                // data beyond these never reach the solver (core/limits)
+  DataLimits limits;  // data beyond these never reach the solver (core/limits)
   // Solves are serialised (library state that is not thread-safe): the addon runs them one at
   // a time through a process-wide lane (addon/serial_lane.hpp), so that a waiting async solve
   // holds no libuv thread; the solver's own lock is the last guard.

@@ -16,17 +16,18 @@ extern int g_failed_checks;
 extern const char *g_test;
 #endif
 
-#define CHECK(cond, ...)                                                 \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            g_failed_checks++;                                           \
-            printf("  FAIL %s (%s:%d): ", g_test, __FILE__, __LINE__);   \
-            printf(__VA_ARGS__);                                         \
-            printf("\n");                                                \
-        }                                                                \
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            g_failed_checks++;                                                                                         \
+            printf("  FAIL %s (%s:%d): ", g_test, __FILE__, __LINE__);                                                 \
+            printf(__VA_ARGS__);                                                                                       \
+            printf("\n");                                                                                              \
+        }                                                                                                              \
     } while (0)
 
-#define CHECK_NEAR(a, b, tol, what) \
-    CHECK(fabs((a) - (b)) <= (tol), "%s = %.12g, expected %.12g (tol %g)", what, (double)(a), (double)(b), (double)(tol))
+#define CHECK_NEAR(a, b, tol, what)                                                                                    \
+    CHECK(fabs((a) - (b)) <= (tol), "%s = %.12g, expected %.12g (tol %g)", what, (double)(a), (double)(b),             \
+          (double)(tol))
 
 #endif

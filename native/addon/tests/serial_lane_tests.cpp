@@ -25,11 +25,14 @@ struct Waiting {
   bool deliverable = true;
 };
 bool Ask(const std::string& key, SerialLanes::Group g, Waiting& w) {
-  return SerialLanes::Process().TakeOrWait(key, g, [&w]() {
-    if (!w.deliverable) return false;
-    w.woken++;
-    return true;
-  }, &w.id);
+  return SerialLanes::Process().TakeOrWait(
+      key, g,
+      [&w]() {
+        if (!w.deliverable) return false;
+        w.woken++;
+        return true;
+      },
+      &w.id);
 }
 
 void test_first_come_first_served() {
@@ -102,10 +105,10 @@ void test_sync_take_back() {
   SerialLanes& lanes = SerialLanes::Process();
   const std::string key = NewKey();
   Waiting a, b, c;
-  Ask(key, 9, a);       // another thread's solve runs
-  Ask(key, 1, b);       // thread 1 queues two async solves
+  Ask(key, 9, a);  // another thread's solve runs
+  Ask(key, 1, b);  // thread 1 queues two async solves
   Ask(key, 1, c);
-  lanes.Release(key);   // b is granted, thread 1 has not picked it up yet
+  lanes.Release(key);  // b is granted, thread 1 has not picked it up yet
   CHECK(b.woken == 1, "b granted");
   // Thread 1 now blocks in a sync take: it takes b's grant back and goes first.
   lanes.TakeBlocking(key, 1);
@@ -117,7 +120,7 @@ void test_sync_take_back() {
   // Thread 1 blocks while thread 2 holds the lane and thread 3 waits: the handover at the end
   // of thread 2's solve skips thread 1's async waiter c and goes to thread 3, then to thread 1's
   // sync take (queued after), never to c while thread 1 is blocked.
-  lanes.Release(key);   // b done; c is granted
+  lanes.Release(key);  // b done; c is granted
   CHECK(c.woken == 1 && lanes.Claim(c.id), "c holds it");
   Waiting c2, d3;
   Ask(key, 1, c2);
@@ -129,10 +132,10 @@ void test_sync_take_back() {
   });
   while (lanes.Waiting(key) < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // c2, d3, the sync take
   CHECK(!took, "the sync take waits while c runs");
-  lanes.Release(key);   // c ends: thread 3 is next in order
+  lanes.Release(key);  // c ends: thread 3 is next in order
   CHECK(d3.woken == 1 && c2.woken == 0, "d3 woken, c2 passed over");
   CHECK(lanes.Claim(d3.id), "d3 holds it");
-  lanes.Release(key);   // d3 ends: c2's thread is blocked, the sync take goes
+  lanes.Release(key);  // d3 ends: c2's thread is blocked, the sync take goes
   blocked.join();
   CHECK(took && c2.woken == 0, "the sync take has it; c2 still waits");
   lanes.Release(key);

@@ -30,56 +30,87 @@ void dense_to_csc(int rows, int cols, const double *M, int lower, int **Mp, int 
         (*Mp)[j] = k;
         for (i = 0; i < rows; i++) {
             double v = M[i * cols + j];
-            if (v != 0.0 && (!lower || i >= j)) { (*Mi)[k] = i; (*Mx)[k] = v; k++; }
+            if (v != 0.0 && (!lower || i >= j)) {
+                (*Mi)[k] = i;
+                (*Mx)[k] = v;
+                k++;
+            }
         }
     }
     (*Mp)[cols] = k;
 }
 
-Qp qp_make(int n, int m, const double *P, const double *q, const double *A, const double *l,
-                  const double *u, const double *lb, const double *ub)
+Qp qp_make(int n, int m, const double *P, const double *q, const double *A, const double *l, const double *u,
+           const double *lb, const double *ub)
 {
     Qp p;
     memset(&p, 0, sizeof(p));
-    p.n = n; p.m = m;
+    p.n = n;
+    p.m = m;
     p.P = dup(P, n * n);
     if (!P) memset(p.P, 0, (size_t)n * n * sizeof(double));
     p.A = dup(A, m * n);
     p.q = dup(q, n);
     p.l = dup(l, m);
     p.u = dup(u, m);
-    p.has_lb = lb != NULL; p.has_ub = ub != NULL;
+    p.has_lb = lb != NULL;
+    p.has_ub = ub != NULL;
     p.lb = dup(lb, n);
     p.ub = dup(ub, n);
-    if (!lb) { int j; for (j = 0; j < n; j++) p.lb[j] = -INFINITY; }
-    if (!ub) { int j; for (j = 0; j < n; j++) p.ub[j] = INFINITY; }
+    if (!lb) {
+        int j;
+        for (j = 0; j < n; j++) p.lb[j] = -INFINITY;
+    }
+    if (!ub) {
+        int j;
+        for (j = 0; j < n; j++) p.ub[j] = INFINITY;
+    }
     dense_to_csc(n, n, p.P, 1, &p.Pp, &p.Pi, &p.Px);
-    if (m > 0) dense_to_csc(m, n, p.A, 0, &p.Ap, &p.Ai, &p.Ax);
-    else dense_to_csc(0, n, p.A, 0, &p.Ap, &p.Ai, &p.Ax);
+    if (m > 0)
+        dense_to_csc(m, n, p.A, 0, &p.Ap, &p.Ai, &p.Ax);
+    else
+        dense_to_csc(0, n, p.A, 0, &p.Ap, &p.Ai, &p.Ax);
     return p;
 }
 
 void qp_free(Qp *p)
 {
-    free(p->P); free(p->A); free(p->q); free(p->l); free(p->u); free(p->lb); free(p->ub);
-    free(p->Pp); free(p->Pi); free(p->Px); free(p->Ap); free(p->Ai); free(p->Ax);
+    free(p->P);
+    free(p->A);
+    free(p->q);
+    free(p->l);
+    free(p->u);
+    free(p->lb);
+    free(p->ub);
+    free(p->Pp);
+    free(p->Pi);
+    free(p->Px);
+    free(p->Ap);
+    free(p->Ai);
+    free(p->Ax);
 }
 
 AdmmProblem qp_view(const Qp *p)
 {
     AdmmProblem pr;
-    pr.n = p->n; pr.m = p->m;
-    pr.Pp = p->Pp; pr.Pi = p->Pi; pr.Px = p->Px; pr.q = p->q;
-    pr.Ap = p->Ap; pr.Ai = p->Ai; pr.Ax = p->Ax;
-    pr.l = p->l; pr.u = p->u;
+    pr.n = p->n;
+    pr.m = p->m;
+    pr.Pp = p->Pp;
+    pr.Pi = p->Pi;
+    pr.Px = p->Px;
+    pr.q = p->q;
+    pr.Ap = p->Ap;
+    pr.Ai = p->Ai;
+    pr.Ax = p->Ax;
+    pr.l = p->l;
+    pr.u = p->u;
     pr.lb = p->has_lb ? p->lb : NULL;
     pr.ub = p->has_ub ? p->ub : NULL;
     return pr;
 }
 
 /* docs/METHODS.md §3 measures computed from the dense original data. */
-void measures(const Qp *p, const double *x, const double *y, const double *z, double *rp, double *rd,
-                     double *rg)
+void measures(const Qp *p, const double *x, const double *y, const double *z, double *rp, double *rd, double *rg)
 {
     int n = p->n, m = p->m, i, j;
     double P = 0, D = 0, G = 0;
@@ -88,8 +119,10 @@ void measures(const Qp *p, const double *x, const double *y, const double *z, do
         for (j = 0; j < n; j++) ax += p->A[i * n + j] * x[j];
         if (ax - p->u[i] > P) P = ax - p->u[i];
         if (p->l[i] - ax > P) P = p->l[i] - ax;
-        if (y[i] > 0) G += p->u[i] * y[i];
-        else if (y[i] < 0) G += p->l[i] * y[i];
+        if (y[i] > 0)
+            G += p->u[i] * y[i];
+        else if (y[i] < 0)
+            G += p->l[i] * y[i];
     }
     for (j = 0; j < n; j++) {
         double r = p->q[j] + z[j];
@@ -101,10 +134,14 @@ void measures(const Qp *p, const double *x, const double *y, const double *z, do
         for (i = 0; i < m; i++) r += p->A[i * n + j] * y[i];
         if (fabs(r) > D) D = fabs(r);
         G += x[j] * px + p->q[j] * x[j];
-        if (z[j] > 0) G += p->ub[j] * z[j];
-        else if (z[j] < 0) G += p->lb[j] * z[j];
+        if (z[j] > 0)
+            G += p->ub[j] * z[j];
+        else if (z[j] < 0)
+            G += p->lb[j] * z[j];
     }
-    *rp = P; *rd = D; *rg = fabs(G);
+    *rp = P;
+    *rd = D;
+    *rg = fabs(G);
 }
 
 double objective(const Qp *p, const double *x)
@@ -122,7 +159,9 @@ double objective(const Qp *p, const double *x)
 static unsigned long long g_rng = 88172645463325252ULL;
 double urand(void) /* uniform in [0, 1) */
 {
-    g_rng ^= g_rng << 13; g_rng ^= g_rng >> 7; g_rng ^= g_rng << 17;
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
     return (double)(g_rng >> 11) / 9007199254740992.0;
 }
 double nrand(void)
@@ -156,33 +195,62 @@ Qp random_qp(int n, int m, double dens, double reg, int with_bounds)
             for (k = 0; k < r; k++) s += M[k * n + i] * M[k * n + j];
             P[i * n + j] = s + (i == j ? reg : 0.0);
         }
-    for (j = 0; j < n; j++) { q[j] = nrand(); x0[j] = nrand(); }
+    for (j = 0; j < n; j++) {
+        q[j] = nrand();
+        x0[j] = nrand();
+    }
     for (i = 0; i < m; i++) {
         double ax = 0;
         int any = 0;
         for (j = 0; j < n; j++)
-            if (urand() < dens) { A[i * n + j] = nrand(); any = 1; }
+            if (urand() < dens) {
+                A[i * n + j] = nrand();
+                any = 1;
+            }
         if (!any) A[i * n + (i % n)] = 1.0;
         for (j = 0; j < n; j++) ax += A[i * n + j] * x0[j];
         {
             double t = urand();
-            if (t < 0.15) { l[i] = u[i] = ax; }
-            else if (t < 0.45) { l[i] = -INFINITY; u[i] = ax + urand(); }
-            else if (t < 0.75) { l[i] = ax - urand(); u[i] = INFINITY; }
-            else if (t < 0.95) { l[i] = ax - urand(); u[i] = ax + urand(); }
-            else { l[i] = -INFINITY; u[i] = INFINITY; }
+            if (t < 0.15) {
+                l[i] = u[i] = ax;
+            } else if (t < 0.45) {
+                l[i] = -INFINITY;
+                u[i] = ax + urand();
+            } else if (t < 0.75) {
+                l[i] = ax - urand();
+                u[i] = INFINITY;
+            } else if (t < 0.95) {
+                l[i] = ax - urand();
+                u[i] = ax + urand();
+            } else {
+                l[i] = -INFINITY;
+                u[i] = INFINITY;
+            }
         }
     }
     for (j = 0; j < n; j++) {
         double t = urand();
-        lb[j] = -INFINITY; ub[j] = INFINITY;
+        lb[j] = -INFINITY;
+        ub[j] = INFINITY;
         if (!with_bounds) continue;
-        if (t < 0.3) { lb[j] = x0[j] - urand(); ub[j] = x0[j] + urand(); }
-        else if (t < 0.5) lb[j] = x0[j] - 0.1;
-        else if (t < 0.6) ub[j] = x0[j] + 0.1;
+        if (t < 0.3) {
+            lb[j] = x0[j] - urand();
+            ub[j] = x0[j] + urand();
+        } else if (t < 0.5)
+            lb[j] = x0[j] - 0.1;
+        else if (t < 0.6)
+            ub[j] = x0[j] + 0.1;
     }
     p = qp_make(n, m, P, q, A, l, u, with_bounds ? lb : NULL, with_bounds ? ub : NULL);
-    free(P); free(A); free(q); free(l); free(u); free(lb); free(ub); free(x0); free(M);
+    free(P);
+    free(A);
+    free(q);
+    free(l);
+    free(u);
+    free(lb);
+    free(ub);
+    free(x0);
+    free(M);
     return p;
 }
 
@@ -200,8 +268,8 @@ AdmmWorkspace *solve_qp(const Qp *p, const AdmmSettings *s)
 }
 
 /* Check status solved, KKT residuals within tol and x against expected (if given). */
-void expect_solution(const Qp *p, AdmmWorkspace *w, const double *xs, const double *ys, const double *zs,
-                            double tol_x, double tol_res)
+void expect_solution(const Qp *p, AdmmWorkspace *w, const double *xs, const double *ys, const double *zs, double tol_x,
+                     double tol_res)
 {
     const AdmmInfo *info = admm_info(w);
     const double *x = admm_x(w), *y = admm_y(w), *z = admm_z(w);

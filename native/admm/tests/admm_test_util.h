@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admm.h"
 #include "../../testing/check.h"
+#include "admm.h"
 
 typedef struct {
     int n, m;
-    double *P, *A;             /* dense, row-major: n*n, m*n */
+    double *P, *A; /* dense, row-major: n*n, m*n */
     double *q, *l, *u, *lb, *ub;
     int *Pp, *Pi, *Ap, *Ai;
     double *Px, *Ax;
@@ -32,8 +32,8 @@ double urand(void);
 double nrand(void);
 Qp random_qp(int n, int m, double dens, double reg, int with_bounds);
 AdmmWorkspace *solve_qp(const Qp *p, const AdmmSettings *s);
-void expect_solution(const Qp *p, AdmmWorkspace *w, const double *xs, const double *ys, const double *zs,
-                     double tol_x, double tol_res);
+void expect_solution(const Qp *p, AdmmWorkspace *w, const double *xs, const double *ys, const double *zs, double tol_x,
+                     double tol_res);
 void run_known(const Qp *p, const double *xs, const double *ys, const double *zs);
 
 /* test_solutions.c */

@@ -7,7 +7,10 @@
 /* admm_tests [NAME...]: run the named tests only (e.g. under valgrind) */
 int main(int argc, char **argv)
 {
-    struct { const char *name; void (*fn)(void); } tests[] = {
+    struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {
         {"equality", test_equality},
         {"ranges", test_ranges},
         {"bounds_only", test_bounds_only},
@@ -44,8 +47,13 @@ int main(int argc, char **argv)
         if (!wanted) continue;
         g_test = tests[i].name;
         tests[i].fn();
-        if (g_failed_checks == before) { passed++; printf("ok   %s\n", tests[i].name); }
-        else { failed++; printf("FAIL %s\n", tests[i].name); }
+        if (g_failed_checks == before) {
+            passed++;
+            printf("ok   %s\n", tests[i].name);
+        } else {
+            failed++;
+            printf("FAIL %s\n", tests[i].name);
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -12,7 +12,9 @@ void test_null_views(void)
     int n = 0, m = 0;
     admm_default_settings(&s);
     s.polish = 1;
-    pr.q = NULL; pr.l = NULL; pr.u = NULL;
+    pr.q = NULL;
+    pr.l = NULL;
+    pr.u = NULL;
     CHECK(admm_setup(&w, &pr, &s) == ADMM_OK, "setup");
     if (w) {
         admm_dims(w, &n, &m);
@@ -40,7 +42,12 @@ void test_errors(void)
         double Px[] = {1, 0.5, 1}, q[] = {0, 0};
         AdmmProblem pr;
         memset(&pr, 0, sizeof(pr));
-        pr.n = 2; pr.m = 0; pr.Pp = Pp; pr.Pi = Pi; pr.Px = Px; pr.q = q;
+        pr.n = 2;
+        pr.m = 0;
+        pr.Pp = Pp;
+        pr.Pi = Pi;
+        pr.Px = Px;
+        pr.q = q;
         CHECK(admm_check_problem(&pr, msg, sizeof msg) == ADMM_ERR_INVALID_P, "upper P");
         CHECK(strstr(msg, "above the diagonal") != NULL, "message: %s", msg);
         CHECK(admm_setup(&w, &pr, NULL) == ADMM_ERR_INVALID_P && w == NULL, "setup upper P");
@@ -51,7 +58,11 @@ void test_errors(void)
         double Px[] = {1, -1}, q[] = {0, 0};
         AdmmProblem pr;
         memset(&pr, 0, sizeof(pr));
-        pr.n = 2; pr.Pp = Pp; pr.Pi = Pi; pr.Px = Px; pr.q = q;
+        pr.n = 2;
+        pr.Pp = Pp;
+        pr.Pi = Pi;
+        pr.Px = Px;
+        pr.q = q;
         CHECK(admm_setup(&w, &pr, NULL) == ADMM_ERR_NONCVX && w == NULL, "non-convex");
     }
     /* unsorted A, out of range A, NaN Ax */
@@ -60,12 +71,21 @@ void test_errors(void)
         double Ax[] = {1, 1}, Ax2[] = {1, NAN}, l[] = {0, 0}, u[] = {1, 1};
         AdmmProblem pr;
         memset(&pr, 0, sizeof(pr));
-        pr.n = 2; pr.m = 2; pr.Ap = Ap; pr.Ai = Ai; pr.Ax = Ax; pr.l = l; pr.u = u;
+        pr.n = 2;
+        pr.m = 2;
+        pr.Ap = Ap;
+        pr.Ai = Ai;
+        pr.Ax = Ax;
+        pr.l = l;
+        pr.u = u;
         CHECK(admm_check_problem(&pr, msg, sizeof msg) == ADMM_ERR_INVALID_A, "unsorted A");
         pr.Ai = Ai2;
         CHECK(admm_check_problem(&pr, msg, sizeof msg) == ADMM_ERR_INVALID_A, "A row out of range");
         CHECK(strstr(msg, "Ai[1] = 5") != NULL, "message: %s", msg);
-        pr.Ai = Ai; Ai[0] = 0; Ai[1] = 1; pr.Ax = Ax2;
+        pr.Ai = Ai;
+        Ai[0] = 0;
+        Ai[1] = 1;
+        pr.Ax = Ax2;
         CHECK(admm_check_problem(&pr, msg, sizeof msg) == ADMM_ERR_INVALID_A, "NaN in A");
     }
     /* bounds */
@@ -75,7 +95,13 @@ void test_errors(void)
         double Ax[] = {1}, lb[] = {INFINITY}, lbn[] = {NAN};
         AdmmProblem pr;
         memset(&pr, 0, sizeof(pr));
-        pr.n = 1; pr.m = 1; pr.Ap = Ap; pr.Ai = Ai; pr.Ax = Ax; pr.l = l; pr.u = u;
+        pr.n = 1;
+        pr.m = 1;
+        pr.Ap = Ap;
+        pr.Ai = Ai;
+        pr.Ax = Ax;
+        pr.l = l;
+        pr.u = u;
         CHECK(admm_check_problem(&pr, msg, sizeof msg) == ADMM_ERR_INVALID_BOUNDS, "l > u");
         CHECK(strstr(msg, "l[0]") != NULL, "message: %s", msg);
         l[0] = 0;

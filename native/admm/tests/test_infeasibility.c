@@ -62,8 +62,14 @@ void test_primal_infeasible_rows(void)
             CHECK(fabs(at) <= 1e-3 * norm, "(A'dy)_%d = %.3e", j, at);
         }
         for (i = 0; i < 3; i++) {
-            if (dy[i] > 0) { CHECK(isfinite(u[i]), "dy_%d > 0 at infinite u", i); supp += u[i] * dy[i]; }
-            if (dy[i] < 0) { CHECK(isfinite(l[i]), "dy_%d < 0 at infinite l", i); supp += l[i] * dy[i]; }
+            if (dy[i] > 0) {
+                CHECK(isfinite(u[i]), "dy_%d > 0 at infinite u", i);
+                supp += u[i] * dy[i];
+            }
+            if (dy[i] < 0) {
+                CHECK(isfinite(l[i]), "dy_%d < 0 at infinite l", i);
+                supp += l[i] * dy[i];
+            }
         }
         CHECK(supp < 0, "support %.3e", supp);
         admm_cleanup(w);

@@ -42,7 +42,10 @@ void test_limits_and_cancel(void)
 /* admm_solve_cb: the callback gets its data pointer, is polled once per
  * iteration, and a non-zero return stops with ADMM_CANCELLED; a NULL callback
  * never stops and gives the same result as admm_solve. */
-typedef struct { int calls; int stop_at; } StopCounter;
+typedef struct {
+    int calls;
+    int stop_at;
+} StopCounter;
 static int stop_after(void *data)
 {
     StopCounter *c = (StopCounter *)data;
@@ -81,8 +84,7 @@ void test_solve_callback(void)
     if (w && ref) {
         CHECK(admm_solve_cb(w, NULL, NULL) == ADMM_OK, "solve_cb");
         CHECK(admm_info(w)->status == ADMM_SOLVED, "status %s", admm_status_message(admm_info(w)->status));
-        CHECK(admm_info(w)->iter == admm_info(ref)->iter, "iter %d vs %d", admm_info(w)->iter,
-              admm_info(ref)->iter);
+        CHECK(admm_info(w)->iter == admm_info(ref)->iter, "iter %d vs %d", admm_info(w)->iter, admm_info(ref)->iter);
         for (j = 0; j < p.n; j++) CHECK(admm_x(w)[j] == admm_x(ref)[j], "x[%d] differs", j);
     }
     admm_cleanup(w);

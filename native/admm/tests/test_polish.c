@@ -19,8 +19,8 @@ void test_polish_random(void)
             measures(&p, admm_x(w), admm_y(w), admm_z(w), &rp, &rd, &rg);
             if (info->polish_status == 1) {
                 polished++;
-                CHECK(rp <= 1e-9 && rd <= 1e-9 && rg <= 1e-8, "trial %d polished: rp %.2e rd %.2e gap %.2e", trial,
-                      rp, rd, rg);
+                CHECK(rp <= 1e-9 && rd <= 1e-9 && rg <= 1e-8, "trial %d polished: rp %.2e rd %.2e gap %.2e", trial, rp,
+                      rd, rg);
             } else {
                 CHECK(rp <= 1e-2 && rd <= 1e-2, "trial %d: rp %.2e rd %.2e", trial, rp, rd);
             }

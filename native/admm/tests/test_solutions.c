@@ -94,7 +94,9 @@ void test_lp_no_P_pointer(void)
     AdmmWorkspace *w = NULL;
     admm_default_settings(&s);
     s.polish = 1;
-    pr.Pp = NULL; pr.Pi = NULL; pr.Px = NULL;
+    pr.Pp = NULL;
+    pr.Pi = NULL;
+    pr.Px = NULL;
     CHECK(admm_setup(&w, &pr, &s) == ADMM_OK, "setup");
     if (w) {
         admm_solve(w, NULL);
@@ -201,8 +203,8 @@ void test_larger_sparse(void)
         if (info->polish_status == 1) CHECK(rp <= 1e-8 && rd <= 1e-8, "polished rp %.2e rd %.2e", rp, rd);
         printf("  [larger_sparse n=300 m=200: %d iterations, %d rho updates, polish %d, setup %.2f ms, "
                "solve %.2f ms, rp %.1e rd %.1e gap %.1e]\n",
-               info->iter, info->rho_updates, info->polish_status, 1e3 * info->setup_time,
-               1e3 * info->solve_time, rp, rd, rg);
+               info->iter, info->rho_updates, info->polish_status, 1e3 * info->setup_time, 1e3 * info->solve_time, rp,
+               rd, rg);
         admm_cleanup(w);
     }
     qp_free(&p);

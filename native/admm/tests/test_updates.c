@@ -12,7 +12,11 @@ void test_warm_start(void)
     admm_default_settings(&s);
     s.eps_abs = s.eps_rel = 1e-5;
     w = solve_qp(&p, &s);
-    if (!w) { free(q2); qp_free(&p); return; }
+    if (!w) {
+        free(q2);
+        qp_free(&p);
+        return;
+    }
     CHECK(admm_info(w)->status == ADMM_SOLVED, "first solve");
     for (j = 0; j < p.n; j++) q2[j] = p.q[j] * (1.0 + 0.01 * nrand());
 
@@ -51,8 +55,8 @@ void test_warm_start(void)
             CHECK(admm_warm_start(w2, x, y, z) == ADMM_OK, "warm_start");
             admm_solve(w2, NULL);
             CHECK(admm_info(w2)->status == ADMM_SOLVED, "warm-started solve");
-            CHECK(admm_info(w2)->iter <= 50 && admm_info(w2)->iter < cold_iter, "warm-started from solution: %d iterations (cold %d)",
-                  admm_info(w2)->iter, cold_iter);
+            CHECK(admm_info(w2)->iter <= 50 && admm_info(w2)->iter < cold_iter,
+                  "warm-started from solution: %d iterations (cold %d)", admm_info(w2)->iter, cold_iter);
             /* settings.warm_start = 0: the next solve starts from zero again */
             admm_solve(w2, NULL);
             CHECK(admm_info(w2)->iter == cold_iter, "cold again: %d vs %d", admm_info(w2)->iter, cold_iter);
@@ -60,7 +64,9 @@ void test_warm_start(void)
             CHECK(admm_warm_start(w2, x, NULL, NULL) == ADMM_ERR_INVALID_ARGUMENT, "NaN warm start rejected");
             admm_cleanup(w2);
         }
-        free(x); free(y); free(z);
+        free(x);
+        free(y);
+        free(z);
     }
     admm_cleanup(w);
     free(q2);
@@ -140,7 +146,10 @@ void test_settings_variants(void)
     s.eps_abs = s.eps_rel = 1e-6;
     s.max_iter = 50000;
     ref = solve_qp(&p, &s);
-    if (!ref) { qp_free(&p); return; }
+    if (!ref) {
+        qp_free(&p);
+        return;
+    }
     CHECK(admm_info(ref)->status == ADMM_SOLVED, "reference status");
     for (v = 0; v < 5; v++) {
         AdmmWorkspace *w;
@@ -149,11 +158,18 @@ void test_settings_variants(void)
         if (v == 0) t.scaling = 0;
         if (v == 1) t.scaled_termination = 1;
         if (v == 2) t.adaptive_rho = 0;
-        if (v == 3) { t.alpha = 1.0; t.rho = 1.0; }
-        if (v == 4) { t.adaptive_rho_interval = 10; t.check_termination = 5; }
+        if (v == 3) {
+            t.alpha = 1.0;
+            t.rho = 1.0;
+        }
+        if (v == 4) {
+            t.adaptive_rho_interval = 10;
+            t.check_termination = 5;
+        }
         w = solve_qp(&p, &t);
         if (!w) continue;
-        CHECK(admm_info(w)->status == ADMM_SOLVED, "variant %d status %s", v, admm_status_message(admm_info(w)->status));
+        CHECK(admm_info(w)->status == ADMM_SOLVED, "variant %d status %s", v,
+              admm_status_message(admm_info(w)->status));
         if (v == 2) CHECK(admm_info(w)->rho_updates == 0, "adaptive_rho off but %d updates", admm_info(w)->rho_updates);
         if (v == 4) CHECK(admm_info(w)->rho_updates > 0, "no rho update with interval 10");
         for (j = 0; j < p.n; j++) CHECK_NEAR(admm_x(w)[j], admm_x(ref)[j], 1e-5, "x variant");

@@ -61,9 +61,7 @@ static Built build(const Dense *d) {
     return b;
 }
 
-static void built_free(Built *b) {
-    free(b->Pp), free(b->Pi), free(b->Px), free(b->Ap), free(b->Ai), free(b->Ax);
-}
+static void built_free(Built *b) { free(b->Pp), free(b->Pi), free(b->Px), free(b->Ap), free(b->Ai), free(b->Ax); }
 
 /* Sides as the API reads them: NULL or |v| >= 1e20 is infinite. */
 static double side(const double *v, int i, double inf) {
@@ -103,8 +101,7 @@ static double objective(const Dense *d, const double *x) {
 static double worst(double a, double b) { return a != a || b != b ? NAN : a > b ? a : b; }
 
 /* docs/METHODS.md §3 from the dense data.  y may be NULL when m == 0. */
-static void measures(const Dense *d, const double *x, const double *y, const double *z, double *rp, double *rd,
-                     double *rg) {
+static void measures(const Dense *d, const double *x, const double *y, const double *z, double *rp, double *rd, double *rg) {
     double P = 0, D = 0, G = 0;
     for (int i = 0; i < d->m; i++) {
         const double ax = row_dot(d, i, x), lo = side(d->l, i, -INF), hi = side(d->u, i, INF);
@@ -150,8 +147,10 @@ static void check_solved(const Dense *d, const IpmWorkspace *w, double tol) {
     /* a multiplier above 1e-5 sits on its own side (docs/METHODS.md §2 signs) */
     for (int i = 0; i < d->m; i++) {
         const double ax = row_dot(d, i, x);
-        if (y[i] > 1e-5) CHECK(fabs(ax - side(d->u, i, INF)) <= 1e-5, "y[%d] = %g > 0 but A x = %g, u = %g", i, y[i], ax, side(d->u, i, INF));
-        if (y[i] < -1e-5) CHECK(fabs(ax - side(d->l, i, -INF)) <= 1e-5, "y[%d] = %g < 0 but A x = %g, l = %g", i, y[i], ax, side(d->l, i, -INF));
+        if (y[i] > 1e-5)
+            CHECK(fabs(ax - side(d->u, i, INF)) <= 1e-5, "y[%d] = %g > 0 but A x = %g, u = %g", i, y[i], ax, side(d->u, i, INF));
+        if (y[i] < -1e-5)
+            CHECK(fabs(ax - side(d->l, i, -INF)) <= 1e-5, "y[%d] = %g < 0 but A x = %g, l = %g", i, y[i], ax, side(d->l, i, -INF));
     }
     for (int j = 0; j < d->n; j++) {
         if (z[j] > 1e-5) CHECK(fabs(x[j] - side(d->ub, j, INF)) <= 1e-5, "z[%d] = %g > 0 but x = %g", j, z[j], x[j]);
@@ -275,16 +274,22 @@ static Random random_qp(int n, int m, int lp) {
         for (int j = 0; j < n; j++) ax += r.A[i * n + j] * x0[j];
         const double t = urand();
         r.l[i] = -INF, r.u[i] = INF;
-        if (t < 0.2) r.l[i] = r.u[i] = ax;
-        else if (t < 0.45) r.u[i] = ax + urand();
-        else if (t < 0.7) r.l[i] = ax - urand();
-        else if (t < 0.95) r.l[i] = ax - urand(), r.u[i] = ax + urand();
+        if (t < 0.2)
+            r.l[i] = r.u[i] = ax;
+        else if (t < 0.45)
+            r.u[i] = ax + urand();
+        else if (t < 0.7)
+            r.l[i] = ax - urand();
+        else if (t < 0.95)
+            r.l[i] = ax - urand(), r.u[i] = ax + urand();
     }
     for (int j = 0; j < n; j++) {
         const double t = urand();
         r.lb[j] = x0[j] - 10, r.ub[j] = x0[j] + 10;
-        if (t < 0.4) r.lb[j] = x0[j] - urand(), r.ub[j] = x0[j] + urand();
-        else if (t < 0.5) r.lb[j] = r.ub[j] = x0[j];
+        if (t < 0.4)
+            r.lb[j] = x0[j] - urand(), r.ub[j] = x0[j] + urand();
+        else if (t < 0.5)
+            r.lb[j] = r.ub[j] = x0[j];
     }
     free(x0);
     Dense d = {n, m, lp ? NULL : r.P, r.q, r.A, r.l, r.u, r.lb, r.ub};
@@ -292,9 +297,7 @@ static Random random_qp(int n, int m, int lp) {
     return r;
 }
 
-static void random_free(Random *r) {
-    free(r->P), free(r->q), free(r->A), free(r->l), free(r->u), free(r->lb), free(r->ub);
-}
+static void random_free(Random *r) { free(r->P), free(r->q), free(r->A), free(r->l), free(r->u), free(r->lb), free(r->ub); }
 
 /* ---- tests: known optima -------------------------------------------------- */
 
@@ -553,7 +556,8 @@ static void test_random_feasible(void) {
                 if (w) {
                     const int before = g_failed_checks;
                     check_solved(&r.d, w, RES_TOL);
-                    if (g_failed_checks != before) printf("    (%s n = %d, m = %d, rep %d)\n", lp ? "LP" : "QP", sizes[k][0], sizes[k][1], rep);
+                    if (g_failed_checks != before)
+                        printf("    (%s n = %d, m = %d, rep %d)\n", lp ? "LP" : "QP", sizes[k][0], sizes[k][1], rep);
                     ipm_cleanup(w);
                 }
                 random_free(&r);
@@ -721,16 +725,16 @@ static void test_invalid_inputs(void) {
     /* settings */
     IpmSettings s;
     char msg[256];
-#define BAD_SETTING(field, stmt)                                                                                 \
-    do {                                                                                                         \
-        ipm_default_settings(&s);                                                                                \
-        stmt;                                                                                                    \
-        const int e = ipm_check_settings(&s, msg, sizeof msg);                                                   \
-        CHECK(e == IPM_ERR_INVALID_SETTINGS, "%s: ipm_check_settings returned %d", #stmt, e);                    \
-        CHECK(strstr(msg, field) != NULL, "%s: message \"%s\" does not name %s", #stmt, msg, field);            \
-        IpmWorkspace *w = NULL;                                                                                  \
-        CHECK(ipm_setup(&w, &ok, &s) == IPM_ERR_INVALID_SETTINGS && !w, "%s: ipm_setup accepted it", #stmt);   \
-        ipm_cleanup(w);                                                                                          \
+#define BAD_SETTING(field, stmt)                                                                                                           \
+    do {                                                                                                                                   \
+        ipm_default_settings(&s);                                                                                                          \
+        stmt;                                                                                                                              \
+        const int e = ipm_check_settings(&s, msg, sizeof msg);                                                                             \
+        CHECK(e == IPM_ERR_INVALID_SETTINGS, "%s: ipm_check_settings returned %d", #stmt, e);                                              \
+        CHECK(strstr(msg, field) != NULL, "%s: message \"%s\" does not name %s", #stmt, msg, field);                                       \
+        IpmWorkspace *w = NULL;                                                                                                            \
+        CHECK(ipm_setup(&w, &ok, &s) == IPM_ERR_INVALID_SETTINGS && !w, "%s: ipm_setup accepted it", #stmt);                               \
+        ipm_cleanup(w);                                                                                                                    \
     } while (0)
     BAD_SETTING("eps_abs", s.eps_abs = -1);
     BAD_SETTING("eps_abs", s.eps_abs = 0; s.eps_rel = 0);
@@ -856,15 +860,18 @@ static void sides_around(Random *r, const double *x) {
     for (int i = 0; i < r->d.m; i++) {
         double ax = 0;
         for (int j = 0; j < n; j++) ax += r->A[i * n + j] * x[j];
-        if (r->l[i] == r->u[i]) r->l[i] = r->u[i] = ax;
+        if (r->l[i] == r->u[i])
+            r->l[i] = r->u[i] = ax;
         else {
             if (isfinite(r->l[i])) r->l[i] = ax - 0.1 - urand();
             if (isfinite(r->u[i])) r->u[i] = ax + 0.1 + urand();
         }
     }
     for (int j = 0; j < n; j++) {
-        if (r->lb[j] == r->ub[j]) r->lb[j] = r->ub[j] = x[j];
-        else r->lb[j] = x[j] - 0.5 - urand(), r->ub[j] = x[j] + 0.5 + urand();
+        if (r->lb[j] == r->ub[j])
+            r->lb[j] = r->ub[j] = x[j];
+        else
+            r->lb[j] = x[j] - 0.5 - urand(), r->ub[j] = x[j] + 0.5 + urand();
     }
 }
 
@@ -977,21 +984,23 @@ static void test_update(void) {
         if (isfinite(r.l[i]) && isfinite(r.u[i]) && r.l[i] != r.u[i]) rng2 = i;
     }
     for (int j = 0; j < n; j++) {
-        if (r.lb[j] == r.ub[j]) fixed = j;
-        else box = j;
+        if (r.lb[j] == r.ub[j])
+            fixed = j;
+        else
+            box = j;
     }
     CHECK(fin_u >= 0 && fin_l >= 0 && inf_l >= 0 && eq >= 0 && rng2 >= 0 && fixed >= 0 && box >= 0,
           "the generator must give every kind of row (%d %d %d %d %d) and bound (%d %d)", fin_u, fin_l, inf_l, eq, rng2, fixed, box);
     if (fin_u < 0 || fin_l < 0 || inf_l < 0 || eq < 0 || rng2 < 0 || fixed < 0 || box < 0) goto done;
     double *l2 = (double *)malloc((size_t)m * sizeof(double)), *u2 = (double *)malloc((size_t)m * sizeof(double));
     double *lb2 = (double *)malloc((size_t)n * sizeof(double)), *ub2 = (double *)malloc((size_t)n * sizeof(double));
-#define STRUCT_CASE(what, stmt)                                                                                     \
-    do {                                                                                                            \
-        memcpy(l2, r.l, (size_t)m * sizeof(double)), memcpy(u2, r.u, (size_t)m * sizeof(double));                  \
-        memcpy(lb2, r.lb, (size_t)n * sizeof(double)), memcpy(ub2, r.ub, (size_t)n * sizeof(double));              \
-        stmt;                                                                                                       \
-        const int e = ipm_update(w, NULL, NULL, NULL, l2, u2, lb2, ub2);                                            \
-        CHECK(e == IPM_ERR_STRUCTURE, "%s: ipm_update returned %d, expected IPM_ERR_STRUCTURE", what, e);           \
+#define STRUCT_CASE(what, stmt)                                                                                                            \
+    do {                                                                                                                                   \
+        memcpy(l2, r.l, (size_t)m * sizeof(double)), memcpy(u2, r.u, (size_t)m * sizeof(double));                                          \
+        memcpy(lb2, r.lb, (size_t)n * sizeof(double)), memcpy(ub2, r.ub, (size_t)n * sizeof(double));                                      \
+        stmt;                                                                                                                              \
+        const int e = ipm_update(w, NULL, NULL, NULL, l2, u2, lb2, ub2);                                                                   \
+        CHECK(e == IPM_ERR_STRUCTURE, "%s: ipm_update returned %d, expected IPM_ERR_STRUCTURE", what, e);                                  \
     } while (0)
     STRUCT_CASE("a finite u becomes +INFINITY", u2[fin_u] = INF);
     STRUCT_CASE("a finite u becomes 1e20", u2[fin_u] = 1e20);
@@ -1138,8 +1147,9 @@ static void test_normal_equations(void) {
         const double P[] = {1, 0, 0, 2}, q[] = {1, 1}, A[] = {1, 1}, l[] = {-INF}, u[] = {-1}, lb[] = {0, 0};
         Dense d = {2, 1, P, q, A, l, u, lb, NULL};
         IpmWorkspace *w = run(&d, &normal);
-        if (w) CHECK(ipm_info(w)->status == IPM_PRIMAL_INFEASIBLE && ipm_info(w)->normal_equations == 1, "status %s",
-                     ipm_status_message(ipm_info(w)->status));
+        if (w)
+            CHECK(ipm_info(w)->status == IPM_PRIMAL_INFEASIBLE && ipm_info(w)->normal_equations == 1, "status %s",
+                  ipm_status_message(ipm_info(w)->status));
         ipm_cleanup(w);
     }
     { /* updates keep S's pattern and give what a fresh KKT solve gives */
@@ -1213,8 +1223,10 @@ int main(int argc, char **argv) {
         const int before = g_failed_checks;
         g_test = tests[t].name;
         tests[t].fn();
-        if (g_failed_checks == before) passed++, printf("ok   %s\n", tests[t].name);
-        else failed++, printf("FAIL %s\n", tests[t].name);
+        if (g_failed_checks == before)
+            passed++, printf("ok   %s\n", tests[t].name);
+        else
+            failed++, printf("FAIL %s\n", tests[t].name);
     }
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;

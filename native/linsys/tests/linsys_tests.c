@@ -112,8 +112,8 @@ static void test_pivot_queries(void) {
     CHECK(linsys_ldl_factor(s, Dnan) == LINSYS_OK, "a NaN is not a zero pivot");
     CHECK(linsys_ldl_zero_pivot(s) == -1, "zero pivot after a clean factorisation");
     CHECK(linsys_ldl_nonfinite_pivots(s) == 1, "%d non-finite pivots, expected 1", linsys_ldl_nonfinite_pivots(s));
-    CHECK(linsys_ldl_factor_flops(s) == 0 && linsys_ldl_solve_flops(s) == 4, "flops of a diagonal: %g, %g",
-          linsys_ldl_factor_flops(s), linsys_ldl_solve_flops(s));
+    CHECK(linsys_ldl_factor_flops(s) == 0 && linsys_ldl_solve_flops(s) == 4, "flops of a diagonal: %g, %g", linsys_ldl_factor_flops(s),
+          linsys_ldl_solve_flops(s));
     linsys_ldl_free(s);
 }
 
@@ -132,7 +132,8 @@ static void test_held_values(void) {
     if (!ref || !s) goto done;
     linsys_ldl_solve_refined(ref, Ux, b, x0, 0);
     CHECK(linsys_ldl_map_pattern(s, Up, Ui, map) == LINSYS_OK, "map_pattern");
-    for (int p = 0; p < 10; p++) CHECK(map[p] == linsys_ldl_value_index(s, p), "entry %d: map %d, value_index %d", p, map[p], linsys_ldl_value_index(s, p));
+    for (int p = 0; p < 10; p++)
+        CHECK(map[p] == linsys_ldl_value_index(s, p), "entry %d: map %d, value_index %d", p, map[p], linsys_ldl_value_index(s, p));
     double *Cx = linsys_ldl_values(s);
     for (int p = 0; p < 10; p++) Cx[map[p]] = 99; /* the diagonal comes from set_diagonal */
     for (int j = 0; j < N5; j++)
@@ -145,7 +146,8 @@ static void test_held_values(void) {
     CHECK(linsys_ldl_map_pattern(s, Up, Ui, map2) == LINSYS_OK && memcmp(map, map2, sizeof map) == 0, "map_pattern after the drop");
     CHECK(linsys_ldl_factor_held(s) == LINSYS_OK && linsys_ldl_positive_pivots(s) == 3, "factor_held");
     for (int i = 0; i < N5; i++)
-        CHECK(linsys_ldl_pivot_of(s, i) == linsys_ldl_pivot_of(ref, i), "pivot of %d: %g, reference %g", i, linsys_ldl_pivot_of(s, i), linsys_ldl_pivot_of(ref, i));
+        CHECK(linsys_ldl_pivot_of(s, i) == linsys_ldl_pivot_of(ref, i), "pivot of %d: %g, reference %g", i, linsys_ldl_pivot_of(s, i),
+              linsys_ldl_pivot_of(ref, i));
     memcpy(x, b, sizeof b);
     linsys_ldl_solve_refined_held(s, x, 0, 0);
     CHECK(memcmp(x, x0, sizeof x) == 0, "held solve differs from linsys_ldl_solve by %g", max_diff(x, x0, N5));
