@@ -7,7 +7,7 @@
  * Duals: Px + q + Aᵀy + z = 0, y_i > 0 only at u_i, y_i < 0 only at l_i, z likewise.
  *
  * The package's one entry (CommonJS; dist/lib/index.mjs re-exports it as an ES module). Every
- * type named in a public signature is exported here: test/25-public-api.test.ts checks it.
+ * type named in a public signature is exported here: test/00-public-api.test.ts checks it.
  */
 export { CscMatrix, CscMatrixLike, Triangle } from './sparse';
 export { Vector, IndexVector } from './arrays';

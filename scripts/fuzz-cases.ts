@@ -1256,7 +1256,7 @@ function pickCall(r: Rand): Call {
 export const callOf = (seed: number): Call => pickCall(new Rand(random(seed)));
 
 /**
- * Seeds below 0 are the runner's own checks (test/22): −1 dies by SIGSEGV, −2 never answers,
+ * Seeds below 0 are the runner's own checks (test/04): −1 dies by SIGSEGV, −2 never answers,
  * −3 throws a plain Error. Only in a child: in the parent they would take it down.
  */
 function runnerCheck(seed: number): Promise<CaseResult> | undefined {

@@ -309,7 +309,7 @@ async function main(): Promise<void> {
   });
   console.log(formatSummary(s));
   if (json) writeFileSync(json, JSON.stringify({ seconds: s.seconds, results: s.results }, null, 1));
-  // --fail-on crash: only those outcomes set the exit code (the ASan job, whose other failures test/22 reports).
+  // --fail-on crash: only those outcomes set the exit code (the ASan job, whose other failures test/04 reports).
   process.exitCode = s.failures.some((f) => !failOn || failOn.has(f.outcome)) ? 1 : 0;
 }
 

@@ -45,15 +45,15 @@ asan() {
     export LD_PRELOAD=$libasan
     # allow_user_segv_handler=0: node's own SIGSEGV handler would hide where a segfault happened.
     export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:allow_user_segv_handler=0:max_allocation_size_mb=4096:hard_rss_limit_mb=6144
-    # test/31: the Ipopt lane across worker_threads, terminated workers included (its child
-    # processes inherit LD_PRELOAD and ASAN_OPTIONS; about 45 s here); test/32: batches on
+    # test/27: the Ipopt lane across worker_threads, terminated workers included (its child
+    # processes inherit LD_PRELOAD and ASAN_OPTIONS; about 45 s here); test/40: batches on
     # native threads.
-    node node_modules/.bin/mocha --timeout 600000 dist/test/03-solve.test.js dist/test/05-errors.test.js dist/test/08-differentiate.test.js dist/test/14-handle.test.js dist/test/30-clp-process.test.js dist/test/31-serial-lane.test.js dist/test/32-batch.test.js
-    # test/33: parametric problems (a solver kept between solves, values put back after a
+    node node_modules/.bin/mocha --timeout 600000 dist/test/20-solve.test.js dist/test/01-errors.test.js dist/test/30-differentiate.test.js dist/test/33-handle.test.js dist/test/26-clp-process.test.js dist/test/27-serial-lane.test.js dist/test/40-batch.test.js
+    # test/41: parametric problems (a solver kept between solves, values put back after a
     # failure); its RSS loops are left out (10⁴ cycles each, and RSS means little under ASan).
-    node node_modules/.bin/mocha --timeout 600000 --grep RSS --invert dist/test/33-parametric.test.js
+    node node_modules/.bin/mocha --timeout 600000 --grep RSS --invert dist/test/41-parametric.test.js
     # --memory 0: no ulimit on the children (ASan's shadow memory needs the address space).
-    # A sanitizer report ends its child: a crash. Other failing outcomes are test/22's to report.
+    # A sanitizer report ends its child: a crash. Other failing outcomes are test/04's to report.
     node dist/scripts/fuzz.js --cases "${FUZZ_CASES:-1000}" --seed 1 --jobs 2 --timeout 60 --memory 0 --fail-on crash | tee fuzz-asan.log
   ) || {
     echo "ASan/UBSan: a finding (see above)"

@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ make cmake ninja-build pkg-config ca-certificates curl xz-utils dpkg-dev
   libsuitesparse-dev coinor-libipopt-dev coinor-libclp-dev
-  patchelf  # npm run prebuild (RUNPATH $ORIGIN on the bundled libraries), test/29
+  patchelf  # npm run prebuild (RUNPATH $ORIGIN on the bundled libraries), test/07
   valgrind  # CI only: scripts/sanitize.sh memcheck
   clang-format  # CI only: npm run lint (scripts/check-format.sh)
-  redis-server  # tests of the queue (test/36, test/37) and npm run bench:queue start their own on a free port
+  redis-server  # tests of the queue (test/50, test/51) and npm run bench:queue start their own on a free port
 )
 
 missing=()

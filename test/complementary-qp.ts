@@ -1,5 +1,5 @@
 /**
- * Random strictly complementary QPs for the gradient tests (test/08, test/12): pick x*, an
+ * Random strictly complementary QPs for the gradient tests (test/30, test/31): pick x*, an
  * active set and multipliers bounded away from zero, then set the bounds and q so that
  * (x*, y*, z*) satisfies the KKT conditions.
  */

@@ -1,5 +1,5 @@
 /**
- * Child process of test/31-serial-lane.test.ts: Ipopt solves from several worker_threads meet
+ * Child process of test/27-serial-lane.test.ts: Ipopt solves from several worker_threads meet
  * in the addon's process-wide lane. Run as `node lane-child.js SCENARIO` (the test sets
  * UV_THREADPOOL_SIZE); prints one JSON line. In a child so that a deadlock or a crash fails one
  * test instead of the suite, and so that the threadpool can be made small.

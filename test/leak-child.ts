@@ -1,5 +1,5 @@
 /**
- * One leak measurement, run by test/21-leaks.test.ts in its own process:
+ * One leak measurement, run by test/29-leaks.test.ts in its own process:
  *
  *   node --expose-gc dist/test/leak-child.js <scenario> <cycles> <warmup>
  *

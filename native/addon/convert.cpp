@@ -29,16 +29,6 @@ const T* ReadTyped(const Napi::Value& v, napi_typedarray_type type, const char* 
   return reinterpret_cast<const T*>(base + array.ByteOffset());
 }
 
-const double* ReadDoubles(const Napi::Object& o, const char* key, const std::string& field, size_t n, bool optional,
-                          std::vector<Napi::ObjectReference>& keep_alive) {
-  Napi::Value v = o.Get(key);
-  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
-  const double* p = ReadTyped<double>(v, napi_float64_array, "Float64Array", field, n, keep_alive);
-  // A zero-length array has no data pointer; callers index it zero times.
-  static const double kEmpty = 0;
-  return p ? p : &kEmpty;
-}
-
 int32_t ReadDimension(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsNumber()) TypeFail(key, "must be a number");
@@ -73,6 +63,21 @@ CscView ReadCsc(const Napi::Object& o, const char* key, int32_t nrows, int32_t n
 }
 
 }  // namespace
+
+const double* ReadDoubles(const Napi::Object& o, const char* key, const std::string& field, size_t n, bool optional,
+                          std::vector<Napi::ObjectReference>& keep_alive, Finite check) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  const double* p = ReadTyped<double>(v, napi_float64_array, "Float64Array", field, n, keep_alive);
+  for (size_t i = 0; check != Finite::kAny && i < n; i++) {
+    if (check == Finite::kAll ? !std::isfinite(p[i]) : std::isnan(p[i])) {
+      throw QpError(code::kNotFinite, field + "[" + std::to_string(i) + "]: must be finite", field, static_cast<int64_t>(i));
+    }
+  }
+  // A zero-length array has no data pointer; callers index it zero times.
+  static const double kEmpty = 0;
+  return p ? p : &kEmpty;
+}
 
 void ReadProblem(const Napi::Object& js, BorrowedProblem& out) {
   ProblemView& p = out.view;
@@ -149,13 +154,11 @@ void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& s, std
   }
 }
 
-namespace {
 Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
   auto a = Napi::Float64Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
   return a;
 }
-}  // namespace
 
 Napi::Object ResultToJs(Napi::Env env, const Result& r) {
   Napi::Object o = Napi::Object::New(env);

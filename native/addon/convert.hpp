@@ -25,6 +25,14 @@ void ReadProblem(const Napi::Object& js, BorrowedProblem& out);
 void ReadSettings(const Napi::Object& js, const ProblemView& p, Settings& out, std::string& solver_key,
                   std::vector<Napi::ObjectReference>& keep_alive);
 
+// o[key] as a Float64Array of length n (QpError naming `field` otherwise; `optional`: undefined
+// or null gives null), kept alive in `keep_alive`; with `check`, its entries must be finite
+// (kAll) or not NaN (kNoNaN). Never null for a present array, even of length 0.
+enum class Finite { kAny, kNoNaN, kAll };
+const double* ReadDoubles(const Napi::Object& o, const char* key, const std::string& field, size_t n, bool optional,
+                          std::vector<Napi::ObjectReference>& keep_alive, Finite check = Finite::kAny);
+
+Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v);
 Napi::Object ResultToJs(Napi::Env env, const Result& r);
 
 // Throws a JS Error carrying code, field and index for a QpError or any other exception.

@@ -59,25 +59,7 @@ struct DiffInputs {
 
 const double* ReadVector(const Napi::Object& o, const char* key, const std::string& field, size_t length, bool finite,
                          std::vector<Napi::ObjectReference>& keep_alive) {
-  static const double kEmpty = 0;
-  Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    throw QpError(code::kInvalidType, field + ": must be a Float64Array", field);
-  }
-  auto a = v.As<Napi::Float64Array>();
-  if (a.ElementLength() != length) {
-    throw QpError(code::kDimensionMismatch,
-                  field + ": must have length " + std::to_string(length) + " (got " + std::to_string(a.ElementLength()) + ")", field);
-  }
-  keep_alive.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  if (length == 0) return &kEmpty;
-  const double* data = a.Data();
-  for (size_t i = 0; i < length; i++) {
-    if (finite ? !std::isfinite(data[i]) : std::isnan(data[i])) {
-      throw QpError(code::kNotFinite, field + "[" + std::to_string(i) + "]: must be finite", field, (int64_t)i);
-    }
-  }
-  return data;
+  return ReadDoubles(o, key, field, length, false, keep_alive, finite ? Finite::kAll : Finite::kNoNaN);
 }
 
 const double* ReadOptionalVector(const Napi::Object& o, const char* key, const std::string& field, size_t length,
@@ -247,17 +229,11 @@ Output Run(const DiffInputs& in) {
   return out;
 }
 
-Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
-  auto a = Napi::Float64Array::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
-  return a;
-}
-
 Napi::Object ForwardToJs(Napi::Env env, const ForwardResult& f) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("dx", ToArray(env, f.dx));
-  o.Set("dy", ToArray(env, f.dy));
-  o.Set("dz", ToArray(env, f.dz));
+  o.Set("dx", ToFloat64Array(env, f.dx));
+  o.Set("dy", ToFloat64Array(env, f.dy));
+  o.Set("dz", ToFloat64Array(env, f.dz));
   o.Set("differentiable", f.differentiable);
   o.Set("reason", f.reason);
   o.Set("activeRows", f.active_rows);
@@ -277,13 +253,13 @@ Napi::Object OutputToJs(Napi::Env env, const DiffInputs& in, const Output& out) 
 
 Napi::Object GradientsToJs(Napi::Env env, const Gradients& g) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("dP", ToArray(env, g.dP));
-  o.Set("dq", ToArray(env, g.dq));
-  o.Set("dA", ToArray(env, g.dA));
-  o.Set("dl", ToArray(env, g.dl));
-  o.Set("du", ToArray(env, g.du));
-  o.Set("dlb", ToArray(env, g.dlb));
-  o.Set("dub", ToArray(env, g.dub));
+  o.Set("dP", ToFloat64Array(env, g.dP));
+  o.Set("dq", ToFloat64Array(env, g.dq));
+  o.Set("dA", ToFloat64Array(env, g.dA));
+  o.Set("dl", ToFloat64Array(env, g.dl));
+  o.Set("du", ToFloat64Array(env, g.du));
+  o.Set("dlb", ToFloat64Array(env, g.dlb));
+  o.Set("dub", ToFloat64Array(env, g.dub));
   o.Set("differentiable", g.differentiable);
   o.Set("reason", g.reason);
   o.Set("activeRows", g.active_rows);

@@ -156,21 +156,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 
 // Reads values.<key> (a Float64Array of `count`, or absent: null).
 const double* ReadValues(const Napi::Object& values, const char* key, size_t count, std::vector<Napi::ObjectReference>& refs) {
-  Napi::Value v = values.Get(key);
-  if (v.IsUndefined()) return nullptr;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    throw QpError(code::kInvalidType, std::string("values.") + key + ": must be a Float64Array", std::string("values.") + key);
-  }
-  auto a = v.As<Napi::Float64Array>();
-  if (a.ElementLength() != count) {
-    throw QpError(
-        code::kDimensionMismatch,
-        std::string("values.") + key + ": must have length " + std::to_string(count) + " (got " + std::to_string(a.ElementLength()) + ")",
-        std::string("values.") + key);
-  }
-  refs.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  static const double kEmpty = 0;
-  return count == 0 ? &kEmpty : a.Data();
+  if (values.Get(key).IsUndefined()) return nullptr;
+  return ReadDoubles(values, key, std::string("values.") + key, count, false, refs);
 }
 
 void Put(std::vector<double>& to, const double* from) {

@@ -27,7 +27,8 @@ import { encodeJob, JobResult, QueueJob } from '../lib/queue/job';
 import { QpQueue } from '../lib/queue/producer';
 import { solve } from '../lib/solve';
 import { chainBoxData, normal, projectBoundedDifferences, projectSimplex, uniform } from './bench-families';
-import { RedisServer } from './redis-server';
+import { RedisServer } from '../scripts/redis-server';
+import { upperMedian } from './stats';
 
 export const command = {
   name: 'bench:queue',
@@ -47,11 +48,6 @@ export const command = {
 
 const cli = path.resolve(__dirname, '..', 'lib', 'cli.js');
 const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 3 : 1)} ms`;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let e = 0;
@@ -197,7 +193,7 @@ async function main(): Promise<void> {
       check('overhead', [r], [s], 1e-4);
     }
     const here = await inProcess(jobs.map((s) => s.job));
-    const overhead = median(trips) - median(here.each);
+    const overhead = upperMedian(trips) - upperMedian(here.each);
 
     let big = '';
     if (bigN > 0) {
@@ -226,7 +222,7 @@ async function main(): Promise<void> {
     );
     console.log(rows.join('\n'));
     console.log(
-      `\nQueue overhead per small job (one worker, ${overheadJobs} jobs one at a time): median round trip ${ms(median(trips))} − median in-process solve ${ms(median(here.each))} = **${ms(overhead)}** (worker-side median ${ms(median(worker))}).`,
+      `\nQueue overhead per small job (one worker, ${overheadJobs} jobs one at a time): median round trip ${ms(upperMedian(trips))} − median in-process solve ${ms(upperMedian(here.each))} = **${ms(overhead)}** (worker-side median ${ms(upperMedian(worker))}).`,
     );
     if (big) console.log(`\n${big}.`);
   } finally {

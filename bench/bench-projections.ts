@@ -2,13 +2,13 @@
  * npm run bench:projections [-- options]   (the options: `command` below, or --help)
  *
  * Large projections, the memory of a solve and two solves at once: the part of the benchmark
- * that `npm run bench` (scripts/bench.ts, families at n ≤ 10⁴–10⁶ with peers and backward)
+ * that `npm run bench` (bench/bench.ts, families at n ≤ 10⁴–10⁶ with peers and backward)
  * leaves out. Every measurement runs in a fresh child process (node --expose-gc), so that one
  * solve's allocations, caches and heap never colour the next, and a solver that runs past its
  * time limit is killed and recorded as such.
  *
  *   forward      simplex projection (min ½‖x − v‖² s.t. Σx = 1, x ≥ 0) and chain-box projection
- *                (min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1), scripts/bench-families.ts, at each
+ *                (min ½‖x − v‖² s.t. −1 ≤ x_i − x_{i+1} ≤ 1), bench/bench-families.ts, at each
  *                size, by each solver with a time limit (a solver that fails or overruns at one
  *                size, or whose time scaled linearly predicts an overrun, is not run at the next).
  *                Wall time of `await solve(…)` (median of up to --reps runs), against the time of
@@ -67,7 +67,7 @@ export const goals = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Pure helpers (test/17-projections.test.ts).
+// Pure helpers (bench/bench-projections.test.ts).
 
 /** Bytes of the input typed arrays of a problem: P, q, A (column pointers, row indices, values), l, u, lb, ub. */
 export function inputBytes(p: CanonicalProblem<Float64Array, CscMatrix>): number {
@@ -192,7 +192,7 @@ export const command = {
   run: 'npm run bench:projections --',
   synopsis: '[options]',
   about:
-    'Large projections against their references, the memory of a solve over its input, and two solves\nat once, each measurement in a fresh child process (see scripts/bench-projections.ts).',
+    'Large projections against their references, the memory of a solve over its input, and two solves\nat once, each measurement in a fresh child process (see bench/bench-projections.ts).',
   flags: {
     families: { type: 'string', arg: 'F,F', default: 'simplex,chain-box', help: 'forward: the families' },
     sizes: { type: 'string', arg: 'N,N', default: '1e5,1e6', help: 'forward: the sizes' },
@@ -901,7 +901,7 @@ function markdown(report: Report, o: Options): string {
   L.push(
     '- Concurrency: the ratio of the median concurrent time to the median sequential time; a ratio of 0.5 is perfect scaling on 2 cores, 1.0 none. Any other busy process on a 2-core machine pushes it toward 1. "CPU cores busy" is the process’s CPU time (user + system) over the wall time of the phase: near 2 for the concurrent phase means both solves really ran in parallel (then a ratio near 1 points at memory bandwidth or at the machine’s other load, not at a lock); near 1 means they took turns.',
   );
-  L.push('- See also `npm run bench` (scripts/bench.ts): every family at smaller sizes, with the peers and the backward methods.');
+  L.push('- See also `npm run bench` (bench/bench.ts): every family at smaller sizes, with the peers and the backward methods.');
   L.push('');
   return L.join('\n');
 }

@@ -118,7 +118,7 @@ export const command = {
   run: 'npm run bench:mm --',
   synopsis: '[--dir DIR] [options]',
   about:
-    'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see scripts/bench-mm.ts).',
+    'Solves every Maros–Meszaros problem in DIR with each solver and writes results.jsonl, results.csv,\nreport.md and the performance profiles to --out (resumable; see bench/bench-mm.ts).',
   flags: {
     dir: {
       type: 'string',

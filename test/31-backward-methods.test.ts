@@ -12,7 +12,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { Solution, solve } from '../lib/solve';
-import { simplexProblem } from '../scripts/bench-families';
+import { simplexProblem } from '../bench/bench-families';
 import { differentiate, differentiateSync, Gradients, DifferentiateMethod, DifferentiateOptions } from '../lib/differentiate';
 import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
@@ -118,7 +118,7 @@ const cases: { label: string; opts: GenOptions }[] = [
   },
 ];
 
-describe('12 backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function () {
+describe('backward methods: kkt, full, penalty (dXPP), qp (BPQP)', function () {
   this.timeout(300000);
 
   describe('pairwise agreement of the four methods', () => {

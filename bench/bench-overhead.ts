@@ -14,6 +14,7 @@ import { differentiateSync } from '../lib/differentiate';
 import { availableSolvers, solve, solveSync } from '../lib/solve';
 import { toCanonical } from '../lib/problem';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
+import { upperMedian } from './stats';
 
 export const command = {
   name: 'bench:overhead',
@@ -40,11 +41,6 @@ const problem = {
   lb: Float64Array.from([0, 0]),
   ub: Float64Array.from([Infinity, Infinity]),
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e3; // µs
@@ -82,7 +78,13 @@ async function measure(solver: string): Promise<Row[]> {
         inner.push((r.setupTime + r.solveTime) * 1e6);
       }
     }
-    rows.push({ solver, path: name, wall: median(wall), native: median(inner), overhead: median(wall.map((w, k) => w - inner[k]!)) });
+    rows.push({
+      solver,
+      path: name,
+      wall: upperMedian(wall),
+      native: upperMedian(inner),
+      overhead: upperMedian(wall.map((w, k) => w - inner[k]!)),
+    });
   }
   return rows;
 }
@@ -117,7 +119,7 @@ function trainingStep(solver: string): number {
     sol.dispose?.();
     if (k >= 50) times.push(now() - t0);
   }
-  return median(times);
+  return upperMedian(times);
 }
 
 function loadTimes(): number[] {
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
   );
   if (!only) {
     const load = loadTimes();
-    console.log(`addon load time (fresh process, 5 runs): median ${median(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`);
+    console.log(
+      `addon load time (fresh process, 5 runs): median ${upperMedian(load).toFixed(2)} ms, min ${Math.min(...load).toFixed(2)} ms\n`,
+    );
   }
   console.log('| solver | path | wall µs/call | solver time µs | overhead µs | overhead / solver |');
   console.log('|---|---|---:|---:|---:|---:|');

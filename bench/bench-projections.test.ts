@@ -1,5 +1,5 @@
 /**
- * The references of `npm run bench:projections` (scripts/bench-families.ts, scripts/bench-projections.ts):
+ * The references of `npm run bench:projections` (bench/bench-families.ts, bench/bench-projections.ts):
  * the sort-based simplex projection and the dynamic programme for the bounded-difference chain,
  * each against a brute force over active sets on small n, the chain's solver-free certificate,
  * quadprog (an independent dense solver) on a medium n, and the pure helpers of the script.
@@ -19,7 +19,7 @@ import {
   projectSimplex,
   simplexProblem,
   uniform,
-} from '../scripts/bench-families';
+} from './bench-families';
 import {
   concurrencyVerdict,
   fmtSize,
@@ -29,8 +29,8 @@ import {
   projectionReference,
   skipReason,
   verdict,
-} from '../scripts/bench-projections';
-import { assertClose } from './helpers';
+} from './bench-projections';
+import { assertClose } from '../test/helpers';
 
 /** The simplex projection by brute force: every support S, x_S = y_S − τ with Σx = 1; the nearest feasible one. */
 function simplexBruteForce(y: Float64Array): Float64Array {

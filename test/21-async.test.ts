@@ -10,7 +10,7 @@ describe('async solving', function () {
 
   it('an Ipopt solve queued behind another runs with what is left of its time limit', async () => {
     // Ipopt solves one at a time (a lock; lib/queue.ts). The time limit counts from the call
-    // (test/20-runtime.test.ts: one that runs out in the queue); one that outlasts the wait
+    // (test/28-runtime.test.ts: one that runs out in the queue); one that outlasts the wait
     // leaves the tiny solve enough.
     const slow = readQpsSync(fixture('CVXQP1_M'));
     const t0 = performance.now();

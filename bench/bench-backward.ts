@@ -18,6 +18,7 @@ import { CscMatrix } from '../lib/sparse';
 import { shiftedGeometricMean } from './bench-report';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 import { MM_DIR_ENV, mmSetDir } from '../lib/mm-set';
+import { upperMedian } from './stats';
 
 interface Options {
   dir: string;
@@ -189,12 +190,11 @@ function report(rows: Row[], o: Options): string {
     '| method | completed | shifted GM backward (s) | median backward / forward | median (factor + solve) / factor, native (kkt-cached: solve / factor) |',
   );
   lines.push('|---|---:|---:|---:|---:|');
-  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
   for (const method of methods) {
     const rs = rows.filter((r) => r.method === method);
     const done = rs.filter((r) => r.backward !== undefined);
     lines.push(
-      `| ${method} | ${done.length}/${rs.length} | ${shiftedGeometricMean(done.map((r) => r.backward!)).toFixed(4)} | ${median(done.map((r) => r.backward! / r.forward)).toFixed(3)} | ${median(done.filter((r) => Number.isFinite(r.perFactor)).map((r) => r.perFactor!)).toFixed(2)} |`,
+      `| ${method} | ${done.length}/${rs.length} | ${shiftedGeometricMean(done.map((r) => r.backward!)).toFixed(4)} | ${upperMedian(done.map((r) => r.backward! / r.forward)).toFixed(3)} | ${upperMedian(done.filter((r) => Number.isFinite(r.perFactor)).map((r) => r.perFactor!)).toFixed(2)} |`,
     );
   }
   const kkt = new Map(rows.filter((r) => r.method === 'kkt' && r.backward !== undefined).map((r) => [r.problem, r]));
@@ -202,7 +202,7 @@ function report(rows: Row[], o: Options): string {
   if (big.length > 0) {
     // Split by kkt's verdict: at a degenerate point kkt may pay for a least-squares QR.
     const ratio = (rs: Row[]) =>
-      `median ${median(rs.map((r) => r.backward! / kkt.get(r.problem)!.backward!)).toFixed(1)}× over ${rs.length}`;
+      `median ${upperMedian(rs.map((r) => r.backward! / kkt.get(r.problem)!.backward!)).toFixed(1)}× over ${rs.length}`;
     const regular = big.filter((r) => kkt.get(r.problem)!.differentiable);
     const degenerate = big.filter((r) => !kkt.get(r.problem)!.differentiable);
     lines.push('');

@@ -74,7 +74,7 @@ const jsonRows = (stdout: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as JsonRow);
 
-describe('24 command line', function () {
+describe('command line', function () {
   this.timeout(120_000);
   let dir: string;
   let small: string;
@@ -296,7 +296,7 @@ describe('24 command line', function () {
         'mm-manifest',
         'example',
       ]) {
-        const file = path.join(root, 'dist', 'scripts', `${script}.js`);
+        const file = path.join(root, 'dist', script.startsWith('bench') ? 'bench' : 'scripts', `${script}.js`);
         const help = run(file, ['--help']);
         assert.equal(help.status, 0, `${script} --help: ${help.stderr}`);
         assert.match(help.stdout, /^usage: /, script);

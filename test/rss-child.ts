@@ -1,7 +1,7 @@
 /**
- * One RSS measurement for test/33-parametric.test.ts and scripts/bench-train.ts (--rss), in its own process:
+ * One RSS measurement for test/41-parametric.test.ts and bench/bench-train.ts (--rss), in its own process:
  *
- *   node --expose-gc --max-semi-space-size=1 dist/test/33-rss-child.js <parametric|batch> <cycles> <warmup>
+ *   node --expose-gc --max-semi-space-size=1 dist/test/rss-child.js <parametric|batch> <cycles> <warmup>
  *
  * parametric: one parametric problem (n = 50), each cycle solveSync with a new q + differentiateSync;
  * batch: each cycle solveBatchSync of 4 problems (n = 10, differentiable) + differentiateBatchSync,
@@ -16,7 +16,7 @@
  */
 import { differentiateBatchSync, solveBatchSync } from '../lib/batch';
 import { parametric } from '../lib/parametric';
-import { trainingQp } from '../scripts/training-qp';
+import { trainingQp } from '../bench/training-qp';
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 

@@ -40,7 +40,7 @@ function assertSvg(file: string): void {
   assert.ok(elements > 5, `${path.basename(file)}: ${elements} elements`);
 }
 
-describe('35 examples at CI size (npm run example -- NAME --small)', function () {
+describe('examples at CI size (npm run example -- NAME --small)', function () {
   this.timeout(120000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'diffqp-examples-'));
   const lines: string[] = [];

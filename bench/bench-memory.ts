@@ -2,8 +2,8 @@
  * Memory over repeated work (docs/RUNTIME.md). Run with --expose-gc (the options: `command`
  * below, or --help):
  *
- *   node --expose-gc dist/scripts/bench-memory.js big  [--n 2e6] [--solver admm] [--repeats 8] [--max-iter 10]
- *   node --expose-gc dist/scripts/bench-memory.js loop [--iterations 1e5] [--n 50] [--every 2500] [--warmup 5e4] [--dispose]
+ *   node --expose-gc dist/bench/bench-memory.js big  [--n 2e6] [--solver admm] [--repeats 8] [--max-iter 10]
+ *   node --expose-gc dist/bench/bench-memory.js loop [--iterations 1e5] [--n 50] [--every 2500] [--warmup 5e4] [--dispose]
  *
  * big:  solves the chain projection (min ½‖x − v‖² s.t. x_{i+1} ≥ x_i) of size n `repeats`
  *       times one after another with solve() (the threadpool: each may land on another thread)
@@ -24,10 +24,10 @@ import { Command, numberFlag, parseCommand, runScript, UsageError } from '../lib
 
 export const command = {
   name: 'bench-memory',
-  run: 'node --expose-gc dist/scripts/bench-memory.js',
+  run: 'node --expose-gc dist/bench/bench-memory.js',
   synopsis: 'big|loop [options]',
   about:
-    'big: RSS after each of repeated large solves; loop: the RSS trend over many small\nsolve + differentiate cycles. JSON lines on stdout (see scripts/bench-memory.ts).',
+    'big: RSS after each of repeated large solves; loop: the RSS trend over many small\nsolve + differentiate cycles. JSON lines on stdout (see bench/bench-memory.ts).',
   positionals: { max: 1 },
   flags: {
     n: { type: 'string', arg: 'N', help: 'problem size (default: 2e6 for big, 50 for loop)' },

@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- options]   (the options: `command` below, or --help)
  *
- * The embedded benchmark: problem families generated in memory (scripts/bench-families.ts,
+ * The embedded benchmark: problem families generated in memory (bench/bench-families.ts,
  * nothing downloaded), each at a few sizes, solved by every diffqp solver built in, with, on
  * the same problems, the peers npm `quadprog` (dense, JavaScript) and npm `highs` (HiGHS
  * compiled to WebAssembly), and our backward methods against each other. Per problem:
@@ -22,7 +22,7 @@
  *
  * The large projections (simplex and chain-box at n = 10⁵, 10⁶ against their references), the
  * memory of a solve over its input and two concurrent solves are `npm run bench:projections`
- * (scripts/bench-projections.ts): each of those needs a fresh process per measurement.
+ * (bench/bench-projections.ts): each of those needs a fresh process per measurement.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,6 +34,7 @@ import { CanonicalProblem } from '../lib/problem';
 import { CscMatrix } from '../lib/sparse';
 import { BenchProblem, FamilyName, familyNames, generate, uniform } from './bench-families';
 import { shiftedGeometricMean } from './bench-report';
+import { median } from './stats';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and caps.
@@ -118,7 +119,7 @@ export const command = {
   run: 'npm run bench --',
   synopsis: '[options]',
   about:
-    'Generated problem families solved by every solver built in, beside the npm peers quadprog and highs\n(WebAssembly), and the backward methods; the report to stdout and --out (see scripts/bench.ts).',
+    'Generated problem families solved by every solver built in, beside the npm peers quadprog and highs\n(WebAssembly), and the backward methods; the report to stdout and --out (see bench/bench.ts).',
   flags: {
     quick: { type: 'boolean', help: 'a few small sizes per family' },
     families: { type: 'string', arg: 'F,F', help: `families to run (default: all of ${familyNames.join(', ')})` },
@@ -176,12 +177,6 @@ function parse(argv: string[]): Options {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const MB = 1024 * 1024;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-}
 
 /** How many more repetitions a run of t seconds deserves (short runs are noisy). */
 function extraReps(t: number): number {
@@ -1215,7 +1210,7 @@ function buildNotes(report: Report, o: Options, quadprogWhy?: string, wasmWhy?: 
       `HiGHS WebAssembly (npm highs) gets the same CSC arrays through its persistent API (createModel; no LP text to parse), with the feasibility tolerances native HiGHS is given (1e-7) and otherwise HiGHS defaults, as native; it runs wherever native HiGHS ran in ≤ ${wasmMaxNativeSeconds} s. Its wall time includes copying the model into the Wasm heap; "solver" ratios compare HiGHS's own run time with the native solver time.`,
     );
   n.push(
-    'Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (scripts/bench-projections.ts, one fresh process per measurement).',
+    'Large projections (simplex and chain-box at n = 10⁵, 10⁶ with ipm against the sort-based and exact references), the peak memory of a solve over its input arrays, and two concurrent solves: `npm run bench:projections` (bench/bench-projections.ts, one fresh process per measurement).',
   );
   if (report.meta.backward === 'not available in this build') n.push('backward: not available in this build');
   else if (o.backward)

@@ -19,7 +19,7 @@ import { runJob } from '../lib/queue/run-job';
 import { startWorker, QueueWorker } from '../lib/queue/worker';
 import { solve, solveSync } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
-import { isotonicRegression, normal, projectBoundedDifferences, projectSimplex, uniform } from '../scripts/bench-families';
+import { isotonicRegression, normal, projectBoundedDifferences, projectSimplex, uniform } from '../bench/bench-families';
 import { assertClose, dense, denseLower, f64 } from './helpers';
 import { redisAvailable, RedisServer } from '../scripts/redis-server';
 

@@ -1,5 +1,5 @@
 /**
- * The QPs of a training loop for bench:train (scripts/bench-train.ts) and test/33: strictly convex,
+ * The QPs of a training loop for bench:train (bench/bench-train.ts) and test/41: strictly convex,
  * dense or sparse, every row with both sides finite, a box on every variable.
  */
 import { CanonicalProblem } from '../lib/problem';

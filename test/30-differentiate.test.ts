@@ -149,7 +149,7 @@ const canonicalCases: { label: string; opts: GenOptions }[] = [
   },
 ];
 
-describe('08 differentiate', function () {
+describe('differentiate', function () {
   this.timeout(300000);
 
   describe('canonical form: VJP vs finite differences (ipopt re-solves)', () => {

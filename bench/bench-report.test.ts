@@ -12,7 +12,7 @@ import {
   shiftedGeometricMean,
   failureCause,
   parsePeers,
-} from '../scripts/bench-report';
+} from './bench-report';
 
 describe('benchmark report arithmetic', () => {
   it('shifted geometric mean matches a hand computation', () => {

@@ -17,13 +17,7 @@ export function isSuccess(r: { status: string; primalResidual: number; dualResid
   return r.primalResidual <= tol && r.dualResidual <= tol && r.dualityGap <= tol;
 }
 
-/** The median (mean of the two middle values for an even count); NaN when there are none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+export { median } from './stats';
 
 /**
  * The backward pass's share of the total time, Σ backward / Σ (forward + backward), over

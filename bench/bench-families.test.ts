@@ -1,5 +1,5 @@
 /**
- * The problem generators of `npm run bench` (scripts/bench-families.ts) and their references:
+ * The problem generators of `npm run bench` (bench/bench-families.ts) and their references:
  * the closed-form simplex projection and pool-adjacent-violators are checked against
  * independent formulas, our solvers against them, and every generated family is checked to be
  * what it says (feasible at its known point, the right structure) and solvable with a small
@@ -23,8 +23,8 @@ import {
   simplexProblem,
   sparseProblem,
   uniform,
-} from '../scripts/bench-families';
-import { assertClose, kktResiduals } from './helpers';
+} from './bench-families';
+import { assertClose, kktResiduals } from '../test/helpers';
 
 const solvers = availableSolvers().map((s) => s.key);
 

@@ -4,7 +4,7 @@
  * infeasible values give a certificate checked here; gradients equal those of differentiateSync on
  * the same solution (bits) and of a fresh solve (to 1e-6); the batch path's gradients equal the
  * one-by-one ones; bad values are typed errors naming values.<field> and index, and change nothing.
- * RSS over 10⁴ cycles without dispose (a child process, test/33-rss-child.ts) grows < 10% after warm-up.
+ * RSS over 10⁴ cycles without dispose (a child process, test/rss-child.ts) grows < 10% after warm-up.
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -18,7 +18,7 @@ import { solveSync } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { checkPrimalCertificate } from './certificates';
 import { assertClose, kktResiduals, rng } from './helpers';
-import { TrainingQp as Qp, trainingQp } from '../scripts/training-qp';
+import { TrainingQp as Qp, trainingQp } from '../bench/training-qp';
 
 /** New values of every kind for step k: q always, bounds and matrix values now and then. */
 function variation(base: Qp, k: number): { values: Record<string, Float64Array>; problem: Qp } {
@@ -244,7 +244,7 @@ describe('parametric problems', function () {
   for (const scenario of ['parametric', 'batch']) {
     it(`RSS over 10⁴ cycles of ${scenario === 'parametric' ? 'parametric solveSync + differentiateSync' : 'solveBatchSync (4 problems, differentiable) + differentiateBatchSync'} without dispose grows < 10% after warm-up`, async function () {
       this.timeout(180000);
-      const child = path.join(__dirname, '33-rss-child.js');
+      const child = path.join(__dirname, 'rss-child.js');
       const { stdout } = await promisify(execFile)(
         process.execPath,
         ['--expose-gc', '--max-semi-space-size=1', child, scenario, '10000', '2000'],

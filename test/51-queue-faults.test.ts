@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { QpQueue } from '../lib/queue/producer';
 import { QueueJob } from '../lib/queue/job';
-import { normal, projectSimplex, uniform } from '../scripts/bench-families';
+import { normal, projectSimplex, uniform } from '../bench/bench-families';
 import { redisAvailable, RedisServer } from '../scripts/redis-server';
 
 const cli = path.resolve(__dirname, '..', 'lib', 'cli.js');

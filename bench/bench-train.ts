@@ -8,7 +8,7 @@
  * round); a cell is the median over rounds. Ratios: serial time / this path's time (above 1: faster than serial).
  *
  * --rss N runs N cycles of the parametric and the batch loop in child processes
- * (test/33-rss-child.ts) and prints RSS after a warm-up of N/5 cycles and at the end.
+ * (test/rss-child.ts) and prints RSS after a warm-up of N/5 cycles and at the end.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -19,6 +19,7 @@ import { differentiateSync, DifferentiateMethod } from '../lib/differentiate';
 import { parametric } from '../lib/parametric';
 import { DisposableSolution, solveSync } from '../lib/solve';
 import { sparseTrainingQp, TrainingQp, trainingQp } from './training-qp';
+import { upperMedian } from './stats';
 
 export const command = {
   name: 'bench:train',
@@ -57,10 +58,9 @@ function timeRounds(round: () => Step, least: number): Step {
   const rounds: Step[] = [];
   const start = performance.now();
   while (rounds.length < 1 || (performance.now() - start) / 1000 < least) rounds.push(round());
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   return {
-    forward: median(rounds.map((r) => r.forward)),
-    backward: rounds[0]!.backward.map((_, i) => median(rounds.map((r) => r.backward[i]!))),
+    forward: upperMedian(rounds.map((r) => r.forward)),
+    backward: rounds[0]!.backward.map((_, i) => upperMedian(rounds.map((r) => r.backward[i]!))),
   };
 }
 
@@ -131,9 +131,9 @@ function measure(
 }
 
 function rssRun(cycles: number): void {
-  const child = path.join(__dirname, '..', 'test', '33-rss-child.js');
+  const child = path.join(__dirname, '..', 'test', 'rss-child.js');
   const warmup = Math.floor(cycles / 5);
-  console.log(`RSS over ${cycles} cycles without dispose (warm-up ${warmup}; node --max-semi-space-size=1, test/33-rss-child.ts)\n`);
+  console.log(`RSS over ${cycles} cycles without dispose (warm-up ${warmup}; node --max-semi-space-size=1, test/rss-child.ts)\n`);
   console.log('| loop | RSS after warm-up MB | RSS at the end MB | growth | seconds |');
   console.log('|---|---:|---:|---:|---:|');
   for (const scenario of ['parametric', 'batch']) {

@@ -70,7 +70,7 @@ function memberProblem(
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((sum, v, i) => sum + v * b[i]!, 0);
 
-describe('34 tfjs: qpLayer (diffqp/tfjs)', function () {
+describe('tfjs: qpLayer (diffqp/tfjs)', function () {
   this.timeout(60000);
   const inputs: QpLayerInput[] = ['q', 'P', 'A', 'l', 'u', 'lb', 'ub'];
   const B = 4;
