@@ -16,7 +16,7 @@ import {
   prepareBatchPass,
 } from './differentiate';
 import { ErrorCode, problemError, QpError } from './errors';
-import { Canonical, Problem, toCanonical } from './problem';
+import { Canonical, CheckedMatrices, Problem, toCanonical } from './problem';
 import {
   abortError,
   differentiable,
@@ -89,9 +89,11 @@ function prepare(problems: readonly Problem[], options: BatchOptions, own: boole
       rest.solver,
     );
   }
+  // A structure shared by the problems (the same P or A object) is checked once.
+  const seen: CheckedMatrices = new Map();
   const canon = problems.map((p, k) => {
     try {
-      const c = toCanonical(p);
+      const c = toCanonical(p, seen);
       return own ? ownedArrays(c) : c;
     } catch (e) {
       throw atProblem(e, k);

@@ -155,7 +155,22 @@ function ownFields(problem: object): Record<string, unknown> {
  * typed arrays on resizable, growable or shared buffers are copied (lib/validate.ts).
  * Every size is checked before anything of that size is allocated.
  */
-export function toCanonical(problem: Problem): Canonical {
+/**
+ * Matrices already checked in one call that converts many problems (a batch): a matrix object
+ * given again with the same expected shape is not checked again, nor its lower triangle made
+ * again. Valid only while no code runs between the conversions (the arrays cannot change).
+ */
+export type CheckedMatrices = Map<unknown, { rows: number | undefined; cols: number; checked: CscMatrix; lower?: CscMatrix }>;
+
+function checkedCsc(field: string, value: unknown, rows: number | undefined, cols: number, seen?: CheckedMatrices): CscMatrix {
+  const hit = seen?.get(value);
+  if (hit && hit.rows === rows && hit.cols === cols) return hit.checked;
+  const checked = validateCsc(field, value, rows, cols);
+  seen?.set(value, { rows, cols, checked });
+  return checked;
+}
+
+export function toCanonical(problem: Problem, seen?: CheckedMatrices): Canonical {
   if (typeof problem !== 'object' || problem === null || Array.isArray(problem)) {
     throw problemError(ErrorCode.INVALID_TYPE, 'problem', 'must be an object', undefined, problem);
   }
@@ -167,17 +182,22 @@ export function toCanonical(problem: Problem): Canonical {
   requireFinite('q', q);
   const given: Canonical['given'] = {};
   if (p.P !== undefined) {
-    given.P = validateCsc('P', p.P, n, n);
+    given.P = checkedCsc('P', p.P, n, n, seen);
     if (given.P.triangle === 'full') requireSymmetric('P', given.P);
   }
   const lb = optionalBounds('lb', p.lb, n);
   const ub = optionalBounds('ub', p.ub, n);
   checkVariableBounds(lb, ub);
   const constant = checkConstant(p.constant);
-  const lowerP = () => (given.P ? given.P.lowerTriangle() : CscMatrix.zeros(n, n, 'lower'));
+  const lowerP = () => {
+    if (!given.P) return CscMatrix.zeros(n, n, 'lower');
+    const hit = seen?.get(p.P);
+    if (hit && hit.checked === given.P) return (hit.lower ??= given.P.lowerTriangle());
+    return given.P.lowerTriangle();
+  };
 
   if (form === 'canonical') {
-    const A = p.A === undefined ? undefined : validateCsc('A', p.A, undefined, n);
+    const A = p.A === undefined ? undefined : checkedCsc('A', p.A, undefined, n, seen);
     const m = A ? A.nrows : 0;
     requireSize('A.nrows', n, m);
     if (A) given.A = A;
@@ -207,12 +227,12 @@ export function toCanonical(problem: Problem): Canonical {
   if (p.G === undefined && p.h !== undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'G', 'is missing but h is given');
   if (p.A === undefined && p.b !== undefined) throw problemError(ErrorCode.DIMENSION_MISMATCH, 'A', 'is missing but b is given');
   if (p.G !== undefined) {
-    given.G = validateCsc('G', p.G, undefined, n);
+    given.G = checkedCsc('G', p.G, undefined, n, seen);
     mG = given.G.nrows;
     requireSize('G.nrows', n, mG);
   }
   if (p.A !== undefined) {
-    given.A = validateCsc('A', p.A, undefined, n);
+    given.A = checkedCsc('A', p.A, undefined, n, seen);
     mA = given.A.nrows;
     requireSize('A.nrows', n, mG + mA);
   }

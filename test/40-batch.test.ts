@@ -105,6 +105,80 @@ describe('solveBatch', function () {
     });
   }
 
+  it('ipm: problems sharing one pattern (new q, A values, P values, sides; infeasible and non-convex ones between) give the bits of solveSync, each thread reusing its analysis', async () => {
+    // One structure, 48 variants: what a training loop sends. The kept workspace of a thread
+    // (batch_addon.cpp, KeptIpm) must give what a fresh setup gives, bit for bit.
+    const base = randomQp(7);
+    const r = rng(99);
+    const variants: Qp[] = Array.from({ length: 48 }, (_, k) => {
+      const q = Float64Array.from(base.q, (v) => v + (r() - 0.5));
+      const v: Qp = { ...base, q };
+      if (k % 4 === 1)
+        v.A = new CscMatrix(
+          base.A!.nrows,
+          base.A!.ncols,
+          base.A!.colPtr,
+          base.A!.rowIdx,
+          Float64Array.from(base.A!.values, (a) => a * (0.8 + 0.4 * r())),
+        );
+      if (k % 6 === 2)
+        v.P = new CscMatrix(
+          base.P!.nrows,
+          base.P!.ncols,
+          base.P!.colPtr,
+          base.P!.rowIdx,
+          Float64Array.from(base.P!.values, (a) => a * 1.5),
+          'lower',
+        );
+      if (k % 5 === 3) v.ub = Float64Array.from(base.ub!, (b) => b + r());
+      if (k === 20) {
+        // row 0 pinned far beyond what the box allows: infeasible, and a change of structure (an equality)
+        v.l = Float64Array.from(base.l!, (b, i) => (i === 0 ? 1e3 : b));
+        v.u = Float64Array.from(base.u!, (b, i) => (i === 0 ? 1e3 : b));
+      }
+      if (k === 30)
+        v.P = new CscMatrix(
+          base.P!.nrows,
+          base.P!.ncols,
+          base.P!.colPtr,
+          base.P!.rowIdx,
+          Float64Array.from(base.P!.values, (a) => a),
+          'lower',
+        );
+      return v;
+    });
+    const reference = variants.map((p) => solveSync(p, { solver: 'ipm' }));
+    assert.ok(reference.filter((s) => s.status === 'solved').length >= 40, 'most variants solved');
+    for (const [what, sols] of [
+      ['sync, 1 thread', solveBatchSync(variants, { solver: 'ipm', threads: 1 })],
+      ['sync, 2 threads', solveBatchSync(variants, { solver: 'ipm', threads: 2 })],
+      ['async, 2 threads', await solveBatch(variants, { solver: 'ipm', threads: 2 })],
+    ] as const) {
+      sols.forEach((s, k) => assertSameBits(s, reference[k]!, `${what}, variant ${k}`));
+    }
+    // A non-convex P among them fails the batch at its index, as it fails solveSync.
+    const bad = variants.slice(0, 5);
+    bad[3] = {
+      ...base,
+      P: new CscMatrix(
+        base.P!.nrows,
+        base.P!.ncols,
+        base.P!.colPtr,
+        base.P!.rowIdx,
+        Float64Array.from(base.P!.values, (a) => -a),
+        'lower',
+      ),
+    };
+    assert.throws(
+      () => solveSync(bad[3]!, { solver: 'ipm' }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX,
+    );
+    assert.throws(
+      () => solveBatchSync(bad, { solver: 'ipm', threads: 1 }),
+      (e: unknown) => e instanceof QpError && e.code === ErrorCode.NOT_CONVEX && /^problems\[3\]/.test(e.message),
+    );
+  });
+
   it('polish and tolerances pass through: the same bits as solveSync with the same options', () => {
     const options = { solver: 'ipm', polish: true, epsAbs: 1e-9, epsRel: 1e-9 };
     const sols = solveBatchSync(problems.slice(0, 16), { ...options, threads: 2 });

@@ -1,9 +1,11 @@
 // solveBatchSync / solveBatchAsync: many solves in one call, spread over a pool of native
 // threads (thread_pool.hpp: the calling thread, or one libuv thread, plus threads − 1). Each
-// solve is exactly SolveAndPolish, as solve/solveSync run it, so answers are the same bits.
+// solve is exactly SolveAndPolish, as solve/solveSync run it, so answers are the same bits; ipm
+// solves of one pattern on one thread share its ordering and symbolic analysis (KeptIpm).
 #include "batch_addon.hpp"
 
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -67,12 +69,54 @@ std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threa
   return items;
 }
 
+bool SameInts(const int32_t* a, const int32_t* b, size_t count) { return a == b || count == 0 || std::memcmp(a, b, count * sizeof(int32_t)) == 0; }
+bool SameDoubles(const double* a, const double* b, size_t count) {
+  return a == b || count == 0 || std::memcmp(a, b, count * sizeof(double)) == 0;
+}
+bool SamePattern(const CscView& a, const CscView& b) {
+  return a.nrows == b.nrows && a.ncols == b.ncols && a.nnz() == b.nnz() && SameInts(a.Ap, b.Ap, (size_t)a.ncols + 1) &&
+         SameInts(a.Ai, b.Ai, (size_t)a.nnz());
+}
+
+// A thread's kept ipm solver (create_parametric) and the items it last read: problems of one
+// batch that share P's and A's pattern, the bounds' presence and the solver options reuse its
+// ordering and symbolic analysis (ipm_update), which gives the same bits as a fresh setup
+// (test/40). The kept workspace reads the patterns and values of earlier items of this batch,
+// which live until the batch ends.
+struct KeptIpm {
+  std::unique_ptr<Solver> solver;
+  const BatchItem* last = nullptr;
+};
+
+bool Reusable(const BatchItem& a, const BatchItem& b) {
+  const ProblemView &p = a.problem->view, &q = b.problem->view;
+  return p.n == q.n && p.m == q.m && (p.lb != nullptr) == (q.lb != nullptr) && (p.ub != nullptr) == (q.ub != nullptr) &&
+         SamePattern(p.P, q.P) && SamePattern(p.A, q.A) && a.settings.extra == b.settings.extra && a.settings.extra_text == b.settings.extra_text;
+}
+
+Result SolveItem(BatchItem& item, KeptIpm& kept, const CancelFlag& cancel) {
+  const ProblemView& p = item.problem->view;
+  if (item.key != "ipm") return SolveAndPolish(item.key, p, item.settings, cancel, item.polish);
+  MatrixChanges changed;  // P and A: new unless an item this solver read had the same values
+  if (kept.solver && kept.last && Reusable(*kept.last, item)) {
+    const ProblemView& before = kept.last->problem->view;
+    changed.P = !SameDoubles(before.P.Ax, p.P.Ax, (size_t)p.P.nnz());
+    changed.A = !SameDoubles(before.A.Ax, p.A.Ax, (size_t)p.A.nnz());
+  } else {
+    kept.solver = FindSolver("ipm").create_parametric();
+  }
+  kept.last = &item;
+  kept.solver->Changed(changed);
+  return SolveAndPolish(item.key, p, item.settings, cancel, item.polish, kept.solver.get(), changed.P);
+}
+
 // Runs every item on the pool; after a failure or a cancel the items not yet started are left alone.
 void RunBatch(std::vector<BatchItem>& items, uint32_t threads, const CancelFlag& cancel) {
-  RunOnThreads(items.size(), threads, cancel, [&](size_t k) {
+  std::vector<KeptIpm> kept(threads);
+  RunOnThreads(items.size(), threads, cancel, [&](size_t k, uint32_t worker) {
     BatchItem& item = items[k];
     try {
-      item.result = SolveAndPolish(item.key, item.problem->view, item.settings, cancel, item.polish);
+      item.result = SolveItem(item, kept[worker], cancel);
       item.ran = true;
       return true;
     } catch (...) {

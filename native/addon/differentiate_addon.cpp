@@ -353,7 +353,7 @@ void ReadDiffBatch(const Napi::CallbackInfo& info, DiffBatch& b) {
 
 void RunDiffBatch(DiffBatch& b) {
   const std::atomic<bool> never{false};
-  RunOnThreads(b.items.size(), b.threads, never, [&](size_t k) {
+  RunOnThreads(b.items.size(), b.threads, never, [&](size_t k, uint32_t) {
     try {
       b.outputs[k] = Run(b.items[k]);
       return true;

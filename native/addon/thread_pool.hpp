@@ -42,23 +42,25 @@ inline uint32_t CheckThreads(double t, size_t count) {
   }
 }
 
+// job(k, worker): worker (0 … threads − 1) names the thread running it, for state a thread keeps
+// from one job to its next (batch_addon.cpp: a kept ipm workspace).
 template <typename Job>
 void RunOnThreads(size_t count, uint32_t threads, const std::atomic<bool>& stop, Job job) {
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  auto work = [&]() {
+  auto work = [&](uint32_t worker) {
     for (size_t k = next++; k < count; k = next++) {
       if (stop.load() || failed.load()) continue;
-      if (!job(k)) failed.store(true);
+      if (!job(k, worker)) failed.store(true);
     }
   };
   std::vector<std::thread> pool;
   try {
-    for (uint32_t t = 1; t < threads && t < count; t++) pool.emplace_back(work);
+    for (uint32_t t = 1; t < threads && t < count; t++) pool.emplace_back(work, t);
   } catch (const std::system_error&) {
     // No more threads to be had: the ones started and this one share the work.
   }
-  work();
+  work(0);
   for (auto& th : pool) th.join();
 }
 
