@@ -69,7 +69,9 @@ std::vector<BatchItem> ReadBatch(const Napi::CallbackInfo& info, uint32_t& threa
   return items;
 }
 
-bool SameInts(const int32_t* a, const int32_t* b, size_t count) { return a == b || count == 0 || std::memcmp(a, b, count * sizeof(int32_t)) == 0; }
+bool SameInts(const int32_t* a, const int32_t* b, size_t count) {
+  return a == b || count == 0 || std::memcmp(a, b, count * sizeof(int32_t)) == 0;
+}
 bool SameDoubles(const double* a, const double* b, size_t count) {
   return a == b || count == 0 || std::memcmp(a, b, count * sizeof(double)) == 0;
 }
@@ -91,7 +93,8 @@ struct KeptIpm {
 bool Reusable(const BatchItem& a, const BatchItem& b) {
   const ProblemView &p = a.problem->view, &q = b.problem->view;
   return p.n == q.n && p.m == q.m && (p.lb != nullptr) == (q.lb != nullptr) && (p.ub != nullptr) == (q.ub != nullptr) &&
-         SamePattern(p.P, q.P) && SamePattern(p.A, q.A) && a.settings.extra == b.settings.extra && a.settings.extra_text == b.settings.extra_text;
+         SamePattern(p.P, q.P) && SamePattern(p.A, q.A) && a.settings.extra == b.settings.extra &&
+         a.settings.extra_text == b.settings.extra_text;
 }
 
 Result SolveItem(BatchItem& item, KeptIpm& kept, const CancelFlag& cancel) {
