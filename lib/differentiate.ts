@@ -188,7 +188,8 @@ const knownOptions = new Set([
   'penaltyKappa',
   'penaltySolver',
 ]);
-const methods: readonly DifferentiateMethod[] = ['kkt', 'full', 'penalty', 'qp'];
+/** The backward methods the addon has (native/backward/methods.cpp), kkt first. */
+const methods = (): readonly string[] => (binding() as unknown as { backwardMethods: string[] }).backwardMethods;
 
 /** The active-set options shared by differentiate and jvp, checked. */
 export function activeSetOptions(options: ActiveSetOptions): ActiveSetOptions {
@@ -292,8 +293,16 @@ export function checkedOptions(
       );
   }
   const method = options.method === undefined ? 'kkt' : options.method;
-  if (!methods.includes(method))
-    throw problemError(ErrorCode.INVALID_OPTION, 'options.method', "must be 'kkt', 'full', 'penalty' or 'qp'", undefined, method);
+  if (!methods().includes(method as string))
+    throw problemError(
+      ErrorCode.INVALID_OPTION,
+      'options.method',
+      `must be one of ${methods()
+        .map((k) => `'${k}'`)
+        .join(', ')}`,
+      undefined,
+      method,
+    );
   const nativeOptions: NativeOptions = { method };
   for (const key of ['penaltyBeta', 'penaltyKappa'] as const) {
     const v = options[key];

@@ -40,17 +40,15 @@
 namespace diffqp {
 namespace {
 
-enum class Method { kKkt, kFull, kPenalty, kQp };
-
 struct DiffInputs {
   std::unique_ptr<BorrowedProblem> problem = std::make_unique<BorrowedProblem>();
   const double* x = nullptr;
   const double* y = nullptr;
   const double* z = nullptr;
   const double* dx = nullptr;
-  DualSeeds duals;  // grads.dy, grads.dz (optional)
-  Method method = Method::kKkt;
-  bool forward = false;  // jvp: tangents instead of dx (kkt only)
+  DualSeeds duals;                                            // grads.dy, grads.dz (optional)
+  const BackwardMethod* method = &BackwardMethods().front();  // kkt, the default
+  bool forward = false;                                       // jvp: tangents instead of dx (kkt only)
   Tangents tangents;
   BackwardOptions options;
   FactorCacheRef cache;  // kkt / jvp only; null: factorise for this call alone
@@ -113,19 +111,14 @@ void ReadSeedsAndOptions(const Napi::Value& seeds, const Napi::Value& options, D
     Napi::Value method = o.Get("method");
     if (!method.IsUndefined()) {
       const std::string key = method.IsString() ? method.As<Napi::String>().Utf8Value() : std::string();
-      if (key == "kkt") {
-        in.method = Method::kKkt;
-      } else if (key == "full" && !in.forward) {
-        in.method = Method::kFull;
-      } else if (key == "penalty" && !in.forward) {
-        in.method = Method::kPenalty;
-      } else if (key == "qp" && !in.forward) {
-        in.method = Method::kQp;
-      } else {
+      const BackwardMethod* found = FindBackwardMethod(key);
+      if (!found || (in.forward && !found->uses_factor)) {
+        std::string names;
+        for (const BackwardMethod& m : BackwardMethods()) names += (names.empty() ? "'" : ", '") + std::string(m.name) + "'";
         throw QpError(code::kInvalidOption,
-                      in.forward ? "options.method: jvp supports 'kkt' only" : "options.method: must be 'kkt', 'full', 'penalty' or 'qp'",
-                      "options.method");
+                      in.forward ? "options.method: jvp supports 'kkt' only" : "options.method: must be one of " + names, "options.method");
       }
+      in.method = found;
     }
     auto positive = [&](const char* key, double& target) {
       Napi::Value v = o.Get(key);
@@ -195,7 +188,7 @@ std::shared_ptr<const ReducedKkt> CachedFactor(const DiffInputs& in, bool& built
 Output Run(const DiffInputs& in) {
   const ProblemView& p = in.problem->view;
   Output out;
-  const bool uses_k = in.forward || in.method == Method::kKkt;
+  const bool uses_k = in.forward || in.method->uses_factor;
   bool built = false;
   auto cached = uses_k ? CachedFactor(in, built) : nullptr;
   // A factorization this call built for the cache is charged to this call.
@@ -208,22 +201,8 @@ Output Run(const DiffInputs& in) {
     out.forward = KktForward(p, in.x, in.y, in.z, in.tangents, in.options, cached);
     charge_build(out.forward);
   } else {
-    switch (in.method) {
-      case Method::kFull:
-        out.backward = FullBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
-        break;
-      case Method::kPenalty:
-        out.backward = PenaltyBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
-        break;
-      case Method::kQp:
-        out.backward = QpBackward(p, in.x, in.y, in.z, in.dx, in.options, in.duals);
-        break;
-      case Method::kKkt:
-      default:
-        out.backward = KktBackward(p, in.x, in.y, in.z, in.dx, in.options, cached, in.duals);
-        charge_build(out.backward);
-        break;
-    }
+    out.backward = in.method->run({p, in.x, in.y, in.z, in.dx, in.options, cached, in.duals});
+    if (in.method->uses_factor) charge_build(out.backward);
   }
   ReleaseFreedMemory(p);
   return out;
@@ -459,6 +438,9 @@ void RegisterDifferentiate(Napi::Env env, Napi::Object exports) {
   exports.Set("differentiateBatchSync", Napi::Function::New(env, DifferentiateBatchSync, "differentiateBatchSync"));
   exports.Set("differentiateBatchAsync", Napi::Function::New(env, DifferentiateBatchAsync, "differentiateBatchAsync"));
   RegisterFactorCache(env, exports);
+  Napi::Array methods = Napi::Array::New(env);
+  for (const BackwardMethod& m : BackwardMethods()) methods.Set(methods.Length(), m.name);
+  exports.Set("backwardMethods", methods);  // lib/differentiate.ts checks options.method against it
 }
 
 }  // namespace diffqp

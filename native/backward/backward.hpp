@@ -102,6 +102,25 @@ Gradients PenaltyBackward(const ProblemView& p, const double* x, const double* y
 Gradients QpBackward(const ProblemView& p, const double* x, const double* y, const double* z, const double* gx, const BackwardOptions& opt,
                      const DualSeeds& duals = {});
 
+// One backward pass's arguments, for the method table.
+struct BackwardCall {
+  const ProblemView& p;
+  const double *x, *y, *z, *gx;
+  const BackwardOptions& options;
+  std::shared_ptr<const ReducedKkt> factor;  // a kept factorization of K (methods that use one)
+  const DualSeeds& duals;
+};
+
+// The methods by name (methods.cpp): `uses_factor` marks the one that takes (and fills) a
+// kept factorization of K.
+struct BackwardMethod {
+  const char* name;
+  bool uses_factor;
+  Gradients (*run)(const BackwardCall&);
+};
+const std::vector<BackwardMethod>& BackwardMethods();
+const BackwardMethod* FindBackwardMethod(const std::string& name);  // null when there is none
+
 // The dual seeds on the active set J: h[k] = dy_i for the active row i numbered k (row_k[i]),
 // dz_j for the active bound j numbered k (bound_k[j]); 0 elsewhere. Length nJ.
 std::vector<double> SeedsOnActiveSet(const DualSeeds& duals, const std::vector<int32_t>& row_k, const std::vector<int32_t>& bound_k,
