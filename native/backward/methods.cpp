@@ -8,8 +8,7 @@ namespace diffqp {
 const std::vector<BackwardMethod>& BackwardMethods() {
   // kkt first: the default, and the one method that uses (and fills) a kept factorization of K
   static const std::vector<BackwardMethod> methods = {
-      {"kkt", true,
-       [](const BackwardCall& c) { return KktBackward(c.p, c.x, c.y, c.z, c.gx, c.options, c.factor, c.duals); }},
+      {"kkt", true, [](const BackwardCall& c) { return KktBackward(c.p, c.x, c.y, c.z, c.gx, c.options, c.factor, c.duals); }},
       {"full", false, [](const BackwardCall& c) { return FullBackward(c.p, c.x, c.y, c.z, c.gx, c.options, c.duals); }},
       {"penalty", false, [](const BackwardCall& c) { return PenaltyBackward(c.p, c.x, c.y, c.z, c.gx, c.options, c.duals); }},
       {"qp", false, [](const BackwardCall& c) { return QpBackward(c.p, c.x, c.y, c.z, c.gx, c.options, c.duals); }},
