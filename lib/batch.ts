@@ -16,7 +16,7 @@ import {
   prepareBatchPass,
 } from './differentiate';
 import { ErrorCode, problemError, QpError } from './errors';
-import { Canonical, CheckedMatrices, Problem, toCanonical } from './problem';
+import { Canonical, canonicalChecking, CheckedMatrices, Problem } from './problem';
 import {
   abortError,
   differentiable,
@@ -93,7 +93,7 @@ function prepare(problems: readonly Problem[], options: BatchOptions, own: boole
   const seen: CheckedMatrices = new Map();
   const canon = problems.map((p, k) => {
     try {
-      const c = toCanonical(p, seen);
+      const c = canonicalChecking(p, seen);
       return own ? ownedArrays(c) : c;
     } catch (e) {
       throw atProblem(e, k);

@@ -150,12 +150,6 @@ function ownFields(problem: object): Record<string, unknown> {
 }
 
 /**
- * Validates a problem in either form and returns the canonical form. Arrays are shared with
- * the input where possible (no copies for a canonical problem with P stored as 'lower');
- * typed arrays on resizable, growable or shared buffers are copied (lib/validate.ts).
- * Every size is checked before anything of that size is allocated.
- */
-/**
  * Matrices already checked in one call that converts many problems (a batch): a matrix object
  * given again with the same expected shape is not checked again, nor its lower triangle made
  * again. Valid only while no code runs between the conversions (the arrays cannot change).
@@ -170,7 +164,18 @@ function checkedCsc(field: string, value: unknown, rows: number | undefined, col
   return checked;
 }
 
-export function toCanonical(problem: Problem, seen?: CheckedMatrices): Canonical {
+/**
+ * Validates a problem in either form and returns the canonical form. Arrays are shared with
+ * the input where possible (no copies for a canonical problem with P stored as 'lower');
+ * typed arrays on resizable, growable or shared buffers are copied (lib/validate.ts).
+ * Every size is checked before anything of that size is allocated.
+ */
+export function toCanonical(problem: Problem): Canonical {
+  return canonicalChecking(problem);
+}
+
+/** toCanonical for a batch: matrices in `seen` (shared by earlier problems of the call) are not checked again. */
+export function canonicalChecking(problem: Problem, seen?: CheckedMatrices): Canonical {
   if (typeof problem !== 'object' || problem === null || Array.isArray(problem)) {
     throw problemError(ErrorCode.INVALID_TYPE, 'problem', 'must be an object', undefined, problem);
   }
