@@ -33,7 +33,7 @@
  */
 import { Vector } from './arrays';
 import { binding, translateAtCallSite, translateNativeError, NativeProblem } from './binding';
-import { describeValue, ErrorCode, problemError, QpError } from './errors';
+import { describeValue, ErrorCode, problemError, QpError, rejectUnknownKeys } from './errors';
 import { Canonical, gradientOnCallerP, Problem, splitStacked, toCanonical } from './problem';
 import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
@@ -252,16 +252,7 @@ function nativeBinding(): DifferentiateBinding {
 export function checkedSeeds(grads: Grads, n: number, m: number): Seeds {
   if (typeof grads !== 'object' || grads === null || Array.isArray(grads))
     throw problemError(ErrorCode.INVALID_TYPE, 'grads', 'must be an object { dx }', undefined, grads);
-  for (const key of Object.keys(grads)) {
-    if (!['dx', 'dy', 'dz'].includes(key))
-      throw problemError(
-        ErrorCode.INVALID_TYPE,
-        `grads.${key}`,
-        'is not a seed (known: dx, dy, dz)',
-        undefined,
-        (grads as unknown as Record<string, unknown>)[key],
-      );
-  }
+  rejectUnknownKeys(grads, ['dx', 'dy', 'dz'], ErrorCode.INVALID_TYPE, 'grads.', 'is not a seed');
   const seed = (key: 'dx' | 'dy' | 'dz', length: number): Float64Array => {
     const v = requireFloat64Array(`grads.${key}`, grads[key], length);
     for (let i = 0; i < v.length; i++)
@@ -282,16 +273,7 @@ export function checkedOptions(
 ): { options: NativeOptions; wrt: Set<GradientName> } {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key))
-      throw problemError(
-        ErrorCode.INVALID_OPTION,
-        `options.${key}`,
-        `is not an option (known: ${[...knownOptions].join(', ')})`,
-        undefined,
-        (options as Record<string, unknown>)[key],
-      );
-  }
+  rejectUnknownKeys(options, knownOptions, ErrorCode.INVALID_OPTION, 'options.', 'is not an option');
   const method = options.method === undefined ? 'kkt' : options.method;
   if (!methods().includes(method as string))
     throw problemError(
@@ -341,10 +323,8 @@ export function checkedOptions(
   return { options: nativeOptions, wrt };
 }
 
-export function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
-  const c = toCanonical(problem);
-  if (typeof solution !== 'object' || solution === null)
-    throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
+/** A solution differentiate can start from: solved (or solved inaccurately), with duals. */
+export function requireDifferentiableStatus(solution: { status?: string; hasDuals?: boolean }): void {
   if (solution.status !== undefined && solution.status !== 'solved' && solution.status !== 'solvedInaccurate') {
     throw problemError(
       ErrorCode.NOT_DIFFERENTIABLE,
@@ -363,6 +343,13 @@ export function prepare(problem: Problem, solution: DifferentiableSolution, grad
       false,
     );
   }
+}
+
+export function prepare(problem: Problem, solution: DifferentiableSolution, grads: Grads, options: DifferentiateOptions): Prepared {
+  const c = toCanonical(problem);
+  if (typeof solution !== 'object' || solution === null)
+    throw problemError(ErrorCode.INVALID_TYPE, 'solution', 'must be a Solution object', undefined, solution);
+  requireDifferentiableStatus(solution);
   const sol = {
     x: requireFloat64Array('solution.x', solution.x, c.n),
     y: requireFloat64Array('solution.y', solution.y, c.m),

@@ -121,3 +121,21 @@ export function problemError(code: ErrorCodeValue, field: string, what: string, 
   if (arguments.length >= 5) details.value = value;
   return new QpError(code, `${at}: ${what}${shown}`, details);
 }
+
+/**
+ * Throws for the first own key of `value` that `known` lacks: a QpError of `code` naming
+ * `${prefix}${key}`, saying `${what} (known: …)` and showing the key's value.
+ */
+export function rejectUnknownKeys(value: object, known: Iterable<string>, code: ErrorCodeValue, prefix: string, what: string): void {
+  const names = [...known];
+  for (const key of Object.keys(value)) {
+    if (!names.includes(key))
+      throw problemError(
+        code,
+        `${prefix}${key}`,
+        `${what} (known: ${names.join(', ')})`,
+        undefined,
+        (value as Record<string, unknown>)[key],
+      );
+  }
+}

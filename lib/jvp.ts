@@ -7,7 +7,7 @@
  */
 import { Vector } from './arrays';
 import { binding, translateNativeError, NativeProblem } from './binding';
-import { ErrorCode, problemError } from './errors';
+import { ErrorCode, problemError, rejectUnknownKeys } from './errors';
 import { FactorCache } from './handle';
 import { Problem, tangentOnLowerP, toCanonical } from './problem';
 import {
@@ -108,16 +108,13 @@ function tangent(t: Record<string, unknown>, key: string, length: number): Float
 function prepareJvp(problem: Problem, solution: DifferentiableSolution, tangents: Tangents, options: JvpOptions) {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
-  for (const key of Object.keys(options)) {
-    if (!['epsActive', 'normalizeRows', 'refineActiveSet'].includes(key))
-      throw problemError(
-        ErrorCode.INVALID_OPTION,
-        `options.${key}`,
-        'is not an option of jvp (known: epsActive, normalizeRows, refineActiveSet)',
-        undefined,
-        (options as Record<string, unknown>)[key],
-      );
-  }
+  rejectUnknownKeys(
+    options,
+    ['epsActive', 'normalizeRows', 'refineActiveSet'],
+    ErrorCode.INVALID_OPTION,
+    'options.',
+    'is not an option of jvp',
+  );
   const prep = prepare(problem, solution, { dx: new Float64Array(toCanonical(problem).n) }, {});
   const active = activeSetOptions(options);
   const { c } = prep;

@@ -12,6 +12,7 @@ import { Vector } from './arrays';
 import { binding, NativeResult, translateNativeError } from './binding';
 import {
   checkedOptions,
+  requireDifferentiableStatus,
   checkedSeeds,
   DifferentiateOptions,
   Gradients,
@@ -224,23 +225,7 @@ export class ParametricQp {
       throw new QpError(ErrorCode.NOT_DIFFERENTIABLE, 'parametric problem: has no solution to differentiate (call solveSync first)', {
         field: 'parametric',
       });
-    if (sol.status !== 'solved' && sol.status !== 'solvedInaccurate') {
-      throw problemError(
-        ErrorCode.NOT_DIFFERENTIABLE,
-        'solution.status',
-        "must be 'solved' or 'solvedInaccurate' to differentiate",
-        undefined,
-        sol.status,
-      );
-    }
-    if (!sol.hasDuals)
-      throw problemError(
-        ErrorCode.NOT_DIFFERENTIABLE,
-        'solution.hasDuals',
-        'the solver returned no duals; differentiate needs y and z',
-        undefined,
-        false,
-      );
+    requireDifferentiableStatus(sol);
     const seeds = checkedSeeds(grads, this.n, this.m);
     const { options: opts, wrt } = checkedOptions(options, 'canonical');
     const c = this.#c;

@@ -9,7 +9,7 @@
  */
 import { Vector } from './arrays';
 import { CscMatrix, CscMatrixLike } from './sparse';
-import { ErrorCode, problemError } from './errors';
+import { ErrorCode, problemError, rejectUnknownKeys } from './errors';
 import {
   requireDimension,
   requireFinite,
@@ -132,17 +132,7 @@ const knownKeys = [...new Set([...canonicalKeys, ...standardKeys])];
  * not a missing bound.
  */
 function ownFields(problem: object): Record<string, unknown> {
-  for (const key of Object.keys(problem)) {
-    if (!canonicalKeys.has(key) && !standardKeys.has(key)) {
-      throw problemError(
-        ErrorCode.INVALID_TYPE,
-        key,
-        `is not a problem field (known: ${knownKeys.join(', ')})`,
-        undefined,
-        (problem as Record<string, unknown>)[key],
-      );
-    }
-  }
+  rejectUnknownKeys(problem, knownKeys, ErrorCode.INVALID_TYPE, '', 'is not a problem field');
   // Known fields may be inherited (a problem made with Object.create(base)); each is read once.
   const fields: Record<string, unknown> = {};
   for (const key of knownKeys) fields[key] = (problem as Record<string, unknown>)[key];

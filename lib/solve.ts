@@ -14,7 +14,7 @@ import {
   translateNativeError,
   UnavailableSolver,
 } from './binding';
-import { ErrorCode, problemError, QpError } from './errors';
+import { ErrorCode, problemError, QpError, rejectUnknownKeys } from './errors';
 import { Canonical, Problem, toCanonical } from './problem';
 import { SolveStatus } from './status';
 import { ownedArrays, requireFloat64Array } from './validate';
@@ -161,10 +161,7 @@ function isAbortSignal(value: unknown): boolean {
 export function nativeOptions(options: SolveOptions, c: Canonical): NativeOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw problemError(ErrorCode.INVALID_OPTION, 'options', 'must be an object', undefined, options);
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key))
-      throw optionError(key, `is not an option (known: ${[...knownOptions].join(', ')})`, (options as Record<string, unknown>)[key]);
-  }
+  rejectUnknownKeys(options, knownOptions, ErrorCode.INVALID_OPTION, 'options.', 'is not an option');
   const solver = options.solver === undefined ? DEFAULT_SOLVER : options.solver;
   if (typeof solver !== 'string') throw optionError('solver', "must be a string (a solver key or 'auto'; omitted: 'auto')", solver);
   const out: NativeOptions = { solver };

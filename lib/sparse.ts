@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { IndexVector, requireDimension, requireFloat64Array, requireInt32Array, Vector } from './arrays';
-import { ErrorCode, problemError, QpError } from './errors';
+import { ErrorCode, problemError, QpError, rejectUnknownKeys } from './errors';
 
 /** A row or column count a CSC matrix can hold (32-bit indices), else a typed error naming it. */
 const dimension = requireDimension;
@@ -284,17 +284,7 @@ function cscFieldsOf(field: string, M: unknown): Record<(typeof cscFields)[numbe
   }
   const o = M as Record<string, unknown>;
   if (isPlain) {
-    for (const key of Object.keys(o)) {
-      if (!(cscFields as readonly string[]).includes(key)) {
-        throw problemError(
-          ErrorCode.INVALID_TYPE,
-          `${field}.${key}`,
-          `is not a field of a CSC matrix (known: ${cscFields.join(', ')})`,
-          undefined,
-          o[key],
-        );
-      }
-    }
+    rejectUnknownKeys(o, cscFields, ErrorCode.INVALID_TYPE, `${field}.`, 'is not a field of a CSC matrix');
   }
   // Each field is read once: a getter cannot show the checks one array and the solver another.
   return { nrows: o.nrows, ncols: o.ncols, colPtr: o.colPtr, rowIdx: o.rowIdx, values: o.values, triangle: o.triangle };

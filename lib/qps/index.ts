@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { ErrorCode, problemError, QpError } from '../errors';
+import { ErrorCode, problemError, QpError, rejectUnknownKeys } from '../errors';
 import { isColumnAligned } from './format';
 import { QpsFormat, QpsOptions, QpsProblem, Reader } from './reader';
 
@@ -23,14 +23,7 @@ function optionError(field: string, what: string, value: unknown): QpError {
 
 function checkOptions(options: QpsOptions): { format: QpsFormat; infinity: number } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw optionError('options', 'must be an object', options);
-  for (const key of Object.keys(options)) {
-    if (!qpsOptionKeys.includes(key))
-      throw optionError(
-        `options.${key}`,
-        `is not a QPS option (known: ${qpsOptionKeys.join(', ')})`,
-        (options as Record<string, unknown>)[key],
-      );
-  }
+  rejectUnknownKeys(options, qpsOptionKeys, ErrorCode.INVALID_OPTION, 'options.', 'is not a QPS option');
   const format = options.format === undefined ? 'auto' : options.format;
   if (format !== 'auto' && format !== 'fixed' && format !== 'free')
     throw optionError('options.format', "must be 'auto', 'fixed' or 'free'", format);
