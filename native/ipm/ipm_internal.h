@@ -50,6 +50,7 @@ struct IpmWorkspace {
     int *rpos;    /* m: row i -> its place among K's rows, or -1          */
     int *pair_at; /* per pair of K rows sharing a column of A (in column
                      order): its entry in the factorisation's values      */
+    long npairs;  /* entries of pair_at */
 
     /* iterates (scaled) */
     double *x, *y, *zb;        /* y: rows (m), zb: bounds (n), aggregated duals       */

@@ -119,6 +119,7 @@ static int build(IpmWorkspace *w, long pairs) {
             }
         }
     }
+    w->npairs = pairs;
     linsys_ldl_drop_pattern(w->ldl); /* S lives in the factorisation's own matrix */
     w->info.factor_nnz = linsys_ldl_factor_nnz(w->ldl);
     err = IPM_OK;
@@ -164,16 +165,8 @@ void ipm_normal_assemble(IpmWorkspace *w, double *d, int offdiagonal) {
     const int n = w->n, mr = w->mr;
     double *Cx = linsys_ldl_values(w->ldl);
     long t = 0;
-    if (offdiagonal) {
-        /* an entry may gather several pairs: cleared first */
-        for (int j = 0; j < n; j++) {
-            int k = 0;
-            for (int p = w->Ap[j]; p < w->Ap[j + 1]; p++)
-                if (w->rpos[w->Ai[p]] >= 0) k++;
-            for (long e = (long)k * (k - 1) / 2; e > 0; e--) Cx[w->pair_at[t++]] = 0;
-        }
-        t = 0;
-    }
+    /* an entry may gather several pairs: cleared first */
+    for (long e = 0; offdiagonal && e < w->npairs; e++) Cx[w->pair_at[e]] = 0;
     for (int r = 0; r < mr; r++) d[r] = -d[r];
     for (int j = 0; j < n; j++) {
         const double h = 1 / w->H[j];
