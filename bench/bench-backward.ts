@@ -19,6 +19,7 @@ import { shiftedGeometricMean } from './bench-report';
 import { Command, listFlag, numberFlag, parseCommand, runScript, UsageError } from '../lib/args';
 import { MM_DIR_ENV, mmSetDir } from '../lib/mm-set';
 import { upperMedian } from './stats';
+import { chainP, rng } from './training-qp';
 
 interface Options {
   dir: string;
@@ -78,21 +79,8 @@ function parse(argv: string[]): Options {
 
 /** A banded sparse QP of size n with m coupling rows, strictly convex, boxed. */
 function generatedQp(n: number, m: number, seed: number): Problem<Float64Array, CscMatrix> {
-  let s = seed >>> 0;
-  const r = () => (s = (s * 1664525 + 1013904223) >>> 0) / 4294967296;
-  const pr: number[] = [],
-    pc: number[] = [],
-    pv: number[] = [];
-  for (let j = 0; j < n; j++) {
-    pr.push(j);
-    pc.push(j);
-    pv.push(3 + r());
-    if (j + 1 < n) {
-      pr.push(j + 1);
-      pc.push(j);
-      pv.push(-1);
-    }
-  }
+  const r = rng(seed);
+  const P = chainP(n, r, 3);
   const ar: number[] = [],
     ac: number[] = [],
     av: number[] = [];
@@ -105,7 +93,7 @@ function generatedQp(n: number, m: number, seed: number): Problem<Float64Array, 
     }
   }
   return {
-    P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),
+    P,
     q: new Float64Array(n).map(() => 10 * (r() - 0.5)),
     A: CscMatrix.fromTriplets(m, n, ar, ac, av),
     l: new Float64Array(m).map(() => -0.5 - r()),

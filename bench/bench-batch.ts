@@ -10,6 +10,7 @@ import { CanonicalProblem } from '../lib/problem';
 import { solveSync } from '../lib/solve';
 import { CscMatrix } from '../lib/sparse';
 import { Command, listFlag, numberFlag, parseCommand, runScript } from '../lib/args';
+import { chainP, rng } from './training-qp';
 
 export const command = {
   name: 'bench:batch',
@@ -25,31 +26,10 @@ export const command = {
   },
 } satisfies Command;
 
-/** A little generator of its own (LCG): the same problems on every run. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 /** P: chain Laplacian + diagonal; A: n/2 rows of 3 entries; box bounds; feasible at x = 0. */
 function sparseQp(n: number, seed: number): CanonicalProblem<Float64Array, CscMatrix> {
-  const r = lcg(seed);
-  const pr: number[] = [],
-    pc: number[] = [],
-    pv: number[] = [];
-  for (let j = 0; j < n; j++) {
-    pr.push(j);
-    pc.push(j);
-    pv.push(2.5 + r());
-    if (j + 1 < n) {
-      pr.push(j + 1);
-      pc.push(j);
-      pv.push(-1);
-    }
-  }
+  const r = rng(seed);
+  const P = chainP(n, r, 2.5);
   const m = Math.max(1, Math.floor(n / 2));
   const ar: number[] = [],
     ac: number[] = [],
@@ -64,7 +44,7 @@ function sparseQp(n: number, seed: number): CanonicalProblem<Float64Array, CscMa
     }
   }
   return {
-    P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),
+    P,
     q: Float64Array.from({ length: n }, () => 10 * (r() - 0.5)),
     A: CscMatrix.fromTriplets(m, n, ar, ac, av),
     l: Float64Array.from({ length: m }, () => -0.2 - r()),

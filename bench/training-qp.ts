@@ -7,13 +7,34 @@ import { CscMatrix } from '../lib/sparse';
 
 export type TrainingQp = Required<Pick<CanonicalProblem<Float64Array, CscMatrix>, 'P' | 'q' | 'A' | 'l' | 'u' | 'lb' | 'ub'>>;
 
-/** A deterministic pseudo-random generator in [0, 1). */
-function rng(seed: number): () => number {
+/** A deterministic pseudo-random generator in [0, 1) (an LCG): the same problems on every run. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 4294967296;
   };
+}
+
+/**
+ * P = a chain, stored as its lower triangle: base + U[0, 1) on the diagonal (one draw of r per
+ * column, in order), −1 beside it. Diagonally dominant for base ≥ 2.
+ */
+export function chainP(n: number, r: () => number, base: number): CscMatrix {
+  const pr: number[] = [],
+    pc: number[] = [],
+    pv: number[] = [];
+  for (let j = 0; j < n; j++) {
+    pr.push(j);
+    pc.push(j);
+    pv.push(base + r());
+    if (j + 1 < n) {
+      pr.push(j + 1);
+      pc.push(j);
+      pv.push(-1);
+    }
+  }
+  return CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' });
 }
 
 /** A strictly convex QP with n variables, m rows (each with both sides finite) and a box. */
@@ -39,19 +60,7 @@ export function trainingQp(n: number, m: number, seed: number): TrainingQp {
  */
 export function sparseTrainingQp(n: number, m: number, seed: number, perRow = 4): TrainingQp {
   const r = rng(seed);
-  const pr: number[] = [],
-    pc: number[] = [],
-    pv: number[] = [];
-  for (let j = 0; j < n; j++) {
-    pr.push(j);
-    pc.push(j);
-    pv.push(2.5 + r());
-    if (j + 1 < n) {
-      pr.push(j + 1);
-      pc.push(j);
-      pv.push(-1);
-    }
-  }
+  const P = chainP(n, r, 2.5);
   const ar: number[] = [],
     ac: number[] = [],
     av: number[] = [];
@@ -64,7 +73,7 @@ export function sparseTrainingQp(n: number, m: number, seed: number, perRow = 4)
     }
   }
   return {
-    P: CscMatrix.fromTriplets(n, n, pr, pc, pv, { triangle: 'lower' }),
+    P,
     q: Float64Array.from({ length: n }, () => 4 * (r() - 0.5)),
     A: CscMatrix.fromTriplets(m, n, ar, ac, av),
     l: Float64Array.from({ length: m }, () => -0.2 - r()),
