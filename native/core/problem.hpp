@@ -90,6 +90,10 @@ struct Result {
   // A certificate when the status is primalInfeasible (y-like, rows then bounds: m + n)
   // or dualInfeasible (an improving ray, n). Empty when the solver has none.
   std::vector<double> certificate;
+  // Set by a solver that ran MeasureSolution on exactly this answer and status (ipm, to decide
+  // on its crossover): SolveProblem then skips the second measure, which would give the same
+  // bits. Anything that changes x, y, z or the status after that must clear it.
+  bool measured = false;
 };
 
 // Cancellation flag shared with the JS side; solvers poll it.

@@ -192,14 +192,16 @@ Parts Compute(const ProblemView& p, const Result& r) {
 
 }  // namespace
 
-void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r) {
-  if (!r.has_duals || (int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n) return;
+bool DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r) {
+  if (!r.has_duals || (int32_t)r.y.size() != p.m || (int32_t)r.z.size() != p.n) return false;
+  bool dropped = false;
   for (int32_t i = 0; i < p.m; i++) {
-    if ((r.y[i] > 0 && p.u[i] == kInf) || (r.y[i] < 0 && p.l[i] == -kInf)) r.y[i] = 0;
+    if ((r.y[i] > 0 && p.u[i] == kInf) || (r.y[i] < 0 && p.l[i] == -kInf)) r.y[i] = 0, dropped = true;
   }
   for (int32_t j = 0; j < p.n; j++) {
-    if ((r.z[j] > 0 && p.UpperBound(j) == kInf) || (r.z[j] < 0 && p.LowerBound(j) == -kInf)) r.z[j] = 0;
+    if ((r.z[j] > 0 && p.UpperBound(j) == kInf) || (r.z[j] < 0 && p.LowerBound(j) == -kInf)) r.z[j] = 0, dropped = true;
   }
+  return dropped;
 }
 
 namespace {

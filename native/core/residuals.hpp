@@ -19,8 +19,8 @@ void DistancesToSides(const ProblemView& p, const double* x, double* to_upper, d
 
 // Zeroes multipliers that point at an infinite bound (y_i > 0 with u_i = +∞, and so on):
 // solvers return noise there (Ipopt ~1e-11, HiGHS up to its tolerance), and the duality
-// gap of docs/METHODS.md §3 would multiply it by infinity.
-void DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r);
+// gap of docs/METHODS.md §3 would multiply it by infinity. Returns whether it zeroed any.
+bool DropMultipliersAtInfiniteBounds(const ProblemView& p, Result& r);
 
 // Fills objective, primal_residual, dual_residual and duality_gap of `r` from r.x, r.y, r.z
 // exactly as docs/METHODS.md §3 defines them (absolute, unscaled).

@@ -163,7 +163,10 @@ void FinishWithCrossover(const ProblemView& p, const Settings& s, Result& r, dou
   const Status own = r.status;
   r.status = Status::kSolved;
   MeasureSolution(p, s, r);
-  if (r.status == Status::kSolved) return;  // the interior answer already passes
+  if (r.status == Status::kSolved) {
+    r.measured = true;  // the interior answer already passes; SolveProblem need not measure it again
+    return;
+  }
   // The active set is read off the interior point with a threshold: the default first, then
   // a tighter and a looser one (an interior point near round-off can sit either way of 1e-5).
   for (const double eps_active : {1e-5, 1e-7, 1e-3}) {

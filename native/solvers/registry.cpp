@@ -314,8 +314,10 @@ Result SolveProblem(const std::string& key, const ProblemView& p, const Settings
   const double total = clock.Seconds();
   r.setup_seconds = std::max(0.0, total - r.solve_seconds);
   if (cancel.load() && r.status != Status::kSolved) r.status = Status::kCancelled;
-  DropMultipliersAtInfiniteBounds(p, r);
-  MeasureSolution(p, s, r);
+  // A solver that measured this very answer (r.measured) is not measured twice: same sums, same bits.
+  const bool dropped = DropMultipliersAtInfiniteBounds(p, r);
+  if (dropped || !r.measured) MeasureSolution(p, s, r);
+  r.measured = false;
   DecideByCertificate(p, s.time_limit - clock.Seconds(), cancel, r);
   PreferPrimalInfeasibility(p, s.time_limit - clock.Seconds(), cancel, r);
   return r;
