@@ -17,13 +17,13 @@ LdlSolver::~LdlSolver() = default;
 LdlSolver::LdlSolver(LdlSolver&&) noexcept = default;
 LdlSolver& LdlSolver::operator=(LdlSolver&&) noexcept = default;
 
-void LdlSolver::Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki) {
+void LdlSolver::Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki, bool natural) {
   ldl_.reset();
   N_ = 0;
   zero_pivot_ = -1;
   factored_ = false;
   LinsysLdl* s = nullptr;
-  const int status = linsys_ldl_analyze_ex(&s, N, Kp, Ki, LINSYS_PATTERN_FULL);
+  const int status = linsys_ldl_analyze_ex(&s, N, Kp, Ki, LINSYS_PATTERN_FULL | (natural ? LINSYS_ORDER_NATURAL : 0));
   if (status != LINSYS_OK) {
     const char* why = status == LINSYS_ERR_INVALID         ? "invalid pattern (not CSC, unsorted or not symmetric)"
                       : status == LINSYS_ERR_OUT_OF_MEMORY ? "out of memory"

@@ -28,8 +28,9 @@ class LdlSolver {
 
   // N: order. Kp[N+1], Ki[nnz]: CSC pattern of the full symmetric matrix (read and copied;
   // rows sorted within columns, no duplicates, every entry with its mirror). Throws QpError
-  // (ERR_QP_NATIVE) when the pattern is invalid or the analysis fails.
-  void Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki);
+  // (ERR_QP_NATIVE) when the pattern is invalid or the analysis fails. `natural`: the matrix's
+  // own order instead of AMD's (linsys.h, LINSYS_ORDER_NATURAL).
+  void Analyze(int32_t N, const int32_t* Kp, const int32_t* Ki, bool natural = false);
 
   // Kx[nnz] (read): values on the analysed pattern. Returns true when every pivot is
   // non-zero; otherwise false and ZeroPivot() names the (original) column that failed.

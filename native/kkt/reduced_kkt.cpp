@@ -27,6 +27,9 @@ struct ReducedKkt::Qr {
 
 namespace {
 
+// The largest K factorised in its natural order (see BuildOn).
+constexpr int32_t kNaturalOrderMax = 64;
+
 double NormInf(const std::vector<double>& v) {
   double s = 0;
   for (double e : v) s = std::max(s, std::abs(e));
@@ -53,49 +56,77 @@ size_t ReducedKkt::Bytes() const {
   return sizeof(ReducedKkt) + factor + ldl_columns + pattern + active;
 }
 
-// K's full symmetric pattern, column by column (true values; every diagonal present, so that
-// the regularisation has a place to go).
+// K's full symmetric pattern (true values; every diagonal present, so that the regularisation
+// has a place to go). The entries go unsorted into their columns first; since K is symmetric,
+// scattering them again by row, column by column, gives K itself with its rows sorted. A few
+// flat arrays: no per-column allocation (it dominated the build of a small K).
 void ReducedKkt::Assemble(const ProblemView& p) {
   const int32_t N = n + nJ;
-  std::vector<std::vector<std::pair<int32_t, double>>> cols(N);
-  for (int32_t j = 0; j < N; j++) cols[j].emplace_back(j, 0.0);
-  for (int32_t j = 0; j < n; j++) {
-    for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
-      const int32_t i = p.P.Ai[k];
-      if (i < j) continue;  // P is the lower triangle; tolerate nothing else
-      cols[j].emplace_back(i, p.P.Ax[k]);
-      if (i != j) cols[i].emplace_back(j, p.P.Ax[k]);
-    }
-    for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
-      const int32_t r = row_k[p.A.Ai[k]];
-      if (r < 0) continue;
-      cols[j].emplace_back(n + r, p.A.Ax[k]);
-      cols[n + r].emplace_back(j, p.A.Ax[k]);
-    }
-    if (bound_k[j] >= 0) {
-      cols[j].emplace_back(n + bound_k[j], 1.0);
-      cols[n + bound_k[j]].emplace_back(j, 1.0);
-    }
-  }
-  Kp_.assign(N + 1, 0);
-  diag_.assign(N, -1);
-  Ki_.clear();
-  Kx_.clear();
-  for (int32_t j = 0; j < N; j++) {
-    auto& c = cols[j];
-    std::sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [row, value] : c) {
-      if ((int32_t)Ki_.size() > Kp_[j] && Ki_.back() == row) {
-        Kx_.back() += value;  // duplicates in the caller's matrices add up
-      } else {
-        Ki_.push_back(row);
-        Kx_.push_back(value);
+  std::vector<int32_t> count(N + 1, 0);
+  auto entries = [&](auto&& put) {
+    for (int32_t j = 0; j < N; j++) put(j, j, 0.0);
+    for (int32_t j = 0; j < n; j++) {
+      for (int32_t k = p.P.Ap[j]; k < p.P.Ap[j + 1]; k++) {
+        const int32_t i = p.P.Ai[k];
+        if (i < j) continue;  // P is the lower triangle; tolerate nothing else
+        put(i, j, p.P.Ax[k]);
+        if (i != j) put(j, i, p.P.Ax[k]);
       }
-      if (row == j) diag_[j] = (int32_t)Ki_.size() - 1;
+      for (int32_t k = p.A.Ap[j]; k < p.A.Ap[j + 1]; k++) {
+        const int32_t r = row_k[p.A.Ai[k]];
+        if (r < 0) continue;
+        put(n + r, j, p.A.Ax[k]);
+        put(j, n + r, p.A.Ax[k]);
+      }
+      if (bound_k[j] >= 0) {
+        put(n + bound_k[j], j, 1.0);
+        put(j, n + bound_k[j], 1.0);
+      }
     }
-    Kp_[j + 1] = (int32_t)Ki_.size();
-    std::vector<std::pair<int32_t, double>>().swap(c);
+  };
+  entries([&](int32_t, int32_t col, double) { count[col + 1]++; });
+  for (int32_t j = 0; j < N; j++) count[j + 1] += count[j];
+  const int32_t total = count[N];
+  std::vector<int32_t> rows(total), next(count.begin(), count.end() - 1);
+  std::vector<double> values(total);
+  entries([&](int32_t row, int32_t col, double v) {
+    rows[next[col]] = row;
+    values[next[col]++] = v;
+  });
+  // Column c's entry in row r becomes column r's entry in row c: visited in column order, every
+  // new column receives its rows sorted. Then duplicates (the caller's) are summed in place.
+  Kp_.assign(N + 1, 0);
+  for (int32_t k = 0; k < total; k++) Kp_[rows[k] + 1]++;
+  for (int32_t j = 0; j < N; j++) Kp_[j + 1] += Kp_[j];
+  Ki_.resize(total);
+  Kx_.resize(total);
+  next.assign(Kp_.begin(), Kp_.end() - 1);
+  for (int32_t c = 0; c < N; c++) {
+    for (int32_t k = count[c]; k < count[c + 1]; k++) {
+      Ki_[next[rows[k]]] = c;
+      Kx_[next[rows[k]]++] = values[k];
+    }
   }
+  diag_.assign(N, -1);
+  int32_t kept = 0;
+  for (int32_t j = 0, begin = 0; j < N; j++) {
+    const int32_t end = Kp_[j + 1];
+    Kp_[j] = kept;
+    for (int32_t k = begin; k < end; k++) {
+      if (kept > Kp_[j] && Ki_[kept - 1] == Ki_[k]) {
+        Kx_[kept - 1] += Kx_[k];  // duplicates in the caller's matrices add up
+        continue;
+      }
+      Ki_[kept] = Ki_[k];
+      Kx_[kept] = Kx_[k];
+      if (Ki_[k] == j) diag_[j] = kept;
+      kept++;
+    }
+    begin = end;
+  }
+  Kp_[N] = kept;
+  Ki_.resize(kept);
+  Kx_.resize(kept);
 }
 
 std::shared_ptr<const ReducedKkt> ReducedKkt::Build(const ProblemView& p, const double* x, const double* y, const double* z,
@@ -136,7 +167,10 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     for (int32_t j = 0; j < N; j++) v[k->diag_[j]] += j < k->n ? delta : -delta;
     return v;
   };
-  k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data());
+  // A small K in its own order, primal block first: no dual row eliminated on its regularisation
+  // alone (which AMD does, and which then sends every factorisation through the singularity
+  // probe below), and no ordering to pay for. Fill is no concern at this size.
+  k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data(), N <= kNaturalOrderMax);
   const double delta = 1e-10 * kmax;
   bool ok = k->ldl_.Factor(regularised(delta).data());
   // A singular K shows in the quasi-definite factorization as a pivot of the order of δ: only

@@ -177,7 +177,7 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     if (!out) return LINSYS_ERR_INVALID;
     *out = NULL;
     const int full = (flags & LINSYS_PATTERN_FULL) != 0;
-    if (flags & ~(LINSYS_PATTERN_FULL | LINSYS_ROWS_SORTED)) return LINSYS_ERR_INVALID;
+    if (flags & ~(LINSYS_PATTERN_FULL | LINSYS_ROWS_SORTED | LINSYS_ORDER_NATURAL)) return LINSYS_ERR_INVALID;
     const int valid = valid_pattern(N, Kp, Ki, full);
     if (valid < 0) return LINSYS_ERR_OUT_OF_MEMORY;
     if (!valid) return LINSYS_ERR_INVALID;
@@ -213,7 +213,9 @@ int linsys_ldl_analyze_ex(LinsysLdl **out, int N, const int *Kp, const int *Ki, 
     memcpy(s->Kp, Kp, ((size_t)N + 1) * sizeof(int));
     if (nnz > 0) memcpy(s->Ki, Ki, (size_t)nnz * sizeof(int));
 
-    if (N > 0) {
+    if (flags & LINSYS_ORDER_NATURAL) {
+        for (int k = 0; k < N; k++) s->perm[k] = k;
+    } else if (N > 0) {
         double control[AMD_CONTROL], info[AMD_INFO];
         amd_defaults(control);
         const int status = amd_order(N, s->Kp, s->Ki, s->perm, control, info);

@@ -57,7 +57,12 @@ enum {
      * visits.  The order changes only the round-off of the factorisation (it is the
      * order of LDL's sparse triangular solves): native/admm keeps the one it has
      * always factorised with, so that its iterates do not move. */
-    LINSYS_ROWS_SORTED = 2
+    LINSYS_ROWS_SORTED = 2,
+    /* The natural order instead of AMD's.  For a small quasi-definite K = [P C'; C 0]
+     * held in that order: the primal block is eliminated first, so that a tiny pivot
+     * means a (nearly) singular K rather than a dual row AMD put first, whose pivot is
+     * its regularisation alone; and a small K skips the ordering's cost. */
+    LINSYS_ORDER_NATURAL = 4
 };
 
 /* linsys_ldl_analyze with flags (a bitwise or of the above, or 0: the same as

@@ -60,16 +60,16 @@ done:
     linsys_ldl_free(f);
 }
 
-static void test_rows_sorted(void) {
+static void test_analyze_flags(void) {
     const double b[N5] = {1, -2, 3, 0.5, -1};
-    const int flags[3] = {LINSYS_ROWS_SORTED, LINSYS_ROWS_SORTED | LINSYS_PATTERN_FULL, 0};
+    const int flags[4] = {LINSYS_ROWS_SORTED, LINSYS_ROWS_SORTED | LINSYS_PATTERN_FULL, 0, LINSYS_PATTERN_FULL | LINSYS_ORDER_NATURAL};
     double x0[N5], x[N5];
     LinsysLdl *s = NULL;
     CHECK(linsys_ldl_analyze(&s, N5, Up, Ui) == LINSYS_OK && linsys_ldl_factor(s, Ux) == LINSYS_OK, "reference");
     if (!s) return;
     linsys_ldl_solve_refined(s, Ux, b, x0, 2);
     linsys_ldl_free(s);
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < 4; t++) {
         const int full = (flags[t] & LINSYS_PATTERN_FULL) != 0;
         s = NULL;
         CHECK(linsys_ldl_analyze_ex(&s, N5, full ? Fp : Up, full ? Fi : Ui, flags[t]) == LINSYS_OK, "flags %d: analyze", flags[t]);
@@ -80,7 +80,7 @@ static void test_rows_sorted(void) {
         linsys_ldl_free(s);
     }
     s = (LinsysLdl *)1;
-    CHECK(linsys_ldl_analyze_ex(&s, N5, Up, Ui, 4) == LINSYS_ERR_INVALID && s == NULL, "unknown flag accepted");
+    CHECK(linsys_ldl_analyze_ex(&s, N5, Up, Ui, 8) == LINSYS_ERR_INVALID && s == NULL, "unknown flag accepted");
 }
 
 static void test_full_pattern_checked(void) {
@@ -176,7 +176,7 @@ int main(void) {
         void (*fn)(void);
     } tests[] = {
         {"upper_and_full_agree", test_upper_and_full_agree},
-        {"rows_sorted", test_rows_sorted},
+        {"analyze_flags", test_analyze_flags},
         {"full_pattern_checked", test_full_pattern_checked},
         {"pivot_queries", test_pivot_queries},
         {"held_values", test_held_values},
