@@ -31,6 +31,8 @@ export interface NativeOptions {
   polish?: boolean;
   /** A differentiable solve: return the polish's factorization of K as result.factorCache. */
   keepFactor?: boolean;
+  /** A parametric problem's try of the last active set before the solver (lib/parametric.ts). */
+  activeSetStart?: boolean;
   x0?: Float64Array;
   y0?: Float64Array;
   z0?: Float64Array;

@@ -29,8 +29,14 @@ import { requireFloat64Array } from './validate';
 /** SolveOptions of a parametric problem: a solver key ('ipm' or 'admm') and no warm start or signal. */
 export type ParametricOptions = Omit<SolveOptions, 'x0' | 'y0' | 'z0' | 'signal' | 'differentiable' | 'solver'> & {
   solver: 'ipm' | 'admm';
-  /** Keep the polish's factorization of K for the first differentiateSync (with polish: true). Default true. */
+  /** Keep the factorization of K a solve made (its polish's, or its active-set start's) for the first differentiateSync. Default true. */
   differentiable?: boolean;
+  /**
+   * Try the last solution's active set before running the solver: primal–dual active-set steps on the reduced KKT matrix
+   * (at most four factorisations), kept only when the answer passes the same residual test as the solver's (docs/TRAINING.md).
+   * Default true.
+   */
+  activeSetStart?: boolean;
 };
 
 /** New values for one solve; an omitted part keeps its last value. Pvalues lie on P's stored lower pattern, Avalues on A's. */
@@ -44,9 +50,13 @@ export interface ParametricValues {
   Avalues?: Vector;
 }
 
-/** A Solution of a parametric problem; `setups` counts the solver's setups from scratch so far. */
+/**
+ * A Solution of a parametric problem; `setups` counts the solver's setups from scratch so far; `fromActiveSet` is true when
+ * the answer came from the last solution's active set and the solver did not run (iterations then counts factorisations of K).
+ */
 export interface ParametricSolution extends Solution {
   setups: number;
+  fromActiveSet: boolean;
 }
 
 type Handle = object;
@@ -60,7 +70,7 @@ interface ParametricBinding {
     handle: Handle,
     values: Record<string, Float64Array>,
     out?: Float64Array[],
-  ): (NativeResult & { setups: number }) | string;
+  ): (NativeResult & { setups: number; fromActiveSet: boolean }) | string;
   /** With out = [info, dP, dq, dA, dl, du, dlb, dub]: fills them and returns the reason. */
   parametricDifferentiateSync(handle: Handle, seeds: Seeds, options: DiffNativeOptions, out: Float64Array[]): string;
   parametricDispose(handle: Handle): void;
@@ -95,8 +105,8 @@ function filledResult(
   y: Float64Array,
   z: Float64Array,
   rawStatusText: string,
-): NativeResult & { setups: number } {
-  const r: NativeResult & { setups: number } = {
+): NativeResult & { setups: number; fromActiveSet: boolean } {
+  const r: NativeResult & { setups: number; fromActiveSet: boolean } = {
     status: native().statusNames[info[0]!]!,
     rawStatus: info[1]!,
     rawStatusText,
@@ -112,6 +122,7 @@ function filledResult(
     setupTime: info[8]!,
     solveTime: info[9]!,
     setups: info[10]!,
+    fromActiveSet: info[19] === 1,
   };
   if (info[11] === 1)
     r.polish = { applied: info[12] === 1, before: [info[13]!, info[14]!, info[15]!], after: [info[16]!, info[17]!, info[18]!] };
@@ -126,7 +137,7 @@ export class ParametricQp {
   #c: Canonical;
   #last: ParametricSolution | undefined;
   /** Scratch for the scalars the native side fills (read back at once, so one serves every call). */
-  #info = new Float64Array(19);
+  #info = new Float64Array(20);
 
   /** Use parametric(structure, options). */
   constructor(structure: CanonicalProblem, options: ParametricOptions) {
@@ -151,9 +162,12 @@ export class ParametricQp {
         undefined,
         c.given.P.triangle,
       );
-    const { differentiable, ...solveOptions } = options;
+    const { differentiable, activeSetStart, ...solveOptions } = options;
+    if (activeSetStart !== undefined && typeof activeSetStart !== 'boolean')
+      throw optionError('activeSetStart', 'must be a boolean', activeSetStart);
     const opts = nativeOptions(solveOptions as SolveOptions, c);
     if (differentiable !== false) opts.keepFactor = true;
+    opts.activeSetStart = activeSetStart !== false;
     try {
       this.#handle = native().parametricCreate(nativeProblem(c), opts);
     } catch (e) {
@@ -200,7 +214,7 @@ export class ParametricQp {
     const x = new Float64Array(this.n),
       y = new Float64Array(this.m),
       z = new Float64Array(this.n);
-    let out: (NativeResult & { setups: number }) | string;
+    let out: (NativeResult & { setups: number; fromActiveSet: boolean }) | string;
     try {
       out = native().parametricSolveSync(handle, typed, [info, x, y, z]);
     } catch (e) {
@@ -209,6 +223,7 @@ export class ParametricQp {
     const r = typeof out === 'string' ? filledResult(info, x, y, z, out) : out;
     const sol = toSolution(r, this.solver, this.#c) as ParametricSolution;
     sol.setups = r.setups;
+    sol.fromActiveSet = r.fromActiveSet;
     this.#last = sol;
     return sol;
   }

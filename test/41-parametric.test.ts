@@ -1,6 +1,7 @@
 /**
  * Parametric problems (lib/parametric.ts): re-solves with new values give the answers of a fresh
  * solveSync of the same problem to solver tolerance, checked against KKT residuals computed here;
+ * answers from the last active set (activeSetStart) are exact and equal a polished fresh solve's;
  * infeasible values give a certificate checked here; gradients equal those of differentiateSync on
  * the same solution (bits) and of a fresh solve (to 1e-6); the batch path's gradients equal the
  * one-by-one ones; bad values are typed errors naming values.<field> and index, and change nothing.
@@ -141,7 +142,8 @@ describe('parametric problems', function () {
       const base = trainingQp(8, 4, 9);
       base.lb[2] = -Infinity; // x₂ free: admm has no bound row for it, ipm no bound term
       base.ub[2] = Infinity;
-      const pq = parametric(base, { solver, epsAbs: 1e-9, epsRel: 0 });
+      // the solver itself on every solve: an answer from the last active set would set nothing up
+      const pq = parametric(base, { solver, epsAbs: 1e-9, epsRel: 0, activeSetStart: false });
       assert.equal(pq.solveSync().setups, 1);
       const lb = base.lb.slice();
       lb[2] = 0.25; // active: x₂ < 0.25 without it
@@ -157,6 +159,42 @@ describe('parametric problems', function () {
       assert.equal(again.setups, solver === 'ipm' ? 3 : 2);
       assertClose(again.x, solveSync({ ...base, lb, l }, { solver, epsAbs: 1e-9, epsRel: 0 }).x, 1e-6, 'x after l');
       pq.dispose();
+    });
+  }
+
+  for (const solver of ['ipm', 'admm'] as const) {
+    it(`${solver}: small steps in q are answered from the last active set, exactly (KKT residuals computed here, a polished fresh solve), gradients included; off, never`, () => {
+      const base = trainingQp(10, 5, 13);
+      for (const activeSetStart of [true, false]) {
+        const pq = parametric(base, { solver, activeSetStart });
+        let fromActiveSet = 0;
+        for (let k = 0; k < 24; k++) {
+          // a training loop's steps: q moves a little
+          const q = base.q.map((v, j) => v + 0.05 * Math.sin(0.7 * k + j));
+          const problem = { ...base, q };
+          const sol = pq.solveSync({ q });
+          assert.equal(sol.status, 'solved', `step ${k}: ${sol.rawStatusText}`);
+          const dx = Float64Array.from({ length: 10 }, (_, j) => Math.cos(k + 2 * j));
+          const g = pq.differentiateSync({ dx });
+          if (!sol.fromActiveSet) continue;
+          fromActiveSet++;
+          assert.match(sol.rawStatusText, /last solution's active set/);
+          assert.ok(sol.iterations >= 1, `step ${k}: iterations ${sol.iterations}`);
+          // exact on its active set: far inside the default tolerance of 1e-6
+          const res = kktResiduals(sol, problem);
+          assert.ok(res.rp < 1e-12 && res.rd < 1e-12 && res.rg < 1e-11, `step ${k}: residuals ${JSON.stringify(res)}`);
+          const fresh = solveSync(problem, { solver: 'ipm', polish: true, epsAbs: 1e-9, epsRel: 0 });
+          assertClose(sol.x, fresh.x, 1e-8, `step ${k} x`);
+          assertClose(sol.y, fresh.y, 1e-7, `step ${k} y`);
+          // the K the start ended on served the backward pass
+          assert.equal(g.factorReused, true, `step ${k}`);
+          const ref = differentiateSync(problem, fresh, { dx });
+          for (const key of ['dP', 'dq', 'dA', 'du', 'dub'] as const) assertClose(g[key]!, ref[key]!, 1e-6, `step ${k} ${key}`);
+        }
+        if (activeSetStart) assert.ok(fromActiveSet >= 12, `${fromActiveSet} of 24 answers from the active set`);
+        else assert.equal(fromActiveSet, 0);
+        pq.dispose();
+      }
     });
   }
 
@@ -192,6 +230,7 @@ describe('parametric problems', function () {
       'structure.P.triangle',
     );
     expectCode(() => parametric(base, { solver: 'ipm', x0: new Float64Array(6) } as never), ErrorCode.INVALID_OPTION, 'options.x0');
+    expectCode(() => parametric(base, { solver: 'ipm', activeSetStart: 1 as never }), ErrorCode.INVALID_OPTION, 'options.activeSetStart');
     // a structure whose own P is not convex: its first solve says so, naming P (no values were given)
     const concave = new CscMatrix(
       6,
@@ -204,7 +243,8 @@ describe('parametric problems', function () {
     for (const solver of ['ipm', 'admm'] as const)
       expectCode(() => parametric({ ...base, P: concave }, { solver }).solveSync(), ErrorCode.NOT_CONVEX, 'P');
     for (const solver of ['ipm', 'admm'] as const) {
-      const pq = parametric(base, { solver });
+      // the solver on every solve, so that the answers after the failed calls are the bits of the first
+      const pq = parametric(base, { solver, activeSetStart: false });
       expectCode(() => pq.differentiateSync({ dx: new Float64Array(6) }), ErrorCode.NOT_DIFFERENTIABLE, 'parametric');
       const before = pq.solveSync();
       expectCode(() => pq.solveSync({ q: new Float64Array(5) }), ErrorCode.DIMENSION_MISMATCH, 'values.q');

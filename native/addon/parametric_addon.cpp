@@ -5,12 +5,21 @@
 //
 //   parametricCreate(problem, options) → handle (an External)
 //   parametricSolveSync(handle, {q?, l?, u?, lb?, ub?, Pvalues?, Avalues?}, out?) → result (as
-//     solveSync, plus `setups`: how many times the solver set up from scratch so far); with
+//     solveSync, plus `setups`: how many times the solver set up from scratch so far, and
+//     `fromActiveSet`: the answer came from the last active set, the solver did not run); with
 //     out = [info, x, y, z] the numbers go into those Float64Arrays and the raw status text is
 //     returned (lib/parametric.ts reads them back: no JS object built here)
 //   parametricDifferentiateSync(handle, {dx, dy?, dz?}, options, out?): differentiateSync on the
 //     last solution; out = [info, dP, dq, dA, dl, du, dlb, dub] likewise
 //   parametricDispose(handle): frees the solver, the solution and the factor now
+//
+// With options.activeSetStart (lib/parametric.ts: on unless false), a solve first tries the last
+// solution's active set (kkt/active_set_start.hpp): a few factorisations of the reduced KKT
+// matrix instead of the solver's iterations, and the K the backward pass needs. Its answer is
+// measured as any solver's (MeasureSolution) and stands only if it passes; otherwise the solver
+// runs. Not tried while P's new values have not been through the solver's convexity check, and
+// tried less often after misses (a backoff), so that a problem whose active set moves a lot pays
+// little for it.
 //
 // Every solve is judged as solveSync's is (SolveProblem: residuals measured here, certificates
 // checked on the data), whatever the solver says. Sync only: the problems this is for solve in
@@ -19,13 +28,18 @@
 
 #include <napi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/residuals.hpp"
+#include "../core/timer.hpp"
 #include "../core/validate.hpp"
+#include "../kkt/active_set.hpp"
+#include "../kkt/active_set_start.hpp"
 #include "../kkt/polish.hpp"
 #include "../kkt/reduced_kkt.hpp"
 #include "../solvers/solver.hpp"
@@ -40,6 +54,9 @@ struct Parametric {
   std::string key;
   Settings settings;
   bool keep_factor = false;
+  bool active_set_start = false;
+  int32_t start_backoff = 0, start_skip = 0;  // after a miss, the next start_skip solves skip the try
+  bool start_point = false;                   // x, y, z hold a solved point to read an active set from
   std::vector<int32_t> Pp, Pi, Ap, Ai;
   std::vector<double> Px, Ax, q, l, u, lb, ub;
   std::vector<double> previous[7];  // the parts a solve replaced (q, l, u, lb, ub, Px, Ax), until it succeeds
@@ -135,6 +152,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
                     "options.x0");
     }
     s->keep_factor = ReadKeepFactor(info[1].As<Napi::Object>());
+    const Napi::Value start = info[1].As<Napi::Object>().Get("activeSetStart");
+    s->active_set_start = start.IsBoolean() && start.As<Napi::Boolean>().Value();
     const SolverEntry& entry = FindSolver(s->key);
     if (!entry.create_parametric) {
       throw QpError(code::kInvalidOption,
@@ -158,6 +177,43 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 const double* ReadValues(const Napi::Object& values, const char* key, size_t count, std::vector<Napi::ObjectReference>& refs) {
   if (values.Get(key).IsUndefined()) return nullptr;
   return ReadDoubles(values, key, std::string("values.") + key, count, false, refs);
+}
+
+// At most this many factorisations of K per try: a training step's active set moves by a few
+// constraints, each step of the correction moves several.
+constexpr int32_t kStartSteps = 4;
+
+// The try of the last solution's active set (see the top of the file): true when its answer
+// passed the measure and is in r; *factor then holds its K when that K serves the backward pass.
+// `previous`: K of the last solution, when P and A still have the values it was built on.
+bool TryActiveSetStart(Parametric& s, std::shared_ptr<const ReducedKkt> previous, Result& r, std::shared_ptr<const ReducedKkt>* factor) {
+  if (!s.active_set_start || !s.start_point || s.changed.P) return false;
+  if (s.start_skip > 0) {
+    s.start_skip--;
+    return false;
+  }
+  const ProblemView& p = s.view;
+  const Timer clock;
+  Result trial;
+  const ActiveSetStart start = StartFromActiveSet(p, s.x.data(), s.y.data(), s.z.data(), kStartSteps, std::move(previous), trial);
+  if (start.found) {
+    DropMultipliersAtInfiniteBounds(p, trial);
+    MeasureSolution(p, s.settings, trial);  // the judge of every answer
+  }
+  if (!start.found || trial.status != Status::kSolved) {
+    s.start_backoff = std::min(std::max(1, 2 * s.start_backoff), 16);
+    s.start_skip = s.start_backoff;
+    return false;
+  }
+  s.start_backoff = 0;
+  trial.raw_status = 0;
+  trial.raw_status_text = "solved on the last solution's active set (" + std::to_string(start.steps) + " active-set step(s), " +
+                          std::to_string(start.factorisations) + " factorisation(s) of the reduced KKT matrix; the solver did not run)";
+  trial.solve_seconds = clock.Seconds();
+  const ActiveSet now = FindActiveSet(p, trial.x.data(), trial.y.data(), trial.z.data(), ActiveSetOptions().eps_active);
+  if (SameActiveSet(now, start.factor->as)) *factor = start.factor;
+  r = std::move(trial);
+  return true;
 }
 
 void Put(std::vector<double>& to, const double* from) {
@@ -209,29 +265,37 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     }
     if (Px) s.changed.P = true;
     if (Ax) s.changed.A = true;
-    // The old solution and its K go first: a failed solve leaves none to differentiate.
+    // The old solution and its K go first: a failed solve leaves none to differentiate. Its K
+    // may start the next active set while P and A keep their values.
     s.has_solution = false;
+    std::shared_ptr<const ReducedKkt> previous = std::move(s.factor);
     s.factor.reset();
-    s.solver->Changed(s.changed);
+    if (Px || Ax) previous.reset();
     CancelFlag never(false);
     PolishReport report;
     Result r;
-    try {
-      r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
-    } catch (...) {
-      k = 0;
-      for (const Part& part : parts) {
-        const std::vector<double>& kept = s.previous[k++];
-        if (part.from) Put(*part.to, kept.data());
+    std::shared_ptr<const ReducedKkt> start_factor;
+    const bool started = TryActiveSetStart(s, std::move(previous), r, &start_factor);
+    if (!started) {
+      s.solver->Changed(s.changed);
+      try {
+        r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
+      } catch (...) {
+        k = 0;
+        for (const Part& part : parts) {
+          const std::vector<double>& kept = s.previous[k++];
+          if (part.from) Put(*part.to, kept.data());
+        }
+        throw;  // s.changed stays set: the next solve reads the restored values
       }
-      throw;  // s.changed stays set: the next solve reads the restored values
+      s.changed = MatrixChanges{false, false};  // the solver has them (a start leaves them for its next run)
     }
-    s.changed = MatrixChanges{false, false};
     s.x = r.x;  // same sizes every call: no allocation once warm
     s.y = r.y;
     s.z = r.z;
     s.has_solution = true;
-    if (s.keep_factor && report.factor) s.factor = report.factor;
+    s.start_point = r.status == Status::kSolved;
+    if (s.keep_factor) s.factor = started ? start_factor : report.factor;
     s.Report(env);
     // out = [info, x, y, z] from lib/parametric.ts: filled in place, the raw status text
     // returned (a result with a certificate takes the object path)
@@ -256,7 +320,8 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
                                            pr.before[2],
                                            pr.after[0],
                                            pr.after[1],
-                                           pr.after[2]};
+                                           pr.after[2],
+                                           started ? 1.0 : 0.0};
       const std::vector<double>* parts[] = {&scalars, &r.x, &r.y, &r.z};
       const char* names[] = {"info", "x", "y", "z"};
       for (uint32_t k = 0; k < 4; k++) FillFloat64(out, k, *parts[k], names[k]);
@@ -264,6 +329,7 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     }
     Napi::Object o = WithPolish(env, ResultToJs(env, r), report, false);
     o.Set("setups", static_cast<double>(s.solver->Setups()));
+    o.Set("fromActiveSet", started);
     return o;
   });
 }

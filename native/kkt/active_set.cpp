@@ -91,20 +91,9 @@ ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, 
   return s;
 }
 
-namespace {
-
-// One primal–dual active-set step (Hintermüller, Ito, Kunisch) from the optimum (x, w) of the
-// equality-constrained QP on J: an active inequality whose multiplier has the wrong sign
-// leaves J, an inactive constraint that x violates joins J on the violated side. `violation`
-// is the largest such defect (relative, as the tolerance rule): 0 when J is consistent.
-struct Step {
-  double violation = 0;
-  int32_t changes = 0;
-};
-
-Step ActiveSetStep(const ProblemView& p, const ReducedKkt& k, const std::vector<double>& sol, double eps, ActiveSet& next) {
+ActiveSetStepResult ActiveSetStep(const ProblemView& p, const ReducedKkt& k, const std::vector<double>& sol, double eps, ActiveSet& next) {
   const int32_t n = p.n, m = p.m;
-  Step st;
+  ActiveSetStepResult st;
   double wmax = 1;
   for (int32_t t = n; t < (int32_t)sol.size(); t++) wmax = std::max(wmax, std::abs(sol[t]));
   auto update = [&](int8_t& side, int32_t kk, bool eq, double v, double lo, double hi) {
@@ -136,7 +125,22 @@ Step ActiveSetStep(const ProblemView& p, const ReducedKkt& k, const std::vector<
   return st;
 }
 
-}  // namespace
+std::vector<double> SolveEqualityQp(const ProblemView& p, const ReducedKkt& k, double* relative_residual) {
+  const int32_t n = p.n, m = p.m;
+  const ActiveSet& as = k.as;
+  std::vector<double> rhs(k.N(), 0.0);
+  for (int32_t j = 0; j < n; j++) rhs[j] = -p.q[j];
+  for (int32_t i = 0; i < m; i++)
+    if (k.row_k[i] >= 0) rhs[n + k.row_k[i]] = as.row_side[i] > 0 ? p.u[i] : p.l[i];
+  for (int32_t j = 0; j < n; j++)
+    if (k.bound_k[j] >= 0) rhs[n + k.bound_k[j]] = as.bound_side[j] > 0 ? p.UpperBound(j) : p.LowerBound(j);
+  return k.Solve(rhs, relative_residual);
+}
+
+bool SameActiveSet(const ActiveSet& a, const ActiveSet& b) {
+  return a.row_side == b.row_side && a.bound_side == b.bound_side && a.row_eq == b.row_eq && a.bound_eq == b.bound_eq &&
+         a.weak_rows == b.weak_rows && a.weak_bounds == b.weak_bounds && a.first_weak == b.first_weak;
+}
 
 ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const ActiveSetOptions& opt) {
   ActiveSet as = FindActiveSet(p, x, y, z, opt.eps_active, opt.normalize_rows);
@@ -151,16 +155,9 @@ ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y
   int32_t changes = 0;
   for (int32_t step = 0; step <= opt.refine_max_steps; step++) {
     auto k = ReducedKkt::BuildOn(p, as, plain);
-    // The equality-constrained QP on J: K [x; w] = [−q; c_J].
-    std::vector<double> rhs(k->N(), 0.0);
-    for (int32_t j = 0; j < n; j++) rhs[j] = -p.q[j];
-    for (int32_t i = 0; i < m; i++)
-      if (k->row_k[i] >= 0) rhs[n + k->row_k[i]] = as.row_side[i] > 0 ? p.u[i] : p.l[i];
-    for (int32_t j = 0; j < n; j++)
-      if (k->bound_k[j] >= 0) rhs[n + k->bound_k[j]] = as.bound_side[j] > 0 ? p.UpperBound(j) : p.LowerBound(j);
-    const std::vector<double> sol = k->Solve(rhs, nullptr);
+    const std::vector<double> sol = SolveEqualityQp(p, *k, nullptr);
     ActiveSet next = as;
-    const Step st = ActiveSetStep(p, *k, sol, opt.eps_active, next);
+    const ActiveSetStepResult st = ActiveSetStep(p, *k, sol, opt.eps_active, next);
     if (st.violation < best_violation) {
       best = as;
       best.refine_changes = changes;

@@ -50,6 +50,27 @@ ActiveSet FindActiveSet(const ProblemView& p, const double* x, const double* y, 
 // (active_set.cpp: the refinement solves on K, reduced_kkt.hpp).
 ActiveSet ChooseActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, const ActiveSetOptions& opt);
 
+class ReducedKkt;  // reduced_kkt.hpp: K on an active set, factorised
+
+// The equality-constrained QP on k's active set J: K [x; w] = [−q; c_J] (c_J: the active sides),
+// solved on k's factorization; *relative_residual as ReducedKkt::Solve gives it. The duals of
+// the active rows and bounds are w (y_i = w, z_j = w: docs/METHODS.md §2 signs).
+std::vector<double> SolveEqualityQp(const ProblemView& p, const ReducedKkt& k, double* relative_residual);
+
+// One primal–dual active-set step (Hintermüller, Ito, Kunisch) from the optimum sol = (x, w) of
+// the equality-constrained QP on k's J: an active inequality whose multiplier has the wrong sign
+// leaves `next`, an inactive constraint that x violates joins it on the violated side (defects
+// relative, as the tolerance rule; only those above eps count). `violation`: the largest defect
+// (0 when J is consistent); `changes`: how many constraints moved.
+struct ActiveSetStepResult {
+  double violation = 0;
+  int32_t changes = 0;
+};
+ActiveSetStepResult ActiveSetStep(const ProblemView& p, const ReducedKkt& k, const std::vector<double>& sol, double eps, ActiveSet& next);
+
+// Same sides, equality marks and weak constraints: a K built on one serves the other.
+bool SameActiveSet(const ActiveSet& a, const ActiveSet& b);
+
 struct ActiveSystem {
   ActiveSet as;
   std::vector<int32_t> row_k, bound_k;  // index in J, or −1 when inactive

@@ -111,11 +111,7 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
     // K depends on the active set alone: it serves the polished point if that point's
     // active set (and its weak constraints) is the one K was built on.
     const ActiveSet now = FindActiveSet(p, best.x.data(), best.y.data(), best.z.data(), eps_active);
-    const ActiveSet& was = best_factor->as;
-    if (now.row_side == was.row_side && now.bound_side == was.bound_side && now.weak_rows == was.weak_rows &&
-        now.weak_bounds == was.weak_bounds) {
-      report.factor = best_factor;
-    }
+    if (SameActiveSet(now, best_factor->as)) report.factor = best_factor;
   }
   if (Worst(best) < Worst(r)) {
     const Status claimed = r.status;
