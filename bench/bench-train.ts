@@ -2,7 +2,9 @@
  * npm run bench:train — per-QP µs of a training step's forward (solve) and backward (differentiate,
  * every method) on one QP pattern with new values each step, three ways: a serial loop of
  * solveSync(differentiable) + differentiateSync, one solveBatchSync + differentiateBatchSync call
- * per batch (native threads), and a parametric problem (lib/parametric.ts) re-solved step by step.
+ * per batch (native threads), and a parametric problem (lib/parametric.ts) re-solved step by step,
+ * with its active-set start (the default) and without it ("parametric, solver only"); "from active
+ * set" is the share of its answers that came from the last active set.
  * n ∈ {10, 50, 200}, P and A dense or sparse, batch sizes 1, 16 and 256. Each round is a fresh
  * forward then every method's backward (kkt first: no method reuses a factorization of an earlier
  * round); a cell is the median over rounds. Ratios: serial time / this path's time (above 1: faster than serial).
@@ -51,6 +53,8 @@ interface Step {
   forward: number;
   /** One per method, in the order asked. */
   backward: number[];
+  /** Parametric paths: the share of answers that came from the last active set. */
+  fromActiveSet?: number;
 }
 
 /** Median seconds of the forward and of each backward over rounds (at least one, and `least` seconds in all). */
@@ -66,7 +70,7 @@ function timeRounds(round: () => Step, least: number): Step {
 
 const now = () => performance.now() / 1000;
 
-type Path = 'serial' | 'batch' | 'parametric';
+type Path = 'serial' | 'batch' | 'parametric' | 'parametric, solver only';
 
 /**
  * One round: a fresh forward, then each method's backward on its solutions. Only kkt keeps a
@@ -109,15 +113,19 @@ function measure(
       return { forward, backward };
     }, least);
   }
-  const pq = parametric(problems[0]!, { solver });
+  const pq = parametric(problems[0]!, { solver, activeSetStart: which === 'parametric' });
   pq.solveSync(); // warm: the first solve sets the solver up
-  const step = timeRounds(() => {
+  let answers = 0,
+    fromActiveSet = 0;
+  const step: Step = timeRounds(() => {
     let forward = 0;
     const backward = methods.map(() => 0);
     problems.forEach((p, k) => {
       const t0 = now();
-      pq.solveSync({ q: p.q });
+      const sol = pq.solveSync({ q: p.q });
       forward += now() - t0;
+      answers++;
+      if (sol.fromActiveSet) fromActiveSet++;
       methods.forEach((method, i) => {
         const t = now();
         pq.differentiateSync(seeds[k]!, { method });
@@ -127,6 +135,7 @@ function measure(
     return { forward, backward };
   }, least);
   pq.dispose();
+  step.fromActiveSet = fromActiveSet / answers;
   return step;
 }
 
@@ -170,10 +179,10 @@ async function main(): Promise<void> {
   console.log(
     `# bench:train: solver ${solver}, batch threads ${threads}, cores ${availableParallelism()}, node ${process.version}; µs per QP (medians over rounds)\n`,
   );
-  const header = ['n', 'P, A', 'batch', 'path', 'forward', ...methods, 'fwd + kkt', 'vs serial'];
+  const header = ['n', 'P, A', 'batch', 'path', 'forward', ...methods, 'fwd + kkt', 'vs serial', 'from active set'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i < 4 ? '---' : '---:')).join('|')}|`);
-  const paths: Path[] = ['serial', 'batch', 'parametric'];
+  const paths: Path[] = ['serial', 'batch', 'parametric', 'parametric, solver only'];
   // Warm-up (JIT, the addon's first calls): the first cell would otherwise pay for it.
   {
     const warm = trainingQp(10, 5, 1);
@@ -189,7 +198,7 @@ async function main(): Promise<void> {
         const seeds = problems.map((_, k) => ({ dx: Float64Array.from({ length: n }, (_, j) => Math.cos(k + 3 * j)) }));
         let serialStep = 0;
         for (const which of paths) {
-          const { forward, backward: bwd } = measure(which, problems, seeds, methods, solver, threads, least);
+          const { forward, backward: bwd, fromActiveSet } = measure(which, problems, seeds, methods, solver, threads, least);
           const kkt = methods.includes('kkt') ? bwd[methods.indexOf('kkt')]! : NaN;
           const stepTime = forward + kkt;
           if (which === 'serial') serialStep = stepTime;
@@ -203,6 +212,7 @@ async function main(): Promise<void> {
             ...bwd.map(us),
             us(stepTime),
             which === 'serial' ? '1' : (serialStep / stepTime).toFixed(2) + '×',
+            fromActiveSet === undefined ? '–' : `${Math.round(100 * fromActiveSet)}%`,
           ];
           console.log(`| ${cells.join(' | ')} |`);
         }

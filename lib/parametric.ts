@@ -33,7 +33,7 @@ export type ParametricOptions = Omit<SolveOptions, 'x0' | 'y0' | 'z0' | 'signal'
   differentiable?: boolean;
   /**
    * Try the last solution's active set before running the solver: primal–dual active-set steps on the reduced KKT matrix
-   * (at most four factorisations), kept only when the answer passes the same residual test as the solver's (docs/TRAINING.md).
+   * (at most six factorisations), kept only when the answer passes the same residual test as the solver's (docs/TRAINING.md).
    * Default true.
    */
   activeSetStart?: boolean;

@@ -181,7 +181,7 @@ const double* ReadValues(const Napi::Object& values, const char* key, size_t cou
 
 // At most this many factorisations of K per try: a training step's active set moves by a few
 // constraints, each step of the correction moves several.
-constexpr int32_t kStartSteps = 4;
+constexpr int32_t kStartSteps = 6;
 
 // The try of the last solution's active set (see the top of the file): true when its answer
 // passed the measure and is in r; *factor then holds its K when that K serves the backward pass.
