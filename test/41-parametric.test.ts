@@ -198,6 +198,55 @@ describe('parametric problems', function () {
     });
   }
 
+  it("the active-set start on equality rows, free and one-sided rows, no rows, no bounds and a weakly active bound: exact answers (KKT computed here), a polished fresh solve's x", () => {
+    const base = trainingQp(10, 5, 17);
+    const withRows = { ...base, l: base.l.slice(), u: base.u.slice() };
+    withRows.l[0] = withRows.u[0] = 0.05; // an equality row
+    withRows.l[1] = -Infinity; // one-sided
+    withRows.l[2] = -Infinity; // free
+    withRows.u[2] = Infinity;
+    const noRows = {
+      ...base,
+      A: new CscMatrix(0, 10, new Int32Array(11), new Int32Array(0), new Float64Array(0)),
+      l: new Float64Array(0),
+      u: new Float64Array(0),
+    };
+    const { lb: _lb, ub: _ub, ...noBounds } = withRows;
+    // x₀'s unconstrained optimum sits exactly on its bound: active with a zero multiplier
+    const weakP = CscMatrix.fromTriplets(10, 10, [...Array(10).keys()], [...Array(10).keys()], new Array(10).fill(1), {
+      triangle: 'lower',
+    });
+    const weak = { ...noRows, P: weakP, q: Float64Array.from({ length: 10 }, (_, j) => (j === 0 ? -1 : 0.3)) };
+    const cases: Array<[string, Qp | Omit<Qp, 'lb' | 'ub'>]> = [
+      ['rows of every kind', withRows],
+      ['no rows', noRows],
+      ['no bounds', noBounds],
+      ['a weakly active bound', weak],
+    ];
+    let fromActiveSet = 0;
+    for (const [name, problem0] of cases) {
+      const pq = parametric(problem0 as Qp, { solver: 'ipm' });
+      for (let k = 0; k < 8; k++) {
+        const q = problem0.q.map((v, j) => v + (name === 'a weakly active bound' && j === 0 ? 0 : 0.03 * Math.sin(k + 2 * j)));
+        const problem = { ...problem0, q };
+        const sol = pq.solveSync({ q });
+        assert.equal(sol.status, 'solved', `${name}, step ${k}: ${sol.rawStatusText}`);
+        const fresh = solveSync(problem as Qp, { solver: 'ipm', polish: true, epsAbs: 1e-9, epsRel: 0 });
+        if (!sol.fromActiveSet) continue; // the solver's own answer (tested above)
+        assertClose(sol.x, fresh.x, 1e-8, `${name}, step ${k} x`);
+        fromActiveSet++;
+        const res = kktResiduals(sol, problem);
+        assert.ok(res.rp < 1e-12 && res.rd < 1e-12 && res.rg < 1e-11, `${name}, step ${k}: residuals ${JSON.stringify(res)}`);
+        const g = pq.differentiateSync({ dx: Float64Array.from({ length: 10 }, (_, j) => Math.cos(j)) });
+        const ref = differentiateSync(problem as Qp, fresh, { dx: Float64Array.from({ length: 10 }, (_, j) => Math.cos(j)) });
+        assert.equal(g.differentiable, ref.differentiable, `${name}, step ${k}: ${g.reason} / ${ref.reason}`);
+        assertClose(g.dq!, ref.dq!, 1e-6, `${name}, step ${k} dq`);
+      }
+      pq.dispose();
+    }
+    assert.ok(fromActiveSet >= 16, `${fromActiveSet} of 32 answers from the active set`);
+  });
+
   it('gradients through solveBatchSync + differentiateBatchSync and through a parametric problem equal the one-by-one ones', () => {
     const base = trainingQp(10, 5, 21);
     const problems = Array.from({ length: 16 }, (_, k) => apply(base, variation(base, k).values));
