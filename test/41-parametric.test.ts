@@ -211,7 +211,7 @@ describe('parametric problems', function () {
       l: new Float64Array(0),
       u: new Float64Array(0),
     };
-    const { lb: _lb, ub: _ub, ...noBounds } = withRows;
+    const noBounds = { P: withRows.P, q: withRows.q, A: withRows.A, l: withRows.l, u: withRows.u };
     // x₀'s unconstrained optimum sits exactly on its bound: active with a zero multiplier
     const weakP = CscMatrix.fromTriplets(10, 10, [...Array(10).keys()], [...Array(10).keys()], new Array(10).fill(1), {
       triangle: 'lower',
