@@ -27,8 +27,10 @@ struct ReducedKkt::Qr {
 
 namespace {
 
-// The largest K factorised in its natural order (see BuildOn).
+// K is factorised in its natural order (see BuildOn) up to this order, and beyond it when at
+// least this share of its entries is there (an ordering then saves little fill).
 constexpr int32_t kNaturalOrderMax = 64;
+constexpr double kNaturalOrderDensity = 0.25;
 
 double NormInf(const std::vector<double>& v) {
   double s = 0;
@@ -170,7 +172,8 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
   // A small K in its own order, primal block first: no dual row eliminated on its regularisation
   // alone (which AMD does, and which then sends every factorisation through the singularity
   // probe below), and no ordering to pay for. Fill is no concern at this size.
-  k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data(), N <= kNaturalOrderMax);
+  const bool natural = N <= kNaturalOrderMax || (double)k->Ki_.size() >= kNaturalOrderDensity * (double)N * (double)N;
+  k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data(), natural);
   const double delta = 1e-10 * kmax;
   bool ok = k->ldl_.Factor(regularised(delta).data());
   // A singular K shows in the quasi-definite factorization as a pivot of the order of δ: only
