@@ -193,6 +193,16 @@ describe('parametric problems', function () {
         }
         if (activeSetStart) assert.ok(fromActiveSet >= 12, `${fromActiveSet} of 24 answers from the active set`);
         else assert.equal(fromActiveSet, 0);
+        // the solver's answer on the last solution's active set: the last K serves its kkt pass, with the bits of a new one
+        const q = base.q.map((v, j) => v + 0.05 * Math.sin(j));
+        pq.solveSync({ q });
+        pq.differentiateSync({ dx: q });
+        const again = pq.solveSync({ q });
+        const dx = Float64Array.from({ length: 10 }, (_, j) => Math.sin(3 * j));
+        const g = pq.differentiateSync({ dx });
+        assert.equal(g.factorReused, true);
+        const fresh = differentiateSync({ ...base, q }, again, { dx });
+        for (const key of ['dP', 'dq', 'dA', 'dl', 'du', 'dlb', 'dub'] as const) assert.deepEqual(g[key], fresh[key], key);
         pq.dispose();
       }
     });

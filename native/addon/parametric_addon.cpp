@@ -275,7 +275,7 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     PolishReport report;
     Result r;
     std::shared_ptr<const ReducedKkt> start_factor;
-    const bool started = TryActiveSetStart(s, std::move(previous), r, &start_factor);
+    const bool started = TryActiveSetStart(s, previous, r, &start_factor);
     if (!started) {
       s.solver->Changed(s.changed);
       try {
@@ -296,6 +296,13 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     s.has_solution = true;
     s.start_point = r.status == Status::kSolved;
     if (s.keep_factor) s.factor = started ? start_factor : report.factor;
+    if (s.keep_factor && !s.factor && previous && r.has_duals && (r.status == Status::kSolved || r.status == Status::kSolvedInaccurate)) {
+      // The solver's answer on the last solution's active set: K depends on P, A and the set
+      // alone, so the last K serves its backward pass.
+      const ActiveSetOptions opt;
+      const ActiveSet now = FindActiveSet(p, r.x.data(), r.y.data(), r.z.data(), opt.eps_active, opt.normalize_rows);
+      if (previous->Matches(p, opt) && SameActiveSet(now, previous->as)) s.factor = std::move(previous);
+    }
     s.Report(env);
     // out = [info, x, y, z] from lib/parametric.ts: filled in place, the raw status text
     // returned (a result with a certificate takes the object path)
