@@ -29,6 +29,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -186,7 +187,11 @@ constexpr int32_t kStartSteps = 6;
 // The try of the last solution's active set (see the top of the file): true when its answer
 // passed the measure and is in r; *factor then holds its K when that K serves the backward pass.
 // `previous`: K of the last solution, when P and A still have the values it was built on.
-bool TryActiveSetStart(Parametric& s, std::shared_ptr<const ReducedKkt> previous, Result& r, std::shared_ptr<const ReducedKkt>* factor) {
+// *spent: the seconds the try took (charged to a time limit). Under a time limit the try makes
+// no new factorisation past half of it, so that the solver keeps at least the other half.
+bool TryActiveSetStart(Parametric& s, std::shared_ptr<const ReducedKkt> previous, Result& r, std::shared_ptr<const ReducedKkt>* factor,
+                       double* spent) {
+  *spent = 0;
   if (!s.active_set_start || !s.start_point || s.changed.P) return false;
   if (s.start_skip > 0) {
     s.start_skip--;
@@ -195,7 +200,9 @@ bool TryActiveSetStart(Parametric& s, std::shared_ptr<const ReducedKkt> previous
   const ProblemView& p = s.view;
   const Timer clock;
   Result trial;
-  const ActiveSetStart start = StartFromActiveSet(p, s.x.data(), s.y.data(), s.z.data(), kStartSteps, std::move(previous), trial);
+  const ActiveSetStart start =
+      StartFromActiveSet(p, s.x.data(), s.y.data(), s.z.data(), kStartSteps, std::move(previous), trial, s.settings.time_limit / 2);
+  *spent = clock.Seconds();
   if (start.found) {
     DropMultipliersAtInfiniteBounds(p, trial);
     MeasureSolution(p, s.settings, trial);  // the judge of every answer
@@ -275,11 +282,14 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     PolishReport report;
     Result r;
     std::shared_ptr<const ReducedKkt> start_factor;
-    const bool started = TryActiveSetStart(s, previous, r, &start_factor);
+    double start_seconds = 0;
+    const bool started = TryActiveSetStart(s, previous, r, &start_factor, &start_seconds);
     if (!started) {
       s.solver->Changed(s.changed);
+      Settings settings = s.settings;  // a time limit counts the try too
+      if (std::isfinite(settings.time_limit)) settings.time_limit = std::max(0.0, settings.time_limit - start_seconds);
       try {
-        r = SolveAndPolish(s.key, p, s.settings, never, report, s.solver.get(), s.changed.P);
+        r = SolveAndPolish(s.key, p, settings, never, report, s.solver.get(), s.changed.P);
       } catch (...) {
         k = 0;
         for (const Part& part : parts) {

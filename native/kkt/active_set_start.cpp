@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/timer.hpp"
 #include "active_set.hpp"
 #include "reduced_kkt.hpp"
 
@@ -17,7 +18,8 @@ constexpr double kDefect = 1e-12;
 }  // namespace
 
 ActiveSetStart StartFromActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, int32_t max_steps,
-                                  std::shared_ptr<const ReducedKkt> previous, Result& r) {
+                                  std::shared_ptr<const ReducedKkt> previous, Result& r, double seconds) {
+  const Timer clock;
   ActiveSetStart out;
   const ActiveSetOptions opt;  // the default rule, as a backward pass reads the set
   ActiveSet as = FindActiveSet(p, x, y, z, opt.eps_active, opt.normalize_rows);
@@ -26,6 +28,7 @@ ActiveSetStart StartFromActiveSet(const ProblemView& p, const double* x, const d
     if (step == 0 && previous && previous->Matches(p, opt) && SameActiveSet(as, previous->as)) {
       k = std::move(previous);
     } else {
+      if (clock.Seconds() > seconds) return out;
       k = ReducedKkt::BuildOn(p, as, opt);
       out.factorisations++;
     }

@@ -29,7 +29,8 @@ struct ActiveSetStart {
 // `previous`: K of the last solution's active set, or null. The caller vouches that P and A have
 // the values it was built on; the first step then solves on it when the set read is its set
 // (K depends on P, A and the set alone): a set that did not move costs no factorisation.
+// `seconds`: no new factorisation starts after this long (a caller's time limit).
 ActiveSetStart StartFromActiveSet(const ProblemView& p, const double* x, const double* y, const double* z, int32_t max_steps,
-                                  std::shared_ptr<const ReducedKkt> previous, Result& r);
+                                  std::shared_ptr<const ReducedKkt> previous, Result& r, double seconds = kInf);
 
 }  // namespace diffqp
