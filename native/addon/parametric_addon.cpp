@@ -217,8 +217,7 @@ bool TryActiveSetStart(Parametric& s, std::shared_ptr<const ReducedKkt> previous
   trial.raw_status_text = "solved on the last solution's active set (" + std::to_string(start.steps) + " active-set step(s), " +
                           std::to_string(start.factorisations) + " factorisation(s) of the reduced KKT matrix; the solver did not run)";
   trial.solve_seconds = clock.Seconds();
-  const ActiveSet now = FindActiveSet(p, trial.x.data(), trial.y.data(), trial.z.data(), ActiveSetOptions().eps_active);
-  if (SameActiveSet(now, start.factor->as)) *factor = start.factor;
+  if (start.factor->Serves(p, trial.x.data(), trial.y.data(), trial.z.data(), ActiveSetOptions())) *factor = start.factor;
   r = std::move(trial);
   return true;
 }
@@ -309,9 +308,7 @@ Napi::Value SolveSyncJs(const Napi::CallbackInfo& info) {
     if (s.keep_factor && !s.factor && previous && r.has_duals && (r.status == Status::kSolved || r.status == Status::kSolvedInaccurate)) {
       // The solver's answer on the last solution's active set: K depends on P, A and the set
       // alone, so the last K serves its backward pass.
-      const ActiveSetOptions opt;
-      const ActiveSet now = FindActiveSet(p, r.x.data(), r.y.data(), r.z.data(), opt.eps_active, opt.normalize_rows);
-      if (previous->Matches(p, opt) && SameActiveSet(now, previous->as)) s.factor = std::move(previous);
+      if (previous->Serves(p, r.x.data(), r.y.data(), r.z.data(), ActiveSetOptions())) s.factor = std::move(previous);
     }
     s.Report(env);
     // out = [info, x, y, z] from lib/parametric.ts: filled in place, the raw status text

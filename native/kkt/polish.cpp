@@ -110,8 +110,9 @@ PolishReport PolishSolution(const ProblemView& p, const Settings& s, Result& r, 
   if (best_factor) {
     // K depends on the active set alone: it serves the polished point if that point's
     // active set (and its weak constraints) is the one K was built on.
-    const ActiveSet now = FindActiveSet(p, best.x.data(), best.y.data(), best.z.data(), eps_active);
-    if (SameActiveSet(now, best_factor->as)) report.factor = best_factor;
+    ActiveSetOptions opt;
+    opt.eps_active = eps_active;
+    if (best_factor->Serves(p, best.x.data(), best.y.data(), best.z.data(), opt)) report.factor = best_factor;
   }
   if (Worst(best) < Worst(r)) {
     const Status claimed = r.status;

@@ -48,6 +48,11 @@ bool ReducedKkt::Matches(const ProblemView& p, const ActiveSetOptions& opt) cons
          opt.refine_max_steps == options_.refine_max_steps;
 }
 
+bool ReducedKkt::Serves(const ProblemView& p, const double* x, const double* y, const double* z, const ActiveSetOptions& opt) const {
+  if (opt.refine_active_set || !Matches(p, opt)) return false;
+  return SameActiveSet(FindActiveSet(p, x, y, z, opt.eps_active, opt.normalize_rows), as);
+}
+
 size_t ReducedKkt::Bytes() const {
   const size_t N = (size_t)std::max(0, n + nJ);
   const size_t factor = (size_t)std::max(0, ldl_.FactorNnz()) * (sizeof(int32_t) + sizeof(double));

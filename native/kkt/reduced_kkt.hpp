@@ -51,6 +51,12 @@ class ReducedKkt {
   // The caller vouches that x, y, z and the values of p are those it was built from.
   bool Matches(const ProblemView& p, const ActiveSetOptions& opt) const;
 
+  // True when this factorization is the one Build(p, x, y, z, opt) would make: it Matches, and
+  // the set opt's rule reads at (x, y, z) is its set (K depends on P, A and the set alone). The
+  // caller vouches that P and A have the values it was built on. A refined set (opt's
+  // refine_active_set) is not read again here: false.
+  bool Serves(const ProblemView& p, const double* x, const double* y, const double* z, const ActiveSetOptions& opt) const;
+
   // Heap bytes held (K, its LDLᵀ factor, the active set), for the addon to report to V8 as
   // external memory. An estimate: the lazily built QR is not counted.
   size_t Bytes() const;
