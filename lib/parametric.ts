@@ -60,17 +60,15 @@ export interface ParametricSolution extends Solution {
 }
 
 type Handle = object;
+/** A native result with what a parametric solve adds to it. */
+type ParametricNativeResult = NativeResult & { setups: number; fromActiveSet: boolean };
 interface ParametricBinding {
   parametricCreate(problem: ReturnType<typeof nativeProblem>, options: ReturnType<typeof nativeOptions>): Handle;
   /**
    * With out = [info, x, y, z]: fills them and returns the raw status text; else (or for a result with a certificate)
    * the result object.
    */
-  parametricSolveSync(
-    handle: Handle,
-    values: Record<string, Float64Array>,
-    out?: Float64Array[],
-  ): (NativeResult & { setups: number; fromActiveSet: boolean }) | string;
+  parametricSolveSync(handle: Handle, values: Record<string, Float64Array>, out?: Float64Array[]): ParametricNativeResult | string;
   /** With out = [info, dP, dq, dA, dl, du, dlb, dub]: fills them and returns the reason. */
   parametricDifferentiateSync(handle: Handle, seeds: Seeds, options: DiffNativeOptions, out: Float64Array[]): string;
   parametricDispose(handle: Handle): void;
@@ -105,8 +103,8 @@ function filledResult(
   y: Float64Array,
   z: Float64Array,
   rawStatusText: string,
-): NativeResult & { setups: number; fromActiveSet: boolean } {
-  const r: NativeResult & { setups: number; fromActiveSet: boolean } = {
+): ParametricNativeResult {
+  const r: ParametricNativeResult = {
     status: native().statusNames[info[0]!]!,
     rawStatus: info[1]!,
     rawStatusText,
@@ -214,7 +212,7 @@ export class ParametricQp {
     const x = new Float64Array(this.n),
       y = new Float64Array(this.m),
       z = new Float64Array(this.n);
-    let out: (NativeResult & { setups: number; fromActiveSet: boolean }) | string;
+    let out: ParametricNativeResult | string;
     try {
       out = native().parametricSolveSync(handle, typed, [info, x, y, z]);
     } catch (e) {

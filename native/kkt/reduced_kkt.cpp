@@ -174,9 +174,10 @@ std::shared_ptr<const ReducedKkt> ReducedKkt::BuildOn(const ProblemView& p, Acti
     for (int32_t j = 0; j < N; j++) v[k->diag_[j]] += j < k->n ? delta : -delta;
     return v;
   };
-  // A small K in its own order, primal block first: no dual row eliminated on its regularisation
-  // alone (which AMD does, and which then sends every factorisation through the singularity
-  // probe below), and no ordering to pay for. Fill is no concern at this size.
+  // A small or dense K in its own order, primal block first: no dual row eliminated on its
+  // regularisation alone (which AMD does, and which then sends every factorisation through the
+  // singularity probe below), and no ordering to pay for. Fill is no concern at that size or
+  // density.
   const bool natural = N <= kNaturalOrderMax || (double)k->Ki_.size() >= kNaturalOrderDensity * (double)N * (double)N;
   k->ldl_.Analyze(N, k->Kp_.data(), k->Ki_.data(), natural);
   const double delta = 1e-10 * kmax;
